@@ -1,0 +1,53 @@
+"""What every Stocktake chart shares: colours, sizes, number formats and titles."""
+
+from __future__ import annotations
+
+import altair as alt
+
+# NHS "Making Data Count" colours, also used for the app's own palette.
+MDC_IMPROVEMENT = "#FFB84D"  # orange
+MDC_CONCERN = "#41B6E6"  # blue
+MDC_COMMON = "#A6A6A6"  # grey
+MDC_NEUTRAL = "#490092"  # purple
+NHS_BLUE = "#005EB8"
+DARK_GREY = "#425563"
+TARGET_RED = "#DA291C"
+
+# A colour-blind-safe categorical palette (Okabe-Ito) for splits by channel, service, area.
+CATEGORY_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+COUNT_FORMAT = ",.0f"
+MONEY_FORMAT = "$,.0f"  # Vega's currency; the locale below makes it £
+PERCENT_FORMAT = ".1%"
+
+# d3 locale so Vega-Lite writes £ and UK dates.
+UK_FORMAT_LOCALE = {
+    "decimal": ".",
+    "thousands": ",",
+    "grouping": [3],
+    "currency": ["£", ""],
+}
+UK_TIME_LOCALE = {
+    "dateTime": "%a %e %b %X %Y",
+    "date": "%d/%m/%Y",
+    "time": "%H:%M:%S",
+    "periods": ["AM", "PM"],
+    "days": ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+    "shortDays": ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+    "months": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December"],
+    "shortMonths": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+}
+
+DEFAULT_WIDTH = "container"
+DEFAULT_HEIGHT = 320
+
+
+def titled(chart: alt.Chart, title: str, subtitle: str | None = None) -> alt.Chart:
+    """Give a chart its title (and an optional subtitle line), left-aligned, and the UK number locale."""
+    params = {"text": title, "anchor": "start", "fontSize": 16}
+    if subtitle:
+        params["subtitle"] = subtitle
+        params["subtitleColor"] = DARK_GREY
+    return chart.properties(title=alt.TitleParams(**params), usermeta={"embedOptions": {
+        "formatLocale": UK_FORMAT_LOCALE, "timeFormatLocale": UK_TIME_LOCALE}})

@@ -1,0 +1,314 @@
+"""The DuckDB store: one file on disk holding every dataset, and the catalogue that describes them.
+
+Everything Stocktake knows lives in one DuckDB file (``data/stocktake.duckdb``, or ``$STOCKTAKE_DB``). Each loaded
+dataset is one table ``ds_<name>``; the catalogue tables say what kind it is, where it came from, when it was loaded,
+how many rows it has, its version (bumped on every load or role change, so caches keyed on it go stale) and the
+role of each column.
+
+Rules every module follows:
+- every table or column name that enters SQL goes through :func:`quote_identifier`;
+- every value is a bound parameter (``?``), never pasted into SQL;
+- queries run on a fresh cursor of the process's one connection (:func:`query_df`), because DuckDB 2.0 refuses
+  concurrent use of one connection ("connection is busy") and Streamlit serves each browser session on its own thread.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Sequence
+
+import duckdb
+import pandas as pd
+
+from analysis.errors import StocktakeError
+from analysis.roles import KINDS, ROLES_BY_KIND
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "stocktake.duckdb"
+
+DATASETS_TABLE = "stocktake_datasets"
+COLUMNS_TABLE = "stocktake_columns"
+VERSION_SEQUENCE = "stocktake_version_seq"
+
+_DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _\-]{0,59}$")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # "date", "timestamp", "number", "integer" or "text"
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One catalogue entry."""
+
+    name: str
+    kind: str
+    table: str
+    source_file: str
+    loaded_at: datetime
+    row_count: int
+    version: int
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    @property
+    def roles(self) -> dict[str, str]:
+        """Role -> column name, for the columns that have a role."""
+        return {c.role: c.name for c in self.columns if c.role}
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise StocktakeError(f"Dataset '{self.name}' has no column '{name}'.")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The catalogue entry as the CLI's --json prints it."""
+        return {
+            "dataset": self.name,
+            "kind": self.kind,
+            "table": self.table,
+            "source_file": self.source_file,
+            "loaded_at": self.loaded_at.isoformat(timespec="seconds") if self.loaded_at else None,
+            "rows": self.row_count,
+            "version": self.version,
+            "columns": [{"name": c.name, "type": c.type, "role": c.role} for c in self.columns],
+        }
+
+
+def quote_identifier(name: str) -> str:
+    """Quote a table or column name for DuckDB: double any double quote and wrap in double quotes.
+
+    The only way a name enters SQL anywhere in Stocktake, so a header like ``IncidentNotionalCost(£)`` or
+    ``Robert"); DROP TABLE`` is always just a name.
+    """
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def default_db_path() -> Path:
+    """``$STOCKTAKE_DB`` if set, else ``data/stocktake.duckdb`` in the project."""
+    env = os.environ.get("STOCKTAKE_DB")
+    return Path(env).expanduser().resolve() if env else DEFAULT_DB_PATH
+
+
+def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the Stocktake database file and make sure the catalogue exists.
+
+    A DuckDB file has one writer process. When another process holds it (usually the running app), this raises a
+    StocktakeError that says so and what to do, instead of DuckDB's lock message.
+    """
+    db_path = Path(path).expanduser().resolve() if path else default_db_path()
+    if read_only and not db_path.exists():
+        raise StocktakeError(f"There is no Stocktake database at {db_path}. Load a file or run 'python -m analysis demo'.")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(db_path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            pid = re.search(r"PID (\d+)", str(exc))
+            holder = f" (process {pid.group(1)})" if pid else ""
+            raise StocktakeError(
+                f"The Stocktake database {db_path} is open in another program{holder}, probably the running app. "
+                "A DuckDB file has one writer: stop the app and try again, or load the file from the app's Data page."
+            ) from None
+        raise StocktakeError(f"Could not open the Stocktake database {db_path}: {exc}") from None
+    if not read_only:
+        ensure_catalogue(con)
+    return con
+
+
+def ensure_catalogue(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the catalogue tables if this is a new file. Idempotent."""
+    cur = con.cursor()
+    try:
+        cur.execute(f"CREATE SEQUENCE IF NOT EXISTS {quote_identifier(VERSION_SEQUENCE)}")
+        cur.execute(
+            f"""CREATE TABLE IF NOT EXISTS {quote_identifier(DATASETS_TABLE)} (
+                dataset VARCHAR NOT NULL, kind VARCHAR NOT NULL, table_name VARCHAR NOT NULL,
+                source_file VARCHAR, loaded_at TIMESTAMP, row_count BIGINT, version BIGINT)"""
+        )
+        cur.execute(
+            f"""CREATE TABLE IF NOT EXISTS {quote_identifier(COLUMNS_TABLE)} (
+                dataset VARCHAR NOT NULL, position INTEGER NOT NULL, name VARCHAR NOT NULL,
+                type VARCHAR NOT NULL, role VARCHAR)"""
+        )
+    finally:
+        cur.close()
+
+
+def query_df(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict | None = None) -> pd.DataFrame:
+    """Run one query on its own cursor and return the whole result as a DataFrame."""
+    cur = con.cursor()
+    try:
+        return cur.execute(sql, params or []).df()
+    finally:
+        cur.close()
+
+
+def query_rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict | None = None) -> list[tuple]:
+    """Run one query on its own cursor and return all rows as tuples."""
+    cur = con.cursor()
+    try:
+        return cur.execute(sql, params or []).fetchall()
+    finally:
+        cur.close()
+
+
+def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict | None = None) -> None:
+    """Run one statement on its own cursor (for writes outside a load's transaction)."""
+    cur = con.cursor()
+    try:
+        cur.execute(sql, params or [])
+        cur.fetchall() if cur.description else None
+    finally:
+        cur.close()
+
+
+def validate_dataset_name(name: str) -> str:
+    """Check a dataset name a user typed and return it trimmed."""
+    name = (name or "").strip()
+    if not _DATASET_NAME.match(name):
+        raise StocktakeError(
+            f"'{name}' cannot be used as a dataset name: use 1 to 60 letters, digits, spaces, '-' or '_', "
+            "starting with a letter or digit."
+        )
+    return name
+
+
+def table_name_for(dataset: str) -> str:
+    """The table that holds a dataset: ``ds_`` and the name in lower case with runs of other characters as ``_``."""
+    return "ds_" + re.sub(r"[^a-z0-9]+", "_", dataset.lower()).strip("_")
+
+
+def next_version(cur: duckdb.DuckDBPyConnection) -> int:
+    return int(cur.execute(f"SELECT nextval('{VERSION_SEQUENCE}')").fetchone()[0])
+
+
+def list_datasets(con: duckdb.DuckDBPyConnection, kind: str | None = None) -> list[Dataset]:
+    """Every catalogue entry (optionally of one kind), newest load first."""
+    where, params = ("WHERE kind = ?", [kind]) if kind else ("", [])
+    entries = query_rows(
+        con,
+        f"""SELECT dataset, kind, table_name, source_file, loaded_at, row_count, version
+            FROM {quote_identifier(DATASETS_TABLE)} {where} ORDER BY loaded_at DESC, dataset""",
+        params,
+    )
+    columns = query_rows(
+        con, f"SELECT dataset, name, type, role FROM {quote_identifier(COLUMNS_TABLE)} ORDER BY dataset, position"
+    )
+    by_dataset: dict[str, list[Column]] = {}
+    for dataset, name, type_, role in columns:
+        by_dataset.setdefault(dataset, []).append(Column(name, type_, role))
+    return [
+        Dataset(d, k, t, s, l, int(r or 0), int(v or 0), tuple(by_dataset.get(d, [])))
+        for d, k, t, s, l, r, v in entries
+    ]
+
+
+def get_dataset(con: duckdb.DuckDBPyConnection, name: str) -> Dataset:
+    """The catalogue entry for one dataset, or a StocktakeError naming what exists."""
+    for ds in list_datasets(con):
+        if ds.name == name:
+            return ds
+    known = ", ".join(d.name for d in list_datasets(con)) or "none yet"
+    raise StocktakeError(f"There is no dataset called '{name}'. Datasets loaded: {known}.")
+
+
+def dataset_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    rows = query_rows(con, f"SELECT 1 FROM {quote_identifier(DATASETS_TABLE)} WHERE dataset = ?", [name])
+    return bool(rows)
+
+
+def write_catalogue_entry(
+    cur: duckdb.DuckDBPyConnection,
+    *,
+    dataset: str,
+    kind: str,
+    table: str,
+    source_file: str,
+    row_count: int,
+    columns: Sequence[Column],
+) -> int:
+    """Replace a dataset's catalogue rows. Runs on the caller's cursor, inside the caller's transaction."""
+    if kind not in KINDS:
+        raise StocktakeError(f"'{kind}' is not a dataset kind: use one of {', '.join(KINDS)}.")
+    version = next_version(cur)
+    cur.execute(f"DELETE FROM {quote_identifier(DATASETS_TABLE)} WHERE dataset = ?", [dataset])
+    cur.execute(f"DELETE FROM {quote_identifier(COLUMNS_TABLE)} WHERE dataset = ?", [dataset])
+    cur.execute(
+        f"INSERT INTO {quote_identifier(DATASETS_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [dataset, kind, table, source_file, datetime.now().replace(microsecond=0), int(row_count), version],
+    )
+    for position, col in enumerate(columns):
+        cur.execute(
+            f"INSERT INTO {quote_identifier(COLUMNS_TABLE)} VALUES (?, ?, ?, ?, ?)",
+            [dataset, position, col.name, col.type, col.role],
+        )
+    return version
+
+
+def set_roles(con: duckdb.DuckDBPyConnection, dataset: str, roles: dict[str, str | None]) -> Dataset:
+    """Set the role of some columns (column name -> role or None). A role held by another column moves here.
+
+    Bumps the dataset's version so cached results built on the old roles are not reused.
+    """
+    ds = get_dataset(con, dataset)
+    allowed = ROLES_BY_KIND[ds.kind]
+    names = {c.name for c in ds.columns}
+    for column, role in roles.items():
+        if column not in names:
+            raise StocktakeError(f"Dataset '{dataset}' has no column '{column}'.")
+        if role and role not in allowed:
+            raise StocktakeError(f"'{role}' is not a role for a {ds.kind} dataset: use one of {', '.join(allowed)}.")
+    cur = con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        for column, role in roles.items():
+            if role:
+                cur.execute(
+                    f"UPDATE {quote_identifier(COLUMNS_TABLE)} SET role = NULL WHERE dataset = ? AND role = ? AND name <> ?",
+                    [dataset, role, column],
+                )
+            cur.execute(
+                f"UPDATE {quote_identifier(COLUMNS_TABLE)} SET role = ? WHERE dataset = ? AND name = ?",
+                [role or None, dataset, column],
+            )
+        cur.execute(
+            f"UPDATE {quote_identifier(DATASETS_TABLE)} SET version = ? WHERE dataset = ?", [next_version(cur), dataset]
+        )
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+    finally:
+        cur.close()
+    return get_dataset(con, dataset)
+
+
+def delete_dataset(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
+    """Drop a dataset's table and catalogue rows in one transaction."""
+    ds = get_dataset(con, dataset)
+    cur = con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        cur.execute(f"DROP TABLE IF EXISTS {quote_identifier(ds.table)}")
+        cur.execute(f"DROP TABLE IF EXISTS {quote_identifier(rejects_table_for(ds.table))}")
+        cur.execute(f"DELETE FROM {quote_identifier(DATASETS_TABLE)} WHERE dataset = ?", [dataset])
+        cur.execute(f"DELETE FROM {quote_identifier(COLUMNS_TABLE)} WHERE dataset = ?", [dataset])
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+    finally:
+        cur.close()
+
+
+def rejects_table_for(table: str) -> str:
+    """The table that keeps the rows rejected by a dataset's last load, for the download on the Data page."""
+    return f"{table}__rejects"

@@ -1,0 +1,28 @@
+"""Stocktake: the entry point. Routes only: page config, navigation, the shared sidebar, run."""
+
+import streamlit as st
+
+from ui.sidebar import render_dataset_picker
+
+st.set_page_config(page_title="Stocktake", page_icon=":material/monitoring:", layout="wide")
+
+pages = {
+    "Stocktake": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    ],
+    "Data": [
+        st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
+    ],
+    "Explore": [
+        st.Page("pages/demand.py", title="Demand drivers", icon=":material/call_received:", url_path="demand"),
+        st.Page("pages/performance.py", title="Performance trends", icon=":material/monitoring:", url_path="performance"),
+        st.Page("pages/savings.py", title="Savings scenarios", icon=":material/savings:", url_path="savings"),
+    ],
+    "Workshop": [
+        st.Page("pages/workshop.py", title="Workshop", icon=":material/groups:", url_path="workshop"),
+    ],
+}
+
+navigation = st.navigation(pages)
+render_dataset_picker()
+navigation.run()

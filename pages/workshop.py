@@ -1,0 +1,6 @@
+"""Workshop page: not built yet."""
+
+import streamlit as st
+
+st.title("Workshop")
+st.info("Coming next: this page is not built yet. The Overview and Data pages work now.")

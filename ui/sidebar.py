@@ -1,0 +1,32 @@
+"""The sidebar every page shares: which dataset is in use."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analysis.formatting import format_count
+from ui.connection import DATASET_KEY, analysable_datasets
+
+
+def render_dataset_picker() -> None:
+    """A dataset picker bound to the URL (``?dataset=…``), so a shared link opens on the same data."""
+    datasets = analysable_datasets()
+    with st.sidebar:
+        if not datasets:
+            st.info("No data loaded yet. Load a file on the Data page.")
+            return
+        names = [d.name for d in datasets]
+        by_name = {d.name: d for d in datasets}
+        # A URL naming a dataset that no longer exists falls back to the first one rather than failing.
+        if st.session_state.get(DATASET_KEY) not in by_name:
+            st.session_state.pop(DATASET_KEY, None)
+        # Records first: the Explore pages mostly work from case-level data.
+        names.sort(key=lambda n: (by_name[n].kind != "records", n))
+        st.selectbox(
+            "Dataset in use",
+            names,
+            key=DATASET_KEY,
+            bind="query-params",
+            format_func=lambda n: f"{n} ({format_count(by_name[n].row_count)} rows)",
+            help="Every page analyses this dataset. Load more on the Data page.",
+        )
