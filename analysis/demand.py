@@ -1,0 +1,749 @@
+"""Demand drivers: what drives demand in a records dataset, how much of it is failure demand, and how it changes.
+
+Every function takes the store connection, a records :class:`store.Dataset` and a :class:`DemandFilters`, runs its
+aggregation in DuckDB and returns a small pandas frame (or a small result object) for a chart and a CSV download.
+Columns are found by role; names enter SQL through ``store.quote_identifier`` and values as bound parameters.
+
+The filters become a WHERE clause (:func:`build_where`) and a plain sentence (:func:`describe_filters`), after
+Datasette's ``build_where_clauses`` and its human description of filters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any, Sequence
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis import classification, store
+from analysis.errors import StocktakeError
+from analysis.formatting import financial_year_label
+from analysis.roles import RECORD_ROLES
+from analysis.store import quote_identifier as q
+
+GRAINS = ("day", "week", "month", "financial_year")
+GRAIN_LABELS = {"day": "Day", "week": "Week", "month": "Month", "financial_year": "Financial year"}
+# Periods per seasonal cycle at each grain (the seasonal naive forecast's lag).
+SEASON_LENGTH = {"day": 7, "week": 52, "month": 12, "financial_year": 1}
+
+# Filter field -> the role of the column it filters.
+LIST_FILTERS = {"services": "service", "reasons": "reason", "channels": "channel", "areas": "area",
+                "statuses": "status"}
+SPLIT_ROLES = ("service", "reason", "channel", "area", "status")
+BLANK = "(blank)"
+OTHER = "All other"
+PARETO_SHARE = 0.8
+DEFAULT_REPEAT_DAYS = 28
+
+
+@dataclass(frozen=True)
+class DemandFilters:
+    """The filters shared by every figure on the Demand page. Empty tuples and None mean "no filter".
+
+    ``start`` and ``end`` are dates, both inclusive.
+    """
+
+    start: date | None = None
+    end: date | None = None
+    services: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        for name in LIST_FILTERS:
+            value = getattr(self, name)
+            if not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value or ()))
+        if self.start and self.end and self.start > self.end:
+            raise StocktakeError(
+                f"The period starts ({self.start:%d %B %Y}) after it ends ({self.end:%d %B %Y}): swap the dates."
+            )
+
+    def narrowed(self, role: str, values: Sequence[str]) -> "DemandFilters":
+        """These filters with one more list filter (the drill-down from a clicked bar or cell)."""
+        field_name = {v: k for k, v in LIST_FILTERS.items()}[role]
+        return replace(self, **{field_name: tuple(values)})
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Filters -> SQL and a sentence
+
+
+def build_where(filters: DemandFilters, roles: dict[str, str], alias: str | None = None) -> tuple[str, list[Any]]:
+    """The WHERE clause (``""`` when there is no filter) and its bound parameters.
+
+    ``roles`` maps role -> column name (``Dataset.roles``); ``alias`` qualifies the columns (``t."reason"``) for
+    queries that join other tables. A filter on a role the dataset does not have raises a StocktakeError naming
+    the role.
+    """
+    def q(name: str) -> str:
+        return f"{alias}.{store.quote_identifier(name)}" if alias else store.quote_identifier(name)
+
+    clauses: list[str] = []
+    params: list[Any] = []
+    if filters.start or filters.end:
+        date_col = _role(roles, "date")
+        if filters.start:
+            clauses.append(f"{q(date_col)} >= ?")
+            params.append(datetime.combine(filters.start, datetime.min.time()))
+        if filters.end:
+            clauses.append(f"{q(date_col)} < ?")
+            params.append(datetime.combine(filters.end + timedelta(days=1), datetime.min.time()))
+    for field_name, role in LIST_FILTERS.items():
+        values = getattr(filters, field_name)
+        if not values:
+            continue
+        column = _role(roles, role)
+        named = [v for v in values if v != BLANK]
+        parts = []
+        if named:
+            parts.append(f"{q(column)} IN ({', '.join('?' for _ in named)})")
+            params.extend(named)
+        if len(named) < len(values):
+            parts.append(f"{q(column)} IS NULL")
+        clauses.append(parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")")
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _and(where: str, extra: str) -> str:
+    """Add a condition to a WHERE clause that may be empty."""
+    return f"{where} AND {extra}" if where else f"WHERE {extra}"
+
+
+def _join_words(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _period_words(start: date | None, end: date | None) -> str:
+    def month_start(d: date) -> bool:
+        return d.day == 1
+
+    def month_end(d: date) -> bool:
+        return (d + timedelta(days=1)).day == 1
+
+    whole_months = (start is None or month_start(start)) and (end is None or month_end(end))
+    fmt = (lambda d: f"{d:%B %Y}") if whole_months else (lambda d: f"{d.day} {d:%B %Y}")
+    if start and end:
+        return fmt(start) if whole_months and (start.year, start.month) == (end.year, end.month) \
+            else f"{fmt(start)} – {fmt(end)}"
+    if start:
+        return f"from {fmt(start)}"
+    if end:
+        return f"up to {fmt(end)}"
+    return "all dates"
+
+
+def describe_filters(filters: DemandFilters) -> str:
+    """The active filters as a plain sentence: "Housing repairs, phone and web, April 2023 – March 2025"."""
+    parts = []
+    if filters.services:
+        parts.append(_join_words(filters.services) if len(filters.services) <= 3
+                     else f"{len(filters.services)} services")
+    if filters.channels:
+        parts.append(_join_words([c.lower() for c in filters.channels]) if len(filters.channels) <= 3
+                     else f"{len(filters.channels)} channels")
+    if filters.reasons:
+        parts.append("reason " + _join_words([f"‘{r}’" for r in filters.reasons]) if len(filters.reasons) <= 2
+                     else f"{len(filters.reasons)} reasons")
+    if filters.areas:
+        parts.append("in " + _join_words(filters.areas) if len(filters.areas) <= 3 else f"{len(filters.areas)} areas")
+    if filters.statuses:
+        parts.append("status " + _join_words(filters.statuses))
+    if not parts:
+        parts.append("All records")
+    parts.append(_period_words(filters.start, filters.end))
+    sentence = ", ".join(parts)
+    return sentence[0].upper() + sentence[1:]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Roles, periods
+
+
+def _role(roles: dict[str, str], role: str) -> str:
+    column = roles.get(role)
+    if not column:
+        raise StocktakeError(missing_role_message(role))
+    return column
+
+
+def missing_role_message(role: str, what: str = "This figure") -> str:
+    """The sentence shown where a figure needs a role the dataset does not have."""
+    label = RECORD_ROLES.get(role, role)
+    return f"{what} needs a column with the role '{label}'. Give a column that role on the Data page."
+
+
+def has_roles(dataset: store.Dataset, *roles: str) -> list[str]:
+    """The roles among ``roles`` the dataset is missing (empty when it has them all)."""
+    return [r for r in roles if r not in dataset.roles]
+
+
+def period_sql(date_sql: str, grain: str) -> str:
+    """SQL for the first day of the period (at ``grain``) holding a timestamp; financial years start 1 April."""
+    if grain == "financial_year":
+        return (f"make_date(CAST(year({date_sql}) - CASE WHEN month({date_sql}) < 4 THEN 1 ELSE 0 END AS BIGINT), "
+                "4, 1)")
+    if grain not in GRAINS:
+        raise StocktakeError(f"'{grain}' is not a grain: use one of {', '.join(GRAINS)}.")
+    return f"CAST(date_trunc('{grain}', {date_sql}) AS DATE)"
+
+
+def period_end(start: pd.Timestamp, grain: str) -> pd.Timestamp:
+    """The first day after the period that starts on ``start``."""
+    start = pd.Timestamp(start)
+    if grain == "day":
+        return start + pd.Timedelta(days=1)
+    if grain == "week":
+        return start + pd.Timedelta(days=7)
+    if grain == "month":
+        return start + pd.DateOffset(months=1)
+    return start + pd.DateOffset(years=1)
+
+
+def period_label(start, grain: str) -> str:
+    """How a period is written: '3 Jun 2024', 'w/c 3 Jun 2024', 'Jun 2024', '2024/25'."""
+    start = pd.Timestamp(start)
+    if grain == "day":
+        return f"{start.day} {start:%b %Y}"
+    if grain == "week":
+        return f"w/c {start.day} {start:%b %Y}"
+    if grain == "month":
+        return f"{start:%b %Y}"
+    return financial_year_label(start)
+
+
+def data_coverage(con: duckdb.DuckDBPyConnection, dataset: store.Dataset) -> tuple[date | None, date | None]:
+    """First and last date in the dataset (whatever the filters): the span the records cover."""
+    date_col = _role(dataset.roles, "date")
+    first, last = store.query_rows(
+        con, f"SELECT CAST(min({q(date_col)}) AS DATE), CAST(max({q(date_col)}) AS DATE) FROM {q(dataset.table)}"
+    )[0]
+    return first, last
+
+
+def _mark_incomplete(frame: pd.DataFrame, grain: str, first: date | None, last: date | None) -> pd.Series:
+    """True for a period the data (or the chosen dates) cover only part of, so a low count is not read as a fall."""
+    if frame.empty or last is None:
+        return pd.Series(False, index=frame.index)
+    last_ts = pd.Timestamp(last)
+    first_ts = pd.Timestamp(first) if first is not None else None
+    starts = pd.to_datetime(frame["period"])
+    ends = starts.map(lambda s: period_end(s, grain) - pd.Timedelta(days=1))
+    incomplete = ends > last_ts
+    if first_ts is not None:
+        incomplete |= starts < first_ts
+    return incomplete
+
+
+def _effective_span(con, dataset, filters) -> tuple[date | None, date | None]:
+    first, last = data_coverage(con, dataset)
+    if filters.start and (first is None or filters.start > first):
+        first = filters.start
+    if filters.end and (last is None or filters.end < last):
+        last = filters.end
+    return first, last
+
+
+def _label_sql(column: str) -> str:
+    return f"coalesce(CAST({q(column)} AS VARCHAR), '{BLANK}')"
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Volume over time
+
+
+def volume_over_time(
+    con: duckdb.DuckDBPyConnection,
+    dataset: store.Dataset,
+    filters: DemandFilters,
+    grain: str = "month",
+    split: str | None = None,
+    top_n: int = 8,
+    span: tuple[date | None, date | None] | None = None,
+) -> pd.DataFrame:
+    """Count of records per period, optionally split by a role (channel, service, area…).
+
+    Columns: ``period`` (first day, datetime), ``label``, ``split`` (the category, or 'All' with no split),
+    ``count``, ``incomplete`` (the data or the chosen dates cover only part of the period). Splits beyond the
+    ``top_n`` largest are summed as 'All other'. ``span`` (first, last date covered) may be passed to save a query.
+    """
+    roles = dataset.roles
+    date_col = _role(roles, "date")
+    where, params = build_where(filters, roles)
+    split_sql = _label_sql(_role(roles, split)) if split else "'All'"
+    frame = store.query_df(
+        con,
+        f"""SELECT {period_sql(q(date_col), grain)} AS period, {split_sql} AS split, count(*) AS count
+            FROM {q(dataset.table)} {_and(where, f'{q(date_col)} IS NOT NULL')}
+            GROUP BY ALL ORDER BY period, split""",
+        params,
+    )
+    frame["period"] = pd.to_datetime(frame["period"])
+    frame["count"] = frame["count"].astype("int64")
+    if split:
+        totals = frame.groupby("split")["count"].sum().sort_values(ascending=False)
+        keep = set(totals.index[:top_n])
+        if len(totals) > top_n:
+            frame["split"] = frame["split"].where(frame["split"].isin(keep), OTHER)
+            frame = frame.groupby(["period", "split"], as_index=False)["count"].sum()
+    first, last = span if span is not None else _effective_span(con, dataset, filters)
+    frame["label"] = [period_label(p, grain) for p in frame["period"]]
+    frame["incomplete"] = _mark_incomplete(frame, grain, first, last).to_numpy()
+    return frame[["period", "label", "split", "count", "incomplete"]].reset_index(drop=True)
+
+
+def total_count(con, dataset: store.Dataset, filters: DemandFilters) -> int:
+    where, params = build_where(filters, dataset.roles)
+    return int(store.query_rows(con, f"SELECT count(*) FROM {q(dataset.table)} {where}", params)[0][0])
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Pareto of reasons
+
+
+@dataclass
+class Pareto:
+    """Reasons ranked by volume with cumulative share, and how many reasons make up ``share`` of demand."""
+
+    frame: pd.DataFrame  # rank, reason, count, share, cumulative_share, in_core
+    reasons_for_share: int
+    share: float
+    total: int
+
+
+def pareto_of(counts: pd.DataFrame, share: float = PARETO_SHARE, category: str = "reason") -> Pareto:
+    """Rank a (category, count) frame and count the fewest categories whose cumulative share reaches ``share``.
+
+    Ties in count are ordered by name so the ranking is stable.
+    """
+    frame = counts[[category, "count"]].copy()
+    frame["count"] = frame["count"].astype("int64")
+    frame = frame.sort_values(["count", category], ascending=[False, True]).reset_index(drop=True)
+    total = int(frame["count"].sum())
+    frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+    if total == 0:
+        frame["share"] = 0.0
+        frame["cumulative_share"] = 0.0
+        frame["in_core"] = False
+        return Pareto(frame, 0, share, 0)
+    cumulative = frame["count"].cumsum()
+    frame["share"] = frame["count"] / total
+    frame["cumulative_share"] = cumulative / total
+    # Compare integers (cumulative * 1 >= share * total) to avoid 0.7999999 slipping under 0.8.
+    reaching = np.flatnonzero(cumulative.to_numpy() * 1.0 >= share * total - 1e-9)
+    needed = int(reaching[0]) + 1 if len(reaching) else len(frame)
+    frame["in_core"] = frame["rank"] <= needed
+    return Pareto(frame, needed, share, total)
+
+
+def reason_pareto(con, dataset: store.Dataset, filters: DemandFilters, share: float = PARETO_SHARE) -> Pareto:
+    """Reasons for contact ranked by volume, with cumulative % and how many reasons make up 80% of demand."""
+    reason = _role(dataset.roles, "reason")
+    where, params = build_where(filters, dataset.roles)
+    counts = store.query_df(
+        con, f"SELECT {_label_sql(reason)} AS reason, count(*) AS count FROM {q(dataset.table)} {where} GROUP BY 1",
+        params,
+    )
+    return pareto_of(counts, share)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Failure and value demand
+
+
+def _classification_join(con, dataset: store.Dataset) -> tuple[str, list]:
+    """A LEFT JOIN that adds ``cls.demand_type`` to each record (service + reason, or reason alone)."""
+    cls_sql, cls_params = classification.classified_reasons_sql(con, dataset)
+    reason = q(_role(dataset.roles, "reason"))
+    if "service" in dataset.roles:
+        on = f"cls.reason = CAST(t.{reason} AS VARCHAR) AND cls.service = CAST(t.{q(dataset.roles['service'])} AS VARCHAR)"
+    else:
+        on = f"cls.reason = CAST(t.{reason} AS VARCHAR)"
+    return f"LEFT JOIN {cls_sql} AS cls ON {on}", cls_params
+
+
+def failure_share(
+    con,
+    dataset: store.Dataset,
+    filters: DemandFilters,
+    by: str | None = None,
+    grain: str = "month",
+) -> pd.DataFrame:
+    """Failure, value and unclassified counts and the failure share, overall or by 'service', 'channel' or 'period'.
+
+    Columns: ``group`` (and ``period``, ``label``, ``incomplete`` when by='period'), ``failure``, ``value``,
+    ``unclassified``, ``total``, ``failure_share`` = failure / (failure + value), i.e. among classified records
+    (NaN when none is classified), ``unclassified_share`` = unclassified / total.
+    """
+    roles = dataset.roles
+    join, join_params = _classification_join(con, dataset)
+    # The records' own columns are qualified with t. so they cannot clash with the classification's columns.
+    where_t, params = build_where(filters, roles, alias="t")
+    if by is None:
+        group_sql = "'All'"
+    elif by == "period":
+        group_sql = period_sql(f"t.{q(_role(roles, 'date'))}", grain)
+    else:
+        group_sql = f"coalesce(CAST(t.{q(_role(roles, by))} AS VARCHAR), '{BLANK}')"
+    frame = store.query_df(
+        con,
+        f"""SELECT {group_sql} AS "group",
+                   count(*) FILTER (WHERE cls.demand_type = 'failure') AS failure,
+                   count(*) FILTER (WHERE cls.demand_type = 'value') AS value,
+                   count(*) FILTER (WHERE cls.demand_type IS NULL OR cls.demand_type = 'unclassified')
+                       AS unclassified,
+                   count(*) AS total
+            FROM {q(dataset.table)} AS t {join} {where_t}
+            GROUP BY 1 ORDER BY 1""",
+        join_params + params,
+    )
+    for col in ("failure", "value", "unclassified", "total"):
+        frame[col] = frame[col].astype("int64")
+    classified = frame["failure"] + frame["value"]
+    frame["failure_share"] = (frame["failure"] / classified.where(classified > 0)).astype("float64")
+    frame["unclassified_share"] = (frame["unclassified"] / frame["total"].where(frame["total"] > 0)).astype("float64")
+    if by == "period":
+        frame["period"] = pd.to_datetime(frame["group"])
+        frame["label"] = [period_label(p, grain) for p in frame["period"]]
+        first, last = _effective_span(con, dataset, filters)
+        frame["incomplete"] = _mark_incomplete(frame, grain, first, last).to_numpy()
+        frame["group"] = frame["label"]
+    elif by is not None:
+        frame = frame.sort_values("total", ascending=False).reset_index(drop=True)
+    return frame
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Repeat demand
+
+
+@dataclass
+class RepeatDemand:
+    """Contacts that came within ``window_days`` of a previous contact from the same customer (or property)."""
+
+    by: str  # the role used: customer_id or property_id
+    window_days: int
+    contacts: int  # contacts with a customer (or property) id, matching the filters
+    repeats: int
+    by_reason: pd.DataFrame = field(default_factory=pd.DataFrame)  # reason, contacts, repeats, repeat_rate
+    by_channel: pd.DataFrame = field(default_factory=pd.DataFrame)  # channel, contacts, repeats, repeat_rate
+    pairs: pd.DataFrame = field(default_factory=pd.DataFrame)  # previous_reason, reason, count, share_of_repeats
+
+    @property
+    def rate(self) -> float:
+        return self.repeats / self.contacts if self.contacts else float("nan")
+
+
+def repeat_demand(
+    con,
+    dataset: store.Dataset,
+    filters: DemandFilters,
+    window_days: int = DEFAULT_REPEAT_DAYS,
+    by: str = "customer_id",
+    top_pairs: int = 15,
+) -> RepeatDemand:
+    """Repeat rate: a contact is a repeat when the same customer (or property) made any contact up to
+    ``window_days`` calendar days before it (a contact on 7 February repeats one on 10 January with a 28-day window;
+    the previous contact may be for any service or reason, and before the period).
+
+    Done in DuckDB with ``lag()`` over each customer's contacts in time order. Contacts without an id are left out.
+    Rates overall, by reason and by channel; and the commonest (previous reason -> this reason) pairs among repeats.
+    """
+    roles = dataset.roles
+    if window_days < 1:
+        raise StocktakeError("The repeat window must be at least 1 day.")
+    id_col = _role(roles, by)
+    date_col = _role(roles, "date")
+    reason_col = roles.get("reason")
+    channel_col = roles.get("channel")
+    where, params = build_where(filters, roles)
+    # Only contacts from (start - window) onwards can be the previous contact of one in the period.
+    pre: list[str] = [f"{q(id_col)} IS NOT NULL", f"{q(date_col)} IS NOT NULL"]
+    pre_params: list[Any] = []
+    if filters.start:
+        pre.append(f"{q(date_col)} >= ?")
+        pre_params.append(datetime.combine(filters.start, datetime.min.time()) - timedelta(days=window_days))
+    if filters.end:
+        pre.append(f"{q(date_col)} < ?")
+        pre_params.append(datetime.combine(filters.end + timedelta(days=1), datetime.min.time()))
+    extra_cols = [c for c in {reason_col, channel_col} | {roles[r] for r in LIST_FILTERS.values() if r in roles}
+                  if c]
+    select_cols = ", ".join(q(c) for c in sorted(set(extra_cols) | {id_col, date_col}))
+    prev_reason = f"lag({_label_sql(reason_col)}) OVER w" if reason_col else "NULL"
+    base = f"""
+        WITH ordered AS (
+            SELECT {select_cols},
+                   lag({q(date_col)}) OVER w AS previous_at,
+                   {prev_reason} AS previous_reason
+            FROM {q(dataset.table)}
+            WHERE {' AND '.join(pre)}
+            WINDOW w AS (PARTITION BY {q(id_col)} ORDER BY {q(date_col)})
+        ),
+        marked AS (
+            SELECT *, coalesce(date_diff('day', CAST(previous_at AS DATE), CAST({q(date_col)} AS DATE)) <= ?, false)
+                   AS is_repeat
+            FROM ordered {where}
+        )"""
+    base_params = pre_params + [window_days] + params
+    parts = ["SELECT 'overall' AS part, NULL AS a, NULL AS b, count(*) AS contacts, "
+             "count(*) FILTER (WHERE is_repeat) AS repeats FROM marked"]
+    if reason_col:
+        parts.append(f"SELECT 'reason', {_label_sql(reason_col)}, NULL, count(*), count(*) FILTER (WHERE is_repeat) "
+                     "FROM marked GROUP BY 2")
+        parts.append(f"SELECT 'pair', previous_reason, {_label_sql(reason_col)}, count(*), count(*) "
+                     "FROM marked WHERE is_repeat GROUP BY 2, 3")
+    if channel_col:
+        parts.append(f"SELECT 'channel', {_label_sql(channel_col)}, NULL, count(*), "
+                     "count(*) FILTER (WHERE is_repeat) FROM marked GROUP BY 2")
+    rows = store.query_df(con, base + " " + " UNION ALL ".join(parts), base_params)
+    rows["contacts"] = rows["contacts"].astype("int64")
+    rows["repeats"] = rows["repeats"].astype("int64")
+    overall = rows[rows["part"] == "overall"].iloc[0]
+    result = RepeatDemand(by, window_days, int(overall["contacts"]), int(overall["repeats"]))
+
+    def rated(part: str, name: str) -> pd.DataFrame:
+        f = rows[rows["part"] == part][["a", "contacts", "repeats"]].rename(columns={"a": name})
+        f["repeat_rate"] = (f["repeats"] / f["contacts"]).astype("float64")
+        return f.sort_values(["repeats", name], ascending=[False, True]).reset_index(drop=True)
+
+    if reason_col:
+        result.by_reason = rated("reason", "reason")
+        pairs = rows[rows["part"] == "pair"][["a", "b", "repeats"]].rename(
+            columns={"a": "previous_reason", "b": "reason", "repeats": "count"})
+        pairs["share_of_repeats"] = (pairs["count"] / result.repeats if result.repeats else 0.0)
+        result.pairs = pairs.sort_values(["count", "previous_reason", "reason"], ascending=[False, True, True]) \
+            .head(top_pairs).reset_index(drop=True)
+    if channel_col:
+        result.by_channel = rated("channel", "channel")
+    return result
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Seasonality
+
+DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def has_times(con, dataset: store.Dataset) -> bool:
+    """Whether the date column holds times of day (not all midnight), so a day × hour heatmap means something."""
+    date_col = _role(dataset.roles, "date")
+    if dataset.column(date_col).type == "date":
+        return False
+    rows = store.query_rows(
+        con,
+        f"""SELECT count(*) FROM (SELECT {q(date_col)} AS d FROM {q(dataset.table)}
+                                   WHERE {q(date_col)} IS NOT NULL LIMIT 100000)
+            WHERE hour(d) <> 0 OR minute(d) <> 0""",
+    )
+    return rows[0][0] > 0
+
+
+def day_hour_counts(con, dataset: store.Dataset, filters: DemandFilters) -> pd.DataFrame:
+    """Records per day of week × hour of day. Columns: day (Monday…), day_number (1-7), hour (0-23), count.
+
+    Every one of the 168 cells is present (zero when empty).
+    """
+    date_col = _role(dataset.roles, "date")
+    where, params = build_where(filters, dataset.roles)
+    counts = store.query_df(
+        con,
+        f"""SELECT isodow({q(date_col)}) AS day_number, hour({q(date_col)}) AS hour, count(*) AS count
+            FROM {q(dataset.table)} {_and(where, f'{q(date_col)} IS NOT NULL')} GROUP BY 1, 2""",
+        params,
+    )
+    grid = pd.MultiIndex.from_product([range(1, 8), range(24)], names=["day_number", "hour"]).to_frame(index=False)
+    frame = grid.merge(counts.astype("int64"), on=["day_number", "hour"], how="left").fillna({"count": 0})
+    frame["count"] = frame["count"].astype("int64")
+    frame.insert(0, "day", [DAY_NAMES[d - 1] for d in frame["day_number"]])
+    return frame
+
+
+def month_year_counts(con, dataset: store.Dataset, filters: DemandFilters) -> pd.DataFrame:
+    """Records per calendar month × year. Columns: year, month_number (1-12), month (Jan…), count, incomplete."""
+    date_col = _role(dataset.roles, "date")
+    where, params = build_where(filters, dataset.roles)
+    frame = store.query_df(
+        con,
+        f"""SELECT year({q(date_col)}) AS year, month({q(date_col)}) AS month_number, count(*) AS count
+            FROM {q(dataset.table)} {_and(where, f'{q(date_col)} IS NOT NULL')} GROUP BY 1, 2 ORDER BY 1, 2""",
+        params,
+    ).astype("int64")
+    frame["month"] = [MONTH_NAMES[m - 1] for m in frame["month_number"]]
+    frame["period"] = pd.to_datetime(dict(year=frame["year"], month=frame["month_number"], day=1))
+    first, last = _effective_span(con, dataset, filters)
+    frame["incomplete"] = _mark_incomplete(frame, "month", first, last).to_numpy()
+    return frame[["year", "month_number", "month", "count", "incomplete"]]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# What changed between two periods
+
+
+@dataclass
+class ChangeDecomposition:
+    """The change in volume between two periods, split into contributions that add up exactly to the total."""
+
+    by: str
+    before_total: int
+    after_total: int
+    contributions: pd.DataFrame  # category, before, after, change, share_of_change; ranked by |change|
+
+    @property
+    def total_change(self) -> int:
+        return self.after_total - self.before_total
+
+
+def change_between(
+    con,
+    dataset: store.Dataset,
+    filters: DemandFilters,
+    before: tuple[date, date],
+    after: tuple[date, date],
+    by: str = "reason",
+) -> ChangeDecomposition:
+    """Split the change in record count from period ``before`` to period ``after`` (each (first, last) day,
+    inclusive) by a role (reason, area, channel…). The filters' own dates are ignored: the two periods replace them.
+
+    Each category's contribution is its own change (after - before), so the contributions sum exactly to the total
+    change; categories present in only one period count as zero in the other.
+    """
+    roles = dataset.roles
+    date_col = _role(roles, "date")
+    by_col = _role(roles, by)
+    for label, (a, b) in (("first", before), ("second", after)):
+        if a > b:
+            raise StocktakeError(f"The {label} period starts after it ends: swap its dates.")
+    where, params = build_where(replace(filters, start=None, end=None), roles)
+
+    def bounds(p):
+        return [datetime.combine(p[0], datetime.min.time()),
+                datetime.combine(p[1] + timedelta(days=1), datetime.min.time())]
+
+    frame = store.query_df(
+        con,
+        f"""SELECT {_label_sql(by_col)} AS category,
+                   count(*) FILTER (WHERE {q(date_col)} >= ? AND {q(date_col)} < ?) AS before,
+                   count(*) FILTER (WHERE {q(date_col)} >= ? AND {q(date_col)} < ?) AS after
+            FROM {q(dataset.table)}
+            {_and(where, f'(({q(date_col)} >= ? AND {q(date_col)} < ?) OR ({q(date_col)} >= ? AND {q(date_col)} < ?))')}
+            GROUP BY 1""",
+        bounds(before) + bounds(after) + params + bounds(before) + bounds(after),
+    )
+    return decompose_change(frame, by)
+
+
+def decompose_change(frame: pd.DataFrame, by: str = "category") -> ChangeDecomposition:
+    """Rank a (category, before, after) frame by the size of each category's change (integers, exact)."""
+    frame = frame.copy()
+    frame["before"] = frame["before"].astype("int64")
+    frame["after"] = frame["after"].astype("int64")
+    frame["change"] = frame["after"] - frame["before"]
+    total_change = int(frame["change"].sum())
+    frame["share_of_change"] = frame["change"] / total_change if total_change else float("nan")
+    frame["abs_change"] = frame["change"].abs()
+    frame = frame.sort_values(["abs_change", "category"], ascending=[False, True]).drop(columns="abs_change")
+    return ChangeDecomposition(by, int(frame["before"].sum()), int(frame["after"].sum()),
+                               frame.reset_index(drop=True))
+
+
+def waterfall_frame(change: ChangeDecomposition, top_n: int = 10, before_label: str = "Before",
+                    after_label: str = "After") -> pd.DataFrame:
+    """Rows for a waterfall chart: the first total, the ``top_n`` largest contributions (the rest summed as
+    'All other'), the second total. Columns: step, kind ('total' | 'increase' | 'decrease'), value, start, end.
+    """
+    contributions = change.contributions
+    top = contributions.head(top_n)
+    rest = contributions.iloc[top_n:]
+    steps = [(str(c), int(v)) for c, v in zip(top["category"], top["change"])]
+    if len(rest):
+        steps.append((OTHER, int(rest["change"].sum())))
+    rows = [{"step": before_label, "kind": "total", "value": change.before_total, "start": 0,
+             "end": change.before_total}]
+    level = change.before_total
+    for name, value in steps:
+        rows.append({"step": name, "kind": "increase" if value >= 0 else "decrease", "value": value,
+                     "start": level, "end": level + value})
+        level += value
+    rows.append({"step": after_label, "kind": "total", "value": change.after_total, "start": 0,
+                 "end": change.after_total})
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "order", range(len(frame)))
+    return frame
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Rate per 1,000 residents
+
+
+def find_population_lookup(con, dataset: store.Dataset) -> store.Dataset | None:
+    """A lookup dataset with area and population roles; one named after the dataset's prefix is preferred."""
+    candidates = [d for d in store.list_datasets(con, "lookup") if {"area", "population"} <= set(d.roles)]
+    if not candidates:
+        return None
+    prefix = dataset.name.split("_")[0].lower()
+    candidates.sort(key=lambda d: (not d.name.lower().startswith(prefix), d.name))
+    return candidates[0]
+
+
+def rate_per_thousand(con, dataset: store.Dataset, filters: DemandFilters,
+                      population: store.Dataset | None = None) -> pd.DataFrame | None:
+    """Records per 1,000 residents by area over the filtered period, or None when no population lookup exists.
+
+    Areas are matched to the lookup ignoring case and surrounding spaces. Columns: area, count, population,
+    rate_per_1000, annual_rate_per_1000 (the rate divided by the years the period spans). Areas of the records with
+    no population are listed with a missing rate.
+    """
+    population = population or find_population_lookup(con, dataset)
+    if population is None:
+        return None
+    roles = dataset.roles
+    area_col = _role(roles, "area")
+    where, params = build_where(filters, roles)
+    pop_area, pop_value = population.roles["area"], population.roles["population"]
+    frame = store.query_df(
+        con,
+        f"""WITH counts AS (
+                SELECT CAST({q(area_col)} AS VARCHAR) AS area, count(*) AS count
+                FROM {q(dataset.table)} {_and(where, f'{q(area_col)} IS NOT NULL')} GROUP BY 1),
+            pop AS (
+                SELECT lower(trim(CAST({q(pop_area)} AS VARCHAR))) AS key, sum(CAST({q(pop_value)} AS DOUBLE)) AS population
+                FROM {q(population.table)} GROUP BY 1)
+            SELECT counts.area, counts.count, pop.population
+            FROM counts LEFT JOIN pop ON lower(trim(counts.area)) = pop.key
+            ORDER BY counts.area""",
+        params,
+    )
+    frame["count"] = frame["count"].astype("int64")
+    frame["population"] = frame["population"].astype("float64")
+    frame["rate_per_1000"] = frame["count"] / frame["population"].where(frame["population"] > 0) * 1000
+    first, last = _effective_span(con, dataset, filters)
+    years = ((pd.Timestamp(last) - pd.Timestamp(first)).days + 1) / 365.25 if first and last else float("nan")
+    frame["annual_rate_per_1000"] = frame["rate_per_1000"] / years if years and years > 0 else float("nan")
+    return frame.sort_values("rate_per_1000", ascending=False, na_position="last").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Filter choices
+
+
+def filter_options(con, dataset: store.Dataset, limit: int = 1000) -> dict[str, list[str]]:
+    """The values each list filter can take (role -> sorted values, most frequent ``limit``), in one scan."""
+    roles = [r for r in LIST_FILTERS.values() if r in dataset.roles]
+    if not roles:
+        return {}
+    parts = [
+        f"""SELECT '{r}' AS role, * FROM (SELECT {_label_sql(dataset.roles[r])} AS value, count(*) AS n
+             FROM {q(dataset.table)} GROUP BY 1 ORDER BY n DESC LIMIT {int(limit)})"""
+        for r in roles
+    ]
+    frame = store.query_df(con, " UNION ALL ".join(parts))
+    return {r: sorted(frame.loc[frame["role"] == r, "value"].tolist()) for r in roles}

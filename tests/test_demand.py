@@ -1,0 +1,309 @@
+"""Tests for analysis.demand: filters to SQL and words, periods, Pareto, failure share, repeats, seasonality,
+change decomposition and rates, each with answers worked out by hand on small frames."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+import pytest
+
+from analysis import classification, demand, store
+from analysis.demand import DemandFilters
+from analysis.errors import StocktakeError
+from analysis.ingest import load_frame
+
+ROLES = {"date": "received", "service": "service", "reason": "reason", "channel": "channel", "area": "ward",
+         "status": "status"}
+
+
+# ---------------------------------------------------------------------------------------------- filters -> SQL
+
+
+@pytest.mark.parametrize(
+    "filters, expected_sql, expected_params",
+    [
+        (DemandFilters(), "", []),
+        (DemandFilters(services=("Housing repairs",)), 'WHERE "service" IN (?)', ["Housing repairs"]),
+        (DemandFilters(channels=("Phone", "Web"), services=("Parking",)),
+         'WHERE "service" IN (?) AND "channel" IN (?, ?)', ["Parking", "Phone", "Web"]),
+        (DemandFilters(start=date(2023, 4, 1), end=date(2025, 3, 31)),
+         'WHERE "received" >= ? AND "received" < ?', [datetime(2023, 4, 1), datetime(2025, 4, 1)]),
+        (DemandFilters(end=date(2024, 12, 31), statuses=("Open",)),
+         'WHERE "received" < ? AND "status" IN (?)', [datetime(2025, 1, 1), "Open"]),
+        (DemandFilters(areas=("(blank)",)), 'WHERE "ward" IS NULL', []),
+        (DemandFilters(reasons=("Chasing", "(blank)")), 'WHERE ("reason" IN (?) OR "reason" IS NULL)', ["Chasing"]),
+        (DemandFilters(reasons=('Robert"); DROP TABLE x; --',)), 'WHERE "reason" IN (?)',
+         ['Robert"); DROP TABLE x; --']),
+    ],
+)
+def test_build_where(filters, expected_sql, expected_params):
+    assert demand.build_where(filters, ROLES) == (expected_sql, expected_params)
+
+
+def test_build_where_alias_and_odd_column_names():
+    roles = {"date": 'Date "of" call', "service": "service"}
+    sql, params = demand.build_where(DemandFilters(start=date(2024, 1, 1), services=("A",)), roles, alias="t")
+    assert sql == 'WHERE t."Date ""of"" call" >= ? AND t."service" IN (?)'
+    assert params == [datetime(2024, 1, 1), "A"]
+
+
+def test_build_where_missing_role_names_it():
+    with pytest.raises(StocktakeError, match="role 'Channel'"):
+        demand.build_where(DemandFilters(channels=("Phone",)), {"date": "d"})
+
+
+def test_period_start_after_end_is_refused():
+    with pytest.raises(StocktakeError, match="swap the dates"):
+        DemandFilters(start=date(2025, 1, 1), end=date(2024, 1, 1))
+
+
+@pytest.mark.parametrize(
+    "filters, sentence",
+    [
+        (DemandFilters(services=("Housing repairs",), channels=("Phone", "Web"), start=date(2023, 4, 1),
+                       end=date(2025, 3, 31)), "Housing repairs, phone and web, April 2023 – March 2025"),
+        (DemandFilters(), "All records, all dates"),
+        (DemandFilters(start=date(2024, 6, 3)), "All records, from 3 June 2024"),
+        (DemandFilters(end=date(2024, 6, 30)), "All records, up to June 2024"),
+        (DemandFilters(start=date(2024, 6, 1), end=date(2024, 6, 30)), "All records, June 2024"),
+        (DemandFilters(reasons=("Chasing progress",), areas=("Ward A", "Ward B"), statuses=("Open",)),
+         "Reason ‘Chasing progress’, in Ward A and Ward B, status Open, all dates"),
+        (DemandFilters(services=("A", "B", "C", "D")), "4 services, all dates"),
+        (DemandFilters(channels=("Phone", "Web", "Email")), "Phone, web and email, all dates"),
+    ],
+)
+def test_describe_filters(filters, sentence):
+    assert demand.describe_filters(filters) == sentence
+
+
+# ---------------------------------------------------------------------------------------------- periods
+
+
+@pytest.mark.parametrize(
+    "day, label",
+    [(date(2024, 4, 1), "2024/25"), (date(2025, 3, 31), "2024/25"), (date(2025, 4, 1), "2025/26"),
+     (date(2000, 1, 15), "1999/00")],
+)
+def test_financial_year_in_sql_and_label(day, label):
+    con = duckdb.connect()
+    start = con.execute(f"SELECT {demand.period_sql('d', 'financial_year')} FROM (SELECT ?::TIMESTAMP AS d)",
+                        [day]).fetchone()[0]
+    assert start.month == 4 and start.day == 1
+    assert demand.period_label(start, "financial_year") == label
+
+
+def test_period_labels():
+    assert demand.period_label(date(2024, 6, 3), "day") == "3 Jun 2024"
+    assert demand.period_label(date(2024, 6, 3), "week") == "w/c 3 Jun 2024"
+    assert demand.period_label(date(2024, 6, 1), "month") == "Jun 2024"
+
+
+# ---------------------------------------------------------------------------------------------- a small store
+
+
+def _records() -> pd.DataFrame:
+    rows = [
+        # received, service, reason, channel, ward, status, customer
+        ("2024-01-10 09:15", "Repairs", "Chasing", "Phone", "North", "Closed", "c1"),
+        ("2024-02-07 09:15", "Repairs", "Chasing", "Phone", "North", "Closed", "c1"),  # 28 days later: repeat
+        ("2024-03-07 10:00", "Repairs", "New repair", "Web", "North", "Open", "c1"),  # 29 days later: not
+        ("2024-01-31 23:00", "Repairs", "New repair", "Web", "South", "Closed", "c2"),
+        ("2024-02-01 08:00", "Repairs", "Chasing", "Phone", "South", "Closed", "c2"),  # next day: repeat
+        ("2024-02-15 12:00", "Waste", "Missed bin", "Web", "South", "Closed", "c3"),
+        ("2024-02-20 12:30", "Waste", "Missed bin", "Phone", "north ", "Closed", None),
+        ("2024-03-01 14:00", "Waste", "New bin", "Web", "East", "Closed", "c4"),
+        ("2024-03-02 14:00", "Waste", "Missed bin", "Web", "East", "Closed", "c5"),
+        ("2024-03-03 15:00", "Waste", "Missed bin", "Web", None, "Open", "c6"),
+    ]
+    frame = pd.DataFrame(rows, columns=["received", "service", "reason", "channel", "ward", "status", "customer"])
+    frame["received"] = pd.to_datetime(frame["received"])
+    return frame
+
+
+@pytest.fixture
+def con(tmp_path):
+    con = store.open_store(tmp_path / "d.duckdb")
+    load_frame(con, _records(), dataset="calls", kind="records",
+               roles={**{v: k for k, v in ROLES.items()}, "customer": "customer_id"})
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def ds(con):
+    return store.get_dataset(con, "calls")
+
+
+def test_volume_by_month_marks_incomplete_last_month(con, ds):
+    frame = demand.volume_over_time(con, ds, DemandFilters(), "month")
+    assert frame["label"].tolist() == ["Jan 2024", "Feb 2024", "Mar 2024"]
+    assert frame["count"].tolist() == [2, 4, 4]
+    # The data end on 3 March: March is incomplete; January starts on the 10th, so it is partial too.
+    assert frame["incomplete"].tolist() == [True, False, True]
+
+
+def test_volume_incomplete_follows_chosen_end(con, ds):
+    frame = demand.volume_over_time(con, ds, DemandFilters(start=date(2024, 1, 1), end=date(2024, 2, 10)), "month")
+    assert frame["count"].tolist() == [2, 2]
+    # January: the data start on the 10th; February: the chosen end is the 10th.
+    assert frame["incomplete"].tolist() == [True, True]
+    frame = demand.volume_over_time(con, ds, DemandFilters(end=date(2024, 2, 29)), "month")
+    assert frame["incomplete"].tolist() == [True, False]
+
+
+def test_volume_split_with_top_n_and_blank(con, ds):
+    frame = demand.volume_over_time(con, ds, DemandFilters(), "financial_year", split="area", top_n=2)
+    assert frame["label"].unique().tolist() == ["2023/24"]
+    got = dict(zip(frame["split"], frame["count"]))
+    # North 3, South 3, East 2, 'north ' 1, blank 1: top 2 by count (ties by name order of sort) then the rest.
+    assert sum(got.values()) == 10
+    assert got["All other"] == 4
+    assert set(got) == {"North", "South", "All other"}
+
+
+def test_volume_by_week_starts_monday(con, ds):
+    frame = demand.volume_over_time(con, ds, DemandFilters(services=("Waste",)), "week")
+    assert frame["period"].dt.day_of_week.eq(0).all()
+    assert frame["count"].sum() == 5
+
+
+def test_pareto_counts_reasons_to_80_percent():
+    counts = pd.DataFrame({"reason": ["C", "A", "B", "D", "E"], "count": [10, 50, 30, 5, 5]})
+    result = demand.pareto_of(counts)
+    assert result.frame["reason"].tolist() == ["A", "B", "C", "D", "E"]
+    assert result.frame["cumulative_share"].round(2).tolist() == [0.5, 0.8, 0.9, 0.95, 1.0]
+    assert result.reasons_for_share == 2  # exactly 80% at the second reason
+    assert result.frame["in_core"].tolist() == [True, True, False, False, False]
+    result = demand.pareto_of(pd.DataFrame({"reason": ["A", "B", "C"], "count": [79, 1, 20]}))
+    assert result.reasons_for_share == 2  # 79%, then 99%
+
+
+def test_reason_pareto_on_store(con, ds):
+    result = demand.reason_pareto(con, ds, DemandFilters())
+    assert result.frame["reason"].tolist() == ["Missed bin", "Chasing", "New repair", "New bin"]
+    assert result.frame["count"].tolist() == [4, 3, 2, 1]
+    assert result.reasons_for_share == 3  # 40%, 70%, 90%
+    assert result.total == 10
+
+
+def test_failure_share_overall_by_service_channel_and_period(con, ds):
+    frame = classification.classification_frame(con, ds)
+    types = {"Chasing": "failure", "Missed bin": "failure", "New repair": "value"}
+    frame["demand_type"] = frame["reason"].map(types).fillna("unclassified")
+    classification.save_classification(con, ds, frame)
+    overall = demand.failure_share(con, ds, DemandFilters())
+    assert overall[["failure", "value", "unclassified", "total"]].values.tolist() == [[7, 2, 1, 10]]
+    assert overall["failure_share"].iloc[0] == pytest.approx(7 / 9)
+    assert overall["unclassified_share"].iloc[0] == pytest.approx(0.1)
+    by_service = demand.failure_share(con, ds, DemandFilters(), by="service").set_index("group")
+    assert by_service.loc["Repairs", ["failure", "value", "unclassified"]].tolist() == [3, 2, 0]
+    assert by_service.loc["Waste", ["failure", "value", "unclassified"]].tolist() == [4, 0, 1]
+    by_channel = demand.failure_share(con, ds, DemandFilters(services=("Waste",)), by="channel").set_index("group")
+    assert by_channel.loc["Web", "failure_share"] == pytest.approx(1.0)
+    assert by_channel.loc["Web", "unclassified"] == 1
+    by_month = demand.failure_share(con, ds, DemandFilters(), by="period", grain="month")
+    assert by_month["label"].tolist() == ["Jan 2024", "Feb 2024", "Mar 2024"]
+    assert by_month["failure"].tolist() == [1, 4, 2]
+    assert by_month["incomplete"].tolist() == [True, False, True]
+
+
+def test_repeat_demand_28_days_across_month_end(con, ds):
+    result = demand.repeat_demand(con, ds, DemandFilters(), window_days=28)
+    assert result.contacts == 9  # the contact without a customer id is left out
+    assert result.repeats == 2  # 10 Jan -> 7 Feb (28 days), 31 Jan 23:00 -> 1 Feb 08:00
+    assert result.rate == pytest.approx(2 / 9)
+    by_reason = result.by_reason.set_index("reason")
+    assert by_reason.loc["Chasing", ["contacts", "repeats"]].tolist() == [3, 2]
+    assert by_reason.loc["New repair", "repeats"] == 0
+    by_channel = result.by_channel.set_index("channel")
+    assert by_channel.loc["Phone", ["contacts", "repeats"]].tolist() == [3, 2]
+    assert result.pairs[["previous_reason", "reason", "count"]].values.tolist() == [
+        ["Chasing", "Chasing", 1], ["New repair", "Chasing", 1]]
+    # Calendar days: 7 Feb -> 7 Mar is 29 days, a repeat with a 29-day window.
+    assert demand.repeat_demand(con, ds, DemandFilters(), window_days=29).repeats == 3
+
+
+def test_repeat_counts_previous_contact_before_the_period(con, ds):
+    # In February only: the 7 Feb contact's previous contact (10 Jan) is before the period but still counts.
+    result = demand.repeat_demand(con, ds, DemandFilters(start=date(2024, 2, 1), end=date(2024, 2, 29)))
+    assert (result.contacts, result.repeats) == (3, 2)
+    # Filtering to Waste: the previous contact may be in any service; c3..c6 have one contact each.
+    assert demand.repeat_demand(con, ds, DemandFilters(services=("Waste",))).repeats == 0
+
+
+def test_repeat_needs_a_customer_role(tmp_path):
+    con = store.open_store(tmp_path / "r.duckdb")
+    load_frame(con, _records().drop(columns="customer"), dataset="x", kind="records", roles={"received": "date"})
+    with pytest.raises(StocktakeError, match="'Customer id'"):
+        demand.repeat_demand(con, store.get_dataset(con, "x"), DemandFilters())
+
+
+def test_day_hour_and_month_year(con, ds):
+    assert demand.has_times(con, ds)
+    grid = demand.day_hour_counts(con, ds, DemandFilters())
+    assert len(grid) == 168 and grid["count"].sum() == 10
+    # 10 Jan 2024 and 7 Feb 2024 were Wednesdays, 09:15.
+    assert grid.set_index(["day", "hour"]).loc[("Wednesday", 9), "count"] == 2
+    months = demand.month_year_counts(con, ds, DemandFilters())
+    assert months[["year", "month", "count"]].values.tolist() == [[2024, "Jan", 2], [2024, "Feb", 4],
+                                                                  [2024, "Mar", 4]]
+
+
+def test_has_times_false_for_midnight_dates(tmp_path):
+    con = store.open_store(tmp_path / "m.duckdb")
+    load_frame(con, pd.DataFrame({"d": pd.to_datetime(["2024-01-01", "2024-01-02"])}), dataset="x",
+               kind="records", roles={"d": "date"})
+    assert not demand.has_times(con, store.get_dataset(con, "x"))
+
+
+def test_change_contributions_add_up_exactly(con, ds):
+    change = demand.change_between(con, ds, DemandFilters(), before=(date(2024, 1, 1), date(2024, 1, 31)),
+                                   after=(date(2024, 3, 1), date(2024, 3, 31)), by="reason")
+    assert (change.before_total, change.after_total, change.total_change) == (2, 4, 2)
+    table = change.contributions.set_index("category")
+    assert table.loc["Missed bin", ["before", "after", "change"]].tolist() == [0, 2, 2]
+    assert table.loc["Chasing", "change"] == -1
+    assert int(change.contributions["change"].sum()) == change.total_change
+    assert change.contributions["category"].iloc[0] == "Missed bin"  # largest change first
+    water = demand.waterfall_frame(change, top_n=2, before_label="Jan", after_label="Mar")
+    assert water["step"].tolist() == ["Jan", "Missed bin", "Chasing", "All other", "Mar"]
+    assert water["end"].tolist() == [2, 4, 3, 4, 4]
+    assert water.iloc[-2]["end"] == change.after_total
+
+
+def test_decompose_change_exact_with_many_categories():
+    import numpy as np
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"category": [f"r{i}" for i in range(300)],
+                          "before": rng.integers(0, 10_000, 300), "after": rng.integers(0, 10_000, 300)})
+    change = demand.decompose_change(frame)
+    assert int(change.contributions["change"].sum()) == change.after_total - change.before_total
+    assert change.contributions["share_of_change"].sum() == pytest.approx(1.0)
+
+
+def test_rate_per_thousand_matches_areas_ignoring_case(con, ds):
+    assert demand.rate_per_thousand(con, ds, DemandFilters()) is None
+    load_frame(con, pd.DataFrame({"Ward": ["NORTH", "South", "East"], "Residents": [2000, 4000, 500]}),
+               dataset="calls_population", kind="lookup", roles={"Ward": "area", "Residents": "population"})
+    rates = demand.rate_per_thousand(con, ds, DemandFilters()).set_index("area")
+    assert rates.loc["North", "rate_per_1000"] == pytest.approx(1.5)  # 3 per 2,000
+    assert rates.loc["north ", "rate_per_1000"] == pytest.approx(0.5)  # 'north ' matches NORTH too
+    assert rates.loc["East", "rate_per_1000"] == pytest.approx(4.0)
+    assert rates.loc["South", "rate_per_1000"] == pytest.approx(0.75)
+    assert rates.index[0] == "East"
+
+
+def test_filter_options(con, ds):
+    options = demand.filter_options(con, ds)
+    assert options["service"] == ["Repairs", "Waste"]
+    assert options["area"] == ["(blank)", "East", "North", "South", "north "]
+    assert "customer_id" not in options
+
+
+def test_total_and_drilldown(con, ds):
+    f = DemandFilters().narrowed("reason", ["Missed bin"])
+    assert f.reasons == ("Missed bin",)
+    assert demand.total_count(con, ds, f) == 4
+    assert demand.total_count(con, ds, DemandFilters(areas=("(blank)",))) == 1
