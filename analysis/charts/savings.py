@@ -1,0 +1,167 @@
+"""Savings page figures: waterfall from baseline to scenario cost, projection with payback, tornado, comparison.
+
+Each builder takes the small frame that :mod:`analysis.savings` returns and never computes a saving itself. Money is
+labelled with £ through a Vega expression (and pre-formatted tooltip text), so it reads as £1,234 whatever locale
+the browser has.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from analysis.charts.common import CATEGORY_PALETTE, DARK_GREY, DEFAULT_HEIGHT, MDC_COMMON, MDC_IMPROVEMENT, NHS_BLUE, \
+    TARGET_RED, titled
+from analysis.formatting import format_money
+
+# Axis labels as £1,234 (and -£1,234), for any axis holding money.
+MONEY_LABEL = "(datum.value < 0 ? '-£' : '£') + format(abs(datum.value), ',.0f')"
+LEVER_COLOURS = {"Failure demand removed": CATEGORY_PALETTE[0], "Channel shift": CATEGORY_PALETTE[1],
+                 "Handling time cut": CATEGORY_PALETTE[2]}
+
+
+def _money_axis(title: str) -> alt.Axis:
+    return alt.Axis(title=title, labelExpr=MONEY_LABEL)
+
+
+def build_waterfall_chart(waterfall: pd.DataFrame, title: str = "From baseline cost to scenario cost") -> alt.Chart:
+    """Bars: baseline cost, each lever's saving stepping down, scenario cost. Frame from ``savings.waterfall_frame``."""
+    data = waterfall.copy()
+    data["low"] = data[["start", "end"]].min(axis=1)
+    data["high"] = data[["start", "end"]].max(axis=1)
+    data["amount_label"] = [
+        format_money(a) if k != "lever" else ("saves " + format_money(-a) if a <= 0 else "adds " + format_money(a))
+        for a, k in zip(data["amount"], data["kind"])
+    ]
+    data["colour"] = ["Cost" if k != "lever" else ("Saving" if a <= 0 else "Extra cost")
+                      for a, k in zip(data["amount"], data["kind"])]
+    order = data["label"].tolist()
+    base = alt.Chart(data).encode(
+        x=alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
+    )
+    bars = base.mark_bar(size=48).encode(
+        y=alt.Y("low:Q", axis=_money_axis("Annual cost (£)")),
+        y2="high:Q",
+        color=alt.Color("colour:N", title=None,
+                        scale=alt.Scale(domain=["Cost", "Saving", "Extra cost"],
+                                        range=[NHS_BLUE, MDC_IMPROVEMENT, TARGET_RED])),
+        tooltip=[alt.Tooltip("label:N", title="Step"), alt.Tooltip("amount_label:N", title="Amount")],
+    )
+    text = base.mark_text(dy=-8, color=DARK_GREY).encode(y="high:Q", text="amount_label:N")
+    chart = (bars + text).properties(height=DEFAULT_HEIGHT, width="container")
+    return titled(chart, title, "Annual cost at full effect; each lever is applied after the ones to its left")
+
+
+def build_projection_chart(projection: pd.DataFrame, payback_year: int | None,
+                           title: str = "Savings over the years, net of the one-off cost") -> alt.LayerChart:
+    """Bars: net saving each year (ramp-up and one-off cost included); line: cumulative net; payback year marked."""
+    data = projection.copy()
+    data["year_label"] = [f"Year {y}" for y in data["year"]]
+    for col in ("gross_saving", "one_off_cost", "net_saving", "cumulative_net"):
+        data[f"{col}_text"] = data[col].map(format_money)
+    data["ramp_text"] = data["ramp_pct"].map(lambda v: f"{v:,.0f}%")
+    order = data["year_label"].tolist()
+    tooltip = [alt.Tooltip("year_label:N", title="Year"), alt.Tooltip("ramp_text:N", title="Share of full effect"),
+               alt.Tooltip("gross_saving_text:N", title="Saving"), alt.Tooltip("one_off_cost_text:N",
+                                                                                 title="One-off cost"),
+               alt.Tooltip("net_saving_text:N", title="Net this year"),
+               alt.Tooltip("cumulative_net_text:N", title="Cumulative net")]
+    x = alt.X("year_label:N", sort=order, title="Year after the change", axis=alt.Axis(labelAngle=0))
+    bars = alt.Chart(data).mark_bar(color=MDC_IMPROVEMENT, opacity=0.85, size=40).encode(
+        x=x, y=alt.Y("net_saving:Q", axis=_money_axis("Saving (£)")), tooltip=tooltip)
+    line = alt.Chart(data).mark_line(color=NHS_BLUE, point=alt.OverlayMarkDef(color=NHS_BLUE, size=60)).encode(
+        x=x, y="cumulative_net:Q", tooltip=tooltip)
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=DARK_GREY).encode(y="y:Q")
+    layers = [bars, zero, line]
+    if payback_year is not None:
+        pay = data[data["year"] == payback_year].assign(label=f"Pays back in year {payback_year}")
+        layers.append(alt.Chart(pay).mark_point(shape="diamond", size=220, filled=True, color=TARGET_RED).encode(
+            x=x, y="cumulative_net:Q", tooltip=tooltip))
+        layers.append(alt.Chart(pay).mark_text(dy=-16, color=TARGET_RED, fontWeight="bold").encode(
+            x=x, y="cumulative_net:Q", text="label:N"))
+        subtitle = f"Bars: net saving each year; line: running total. Pays back in year {payback_year}."
+    else:
+        subtitle = "Bars: net saving each year; line: running total. Does not pay back within the projection."
+    chart = alt.layer(*layers).properties(height=DEFAULT_HEIGHT, width="container")
+    return titled(chart, title, subtitle)
+
+
+def build_tornado_chart(tornado: pd.DataFrame, spread: float = 0.25,
+                        title: str = "Which inputs matter most") -> alt.LayerChart:
+    """Horizontal bars of the annual saving when each input is moved down and up by ``spread``, widest first."""
+    if tornado.empty:
+        data = pd.DataFrame(columns=["input", "end", "x", "x2", "saving_text", "value_text"])
+        base_saving = 0.0
+    else:
+        base_saving = float(tornado["base_saving"].iloc[0])
+        rows = []
+        for _, r in tornado.iterrows():
+            for end, saving, value in ((f"Input {spread:.0%} lower", r["saving_low"], r["low_value"]),
+                                       (f"Input {spread:.0%} higher", r["saving_high"], r["high_value"])):
+                rows.append({"input": r["input"], "end": end, "x": base_saving, "x2": saving,
+                             "saving_text": format_money(saving), "value_text": _value_text(value, r["unit"])})
+        data = pd.DataFrame(rows)
+    order = tornado["input"].tolist() if not tornado.empty else []
+    bars = alt.Chart(data).mark_bar(height=18).encode(
+        y=alt.Y("input:N", sort=order, title=None, axis=alt.Axis(labelLimit=240)),
+        x=alt.X("x:Q", axis=_money_axis("Annual saving (£)"), scale=alt.Scale(zero=False)),
+        x2="x2:Q",
+        color=alt.Color("end:N", title=None, scale=alt.Scale(
+            domain=[f"Input {spread:.0%} lower", f"Input {spread:.0%} higher"], range=[NHS_BLUE, MDC_IMPROVEMENT])),
+        tooltip=[alt.Tooltip("input:N", title="Input"), alt.Tooltip("end:N", title="Moved"),
+                 alt.Tooltip("value_text:N", title="Input value"), alt.Tooltip("saving_text:N",
+                                                                              title="Annual saving")],
+    )
+    rule = alt.Chart(pd.DataFrame({"x": [base_saving]})).mark_rule(color=DARK_GREY, strokeDash=[4, 3]).encode(x="x:Q")
+    chart = alt.layer(bars, rule).properties(height=max(120, 34 * max(1, len(order))), width="container")
+    return titled(chart, title, f"Annual saving when one input moves {spread:.0%} down or up, the others held; "
+                                f"dashed line: {format_money(base_saving)}")
+
+
+def _value_text(value: float, unit: str) -> str:
+    if unit == "£":
+        return format_money(value, 2)
+    if unit == "%":
+        return f"{value:,.1f}%"
+    return f"{value:,.2f}×"
+
+
+def build_comparison_chart(comparison: pd.DataFrame, title: str = "Scenarios side by side") -> alt.LayerChart:
+    """Stacked bars of annual saving by lever for each scenario (frame from ``savings.comparison_long``)."""
+    data = comparison.copy()
+    data["saving_text"] = data["saving"].map(format_money)
+    totals = data.groupby("scenario", as_index=False, sort=False)["saving"].sum()
+    totals["total_text"] = totals["saving"].map(format_money)
+    order = totals["scenario"].tolist()
+    bars = alt.Chart(data).mark_bar(size=50).encode(
+        x=alt.X("scenario:N", sort=order, title="Scenario", axis=alt.Axis(labelAngle=0, labelLimit=200)),
+        y=alt.Y("sum(saving):Q", axis=_money_axis("Annual saving at full effect (£)")),
+        color=alt.Color("lever:N", title="Lever", scale=alt.Scale(domain=list(LEVER_COLOURS),
+                                                                  range=list(LEVER_COLOURS.values()))),
+        order=alt.Order("lever:N"),
+        tooltip=[alt.Tooltip("scenario:N", title="Scenario"), alt.Tooltip("lever:N", title="Lever"),
+                 alt.Tooltip("saving_text:N", title="Annual saving")],
+    )
+    text = alt.Chart(totals).mark_text(dy=-8, color=DARK_GREY, fontWeight="bold").encode(
+        x=alt.X("scenario:N", sort=order), y="saving:Q", text="total_text:N")
+    chart = alt.layer(bars, text).properties(height=DEFAULT_HEIGHT, width="container")
+    return titled(chart, title, "Annual saving by lever; the total is written above each bar")
+
+
+def build_comparison_projection_chart(projections: pd.DataFrame,
+                                      title: str = "Cumulative net saving by scenario") -> alt.Chart:
+    """Lines of cumulative net saving per scenario (frame from ``savings.projections_long``)."""
+    data = projections.copy()
+    data["year_label"] = [f"Year {y}" for y in data["year"]]
+    data["cumulative_text"] = data["cumulative_net"].map(format_money)
+    order = sorted(data["year_label"].unique(), key=lambda s: int(s.split()[1]))
+    line = alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("year_label:N", sort=order, title="Year after the change", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("cumulative_net:Q", axis=_money_axis("Cumulative net saving (£)")),
+        color=alt.Color("scenario:N", title="Scenario", scale=alt.Scale(range=CATEGORY_PALETTE)),
+        tooltip=[alt.Tooltip("scenario:N", title="Scenario"), alt.Tooltip("year_label:N", title="Year"),
+                 alt.Tooltip("cumulative_text:N", title="Cumulative net")],
+    )
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=MDC_COMMON).encode(y="y:Q")
+    chart = alt.layer(zero, line).properties(height=DEFAULT_HEIGHT, width="container")
+    return titled(chart, title, "Below the grey line the change has not yet paid for itself")
