@@ -222,3 +222,818 @@ def load_frame(
         cur.close()
     ds = store.get_dataset(con, store.validate_dataset_name(dataset))
     return LoadReport(ds.name, kind, ds.table, len(frame), 0, list(ds.columns), version=version)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Files: read as text, decide each column's type from the data, convert in DuckDB, reject what does not convert.
+# ---------------------------------------------------------------------------------------------------------------
+
+TEXT, NUMBER, INTEGER, DATE, TIMESTAMP = "text", "number", "integer", "date", "timestamp"
+COLUMN_TYPES = (TEXT, NUMBER, INTEGER, DATE, TIMESTAMP)
+DAY_FIRST, MONTH_FIRST = "day-first", "month-first"
+
+CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+
+# Written in spreadsheets for "no value"; read as blank in number and date columns.
+NULL_TOKENS = ("", "n/a", "na", "null", "none", "-", "--", "#n/a", "nan", "nil")
+# A column is given a number or date type when at most this share of its filled values fail to convert; the
+# failures are then rejected rows, each with its reason. More failures than that and the column stays text.
+MAX_FAILURE_SHARE = 0.01
+PREVIEW_ROWS = 100_000
+SAMPLE_VALUES = 5_000
+CASE_VARIANT_MAX_DISTINCT = 5_000
+REJECTS_SHOWN = 100_000
+
+
+@dataclass
+class ColumnProfile:
+    """What was found in one column of a file."""
+
+    name: str
+    detected_type: str
+    type: str
+    role: str | None = None
+    non_blank: int = 0
+    blank: int = 0
+    failures: int = 0
+    failure_examples: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+    date_formats: list[str] = field(default_factory=list)
+    case_variants: list[list[tuple[str, int]]] = field(default_factory=list)  # groups of (spelling, count)
+    notes: list[str] = field(default_factory=list)
+    source_type: str = "VARCHAR"  # DuckDB type as read (Parquet columns arrive typed)
+
+
+@dataclass
+class FilePreview:
+    """A file as Stocktake read it, before anything is written: shown on the Data page before loading."""
+
+    source_name: str
+    file_format: str
+    encoding: str | None
+    delimiter: str | None
+    sheet: str | None
+    sheets: list[str]
+    rows_read: int
+    complete: bool  # False when only the first PREVIEW_ROWS rows were read
+    date_order: str
+    date_order_reason: str
+    columns: list[ColumnProfile]
+    sample: pd.DataFrame
+    problems: list[str]
+    malformed_rows: int = 0
+
+    def column(self, name: str) -> ColumnProfile:
+        return next(c for c in self.columns if c.name == name)
+
+
+# ----- reading -------------------------------------------------------------------------------------------------
+
+def file_format_of(path: str | os.PathLike, source_name: str | None = None) -> str:
+    suffix = os.path.splitext(str(source_name or path))[1].lower()
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    if suffix in EXCEL_SUFFIXES:
+        return "excel"
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    raise StocktakeError(
+        f"'{os.path.basename(str(source_name or path))}' is not a file type Stocktake reads: use CSV, TSV, "
+        "Excel (.xlsx) or Parquet."
+    )
+
+
+def detect_encoding(path: str | os.PathLike) -> str:
+    """'utf-8' when the whole file is valid UTF-8 (with or without BOM), else 'cp1252' (Windows exports with £)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(8 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return "cp1252"
+    return "utf-8"
+
+
+def _transcode_to_utf8(path: str | os.PathLike) -> str:
+    """Write a UTF-8 copy of a cp1252 file (DuckDB reads UTF-8). Bytes cp1252 leaves undefined are read as latin-1."""
+    import codecs
+    import tempfile
+
+    def fallback(error: UnicodeDecodeError):
+        return error.object[error.start:error.end].decode("latin-1"), error.end
+
+    codecs.register_error("stocktake_latin1", fallback)
+    handle, target = tempfile.mkstemp(suffix=".csv", prefix="stocktake-utf8-")
+    with open(path, "rb") as source, os.fdopen(handle, "wb") as out:
+        decoder = codecs.getincrementaldecoder("cp1252")(errors="stocktake_latin1")
+        while chunk := source.read(8 << 20):
+            out.write(decoder.decode(chunk).encode("utf-8"))
+        out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    return target
+
+
+def clean_headers(names: Sequence[str]) -> list[str]:
+    """Trim headers, collapse inner spaces, name blank ones 'column_N' and number repeats ('Date (2)')."""
+    import re
+
+    cleaned: list[str] = []
+    seen: set[str] = set()
+    for position, raw in enumerate(names, start=1):
+        name = re.sub(r"\s+", " ", str(raw or "").replace("\ufeff", "")).strip() or f"column_{position}"
+        base, n = name, 2
+        while name.lower() in seen:
+            name = f"{base} ({n})"
+            n += 1
+        seen.add(name.lower())
+        cleaned.append(name)
+    return cleaned
+
+
+def list_sheets(path: str | os.PathLike) -> list[str]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+    except Exception as exc:  # calamine raises its own error types for broken workbooks
+        raise StocktakeError(f"'{os.path.basename(str(path))}' could not be opened as an Excel workbook ({exc}).") from None
+
+
+def _read_raw(
+    cur: duckdb.DuckDBPyConnection, path: str, source_name: str, *, sheet: str | None, limit: int | None
+) -> dict:
+    """Read the file into the TEMP table ``raw_upload`` on this cursor, all columns as text (Parquet keeps its
+    types), in file order. Returns facts about the read (format, encoding, delimiter, sheet names, malformed rows)."""
+    fmt = file_format_of(path, source_name)
+    base = os.path.basename(source_name)
+    info: dict = {"format": fmt, "encoding": None, "delimiter": None, "sheet": None, "sheets": [], "malformed": []}
+    limit_sql = f" LIMIT {int(limit)}" if limit else ""
+    if not os.path.exists(path):
+        raise StocktakeError(f"There is no file at '{path}': check the name and folder.")
+    if os.path.getsize(path) == 0:
+        raise StocktakeError(f"'{base}' is empty: there is nothing to load.")
+    cur.execute("DROP TABLE IF EXISTS raw_upload")
+    if fmt == "csv":
+        encoding = detect_encoding(path)
+        info["encoding"] = encoding
+        read_path = path if encoding == "utf-8" else _transcode_to_utf8(path)
+        try:
+            try:
+                cur.execute(
+                    f"""CREATE TEMP TABLE raw_upload AS SELECT * FROM read_csv(?, all_varchar = true, header = true,
+                        ignore_errors = true, store_rejects = true, null_padding = false){limit_sql}""",
+                    [read_path],
+                )
+            except duckdb.Error as exc:
+                raise StocktakeError(
+                    f"'{base}' could not be read as a delimited text file: {str(exc).splitlines()[0]}. "
+                    "Check that it is a CSV or TSV export with a header row."
+                ) from None
+            try:
+                info["delimiter"] = cur.execute(
+                    "SELECT Delimiter FROM sniff_csv(?, sample_size = 20480)", [read_path]
+                ).fetchone()[0]
+            except duckdb.Error:
+                info["delimiter"] = None
+            info["malformed"] = cur.execute(
+                "SELECT line, error_type, error_message FROM reject_errors ORDER BY line"
+            ).fetchall()
+        finally:
+            if read_path != path:
+                os.unlink(read_path)
+    elif fmt == "excel":
+        sheets = list_sheets(path)
+        info["sheets"] = sheets
+        chosen = sheet or (sheets[0] if sheets else None)
+        if chosen not in sheets:
+            raise StocktakeError(f"'{base}' has no sheet called '{sheet}'. Its sheets are: {', '.join(sheets)}.")
+        info["sheet"] = chosen
+        try:
+            frame = pd.read_excel(path, sheet_name=chosen, engine="calamine", dtype=object, nrows=limit)
+        except Exception as exc:
+            raise StocktakeError(f"Sheet '{chosen}' of '{base}' could not be read ({exc}).") from None
+        if frame.shape[1] == 0:
+            raise StocktakeError(f"Sheet '{chosen}' of '{base}' is empty: there is nothing to load.")
+        frame = frame.map(_excel_cell_to_text).astype("str").where(frame.notna(), None)
+        frame.columns = [str(c) for c in frame.columns]
+        cur.register("excel_frame", frame)
+        cur.execute("CREATE TEMP TABLE raw_upload AS SELECT * FROM excel_frame")
+        cur.unregister("excel_frame")
+    else:
+        try:
+            cur.execute(f"CREATE TEMP TABLE raw_upload AS SELECT * FROM read_parquet(?){limit_sql}", [path])
+        except duckdb.Error as exc:
+            raise StocktakeError(f"'{base}' could not be read as a Parquet file: {str(exc).splitlines()[0]}.") from None
+    described = cur.execute("DESCRIBE raw_upload").fetchall()
+    original = [row[0] for row in described]
+    cleaned = clean_headers(original)
+    if original != cleaned:
+        renames = ", ".join(f"{quote_identifier(o)} AS {quote_identifier(c)}" for o, c in zip(original, cleaned))
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE raw_upload AS SELECT {renames} FROM raw_upload")
+    info["source_types"] = {c: row[1] for c, row in zip(cleaned, described)}
+    info["rows"] = int(cur.execute("SELECT count(*) FROM raw_upload").fetchone()[0])
+    if info["rows"] == 0:
+        raise StocktakeError(f"'{base}' has a header but no rows of data: there is nothing to load.")
+    return info
+
+
+def _excel_cell_to_text(value):
+    """Excel cells arrive typed: write dates as ISO text and whole numbers without '.0', so one parser serves all."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp) or hasattr(value, "isoformat"):
+        try:
+            return pd.Timestamp(value).isoformat(sep=" ")
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# ----- detecting types -----------------------------------------------------------------------------------------
+
+import re as _re
+
+_NUMBER = _re.compile(r"^\(?[-+]?\(?£?[-+]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?\)?$")
+_INTEGER_TEXT = _re.compile(r"^[-+]?\d+$")
+_ISO = _re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?$")
+_NUMERIC_DATE = _re.compile(
+    r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s?([AaPp][Mm]))?)?$"
+)
+_NAMED_MONTH_DATE = _re.compile(r"^(\d{1,2})([ -])([A-Za-z]{3,9})\2(\d{4}|\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_TIME_ONLY = _re.compile(r"^\d{1,2}:\d{2}(:\d{2})?(\.\d+)?(\s?[AaPp][Mm])?$")
+
+
+def _is_null_token(value: str) -> bool:
+    return value.strip().lower() in NULL_TOKENS
+
+
+def _date_shape(value: str) -> tuple[str, str] | None:
+    """The strptime format of one date-like value, with '{D}'/'{M}' left open for a numeric day/month, and whether
+    it carries a time: returns (format, kind) where kind is 'date' or 'timestamp', or None if it is not a date."""
+    m = _ISO.match(value)
+    if m:
+        sep = "T" if "T" in value else " "
+        if m.group(4) is None:
+            return "%Y-%m-%d", "date"
+        fmt = f"%Y-%m-%d{sep}%H:%M" + (":%S" if m.group(6) else "") + (".%f" if m.group(7) else "")
+        return fmt, "timestamp"
+    m = _NUMERIC_DATE.match(value)
+    if m:
+        sep = m.group(2)
+        year = "%Y" if len(m.group(4)) == 4 else "%y"
+        fmt = f"{{A}}{sep}{{B}}{sep}{year}"
+        if m.group(5) is None:
+            return fmt, "date"
+        between = value[len(m.group(1)) + len(m.group(3)) + len(m.group(4)) + 2:].split(m.group(5))[0]
+        hour = "%I" if m.group(8) else "%H"
+        fmt += f"{between}{hour}:%M" + (":%S" if m.group(7) else "")
+        if m.group(8):
+            fmt += (" " if " " + m.group(8) in value else "") + "%p"
+        return fmt, "timestamp"
+    m = _NAMED_MONTH_DATE.match(value)
+    if m:
+        month = "%b" if len(m.group(3)) == 3 else "%B"
+        fmt = f"%d{m.group(2)}{month}{m.group(2)}" + ("%Y" if len(m.group(4)) == 4 else "%y")
+        if m.group(5) is None:
+            return fmt, "date"
+        return fmt + " %H:%M" + (":%S" if m.group(7) else ""), "timestamp"
+    return None
+
+
+def _midnight(value: str) -> bool:
+    """True when a date-time value's time is exactly midnight ('… 00:00', '… 00:00:00', '… 12:00 AM')."""
+    return bool(_re.search(r"[ T,](0?0:00(:00(\.0+)?)?|12:00(:00)?\s?[Aa][Mm])$", value))
+
+
+def detect_column_type(values: Sequence[str]) -> tuple[str, list[str], list[str]]:
+    """Decide a column's type from a sample of its filled values.
+
+    Returns (type, date formats with '{A}'/'{B}' for an undecided day/month order, notes). Numbers allow '£',
+    thousands commas and '(1,234)' for negatives; a value with a leading zero ('007') keeps the column as text, since
+    it is a code. Dates need 99% of values to share date shapes.
+    """
+    filled = [v.strip() for v in values if v is not None and not _is_null_token(v)]
+    if not filled:
+        return TEXT, [], ["no values"]
+    notes: list[str] = []
+    number_like = [v for v in filled if _NUMBER.match(v) and any(ch.isdigit() for ch in v)]
+    leading_zero = any(_re.match(r"^0\d", v) for v in number_like)
+    if len(number_like) >= len(filled) * (1 - MAX_FAILURE_SHARE) and not leading_zero:
+        integer = all(_INTEGER_TEXT.match(v.replace(",", "").replace("£", "").strip("()")) for v in number_like)
+        return (INTEGER if integer else NUMBER), [], notes
+    if leading_zero and len(number_like) == len(filled):
+        notes.append("numbers with leading zeros: kept as text codes")
+    shapes: dict[tuple[str, str], int] = {}
+    for v in filled:
+        shape = _date_shape(v)
+        if shape:
+            shapes[shape] = shapes.get(shape, 0) + 1
+    dated = sum(shapes.values())
+    if dated >= len(filled) * (1 - MAX_FAILURE_SHARE):
+        formats = sorted({fmt for fmt, _ in shapes})
+        any_time = any(kind == "timestamp" for _, kind in shapes) and not all(
+            _midnight(v) for v in filled if (_date_shape(v) or ("", ""))[1] == "timestamp"
+        )
+        return (TIMESTAMP if any_time else DATE), formats, notes
+    if all(_TIME_ONLY.match(v) for v in filled):
+        distinct = sorted(set(filled))
+        if all(_re.fullmatch(r"0?0:00(:00(\.0+)?)?", v) for v in distinct):
+            notes.append(f"no usable dates: all {len(filled):,} values are '{distinct[0]}'")
+        else:
+            notes.append("times of day without dates: kept as text")
+    return TEXT, [], notes
+
+
+def resolve_date_formats(formats: Sequence[str], order: str) -> list[str]:
+    """Fill the open day/month slots of detected formats for the chosen order, adding 2- and 4-digit-year twins."""
+    day, month = ("%d", "%m") if order == DAY_FIRST else ("%m", "%d")
+    resolved: list[str] = []
+    for fmt in formats:
+        filled = fmt.replace("{A}", day).replace("{B}", month)
+        for candidate in (filled,):
+            if candidate not in resolved:
+                resolved.append(candidate)
+    return resolved
+
+
+# ----- converting in DuckDB ------------------------------------------------------------------------------------
+
+# Names of the helper columns in the layered conversion query; unlikely to clash with a header.
+ROW_COLUMN = "__stocktake_row"
+
+
+def _fail_column(i: int) -> str:
+    return f"__stocktake_fail_{i}"
+
+
+def _filled_sql(column: str) -> str:
+    """The column's value trimmed, with blanks and null tokens ('n/a', '-', …) as NULL."""
+    q = quote_identifier(column)
+    tokens = ", ".join("'" + t.replace("'", "''") + "'" for t in NULL_TOKENS)
+    return f"(CASE WHEN lower(trim({q})) IN ({tokens}) THEN NULL ELSE trim({q}) END)"
+
+
+def _cleaned_number_sql(filled: str) -> str:
+    """'£1,234.50' -> '1234.50', '(1,234)' -> '-1234', as text still."""
+    stripped = f"replace(replace(replace({filled}, '£', ''), ',', ''), ' ', '')"
+    return f"(CASE WHEN {stripped} LIKE '(%)' THEN '-' || trim({stripped}, '()') ELSE {stripped} END)"
+
+
+def _typed_number_sql(cleaned: str, integer: bool) -> str:
+    if integer:
+        return f"(CASE WHEN regexp_full_match({cleaned}, '[-+]?\\d+') THEN TRY_CAST({cleaned} AS BIGINT) END)"
+    # TRY_CAST alone would accept 'nan' and 'inf'.
+    return f"(CASE WHEN isfinite(TRY_CAST({cleaned} AS DOUBLE)) THEN TRY_CAST({cleaned} AS DOUBLE) END)"
+
+
+def _date_sql(filled: str, formats: Sequence[str], as_date: bool) -> str:
+    fmt_list = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in formats) + "]"
+    parsed = f"try_strptime({filled}, {fmt_list})"
+    return f"CAST({parsed} AS DATE)" if as_date else parsed
+
+
+# Used when a user forces a text column to be a date: try every common shape.
+_ALL_DATE_FORMATS = [
+    "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S",
+    "{A}/{B}/%Y", "{A}/{B}/%Y %H:%M", "{A}/{B}/%Y %H:%M:%S", "{A}/{B}/%y", "{A}-{B}-%Y", "{A}.{B}.%Y",
+    "{A}/{B}/%Y %I:%M %p", "{A}/{B}/%Y %I:%M:%S %p", "%d %b %Y", "%d-%b-%Y", "%d %B %Y",
+]
+
+_TYPE_WORDS = {NUMBER: "a number", INTEGER: "a whole number", DATE: "a date", TIMESTAMP: "a date and time"}
+
+
+def converted_sql(columns: Sequence[ColumnProfile], date_order: str) -> str:
+    """A query over ``raw_upload`` giving, per row: its position (``__stocktake_row``, from 0 in file order), each
+    column converted to its chosen type under its own name, and a flag per column (``__stocktake_fail_<i>``) that is
+    true where a filled value did not convert.
+
+    Built in layers (filled text -> cleaned text -> typed value -> flags) so each expression is computed once per row:
+    nesting them made the same 10M-row load several times slower.
+    """
+    filled, cleaned, typed, flags = [f"rowid AS {ROW_COLUMN}"], [ROW_COLUMN], [ROW_COLUMN], [ROW_COLUMN]
+    for i, col in enumerate(columns):
+        q = quote_identifier(col.name)
+        f, c, v = f"__f{i}", f"__c{i}", f"__v{i}"
+        if col.source_type != "VARCHAR":
+            filled.append(f"{q} AS {f}")
+            cleaned.append(f"{f}, {f} AS {c}")
+            typed.append(f"{f}, CAST({c} AS VARCHAR) AS {v}" if col.type == TEXT else f"{f}, {c} AS {v}")
+            flags.append(f"{v} AS {q}, false AS {_fail_column(i)}")
+            continue
+        filled.append(f"{_filled_sql(col.name)} AS {f}")
+        if col.type in (NUMBER, INTEGER):
+            cleaned.append(f"{f}, {_cleaned_number_sql(f)} AS {c}")
+            typed.append(f"{f}, {_typed_number_sql(c, col.type == INTEGER)} AS {v}")
+        elif col.type in (DATE, TIMESTAMP):
+            formats = resolve_date_formats(col.date_formats or _ALL_DATE_FORMATS, date_order)
+            cleaned.append(f"{f}, {f} AS {c}")
+            typed.append(f"{f}, {_date_sql(c, formats, col.type == DATE)} AS {v}")
+        else:
+            # Text keeps 'n/a' and '-' as written: only blanks become NULL.
+            cleaned.append(f"{f}, NULLIF(trim({q}), '') AS {c}")
+            typed.append(f"{f}, {c} AS {v}")
+        fail = "false" if col.type == TEXT else f"({f} IS NOT NULL AND {v} IS NULL)"
+        flags.append(f"{v} AS {q}, {fail} AS {_fail_column(i)}")
+    # The text layer needs the raw column, so carry raw text columns through the first layer too.
+    raw_text = [quote_identifier(c.name) for c in columns if c.source_type == "VARCHAR" and c.type == TEXT]
+    layer1 = f"SELECT {', '.join(filled + raw_text)} FROM raw_upload"
+    layer2 = f"SELECT {', '.join(cleaned)} FROM ({layer1})"
+    layer3 = f"SELECT {', '.join(typed)} FROM ({layer2})"
+    return f"SELECT {', '.join(flags)} FROM ({layer3})"
+
+
+def _date_order_evidence(cur, columns: list[ColumnProfile]) -> tuple[int, int]:
+    """Across date columns with an open day/month order: how many values can only be day-first (first number > 12)
+    and how many only month-first (second number > 12)."""
+    open_cols = [c for c in columns if c.type in (DATE, TIMESTAMP) and c.source_type == "VARCHAR"
+                 and any("{A}" in f for f in (c.date_formats or []))]
+    if not open_cols:
+        return 0, 0
+    parts = []
+    for c in open_cols:
+        f = _filled_sql(c.name)
+        parts.append(f"count(*) FILTER (WHERE TRY_CAST(regexp_extract({f}, '^(\\d{{1,2}})[/.-]', 1) AS INTEGER) > 12)")
+        parts.append(f"count(*) FILTER (WHERE TRY_CAST(regexp_extract({f}, '^\\d{{1,2}}[/.-](\\d{{1,2}})[/.-]', 1) AS INTEGER) > 12)")
+    row = cur.execute(f"SELECT {', '.join(parts)} FROM raw_upload").fetchone()
+    return int(sum(row[0::2])), int(sum(row[1::2]))
+
+
+def decide_date_order(day_first_values: int, month_first_values: int, requested: str | None) -> tuple[str, str]:
+    """Day-first or month-first, and the sentence that says why."""
+    if requested in (DAY_FIRST, MONTH_FIRST):
+        return requested, f"Dates read {requested}, as you chose."
+    if day_first_values and not month_first_values:
+        return DAY_FIRST, f"Dates read day-first (UK): {day_first_values:,} values such as 31/12 only make sense that way."
+    if month_first_values and not day_first_values:
+        return MONTH_FIRST, (f"Dates read month-first (US): {month_first_values:,} values such as 12/31 only make "
+                             "sense that way.")
+    if day_first_values and month_first_values:
+        return DAY_FIRST, (f"Dates are mixed: {day_first_values:,} values only make sense day-first and "
+                           f"{month_first_values:,} only month-first. Read day-first; the others are rejected.")
+    return DAY_FIRST, "Nothing in the dates settles day-first or month-first, so they are read day-first (UK)."
+
+
+_SOURCE_TYPE_MAP = {"DATE": DATE, "BOOLEAN": TEXT}
+
+
+def _type_from_duckdb(source_type: str) -> str:
+    t = source_type.upper()
+    if t.startswith("TIMESTAMP"):
+        return TIMESTAMP
+    if t in _SOURCE_TYPE_MAP:
+        return _SOURCE_TYPE_MAP[t]
+    if any(t.startswith(p) for p in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                                      "UINTEGER", "UBIGINT")):
+        return INTEGER
+    if any(t.startswith(p) for p in ("FLOAT", "DOUBLE", "DECIMAL", "REAL")):
+        return NUMBER
+    return TEXT
+
+
+def suggest_roles(kind: str, columns: Sequence[ColumnProfile]) -> dict[str, str]:
+    """Column -> suggested role, from header words and the column's type.
+
+    Roles are tried in order, and for each role its words from most to least specific, so 'IncidentNotionalCost(£)'
+    wins the cost role over 'HourlyNotionalCost(£)'. Each role goes to at most one column and each column gets at
+    most one role.
+    """
+    from analysis.roles import DATE_ROLES, NUMBER_ROLES, ROLE_HINTS
+
+    def fits(role: str, col: ColumnProfile) -> bool:
+        if role in DATE_ROLES:
+            return col.type in (DATE, TIMESTAMP)
+        if role in NUMBER_ROLES:
+            return col.type in (NUMBER, INTEGER)
+        return col.type not in (DATE, TIMESTAMP)
+
+    headers = {c.name: _re.sub(r"[^a-z0-9£]+", " ", c.name.lower()).strip() for c in columns}
+    suggested: dict[str, str] = {}
+    for role, words in ROLE_HINTS.get(kind, []):
+        for word in words:
+            match = next(
+                (c for c in columns if c.name not in suggested and fits(role, c) and (
+                    _re.search(r"(^|\s)" + _re.escape(word) + r"($|\s)", headers[c.name])
+                    or (len(word) > 4 and word in headers[c.name].replace(" ", "")))),
+                None,
+            )
+            if match is not None:
+                suggested[match.name] = role
+                break
+    return suggested
+
+
+def _profile_columns(
+    cur,
+    info: dict,
+    *,
+    kind: str,
+    types: dict[str, str] | None,
+    roles: dict[str, str | None] | None,
+    date_order: str | None,
+    find_case_variants: bool = True,
+) -> tuple[list[ColumnProfile], str, str]:
+    """Detect each column's type (from a sample), then check every row in DuckDB: blanks, values that will not
+    convert, date order evidence, case variants. Returns (columns, date order, why that order)."""
+    types = dict(types or {})
+    names = list(info["source_types"])
+    unknown = [n for n in list(types) + list((roles or {})) if n not in names]
+    if unknown:
+        raise StocktakeError(f"The file has no column called '{unknown[0]}'. Its columns are: {', '.join(names)}.")
+    bad_types = {n: t for n, t in types.items() if t not in COLUMN_TYPES}
+    if bad_types:
+        n, t = next(iter(bad_types.items()))
+        raise StocktakeError(f"'{t}' is not a column type for '{n}': use one of {', '.join(COLUMN_TYPES)}.")
+
+    sample = cur.execute(
+        f"SELECT * FROM (SELECT * FROM raw_upload LIMIT {int(SAMPLE_VALUES)}) UNION ALL "
+        f"SELECT * FROM (SELECT * FROM raw_upload USING SAMPLE reservoir({int(SAMPLE_VALUES)} ROWS) REPEATABLE (7))"
+    ).df()
+    columns: list[ColumnProfile] = []
+    for name in names:
+        source_type = info["source_types"][name]
+        if source_type == "VARCHAR":
+            # Distinct values are enough to see the shapes, and far fewer to test in Python.
+            values = list(dict.fromkeys(v for v in sample[name].tolist() if isinstance(v, str)))
+            detected, formats, notes = detect_column_type(values)
+        else:
+            detected, formats, notes = _type_from_duckdb(source_type), [], []
+        chosen = types.get(name, detected)
+        if source_type != "VARCHAR" and chosen not in (TEXT, detected):
+            raise StocktakeError(
+                f"Column '{name}' is stored in the file as {source_type}; it can be read as {detected} or text only."
+            )
+        examples = [str(v) for v in sample[name].dropna().astype(str).unique()[:3]]
+        columns.append(ColumnProfile(name=name, detected_type=detected, type=chosen, date_formats=formats,
+                                     notes=notes, examples=examples, source_type=source_type))
+
+    day_votes, month_votes = _date_order_evidence(cur, columns)
+    order, order_reason = decide_date_order(day_votes, month_votes, date_order)
+
+    # One pass over every row: filled counts, conversion failures, distinct counts of text columns.
+    aggregates = []
+    for i, col in enumerate(columns):
+        q, fail = quote_identifier(col.name), _fail_column(i)
+        aggregates.append(f"count({q}) + count_if({fail})")
+        aggregates.append(f"count_if({fail})")
+        aggregates.append(f"approx_count_distinct({q})" if col.type == TEXT else "0")
+    stats = cur.execute(f"SELECT count(*), {', '.join(aggregates)} FROM ({converted_sql(columns, order)})").fetchone()
+    total = int(stats[0])
+    for i, col in enumerate(columns):
+        col.non_blank = int(stats[1 + 3 * i])
+        col.blank = total - col.non_blank
+        col.failures = int(stats[2 + 3 * i])
+        col._distinct = int(stats[3 + 3 * i])  # type: ignore[attr-defined]
+
+    # An automatically typed column with too many values that do not convert stays text; a type the user chose
+    # is kept, and its failures become rejected rows.
+    for col in columns:
+        if col.failures and col.name not in types and col.failures > col.non_blank * MAX_FAILURE_SHARE:
+            col.notes.append(
+                f"looked like {_TYPE_WORDS[col.type]} but {col.failures:,} of {col.non_blank:,} values are not: kept as text"
+            )
+            col.type, col.failures = TEXT, 0
+    failing = [i for i, col in enumerate(columns) if col.failures]
+    if failing:
+        conv = converted_sql(columns, order)
+        for i in failing:
+            columns[i].failure_examples = [
+                r[0] for r in cur.execute(
+                    f"""SELECT DISTINCT r.{quote_identifier(columns[i].name)} FROM ({conv}) AS c
+                        JOIN raw_upload AS r ON r.rowid = c.{ROW_COLUMN} WHERE c.{_fail_column(i)} LIMIT 3"""
+                ).fetchall()
+            ]
+    for col in columns:
+        if col.type in (DATE, TIMESTAMP) and col.non_blank == 0:
+            col.notes.append("no usable dates: every value is blank")
+
+    suggested = suggest_roles(kind, columns) if roles is None else {}
+    chosen_roles = dict(suggested) if roles is None else {k: v for k, v in roles.items() if v}
+    _check_kind_and_roles(kind, chosen_roles, names)
+    for col in columns:
+        col.role = chosen_roles.get(col.name)
+
+    if find_case_variants:
+        for col in columns:
+            if col.type == TEXT and col.source_type == "VARCHAR" and 0 < col._distinct <= CASE_VARIANT_MAX_DISTINCT:  # type: ignore[attr-defined]
+                col.case_variants = _case_variants(cur, col.name)
+    return columns, order, order_reason
+
+
+def _case_variants(cur, column: str) -> list[list[tuple[str, int]]]:
+    """Groups of spellings that differ only in upper/lower case ('CROYDON' and 'Croydon'), most used first."""
+    q = quote_identifier(column)
+    rows = cur.execute(
+        f"""SELECT lower(v) AS k, v, count(*) AS n FROM (SELECT NULLIF(trim({q}), '') AS v FROM raw_upload)
+            WHERE v IS NOT NULL GROUP BY k, v
+            QUALIFY count(*) OVER (PARTITION BY k) > 1 ORDER BY k, n DESC, v"""
+    ).fetchall()
+    groups: dict[str, list[tuple[str, int]]] = {}
+    for key, value, n in rows:
+        groups.setdefault(key, []).append((value, int(n)))
+    return list(groups.values())
+
+
+def _case_map(col: ColumnProfile) -> tuple[list[str], list[str]]:
+    """Each variant spelling -> the group's most used spelling."""
+    variants, canonical = [], []
+    for group in col.case_variants:
+        keep = group[0][0]
+        for value, _ in group[1:]:
+            variants.append(value)
+            canonical.append(keep)
+    return variants, canonical
+
+
+def _problem_sentences(columns: Sequence[ColumnProfile], info: dict, base: str) -> list[str]:
+    problems = []
+    if info.get("malformed"):
+        n = len(info["malformed"])
+        line, _, message = info["malformed"][0]
+        problems.append(f"{n:,} line(s) of '{base}' could not be read and will be rejected "
+                        f"(first: line {line}, {message.lower()}).")
+    for col in columns:
+        for note in col.notes:
+            if note != "no values":
+                problems.append(f"Column '{col.name}': {note}.")
+        if col.failures:
+            examples = ", ".join(f"'{e}'" for e in col.failure_examples)
+            problems.append(f"Column '{col.name}': {col.failures:,} value(s) are not {_TYPE_WORDS[col.type]} "
+                            f"(for example {examples}); those rows will be rejected.")
+        for group in col.case_variants[:5]:
+            spelled = " and ".join(f"'{v}' ({n:,})" for v, n in group)
+            problems.append(f"Column '{col.name}': {spelled} differ only in case.")
+        if len(col.case_variants) > 5:
+            problems.append(f"Column '{col.name}': {len(col.case_variants) - 5} more groups of case variants.")
+    return problems
+
+
+# ----- the two entry points: look, then load -------------------------------------------------------------------
+
+def inspect_file(
+    con: duckdb.DuckDBPyConnection,
+    path: str | os.PathLike,
+    *,
+    kind: str = "records",
+    source_name: str | None = None,
+    sheet: str | None = None,
+    date_order: str | None = None,
+    types: dict[str, str] | None = None,
+    max_rows: int | None = PREVIEW_ROWS,
+) -> FilePreview:
+    """Read a file (the first ``max_rows`` rows) and say how Stocktake would load it. Writes nothing."""
+    path = str(path)
+    source_name = source_name or os.path.basename(path)
+    cur = con.cursor()
+    try:
+        info = _read_raw(cur, path, source_name, sheet=sheet, limit=max_rows)
+        columns, order, reason = _profile_columns(cur, info, kind=kind, types=types, roles=None, date_order=date_order)
+        sample = cur.execute("SELECT * FROM raw_upload LIMIT 20").df()
+        complete = not max_rows or info["rows"] < max_rows
+        return FilePreview(
+            source_name=source_name, file_format=info["format"], encoding=info["encoding"],
+            delimiter=info["delimiter"], sheet=info["sheet"], sheets=info["sheets"], rows_read=info["rows"],
+            complete=complete, date_order=order, date_order_reason=reason, columns=columns, sample=sample,
+            problems=_problem_sentences(columns, info, source_name), malformed_rows=len(info["malformed"]),
+        )
+    finally:
+        cur.execute("DROP TABLE IF EXISTS raw_upload")
+        cur.close()
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    path: str | os.PathLike,
+    *,
+    dataset: str,
+    kind: str = "records",
+    mode: str = REPLACE,
+    source_name: str | None = None,
+    sheet: str | None = None,
+    date_order: str | None = None,
+    types: dict[str, str] | None = None,
+    roles: dict[str, str | None] | None = None,
+    unify_case: bool | Sequence[str] = False,
+    progress: Progress | None = None,
+) -> LoadReport:
+    """Load a CSV/TSV, Excel or Parquet file as a dataset, atomically.
+
+    ``types`` and ``roles`` override what was detected (column -> type / role; roles=None means use the suggested
+    ones). ``unify_case`` True (or a list of columns) rewrites case-variant spellings to each group's most used one.
+    Rows whose values do not convert, or (for records) that have no date, are rejected with a reason each.
+    """
+    say = progress or _no_progress
+    path = str(path)
+    source_name = source_name or os.path.basename(path)
+    dataset = store.validate_dataset_name(dataset)
+    if kind not in KINDS:
+        raise StocktakeError(f"'{kind}' is not a dataset kind: use one of {', '.join(KINDS)}.")
+    if mode not in (REPLACE, APPEND):
+        raise StocktakeError(f"'{mode}' is not a load mode: use replace or append.")
+    cur = con.cursor()
+    try:
+        say(0.05, f"Reading {source_name}")
+        info = _read_raw(cur, path, source_name, sheet=sheet, limit=None)
+        say(0.35, f"Checking {info['rows']:,} rows")
+        columns, order, order_reason = _profile_columns(
+            cur, info, kind=kind, types=types, roles=roles, date_order=date_order
+        )
+        warnings = _problem_sentences(columns, info, source_name)
+        if any(c.type in (DATE, TIMESTAMP) and c.source_type == "VARCHAR" and any("{A}" in f for f in c.date_formats)
+               for c in columns):
+            warnings.insert(0, order_reason)
+        role_of = {c.name: c.role for c in columns}
+        if kind == "records" and "date" not in role_of.values():
+            warnings.append("No column has the date role: the Explore pages need one. Set it on the Data page.")
+
+        say(0.5, "Converting values")
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE converted_upload AS {converted_sql(columns, order)}")
+
+        unify = {c.name for c in columns} if unify_case is True else set(unify_case or [])
+        select_parts, params = [], []
+        for col in columns:
+            expr = quote_identifier(col.name)
+            if col.name in unify and col.case_variants:
+                variants, canonical = _case_map(col)
+                # A small lookup held in a list pair and bound as parameters; map_from_entries is built once.
+                expr = f"coalesce(map_from_entries(list_zip(?::VARCHAR[], ?::VARCHAR[]))[{expr}], {expr})"
+                params += [variants, canonical]
+            select_parts.append(f"{expr} AS {quote_identifier(col.name)}")
+        unified = [c.name for c in columns if c.name in unify and c.case_variants]
+        if unified:
+            warnings.append("Case variants unified (each to its most used spelling) in: "
+                            + ", ".join(f"'{n}'" for n in unified) + ".")
+
+        # Why each rejected row was rejected: one clause per column that can fail, and a records row needs a date.
+        fail_flags, reason_parts, reason_params = [], [], []
+        for i, col in enumerate(columns):
+            if col.type != TEXT and col.source_type == "VARCHAR":
+                fail_flags.append(f"c.{_fail_column(i)}")
+                reason_parts.append(f"CASE WHEN c.{_fail_column(i)} THEN ? || r.{quote_identifier(col.name)} || ? END")
+                reason_params += [f"'{col.name}': '", f"' is not {_TYPE_WORDS[col.type]}"]
+        date_column = next((c for c in columns if c.role == "date"), None)
+        if kind == "records" and date_column is not None:
+            blank = f"(c.{quote_identifier(date_column.name)} IS NULL AND NOT c.{_fail_column(columns.index(date_column))})"
+            fail_flags.append(blank)
+            reason_parts.append(f"CASE WHEN {blank} THEN ? END")
+            reason_params.append(f"'{date_column.name}' is blank: every record needs a date")
+        rejected = " OR ".join(fail_flags) or "false"
+        select_sql = (f"SELECT {', '.join(select_parts)} FROM converted_upload AS c WHERE NOT ({rejected}) "
+                      f"ORDER BY c.{ROW_COLUMN}")
+
+        raw_list = ", ".join(f"CAST(r.{quote_identifier(c.name)} AS VARCHAR) AS {quote_identifier(c.name)}"
+                             for c in columns)
+        null_list = ", ".join(f"NULL::VARCHAR AS {quote_identifier(c.name)}" for c in columns)
+        cur.execute('CREATE OR REPLACE TEMP TABLE rejected_rows AS SELECT \'\' AS "row", \'\' AS reason, '
+                    f"{null_list} LIMIT 0")
+        for line, _, message in info["malformed"]:
+            cur.execute("INSERT INTO rejected_rows (\"row\", reason) VALUES (?, ?)",
+                        [f"line {line}", f"line {line} of the file could not be read: {message}"])
+        if fail_flags:
+            cur.execute(
+                f"""INSERT INTO rejected_rows SELECT 'row ' || (c.{ROW_COLUMN} + 1), concat_ws('; ', {', '.join(reason_parts)}),
+                    {raw_list} FROM converted_upload AS c JOIN raw_upload AS r ON r.rowid = c.{ROW_COLUMN}
+                    WHERE {rejected} ORDER BY c.{ROW_COLUMN}""",
+                reason_params,
+            )
+        rows_rejected = int(cur.execute("SELECT count(*) FROM rejected_rows").fetchone()[0])
+        if rows_rejected == info["rows"] + len(info["malformed"]):
+            first = cur.execute("SELECT reason FROM rejected_rows LIMIT 1").fetchone()[0]
+            raise StocktakeError(
+                f"Every row of '{source_name}' was rejected, so nothing was loaded (first reason: {first}). "
+                "Check the column types and the date column, then try again."
+            )
+
+        say(0.7, "Writing to the database")
+        final_columns = [Column(c.name, c.type, c.role) for c in columns]
+        rows_now, version = commit_table(
+            con, dataset=dataset, kind=kind, source_file=source_name, select_sql=select_sql, params=params,
+            columns=final_columns, mode=mode, rejects_sql="SELECT * FROM rejected_rows", cursor=cur,
+        )
+        rejects = cur.execute(f"SELECT * FROM rejected_rows LIMIT {REJECTS_SHOWN}").df()
+        say(1.0, "Loaded")
+        rows_loaded = info["rows"] - (rows_rejected - len(info["malformed"]))
+        return LoadReport(dataset, kind, store.table_name_for(dataset), rows_loaded, rows_rejected, final_columns,
+                          warnings, rejects, version)
+    finally:
+        for temp in ("raw_upload", "rejected_rows", "converted_upload"):
+            try:
+                cur.execute(f"DROP TABLE IF EXISTS {temp}")
+            except duckdb.Error:
+                pass
+        cur.close()
+
+
+def rejected_rows(con: duckdb.DuckDBPyConnection, dataset: str) -> pd.DataFrame:
+    """The rows rejected by a dataset's last load (empty if none), for download."""
+    ds = store.get_dataset(con, dataset)
+    table = store.rejects_table_for(ds.table)
+    exists = store.query_rows(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table])[0][0]
+    if not exists:
+        return pd.DataFrame(columns=["row", "reason"])
+    return store.query_df(con, f"SELECT * FROM {quote_identifier(table)}")

@@ -63,7 +63,7 @@ ROLE_HINTS = {
         ("closed_date", ("closed", "completed", "resolved", "close date", "date closed", "end date")),
         ("date", ("datetimeofcall", "date", "received", "created", "opened", "logged", "time of call", "timestamp")),
         ("handling_minutes", ("handling", "minutes", "duration", "mins")),
-        ("cost", ("cost", "£", "amount", "spend")),
+        ("cost", ("incident cost", "incidentnotionalcost", "case cost", "total cost", "cost", "£", "amount", "spend")),
         ("customer_id", ("customer", "caller", "resident", "client", "person id", "uprn person")),
         ("property_id", ("property id", "uprn", "property ref", "address id")),
         ("record_id", ("incidentnumber", "incident number", "case id", "contact id", "reference", "ref", "id")),

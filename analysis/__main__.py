@@ -1,0 +1,5 @@
+"""Command line: ``python -m analysis load|datasets|demo``. See ``analysis.cli``."""
+
+from analysis.cli import main
+
+raise SystemExit(main())

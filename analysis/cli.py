@@ -1,0 +1,152 @@
+"""The command line: load files, list datasets, build the demo, without the app.
+
+    python -m analysis load PATH --dataset NAME [--kind records|kpi|lookup] [--replace | --append] [--db PATH] [--json]
+    python -m analysis datasets [--db PATH] [--json]
+    python -m analysis demo [--db PATH] [--if-empty]
+
+Exit 0 on success; 2 on a problem with the input, with one line on stderr saying what and what to do.
+The DuckDB file has one writer: while the app is running, load from its Data page instead (the error says so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from analysis import ingest, store
+from analysis.errors import StocktakeError
+from analysis.formatting import format_count
+from analysis.roles import KINDS
+
+
+def _pairs(values: list[str] | None, what: str) -> dict[str, str]:
+    pairs = {}
+    for item in values or []:
+        if "=" not in item:
+            raise StocktakeError(f"--{what} takes COLUMN={what.upper()}, for example \"Paid Date=date\"; got '{item}'.")
+        column, value = item.rsplit("=", 1)
+        pairs[column.strip()] = value.strip() or None
+    return pairs
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description="Stocktake's data store, from the shell.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    load = commands.add_parser("load", help="load a CSV, TSV, Excel or Parquet file as a dataset")
+    load.add_argument("path")
+    load.add_argument("--dataset", required=True, help="name of the dataset to create, replace or append to")
+    load.add_argument("--kind", choices=KINDS, default="records")
+    mode = load.add_mutually_exclusive_group()
+    mode.add_argument("--replace", action="store_true", help="replace the dataset if it exists (the default)")
+    mode.add_argument("--append", action="store_true", help="add the rows to the existing dataset")
+    load.add_argument("--sheet", help="Excel sheet to read (default: the first)")
+    load.add_argument("--date-order", choices=[ingest.DAY_FIRST, ingest.MONTH_FIRST],
+                      help="read dates such as 01/02/2024 this way (default: decided from the data, else day-first)")
+    load.add_argument("--type", action="append", metavar="COLUMN=TYPE",
+                      help=f"force a column's type ({', '.join(ingest.COLUMN_TYPES)}); repeatable")
+    load.add_argument("--role", action="append", metavar="COLUMN=ROLE",
+                      help="set a column's role instead of the suggested one (e.g. Borough=area); repeatable")
+    load.add_argument("--unify-case", action="store_true",
+                      help="write 'CROYDON' and 'Croydon' as one spelling (the most used)")
+    load.add_argument("--db", help="DuckDB file (default: $STOCKTAKE_DB or data/stocktake.duckdb)")
+    load.add_argument("--json", action="store_true", help="print the load report as one JSON object")
+
+    datasets = commands.add_parser("datasets", help="list the datasets in the store")
+    datasets.add_argument("--db")
+    datasets.add_argument("--json", action="store_true")
+
+    demo = commands.add_parser("demo", help="build (or rebuild) the demo borough's datasets")
+    demo.add_argument("--db")
+    demo.add_argument("--if-empty", action="store_true", help="only build when the store has no datasets yet")
+    return parser
+
+
+def _load(args) -> int:
+    roles = None
+    if args.role:
+        # Explicit roles start from the suggestions, then apply the user's choices on top.
+        con = store.open_store(args.db)
+        preview = ingest.inspect_file(con, args.path, kind=args.kind, sheet=args.sheet, date_order=args.date_order,
+                                      types=_pairs(args.type, "type") or None)
+        roles = {c.name: c.role for c in preview.columns if c.role}
+        for column, role in _pairs(args.role, "role").items():
+            for other in [c for c, r in roles.items() if r == role and c != column]:
+                roles.pop(other)
+            roles[column] = role
+    else:
+        con = store.open_store(args.db)
+    started = time.monotonic()
+
+    def progress(fraction: float, message: str) -> None:
+        if not args.json:
+            print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
+
+    try:
+        report = ingest.load_file(
+            con, args.path, dataset=args.dataset, kind=args.kind, mode=ingest.APPEND if args.append else ingest.REPLACE,
+            sheet=args.sheet, date_order=args.date_order, types=_pairs(args.type, "type") or None, roles=roles,
+            unify_case=args.unify_case, progress=progress,
+        )
+    finally:
+        con.close()
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False))
+        return 0
+    print(f"Loaded {format_count(report.rows_loaded)} rows into '{report.dataset}' ({report.kind}) in "
+          f"{time.monotonic() - started:.1f} s; {format_count(report.rows_rejected)} rejected.")
+    for col in report.columns:
+        print(f"  {col.name}: {col.type}" + (f" ({col.role})" if col.role else ""))
+    for warning in report.warnings:
+        print(f"Warning: {warning}")
+    if report.rows_rejected:
+        print("Rejected rows (first 10):")
+        for row in report.rejects.head(10).itertuples(index=False):
+            print(f"  {row[0]}: {row[1]}")
+    return 0
+
+
+def _datasets(args) -> int:
+    con = store.open_store(args.db)
+    try:
+        entries = store.list_datasets(con)
+    finally:
+        con.close()
+    if args.json:
+        print(json.dumps([d.as_dict() for d in entries], ensure_ascii=False))
+        return 0
+    if not entries:
+        print("No datasets yet. Load one with: python -m analysis load PATH --dataset NAME")
+    for d in entries:
+        print(f"{d.name}  {d.kind}  {format_count(d.row_count)} rows  from {d.source_file}  loaded {d.loaded_at:%d/%m/%Y %H:%M}")
+    return 0
+
+
+def _demo(args) -> int:
+    from data.demo import build_demo
+
+    con = store.open_store(args.db)
+    try:
+        if args.if_empty and store.list_datasets(con):
+            return 0
+        started = time.monotonic()
+        loaded = build_demo(con, progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr))
+    finally:
+        con.close()
+    print(f"Demo data built in {time.monotonic() - started:.1f} s: "
+          + ", ".join(f"{name} ({format_count(rows)} rows)" for name, rows in loaded.items()))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return {"load": _load, "datasets": _datasets, "demo": _demo}[args.command](args)
+    except StocktakeError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Stopped: nothing was changed.", file=sys.stderr)
+        return 130

@@ -1,0 +1,806 @@
+"""KPIs per period for the Performance page: computed in DuckDB from records, or read from KPI-series datasets.
+
+From a records dataset (one row per contact or case), per period (monthly by default) and per service (or area,
+or channel), with the roles each needs:
+
+- ``volume``: contacts received in the period (date);
+- ``median_days_to_close`` and ``p90_days_to_close``: days from received to closed of the cases *closed* in the
+  period (date, closed_date). Grouping by the closing period avoids the bias of open cases: the most recent months'
+  received cases are mostly still open, and only the quick ones would count;
+- ``closed_within_days``: of the cases closed in the period, the share closed within N days of being received;
+- ``failure_demand_pct``: failure / (failure + value) among contacts received in the period whose reason is
+  classified (reason, service; the classification lookup ``<dataset>_classification``, as on the Demand page);
+- ``repeat_pct``: the share of contacts (with a customer id) from a customer who made any contact, for any service,
+  in the 28 days before (customer_id) -- the Demand page's definition;
+- ``cost_per_case``: mean cost of the contacts received in the period (cost);
+- ``avg_handling_minutes``: mean handling minutes (handling_minutes).
+
+Shares are fractions (0.412 is 41.2%). Only complete periods are kept: a first or last period that the data do not
+cover from its first to its last day is dropped, because a half month of contacts would read as a fall in demand.
+
+From a KPI-series dataset (period, measure, value, target, service/area): any measure, with its target column.
+
+Each (KPI, service) series goes through :func:`analysis.spc.xmr`; :func:`summary_matrix` does that for every KPI
+and service with one grouped query per kind of KPI (received-period, closed-period), not one query per series.
+
+Targets, trajectories and improvement directions entered on the page are kept in the store (``stocktake_kpi_settings``
+and ``stocktake_kpi_trajectories``). A benchmark dataset (a KPI-series dataset with an ``area`` role: your own
+organisation's value and comparators' values per period and measure) gives a peer comparison
+(:func:`peer_comparison`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Iterable, Mapping
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis import classification, spc, store
+from analysis.errors import StocktakeError
+from analysis.roles import KPI as KPI_KIND
+from analysis.roles import RECORDS
+from analysis.store import quote_identifier as q
+
+GRAINS = ("week", "month", "quarter")
+GRAIN_LABELS = {"week": "Week", "month": "Month", "quarter": "Quarter"}
+DEFAULT_GRAIN = "month"
+DEFAULT_WITHIN_DAYS = 20
+REPEAT_WINDOW_DAYS = 28
+"""A contact is a repeat when the same customer made any contact in the 28 days before it (the Demand page's
+``analysis.demand.DEFAULT_REPEAT_DAYS``; kept here so the two modules can be read and tested apart)."""
+
+SPLITS = ("service", "area", "channel")
+ALL = "All"
+BLANK = "(blank)"
+
+SETTINGS_TABLE = "stocktake_kpi_settings"
+TRAJECTORY_TABLE = "stocktake_kpi_trajectories"
+ALL_SERIES = ""  # a setting stored for series '' applies to every series of the KPI without its own
+
+
+@dataclass(frozen=True)
+class KpiDef:
+    """What a KPI is, how to show it and what it needs."""
+
+    key: str
+    label: str
+    unit: str  # "count", "days", "share" (a fraction), "money", "minutes", "number"
+    improvement: str  # the default direction: "increase", "decrease" or "neutral"
+    needs: tuple[str, ...]  # roles
+    basis: str  # "received" (period of the date) or "closed" (period of the closed date)
+    description: str
+
+
+RECORD_KPIS: dict[str, KpiDef] = {
+    k.key: k
+    for k in (
+        KpiDef("volume", "Contacts received", "count", "neutral", ("date",), "received",
+               "Contacts received in the period."),
+        KpiDef("median_days_to_close", "Median days to close", "days", "decrease", ("date", "closed_date"), "closed",
+               "Median days from received to closed, of the cases closed in the period."),
+        KpiDef("p90_days_to_close", "90th percentile days to close", "days", "decrease", ("date", "closed_date"),
+               "closed", "9 in 10 cases closed in the period took this many days or fewer."),
+        KpiDef("closed_within_days", "Closed within {days} days", "share", "increase", ("date", "closed_date"),
+               "closed", "Of the cases closed in the period, the share closed within {days} days of being received."),
+        KpiDef("failure_demand_pct", "Failure demand", "share", "decrease", ("date", "reason"), "received",
+               "Failure demand as a share of classified demand (failure + value), from the reason classification."),
+        KpiDef("repeat_pct", "Repeat contacts", "share", "decrease", ("date", "customer_id"), "received",
+               f"Contacts from a customer who contacted in the {REPEAT_WINDOW_DAYS} days before, as a share of "
+               "contacts with a customer id."),
+        KpiDef("cost_per_case", "Cost per case", "money", "decrease", ("date", "cost"), "received",
+               "Mean cost of the contacts received in the period."),
+        KpiDef("avg_handling_minutes", "Average handling minutes", "minutes", "decrease",
+               ("date", "handling_minutes"), "received", "Mean handling time of the contacts received in the period."),
+    )
+}
+
+
+def kpi_label(key: str, within_days: int = DEFAULT_WITHIN_DAYS) -> str:
+    """The label of a records KPI (with its N days filled in), or the measure name of a KPI-series measure."""
+    kpi = RECORD_KPIS.get(key)
+    return kpi.label.format(days=within_days) if kpi else key
+
+
+def kpi_unit(key: str) -> str:
+    """How a KPI's values are formatted: a records KPI's unit, or 'percent_points' for a measure named with '%'."""
+    kpi = RECORD_KPIS.get(key)
+    if kpi:
+        return kpi.unit
+    return "percent_points" if "%" in key else "number"
+
+
+def format_kpi_value(value, unit: str) -> str:
+    """A KPI value for people: 12,345; 4.5 days; 41.2%; £1,234; 6.3 minutes."""
+    from analysis.formatting import format_count, format_money, format_percent
+
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "–"
+    if unit == "count":
+        return format_count(value)
+    if unit == "days":
+        return f"{value:,.1f} days"
+    if unit == "share":
+        return format_percent(value)
+    if unit == "money":
+        return format_money(value, 2 if abs(value) < 100 else 0)
+    if unit == "minutes":
+        return f"{value:,.1f} min"
+    if unit == "percent_points":
+        return f"{value:,.1f}%"
+    return f"{value:,.2f}" if abs(value) < 100 else format_count(value)
+
+
+# --- What can be charted ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class KpiOption:
+    key: str
+    label: str
+    unit: str
+    improvement: str
+    missing: str | None  # why it cannot be computed (a sentence), or None
+
+
+def has_classification(con: duckdb.DuckDBPyConnection, dataset: store.Dataset) -> bool:
+    name = classification.classification_dataset_name(dataset)
+    if not store.dataset_exists(con, name):
+        return False
+    roles = store.get_dataset(con, name).roles
+    return "reason" in roles and "demand_type" in roles
+
+
+def available_kpis(
+    con: duckdb.DuckDBPyConnection, dataset: store.Dataset, within_days: int = DEFAULT_WITHIN_DAYS
+) -> list[KpiOption]:
+    """Every KPI the page can offer for a dataset, with the reason it cannot be computed when a role is missing."""
+    if dataset.kind == KPI_KIND:
+        return [KpiOption(m, m, kpi_unit(m), "increase", None) for m in kpi_measures(con, dataset)]
+    if dataset.kind != RECORDS:
+        return []
+    roles = dataset.roles
+    options = []
+    for kpi in RECORD_KPIS.values():
+        lacking = [r for r in kpi.needs if r not in roles]
+        missing = None
+        if lacking:
+            from analysis.roles import RECORD_ROLES
+
+            missing = (f"{kpi_label(kpi.key, within_days)} needs a column with the role "
+                       + " and ".join(f"'{RECORD_ROLES.get(r, r)}'" for r in lacking) + ". Set it on the Data page.")
+        elif kpi.key == "failure_demand_pct" and not has_classification(con, dataset):
+            missing = ("Failure demand needs the reasons classified as failure or value demand: classify them on the "
+                       "Demand page.")
+        options.append(KpiOption(kpi.key, kpi_label(kpi.key, within_days), kpi.unit, kpi.improvement, missing))
+    return options
+
+
+def kpi_measures(con: duckdb.DuckDBPyConnection, dataset: store.Dataset) -> list[str]:
+    """The measures of a KPI-series dataset (one series each), sorted."""
+    measure = dataset.roles.get("measure")
+    if not measure:
+        return ["Value"] if "value" in dataset.roles else []
+    rows = store.query_rows(
+        con, f"SELECT DISTINCT CAST({q(measure)} AS VARCHAR) FROM {q(dataset.table)} WHERE {q(measure)} IS NOT NULL "
+             "ORDER BY 1")
+    return [r[0] for r in rows]
+
+
+def split_values(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, role: str) -> list[str]:
+    """The distinct values of a role's column (services, areas, channels), for the page's pickers."""
+    col = dataset.roles.get(role)
+    if not col:
+        return []
+    rows = store.query_rows(
+        con, f"SELECT DISTINCT coalesce(CAST({q(col)} AS VARCHAR), ?) FROM {q(dataset.table)} ORDER BY 1", [BLANK])
+    return [r[0] for r in rows]
+
+
+# --- SQL helpers -----------------------------------------------------------------------------------------------
+
+def _check_grain(grain: str) -> str:
+    if grain not in GRAINS:
+        raise StocktakeError(f"'{grain}' is not a period for KPIs: use week, month or quarter.")
+    return grain
+
+
+def _period_sql(expr: str, grain: str) -> str:
+    # grain is one of GRAINS (checked), so it can be written into the SQL.
+    return f"CAST(date_trunc('{_check_grain(grain)}', {expr}) AS DATE)"
+
+
+def _label_sql(expr: str) -> str:
+    return f"coalesce(CAST({expr} AS VARCHAR), '{BLANK}')"
+
+
+def _where_filters(roles: Mapping[str, str], filters: Mapping[str, Any] | None, alias: str = "t") -> tuple[list, list]:
+    """``role = value`` conditions for the page's filters (service, area, channel); None or '' means all."""
+    clauses, params = [], []
+    for role, value in (filters or {}).items():
+        if value in (None, "", ALL):
+            continue
+        col = roles.get(role)
+        if not col:
+            raise StocktakeError(f"This dataset has no column with the role '{role}', so it cannot be filtered by it.")
+        values = [value] if isinstance(value, str) else list(value)
+        clauses.append(f"{_label_sql(f'{alias}.{q(col)}')} IN ({', '.join('?' * len(values))})")
+        params.extend(values)
+    return clauses, params
+
+
+def _span(con, dataset: store.Dataset, where: list[str], params: list) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    date_col = dataset.roles["date"]
+    conds = [f"t.{q(date_col)} IS NOT NULL"] + where
+    row = store.query_rows(
+        con, f"SELECT min(t.{q(date_col)}), max(t.{q(date_col)}) FROM {q(dataset.table)} AS t WHERE {' AND '.join(conds)}",
+        params)[0]
+    if row[0] is None:
+        return None, None
+    return pd.Timestamp(row[0]), pd.Timestamp(row[1])
+
+
+_OFFSETS = {"week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3)}
+
+
+def _period_start(ts: pd.Timestamp, grain: str) -> pd.Timestamp:
+    ts = pd.Timestamp(ts).normalize()
+    if grain == "week":
+        return ts - pd.Timedelta(days=ts.weekday())
+    if grain == "month":
+        return ts.replace(day=1)
+    return ts.replace(day=1, month=3 * ((ts.month - 1) // 3) + 1)
+
+
+def complete_periods(first: pd.Timestamp, last: pd.Timestamp, grain: str) -> pd.DatetimeIndex:
+    """The periods the data cover from their first day to their last: a part period at either end is left out.
+
+    Data from 2022-04-01 to 2025-11-14 give April 2022 to October 2025 by month.
+    """
+    start = _period_start(first, grain)
+    if pd.Timestamp(first).normalize() > start:
+        start = start + _OFFSETS[grain]
+    end = _period_start(last, grain)
+    if pd.Timestamp(last).normalize() < end + _OFFSETS[grain] - pd.Timedelta(days=1):
+        end = end - _OFFSETS[grain]
+    if end < start:
+        return pd.DatetimeIndex([])
+    freq = {"week": "W-MON", "month": "MS", "quarter": "QS"}[grain]
+    return pd.date_range(start, end, freq=freq)
+
+
+# --- Records KPIs ----------------------------------------------------------------------------------------------
+
+def record_kpi_table(
+    con: duckdb.DuckDBPyConnection,
+    dataset: store.Dataset,
+    kpis: Iterable[str] | None = None,
+    *,
+    grain: str = DEFAULT_GRAIN,
+    split: str | None = "service",
+    filters: Mapping[str, Any] | None = None,
+    within_days: int = DEFAULT_WITHIN_DAYS,
+    include_total: bool = True,
+) -> pd.DataFrame:
+    """KPI values per series and period, long: columns ``kpi``, ``series``, ``period``, ``value``, ``n``.
+
+    ``split`` is the role whose values are the series (service, area, channel) or None for one series "All";
+    with ``include_total`` the "All" series is added beside the split's series. ``n`` is the number of records
+    behind each value (the denominator). KPIs whose roles are missing are skipped silently (``available_kpis`` says
+    why); asking only for missing ones raises. Periods with no records give volume 0 and other KPIs NaN.
+    """
+    if dataset.kind != RECORDS:
+        raise StocktakeError(f"'{dataset.name}' is not a records dataset: its KPIs come from its measures.")
+    roles = dataset.roles
+    if "date" not in roles:
+        raise StocktakeError(
+            f"Dataset '{dataset.name}' has no column with the role 'Date or time received': set it on the Data page.")
+    if within_days is None or int(within_days) < 0:
+        raise StocktakeError("The number of days to close within must be 0 or more.")
+    within_days = int(within_days)
+    wanted = list(kpis) if kpis is not None else list(RECORD_KPIS)
+    unknown = [k for k in wanted if k not in RECORD_KPIS]
+    if unknown:
+        raise StocktakeError(f"Unknown KPI {unknown[0]!r}.")
+    usable = [k for k in wanted if all(r in roles for r in RECORD_KPIS[k].needs)]
+    if "failure_demand_pct" in usable and not has_classification(con, dataset):
+        usable.remove("failure_demand_pct")
+    if not usable:
+        opts = {o.key: o for o in available_kpis(con, dataset, within_days)}
+        raise StocktakeError(opts[wanted[0]].missing if wanted and wanted[0] in opts else "No KPI can be computed.")
+    if split is not None:
+        if split not in SPLITS:
+            raise StocktakeError(f"KPIs can be split by service, area or channel, not '{split}'.")
+        if split not in roles:
+            raise StocktakeError(
+                f"Dataset '{dataset.name}' has no column with the role '{split}', so KPIs cannot be split by it. "
+                "Set it on the Data page.")
+    where, params = _where_filters(roles, filters)
+    first, last = _span(con, dataset, where, params)
+    if first is None:
+        return pd.DataFrame({"kpi": [], "series": [], "period": pd.to_datetime([]), "value": [], "n": []})
+    periods = complete_periods(first, last, grain)
+
+    series_sql = _label_sql(f"t.{q(roles[split])}") if split else f"'{ALL}'"
+    groups = "GROUPING SETS ((series, period), (period))" if split and include_total else "series, period"
+    frames = []
+    received = [k for k in usable if RECORD_KPIS[k].basis == "received"]
+    closed = [k for k in usable if RECORD_KPIS[k].basis == "closed"]
+    if received:
+        frames.append(_received_query(con, dataset, received, grain, series_sql, groups, where, params))
+    if closed:
+        frames.append(_closed_query(con, dataset, closed, grain, series_sql, groups, where, params, within_days))
+    long = pd.concat(frames, ignore_index=True)
+    long["period"] = pd.to_datetime(long["period"])
+    long = long[long["period"].isin(periods)]
+    return _fill_periods(long, periods, usable)
+
+
+def _received_query(con, dataset, kpis, grain, series_sql, groups, where, params) -> pd.DataFrame:
+    roles = dataset.roles
+    date_col = roles["date"]
+    select = ["count(*) AS volume"]
+    cte_cols = [f"{series_sql} AS series", f"{_period_sql(f't.{q(date_col)}', grain)} AS period"]
+    join, join_params = "", []
+    from_sql = f"{q(dataset.table)} AS t"
+    pre_params: list = []
+    conds = [f"t.{q(date_col)} IS NOT NULL"] + where
+    if "failure_demand_pct" in kpis:
+        cls_sql, cls_params = classification.classified_reasons_sql(con, dataset)
+        on = [f"cls.reason = CAST(t.{q(roles['reason'])} AS VARCHAR)"]
+        if "service" in roles:
+            # classification_frame has one row per service + reason seen (service None when records have none).
+            on.append(f"cls.service IS NOT DISTINCT FROM CAST(t.{q(roles['service'])} AS VARCHAR)")
+        join = f"LEFT JOIN {cls_sql} AS cls ON {' AND '.join(on)}"
+        join_params = cls_params
+        cte_cols.append("cls.demand_type AS demand_type")
+        select += ["count(*) FILTER (WHERE demand_type = 'failure') AS failure",
+                   "count(*) FILTER (WHERE demand_type = 'value') AS value_demand"]
+    if "repeat_pct" in kpis:
+        cust, dcol = roles["customer_id"], date_col
+        # The previous contact may be for any service or area, so the window runs over the whole table and the
+        # page's filters apply afterwards (as on the Demand page).
+        from_sql = (f"(SELECT *, lag({q(dcol)}) OVER (PARTITION BY {q(cust)} ORDER BY {q(dcol)}) AS __previous_at "
+                    f"FROM {q(dataset.table)}) AS t")
+        cte_cols.append(f"t.{q(cust)} IS NOT NULL AS has_customer")
+        cte_cols.append(f"(t.{q(cust)} IS NOT NULL AND coalesce(t.{q(dcol)} - t.__previous_at "
+                        "<= to_days(CAST(? AS INTEGER)), false)) AS is_repeat")
+        pre_params.append(REPEAT_WINDOW_DAYS)
+        select += ["count(*) FILTER (WHERE has_customer) AS with_customer",
+                   "count(*) FILTER (WHERE is_repeat) AS repeats"]
+    if "cost_per_case" in kpis:
+        cte_cols.append(f"CAST(t.{q(roles['cost'])} AS DOUBLE) AS cost")
+        select += ["avg(cost) AS cost_per_case", "count(cost) AS cost_n"]
+    if "avg_handling_minutes" in kpis:
+        cte_cols.append(f"CAST(t.{q(roles['handling_minutes'])} AS DOUBLE) AS handling")
+        select += ["avg(handling) AS avg_handling_minutes", "count(handling) AS handling_n"]
+    sql = f"""WITH base AS (
+                SELECT {', '.join(cte_cols)} FROM {from_sql} {join} WHERE {' AND '.join(conds)})
+              SELECT grouping(series) AS is_total, series, period, {', '.join(select)}
+              FROM base GROUP BY {groups}"""
+    # Parameter order follows the text: the CTE's select list (repeat window), the join, then the WHERE.
+    wide = store.query_df(con, sql, pre_params + join_params + params)
+    wide["series"] = np.where(wide["is_total"] == 1, ALL, wide["series"].astype(object))
+    out = []
+    for k in kpis:
+        if k == "volume":
+            value, n = wide["volume"].astype(float), wide["volume"]
+        elif k == "failure_demand_pct":
+            n = wide["failure"] + wide["value_demand"]
+            value = wide["failure"] / n.where(n > 0)
+        elif k == "repeat_pct":
+            n = wide["with_customer"]
+            value = wide["repeats"] / n.where(n > 0)
+        elif k == "cost_per_case":
+            value, n = wide["cost_per_case"], wide["cost_n"]
+        else:
+            value, n = wide["avg_handling_minutes"], wide["handling_n"]
+        out.append(pd.DataFrame({"kpi": k, "series": wide["series"], "period": wide["period"],
+                                 "value": value.astype("float64"), "n": n.astype("int64")}))
+    return pd.concat(out, ignore_index=True)
+
+
+def _closed_query(con, dataset, kpis, grain, series_sql, groups, where, params, within_days) -> pd.DataFrame:
+    roles = dataset.roles
+    date_col, closed_col = roles["date"], roles["closed_date"]
+    # Fractional days, so a case closed in 6 hours is 0.25 days (as pandas' Timedelta / 1 day).
+    days = f"(epoch(CAST(t.{q(closed_col)} AS TIMESTAMP)) - epoch(CAST(t.{q(date_col)} AS TIMESTAMP))) / 86400.0"
+    conds = [f"t.{q(date_col)} IS NOT NULL", f"t.{q(closed_col)} IS NOT NULL",
+             f"CAST(t.{q(closed_col)} AS TIMESTAMP) >= CAST(t.{q(date_col)} AS TIMESTAMP)"] + where
+    sql = f"""WITH base AS (
+                SELECT {series_sql} AS series, {_period_sql(f't.{q(closed_col)}', grain)} AS period, {days} AS days
+                FROM {q(dataset.table)} AS t WHERE {' AND '.join(conds)})
+              SELECT grouping(series) AS is_total, series, period, count(*) AS closed,
+                     median(days) AS median_days, quantile_cont(days, 0.9) AS p90_days,
+                     count(*) FILTER (WHERE days <= ?) AS within
+              FROM base GROUP BY {groups}"""
+    wide = store.query_df(con, sql, params + [within_days])
+    wide["series"] = np.where(wide["is_total"] == 1, ALL, wide["series"].astype(object))
+    out = []
+    for k in kpis:
+        if k == "median_days_to_close":
+            value = wide["median_days"]
+        elif k == "p90_days_to_close":
+            value = wide["p90_days"]
+        else:
+            value = wide["within"] / wide["closed"]
+        out.append(pd.DataFrame({"kpi": k, "series": wide["series"], "period": wide["period"],
+                                 "value": value.astype("float64"), "n": wide["closed"].astype("int64")}))
+    return pd.concat(out, ignore_index=True)
+
+
+def _fill_periods(long: pd.DataFrame, periods: pd.DatetimeIndex, kpis: list[str]) -> pd.DataFrame:
+    """Every series gets every complete period: volume 0 where there were no records, other KPIs NaN."""
+    if long.empty:
+        return long.reset_index(drop=True)
+    keys = long[["kpi", "series"]].drop_duplicates()
+    grid = keys.merge(pd.DataFrame({"period": periods}), how="cross")
+    full = grid.merge(long, on=["kpi", "series", "period"], how="left")
+    is_volume = full["kpi"] == "volume"
+    full.loc[is_volume, "value"] = full.loc[is_volume, "value"].fillna(0.0)
+    full["n"] = full["n"].fillna(0).astype("int64")
+    order = {k: i for i, k in enumerate(kpis)}
+    full["_k"] = full["kpi"].map(order)
+    full["_all"] = full["series"] != ALL
+    full = full.sort_values(["_k", "_all", "series", "period"]).drop(columns=["_k", "_all"])
+    return full.reset_index(drop=True)
+
+
+# --- KPI-series datasets ---------------------------------------------------------------------------------------
+
+def kpi_dataset_table(
+    con: duckdb.DuckDBPyConnection,
+    dataset: store.Dataset,
+    measures: Iterable[str] | None = None,
+    *,
+    split: str | None = "service",
+    filters: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """A KPI-series dataset's values, long: ``kpi`` (the measure), ``series``, ``period``, ``value``, ``target``, ``n``.
+
+    Several rows for one measure, series and period (e.g. areas when split by service) are averaged, and so are their
+    targets; ``n`` counts them. Without a service (or the split's) role there is one series, "All".
+    """
+    if dataset.kind != KPI_KIND:
+        raise StocktakeError(f"'{dataset.name}' is not a KPI-series dataset.")
+    roles = dataset.roles
+    for needed in ("period", "value"):
+        if needed not in roles:
+            raise StocktakeError(
+                f"Dataset '{dataset.name}' has no column with the role '{needed}': set it on the Data page.")
+    measure_sql = _label_sql(f"t.{q(roles['measure'])}") if "measure" in roles else "'Value'"
+    series_sql = _label_sql(f"t.{q(roles[split])}") if split and split in roles else f"'{ALL}'"
+    target_sql = f"avg(CAST(t.{q(roles['target'])} AS DOUBLE))" if "target" in roles else "CAST(NULL AS DOUBLE)"
+    where, params = _where_filters(roles, filters)
+    conds = [f"t.{q(roles['period'])} IS NOT NULL"] + where
+    if measures is not None:
+        ms = list(measures)
+        if not ms:
+            return pd.DataFrame(columns=["kpi", "series", "period", "value", "target", "n"])
+        conds.append(f"{measure_sql} IN ({', '.join('?' * len(ms))})")
+        params = params + ms
+    frame = store.query_df(
+        con,
+        f"""SELECT {measure_sql} AS kpi, {series_sql} AS series, CAST(t.{q(roles['period'])} AS DATE) AS period,
+                   avg(CAST(t.{q(roles['value'])} AS DOUBLE)) AS value, {target_sql} AS target, count(*) AS n
+            FROM {q(dataset.table)} AS t WHERE {' AND '.join(conds)}
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""",
+        params,
+    )
+    frame["period"] = pd.to_datetime(frame["period"])
+    frame["n"] = frame["n"].astype("int64")
+    return frame
+
+
+# --- One chart -------------------------------------------------------------------------------------------------
+
+def kpi_series(
+    con: duckdb.DuckDBPyConnection,
+    dataset: store.Dataset,
+    kpi: str,
+    *,
+    grain: str = DEFAULT_GRAIN,
+    split: str | None = None,
+    filters: Mapping[str, Any] | None = None,
+    within_days: int = DEFAULT_WITHIN_DAYS,
+) -> pd.DataFrame:
+    """One KPI's values per period (and per series with ``split``): ``series``, ``period``, ``value``, ``target``,
+    ``n``. Records KPIs have no target of their own (NaN); a KPI-series measure brings its target column."""
+    if dataset.kind == KPI_KIND:
+        frame = kpi_dataset_table(con, dataset, [kpi], split=split, filters=filters)
+        return frame.drop(columns=["kpi"]).reset_index(drop=True)
+    frame = record_kpi_table(con, dataset, [kpi], grain=grain, split=split, filters=filters,
+                             within_days=within_days, include_total=False)
+    frame = frame.drop(columns=["kpi"])
+    frame["target"] = np.nan
+    return frame[["series", "period", "value", "target", "n"]].reset_index(drop=True)
+
+
+def series_spc(
+    series: pd.DataFrame,
+    *,
+    improvement: str = "increase",
+    target: float | None = None,
+    trajectory: pd.Series | None = None,
+    rebase_at: Iterable = (),
+    rules: str = "nhsr",
+    screen_outliers: bool = True,
+    fix_after_n_points: int | None = None,
+) -> pd.DataFrame:
+    """An SPC chart (``spc.xmr``) for each series of a :func:`kpi_series` frame, stacked with a ``series`` column.
+
+    ``target`` (if given) overrides the frame's own target column; ``trajectory`` is a Series indexed by period.
+    """
+    parts = []
+    for name, group in series.groupby("series", sort=False):
+        group = group.sort_values("period")
+        tgt = target if target is not None else (group["target"].to_numpy() if "target" in group else None)
+        traj = None
+        if trajectory is not None and len(trajectory):
+            traj = group["period"].map(trajectory).to_numpy(dtype=float)
+        chart = spc.xmr(group["value"].to_numpy(dtype=float), dates=group["period"], improvement=improvement,
+                        target=tgt, trajectory=traj, rebase_at=rebase_at, rules=rules,
+                        screen_outliers=screen_outliers, fix_after_n_points=fix_after_n_points)
+        chart.insert(0, "series", name)
+        chart["n"] = group["n"].to_numpy()
+        parts.append(chart)
+    if not parts:
+        return pd.DataFrame(columns=["series", "date", "value", "mean", "lpl", "upl", "point_type"])
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs.update(parts[0].attrs)
+    return out
+
+
+# --- Summary matrix --------------------------------------------------------------------------------------------
+
+SUMMARY_COLUMNS = ["kpi", "kpi_label", "unit", "series", "improvement", "points", "latest_period", "latest_value",
+                   "target", "mean", "lpl", "upl", "variation", "variation_side", "assurance", "short_segment"]
+
+
+def summary_matrix(
+    con: duckdb.DuckDBPyConnection,
+    dataset: store.Dataset,
+    *,
+    split: str | None = "service",
+    grain: str = DEFAULT_GRAIN,
+    within_days: int = DEFAULT_WITHIN_DAYS,
+    directions: Mapping[str, str] | None = None,
+    targets: Mapping[tuple[str, str], float] | None = None,
+    rules: str = "nhsr",
+    include_total: bool = True,
+) -> pd.DataFrame:
+    """Every KPI x series (service by default, plus "All"): latest value, target, variation and assurance.
+
+    The MDC "summary table". The values come from one or two grouped DuckDB queries (all KPIs of a basis at once,
+    ``GROUPING SETS`` for the total); SPC then runs per series in Python (a few dozen points each).
+    ``directions`` maps KPI -> improvement direction (default: the KPI's own); ``targets`` maps (KPI, series) ->
+    target, with series '' for every series (a KPI-series measure's own target column is used otherwise).
+    """
+    directions = dict(directions or {})
+    targets = dict(targets or {})
+    if dataset.kind == KPI_KIND:
+        split_role = split if split in dataset.roles else None
+        long = kpi_dataset_table(con, dataset, split=split_role)
+        defaults = {}
+    else:
+        long = record_kpi_table(con, dataset, grain=grain, split=split if split in dataset.roles else None,
+                                within_days=within_days, include_total=include_total)
+        long["target"] = np.nan
+        defaults = {k: v.improvement for k, v in RECORD_KPIS.items()}
+    rows = []
+    for (kpi, series), group in long.groupby(["kpi", "series"], sort=False):
+        improvement = directions.get(kpi, defaults.get(kpi, "increase"))
+        target = targets.get((kpi, series), targets.get((kpi, ALL_SERIES)))
+        group = group.sort_values("period")
+        values = group["value"].to_numpy(dtype=float)
+        tgt = target if target is not None else group["target"].to_numpy(dtype=float)
+        chart = spc.xmr(values, dates=group["period"], improvement=improvement, target=tgt, rules=rules)
+        s = spc.summarise(chart, improvement)
+        rows.append({
+            "kpi": kpi, "kpi_label": kpi_label(kpi, within_days), "unit": kpi_unit(kpi), "series": series,
+            "improvement": improvement, "points": s.points, "latest_period": s.latest_date,
+            "latest_value": s.latest_value, "target": s.target, "mean": s.mean, "lpl": s.lpl, "upl": s.upl,
+            "variation": s.variation if s.points >= 2 else None, "variation_side": s.variation_side,
+            "assurance": s.assurance if s.points >= 2 else None, "short_segment": s.short_segment,
+        })
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+# --- Settings kept in the store: directions, targets, trajectories -------------------------------------------------
+
+def ensure_settings_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the KPI settings tables if this store has none. Idempotent."""
+    store.execute(
+        con,
+        f"""CREATE TABLE IF NOT EXISTS {q(SETTINGS_TABLE)} (
+            dataset VARCHAR NOT NULL, kpi VARCHAR NOT NULL, series VARCHAR NOT NULL,
+            improvement VARCHAR, target DOUBLE, updated_at TIMESTAMP)""",
+    )
+    store.execute(
+        con,
+        f"""CREATE TABLE IF NOT EXISTS {q(TRAJECTORY_TABLE)} (
+            dataset VARCHAR NOT NULL, kpi VARCHAR NOT NULL, series VARCHAR NOT NULL,
+            start_period DATE NOT NULL, start_value DOUBLE NOT NULL,
+            end_period DATE NOT NULL, end_value DOUBLE NOT NULL, updated_at TIMESTAMP)""",
+    )
+
+
+def _table_exists(con, table: str) -> bool:
+    return bool(store.query_rows(
+        con, "SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [table]))
+
+
+def _upsert_setting(con, dataset: str, kpi: str, series: str, column: str, value) -> None:
+    ensure_settings_tables(con)
+    found = store.query_rows(
+        con, f"SELECT 1 FROM {q(SETTINGS_TABLE)} WHERE dataset = ? AND kpi = ? AND series = ?", [dataset, kpi, series])
+    now = datetime.now().replace(microsecond=0)
+    if found:
+        store.execute(
+            con, f"UPDATE {q(SETTINGS_TABLE)} SET {q(column)} = ?, updated_at = ? WHERE dataset = ? AND kpi = ? "
+                 "AND series = ?", [value, now, dataset, kpi, series])
+    else:
+        row = {"improvement": None, "target": None, column: value}
+        store.execute(con, f"INSERT INTO {q(SETTINGS_TABLE)} VALUES (?, ?, ?, ?, ?, ?)",
+                      [dataset, kpi, series, row["improvement"], row["target"], now])
+
+
+def set_improvement(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, improvement: str) -> None:
+    """Store which direction is better for a KPI of a dataset (for every series)."""
+    if improvement not in spc.IMPROVEMENTS:
+        raise StocktakeError(f"'{improvement}' is not an improvement direction: use increase, decrease or neutral.")
+    _upsert_setting(con, dataset, kpi, ALL_SERIES, "improvement", improvement)
+
+
+def set_target(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, series: str | None, target: float | None) -> None:
+    """Store a KPI's target for one series (a service...), or for every series with ``series`` None or ''.
+
+    ``target`` None removes it. Shares are fractions (0.95 for 95%)."""
+    if target is not None:
+        try:
+            target = float(target)
+        except (TypeError, ValueError):
+            raise StocktakeError(f"'{target}' is not a number: give the target as a number.") from None
+        if np.isnan(target):
+            target = None
+    _upsert_setting(con, dataset, kpi, series or ALL_SERIES, "target", target)
+
+
+def kpi_settings(con: duckdb.DuckDBPyConnection, dataset: str) -> tuple[dict[str, str], dict[tuple[str, str], float]]:
+    """(directions KPI -> improvement, targets (KPI, series) -> target) stored for a dataset."""
+    if not _table_exists(con, SETTINGS_TABLE):
+        return {}, {}
+    rows = store.query_rows(
+        con, f"SELECT kpi, series, improvement, target FROM {q(SETTINGS_TABLE)} WHERE dataset = ?", [dataset])
+    directions = {k: imp for k, s, imp, _ in rows if s == ALL_SERIES and imp}
+    targets = {(k, s): float(t) for k, s, _, t in rows if t is not None and not np.isnan(t)}
+    return directions, targets
+
+
+def target_for(targets: Mapping[tuple[str, str], float], kpi: str, series: str | None) -> float | None:
+    """The target that applies to a KPI's series: its own, else the one for every series, else None."""
+    return targets.get((kpi, series or ALL_SERIES), targets.get((kpi, ALL_SERIES)))
+
+
+def set_trajectory(
+    con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, series: str | None,
+    start_period, start_value: float, end_period, end_value: float,
+) -> None:
+    """Store a trajectory: a straight line from (start period, value) to (end period, value) for a KPI's series."""
+    start, end = pd.Timestamp(start_period), pd.Timestamp(end_period)
+    if pd.isna(start) or pd.isna(end) or end <= start:
+        raise StocktakeError("A trajectory needs a start period before its end period.")
+    ensure_settings_tables(con)
+    clear_trajectory(con, dataset, kpi, series)
+    store.execute(
+        con, f"INSERT INTO {q(TRAJECTORY_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [dataset, kpi, series or ALL_SERIES, start.date(), float(start_value), end.date(), float(end_value),
+         datetime.now().replace(microsecond=0)])
+
+
+def clear_trajectory(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, series: str | None) -> None:
+    if _table_exists(con, TRAJECTORY_TABLE):
+        store.execute(con, f"DELETE FROM {q(TRAJECTORY_TABLE)} WHERE dataset = ? AND kpi = ? AND series = ?",
+                      [dataset, kpi, series or ALL_SERIES])
+
+
+def get_trajectory(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, series: str | None) -> dict | None:
+    """The stored trajectory for a KPI's series (its own, else the one for every series), or None."""
+    if not _table_exists(con, TRAJECTORY_TABLE):
+        return None
+    for s in dict.fromkeys([series or ALL_SERIES, ALL_SERIES]):
+        rows = store.query_rows(
+            con, f"SELECT start_period, start_value, end_period, end_value FROM {q(TRAJECTORY_TABLE)} "
+                 "WHERE dataset = ? AND kpi = ? AND series = ?", [dataset, kpi, s])
+        if rows:
+            sp, sv, ep, ev = rows[0]
+            return {"start_period": pd.Timestamp(sp), "start_value": sv, "end_period": pd.Timestamp(ep),
+                    "end_value": ev, "series": s}
+    return None
+
+
+def trajectory_values(trajectory: Mapping | None, periods: Iterable) -> pd.Series:
+    """The trajectory's value at each period (straight-line by days between its ends; NaN outside them)."""
+    periods = pd.DatetimeIndex(pd.to_datetime(list(periods)))
+    if not trajectory:
+        return pd.Series(np.nan, index=periods)
+    start, end = trajectory["start_period"], trajectory["end_period"]
+    span = (end - start).days
+    frac = np.asarray((periods - start).days, dtype=float) / span
+    values = trajectory["start_value"] + frac * (trajectory["end_value"] - trajectory["start_value"])
+    values[(periods < start) | (periods > end)] = np.nan
+    return pd.Series(values, index=periods)
+
+
+# --- Peer comparison -------------------------------------------------------------------------------------------
+
+PEER_CAUTION = (
+    "Comparisons with other organisations mislead easily: they count and define things differently, serve different "
+    "places, and a rank moves with small differences that are only noise. Use this to ask questions (what do the "
+    "organisations near the top do differently?), not as a league table."
+)
+
+
+def benchmark_datasets(con: duckdb.DuckDBPyConnection) -> list[store.Dataset]:
+    """KPI-series datasets with an area role: own value and comparators' values per period and measure.
+
+    Expected shape: one row per area, period and measure: period (period), area (area: your organisation and each
+    comparator, e.g. "Northbridge", "Eastford"...), measure (measure), value (value); service and target optional.
+    """
+    return [d for d in store.list_datasets(con, KPI_KIND) if {"area", "period", "value"} <= set(d.roles)]
+
+
+def peer_comparison(
+    con: duckdb.DuckDBPyConnection,
+    dataset: store.Dataset,
+    measure: str,
+    own_area: str,
+    *,
+    improvement: str = "increase",
+    filters: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Per period: your value, the comparators' median and quartiles, your rank and quartile.
+
+    Columns: period, own_value, comparators (how many had a value), comparator_median, comparator_q1,
+    comparator_q3 (25th and 75th percentiles), rank (1 = best, among own + comparators, ties share the best rank),
+    of (how many ranked), quartile (1 = best quarter ... 4 = worst, by rank), distance_from_median (own - median),
+    better_than_median (True / False / None when neutral or equal).
+    "Best" follows ``improvement``; with "neutral", rank 1 is the highest value.
+    """
+    if "area" not in dataset.roles:
+        raise StocktakeError(f"'{dataset.name}' has no column with the role 'Area', so it cannot compare areas.")
+    frame = kpi_dataset_table(con, dataset, [measure], split="area", filters=filters)
+    if frame.empty:
+        raise StocktakeError(f"'{dataset.name}' has no values for '{measure}'.")
+    if own_area not in set(frame["series"]):
+        raise StocktakeError(f"'{own_area}' is not an area in '{dataset.name}'.")
+    rows = []
+    higher_better = improvement != "decrease"
+    for period, group in frame.groupby("period"):
+        own = group.loc[group["series"] == own_area, "value"]
+        others = group.loc[(group["series"] != own_area) & group["value"].notna(), "value"].to_numpy(dtype=float)
+        if own.empty or pd.isna(own.iloc[0]) or len(others) == 0:
+            continue
+        own_value = float(own.iloc[0])
+        everyone = np.append(others, own_value)
+        better = (everyone > own_value) if higher_better else (everyone < own_value)
+        rank = int(better.sum()) + 1
+        of = len(everyone)
+        quartile = int(np.ceil(4 * rank / of)) if of else None
+        median = float(np.median(others))
+        distance = own_value - median
+        if improvement == "neutral" or distance == 0:
+            better_than = None
+        else:
+            better_than = bool(distance > 0) if higher_better else bool(distance < 0)
+        rows.append({
+            "period": period, "own_value": own_value, "comparators": len(others), "comparator_median": median,
+            "comparator_q1": float(np.quantile(others, 0.25)), "comparator_q3": float(np.quantile(others, 0.75)),
+            "rank": rank, "of": of, "quartile": quartile, "distance_from_median": distance,
+            "better_than_median": better_than,
+        })
+    return pd.DataFrame(rows, columns=[
+        "period", "own_value", "comparators", "comparator_median", "comparator_q1", "comparator_q3", "rank", "of",
+        "quartile", "distance_from_median", "better_than_median"])
