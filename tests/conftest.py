@@ -1,0 +1,78 @@
+"""Shared fixtures: a demo store built once per test session, and a fresh copy of it for each test that needs one.
+
+Building the demo takes a few seconds; copying the DuckDB file takes milliseconds, so every test gets its own store
+and can write to it without affecting the others.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis import store
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+APP_PATH = REPO_ROOT / "app.py"
+REAL_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "real"
+
+
+def real_data_file(name: str) -> Path:
+    """A file from ../shared/data/real, or a skip with the reason when that folder is absent (a user's fresh clone)."""
+    path = REAL_DATA_DIR / name
+    if not path.exists():
+        pytest.skip(f"real data file {path} is not here (../shared is only beside the repository in CI)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_store_template(tmp_path_factory) -> Path:
+    """The demo borough built once per session into a DuckDB file (closed, so it can be copied)."""
+    from data.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    con = store.open_store(path)
+    try:
+        build_demo(con)
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture
+def demo_store(demo_store_template, tmp_path, monkeypatch) -> Path:
+    """A private copy of the demo store, with STOCKTAKE_DB pointing at it (as the app reads it)."""
+    path = tmp_path / "stocktake.duckdb"
+    shutil.copyfile(demo_store_template, path)
+    monkeypatch.setenv("STOCKTAKE_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def empty_store(tmp_path, monkeypatch) -> Path:
+    """An empty store, with STOCKTAKE_DB pointing at it."""
+    path = tmp_path / "empty.duckdb"
+    monkeypatch.setenv("STOCKTAKE_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def open_app():
+    """Open the app in AppTest on a page (a path such as 'pages/demand.py', or None for the overview).
+
+    Usage: ``at = open_app("pages/demand.py", query_params={"dm_grain": "week"})``.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    def _open(page: str | None = None, query_params: dict | None = None, timeout: float = 90):
+        at = AppTest.from_file(str(APP_PATH), default_timeout=timeout)
+        for key, value in (query_params or {}).items():
+            at.query_params[key] = value
+        at.run()
+        if page:
+            at.switch_page(page)
+            at.run()
+        return at
+
+    return _open
