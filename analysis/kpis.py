@@ -15,8 +15,8 @@ or channel), with the roles each needs:
 - ``cost_per_case``: mean cost of the contacts received in the period (cost);
 - ``avg_handling_minutes``: mean handling minutes (handling_minutes).
 
-Shares are fractions (0.412 is 41.2%). Only complete periods are kept: a first or last period that the data do not
-cover from its first to its last day is dropped, because a half month of contacts would read as a fall in demand.
+Shares are fractions (0.412 is 41.2%). Only complete periods are kept: a first or last period that the dataset (as a whole,
+whatever the filters) does not cover from its first to its last day is dropped, because a half month of contacts would read as a fall in demand.
 
 From a KPI-series dataset (period, measure, value, target, service/area): any measure, with its target column.
 
@@ -318,7 +318,9 @@ def record_kpi_table(
                 f"Dataset '{dataset.name}' has no column with the role '{split}', so KPIs cannot be split by it. "
                 "Set it on the Data page.")
     where, params = _where_filters(roles, filters)
-    first, last = _span(con, dataset, where, params)
+    # The extract's span, not the filtered data's: a quiet service whose last contact was on the 20th has still been
+    # observed to the end of the month.
+    first, last = _span(con, dataset, [], [])
     if first is None:
         return pd.DataFrame({"kpi": [], "series": [], "period": pd.to_datetime([]), "value": [], "n": []})
     periods = complete_periods(first, last, grain)
