@@ -1,6 +1,541 @@
-"""Savings scenarios page: not built yet."""
+"""Savings scenarios page: what a change would save, from the service's own demand and cost data.
 
+Reads the levers, asks :mod:`analysis.savings` for the result (the baseline is one cached aggregate per dataset
+version and period, so moving a lever is arithmetic only) and lays out metrics, charts, saved scenarios, a comparison
+and exports. Every lever is keyed ``sv_…`` and bound to the URL, so a view can be shared as a link.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
 import streamlit as st
 
+from analysis import exports, savings
+from analysis.charts import savings as charts
+from analysis.errors import StocktakeError
+from analysis.formatting import format_count, format_money
+from ui.connection import current_dataset, get_connection
+
+BIND = "query-params"
+SOCITM = "Socitm 2012 benchmark"
+MAX_SHIFTS = 3
+MAX_YEARS = 5
+DEFAULT_RAMP = (50.0, 100.0, 100.0, 100.0, 100.0)
+
+
+# ---- cached reads -------------------------------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _periods(dataset: str, version: int) -> list[tuple[date, date]]:
+    return savings.available_periods(get_connection(), dataset)
+
+
+@st.cache_data(show_spinner="Counting contacts in the baseline period…", max_entries=64)
+def _baseline(dataset: str, version: int, start: date, end: date) -> savings.Baseline:
+    return savings.baseline(get_connection(), dataset, start, end)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _cost_lookup(lookup: str, version: int) -> pd.DataFrame:
+    return savings.read_unit_cost_lookup(get_connection(), lookup)
+
+
+def _lookup_versions() -> dict[str, int]:
+    con = get_connection()
+    return {name: next(d.version for d in _all_datasets() if d.name == name) for name in savings.unit_cost_lookups(con)}
+
+
+def _all_datasets():
+    from analysis import store
+
+    return store.list_datasets(get_connection())
+
+
+# ---- keys ---------------------------------------------------------------------------------------------------------
+
+
+def _slug(channel: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", channel.lower()).strip("_") or "x"
+
+
+def _uc_key(channel: str) -> str:
+    return f"sv_uc_{_slug(channel)}"
+
+
+def _min_key(channel: str) -> str:
+    return f"sv_min_{_slug(channel)}"
+
+
+def _month_key(start: date) -> str:
+    return f"{start:%Y-%m}"
+
+
+def _default(key: str, value) -> None:
+    """Seed a widget's value once (the URL still wins on first load); widgets then take no ``value=``."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+# ---- page ---------------------------------------------------------------------------------------------------------
+
 st.title("Savings scenarios")
-st.info("Coming next: this page is not built yet. The Overview and Data pages work now.")
+st.caption(
+    "What would a change save? Set the levers below: the page works out the saving from your own contacts in a "
+    "12-month period, the cost per contact of each channel and the time each contact takes."
+)
+
+dataset = current_dataset()
+if dataset is None:
+    st.info("Load a records dataset first: savings are worked out from your own contacts.")
+    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    st.stop()
+if dataset.kind != "records":
+    st.info(f"'{dataset.name}' is a KPI dataset. Savings are worked out from case-level records: pick a records "
+            "dataset in the sidebar.")
+    st.stop()
+missing = [label for role, label in (("date", "Date or time received"), ("channel", "Channel"))
+           if role not in dataset.roles]
+if missing:
+    st.warning(f"The Savings page needs columns with the role{'s' if len(missing) > 1 else ''} "
+               f"{' and '.join(repr(m) for m in missing)} in '{dataset.name}'. Set them on the Data page.")
+    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    st.stop()
+
+con = get_connection()
+try:
+    periods = _periods(dataset.name, dataset.version)
+except StocktakeError as exc:
+    st.error(str(exc))
+    st.stop()
+period_by_key = {_month_key(s): (s, e) for s, e in periods}
+
+# ---- scenario actions (callbacks run before the widgets are drawn, so they may set widget values) ----------------
+
+
+def _levers_to_state(levers: savings.Levers, period_start: date) -> None:
+    ss = st.session_state
+    ss["sv_period"] = _month_key(period_start)
+    ss["sv_fd_pct"] = int(round(levers.failure_pct))
+    ss["sv_fd_services"] = list(levers.failure_services)
+    ss["sv_fd_reasons"] = list(levers.failure_reasons)
+    ss["sv_nshift"] = min(MAX_SHIFTS, len(levers.shifts))
+    for i, s in enumerate(levers.shifts[:MAX_SHIFTS], start=1):
+        ss[f"sv_sh{i}_from"] = s.from_channel
+        ss[f"sv_sh{i}_to"] = s.to_channel
+        ss[f"sv_sh{i}_pct"] = int(round(s.percent))
+    ss["sv_ht_pct"] = int(round(levers.handling_pct))
+    for ch, cost in levers.unit_costs.items():
+        ss[_uc_key(ch)] = None if cost is None or pd.isna(cost) else float(cost)
+    for ch, minutes in levers.minutes_per_contact.items():
+        ss[_min_key(ch)] = float(minutes)
+    ss["sv_fte_cost"] = float(levers.fte_hour_cost)
+    ss["sv_fte_hours"] = float(levers.productive_hours)
+    ss["sv_oneoff"] = float(levers.one_off_cost)
+    ss["sv_years"] = int(levers.years)
+    for i in range(MAX_YEARS):
+        ramp = levers.ramp_up[min(i, len(levers.ramp_up) - 1)] if levers.ramp_up else 100.0
+        ss[f"sv_ramp{i + 1}"] = int(round(ramp))
+
+
+def _load_scenario() -> None:
+    name = st.session_state.get("sv_pick")
+    if not name:
+        return
+    try:
+        saved = savings.load_scenario(get_connection(), dataset.name, name)
+    except StocktakeError as exc:
+        st.session_state["sv_flash"] = ("error", str(exc))
+        return
+    _levers_to_state(saved.levers, saved.period_start)
+    note = ""
+    if _month_key(saved.period_start) not in period_by_key:
+        note = " Its baseline period is no longer in the data, so the latest period is used."
+    if saved.dataset_version != dataset.version:
+        note += " The data has been reloaded or its roles changed since it was saved, so the figures may differ."
+    st.session_state["sv_flash"] = ("success", f"Loaded '{name}'.{note}")
+
+
+def _delete_scenario() -> None:
+    name = st.session_state.get("sv_pick")
+    if not name:
+        return
+    try:
+        savings.delete_scenario(get_connection(), dataset.name, name)
+        st.session_state["sv_flash"] = ("success", f"Deleted '{name}'.")
+        st.session_state["sv_compare"] = [n for n in st.session_state.get("sv_compare", []) if n != name]
+    except StocktakeError as exc:
+        st.session_state["sv_flash"] = ("error", str(exc))
+
+
+def _rename_scenario() -> None:
+    old, new = st.session_state.get("sv_pick"), (st.session_state.get("sv_rename") or "").strip()
+    if not old:
+        return
+    try:
+        savings.rename_scenario(get_connection(), dataset.name, old, new)
+        st.session_state["sv_flash"] = ("success", f"Renamed '{old}' to '{new}'.")
+        st.session_state["sv_pick"] = new
+        st.session_state["sv_compare"] = [new if n == old else n for n in st.session_state.get("sv_compare", [])]
+        st.session_state["sv_rename"] = ""
+    except StocktakeError as exc:
+        st.session_state["sv_flash"] = ("error", str(exc))
+
+
+# ---- baseline period ------------------------------------------------------------------------------------------------
+
+_default("sv_period", _month_key(periods[0][0]))
+if st.session_state["sv_period"] not in period_by_key:
+    st.session_state["sv_period"] = _month_key(periods[0][0])
+period_key = st.selectbox(
+    "Baseline period (12 months)", list(period_by_key), key="sv_period", bind=BIND,
+    format_func=lambda k: savings.period_label(*period_by_key[k]) + (" (latest full 12 months)"
+                                                                     if k == _month_key(periods[0][0]) else ""),
+    help="The contacts the savings are worked out from. The latest full 12 months is chosen at first.",
+)
+period_start, period_end = period_by_key[period_key]
+try:
+    base = _baseline(dataset.name, dataset.version, period_start, period_end)
+except StocktakeError as exc:
+    st.error(str(exc))
+    st.stop()
+
+# ---- unit costs and handling minutes -----------------------------------------------------------------------------
+
+lookup_versions = _lookup_versions()
+preset_options = [SOCITM] + list(lookup_versions)
+_default("sv_preset", preset_options[1] if len(preset_options) > 1 else SOCITM)
+if st.session_state["sv_preset"] not in preset_options:
+    st.session_state["sv_preset"] = SOCITM
+
+
+def _preset_table(preset: str, channels: list[str]) -> pd.DataFrame:
+    if preset == SOCITM:
+        return savings.unit_cost_table(channels)
+    return savings.unit_cost_table(channels, _cost_lookup(preset, lookup_versions[preset]), preset)
+
+
+# Channels to cost: those in the data, any benchmark channel the data lacks (a shift may move contacts there) and
+# any channel the chosen lookup prices.
+cost_channels = list(base.channels)
+mapped = {savings.canonical_channel(c) for c in cost_channels}
+cost_channels += [c for c in savings.SOCITM_2012 if c not in mapped and c not in cost_channels]
+if st.session_state["sv_preset"] != SOCITM:
+    lookup_channels = _cost_lookup(st.session_state["sv_preset"], lookup_versions[st.session_state["sv_preset"]])
+    cost_channels += [c for c in lookup_channels["channel"].astype(str) if c not in cost_channels]
+
+
+def _apply_preset() -> None:
+    table = _preset_table(st.session_state["sv_preset"], cost_channels)
+    for ch, cost in zip(table["channel"], table["unit_cost"]):
+        st.session_state[_uc_key(ch)] = None if pd.isna(cost) else float(cost)
+
+
+preset_table = _preset_table(st.session_state["sv_preset"], cost_channels)
+for ch, cost in zip(preset_table["channel"], preset_table["unit_cost"]):
+    _default(_uc_key(ch), None if pd.isna(cost) else float(cost))
+data_minutes = base.by_channel().set_index("channel")["avg_minutes"]
+for ch in cost_channels:
+    if pd.isna(data_minutes.get(ch, float("nan"))):
+        _default(_min_key(ch), savings.default_minutes(ch))
+
+with st.expander("Cost per contact and handling time, by channel", expanded=False):
+    st.selectbox(
+        "Unit costs from", preset_options, key="sv_preset", bind=BIND, on_change=_apply_preset,
+        format_func=lambda p: p if p == SOCITM else f"Lookup dataset '{p}' (the benchmark fills its gaps)",
+        help="A lookup dataset with a channel and a unit cost column overrides the benchmark.",
+    )
+    st.caption(savings.SOCITM_CAVEAT)
+    head = st.columns([2, 2, 2, 5])
+    for col, text in zip(head, ("**Channel**", "**£ per contact**", "**Minutes per contact**", "**Source**")):
+        col.markdown(text)
+    sources = preset_table.set_index("channel")
+    for ch in cost_channels:
+        c1, c2, c3, c4 = st.columns([2, 2, 2, 5], vertical_alignment="center")
+        contacts = int(base.cells.loc[base.cells["channel"] == ch, "contacts"].sum())
+        c1.markdown(f"{ch}  \n:gray[{format_count(contacts)} contacts]")
+        c2.number_input(f"£ per contact, {ch}", key=_uc_key(ch), bind=BIND, min_value=0.0, step=0.01, format="%.2f",
+                        label_visibility="collapsed")
+        if not pd.isna(data_minutes.get(ch, float("nan"))):
+            c3.markdown(f"{data_minutes[ch]:,.1f} :gray[(from the data)]")
+        else:
+            c3.number_input(f"Minutes per contact, {ch}", key=_min_key(ch), bind=BIND, min_value=0.0, step=0.5,
+                            format="%.1f", label_visibility="collapsed",
+                            help="No handling minutes in the data for this channel: enter your own figure.")
+        source = sources.loc[ch, "source"] if ch in sources.index else "none"
+        note = sources.loc[ch, "note"] if ch in sources.index else ""
+        if st.session_state.get(_uc_key(ch)) is None:
+            c4.warning(f"No unit cost: its contacts count as £0 until you enter a local figure.")
+        else:
+            c4.caption(f"{source}" + (f" {note}" if note else ""))
+    st.button("Reset unit costs to the preset", key="sv_reset_costs", on_click=_apply_preset)
+
+# ---- levers ---------------------------------------------------------------------------------------------------------
+
+_default("sv_fd_pct", 20)
+_default("sv_fd_services", [])
+_default("sv_fd_reasons", [])
+_default("sv_nshift", 1)
+phone = next((c for c in cost_channels if savings.canonical_channel(c) == "Phone"), cost_channels[0])
+web = next((c for c in cost_channels if savings.canonical_channel(c) == "Web"), cost_channels[-1])
+for i in range(1, MAX_SHIFTS + 1):
+    _default(f"sv_sh{i}_from", phone)
+    _default(f"sv_sh{i}_to", web if web != phone else cost_channels[-1])
+    _default(f"sv_sh{i}_pct", 10 if i == 1 else 0)
+    for k in (f"sv_sh{i}_from", f"sv_sh{i}_to"):
+        if st.session_state[k] not in cost_channels:
+            st.session_state[k] = phone if k.endswith("from") else web
+_default("sv_ht_pct", 5)
+_default("sv_fte_cost", savings.DEFAULT_FTE_HOUR_COST)
+_default("sv_fte_hours", savings.DEFAULT_PRODUCTIVE_HOURS)
+_default("sv_oneoff", 25_000.0)
+_default("sv_years", 3)
+for i in range(MAX_YEARS):
+    _default(f"sv_ramp{i + 1}", int(DEFAULT_RAMP[i]))
+_default("sv_spread", 25)
+for k, options in (("sv_fd_services", base.services), ("sv_fd_reasons", base.failure_reasons)):
+    st.session_state[k] = [v for v in st.session_state[k] if v in options]
+
+st.subheader("Levers")
+lever_cols = st.columns(3, gap="large")
+with lever_cols[0]:
+    st.markdown("**1. Remove failure demand**")
+    st.slider("Failure demand removed (%)", 0, 100, key="sv_fd_pct", bind=BIND, step=1,
+              help="The share of failure demand (chasing, repeat and correction contacts) the change prevents.")
+    st.multiselect("Only in these services", base.services, key="sv_fd_services", bind=BIND,
+                   placeholder="All services")
+    st.multiselect("Only for these failure reasons", base.failure_reasons, key="sv_fd_reasons", bind=BIND,
+                   placeholder="All failure reasons",
+                   disabled=not base.failure_reasons)
+    failure_total = int(base.cells["failure_contacts"].sum())
+    st.caption(f"{format_count(failure_total)} of {format_count(base.total_contacts)} contacts in the period are "
+               "failure demand." if base.has_classification else
+               "No reason is classified as failure demand yet: classify reasons on the Demand page.")
+with lever_cols[1]:
+    st.markdown("**2. Shift channels** (on what remains)")
+    n_shift = st.number_input("How many channel shifts", min_value=0, max_value=MAX_SHIFTS, step=1,
+                              key="sv_nshift", bind=BIND)
+    for i in range(1, int(n_shift) + 1):
+        a, b = st.columns(2)
+        a.selectbox(f"Shift {i}: from", cost_channels, key=f"sv_sh{i}_from", bind=BIND)
+        b.selectbox(f"Shift {i}: to", cost_channels, key=f"sv_sh{i}_to", bind=BIND)
+        st.slider(f"Shift {i}: share moved (%)", 0, 100, key=f"sv_sh{i}_pct", bind=BIND, step=1)
+with lever_cols[2]:
+    st.markdown("**3. Cut handling time** (on what remains)")
+    st.slider("Handling time cut (%)", 0, 100, key="sv_ht_pct", bind=BIND, step=1)
+    a, b = st.columns(2)
+    a.number_input("Cost of an FTE hour (£)", min_value=0.0, step=1.0, format="%.2f", key="sv_fte_cost", bind=BIND,
+                   help="Salary plus on-costs, per hour. Values the minutes saved by the handling-time cut.")
+    b.number_input("Productive hours per FTE a year", min_value=1.0, step=10.0, format="%.0f", key="sv_fte_hours",
+                   bind=BIND, help="Hours a full-time post spends on contacts in a year, after leave and training.")
+
+st.markdown("**Costs and timing**")
+t1, t2, t3 = st.columns([2, 2, 6])
+t1.number_input("One-off cost of the change (£)", min_value=0.0, step=1_000.0, format="%.0f", key="sv_oneoff",
+                bind=BIND)
+years = t2.radio("Years to project", [3, 4, 5], key="sv_years", bind=BIND, horizontal=True)
+with t3:
+    st.caption("Ramp-up: share of the full annual effect reached in each year")
+    ramp_cols = st.columns(MAX_YEARS)
+    for i in range(int(years)):
+        ramp_cols[i].number_input(f"Year {i + 1} (%)", min_value=0, max_value=100, step=5, key=f"sv_ramp{i + 1}",
+                                  bind=BIND)
+
+ss = st.session_state
+shifts = tuple(
+    savings.ChannelShift(ss[f"sv_sh{i}_from"], ss[f"sv_sh{i}_to"], float(ss[f"sv_sh{i}_pct"]))
+    for i in range(1, int(n_shift) + 1)
+    if ss[f"sv_sh{i}_from"] != ss[f"sv_sh{i}_to"]
+)
+same = [i for i in range(1, int(n_shift) + 1) if ss[f"sv_sh{i}_from"] == ss[f"sv_sh{i}_to"]]
+levers = savings.Levers(
+    failure_pct=float(ss["sv_fd_pct"]),
+    failure_services=tuple(ss["sv_fd_services"]),
+    failure_reasons=tuple(ss["sv_fd_reasons"]),
+    shifts=shifts,
+    handling_pct=float(ss["sv_ht_pct"]),
+    unit_costs={ch: ss.get(_uc_key(ch)) for ch in cost_channels if ss.get(_uc_key(ch)) is not None},
+    minutes_per_contact={ch: float(ss[_min_key(ch)]) for ch in cost_channels if ss.get(_min_key(ch)) is not None},
+    fte_hour_cost=float(ss["sv_fte_cost"] or 0),
+    productive_hours=float(ss["sv_fte_hours"] or 1),
+    one_off_cost=float(ss["sv_oneoff"] or 0),
+    ramp_up=tuple(float(ss[f"sv_ramp{i + 1}"] or 0) for i in range(int(years))),
+    years=int(years),
+)
+
+try:
+    result = savings.compute(base, levers)
+except StocktakeError as exc:
+    st.error(str(exc))
+    st.stop()
+
+# ---- outputs --------------------------------------------------------------------------------------------------------
+
+st.subheader("What this scenario saves")
+st.info(savings.ORDER_OF_APPLICATION, icon=":material/format_list_numbered:")
+m = st.columns(5)
+m[0].metric("Annual saving at full effect", format_money(result.total_saving),
+            help=f"Baseline cost {format_money(result.baseline_cost)} a year; scenario cost "
+                 f"{format_money(result.scenario_cost)}.")
+m[1].metric("Contacts avoided a year", f"{format_count(result.contacts_avoided)} contacts")
+m[2].metric("Contacts moved to other channels", f"{format_count(result.contacts_moved)} contacts")
+m[3].metric("Staff time released", f"{result.fte_released:,.1f} FTE",
+            help=f"{format_count(result.minutes_saved / 60)} hours a year at "
+                 f"{format_count(levers.productive_hours)} productive hours per FTE.")
+net = float(result.projection["cumulative_net"].iloc[-1])
+m[4].metric(f"Net saving over {int(years)} years", format_money(net),
+            delta=(f"Pays back in year {result.payback_year}" if result.payback_year else
+                   f"Does not pay back in {int(years)} years"),
+            delta_color="normal" if result.payback_year else "inverse")
+st.markdown(savings.explain(result))
+st.caption(f"Baseline: {format_count(base.total_contacts)} contacts to '{dataset.name}' from "
+           f"{savings.period_label(period_start, period_end)}.")
+for i in same:
+    st.warning(f"Shift {i} moves contacts from a channel to itself, so it is left out: choose two channels.")
+for note in dict.fromkeys(result.notes):
+    st.caption(f":material/info: {note}")
+
+c1, c2 = st.columns(2)
+with c1:
+    st.altair_chart(charts.build_waterfall_chart(result.waterfall), width="stretch")
+with c2:
+    st.altair_chart(charts.build_projection_chart(result.projection, result.payback_year), width="stretch")
+
+with st.expander("Year by year", expanded=False):
+    shown = result.projection.copy()
+    st.dataframe(pd.DataFrame({
+        "Year": shown["year"].map(lambda y: f"Year {y}"),
+        "Share of full effect": shown["ramp_pct"].map(lambda v: f"{v:,.0f}%"),
+        "Saving": shown["gross_saving"].map(format_money),
+        "One-off cost": shown["one_off_cost"].map(format_money),
+        "Net this year": shown["net_saving"].map(format_money),
+        "Cumulative net": shown["cumulative_net"].map(format_money),
+    }), hide_index=True, width="stretch")
+
+st.subheader("How sure is it?")
+spread_pct = st.slider("Move each input down and up by (%)", 5, 50, key="sv_spread", bind=BIND, step=5)
+torn = savings.tornado(base, levers, spread=spread_pct / 100.0)
+st.altair_chart(charts.build_tornado_chart(torn, spread=spread_pct / 100.0), width="stretch")
+if not torn.empty:
+    top = torn.iloc[0]
+    st.caption(f"The saving depends most on **{top['input']}**: from {format_money(top['saving_low'])} to "
+               f"{format_money(top['saving_high'])} a year when it moves {spread_pct}% either way.")
+
+# ---- saved scenarios ------------------------------------------------------------------------------------------------
+
+st.subheader("Saved scenarios")
+flash = st.session_state.pop("sv_flash", None)
+if flash:
+    (st.success if flash[0] == "success" else st.error)(flash[1])
+
+try:
+    saved_list = savings.list_scenarios(con, dataset.name)
+except StocktakeError as exc:
+    st.error(str(exc))
+    saved_list = pd.DataFrame(columns=["name", "dataset", "dataset_version", "period_start", "period_end",
+                                       "saved_at"])
+
+s1, s2 = st.columns([3, 1], vertical_alignment="bottom")
+save_name = s1.text_input("Name this scenario", key="sv_save_name", bind=BIND, max_chars=80,
+                          placeholder="e.g. Online tracking, cautious")
+replace_it = s2.checkbox("Replace one of the same name", key="sv_replace", bind=BIND)
+if st.button("Save scenario", key="sv_save_btn", type="primary"):
+    try:
+        savings.save_scenario(con, save_name, dataset, period_start, period_end, levers, overwrite=replace_it)
+        st.success(f"Saved '{save_name.strip()}' for {dataset.name} "
+                   f"({savings.period_label(period_start, period_end)}).")
+        saved_list = savings.list_scenarios(con, dataset.name)
+    except StocktakeError as exc:
+        st.error(str(exc))
+
+names = saved_list["name"].tolist()
+if names:
+    listing = pd.DataFrame({
+        "Scenario": saved_list["name"],
+        "Baseline period": [savings.period_label(pd.Timestamp(s).date(), pd.Timestamp(e).date())
+                            for s, e in zip(saved_list["period_start"], saved_list["period_end"])],
+        "Saved": [pd.Timestamp(t).strftime("%d/%m/%Y %H:%M") for t in saved_list["saved_at"]],
+        "Data since": ["unchanged" if int(v) == dataset.version else "reloaded or roles changed"
+                       for v in saved_list["dataset_version"]],
+    })
+    st.dataframe(listing, hide_index=True, width="stretch")
+    if st.session_state.get("sv_pick") not in names:
+        st.session_state["sv_pick"] = names[0]
+    p1, p2, p3, p4 = st.columns([3, 1, 1, 3], vertical_alignment="bottom")
+    p1.selectbox("Scenario", names, key="sv_pick", bind=BIND)
+    p2.button("Load", key="sv_load_btn", on_click=_load_scenario, help="Set the levers to this scenario's.")
+    p3.button("Delete", key="sv_delete_btn", on_click=_delete_scenario)
+    with p4:
+        r1, r2 = st.columns([3, 1], vertical_alignment="bottom")
+        r1.text_input("New name", key="sv_rename", bind=BIND, max_chars=80)
+        r2.button("Rename", key="sv_rename_btn", on_click=_rename_scenario)
+else:
+    st.caption(f"No scenarios saved for {dataset.name} yet. Scenarios are kept in the Stocktake database, tied to "
+               "the dataset they were built on.")
+
+# ---- comparison -----------------------------------------------------------------------------------------------------
+
+st.subheader("Compare scenarios")
+CURRENT = "Current levers (not saved)"
+compare_options = names + [CURRENT]
+st.session_state["sv_compare"] = [n for n in st.session_state.get("sv_compare", []) if n in compare_options]
+chosen = st.multiselect("Scenarios to compare (two to four)", compare_options, key="sv_compare", bind=BIND,
+                        max_selections=4, placeholder="Choose saved scenarios")
+if len(chosen) < 2:
+    st.caption("Choose two to four scenarios to see them side by side, with a download of the comparison.")
+else:
+    results: list[tuple[str, savings.ScenarioResult]] = []
+    inputs_rows = []
+    try:
+        for name in chosen:
+            if name == CURRENT:
+                results.append((name, result))
+                lv, ps, pe = levers, period_start, period_end
+            else:
+                saved = savings.load_scenario(con, dataset.name, name)
+                key = _month_key(saved.period_start)
+                ps, pe = period_by_key.get(key, (saved.period_start, saved.period_end))
+                lv = saved.levers
+                results.append((name, savings.compute(_baseline(dataset.name, dataset.version, ps, pe), lv)))
+            inputs_rows.append({"Scenario": name, "Baseline period": savings.period_label(ps, pe),
+                                "Inputs": lv.to_json()})
+    except StocktakeError as exc:
+        st.error(str(exc))
+        st.stop()
+    table = savings.compare_scenarios(results)
+    shown = table.set_index("Scenario").T
+    fmt_rows = {}
+    for row in shown.index:
+        if "(£)" in row:
+            fmt_rows[row.replace(" (£)", "")] = [format_money(v) for v in shown.loc[row]]
+        elif row == "FTE released":
+            fmt_rows[row] = [f"{v:,.1f} FTE" for v in shown.loc[row]]
+        elif row == "Payback year":
+            fmt_rows[row] = [f"Year {int(v)}" if not pd.isna(v) else "Not within the projection"
+                             for v in shown.loc[row]]
+        elif row == "Years projected":
+            fmt_rows[row] = [f"{int(v)}" for v in shown.loc[row]]
+        else:
+            fmt_rows[row] = [format_count(v) for v in shown.loc[row]]
+    st.dataframe(pd.DataFrame(fmt_rows, index=shown.columns).T, width="stretch")
+    c1, c2 = st.columns(2)
+    with c1:
+        st.altair_chart(charts.build_comparison_chart(savings.comparison_long(results)), width="stretch")
+    with c2:
+        st.altair_chart(charts.build_comparison_projection_chart(savings.projections_long(results)), width="stretch")
+    proj = savings.projections_long(results).rename(columns={
+        "scenario": "Scenario", "year": "Year", "ramp_pct": "Share of full effect (%)",
+        "gross_saving": "Saving (£)", "one_off_cost": "One-off cost (£)", "net_saving": "Net saving (£)",
+        "cumulative_net": "Cumulative net (£)"})
+    d1, d2 = st.columns(2)
+    d1.download_button("Download comparison (CSV)", exports.to_csv_bytes(table), file_name="savings_comparison.csv",
+                       mime="text/csv", key="sv_dl_csv", on_click="ignore")
+    d2.download_button(
+        "Download comparison (Excel)",
+        exports.to_xlsx_bytes({"Comparison": table, "Projection": proj, "Inputs": pd.DataFrame(inputs_rows)}),
+        file_name="savings_comparison.xlsx", key="sv_dl_xlsx", on_click="ignore",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
