@@ -1,0 +1,85 @@
+"""The overview's facts about one dataset: how big, what span, what is in it, and a few headline figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from analysis import store
+from analysis.store import Dataset, quote_identifier
+
+
+@dataclass
+class DatasetSummary:
+    name: str
+    kind: str
+    rows: int
+    first: datetime | None = None
+    last: datetime | None = None
+    date_column: str | None = None
+    # role -> number of distinct values (services, channels, areas, reasons, measures)
+    distinct: dict[str, int] = field(default_factory=dict)
+    # role -> the most common values with their counts, largest first
+    top_values: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # Last 12 complete months against the 12 before, for records with a date.
+    last_12_months: int | None = None
+    previous_12_months: int | None = None
+    months_label: str | None = None
+    missing_roles: list[str] = field(default_factory=list)
+
+    @property
+    def change_12_months(self) -> float | None:
+        if not self.previous_12_months or self.last_12_months is None:
+            return None
+        return self.last_12_months / self.previous_12_months - 1
+
+
+SUMMARY_ROLES = {"records": ("service", "channel", "area", "reason"), "kpi": ("measure", "service", "area"),
+                 "lookup": ()}
+DATE_ROLE = {"records": "date", "kpi": "period"}
+
+
+def summarise_dataset(con: duckdb.DuckDBPyConnection, ds: Dataset) -> DatasetSummary:
+    """A handful of small aggregate queries over the dataset's table."""
+    roles = ds.roles
+    table = quote_identifier(ds.table)
+    summary = DatasetSummary(ds.name, ds.kind, ds.row_count)
+    wanted = SUMMARY_ROLES.get(ds.kind, ())
+    summary.missing_roles = [r for r in wanted if r not in roles]
+    date_role = DATE_ROLE.get(ds.kind)
+    if date_role and date_role in roles:
+        col = quote_identifier(roles[date_role])
+        summary.date_column = roles[date_role]
+        first, last = store.query_rows(con, f"SELECT min({col}), max({col}) FROM {table}")[0]
+        summary.first, summary.last = first, last
+        if ds.kind == "records" and last is not None:
+            # Whole months only: the month the data ends in is usually incomplete.
+            end = pd.Timestamp(last).to_period("M").start_time
+            if pd.Timestamp(last) >= (pd.Timestamp(last).to_period("M").end_time.normalize()):
+                end = end + pd.offsets.MonthBegin(1)
+            start_last = end - pd.DateOffset(months=12)
+            start_prev = end - pd.DateOffset(months=24)
+            last_n, prev_n = store.query_rows(
+                con,
+                f"""SELECT count(*) FILTER (WHERE {col} >= ? AND {col} < ?),
+                           count(*) FILTER (WHERE {col} >= ? AND {col} < ?) FROM {table}""",
+                [start_last.to_pydatetime(), end.to_pydatetime(), start_prev.to_pydatetime(), start_last.to_pydatetime()],
+            )[0]
+            summary.last_12_months = int(last_n)
+            summary.previous_12_months = int(prev_n) if first is not None and pd.Timestamp(first) <= start_prev else None
+            summary.months_label = (f"{start_last:%B %Y} – {(end - pd.Timedelta(days=1)):%B %Y}")
+    for role in wanted:
+        if role not in roles:
+            continue
+        col = quote_identifier(roles[role])
+        top = store.query_df(
+            con,
+            f"""SELECT {col} AS value, count(*) AS rows, count(*) OVER () AS distinct_values FROM {table}
+                GROUP BY {col} ORDER BY rows DESC, value LIMIT 8""",
+        )
+        summary.distinct[role] = int(top["distinct_values"].iloc[0]) if len(top) else 0
+        summary.top_values[role] = top[["value", "rows"]]
+    return summary

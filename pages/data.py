@@ -1,0 +1,263 @@
+"""Data: load a file (see how it was read, fix types and roles, load with a report), and manage loaded datasets."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from analysis import ingest, store
+from analysis.errors import StocktakeError
+from analysis.formatting import format_count
+from analysis.roles import KIND_LABELS, KINDS, ROLES_BY_KIND, role_label
+from ui.connection import get_connection
+
+UPLOAD_DIR = Path(tempfile.gettempdir()) / "stocktake-uploads"
+TYPE_LABELS = {
+    ingest.TEXT: "Text", ingest.NUMBER: "Number", ingest.INTEGER: "Whole number", ingest.DATE: "Date",
+    ingest.TIMESTAMP: "Date and time",
+}
+AUTO_ORDER = "Decide from the data"
+
+st.title("Data")
+st.caption("Load exports from case-management systems and spreadsheets: CSV, TSV, Excel or Parquet. Nothing "
+           "already loaded is changed until a load succeeds.")
+
+con = get_connection()
+
+
+def save_upload(uploaded) -> Path:
+    """Keep the upload on disk (DuckDB reads files, and a 1 GB upload must not be copied around in memory)."""
+    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", uploaded.name)
+    path = UPLOAD_DIR / f"{uploaded.file_id}-{safe}"
+    if not path.exists():
+        partial = path.with_suffix(path.suffix + ".part")
+        with open(partial, "wb") as out:
+            uploaded.seek(0)
+            while chunk := uploaded.read(16 << 20):
+                out.write(chunk)
+        os.replace(partial, path)
+    return path
+
+
+def suggested_dataset_name(file_name: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9 _-]+", " ", Path(file_name).stem).strip()
+    stem = re.sub(r"\s+", " ", stem)[:60].strip() or "my data"
+    return stem if stem[0].isalnum() else f"data {stem}"[:60]
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=8)
+def cached_preview(path: str, source_name: str, kind: str, sheet: str | None, date_order: str | None,
+                   types: tuple) -> ingest.FilePreview:
+    return ingest.inspect_file(get_connection(), path, kind=kind, source_name=source_name, sheet=sheet,
+                               date_order=date_order, types=dict(types) or None)
+
+
+# ----- load a file -----------------------------------------------------------------------------------------------
+
+st.header("Load a file")
+uploaded = st.file_uploader(
+    "Choose a file", type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet"], key="data_upload",
+    help="Up to 2 GB. UK dates (31/12/2024), £ amounts and Excel exports are all fine.",
+)
+
+if uploaded is not None:
+    path = save_upload(uploaded)
+    top = st.columns([2, 2, 1])
+    kind = top[0].selectbox("What is in it?", KINDS, format_func=lambda k: KIND_LABELS[k], key="data_kind")
+    dataset_name = top[1].text_input("Dataset name", value=suggested_dataset_name(uploaded.name),
+                                     key=f"data_name_{uploaded.file_id}")
+    order_choice = top[2].selectbox("Dates such as 01/02/2024 are", [AUTO_ORDER, ingest.DAY_FIRST, ingest.MONTH_FIRST],
+                                    key="data_date_order")
+    sheet = None
+    if ingest.file_format_of(path, uploaded.name) == "excel":
+        try:
+            sheets = ingest.list_sheets(path)
+            sheet = st.selectbox("Sheet", sheets, key=f"data_sheet_{uploaded.file_id}")
+        except StocktakeError as exc:
+            st.error(str(exc))
+            st.stop()
+
+    type_key = f"data_types_{uploaded.file_id}"
+    forced_types = st.session_state.setdefault(type_key, {})
+    try:
+        preview = cached_preview(str(path), uploaded.name, kind, sheet,
+                                 None if order_choice == AUTO_ORDER else order_choice, tuple(sorted(forced_types.items())))
+    except StocktakeError as exc:
+        st.error(str(exc))
+        st.stop()
+
+    how = [f"{preview.file_format.upper()}"]
+    if preview.encoding:
+        how.append(f"encoding {preview.encoding}")
+    if preview.delimiter:
+        how.append("tab-separated" if preview.delimiter == "\t" else f"separated by '{preview.delimiter}'")
+    if preview.sheet:
+        how.append(f"sheet '{preview.sheet}'")
+    scope = (f"all {format_count(preview.rows_read)} rows" if preview.complete
+             else f"the first {format_count(preview.rows_read)} rows (the load checks every row)")
+    st.markdown(f"**How the file was read:** {', '.join(how)}; checked {scope}.")
+    if any(c.type in (ingest.DATE, ingest.TIMESTAMP) and any("{A}" in f for f in c.date_formats) for c in preview.columns):
+        st.info(preview.date_order_reason)
+    if preview.problems:
+        with st.expander(f"Problems found ({len(preview.problems)})", expanded=True):
+            for problem in preview.problems[:40]:
+                st.markdown(f"- {problem}")
+            if len(preview.problems) > 40:
+                st.markdown(f"- … and {len(preview.problems) - 40} more.")
+
+    st.subheader("Columns")
+    st.caption("Change a column's type or role here. A value that does not fit the type becomes a rejected row, "
+               "with its reason.")
+    role_options = ["(none)"] + list(ROLES_BY_KIND[kind])
+    editor_frame = pd.DataFrame({
+        "Column": [c.name for c in preview.columns],
+        "Detected": [TYPE_LABELS[c.detected_type] for c in preview.columns],
+        "Type": [TYPE_LABELS[c.type] for c in preview.columns],
+        "Role": [c.role or "(none)" for c in preview.columns],
+        "Filled": [c.non_blank for c in preview.columns],
+        "Blank": [c.blank for c in preview.columns],
+        "Examples": [", ".join(c.examples) for c in preview.columns],
+    })
+    edited = st.data_editor(
+        editor_frame, key=f"data_columns_{uploaded.file_id}_{kind}", hide_index=True, width="stretch",
+        disabled=["Column", "Detected", "Filled", "Blank", "Examples"],
+        column_config={
+            "Type": st.column_config.SelectboxColumn("Type", options=list(TYPE_LABELS.values()), required=True),
+            "Role": st.column_config.SelectboxColumn(
+                "Role", options=role_options, required=True,
+                help="What the column means to Stocktake: " + "; ".join(
+                    f"{r} = {role_label(kind, r)}" for r in ROLES_BY_KIND[kind])),
+            "Filled": st.column_config.NumberColumn(format="localized"),
+            "Blank": st.column_config.NumberColumn(format="localized"),
+        },
+    )
+    label_to_type = {v: k for k, v in TYPE_LABELS.items()}
+    new_types = {row.Column: label_to_type[row.Type] for row in edited.itertuples()
+                 if label_to_type[row.Type] != preview.column(row.Column).detected_type}
+    if new_types != forced_types:
+        st.session_state[type_key] = new_types
+        st.rerun()
+    chosen_roles = {row.Column: (None if row.Role == "(none)" else row.Role) for row in edited.itertuples()}
+    taken: dict[str, str] = {}
+    duplicate_roles = []
+    for column, role in chosen_roles.items():
+        if role and role in taken:
+            duplicate_roles.append(f"'{taken[role]}' and '{column}' both have the role '{role}'")
+        elif role:
+            taken[role] = column
+
+    with st.expander("First 20 rows, as written in the file"):
+        st.dataframe(preview.sample, hide_index=True, width="stretch")
+
+    variants = [c.name for c in preview.columns if c.case_variants]
+    unify = False
+    if variants:
+        unify = st.checkbox(
+            f"Unify spellings that differ only in case (in {', '.join(variants[:6])}"
+            f"{'…' if len(variants) > 6 else ''}), keeping each group's most used spelling",
+            value=True, key="data_unify",
+        )
+    exists = store.dataset_exists(con, dataset_name.strip())
+    mode = ingest.REPLACE
+    if exists:
+        mode = st.radio(f"A dataset called '{dataset_name.strip()}' exists already",
+                        [ingest.REPLACE, ingest.APPEND], horizontal=True, key="data_mode",
+                        format_func=lambda m: "Replace it" if m == ingest.REPLACE else "Add these rows to it")
+    if duplicate_roles:
+        st.error("Each role can be given to one column only: " + "; ".join(duplicate_roles) + ".")
+    if st.button("Load into Stocktake", type="primary", disabled=bool(duplicate_roles), key="data_load"):
+        bar = st.progress(0.0, text="Starting…")
+        try:
+            report = ingest.load_file(
+                con, path, dataset=dataset_name, kind=kind, mode=mode, source_name=uploaded.name, sheet=sheet,
+                date_order=None if order_choice == AUTO_ORDER else order_choice,
+                types=st.session_state[type_key] or None, roles=chosen_roles, unify_case=unify,
+                progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),
+            )
+        except StocktakeError as exc:
+            bar.empty()
+            st.error(f"Nothing was loaded: {exc}")
+        else:
+            st.session_state["data_last_report"] = report
+            st.session_state["dataset"] = report.dataset if report.kind in ("records", "kpi") else \
+                st.session_state.get("dataset")
+            st.rerun()
+
+report = st.session_state.get("data_last_report")
+if report is not None:
+    st.success(f"Loaded {format_count(report.rows_loaded)} rows into '{report.dataset}'. "
+               f"{format_count(report.rows_rejected)} rows were rejected.")
+    for warning in report.warnings:
+        st.warning(warning)
+    if report.rows_rejected:
+        st.markdown("**Rejected rows and why**")
+        st.dataframe(report.rejects.head(1000), hide_index=True, width="stretch")
+        st.download_button("Download rejected rows (CSV)", report.rejects.to_csv(index=False).encode("utf-8-sig"),
+                           file_name=f"{report.dataset} rejected rows.csv", mime="text/csv", key="data_rejects_last")
+
+# ----- datasets in the store -------------------------------------------------------------------------------------
+
+st.header("Datasets in Stocktake")
+datasets = store.list_datasets(con)
+if not datasets:
+    st.info("No datasets yet: load a file above, or build the demo data with `python -m analysis demo`.")
+    st.stop()
+
+st.dataframe(
+    pd.DataFrame({
+        "Dataset": [d.name for d in datasets],
+        "Kind": [d.kind for d in datasets],
+        "Rows": [d.row_count for d in datasets],
+        "From file": [d.source_file for d in datasets],
+        "Loaded": [d.loaded_at for d in datasets],
+    }),
+    hide_index=True, width="stretch", key="data_catalogue",
+    column_config={"Rows": st.column_config.NumberColumn(format="localized"),
+                   "Loaded": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")},
+)
+
+chosen = st.selectbox("Look at or change a dataset", [d.name for d in datasets], key="data_manage")
+ds = store.get_dataset(con, chosen)
+st.caption(f"{KIND_LABELS[ds.kind]}. Roles tell each page which column is which; changing them takes effect at once.")
+roles_frame = pd.DataFrame({
+    "Column": [c.name for c in ds.columns],
+    "Type": [TYPE_LABELS.get(c.type, c.type) for c in ds.columns],
+    "Role": [c.role or "(none)" for c in ds.columns],
+})
+edited_roles = st.data_editor(
+    roles_frame, hide_index=True, width="stretch", key=f"data_roles_{ds.name}_{ds.version}",
+    disabled=["Column", "Type"],
+    column_config={"Role": st.column_config.SelectboxColumn("Role", options=["(none)"] + list(ROLES_BY_KIND[ds.kind]),
+                                                            required=True)},
+)
+changes = {row.Column: (None if row.Role == "(none)" else row.Role) for row in edited_roles.itertuples()
+           if (None if row.Role == "(none)" else row.Role) != ds.column(row.Column).role}
+buttons = st.columns(3)
+if buttons[0].button("Save roles", disabled=not changes, key="data_save_roles"):
+    try:
+        store.set_roles(con, ds.name, changes)
+    except StocktakeError as exc:
+        st.error(str(exc))
+    else:
+        st.toast(f"Roles saved for '{ds.name}'.")
+        st.rerun()
+rejects = ingest.rejected_rows(con, ds.name)
+if len(rejects):
+    buttons[1].download_button(
+        f"Rejected rows of the last load ({format_count(len(rejects))})",
+        rejects.to_csv(index=False).encode("utf-8-sig"), file_name=f"{ds.name} rejected rows.csv", mime="text/csv",
+        key="data_rejects_stored",
+    )
+with buttons[2].popover("Delete this dataset"):
+    st.write(f"Delete '{ds.name}' and its {format_count(ds.row_count)} rows? This cannot be undone.")
+    if st.button("Delete", type="primary", key="data_delete"):
+        store.delete_dataset(con, ds.name)
+        st.session_state.pop("data_last_report", None)
+        st.rerun()

@@ -1,0 +1,82 @@
+"""Overview: the dataset in use, at a glance, and where to go next."""
+
+import streamlit as st
+
+from analysis import store
+from analysis.charts.overview import build_top_values_chart
+from analysis.errors import StocktakeError
+from analysis.formatting import format_count, format_signed_percent
+from analysis.overview import summarise_dataset
+from analysis.roles import role_label
+from ui.connection import current_dataset, get_connection
+
+st.title("Stocktake")
+st.caption("What drives demand, is performance really changing, and what would a change save: from your own data.")
+
+dataset = current_dataset()
+if dataset is None:
+    st.info("There is no data to look at yet. Load a file on the Data page, or build the demo data with "
+            "`python -m analysis demo`.")
+    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    st.stop()
+
+
+@st.cache_data(show_spinner="Summarising the dataset…", max_entries=32)
+def cached_summary(name: str, version: int):
+    con = get_connection()
+    return summarise_dataset(con, store.get_dataset(con, name))
+
+
+try:
+    summary = cached_summary(dataset.name, dataset.version)
+except StocktakeError as exc:
+    st.error(str(exc))
+    st.stop()
+
+st.subheader(f"Dataset in use: {dataset.name}")
+st.caption(f"{dataset.kind.capitalize()} dataset from {dataset.source_file}, loaded "
+           f"{dataset.loaded_at:%d %B %Y at %H:%M}. Change it in the sidebar.")
+
+cols = st.columns(4)
+cols[0].metric("Rows", format_count(summary.rows))
+if summary.first is not None:
+    cols[1].metric("From", f"{summary.first:%d %b %Y}")
+    cols[2].metric("To", f"{summary.last:%d %b %Y}")
+first_role = next(iter(summary.distinct), None)
+if first_role:
+    cols[3].metric(f"{role_label(dataset.kind, first_role)}s", format_count(summary.distinct[first_role]))
+
+if summary.last_12_months is not None:
+    st.metric(
+        f"Contacts in the last 12 complete months ({summary.months_label})",
+        format_count(summary.last_12_months),
+        delta=(f"{format_signed_percent(summary.change_12_months)} on the 12 months before"
+               if summary.change_12_months is not None else None),
+        delta_color="off",
+    )
+
+if summary.missing_roles:
+    st.warning(
+        "Some figures need columns this dataset has not been given roles for: "
+        + ", ".join(role_label(dataset.kind, r) for r in summary.missing_roles)
+        + ". Set them on the Data page."
+    )
+
+chart_roles = [r for r in summary.top_values if len(summary.top_values[r])]
+for row_start in range(0, len(chart_roles), 2):
+    columns = st.columns(2)
+    for column, role in zip(columns, chart_roles[row_start:row_start + 2]):
+        label = role_label(dataset.kind, role)
+        with column:
+            st.altair_chart(
+                build_top_values_chart(summary.top_values[role], title=f"Rows by {label.lower()} (top 8)", label=label),
+                width="stretch",
+            )
+
+st.divider()
+st.markdown("**Where next**")
+links = st.columns(4)
+links[0].page_link("pages/demand.py", label="What drives demand?", icon=":material/call_received:")
+links[1].page_link("pages/performance.py", label="Is performance really changing?", icon=":material/monitoring:")
+links[2].page_link("pages/savings.py", label="What would a change save?", icon=":material/savings:")
+links[3].page_link("pages/data.py", label="Load or fix data", icon=":material/upload_file:")
