@@ -1,0 +1,134 @@
+"""Savings page speed: recomputing a scenario after a lever moves, on 1M and 10M rows (target: under 0.2 s).
+
+The page caches one baseline aggregate per dataset version and period; a lever move then runs only arithmetic on
+that small frame (``savings.compute`` and ``savings.tornado``) and builds the charts. This prints:
+
+- the baseline aggregate in DuckDB (timed once per size, as the page's cache would run it);
+- the lever recompute (median of many runs): compute alone; compute + tornado; compute + tornado + chart specs;
+- beside it, the pandas way: the records in a DataFrame, filtered to the period, joined to the classification and
+  grouped on every lever move (what a page without the cached aggregate would do), and the one-off load into pandas.
+
+    .venv/bin/python -m bench.bench_savings            # 1M and 10M
+    .venv/bin/python -m bench.bench_savings 1000000    # one size
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+
+import pandas as pd
+
+from analysis import savings, store
+from analysis.charts import savings as charts
+from bench.records import DATASET, ensure_bench_store
+
+LEVER_RUNS = 50
+PANDAS_RUNS = 3
+
+
+def _levers(base: savings.Baseline, failure_pct: float) -> savings.Levers:
+    costs = savings.unit_cost_table(base.channels)
+    return savings.Levers(
+        failure_pct=failure_pct,
+        shifts=(savings.ChannelShift("Phone", "Web", 15), savings.ChannelShift("Face to face", "Phone", 10)),
+        handling_pct=8, unit_costs={c: v for c, v in zip(costs["channel"], costs["unit_cost"]) if not pd.isna(v)},
+        one_off_cost=50_000, ramp_up=(40, 80, 100), years=5,
+    )
+
+
+def _median(fn, runs: int) -> float:
+    times = []
+    for i in range(runs):
+        t = time.perf_counter()
+        fn(i)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def bench(rows: int) -> dict[str, float]:
+    path = ensure_bench_store(rows)
+    con = store.open_store(path, read_only=True)
+    try:
+        ds = store.get_dataset(con, DATASET)
+        period = savings.latest_full_year(con, ds)
+        t = time.perf_counter()
+        base = savings.baseline(con, ds, *period)
+        baseline_s = time.perf_counter() - t
+
+        def lever_move(i):  # a different failure % each time, as a slider would send
+            savings.compute(base, _levers(base, 5 + i % 60))
+
+        def lever_move_tornado(i):
+            lv = _levers(base, 5 + i % 60)
+            savings.compute(base, lv)
+            savings.tornado(base, lv)
+
+        def lever_move_page(i):
+            lv = _levers(base, 5 + i % 60)
+            r = savings.compute(base, lv)
+            tor = savings.tornado(base, lv)
+            charts.build_waterfall_chart(r.waterfall).to_dict()
+            charts.build_projection_chart(r.projection, r.payback_year).to_dict()
+            charts.build_tornado_chart(tor).to_dict()
+
+        compute_s = _median(lever_move, LEVER_RUNS)
+        tornado_s = _median(lever_move_tornado, LEVER_RUNS)
+        page_s = _median(lever_move_page, 10)
+
+        # The pandas way: the rows the baseline needs, in memory, regrouped on every lever move.
+        roles = ds.roles
+        q = store.quote_identifier
+        t = time.perf_counter()
+        frame = store.query_df(
+            con,
+            f"SELECT {q(roles['date'])} AS received, {q(roles['service'])} AS service, {q(roles['reason'])} AS reason,"
+            f" {q(roles['channel'])} AS channel, {q(roles['handling_minutes'])} AS minutes FROM {q(ds.table)}",
+        )
+        load_s = time.perf_counter() - t
+        from analysis.classification import FAILURE, classification_frame
+
+        classes = classification_frame(con, ds)
+        failing = classes[classes["demand_type"] == FAILURE][["service", "reason"]].assign(failure=True)
+        start, end = pd.Timestamp(period[0]), pd.Timestamp(period[1])
+
+        def pandas_move(i):
+            rows_in = frame[(frame["received"] >= start) & (frame["received"] < end)]
+            joined = rows_in.merge(failing, on=["service", "reason"], how="left")
+            joined["failure"] = joined["failure"].fillna(False).astype(bool)
+            g = joined.groupby(["service", "channel"]).agg(
+                contacts=("channel", "size"), failure_contacts=("failure", "sum"),
+                minutes_sum=("minutes", "sum"), minutes_n=("minutes", "count")).reset_index()
+            b = savings.baseline_from_frame(g, None, period_start=start, period_end=end)
+            savings.compute(b, _levers(b, 5 + i % 60))
+
+        pandas_s = _median(pandas_move, PANDAS_RUNS)
+        mem_mb = frame.memory_usage(deep=True).sum() / 1e6
+        del frame
+    finally:
+        con.close()
+    return {"rows": rows, "period_contacts": base.total_contacts, "baseline_rows": len(base.cells),
+            "baseline_s": baseline_s, "compute_s": compute_s, "compute_tornado_s": tornado_s,
+            "compute_tornado_charts_s": page_s, "pandas_load_s": load_s, "pandas_move_s": pandas_s,
+            "pandas_mb": mem_mb}
+
+
+def main(argv: list[str]) -> None:
+    sizes = [int(a) for a in argv] or [1_000_000, 10_000_000]
+    print("Savings page: recompute after a lever moves (target under 0.2 s). Times in seconds; medians.")
+    for rows in sizes:
+        r = bench(rows)
+        print(f"\n{r['rows']:,} rows ({r['period_contacts']:,} in the 12-month baseline; baseline frame "
+              f"{r['baseline_rows']} rows)")
+        print(f"  baseline aggregate in DuckDB (once, then cached) : {r['baseline_s']:.3f}")
+        print(f"  lever move: compute                              : {r['compute_s']:.4f}")
+        print(f"  lever move: compute + tornado                    : {r['compute_tornado_s']:.4f}")
+        print(f"  lever move: compute + tornado + 3 chart specs    : {r['compute_tornado_charts_s']:.4f}")
+        print(f"  pandas: load the rows into a DataFrame (once)    : {r['pandas_load_s']:.3f} "
+              f"({r['pandas_mb']:,.0f} MB in memory)")
+        print(f"  pandas: filter + join + group + compute per move : {r['pandas_move_s']:.3f}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
