@@ -399,6 +399,14 @@ def _read_raw(
                 ).fetchone()[0]
             except duckdb.Error:
                 info["delimiter"] = None
+            try:
+                header_row = cur.execute(
+                    "SELECT * FROM read_csv(?, all_varchar = true, header = false, delim = ?) LIMIT 1",
+                    [read_path, info["delimiter"] or ","],
+                ).fetchone()
+                info["written_header"] = [h if h is not None else "" for h in header_row] if header_row else None
+            except duckdb.Error:
+                info["written_header"] = None
             info["malformed"] = cur.execute(
                 "SELECT line, error_type, error_message FROM reject_errors ORDER BY line"
             ).fetchall()
@@ -430,7 +438,10 @@ def _read_raw(
             raise StocktakeError(f"'{base}' could not be read as a Parquet file: {str(exc).splitlines()[0]}.") from None
     described = cur.execute("DESCRIBE raw_upload").fetchall()
     original = [row[0] for row in described]
-    cleaned = clean_headers(original)
+    # DuckDB renames blank and repeated CSV headers ('column1', 'Ref_1'): clean the header as written instead.
+    written = info.get("written_header")
+    to_clean = written if written and len(written) == len(original) else original
+    cleaned = clean_headers(to_clean)
     if original != cleaned:
         renames = ", ".join(f"{quote_identifier(o)} AS {quote_identifier(c)}" for o, c in zip(original, cleaned))
         cur.execute(f"CREATE OR REPLACE TEMP TABLE raw_upload AS SELECT {renames} FROM raw_upload")
@@ -809,6 +820,9 @@ def _profile_columns(
                 ).fetchall()
             ]
     for col in columns:
+        # Detection saw distinct sample values; say how many values there really are.
+        col.notes = [_re.sub(r"^no usable dates: all [\d,]+ values", f"no usable dates: all {col.non_blank:,} values", n)
+                     for n in col.notes]
         if col.type in (DATE, TIMESTAMP) and col.non_blank == 0:
             col.notes.append("no usable dates: every value is blank")
 
