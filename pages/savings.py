@@ -12,6 +12,7 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from analysis import exports, savings
 from analysis.charts import savings as charts
@@ -74,6 +75,13 @@ def _month_key(start: date) -> str:
     return f"{start:%Y-%m}"
 
 
+def _link_to_data_page() -> None:
+    try:
+        st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    except StreamlitAPIException:  # the Data page is not in this app's navigation
+        st.caption("Open the Data page from the menu.")
+
+
 def _default(key: str, value) -> None:
     """Seed a widget's value once (the URL still wins on first load); widgets then take no ``value=``."""
     if key not in st.session_state:
@@ -91,7 +99,7 @@ st.caption(
 dataset = current_dataset()
 if dataset is None:
     st.info("Load a records dataset first: savings are worked out from your own contacts.")
-    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    _link_to_data_page()
     st.stop()
 if dataset.kind != "records":
     st.info(f"'{dataset.name}' is a KPI dataset. Savings are worked out from case-level records: pick a records "
@@ -102,7 +110,7 @@ missing = [label for role, label in (("date", "Date or time received"), ("channe
 if missing:
     st.warning(f"The Savings page needs columns with the role{'s' if len(missing) > 1 else ''} "
                f"{' and '.join(repr(m) for m in missing)} in '{dataset.name}'. Set them on the Data page.")
-    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    _link_to_data_page()
     st.stop()
 
 con = get_connection()
@@ -128,7 +136,8 @@ def _levers_to_state(levers: savings.Levers, period_start: date) -> None:
         ss[f"sv_sh{i}_to"] = s.to_channel
         ss[f"sv_sh{i}_pct"] = int(round(s.percent))
     ss["sv_ht_pct"] = int(round(levers.handling_pct))
-    for ch, cost in levers.unit_costs.items():
+    for ch in dict.fromkeys([*cost_channels, *levers.unit_costs]):
+        cost = levers.unit_costs.get(ch)
         ss[_uc_key(ch)] = None if cost is None or pd.isna(cost) else float(cost)
     for ch, minutes in levers.minutes_per_contact.items():
         ss[_min_key(ch)] = float(minutes)

@@ -185,3 +185,17 @@ def test_opening_a_link_restores_the_levers(savings_store, monkeypatch):
     assert at.slider(key="sv_ht_pct").value == 12
     assert at.radio(key="sv_years").value == 5
     assert len(at.get("vega_lite_chart")) >= 3
+
+
+def test_missing_channel_role_says_which_role_is_needed(savings_store, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    con = store.open_store(savings_store)
+    try:
+        ds = store.get_dataset(con, "demo_contacts")
+        store.set_roles(con, "demo_contacts", {ds.roles["channel"]: None})
+    finally:
+        con.close()
+    at = _app()
+    assert not at.exception
+    assert any("'Channel'" in w.value and "Data page" in w.value for w in at.warning)
+    assert not at.get("vega_lite_chart")
