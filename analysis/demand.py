@@ -53,9 +53,11 @@ class DemandFilters:
     channels: tuple[str, ...] = ()
     areas: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
+    weekdays: tuple[int, ...] = ()  # ISO day numbers, 1 = Monday (drill-down from the day × hour heatmap)
+    hours: tuple[int, ...] = ()  # hours of the day, 0-23
 
     def __post_init__(self):
-        for name in LIST_FILTERS:
+        for name in (*LIST_FILTERS, "weekdays", "hours"):
             value = getattr(self, name)
             if not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value or ()))
@@ -107,6 +109,10 @@ def build_where(filters: DemandFilters, roles: dict[str, str], alias: str | None
         if len(named) < len(values):
             parts.append(f"{q(column)} IS NULL")
         clauses.append(parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")")
+    for values, function in ((filters.weekdays, "isodow"), (filters.hours, "hour")):
+        if values:
+            clauses.append(f"{function}({q(_role(roles, 'date'))}) IN ({', '.join('?' for _ in values)})")
+            params.extend(int(v) for v in values)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -157,6 +163,10 @@ def describe_filters(filters: DemandFilters) -> str:
         parts.append("in " + _join_words(filters.areas) if len(filters.areas) <= 3 else f"{len(filters.areas)} areas")
     if filters.statuses:
         parts.append("status " + _join_words(filters.statuses))
+    if filters.weekdays:
+        parts.append(_join_words([DAY_NAMES[d - 1] + "s" for d in sorted(filters.weekdays)]))
+    if filters.hours:
+        parts.append(_join_words([f"{h:02d}:00–{h + 1:02d}:00" for h in sorted(filters.hours)]))
     if not parts:
         parts.append("All records")
     parts.append(_period_words(filters.start, filters.end))

@@ -1,6 +1,517 @@
-"""Demand drivers page: not built yet."""
+"""Demand drivers page: what drives demand, how much of it is failure demand, and where it is heading.
 
+Reads the filter bar and the page's own choices (all keyed ``dm_…`` and bound to the URL), asks
+:mod:`analysis.demand` and :mod:`analysis.forecast` for small frames (cached per dataset version and filters), and
+lays out each figure with a note on how it is calculated and a CSV download. Clicking a bar or heatmap cell drills
+the rest of the page down to it; a button clears the drill-down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pandas as pd
 import streamlit as st
 
-st.title("Demand drivers")
-st.info("Coming next: this page is not built yet. The Overview and Data pages work now.")
+from analysis import classification, demand, forecast, store
+from analysis.charts import demand as charts
+from analysis.demand import DemandFilters
+from analysis.errors import StocktakeError
+from analysis.formatting import format_count, format_percent
+from analysis.roles import RECORD_ROLES
+from ui.connection import current_dataset, get_connection
+from ui.exports import csv_download
+from ui.filters import render_filter_sentence, render_filters
+
+BIND = "query-params"
+SPLIT_LABELS = {"": "No split", "channel": "Channel", "service": "Service", "area": "Area", "reason": "Reason",
+                "status": "Status"}
+CHANGE_BY = {"reason": "Reason", "area": "Area", "channel": "Channel", "service": "Service"}
+
+# Chart key -> (selection name, what a click drills into). "split" follows the volume chart's split choice.
+DRILL_CHARTS = {
+    "dm_ch_volume": ("volume_pick", "split"),
+    "dm_ch_pareto": ("pareto_pick", "reason"),
+    "dm_ch_fail_service": ("failure_pick", "service"),
+    "dm_ch_fail_channel": ("failure_pick", "channel"),
+    "dm_ch_repeat_reason": ("repeat_pick", "reason"),
+    "dm_ch_rate": ("rate_pick", "area"),
+    "dm_ch_dayhour": ("dayhour_pick", "dayhour"),
+    "dm_ch_monthyear": ("monthyear_pick", "month"),
+}
+
+
+# ---- cached analysis ----------------------------------------------------------------------------------------------
+
+_FUNCTIONS = {
+    "coverage": demand.data_coverage, "options": demand.filter_options, "volume": demand.volume_over_time,
+    "pareto": demand.reason_pareto, "failure": demand.failure_share, "repeat": demand.repeat_demand,
+    "has_times": demand.has_times, "dayhour": demand.day_hour_counts, "monthyear": demand.month_year_counts,
+    "change": demand.change_between, "rate": demand.rate_per_thousand, "total": demand.total_count,
+    "forecast": forecast.demand_forecast, "classification": classification.classification_frame,
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=1000)
+def _cached(what: str, dataset: str, version: int, extra_version: int, _ds: store.Dataset, *args, **kwargs):
+    """One analysis call, cached on the dataset's name and version (and a lookup's version where one is used)."""
+    return _FUNCTIONS[what](get_connection(), _ds, *args, **kwargs)
+
+
+def _run(what: str, ds: store.Dataset, *args, extra_version: int = 0, **kwargs):
+    return _cached(what, ds.name, ds.version, extra_version, ds, *args, **kwargs)
+
+
+def _lookup_version(name: str) -> int:
+    con = get_connection()
+    return store.get_dataset(con, name).version if store.dataset_exists(con, name) else 0
+
+
+def _needs(ds: store.Dataset, *roles: str, what: str = "This figure") -> bool:
+    """True when the dataset has the roles; otherwise say which role is missing and link to the Data page."""
+    missing = demand.has_roles(ds, *roles)
+    if missing:
+        labels = " and ".join(f"'{RECORD_ROLES.get(r, r)}'" for r in missing)
+        st.info(f"{what} needs a column with the role {labels}. Give a column that role on the Data page.",
+                icon=":material/info:")
+        st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+        return False
+    return True
+
+
+def _how(text: str) -> None:
+    with st.expander("How this is calculated"):
+        st.markdown(text)
+
+
+# ---- drill-down ---------------------------------------------------------------------------------------------------
+
+
+def _selected(key: str, name: str) -> list[dict]:
+    state = st.session_state.get(key)
+    if not state:
+        return []
+    try:
+        picked = state["selection"][name]
+    except (KeyError, TypeError):
+        return []
+    if isinstance(picked, dict):  # some versions send {"field": [values]} rather than a list of points
+        fields = list(picked)
+        if fields and isinstance(picked[fields[0]], list):
+            return [dict(zip(fields, values)) for values in zip(*(picked[f] for f in fields))]
+        return [picked] if picked else []
+    return list(picked or [])
+
+
+def _apply_drill(filters: DemandFilters, split: str, exclude: str | None = None) -> tuple[DemandFilters, list[str]]:
+    """The filters narrowed by every chart's selection except ``exclude``'s, and the words describing them."""
+    words: list[str] = []
+    for key, (name, target) in DRILL_CHARTS.items():
+        if key == exclude:
+            continue
+        points = _selected(key, name)
+        if not points:
+            continue
+        if target == "split":
+            target = split
+            if not target:
+                continue
+        if target == "dayhour":
+            days = tuple(sorted({int(p["day_number"]) for p in points if "day_number" in p}))
+            hours = tuple(sorted({int(p["hour"]) for p in points if "hour" in p}))
+            filters = replace(filters, weekdays=days, hours=hours)
+            words.append(demand.describe_filters(DemandFilters(weekdays=days, hours=hours)).rsplit(",", 1)[0])
+        elif target == "month":
+            months = sorted({(int(p["year"]), int(p["month_number"])) for p in points if "year" in p})
+            if months:
+                start = date(*months[0], 1)
+                y, m = months[-1]
+                end = date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)
+                filters = replace(filters, start=max(start, filters.start or start),
+                                  end=min(end, filters.end or end))
+                words.append(f"{start:%B %Y}" + (f" – {end:%B %Y}" if len(months) > 1 else ""))
+        else:
+            field = charts.SELECTIONS[name][0]
+            values = tuple(str(p[field]) for p in points if field in p)
+            if values and values != ("All other",):
+                filters = filters.narrowed(target, [v for v in values if v != "All other"])
+                words.append(f"{RECORD_ROLES[target].lower()} {', '.join(values)}")
+    return filters, words
+
+
+def _clear_drill() -> None:
+    for key in DRILL_CHARTS:
+        st.session_state.pop(key, None)
+
+
+def _chart(chart, key: str | None = None):
+    if key:
+        return st.altair_chart(chart, key=key, on_select="rerun", selection_mode=DRILL_CHARTS[key][0])
+    return st.altair_chart(chart)
+
+
+# ---- sections -----------------------------------------------------------------------------------------------------
+
+
+def _volume_section(ds, filters, base_filters, grain, split):
+    st.subheader("Volume over time")
+    split = st.selectbox("Split by", [s for s in SPLIT_LABELS if not s or s in ds.roles], key="dm_split",
+                         bind=BIND, format_func=lambda s: SPLIT_LABELS[s])
+    f, _ = _apply_drill(base_filters, split, exclude="dm_ch_volume")
+    volume = _run("volume", ds, f, grain, split or None)
+    if volume.empty:
+        st.info("No records match these filters.")
+        return
+    grain_label = demand.GRAIN_LABELS[grain]
+    _chart(charts.build_volume_chart(volume, grain_label, SPLIT_LABELS[split] if split else None), "dm_ch_volume")
+    _how(f"Records counted per {grain_label.lower()} by the date received. Weeks start on Monday; financial years "
+         "run 1 April to 31 March. A period is marked **incomplete** when the data (or the chosen dates) start or "
+         "end inside it, so a low count there is not a fall in demand. With a split, the 8 largest groups are "
+         "shown and the rest are added up as 'All other'. Click a bar to drill the page down to its group.")
+    csv_download(volume, "demand_volume", "dm_dl_volume",
+                 columns={"label": "Period", "split": SPLIT_LABELS[split] if split else "Group", "count": "Records",
+                          "incomplete": "Incomplete period"})
+
+
+def _pareto_section(ds, base_filters, split):
+    st.subheader("Top reasons")
+    if not _needs(ds, "reason", what="The top reasons chart"):
+        return
+    f, _ = _apply_drill(base_filters, split, exclude="dm_ch_pareto")
+    pareto = _run("pareto", ds, f)
+    if pareto.total == 0:
+        st.info("No records match these filters.")
+        return
+    st.metric("Reasons making up 80% of demand", f"{pareto.reasons_for_share:,} of {len(pareto.frame):,}")
+    _chart(charts.build_pareto_chart(pareto.frame, pareto.reasons_for_share), "dm_ch_pareto")
+    _how("Reasons are ranked by number of records; the line is the running total as a share of all records. The "
+         "count of reasons making up 80% is the fewest reasons whose records reach 80% of the total. Click a bar to "
+         "drill down to that reason.")
+    csv_download(pareto.frame, "demand_top_reasons", "dm_dl_pareto",
+                 columns={"rank": "Rank", "reason": "Reason", "count": "Records", "share": "Share",
+                          "cumulative_share": "Cumulative share", "in_core": "Among the reasons making 80%"})
+
+
+def _classification_editor(ds):
+    con = get_connection()
+    cls_version = _lookup_version(classification.classification_dataset_name(ds))
+    frame = _run("classification", ds, extra_version=cls_version)
+    with st.expander("Classify reasons as failure or value demand", expanded=False):
+        st.caption("Failure demand is demand caused by a failure to do something or do it right for the customer "
+                   "(chasing, repeat reports); value demand is what the service exists for. Changes are saved in "
+                   f"the store as the lookup dataset '{classification.classification_dataset_name(ds)}'.")
+        columns = {"reason": st.column_config.TextColumn("Reason", disabled=True),
+                   "demand_type": st.column_config.SelectboxColumn(
+                       "Demand type", options=list(classification.DEMAND_TYPES), required=True)}
+        shown = frame
+        if "service" in ds.roles:
+            columns["service"] = st.column_config.TextColumn("Service", disabled=True)
+        else:
+            shown = frame[["reason", "demand_type"]]
+        # The key carries the stored version: after a save the editor starts again from what was saved.
+        edited = st.data_editor(shown, column_config=columns, hide_index=True, width="stretch",
+                                key=f"dm_cls_editor_{cls_version}", num_rows="fixed")
+        if st.button("Save classification", key="dm_cls_save", type="primary"):
+            to_save = edited if "service" in edited.columns else edited.assign(service=None)
+            try:
+                classification.save_classification(con, ds, to_save)
+                st.session_state["dm_cls_saved"] = len(to_save)
+                st.rerun()
+            except StocktakeError as exc:
+                st.error(str(exc))
+        if st.session_state.pop("dm_cls_saved", None):
+            st.success("Classification saved.")
+        upload = st.file_uploader("Or load your own classification file (CSV or Excel with columns Reason, "
+                                  "Demand type and optionally Service)", type=["csv", "xlsx", "xls"],
+                                  key="dm_cls_upload")
+        if upload is not None and st.button("Apply this file", key="dm_cls_apply"):
+            try:
+                incoming = classification.read_classification_file(upload, filename=upload.name)
+                merged = classification.merge_classification(frame, incoming)
+                classification.save_classification(con, ds, merged)
+                changed = int((merged["demand_type"].to_numpy() != frame["demand_type"].to_numpy()).sum())
+                st.session_state["dm_cls_applied"] = changed
+                st.rerun()
+            except StocktakeError as exc:
+                st.error(str(exc))
+        applied = st.session_state.pop("dm_cls_applied", None)
+        if applied is not None:
+            st.success(f"Your file was applied: {applied:,} reasons changed type.")
+        csv_download(frame, f"{ds.name}_classification", "dm_dl_cls",
+                     columns={"service": "Service", "reason": "Reason", "demand_type": "Demand type"},
+                     label="Download the classification (CSV)")
+    return cls_version
+
+
+def _failure_section(ds, base_filters, grain, split):
+    st.subheader("Failure and value demand")
+    if not _needs(ds, "reason", what="Failure demand"):
+        return
+    cls_version = _classification_editor(ds)
+    f_all, _ = _apply_drill(base_filters, split)
+    overall = _run("failure", ds, f_all, extra_version=cls_version)
+    row = overall.iloc[0] if len(overall) else None
+    cols = st.columns(3)
+    cols[0].metric("Failure demand", format_percent(row["failure_share"]) if row is not None else "–",
+                   help="Share of classified records that are failure demand.")
+    cols[1].metric("Failure records", format_count(row["failure"]) if row is not None else "–")
+    cols[2].metric("Unclassified", format_percent(row["unclassified_share"]) if row is not None else "–",
+                   help="Share of records whose reason is not classified yet.")
+    if row is not None and row["failure"] + row["value"] == 0:
+        st.info("No reason is classified yet: classify reasons above to see failure demand.")
+        return
+    tabs = st.tabs(["By service", "By channel", "Over time"])
+    with tabs[0]:
+        if _needs(ds, "service", what="Failure demand by service"):
+            f, _ = _apply_drill(base_filters, split, exclude="dm_ch_fail_service")
+            by_service = _run("failure", ds, f, by="service", extra_version=cls_version)
+            _chart(charts.build_failure_share_chart(by_service, "Service", "Failure and value demand by service"),
+                   "dm_ch_fail_service")
+            csv_download(by_service, "failure_by_service", "dm_dl_fail_service", columns=_FAILURE_COLUMNS)
+    with tabs[1]:
+        if _needs(ds, "channel", what="Failure demand by channel"):
+            f, _ = _apply_drill(base_filters, split, exclude="dm_ch_fail_channel")
+            by_channel = _run("failure", ds, f, by="channel", extra_version=cls_version)
+            _chart(charts.build_failure_share_chart(by_channel, "Channel", "Failure and value demand by channel"),
+                   "dm_ch_fail_channel")
+            csv_download(by_channel, "failure_by_channel", "dm_dl_fail_channel", columns=_FAILURE_COLUMNS)
+    with tabs[2]:
+        over_time = _run("failure", ds, f_all, by="period", grain=grain, extra_version=cls_version)
+        _chart(charts.build_failure_trend_chart(over_time, demand.GRAIN_LABELS[grain]))
+        csv_download(over_time, "failure_over_time", "dm_dl_fail_time",
+                     columns={"label": "Period", **_FAILURE_COLUMNS, "incomplete": "Incomplete period"})
+    _how("Each record takes the demand type of its service and reason from the classification above. The failure "
+         "share is failure records ÷ (failure + value records): unclassified records are left out of the share "
+         "and counted separately. Click a bar to drill down to that service or channel.")
+
+
+_FAILURE_COLUMNS = {"group": "Group", "failure": "Failure records", "value": "Value records",
+                    "unclassified": "Unclassified records", "total": "All records",
+                    "failure_share": "Failure share of classified", "unclassified_share": "Unclassified share"}
+
+
+def _repeat_section(ds, base_filters, split):
+    st.subheader("Repeat demand")
+    id_roles = [r for r in ("customer_id", "property_id") if r in ds.roles]
+    if not id_roles:
+        _needs(ds, "customer_id", what="Repeat demand")
+        return
+    cols = st.columns(2)
+    window = cols[0].number_input("Repeat window (days)", min_value=1, max_value=365, value=28, step=1,
+                                  key="dm_repeat_days", bind=BIND,
+                                  help="A contact is a repeat when the same customer made another contact this "
+                                       "many days before it, or fewer.")
+    by = cols[1].radio("Same", id_roles, key="dm_repeat_by", bind=BIND, horizontal=True,
+                       format_func=lambda r: {"customer_id": "customer", "property_id": "property"}[r])
+    f, _ = _apply_drill(base_filters, split, exclude="dm_ch_repeat_reason")
+    result = _run("repeat", ds, f, int(window), by)
+    if result.contacts == 0:
+        st.info("No records with a customer (or property) id match these filters.")
+        return
+    st.metric(f"Repeat rate within {int(window)} days", format_percent(result.rate),
+              help=f"{format_count(result.repeats)} repeats out of {format_count(result.contacts)} contacts with an id.")
+    tabs = st.tabs(["By reason", "By channel", "Which reasons follow which"])
+    with tabs[0]:
+        if not result.by_reason.empty:
+            _chart(charts.build_repeat_rate_chart(result.by_reason, "Reason", title="Repeat rate by reason"),
+                   "dm_ch_repeat_reason")
+            csv_download(result.by_reason, "repeat_by_reason", "dm_dl_rep_reason", columns=_REPEAT_COLUMNS)
+        else:
+            _needs(ds, "reason", what="Repeats by reason")
+    with tabs[1]:
+        if not result.by_channel.empty:
+            _chart(charts.build_repeat_rate_chart(result.by_channel, "Channel", title="Repeat rate by channel"))
+            csv_download(result.by_channel, "repeat_by_channel", "dm_dl_rep_channel", columns=_REPEAT_COLUMNS)
+        else:
+            _needs(ds, "channel", what="Repeats by channel")
+    with tabs[2]:
+        if not result.pairs.empty:
+            _chart(charts.build_repeat_pairs_chart(result.pairs))
+            csv_download(result.pairs, "repeat_pairs", "dm_dl_rep_pairs",
+                         columns={"previous_reason": "Previous reason", "reason": "Repeat reason",
+                                  "count": "Repeats", "share_of_repeats": "Share of all repeats"})
+        else:
+            st.caption("No repeats to pair up.")
+    _how(f"Each {'customer' if by == 'customer_id' else 'property'}'s contacts are put in time order (all services "
+         "and reasons, including contacts before the chosen period). A contact is a repeat when the previous one "
+         f"was {int(window)} calendar days or fewer before it. Contacts without an id are left out. The pairs are "
+         "the previous contact's reason and the repeat's reason.")
+
+
+_REPEAT_COLUMNS = {"reason": "Reason", "channel": "Channel", "contacts": "Contacts", "repeats": "Repeats",
+                   "repeat_rate": "Repeat rate"}
+
+
+def _seasonality_section(ds, base_filters, split):
+    st.subheader("Seasonality")
+    cols = st.columns(2)
+    with cols[0]:
+        if _run("has_times", ds):
+            f, _ = _apply_drill(base_filters, split, exclude="dm_ch_dayhour")
+            grid = _run("dayhour", ds, f)
+            _chart(charts.build_day_hour_heatmap(grid), "dm_ch_dayhour")
+            csv_download(grid, "day_hour", "dm_dl_dayhour",
+                         columns={"day": "Day", "hour": "Hour starting", "count": "Records"})
+        else:
+            st.info("The dates have no times of day, so there is no day × hour view.")
+    with cols[1]:
+        f, _ = _apply_drill(base_filters, split, exclude="dm_ch_monthyear")
+        months = _run("monthyear", ds, f)
+        _chart(charts.build_month_year_heatmap(months), "dm_ch_monthyear")
+        csv_download(months, "month_year", "dm_dl_monthyear",
+                     columns={"year": "Year", "month": "Month", "count": "Records", "incomplete": "Incomplete month"})
+    _how("Records counted by day of the week and hour the contact was received, and by calendar month and year. "
+         "Click a cell to drill the page down to it.")
+
+
+def _change_section(ds, filters, coverage):
+    st.subheader("What changed between two periods")
+    first, last = coverage
+    # Default: the last 12 complete months against the 12 before them (clipped to the data).
+    month_end = last if (last + timedelta(days=1)).day == 1 else date(last.year, last.month, 1) - timedelta(days=1)
+    b_start = max((pd.Timestamp(month_end) + pd.Timedelta(days=1) - pd.DateOffset(years=1)).date(), first)
+    a_end = max(b_start - timedelta(days=1), first)
+    a_start = max((pd.Timestamp(b_start) - pd.DateOffset(years=1)).date(), first)
+    month_end = max(month_end, b_start)
+    cols = st.columns(5)
+    span = dict(min_value=first, max_value=last, bind=BIND, format="DD/MM/YYYY")
+    a_from = cols[0].date_input("First period from", value=a_start, key="dm_a_from", **span)
+    a_to = cols[1].date_input("First period to", value=a_end, key="dm_a_to", **span)
+    b_from = cols[2].date_input("Second period from", value=b_start, key="dm_b_from", **span)
+    b_to = cols[3].date_input("Second period to", value=month_end, key="dm_b_to", **span)
+    options = [k for k in CHANGE_BY if k in ds.roles]
+    if not options:
+        _needs(ds, "reason", what="The change breakdown")
+        return
+    by = cols[4].selectbox("Split the change by", options, key="dm_change_by", bind=BIND,
+                           format_func=lambda k: CHANGE_BY[k])
+    try:
+        change = _run("change", ds, filters, (a_from, a_to), (b_from, b_to), by)
+    except StocktakeError as exc:
+        st.error(str(exc))
+        return
+    a_label = f"{a_from:%d %b %Y} – {a_to:%d %b %Y}"
+    b_label = f"{b_from:%d %b %Y} – {b_to:%d %b %Y}"
+    m = st.columns(3)
+    m[0].metric("First period", format_count(change.before_total), help=a_label)
+    m[1].metric("Second period", format_count(change.after_total), help=b_label)
+    rel = change.total_change / change.before_total if change.before_total else None
+    m[2].metric("Change", f"{change.total_change:+,}", delta=format_percent(rel) if rel is not None else None,
+                delta_color="inverse")
+    water = demand.waterfall_frame(change, top_n=10, before_label="First period", after_label="Second period")
+    _chart(charts.build_change_waterfall(water, CHANGE_BY[by]))
+    _how(f"Records counted in each period ({a_label}; {b_label}) for each {CHANGE_BY[by].lower()}. Each "
+         "contribution is that group's own change (second minus first), so the contributions add up exactly to the "
+         "total change. The 10 largest changes are shown, the rest added up as 'All other'. Periods of different "
+         "lengths are compared as they are: choose periods of equal length.")
+    csv_download(change.contributions, "change_between_periods", "dm_dl_change",
+                 columns={"category": CHANGE_BY[by], "before": "First period", "after": "Second period",
+                          "change": "Change", "share_of_change": "Share of total change"})
+
+
+def _rate_section(ds, base_filters, split):
+    st.subheader("Records per 1,000 residents")
+    if not _needs(ds, "area", what="Rates per resident"):
+        return
+    population = demand.find_population_lookup(get_connection(), ds)
+    if population is None:
+        st.info("Load a population lookup (a lookup dataset with 'Area' and 'Population' columns) to see records "
+                "per 1,000 residents by area.")
+        st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+        return
+    f, _ = _apply_drill(base_filters, split, exclude="dm_ch_rate")
+    rates = _run("rate", ds, f, population, extra_version=population.version)
+    _chart(charts.build_rate_chart(rates, RECORD_ROLES["area"].split(" (")[0]), "dm_ch_rate")
+    unmatched = rates["population"].isna().sum()
+    if unmatched:
+        st.caption(f"{unmatched:,} areas have no population in '{population.name}' and are not shown.")
+    _how(f"Records in the chosen period for each area ÷ the area's population in '{population.name}' × 1,000. "
+         "Area names are matched ignoring capitals and spaces. The yearly rate divides by the years the period "
+         "spans. Click a bar to drill down to that area.")
+    csv_download(rates, "rate_per_1000", "dm_dl_rate",
+                 columns={"area": "Area", "count": "Records", "population": "Population",
+                          "rate_per_1000": "Per 1,000 residents", "annual_rate_per_1000": "Per 1,000 a year"})
+
+
+def _forecast_section(ds, filters, grain):
+    st.subheader("Forecast")
+    horizon = st.slider("Periods ahead", 3, 12, 6, key="dm_horizon", bind=BIND)
+    try:
+        result = _run("forecast", ds, filters, grain, int(horizon))
+    except StocktakeError as exc:
+        st.info(str(exc))
+        return
+    for message in result.messages:
+        st.info(message)
+    left, right = st.columns([3, 1])
+    with left:
+        _chart(charts.build_forecast_chart(result.history, result.forecast, demand.GRAIN_LABELS[grain],
+                                           title=f"Forecast of the next {int(horizon)} "
+                                                 f"{forecast.UNIT[grain]}"))
+    with right:
+        st.markdown("**Accuracy on past data (MASE)**")
+        for model in result.accuracy["model"]:
+            mase = result.mase(model)
+            st.metric(model, "–" if pd.isna(mase) else f"{mase:.2f}")
+        ets, naive = result.mase(forecast.ETS), result.mase(forecast.SEASONAL_NAIVE)
+        if not pd.isna(ets) and not pd.isna(naive):
+            st.caption("ETS did better than the baseline." if ets < naive else
+                       "ETS did no better than the simple baseline: trust the baseline.")
+    _how("Complete periods only (a part period at either end is left out). **Seasonal naive**: each period is "
+         "forecast as the same period one season earlier (same month last year, same weekday last week). **ETS**: "
+         "exponential smoothing with a damped trend and seasonality (statsmodels). Bands are 80% and 95% "
+         "prediction intervals. **MASE**: the average error forecasting the last periods from earlier data, "
+         "divided by the typical error of 'same period last season'; below 1 is better than that yardstick.")
+    csv_download(result.forecast, "forecast", "dm_dl_forecast",
+                 columns={"model": "Model", "label": "Period", "mean": "Forecast", "lo80": "80% from",
+                          "hi80": "80% to", "lo95": "95% from", "hi95": "95% to"})
+
+
+# ---- page ---------------------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    st.title("Demand drivers")
+    st.caption("What drives demand for the service, how much of it is failure demand, and where it is heading.")
+    ds = current_dataset()
+    if ds is None:
+        st.info("No dataset is loaded yet. Load your records on the Data page, or build the demo.")
+        st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+        return
+    if ds.kind != "records":
+        st.info(f"'{ds.name}' is a {ds.kind} dataset. The Demand page works on records (one row per contact, "
+                "request or case): pick a records dataset in the sidebar.")
+        return
+    if not _needs(ds, "date", what="The Demand page"):
+        return
+    coverage = _run("coverage", ds)
+    if coverage[0] is None:
+        st.info(f"'{ds.name}' has no records with a date.")
+        return
+    options = _run("options", ds)
+    base_filters, grain = render_filters(ds, options, coverage)
+    split = st.session_state.get("dm_split") or ""
+    filters, drill_words = _apply_drill(base_filters, split)
+    render_filter_sentence(base_filters, "; ".join(drill_words) if drill_words else None)
+    if drill_words:
+        st.button("Clear the drill-down", key="dm_clear", on_click=_clear_drill, icon=":material/filter_alt_off:")
+    total = _run("total", ds, filters)
+    st.metric("Records", format_count(total))
+    if total == 0:
+        st.warning("No records match these filters. Widen the period or remove a filter.")
+        return
+    _volume_section(ds, filters, base_filters, grain, split)
+    _pareto_section(ds, base_filters, split)
+    _failure_section(ds, base_filters, grain, split)
+    _repeat_section(ds, base_filters, split)
+    _seasonality_section(ds, base_filters, split)
+    _change_section(ds, filters, coverage)
+    _rate_section(ds, base_filters, split)
+    _forecast_section(ds, filters, grain)
+
+
+try:
+    main()
+except StocktakeError as exc:
+    st.error(str(exc))

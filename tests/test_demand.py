@@ -36,6 +36,8 @@ ROLES = {"date": "received", "service": "service", "reason": "reason", "channel"
         (DemandFilters(reasons=("Chasing", "(blank)")), 'WHERE ("reason" IN (?) OR "reason" IS NULL)', ["Chasing"]),
         (DemandFilters(reasons=('Robert"); DROP TABLE x; --',)), 'WHERE "reason" IN (?)',
          ['Robert"); DROP TABLE x; --']),
+        (DemandFilters(weekdays=(1,), hours=(9, 10)), 'WHERE isodow("received") IN (?) AND hour("received") IN (?, ?)',
+         [1, 9, 10]),
     ],
 )
 def test_build_where(filters, expected_sql, expected_params):
@@ -72,6 +74,7 @@ def test_period_start_after_end_is_refused():
          "Reason ‘Chasing progress’, in Ward A and Ward B, status Open, all dates"),
         (DemandFilters(services=("A", "B", "C", "D")), "4 services, all dates"),
         (DemandFilters(channels=("Phone", "Web", "Email")), "Phone, web and email, all dates"),
+        (DemandFilters(weekdays=(3,), hours=(9,)), "Wednesdays, 09:00–10:00, all dates"),
     ],
 )
 def test_describe_filters(filters, sentence):
@@ -307,3 +310,4 @@ def test_total_and_drilldown(con, ds):
     assert f.reasons == ("Missed bin",)
     assert demand.total_count(con, ds, f) == 4
     assert demand.total_count(con, ds, DemandFilters(areas=("(blank)",))) == 1
+    assert demand.total_count(con, ds, DemandFilters(weekdays=(3,), hours=(9,))) == 2
