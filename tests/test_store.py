@@ -1,0 +1,88 @@
+"""The store: identifier quoting, the catalogue, roles, versions, deletes, the one-writer lock."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from analysis import ingest, store
+from analysis.errors import StocktakeError
+from tests.conftest import REPO_ROOT
+
+
+@pytest.mark.parametrize("name,quoted", [
+    ("ward", '"ward"'),
+    ("IncidentNotionalCost(£)", '"IncidentNotionalCost(£)"'),
+    ('Say "hi"', '"Say ""hi"""'),
+    ('x"); DROP TABLE t; --', '"x""); DROP TABLE t; --"'),
+    ("", '""'),
+])
+def test_quote_identifier(name, quoted):
+    assert store.quote_identifier(name) == quoted
+
+
+def test_a_hostile_column_name_is_only_a_name(tmp_path):
+    con = store.open_store(tmp_path / "s.duckdb")
+    frame = pd.DataFrame({'x"); DROP TABLE stocktake_datasets; --': [1, 2]})
+    ingest.load_frame(con, frame, dataset="evil", kind="lookup")
+    assert store.query_rows(con, f"SELECT sum({store.quote_identifier(frame.columns[0])}) FROM ds_evil") == [(3,)]
+    assert [d.name for d in store.list_datasets(con)] == ["evil"]
+
+
+@pytest.mark.parametrize("name,ok", [("demo_contacts", True), ("Repairs 2024-25", True), ("", False),
+                                     ("-leading", False), ("a" * 61, False), ("semi;colon", False)])
+def test_dataset_names(name, ok):
+    if ok:
+        assert store.validate_dataset_name(name) == name
+    else:
+        with pytest.raises(StocktakeError, match="cannot be used as a dataset name"):
+            store.validate_dataset_name(name)
+
+
+def test_catalogue_roles_versions_and_delete(tmp_path):
+    con = store.open_store(tmp_path / "s.duckdb")
+    frame = pd.DataFrame({"when": pd.to_datetime(["2024-01-01"]), "why": ["Chasing"], "where": ["Abbey"]})
+    first = ingest.load_frame(con, frame, dataset="calls", kind="records", roles={"when": "date", "why": "reason"})
+    ds = store.get_dataset(con, "calls")
+    assert (ds.kind, ds.table, ds.row_count, ds.roles) == ("records", "ds_calls", 1, {"date": "when", "reason": "why"})
+    assert [c.type for c in ds.columns] == ["timestamp", "text", "text"]
+
+    # Moving a role to another column takes it from the first; the version changes so caches go stale.
+    updated = store.set_roles(con, "calls", {"where": "reason"})
+    assert updated.roles == {"date": "when", "reason": "where"}
+    assert updated.version > first.version
+    with pytest.raises(StocktakeError, match="'unit_cost' is not a role for a records dataset"):
+        store.set_roles(con, "calls", {"where": "unit_cost"})
+    with pytest.raises(StocktakeError, match="has no column 'nope'"):
+        store.set_roles(con, "calls", {"nope": "area"})
+
+    store.delete_dataset(con, "calls")
+    assert store.list_datasets(con) == []
+    assert store.query_rows(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ds_calls'") == [(0,)]
+    with pytest.raises(StocktakeError, match="There is no dataset called 'calls'"):
+        store.get_dataset(con, "calls")
+
+
+def test_names_that_would_share_a_table_are_refused(tmp_path):
+    con = store.open_store(tmp_path / "s.duckdb")
+    ingest.load_frame(con, pd.DataFrame({"a": [1]}), dataset="Repairs 2024", kind="lookup")
+    with pytest.raises(StocktakeError, match="too close to the existing dataset 'Repairs 2024'"):
+        ingest.load_frame(con, pd.DataFrame({"a": [1]}), dataset="repairs_2024", kind="lookup")
+
+
+def test_a_second_process_is_told_the_file_is_in_use(tmp_path):
+    path = tmp_path / "locked.duckdb"
+    con = store.open_store(path)  # this process holds the write lock, as the running app would
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "analysis", "datasets", "--db", str(path)],
+            cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
+        )
+    finally:
+        con.close()
+    assert result.returncode == 2
+    assert "is open in another program" in result.stderr and "stop the app" in result.stderr
+    assert "Traceback" not in result.stderr
