@@ -42,7 +42,7 @@ import pandas as pd
 from analysis import classification, spc, store
 from analysis.errors import StocktakeError
 from analysis.roles import KPI as KPI_KIND
-from analysis.roles import RECORDS
+from analysis.roles import RECORD_ROLES, RECORDS
 from analysis.store import quote_identifier as q
 
 GRAINS = ("week", "month", "quarter")
@@ -273,6 +273,45 @@ def complete_periods(first: pd.Timestamp, last: pd.Timestamp, grain: str) -> pd.
 
 # --- Records KPIs ----------------------------------------------------------------------------------------------
 
+def _usable_kpis(con, dataset: store.Dataset, kpis: Iterable[str] | None, within_days: int) -> list[str]:
+    """The asked-for records KPIs whose roles (and classification) exist; raises when none does."""
+    roles = dataset.roles
+    wanted = list(kpis) if kpis is not None else list(RECORD_KPIS)
+    unknown = [k for k in wanted if k not in RECORD_KPIS]
+    if unknown:
+        raise StocktakeError(f"Unknown KPI {unknown[0]!r}.")
+    usable = [k for k in wanted if all(r in roles for r in RECORD_KPIS[k].needs)]
+    if "failure_demand_pct" in usable and not has_classification(con, dataset):
+        usable.remove("failure_demand_pct")
+    if not usable:
+        opts = {o.key: o for o in available_kpis(con, dataset, within_days)}
+        raise StocktakeError(opts[wanted[0]].missing if wanted and wanted[0] in opts else "No KPI can be computed.")
+    return usable
+
+
+def _check_records(dataset: store.Dataset, within_days) -> int:
+    if dataset.kind != RECORDS:
+        raise StocktakeError(f"'{dataset.name}' is not a records dataset: its KPIs come from its measures.")
+    if "date" not in dataset.roles:
+        raise StocktakeError(
+            f"Dataset '{dataset.name}' has no column with the role 'Date or time received': set it on the Data page.")
+    if within_days is None or int(within_days) < 0:
+        raise StocktakeError("The number of days to close within must be 0 or more.")
+    return int(within_days)
+
+
+def _check_split(dataset: store.Dataset, split: str | None) -> None:
+    if split is None:
+        return
+    if split not in SPLITS:
+        raise StocktakeError(f"KPIs can be split by service, area or channel, not '{split}'.")
+    if split not in dataset.roles:
+        raise StocktakeError(
+            f"Dataset '{dataset.name}' has no column with the role '{RECORD_ROLES.get(split, split)}', so KPIs cannot be "
+            "split by it. "
+            "Set it on the Data page.")
+
+
 def record_kpi_table(
     con: duckdb.DuckDBPyConnection,
     dataset: store.Dataset,
@@ -290,61 +329,74 @@ def record_kpi_table(
     with ``include_total`` the "All" series is added beside the split's series. ``n`` is the number of records
     behind each value (the denominator). KPIs whose roles are missing are skipped silently (``available_kpis`` says
     why); asking only for missing ones raises. Periods with no records give volume 0 and other KPIs NaN.
+    Computed live in DuckDB (see :func:`kpi_cube` for the stored, precomputed version).
     """
-    if dataset.kind != RECORDS:
-        raise StocktakeError(f"'{dataset.name}' is not a records dataset: its KPIs come from its measures.")
+    within_days = _check_records(dataset, within_days)
+    _check_split(dataset, split)
+    long = _record_long(con, dataset, kpis, grain=grain, splits=[split] if split else [],
+                        include_total=include_total or split is None, filters=filters, within_days=within_days)
+    return long.drop(columns=["split"])
+
+
+def _record_long(
+    con, dataset: store.Dataset, kpis: Iterable[str] | None, *, grain: str, splits: list[str], include_total: bool,
+    filters: Mapping[str, Any] | None, within_days: int,
+) -> pd.DataFrame:
+    """The records KPIs for several splits at once (one GROUPING SETS query per basis): ``split`` ('' for the
+    total), ``series``, ``kpi``, ``period``, ``value``, ``n``; complete periods only, every period filled."""
     roles = dataset.roles
-    if "date" not in roles:
-        raise StocktakeError(
-            f"Dataset '{dataset.name}' has no column with the role 'Date or time received': set it on the Data page.")
-    if within_days is None or int(within_days) < 0:
-        raise StocktakeError("The number of days to close within must be 0 or more.")
-    within_days = int(within_days)
-    wanted = list(kpis) if kpis is not None else list(RECORD_KPIS)
-    unknown = [k for k in wanted if k not in RECORD_KPIS]
-    if unknown:
-        raise StocktakeError(f"Unknown KPI {unknown[0]!r}.")
-    usable = [k for k in wanted if all(r in roles for r in RECORD_KPIS[k].needs)]
-    if "failure_demand_pct" in usable and not has_classification(con, dataset):
-        usable.remove("failure_demand_pct")
-    if not usable:
-        opts = {o.key: o for o in available_kpis(con, dataset, within_days)}
-        raise StocktakeError(opts[wanted[0]].missing if wanted and wanted[0] in opts else "No KPI can be computed.")
-    if split is not None:
-        if split not in SPLITS:
-            raise StocktakeError(f"KPIs can be split by service, area or channel, not '{split}'.")
-        if split not in roles:
-            raise StocktakeError(
-                f"Dataset '{dataset.name}' has no column with the role '{split}', so KPIs cannot be split by it. "
-                "Set it on the Data page.")
+    usable = _usable_kpis(con, dataset, kpis, within_days)
     where, params = _where_filters(roles, filters)
     # The extract's span, not the filtered data's: a quiet service whose last contact was on the 20th has still been
     # observed to the end of the month.
     first, last = _span(con, dataset, [], [])
     if first is None:
-        return pd.DataFrame({"kpi": [], "series": [], "period": pd.to_datetime([]), "value": [], "n": []})
+        return pd.DataFrame({"split": [], "kpi": [], "series": [], "period": pd.to_datetime([]), "value": [],
+                             "n": []})
     periods = complete_periods(first, last, grain)
-
-    series_sql = _label_sql(f"t.{q(roles[split])}") if split else f"'{ALL}'"
-    groups = "GROUPING SETS ((series, period), (period))" if split and include_total else "series, period"
+    specs = [(name, _label_sql(f"t.{q(roles[name])}")) for name in splits]
     frames = []
     received = [k for k in usable if RECORD_KPIS[k].basis == "received"]
     closed = [k for k in usable if RECORD_KPIS[k].basis == "closed"]
     if received:
-        frames.append(_received_query(con, dataset, received, grain, series_sql, groups, where, params))
+        frames.append(_received_query(con, dataset, received, grain, specs, include_total, where, params))
     if closed:
-        frames.append(_closed_query(con, dataset, closed, grain, series_sql, groups, where, params, within_days))
+        frames.append(_closed_query(con, dataset, closed, grain, specs, include_total, where, params, within_days))
     long = pd.concat(frames, ignore_index=True)
     long["period"] = pd.to_datetime(long["period"])
     long = long[long["period"].isin(periods)]
     return _fill_periods(long, periods, usable)
 
 
-def _received_query(con, dataset, kpis, grain, series_sql, groups, where, params) -> pd.DataFrame:
+def _grouping_sql(specs: list[tuple[str, str]], include_total: bool) -> tuple[str, str]:
+    """(the grouping columns for the SELECT, the GROUP BY clause) for series per split plus an optional total."""
+    if not specs:
+        return "", "period"
+    sets = [f"(s_{name}, period)" for name, _ in specs]
+    if include_total:
+        sets.append("(period)")
+    select = "".join(f"grouping(s_{name}) AS g_{name}, s_{name}, " for name, _ in specs)
+    return select, f"GROUPING SETS ({', '.join(sets)})"
+
+
+def _label_rows(wide: pd.DataFrame, specs: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+    """(split, series) of each grouped row: the split whose column was grouped, or ('', 'All') for the total."""
+    n = len(wide)
+    split = np.array([""] * n, dtype=object)
+    series = np.array([ALL] * n, dtype=object)
+    for name, _ in specs:
+        mine = (wide[f"g_{name}"] == 0).to_numpy()
+        split[mine] = name
+        series[mine] = wide.loc[mine, f"s_{name}"].astype(object).to_numpy()
+    return split, series
+
+
+def _received_query(con, dataset, kpis, grain, specs, include_total, where, params) -> pd.DataFrame:
     roles = dataset.roles
     date_col = roles["date"]
     select = ["count(*) AS volume"]
-    cte_cols = [f"{series_sql} AS series", f"{_period_sql(f't.{q(date_col)}', grain)} AS period"]
+    cte_cols = [f"{expr} AS s_{name}" for name, expr in specs]
+    cte_cols.append(f"{_period_sql(f't.{q(date_col)}', grain)} AS period")
     join, join_params = "", []
     from_sql = f"{q(dataset.table)} AS t"
     pre_params: list = []
@@ -363,8 +415,12 @@ def _received_query(con, dataset, kpis, grain, series_sql, groups, where, params
     if "repeat_pct" in kpis:
         cust, dcol = roles["customer_id"], date_col
         # The previous contact may be for any service or area, so the window runs over the whole table and the
-        # page's filters apply afterwards (as on the Demand page).
-        from_sql = (f"(SELECT *, lag({q(dcol)}) OVER (PARTITION BY {q(cust)} ORDER BY {q(dcol)}) AS __previous_at "
+        # page's filters apply afterwards (as on the Demand page). The window carries only the columns used: it
+        # sorts every row, and each column carried costs time.
+        carried = sorted({dcol, cust} | {roles[r] for r in ("service", "area", "channel", "reason", "cost",
+                                                               "handling_minutes") if r in roles})
+        from_sql = (f"(SELECT {', '.join(q(c) for c in carried)}, "
+                    f"lag({q(dcol)}) OVER (PARTITION BY {q(cust)} ORDER BY {q(dcol)}) AS __previous_at "
                     f"FROM {q(dataset.table)}) AS t")
         cte_cols.append(f"t.{q(cust)} IS NOT NULL AS has_customer")
         cte_cols.append(f"(t.{q(cust)} IS NOT NULL AND coalesce(t.{q(dcol)} - t.__previous_at "
@@ -378,13 +434,14 @@ def _received_query(con, dataset, kpis, grain, series_sql, groups, where, params
     if "avg_handling_minutes" in kpis:
         cte_cols.append(f"CAST(t.{q(roles['handling_minutes'])} AS DOUBLE) AS handling")
         select += ["avg(handling) AS avg_handling_minutes", "count(handling) AS handling_n"]
+    grouping_select, group_by = _grouping_sql(specs, include_total)
     sql = f"""WITH base AS (
                 SELECT {', '.join(cte_cols)} FROM {from_sql} {join} WHERE {' AND '.join(conds)})
-              SELECT grouping(series) AS is_total, series, period, {', '.join(select)}
-              FROM base GROUP BY {groups}"""
+              SELECT {grouping_select} period, {', '.join(select)}
+              FROM base GROUP BY {group_by}"""
     # Parameter order follows the text: the CTE's select list (repeat window), the join, then the WHERE.
     wide = store.query_df(con, sql, pre_params + join_params + params)
-    wide["series"] = np.where(wide["is_total"] == 1, ALL, wide["series"].astype(object))
+    split, series = _label_rows(wide, specs)
     out = []
     for k in kpis:
         if k == "volume":
@@ -399,27 +456,30 @@ def _received_query(con, dataset, kpis, grain, series_sql, groups, where, params
             value, n = wide["cost_per_case"], wide["cost_n"]
         else:
             value, n = wide["avg_handling_minutes"], wide["handling_n"]
-        out.append(pd.DataFrame({"kpi": k, "series": wide["series"], "period": wide["period"],
+        out.append(pd.DataFrame({"split": split, "kpi": k, "series": series, "period": wide["period"],
                                  "value": value.astype("float64"), "n": n.astype("int64")}))
     return pd.concat(out, ignore_index=True)
 
 
-def _closed_query(con, dataset, kpis, grain, series_sql, groups, where, params, within_days) -> pd.DataFrame:
+def _closed_query(con, dataset, kpis, grain, specs, include_total, where, params, within_days) -> pd.DataFrame:
     roles = dataset.roles
     date_col, closed_col = roles["date"], roles["closed_date"]
     # Fractional days, so a case closed in 6 hours is 0.25 days (as pandas' Timedelta / 1 day).
     days = f"(epoch(CAST(t.{q(closed_col)} AS TIMESTAMP)) - epoch(CAST(t.{q(date_col)} AS TIMESTAMP))) / 86400.0"
     conds = [f"t.{q(date_col)} IS NOT NULL", f"t.{q(closed_col)} IS NOT NULL",
              f"CAST(t.{q(closed_col)} AS TIMESTAMP) >= CAST(t.{q(date_col)} AS TIMESTAMP)"] + where
+    cte_cols = [f"{expr} AS s_{name}" for name, expr in specs]
+    grouping_select, group_by = _grouping_sql(specs, include_total)
     sql = f"""WITH base AS (
-                SELECT {series_sql} AS series, {_period_sql(f't.{q(closed_col)}', grain)} AS period, {days} AS days
+                SELECT {', '.join(cte_cols + [f"{_period_sql(f't.{q(closed_col)}', grain)} AS period"])},
+                       {days} AS days
                 FROM {q(dataset.table)} AS t WHERE {' AND '.join(conds)})
-              SELECT grouping(series) AS is_total, series, period, count(*) AS closed,
+              SELECT {grouping_select} period, count(*) AS closed,
                      median(days) AS median_days, quantile_cont(days, 0.9) AS p90_days,
                      count(*) FILTER (WHERE days <= ?) AS within
-              FROM base GROUP BY {groups}"""
+              FROM base GROUP BY {group_by}"""
     wide = store.query_df(con, sql, params + [within_days])
-    wide["series"] = np.where(wide["is_total"] == 1, ALL, wide["series"].astype(object))
+    split, series = _label_rows(wide, specs)
     out = []
     for k in kpis:
         if k == "median_days_to_close":
@@ -428,7 +488,7 @@ def _closed_query(con, dataset, kpis, grain, series_sql, groups, where, params, 
             value = wide["p90_days"]
         else:
             value = wide["within"] / wide["closed"]
-        out.append(pd.DataFrame({"kpi": k, "series": wide["series"], "period": wide["period"],
+        out.append(pd.DataFrame({"split": split, "kpi": k, "series": series, "period": wide["period"],
                                  "value": value.astype("float64"), "n": wide["closed"].astype("int64")}))
     return pd.concat(out, ignore_index=True)
 
@@ -437,17 +497,111 @@ def _fill_periods(long: pd.DataFrame, periods: pd.DatetimeIndex, kpis: list[str]
     """Every series gets every complete period: volume 0 where there were no records, other KPIs NaN."""
     if long.empty:
         return long.reset_index(drop=True)
-    keys = long[["kpi", "series"]].drop_duplicates()
+    keys = long[["split", "kpi", "series"]].drop_duplicates()
     grid = keys.merge(pd.DataFrame({"period": periods}), how="cross")
-    full = grid.merge(long, on=["kpi", "series", "period"], how="left")
+    full = grid.merge(long, on=["split", "kpi", "series", "period"], how="left")
     is_volume = full["kpi"] == "volume"
     full.loc[is_volume, "value"] = full.loc[is_volume, "value"].fillna(0.0)
     full["n"] = full["n"].fillna(0).astype("int64")
     order = {k: i for i, k in enumerate(kpis)}
     full["_k"] = full["kpi"].map(order)
     full["_all"] = full["series"] != ALL
-    full = full.sort_values(["_k", "_all", "series", "period"]).drop(columns=["_k", "_all"])
+    full = full.sort_values(["_k", "split", "_all", "series", "period"]).drop(columns=["_k", "_all"])
     return full.reset_index(drop=True)
+
+
+# --- The stored KPI cube ---------------------------------------------------------------------------------------
+
+CUBE_TABLE = "stocktake_kpi_cube"
+CUBE_BUILT = "__built__"  # a marker row, so a cube with no rows is known to be built
+
+
+def _cube_source(con, dataset: store.Dataset) -> str:
+    """What the cube was built from: the dataset's version and its classification's (failure demand uses it)."""
+    name = classification.classification_dataset_name(dataset)
+    cls_version = store.get_dataset(con, name).version if store.dataset_exists(con, name) else 0
+    return f"{dataset.version}/{cls_version}"
+
+
+def kpi_cube(
+    con: duckdb.DuckDBPyConnection, dataset: store.Dataset, *, grain: str = DEFAULT_GRAIN,
+    within_days: int = DEFAULT_WITHIN_DAYS,
+) -> pd.DataFrame:
+    """Every records KPI by period for the total and per service, per area and per channel, kept in the store.
+
+    Columns: ``split`` ('' for the total, else service / area / channel), ``series`` ("All" for the total),
+    ``kpi``, ``period``, ``value``, ``n``. Built with one GROUPING SETS query per basis the first time it is asked
+    for (seconds on 10M rows: the repeat-contact window sorts every row), then read back in milliseconds until the
+    dataset or its classification is reloaded or edited (their versions are part of the key). A store opened read-only
+    computes it without keeping it.
+    """
+    within_days = _check_records(dataset, within_days)
+    _check_grain(grain)
+    source = _cube_source(con, dataset)
+    key = [dataset.name, source, grain, within_days]
+    if _table_exists(con, CUBE_TABLE):
+        stored = store.query_df(
+            con, f"SELECT split, series, kpi, period, value, n FROM {q(CUBE_TABLE)} "
+                 "WHERE dataset = ? AND source = ? AND grain = ? AND within_days = ?", key)
+        if len(stored):
+            stored = stored[stored["kpi"] != CUBE_BUILT].reset_index(drop=True)
+            stored["period"] = pd.to_datetime(stored["period"])
+            stored["n"] = stored["n"].astype("int64")
+            return stored
+    splits = [r for r in SPLITS if r in dataset.roles]
+    long = _record_long(con, dataset, None, grain=grain, splits=splits, include_total=True, filters=None,
+                        within_days=within_days)
+    _write_cube(con, key, long)
+    return long
+
+
+def _write_cube(con, key: list, long: pd.DataFrame) -> None:
+    rows = long[["split", "series", "kpi", "period", "value", "n"]].copy()
+    marker = pd.DataFrame({"split": [""], "series": [""], "kpi": [CUBE_BUILT], "period": [pd.NaT], "value": [np.nan],
+                           "n": [0]})
+    rows = pd.concat([rows, marker], ignore_index=True)
+    rows["period"] = pd.to_datetime(rows["period"])
+    cur = con.cursor()
+    try:
+        cur.execute(
+            f"""CREATE TABLE IF NOT EXISTS {q(CUBE_TABLE)} (
+                dataset VARCHAR NOT NULL, source VARCHAR NOT NULL, grain VARCHAR NOT NULL, within_days INTEGER,
+                split VARCHAR, series VARCHAR, kpi VARCHAR, period DATE, value DOUBLE, n BIGINT)""")
+        cur.register("cube_rows", rows)
+        cur.execute("BEGIN TRANSACTION")
+        # Older versions of this dataset's cube are stale for good; the same key may be written by two sessions.
+        cur.execute(f"DELETE FROM {q(CUBE_TABLE)} WHERE dataset = ? AND (source <> ? OR (grain = ? AND within_days = ?))",
+                    key)
+        cur.execute(
+            f"""INSERT INTO {q(CUBE_TABLE)} SELECT ?, ?, ?, ?, split, series, kpi, CAST(period AS DATE), value, n
+                FROM cube_rows""", key)
+        cur.execute("COMMIT")
+    except duckdb.Error:
+        # A read-only store, or another session writing the same cube at the same moment: the figures are still
+        # right, they are just not kept this time.
+        try:
+            cur.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+    finally:
+        cur.close()
+
+
+def _from_cube(cube: pd.DataFrame, kpi: str, split: str | None, filters: Mapping[str, Any] | None) -> pd.DataFrame | None:
+    """A KPI's series from the cube when the request is one the cube holds (no filter with a split, or one filter
+    without), else None."""
+    active = {r: v for r, v in (filters or {}).items() if v not in (None, "", ALL)}
+    if any(not isinstance(v, str) for v in active.values()):
+        return None
+    part = cube[cube["kpi"] == kpi]
+    if split is None and not active:
+        return part[part["split"] == ""]
+    if split is None and len(active) == 1:
+        role, value = next(iter(active.items()))
+        return part[(part["split"] == role) & (part["series"] == value)]
+    if split is not None and not active:
+        return part[part["split"] == split]
+    return None
 
 
 # --- KPI-series datasets ---------------------------------------------------------------------------------------
@@ -507,15 +661,26 @@ def kpi_series(
     split: str | None = None,
     filters: Mapping[str, Any] | None = None,
     within_days: int = DEFAULT_WITHIN_DAYS,
+    use_cube: bool = True,
 ) -> pd.DataFrame:
     """One KPI's values per period (and per series with ``split``): ``series``, ``period``, ``value``, ``target``,
-    ``n``. Records KPIs have no target of their own (NaN); a KPI-series measure brings its target column."""
+    ``n``. Records KPIs have no target of their own (NaN); a KPI-series measure brings its target column.
+
+    Records KPIs come from the stored cube (:func:`kpi_cube`) when it holds the request (the total, one service /
+    area / channel, or a split with no filter), else from a live query."""
     if dataset.kind == KPI_KIND:
         frame = kpi_dataset_table(con, dataset, [kpi], split=split, filters=filters)
         return frame.drop(columns=["kpi"]).reset_index(drop=True)
-    frame = record_kpi_table(con, dataset, [kpi], grain=grain, split=split, filters=filters,
-                             within_days=within_days, include_total=False)
-    frame = frame.drop(columns=["kpi"])
+    frame = None
+    if use_cube:
+        _check_split(dataset, split)
+        frame = _from_cube(kpi_cube(con, dataset, grain=grain, within_days=within_days), kpi, split, filters)
+        if frame is not None and split is not None:
+            frame = frame[frame["split"] == split]
+    if frame is None:
+        frame = record_kpi_table(con, dataset, [kpi], grain=grain, split=split, filters=filters,
+                                 within_days=within_days, include_total=False)
+    frame = frame.drop(columns=[c for c in ("kpi", "split") if c in frame.columns]).copy()
     frame["target"] = np.nan
     return frame[["series", "period", "value", "target", "n"]].reset_index(drop=True)
 
@@ -572,11 +737,13 @@ def summary_matrix(
     targets: Mapping[tuple[str, str], float] | None = None,
     rules: str = "nhsr",
     include_total: bool = True,
+    use_cube: bool = True,
 ) -> pd.DataFrame:
     """Every KPI x series (service by default, plus "All"): latest value, target, variation and assurance.
 
-    The MDC "summary table". The values come from one or two grouped DuckDB queries (all KPIs of a basis at once,
-    ``GROUPING SETS`` for the total); SPC then runs per series in Python (a few dozen points each).
+    The MDC "summary table". A records dataset's values come from the stored cube (:func:`kpi_cube`: one grouped
+    DuckDB query per basis, all KPIs and splits at once, kept until the data change) or, with ``use_cube=False``,
+    from the same queries run now; SPC then runs per series in Python (a few dozen points each).
     ``directions`` maps KPI -> improvement direction (default: the KPI's own); ``targets`` maps (KPI, series) ->
     target, with series '' for every series (a KPI-series measure's own target column is used otherwise).
     """
@@ -587,9 +754,17 @@ def summary_matrix(
         long = kpi_dataset_table(con, dataset, split=split_role)
         defaults = {}
     else:
-        long = record_kpi_table(con, dataset, grain=grain, split=split if split in dataset.roles else None,
-                                within_days=within_days, include_total=include_total)
-        long["target"] = np.nan
+        split_role = split if split in dataset.roles else None
+        if use_cube:
+            cube = kpi_cube(con, dataset, grain=grain, within_days=within_days)
+            keep = cube["split"] == (split_role or "")
+            if include_total and split_role:
+                keep |= cube["split"] == ""
+            long = cube[keep].drop(columns=["split"])
+        else:
+            long = record_kpi_table(con, dataset, grain=grain, split=split_role, within_days=within_days,
+                                    include_total=include_total)
+        long = long.assign(target=np.nan)
         defaults = {k: v.improvement for k, v in RECORD_KPIS.items()}
     rows = []
     for (kpi, series), group in long.groupby(["kpi", "series"], sort=False):
@@ -598,8 +773,9 @@ def summary_matrix(
         group = group.sort_values("period")
         values = group["value"].to_numpy(dtype=float)
         tgt = target if target is not None else group["target"].to_numpy(dtype=float)
-        chart = spc.xmr(values, dates=group["period"], improvement=improvement, target=tgt, rules=rules)
-        s = spc.summarise(chart, improvement)
+        columns, _, _ = spc.xmr_columns(values, dates=group["period"].to_numpy(), improvement=improvement,
+                                        target=tgt, rules=rules)
+        s = spc.summarise(columns, improvement)
         rows.append({
             "kpi": kpi, "kpi_label": kpi_label(kpi, within_days), "unit": kpi_unit(kpi), "series": series,
             "improvement": improvement, "points": s.points, "latest_period": s.latest_date,

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -301,6 +301,42 @@ def xmr(
 
     Missing values (NaN) stay as rows with no statistics and are left out of the calculations.
     """
+    frame, attrs, rule_set = xmr_columns(
+        values, dates=dates, improvement=improvement, target=target, trajectory=trajectory, rebase_at=rebase_at,
+        fix_after_n_points=fix_after_n_points, screen_outliers=screen_outliers, rules=rules, run_length=run_length,
+        short_segment_points=short_segment_points,
+    )
+    result = pd.DataFrame(frame)
+    # Keep None (not NaN) for "no rule fired": pandas 3 would otherwise infer a string column.
+    for name in ("special_cause", "point_type"):
+        result[name] = pd.Series(frame[name], dtype=object)
+    result["special_cause_detail"] = pd.Series([
+        describe_rule(r, d, rule_set) if t is not None else None
+        for r, d, t in zip(frame["special_cause"], frame["special_cause_direction"], frame["point_type"])
+    ], dtype=object)
+    result.attrs.update(attrs)
+    return result
+
+
+def xmr_columns(
+    values: Sequence[float] | pd.Series | np.ndarray,
+    *,
+    dates: Sequence | None = None,
+    improvement: str = "increase",
+    target: float | Sequence[float] | None = None,
+    trajectory: Sequence[float] | None = None,
+    rebase_at: Iterable = (),
+    fix_after_n_points: int | None = None,
+    screen_outliers: bool = True,
+    rules: str | RuleSet = "nhsr",
+    run_length: int | None = None,
+    short_segment_points: int = SHORT_SEGMENT_POINTS,
+) -> tuple[dict[str, np.ndarray], dict[str, Any], RuleSet]:
+    """:func:`xmr`'s columns as numpy arrays (no DataFrame), with the options and the rule set used.
+
+    For callers that chart many series and only need the summary (the summary matrix): building a DataFrame per
+    series costs more than the arithmetic.
+    """
     if improvement not in DIRECTION:
         raise StocktakeError(f"'{improvement}' is not an improvement direction: use increase, decrease or neutral.")
     rule_set = _rule_set(rules, run_length)
@@ -428,20 +464,12 @@ def xmr(
     frame["trajectory"] = trajectory_in
     frame["segment_points"] = back(seg_points, 0)
     frame["short_segment"] = frame["segment_points"] < short_segment_points
-    result = pd.DataFrame(frame)
-    # Keep None (not NaN) for "no rule fired": pandas 3 would otherwise infer a string column.
-    for name in ("special_cause", "point_type"):
-        result[name] = pd.Series(frame[name], dtype=object)
-    result["special_cause_detail"] = pd.Series([
-        describe_rule(r, d, rule_set) if t is not None else None
-        for r, d, t in zip(frame["special_cause"], frame["special_cause_direction"], frame["point_type"])
-    ], dtype=object)
-    result.attrs.update({
+    attrs = {
         "improvement": improvement, "rules": rule_set.name, "shift_points": rule_set.shift_points,
         "trend_points": rule_set.trend_points, "screen_outliers": bool(screen_outliers),
         "fix_after_n_points": fix_after_n_points, "short_segment_points": short_segment_points,
-    })
-    return result
+    }
+    return frame, attrs, rule_set
 
 
 def describe_rule(rule: str | None, direction: int, rule_set: RuleSet | None = None) -> str:
@@ -500,35 +528,49 @@ def assurance_type(target: float | None, lpl: float | None, upl: float | None, i
     return INCONSISTENT
 
 
-def summarise(result: pd.DataFrame, improvement: str | None = None) -> SpcSummary:
-    """Variation (the last point's type) and assurance (target against the last segment's limits) of a chart."""
-    improvement = improvement or result.attrs.get("improvement", "increase")
-    points = result.dropna(subset=["value"])
-    if "date" in points:
-        points = points.sort_values("date", kind="stable")
-    if points.empty:
+def summarise(result: pd.DataFrame | Mapping[str, np.ndarray], improvement: str | None = None) -> SpcSummary:
+    """Variation (the last point's type) and assurance (target against the last segment's limits) of a chart.
+
+    Takes :func:`xmr`'s frame or :func:`xmr_columns`' arrays.
+    """
+    attrs = getattr(result, "attrs", {})
+    improvement = improvement or attrs.get("improvement", "increase")
+    value = np.asarray(result["value"], dtype=float)
+    present = np.flatnonzero(~np.isnan(value))
+    if len(present) == 0:
         return SpcSummary(None, None, None, 0, None, None, None, None, None, None, 0, True)
-    last = points.iloc[-1]
-    variation = last["point_type"]
+    has_dates = "date" in result
+    if has_dates:
+        dates = np.asarray(result["date"], dtype="datetime64[ns]")[present]
+        last_i = present[np.argsort(dates, kind="stable")[-1]]
+    else:
+        last_i = present[-1]
+
+    def at(name):
+        return np.asarray(result[name], dtype=object if name == "point_type" else None)[last_i]
+
+    def num(name):
+        v = float(at(name))
+        return None if np.isnan(v) else v
+
+    variation = at("point_type")
     side = None
     if variation != COMMON_CAUSE:
-        side = "high" if last["special_cause_direction"] > 0 else "low"
-    target = None if pd.isna(last["target"]) else float(last["target"])
-    lpl = None if pd.isna(last["lpl"]) else float(last["lpl"])
-    upl = None if pd.isna(last["upl"]) else float(last["upl"])
+        side = "high" if at("special_cause_direction") > 0 else "low"
+    target, lpl, upl = num("target"), num("lpl"), num("upl")
     return SpcSummary(
         variation=variation,
         variation_side=side,
         assurance=assurance_type(target, lpl, upl, improvement),
-        points=len(points),
-        latest_value=float(last["value"]),
-        latest_date=pd.Timestamp(last["date"]) if "date" in points else None,
+        points=len(present),
+        latest_value=float(value[last_i]),
+        latest_date=pd.Timestamp(at("date")) if has_dates else None,
         target=target,
-        mean=float(last["mean"]),
+        mean=num("mean"),
         lpl=lpl,
         upl=upl,
-        segment_points=int(last["segment_points"]),
-        short_segment=bool(last["short_segment"]),
+        segment_points=int(at("segment_points")),
+        short_segment=bool(at("short_segment")),
     )
 
 
