@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from analysis import exports, savings
+from analysis.store import default_db_path
 from analysis.charts import savings as charts
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_money
@@ -30,18 +31,20 @@ DEFAULT_RAMP = (50.0, 100.0, 100.0, 100.0, 100.0)
 # ---- cached reads -------------------------------------------------------------------------------------------------
 
 
+# Cached per store file too: two stores (tests, a switched $STOCKTAKE_DB) can hold a dataset of the same name and
+# version.
 @st.cache_data(show_spinner=False, max_entries=64)
-def _periods(dataset: str, version: int) -> list[tuple[date, date]]:
+def _periods(db: str, dataset: str, version: int) -> list[tuple[date, date]]:
     return savings.available_periods(get_connection(), dataset)
 
 
 @st.cache_data(show_spinner="Counting contacts in the baseline period…", max_entries=64)
-def _baseline(dataset: str, version: int, start: date, end: date) -> savings.Baseline:
+def _baseline(db: str, dataset: str, version: int, start: date, end: date) -> savings.Baseline:
     return savings.baseline(get_connection(), dataset, start, end)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _cost_lookup(lookup: str, version: int) -> pd.DataFrame:
+def _cost_lookup(db: str, lookup: str, version: int) -> pd.DataFrame:
     return savings.read_unit_cost_lookup(get_connection(), lookup)
 
 
@@ -114,8 +117,9 @@ if missing:
     st.stop()
 
 con = get_connection()
+DB = str(default_db_path())
 try:
-    periods = _periods(dataset.name, dataset.version)
+    periods = _periods(DB, dataset.name, dataset.version)
 except StocktakeError as exc:
     st.error(str(exc))
     st.stop()
@@ -207,7 +211,7 @@ period_key = st.selectbox(
 )
 period_start, period_end = period_by_key[period_key]
 try:
-    base = _baseline(dataset.name, dataset.version, period_start, period_end)
+    base = _baseline(DB, dataset.name, dataset.version, period_start, period_end)
 except StocktakeError as exc:
     st.error(str(exc))
     st.stop()
@@ -224,7 +228,7 @@ if st.session_state["sv_preset"] not in preset_options:
 def _preset_table(preset: str, channels: list[str]) -> pd.DataFrame:
     if preset == SOCITM:
         return savings.unit_cost_table(channels)
-    return savings.unit_cost_table(channels, _cost_lookup(preset, lookup_versions[preset]), preset)
+    return savings.unit_cost_table(channels, _cost_lookup(DB, preset, lookup_versions[preset]), preset)
 
 
 # Channels to cost: those in the data, any benchmark channel the data lacks (a shift may move contacts there) and
@@ -233,7 +237,7 @@ cost_channels = list(base.channels)
 mapped = {savings.canonical_channel(c) for c in cost_channels}
 cost_channels += [c for c in savings.SOCITM_2012 if c not in mapped and c not in cost_channels]
 if st.session_state["sv_preset"] != SOCITM:
-    lookup_channels = _cost_lookup(st.session_state["sv_preset"], lookup_versions[st.session_state["sv_preset"]])
+    lookup_channels = _cost_lookup(DB, st.session_state["sv_preset"], lookup_versions[st.session_state["sv_preset"]])
     cost_channels += [c for c in lookup_channels["channel"].astype(str) if c not in cost_channels]
 
 
@@ -508,7 +512,7 @@ else:
                 key = _month_key(saved.period_start)
                 ps, pe = period_by_key.get(key, (saved.period_start, saved.period_end))
                 lv = saved.levers
-                results.append((name, savings.compute(_baseline(dataset.name, dataset.version, ps, pe), lv)))
+                results.append((name, savings.compute(_baseline(DB, dataset.name, dataset.version, ps, pe), lv)))
             inputs_rows.append({"Scenario": name, "Baseline period": savings.period_label(ps, pe),
                                 "Inputs": lv.to_json()})
     except StocktakeError as exc:
