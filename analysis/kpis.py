@@ -15,7 +15,8 @@ or channel), with the roles each needs:
 - ``cost_per_case``: mean cost of the contacts received in the period (cost);
 - ``avg_handling_minutes``: mean handling minutes (handling_minutes).
 
-Shares are fractions (0.412 is 41.2%). Only complete periods are kept: a first or last period that the dataset (as a whole,
+Shares are fractions (0.412 is 41.2%). The closing-time KPIs and repeat % skip the periods that start in the
+data's first 28 days (their warm-up: see ``WARM_UP_DAYS``). Only complete periods are kept: a first or last period that the dataset (as a whole,
 whatever the filters) does not cover from its first to its last day is dropped, because a half month of contacts would read as a fall in demand.
 
 From a KPI-series dataset (period, measure, value, target, service/area): any measure, with its target column.
@@ -52,6 +53,12 @@ DEFAULT_WITHIN_DAYS = 20
 REPEAT_WINDOW_DAYS = 28
 """A contact is a repeat when the same customer made any contact in the 28 days before it (the Demand page's
 ``analysis.demand.DEFAULT_REPEAT_DAYS``; kept here so the two modules can be read and tested apart)."""
+
+WARM_UP_DAYS = 28
+"""Periods starting within 28 days of the data's first day are left out of the days-to-close KPIs and repeat %:
+cases closed then can only have been received since the start (closing times read short), and contacts then have no
+history to repeat (repeats read low). 28 days is the repeat window and covers most cases' closing time."""
+WARM_UP_KPIS = ("median_days_to_close", "p90_days_to_close", "closed_within_days", "repeat_pct")
 
 SPLITS = ("service", "area", "channel")
 ALL = "All"
@@ -365,6 +372,10 @@ def _record_long(
     long = pd.concat(frames, ignore_index=True)
     long["period"] = pd.to_datetime(long["period"])
     long = long[long["period"].isin(periods)]
+    # Warm-up: in the first weeks of the data, a case closed can only have been received since the data start (so
+    # closing times read short) and a contact has no history to be a repeat of (so repeats read low).
+    warm = long["kpi"].isin([k for k in usable if k in WARM_UP_KPIS])
+    long = long[~(warm & (long["period"] < pd.Timestamp(first).normalize() + pd.Timedelta(days=WARM_UP_DAYS)))]
     return _fill_periods(long, periods, usable)
 
 

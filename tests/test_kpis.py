@@ -17,6 +17,8 @@ NaT = pd.NaT
 
 # id, received, closed, service, reason, channel, ward, cost, handling, customer
 ROWS = [
+    # Starts the data on 1 December, so December is the warm-up month of the closing-time KPIs and repeat %.
+    (0, T("2023-12-01"), T("2023-12-02"), "A", "New request", "Phone", "W1", np.nan, np.nan, "c9"),
     (1, T("2024-01-01 09:00"), T("2024-01-03 09:00"), "A", "Chasing", "Phone", "W1", 10.0, 5.0, "c1"),
     (2, T("2024-01-10"), T("2024-01-20"), "A", "New request", "Web", "W1", 20.0, 10.0, "c1"),  # c1 9 days before
     (3, T("2024-01-15"), T("2024-02-14"), "B", "New request", "Phone", "W2", 30.0, 15.0, "c2"),
@@ -28,7 +30,7 @@ ROWS = [
 ]
 ROLES = {"id": "record_id", "received": "date", "closed": "closed_date", "service": "service", "reason": "reason",
          "channel": "channel", "ward": "area", "cost": "cost", "handling": "handling_minutes", "customer": "customer_id"}
-JAN, FEB, MAR = T("2024-01-01"), T("2024-02-01"), T("2024-03-01")
+DEC, JAN, FEB, MAR = T("2023-12-01"), T("2024-01-01"), T("2024-02-01"), T("2024-03-01")
 
 
 @pytest.fixture
@@ -60,7 +62,8 @@ def test_complete_periods_drop_part_months():
 def test_received_kpis_by_service_with_total(con):
     ds = store.get_dataset(con, "t")
     table = kpis.record_kpi_table(con, ds, grain="month", split="service", within_days=5)
-    assert sorted(table["period"].unique()) == [JAN, FEB, MAR]  # April (row 8's closing) is not complete
+    assert sorted(table["period"].unique()) == [DEC, JAN, FEB, MAR]  # April (row 8's closing) is not complete
+    assert value(table, "volume", "All", DEC) == 1
     # Volume: All 4, 2, 2; A 2, 2, 0 (a month with no records counts 0); B 2, 0, 2.
     assert [value(table, "volume", "All", p) for p in (JAN, FEB, MAR)] == [4, 2, 2]
     assert [value(table, "volume", "A", p) for p in (JAN, FEB, MAR)] == [2, 2, 0]
@@ -72,6 +75,7 @@ def test_received_kpis_by_service_with_total(con):
     assert value(table, "repeat_pct", "All", JAN) == pytest.approx(1 / 3)
     assert value(table, "repeat_pct", "All", FEB) == 0.5
     assert value(table, "repeat_pct", "All", MAR) == 0.0
+    assert math.isnan(value(table, "repeat_pct", "All", DEC))  # warm-up: no history to repeat yet
     # Row 5 repeats c2's contact with service B: the previous contact may be for any service.
     assert value(table, "repeat_pct", "A", FEB) == 0.5
     # Cost per case ignores the missing cost of row 4; handling includes it.
@@ -95,6 +99,8 @@ def test_closed_kpis_group_by_closing_month(con):
     assert value(table, "closed_within_days", "All", FEB) == pytest.approx(2 / 3)  # 5 days counts as within 5
     assert value(table, "median_days_to_close", "B", FEB) == 30.0
     assert math.isnan(value(table, "median_days_to_close", "B", JAN))
+    # December is the warm-up month: row 0's 1 day is left out.
+    assert math.isnan(value(table, "median_days_to_close", "All", DEC))
     # Pandas gives the same median and 90th percentile.
     frame = pd.DataFrame(ROWS, columns=list(ROLES)).dropna(subset=["closed"])
     frame["days"] = (frame["closed"] - frame["received"]) / pd.Timedelta(days=1)
@@ -106,7 +112,7 @@ def test_filters_and_other_splits(con):
     ds = store.get_dataset(con, "t")
     by_area = kpis.record_kpi_table(con, ds, ["volume"], split="area", filters={"channel": "Web"})
     # Web: rows 2 (W1, 10 Jan), 5 (W1 Feb), 7 (W1 Mar), 8 (W2 Mar). The periods are the whole dataset's complete ones.
-    assert sorted(by_area["period"].unique()) == [JAN, FEB, MAR]
+    assert sorted(by_area["period"].unique()) == [DEC, JAN, FEB, MAR]
     assert [value(by_area, "volume", "W1", p) for p in (JAN, FEB, MAR)] == [1, 1, 1]
     assert [value(by_area, "volume", "W2", p) for p in (JAN, FEB, MAR)] == [0, 0, 1]
     assert [value(by_area, "volume", "All", p) for p in (JAN, FEB, MAR)] == [1, 1, 2]
@@ -116,7 +122,7 @@ def test_one_series_for_a_chart(con):
     ds = store.get_dataset(con, "t")
     s = kpis.kpi_series(con, ds, "volume", filters={"service": "A"})
     assert list(s.columns) == ["series", "period", "value", "target", "n"]
-    assert list(s["value"]) == [2.0, 2.0, 0.0]
+    assert list(s["value"]) == [1.0, 2.0, 2.0, 0.0]
     assert s["target"].isna().all()
 
 
@@ -278,14 +284,14 @@ def test_stored_cube_matches_the_live_queries_and_goes_stale_with_the_data(con):
     pd.testing.assert_frame_equal(a.sort_values(["kpi", "series"]).reset_index(drop=True),
                                   b.sort_values(["kpi", "series"]).reset_index(drop=True))
     # One service's chart comes from the cube; a service + channel one from a live query; both right.
-    assert list(kpis.kpi_series(con, ds, "volume", filters={"service": "A"})["value"]) == [2.0, 2.0, 0.0]
+    assert list(kpis.kpi_series(con, ds, "volume", filters={"service": "A"})["value"]) == [1.0, 2.0, 2.0, 0.0]
     both = kpis.kpi_series(con, ds, "volume", filters={"service": "A", "channel": "Web"})
-    assert list(both["value"]) == [1.0, 1.0, 0.0]
+    assert list(both["value"]) == [0.0, 1.0, 1.0, 0.0]
     # Reloading the data bumps its version: the stored cube is rebuilt from the new rows.
     frame = pd.DataFrame(ROWS, columns=list(ROLES))
     frame.loc[frame["id"] == 6, "service"] = "B"
     load_frame(con, frame, dataset="t", kind="records", roles=ROLES)
     ds2 = store.get_dataset(con, "t")
-    assert list(kpis.kpi_series(con, ds2, "volume", filters={"service": "A"})["value"]) == [2.0, 1.0, 0.0]
+    assert list(kpis.kpi_series(con, ds2, "volume", filters={"service": "A"})["value"]) == [1.0, 2.0, 1.0, 0.0]
     versions = store.query_rows(con, f"SELECT DISTINCT source FROM {kpis.CUBE_TABLE}")
     assert len(versions) == 1

@@ -1,0 +1,86 @@
+"""analysis.charts.spc: the SPC chart's layers, colours and tooltip, small multiples, and the MDC icons."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pandas as pd
+
+from analysis import spc
+from analysis.charts import spc as charts
+from analysis.charts.common import MDC_COMMON, MDC_CONCERN, MDC_IMPROVEMENT
+
+DATES = pd.date_range("2023-01-01", periods=20, freq="MS")
+VALUES = [10, 12] * 5 + [20] * 10  # a shift up after 10 months
+
+
+def spec_of(chart) -> dict:
+    return json.loads(chart.to_json())
+
+
+def test_chart_has_points_coloured_by_type_limits_target_and_interventions():
+    r = spc.xmr(VALUES, dates=DATES, improvement="increase", target=15.0, rebase_at=[DATES[10]])
+    notes = pd.DataFrame({"day": [DATES[10], pd.Timestamp("2030-01-01")], "label": ["New form", "Outside"]})
+    chart = charts.build_spc_chart(r, title="Contacts", unit="count", y_title="Contacts", interventions=notes,
+                                   show_near_lines=True)
+    spec = spec_of(chart)
+    assert spec["title"]["text"] == "Contacts"
+    layers = spec["layer"]
+    marks = [l["mark"]["type"] if isinstance(l["mark"], dict) else l["mark"] for l in layers]
+    # value line, lpl, upl, mean, 2 near lines, target, points, intervention rule + label
+    assert marks.count("circle") == 1 and marks.count("rule") == 1 and marks.count("text") == 1
+    target = [l for l in layers if l.get("encoding", {}).get("y", {}).get("field") == "target"]
+    assert target and target[0]["mark"]["color"] == "#DA291C"
+    points = [l for l in layers if (l["mark"]["type"] if isinstance(l["mark"], dict) else l["mark"]) == "circle"][0]
+    scale = points["encoding"]["color"]["scale"]
+    assert dict(zip(scale["domain"], scale["range"])) == {"common_cause": MDC_COMMON}
+    tips = [t["title"] for t in points["encoding"]["tooltip"]]
+    assert tips == ["Period", "Value", "Reading", "Rule", "Mean", "Process limits", "Target"]
+    # Only the intervention inside the chart's dates is drawn.
+    rule = [l for l in layers if (l["mark"]["type"] if isinstance(l["mark"], dict) else l["mark"]) == "rule"][0]
+    assert spec["datasets"][rule["data"]["name"]][0]["label"] == "New form"
+    assert len(spec["datasets"][rule["data"]["name"]]) == 1
+    # 10 points per segment: fewer than 13, so the chart warns.
+    assert "fewer than 13 points" in spec["title"]["subtitle"]
+
+
+def test_special_causes_get_their_colours_and_rule_in_the_tooltip():
+    r = spc.xmr(VALUES, dates=DATES, improvement="decrease")
+    data = charts.chart_frame(r, "count")
+    assert set(data["point_type"]) == {"special_cause_improvement", "special_cause_concern"}
+    assert data.loc[19, "rule_text"] == "Above the upper process limit"
+    assert data.loc[0, "rule_text"] == "7 or more points below the mean"
+    assert data.loc[19, "value_text"] == "20" and data.loc[0, "period_label"] == "January 2023"
+    spec = spec_of(charts.build_spc_chart(r, title="t", unit="count"))
+    points = [l for l in spec["layer"] if (l["mark"]["type"] if isinstance(l["mark"], dict) else l["mark"]) == "circle"]
+    scale = points[0]["encoding"]["color"]["scale"]
+    assert dict(zip(scale["domain"], scale["range"])) == {
+        "special_cause_improvement": MDC_IMPROVEMENT, "special_cause_concern": MDC_CONCERN}
+
+
+def test_small_multiples_facet_by_series():
+    parts = []
+    for name in ("East", "West"):
+        part = spc.xmr(VALUES, dates=DATES)
+        part.insert(0, "series", name)
+        parts.append(part)
+    spec = spec_of(charts.build_small_multiples(pd.concat(parts, ignore_index=True), title="By area", unit="count"))
+    assert spec["facet"]["field"] == "series" and spec["columns"] == 4
+    assert {row["series"] for row in spec["datasets"][spec["data"]["name"]]} == {"East", "West"}
+
+
+def test_icons_are_svg_with_the_right_letter_and_colour():
+    pass_icon = charts.assurance_icon_svg("consistent_pass")
+    assert pass_icon.startswith("<svg") and ">P</text>" in pass_icon and MDC_IMPROVEMENT in pass_icon
+    fail_icon = charts.assurance_icon_svg("consistent_fail")
+    assert ">F</text>" in fail_icon and MDC_CONCERN in fail_icon
+    assert ">?</text>" in charts.assurance_icon_svg("inconsistent")
+    assert "No target" in charts.assurance_icon_svg(None)
+    high = charts.variation_icon_svg("special_cause_concern", "high")
+    assert ">H</text>" in high and MDC_CONCERN in high and "higher" in high
+    assert ">L</text>" in charts.variation_icon_svg("special_cause_improvement", "low")
+    assert "Common cause" in charts.variation_icon_svg("common_cause")
+    uri = charts.svg_data_uri(pass_icon)
+    assert uri.startswith("data:image/svg+xml;base64,")
+    assert base64.b64decode(uri.split(",", 1)[1]).decode() == pass_icon
