@@ -50,7 +50,7 @@ def test_special_causes_get_their_colours_and_rule_in_the_tooltip():
     data = charts.chart_frame(r, "count")
     assert set(data["point_type"]) == {"special_cause_improvement", "special_cause_concern"}
     assert data.loc[19, "rule_text"] == "Above the upper process limit"
-    assert data.loc[0, "rule_text"] == "7 or more points below the mean"
+    assert data.loc[0, "rule_text"] == "Below the lower process limit"
     assert data.loc[19, "value_text"] == "20" and data.loc[0, "period_label"] == "January 2023"
     spec = spec_of(charts.build_spc_chart(r, title="t", unit="count"))
     points = [l for l in spec["layer"] if (l["mark"]["type"] if isinstance(l["mark"], dict) else l["mark"]) == "circle"]
