@@ -8,21 +8,23 @@ st.set_page_config(page_title="Stocktake", page_icon=":material/monitoring:", la
 
 pages = {
     "Stocktake": [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True, url_path="home"),
     ],
     "Data": [
-        st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
+        st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="datasets"),
     ],
     "Explore": [
-        st.Page("pages/demand.py", title="Demand drivers", icon=":material/call_received:", url_path="demand"),
-        st.Page("pages/performance.py", title="Performance trends", icon=":material/monitoring:", url_path="performance"),
-        st.Page("pages/savings.py", title="Savings scenarios", icon=":material/savings:", url_path="savings"),
+        st.Page("pages/demand.py", title="Demand drivers", icon=":material/call_received:", url_path="demand-drivers"),
+        st.Page("pages/performance.py", title="Performance trends", icon=":material/monitoring:", url_path="performance-trends"),
+        st.Page("pages/savings.py", title="Savings scenarios", icon=":material/savings:", url_path="savings-scenarios"),
     ],
     "Workshop": [
-        st.Page("pages/workshop.py", title="Workshop", icon=":material/groups:", url_path="workshop"),
+        st.Page("pages/workshop.py", title="Workshop", icon=":material/groups:", url_path="workshop-room"),
     ],
 }
 
+# Each url_path differs from its file's name on purpose: AppTest's switch_page runs a page whose url_path equals its
+# file stem on its own, without this script, so the shared sidebar would vanish in tests (not in the browser).
 navigation = st.navigation(pages)
 render_dataset_picker()
 navigation.run()

@@ -15,7 +15,7 @@ from analysis import ingest, store
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
 from analysis.roles import KIND_LABELS, KINDS, ROLES_BY_KIND, role_label
-from ui.connection import get_connection
+from ui.connection import get_connection, use_dataset_on_next_run
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "stocktake-uploads"
 TYPE_LABELS = {
@@ -84,7 +84,7 @@ if uploaded is not None:
             st.error(str(exc))
             st.stop()
 
-    type_key = f"data_types_{uploaded.file_id}"
+    type_key = f"data_types_{uploaded.name}"  # the types a user forced for this file, kept across reruns
     forced_types = st.session_state.setdefault(type_key, {})
     try:
         preview = cached_preview(str(path), uploaded.name, kind, sheet,
@@ -186,8 +186,8 @@ if uploaded is not None:
             st.error(f"Nothing was loaded: {exc}")
         else:
             st.session_state["data_last_report"] = report
-            st.session_state["dataset"] = report.dataset if report.kind in ("records", "kpi") else \
-                st.session_state.get("dataset")
+            if report.kind in ("records", "kpi"):
+                use_dataset_on_next_run(report.dataset)
             st.rerun()
 
 report = st.session_state.get("data_last_report")

@@ -13,6 +13,7 @@ from analysis import store
 from analysis.errors import StocktakeError
 
 DATASET_KEY = "dataset"
+_NEXT_DATASET_KEY = "dataset_on_next_run"
 
 
 @st.cache_resource(show_spinner=False)
@@ -39,3 +40,17 @@ def current_dataset() -> store.Dataset | None:
         return store.get_dataset(get_connection(), name)
     except StocktakeError:
         return None
+
+
+def use_dataset_on_next_run(name: str) -> None:
+    """Make ``name`` the dataset in use from the next rerun on.
+
+    The sidebar picker is drawn before the page, and Streamlit refuses changes to a widget's value after it is drawn,
+    so a page asks for the change here and the picker applies it before drawing itself.
+    """
+    st.session_state[_NEXT_DATASET_KEY] = name
+
+
+def apply_next_dataset() -> None:
+    if _NEXT_DATASET_KEY in st.session_state:
+        st.session_state[DATASET_KEY] = st.session_state.pop(_NEXT_DATASET_KEY)

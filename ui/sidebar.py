@@ -5,11 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis.formatting import format_count
-from ui.connection import DATASET_KEY, analysable_datasets
+from ui.connection import DATASET_KEY, analysable_datasets, apply_next_dataset
 
 
 def render_dataset_picker() -> None:
     """A dataset picker bound to the URL (``?dataset=…``), so a shared link opens on the same data."""
+    apply_next_dataset()
     datasets = analysable_datasets()
     with st.sidebar:
         if not datasets:
@@ -22,11 +23,12 @@ def render_dataset_picker() -> None:
             st.session_state.pop(DATASET_KEY, None)
         # Records first: the Explore pages mostly work from case-level data.
         names.sort(key=lambda n: (by_name[n].kind != "records", n))
-        st.selectbox(
+        # No format_func: a bound widget writes its *label* into the URL, so labels must stay the plain names.
+        chosen = st.selectbox(
             "Dataset in use",
             names,
             key=DATASET_KEY,
             bind="query-params",
-            format_func=lambda n: f"{n} ({format_count(by_name[n].row_count)} rows)",
             help="Every page analyses this dataset. Load more on the Data page.",
         )
+        st.caption(f"{by_name[chosen].kind.capitalize()}, {format_count(by_name[chosen].row_count)} rows")

@@ -1,0 +1,43 @@
+"""AppTest: the overview page on the demo data, on an empty store, and the shared dataset picker."""
+
+from __future__ import annotations
+
+from analysis import store
+
+
+def test_overview_shows_the_demo_dataset(demo_store, open_app):
+    at = open_app()
+    assert not at.exception
+    con = store.open_store(demo_store)
+    try:
+        rows = store.get_dataset(con, "demo_contacts").row_count
+    finally:
+        con.close()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rows"] == f"{rows:,}"
+    assert metrics["From"] == "01 Apr 2022" and metrics["To"] == "14 Nov 2025"
+    assert metrics["Services"] == "8"
+    assert at.selectbox(key="dataset").value == "demo_contacts"
+    charts = at.get("vega_lite_chart")
+    titles = [c.proto.spec for c in charts]
+    assert len(charts) == 4 and all("Rows by" in t for t in titles)
+
+
+def test_the_dataset_picker_switches_every_page_to_the_kpi_dataset(demo_store, open_app):
+    at = open_app()
+    at.selectbox(key="dataset").set_value("demo_kpis").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rows"] == "748"
+
+
+def test_a_link_naming_a_dataset_opens_on_it(demo_store, open_app):
+    at = open_app(query_params={"dataset": "demo_kpis"})
+    assert not at.exception
+    assert at.selectbox(key="dataset").value == "demo_kpis"
+
+
+def test_an_empty_store_says_what_to_do(empty_store, open_app):
+    at = open_app()
+    assert not at.exception
+    assert any("There is no data to look at yet" in i.value for i in at.info)
