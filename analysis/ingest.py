@@ -675,14 +675,19 @@ def _date_order_evidence(cur, columns: list[ColumnProfile]) -> tuple[int, int]:
     return int(sum(row[0::2])), int(sum(row[1::2]))
 
 
+def _values(n: int) -> str:
+    return f"{n:,} value" if n == 1 else f"{n:,} values"
+
+
 def decide_date_order(day_first_values: int, month_first_values: int, requested: str | None) -> tuple[str, str]:
     """Day-first or month-first, and the sentence that says why."""
     if requested in (DAY_FIRST, MONTH_FIRST):
         return requested, f"Dates read {requested}, as you chose."
     if day_first_values and not month_first_values:
-        return DAY_FIRST, f"Dates read day-first (UK): {day_first_values:,} values such as 31/12 only make sense that way."
+        return DAY_FIRST, (f"Dates read day-first (UK): {_values(day_first_values)} such as 31/12 only make sense "
+                           "that way.")
     if month_first_values and not day_first_values:
-        return MONTH_FIRST, (f"Dates read month-first (US): {month_first_values:,} values such as 12/31 only make "
+        return MONTH_FIRST, (f"Dates read month-first (US): {_values(month_first_values)} such as 12/31 only make "
                              "sense that way.")
     if day_first_values and month_first_values:
         return DAY_FIRST, (f"Dates are mixed: {day_first_values:,} values only make sense day-first and "

@@ -113,7 +113,7 @@ CHANNEL_COSTS = pd.DataFrame({
 
 def _daily_expected(profile: ServiceProfile, days: pd.DatetimeIndex) -> np.ndarray:
     """Expected contacts per day for one service: weekday pattern, seasons, bank holidays, gentle growth."""
-    weekday = days.dayofweek.to_numpy()
+    weekday = days.day_of_week.to_numpy()
     base = np.where(weekday < 5, 1.0, np.where(weekday == 5, 0.35, 0.25))
     base = np.where(weekday == 0, 1.18, base)  # Mondays carry the weekend's backlog
     month = days.month.to_numpy()

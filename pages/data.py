@@ -62,8 +62,10 @@ def cached_preview(path: str, source_name: str, kind: str, sheet: str | None, da
 # ----- load a file -----------------------------------------------------------------------------------------------
 
 st.header("Load a file")
+# A new uploader key after each successful load clears the finished file from the page.
+upload_round = st.session_state.setdefault("data_upload_round", 0)
 uploaded = st.file_uploader(
-    "Choose a file", type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet"], key="data_upload",
+    "Choose a file", type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet"], key=f"data_upload_{upload_round}",
     help="Up to 2 GB. UK dates (31/12/2024), £ amounts and Excel exports are all fine.",
 )
 
@@ -188,6 +190,7 @@ if uploaded is not None:
             st.session_state["data_last_report"] = report
             if report.kind in ("records", "kpi"):
                 use_dataset_on_next_run(report.dataset)
+            st.session_state["data_upload_round"] = upload_round + 1
             st.rerun()
 
 report = st.session_state.get("data_last_report")

@@ -66,7 +66,7 @@ chart_roles = [r for r in summary.top_values if len(summary.top_values[r])]
 for row_start in range(0, len(chart_roles), 2):
     columns = st.columns(2)
     for column, role in zip(columns, chart_roles[row_start:row_start + 2]):
-        label = role_label(dataset.kind, role)
+        label = role.replace("_", " ").capitalize()
         with column:
             st.altair_chart(
                 build_top_values_chart(summary.top_values[role], title=f"Rows by {label.lower()} (top 8)", label=label),

@@ -40,7 +40,7 @@ def test_uk_timestamps_are_read_day_first_when_a_value_settles_it(con, tmp_path)
     assert types_of(con, "calls")["DateTimeOfCall"] == "timestamp"
     assert table(con, "calls")["DateTimeOfCall"].tolist() == [
         pd.Timestamp("2017-02-01 09:15"), pd.Timestamp("2017-12-31 23:59"), pd.Timestamp("2018-06-05 00:00")]
-    assert "day-first" in report.warnings[0] and "1 values such as 31/12" in report.warnings[0]
+    assert "day-first" in report.warnings[0] and "1 value such as 31/12" in report.warnings[0]
     assert store.get_dataset(con, "calls").roles["date"] == "DateTimeOfCall"
 
 

@@ -14,7 +14,7 @@ CSV = (
 
 
 def upload(at, content: bytes = CSV, name: str = "repairs export.csv"):
-    at.file_uploader(key="data_upload").set_value((name, content, "text/csv")).run()
+    at.file_uploader[0].set_value((name, content, "text/csv")).run()
     assert not at.exception
     return at
 

@@ -16,7 +16,7 @@ def build_top_values_chart(frame: pd.DataFrame, *, title: str, label: str) -> al
         .mark_bar(color=NHS_BLUE)
         .encode(
             x=alt.X("rows:Q", title="Rows", axis=alt.Axis(format=COUNT_FORMAT)),
-            y=alt.Y("value:N", title=label, sort="-x"),
+            y=alt.Y("value:N", title=label, sort="-x", axis=alt.Axis(labelLimit=220)),
             tooltip=[alt.Tooltip("value:N", title=label), alt.Tooltip("rows:Q", title="Rows", format=COUNT_FORMAT)],
         )
         .properties(height=alt.Step(22))
