@@ -265,12 +265,14 @@ def save_classification(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, 
     return report.version
 
 
-def classified_reasons_sql(con: duckdb.DuckDBPyConnection, dataset: store.Dataset) -> tuple[str, list]:
+def classified_reasons_sql(con: duckdb.DuckDBPyConnection, dataset: store.Dataset,
+                           frame: pd.DataFrame | None = None) -> tuple[str, list]:
     """A SQL fragment ``(VALUES (?, ?, ?), …)`` of (service, reason, demand_type) for joining in DuckDB queries.
 
-    Returned with its bound parameters. Used by demand queries that split counts by demand type.
+    Returned with its bound parameters. Used by demand queries that split counts by demand type. ``frame`` is the
+    :func:`classification_frame` when the caller has it already.
     """
-    frame = classification_frame(con, dataset)
+    frame = classification_frame(con, dataset) if frame is None else frame
     if frame.empty:
         return "(SELECT CAST(NULL AS VARCHAR) AS service, CAST(NULL AS VARCHAR) AS reason, " \
                "CAST(NULL AS VARCHAR) AS demand_type WHERE false)", []

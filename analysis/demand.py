@@ -253,8 +253,9 @@ def _mark_incomplete(frame: pd.DataFrame, grain: str, first: date | None, last: 
     return incomplete
 
 
-def _effective_span(con, dataset, filters) -> tuple[date | None, date | None]:
-    first, last = data_coverage(con, dataset)
+def _effective_span(con, dataset, filters, coverage=None) -> tuple[date | None, date | None]:
+    """The dates the figures cover: the data's span (``coverage``, or asked for) cut to the chosen period."""
+    first, last = coverage if coverage is not None else data_coverage(con, dataset)
     if filters.start and (first is None or filters.start > first):
         first = filters.start
     if filters.end and (last is None or filters.end < last):
@@ -277,13 +278,14 @@ def volume_over_time(
     grain: str = "month",
     split: str | None = None,
     top_n: int = 8,
-    span: tuple[date | None, date | None] | None = None,
+    coverage: tuple[date | None, date | None] | None = None,
 ) -> pd.DataFrame:
     """Count of records per period, optionally split by a role (channel, service, area…).
 
     Columns: ``period`` (first day, datetime), ``label``, ``split`` (the category, or 'All' with no split),
     ``count``, ``incomplete`` (the data or the chosen dates cover only part of the period). Splits beyond the
-    ``top_n`` largest are summed as 'All other'. ``span`` (first, last date covered) may be passed to save a query.
+    ``top_n`` largest are summed as 'All other'. ``coverage`` (the dataset's first and last date, from
+    :func:`data_coverage`) may be passed to save a query; every function taking it does the same.
     """
     roles = dataset.roles
     date_col = _role(roles, "date")
@@ -304,7 +306,7 @@ def volume_over_time(
         if len(totals) > top_n:
             frame["split"] = frame["split"].where(frame["split"].isin(keep), OTHER)
             frame = frame.groupby(["period", "split"], as_index=False)["count"].sum()
-    first, last = span if span is not None else _effective_span(con, dataset, filters)
+    first, last = _effective_span(con, dataset, filters, coverage)
     frame["label"] = [period_label(p, grain) for p in frame["period"]]
     frame["incomplete"] = _mark_incomplete(frame, grain, first, last).to_numpy()
     return frame[["period", "label", "split", "count", "incomplete"]].reset_index(drop=True)
@@ -369,9 +371,9 @@ def reason_pareto(con, dataset: store.Dataset, filters: DemandFilters, share: fl
 # Failure and value demand
 
 
-def _classification_join(con, dataset: store.Dataset) -> tuple[str, list]:
+def _classification_join(con, dataset: store.Dataset, classes: pd.DataFrame | None = None) -> tuple[str, list]:
     """A LEFT JOIN that adds ``cls.demand_type`` to each record (service + reason, or reason alone)."""
-    cls_sql, cls_params = classification.classified_reasons_sql(con, dataset)
+    cls_sql, cls_params = classification.classified_reasons_sql(con, dataset, classes)
     reason = q(_role(dataset.roles, "reason"))
     if "service" in dataset.roles:
         on = f"cls.reason = CAST(t.{reason} AS VARCHAR) AND cls.service = CAST(t.{q(dataset.roles['service'])} AS VARCHAR)"
@@ -386,15 +388,18 @@ def failure_share(
     filters: DemandFilters,
     by: str | None = None,
     grain: str = "month",
+    classes: pd.DataFrame | None = None,
+    coverage: tuple[date | None, date | None] | None = None,
 ) -> pd.DataFrame:
     """Failure, value and unclassified counts and the failure share, overall or by 'service', 'channel' or 'period'.
 
     Columns: ``group`` (and ``period``, ``label``, ``incomplete`` when by='period'), ``failure``, ``value``,
     ``unclassified``, ``total``, ``failure_share`` = failure / (failure + value), i.e. among classified records
-    (NaN when none is classified), ``unclassified_share`` = unclassified / total.
+    (NaN when none is classified), ``unclassified_share`` = unclassified / total. ``classes`` is the dataset's
+    ``classification.classification_frame`` when the caller already has it (it costs a scan to build).
     """
     roles = dataset.roles
-    join, join_params = _classification_join(con, dataset)
+    join, join_params = _classification_join(con, dataset, classes)
     # The records' own columns are qualified with t. so they cannot clash with the classification's columns.
     where_t, params = build_where(filters, roles, alias="t")
     if by is None:
@@ -423,7 +428,7 @@ def failure_share(
     if by == "period":
         frame["period"] = pd.to_datetime(frame["group"])
         frame["label"] = [period_label(p, grain) for p in frame["period"]]
-        first, last = _effective_span(con, dataset, filters)
+        first, last = _effective_span(con, dataset, filters, coverage)
         frame["incomplete"] = _mark_incomplete(frame, grain, first, last).to_numpy()
         frame["group"] = frame["label"]
     elif by is not None:
@@ -452,6 +457,63 @@ class RepeatDemand:
         return self.repeats / self.contacts if self.contacts else float("nan")
 
 
+def repeat_table_name(dataset: store.Dataset, by: str) -> str:
+    """The derived table holding each contact's gap to the same customer's (or property's) previous contact."""
+    return f"{dataset.table}__repeat_{by}_v{dataset.version}"
+
+
+def _repeat_select(dataset: store.Dataset, by: str, where: str = "") -> str:
+    """Each contact with an id, its columns, the days since that id's previous contact and that contact's reason.
+
+    Ties in time are ordered by rowid so the previous contact is always the same one.
+    """
+    roles = dataset.roles
+    id_col, date_col = _role(roles, by), _role(roles, "date")
+    reason_col = roles.get("reason")
+    keep = {roles[r] for r in (*LIST_FILTERS.values(), "date", by) if r in roles}
+    prev_reason = f"lag({_label_sql(reason_col)}) OVER w" if reason_col else "CAST(NULL AS VARCHAR)"
+    return f"""
+        SELECT {', '.join(q(c) for c in sorted(keep))},
+               date_diff('day', CAST(lag({q(date_col)}) OVER w AS DATE), CAST({q(date_col)} AS DATE))
+                   AS days_since_previous,
+               {prev_reason} AS previous_reason
+        FROM {q(dataset.table)}
+        {_and(where, f"{q(id_col)} IS NOT NULL AND {q(date_col)} IS NOT NULL")}
+        WINDOW w AS (PARTITION BY {q(id_col)} ORDER BY {q(date_col)}, rowid)"""
+
+
+def ensure_repeat_table(con, dataset: store.Dataset, by: str = "customer_id") -> str | None:
+    """Build (once per dataset version) the derived table behind repeat demand; None when it cannot be written.
+
+    Ordering 10 million contacts by customer takes seconds, and the answer depends only on the data, not on the
+    filters (the previous contact may be for anything, at any time), so it is worked out once per version and
+    every filter is then a plain scan. Older versions' tables are dropped. A read-only store returns None and the
+    caller works it out live.
+    """
+    name = repeat_table_name(dataset, by)
+    exists = store.query_rows(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name])[0][0]
+    if exists:
+        return name
+    prefix = f"{dataset.table}__repeat_{by}_v"
+    cur = con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        old = cur.execute("SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, ?)", [prefix]).fetchall()
+        for (table,) in old:
+            cur.execute(f"DROP TABLE IF EXISTS {q(table)}")
+        cur.execute(f"CREATE TABLE IF NOT EXISTS {q(name)} AS {_repeat_select(dataset, by)}")
+        cur.execute("COMMIT")
+        return name
+    except duckdb.Error:
+        try:
+            cur.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+        return None
+    finally:
+        cur.close()
+
+
 def repeat_demand(
     con,
     dataset: store.Dataset,
@@ -459,61 +521,60 @@ def repeat_demand(
     window_days: int = DEFAULT_REPEAT_DAYS,
     by: str = "customer_id",
     top_pairs: int = 15,
+    use_derived: bool = True,
 ) -> RepeatDemand:
     """Repeat rate: a contact is a repeat when the same customer (or property) made any contact up to
     ``window_days`` calendar days before it (a contact on 7 February repeats one on 10 January with a 28-day window;
     the previous contact may be for any service or reason, and before the period).
 
-    Done in DuckDB with ``lag()`` over each customer's contacts in time order. Contacts without an id are left out.
-    Rates overall, by reason and by channel; and the commonest (previous reason -> this reason) pairs among repeats.
+    Done in DuckDB with ``lag()`` over each customer's contacts in time order, kept per dataset version in a derived
+    table (:func:`ensure_repeat_table`), or worked out live (``use_derived=False``, or a read-only store). Contacts
+    without an id are left out. Rates overall, by reason and by channel; and the commonest
+    (previous reason -> this reason) pairs among repeats.
     """
     roles = dataset.roles
     if window_days < 1:
         raise StocktakeError("The repeat window must be at least 1 day.")
-    id_col = _role(roles, by)
+    _role(roles, by)
     date_col = _role(roles, "date")
     reason_col = roles.get("reason")
     channel_col = roles.get("channel")
     where, params = build_where(filters, roles)
-    # Only contacts from (start - window) onwards can be the previous contact of one in the period.
-    pre: list[str] = [f"{q(id_col)} IS NOT NULL", f"{q(date_col)} IS NOT NULL"]
-    pre_params: list[Any] = []
-    if filters.start:
-        pre.append(f"{q(date_col)} >= ?")
-        pre_params.append(datetime.combine(filters.start, datetime.min.time()) - timedelta(days=window_days))
-    if filters.end:
-        pre.append(f"{q(date_col)} < ?")
-        pre_params.append(datetime.combine(filters.end + timedelta(days=1), datetime.min.time()))
-    extra_cols = [c for c in {reason_col, channel_col} | {roles[r] for r in LIST_FILTERS.values() if r in roles}
-                  if c]
-    select_cols = ", ".join(q(c) for c in sorted(set(extra_cols) | {id_col, date_col}))
-    prev_reason = f"lag({_label_sql(reason_col)}) OVER w" if reason_col else "NULL"
-    base = f"""
-        WITH ordered AS (
-            SELECT {select_cols},
-                   lag({q(date_col)}) OVER w AS previous_at,
-                   {prev_reason} AS previous_reason
-            FROM {q(dataset.table)}
-            WHERE {' AND '.join(pre)}
-            WINDOW w AS (PARTITION BY {q(id_col)} ORDER BY {q(date_col)})
-        ),
-        marked AS (
-            SELECT *, coalesce(date_diff('day', CAST(previous_at AS DATE), CAST({q(date_col)} AS DATE)) <= ?, false)
-                   AS is_repeat
-            FROM ordered {where}
-        )"""
-    base_params = pre_params + [window_days] + params
-    parts = ["SELECT 'overall' AS part, NULL AS a, NULL AS b, count(*) AS contacts, "
-             "count(*) FILTER (WHERE is_repeat) AS repeats FROM marked"]
-    if reason_col:
-        parts.append(f"SELECT 'reason', {_label_sql(reason_col)}, NULL, count(*), count(*) FILTER (WHERE is_repeat) "
-                     "FROM marked GROUP BY 2")
-        parts.append(f"SELECT 'pair', previous_reason, {_label_sql(reason_col)}, count(*), count(*) "
-                     "FROM marked WHERE is_repeat GROUP BY 2, 3")
-    if channel_col:
-        parts.append(f"SELECT 'channel', {_label_sql(channel_col)}, NULL, count(*), "
-                     "count(*) FILTER (WHERE is_repeat) FROM marked GROUP BY 2")
-    rows = store.query_df(con, base + " " + " UNION ALL ".join(parts), base_params)
+    derived = ensure_repeat_table(con, dataset, by) if use_derived else None
+    if derived:
+        source, source_params = q(derived), []
+    else:
+        # Only contacts from (start - window) onwards can be the previous contact of one in the period.
+        pre: list[str] = []
+        source_params = []
+        if filters.start:
+            pre.append(f"{q(date_col)} >= ?")
+            source_params.append(datetime.combine(filters.start, datetime.min.time()) - timedelta(days=window_days))
+        if filters.end:
+            pre.append(f"{q(date_col)} < ?")
+            source_params.append(datetime.combine(filters.end + timedelta(days=1), datetime.min.time()))
+        source = f"({_repeat_select(dataset, by, ('WHERE ' + ' AND '.join(pre)) if pre else '')})"
+    reason_sql = _label_sql(reason_col) if reason_col else "NULL"
+    channel_sql = _label_sql(channel_col) if channel_col else "NULL"
+    # One scan: overall, by reason, by channel, and (previous reason, reason) among repeats, as grouping sets.
+    rows = store.query_df(
+        con,
+        f"""WITH marked AS (
+                SELECT {reason_sql} AS reason, {channel_sql} AS channel,
+                       coalesce(days_since_previous <= ?, false) AS is_repeat,
+                       CASE WHEN coalesce(days_since_previous <= ?, false) THEN previous_reason END AS previous
+                FROM {source} {where})
+            SELECT CASE grouping(reason, channel, previous)
+                       WHEN 7 THEN 'overall' WHEN 3 THEN 'reason' WHEN 5 THEN 'channel' ELSE 'pair' END AS part,
+                   CASE WHEN grouping(reason) = 0 AND grouping(previous) = 0 THEN previous
+                        WHEN grouping(reason) = 0 THEN reason ELSE channel END AS a,
+                   CASE WHEN grouping(previous) = 0 THEN reason END AS b,
+                   count(*) AS contacts, count(*) FILTER (WHERE is_repeat) AS repeats
+            FROM marked
+            GROUP BY GROUPING SETS ((), (reason), (channel), (previous, reason))""",
+        [window_days, window_days] + source_params + params,
+    )
+    rows = rows[(rows["part"] != "pair") | rows["a"].notna()]
     rows["contacts"] = rows["contacts"].astype("int64")
     rows["repeats"] = rows["repeats"].astype("int64")
     overall = rows[rows["part"] == "overall"].iloc[0]
@@ -577,7 +638,7 @@ def day_hour_counts(con, dataset: store.Dataset, filters: DemandFilters) -> pd.D
     return frame
 
 
-def month_year_counts(con, dataset: store.Dataset, filters: DemandFilters) -> pd.DataFrame:
+def month_year_counts(con, dataset: store.Dataset, filters: DemandFilters, coverage=None) -> pd.DataFrame:
     """Records per calendar month × year. Columns: year, month_number (1-12), month (Jan…), count, incomplete."""
     date_col = _role(dataset.roles, "date")
     where, params = build_where(filters, dataset.roles)
@@ -589,7 +650,7 @@ def month_year_counts(con, dataset: store.Dataset, filters: DemandFilters) -> pd
     ).astype("int64")
     frame["month"] = [MONTH_NAMES[m - 1] for m in frame["month_number"]]
     frame["period"] = pd.to_datetime(dict(year=frame["year"], month=frame["month_number"], day=1))
-    first, last = _effective_span(con, dataset, filters)
+    first, last = _effective_span(con, dataset, filters, coverage)
     frame["incomplete"] = _mark_incomplete(frame, "month", first, last).to_numpy()
     return frame[["year", "month_number", "month", "count", "incomplete"]]
 
@@ -705,7 +766,7 @@ def find_population_lookup(con, dataset: store.Dataset) -> store.Dataset | None:
 
 
 def rate_per_thousand(con, dataset: store.Dataset, filters: DemandFilters,
-                      population: store.Dataset | None = None) -> pd.DataFrame | None:
+                      population: store.Dataset | None = None, coverage=None) -> pd.DataFrame | None:
     """Records per 1,000 residents by area over the filtered period, or None when no population lookup exists.
 
     Areas are matched to the lookup ignoring case and surrounding spaces. Columns: area, count, population,
@@ -735,7 +796,7 @@ def rate_per_thousand(con, dataset: store.Dataset, filters: DemandFilters,
     frame["count"] = frame["count"].astype("int64")
     frame["population"] = frame["population"].astype("float64")
     frame["rate_per_1000"] = frame["count"] / frame["population"].where(frame["population"] > 0) * 1000
-    first, last = _effective_span(con, dataset, filters)
+    first, last = _effective_span(con, dataset, filters, coverage)
     years = ((pd.Timestamp(last) - pd.Timestamp(first)).days + 1) / 365.25 if first and last else float("nan")
     frame["annual_rate_per_1000"] = frame["rate_per_1000"] / years if years and years > 0 else float("nan")
     return frame.sort_values("rate_per_1000", ascending=False, na_position="last").reset_index(drop=True)

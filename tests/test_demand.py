@@ -311,3 +311,38 @@ def test_total_and_drilldown(con, ds):
     assert demand.total_count(con, ds, f) == 4
     assert demand.total_count(con, ds, DemandFilters(areas=("(blank)",))) == 1
     assert demand.total_count(con, ds, DemandFilters(weekdays=(3,), hours=(9,))) == 2
+
+
+def test_repeat_derived_table_matches_live_and_follows_the_version(con, ds):
+    filters = [DemandFilters(), DemandFilters(start=date(2024, 2, 1), end=date(2024, 2, 29)),
+               DemandFilters(channels=("Phone",), reasons=("Chasing",))]
+    for f in filters:
+        for days in (1, 28, 29):
+            derived = demand.repeat_demand(con, ds, f, days)
+            live = demand.repeat_demand(con, ds, f, days, use_derived=False)
+            assert (derived.contacts, derived.repeats) == (live.contacts, live.repeats)
+            pd.testing.assert_frame_equal(derived.by_reason, live.by_reason)
+            pd.testing.assert_frame_equal(derived.pairs, live.pairs)
+    first = demand.repeat_table_name(ds, "customer_id")
+    tables = lambda: [r[0] for r in store.query_rows(con, "SELECT table_name FROM duckdb_tables() "
+                                                          "WHERE table_name LIKE 'ds_calls__repeat%'")]
+    assert tables() == [first]
+    # A new load gives a new version: the old derived table goes and the answer follows the new data.
+    extra = _records().iloc[[0]].assign(received=pd.Timestamp("2024-03-20 10:00"))
+    load_frame(con, extra, dataset="calls", kind="records", mode="append")
+    ds2 = store.get_dataset(con, "calls")
+    assert demand.repeat_demand(con, ds2, DemandFilters()).repeats == 3  # c1 again 13 days after 7 March
+    assert tables() == [demand.repeat_table_name(ds2, "customer_id")] != [first]
+
+
+def test_repeat_works_on_a_read_only_store(tmp_path):
+    path = tmp_path / "ro.duckdb"
+    con = store.open_store(path)
+    load_frame(con, _records(), dataset="calls", kind="records",
+               roles={**{v: k for k, v in ROLES.items()}, "customer": "customer_id"})
+    con.close()
+    ro = store.open_store(path, read_only=True)
+    try:
+        assert demand.repeat_demand(ro, store.get_dataset(ro, "calls"), DemandFilters()).repeats == 2
+    finally:
+        ro.close()
