@@ -389,20 +389,23 @@ except StocktakeError as exc:
 
 st.subheader("What this scenario saves")
 st.info(savings.ORDER_OF_APPLICATION, icon=":material/format_list_numbered:")
-m = st.columns(5)
+m = st.columns(3)
 m[0].metric("Annual saving at full effect", format_money(result.total_saving),
             help=f"Baseline cost {format_money(result.baseline_cost)} a year; scenario cost "
                  f"{format_money(result.scenario_cost)}.")
-m[1].metric("Contacts avoided a year", f"{format_count(result.contacts_avoided)} contacts")
-m[2].metric("Contacts moved to other channels", f"{format_count(result.contacts_moved)} contacts")
-m[3].metric("Staff time released", f"{result.fte_released:,.1f} FTE",
-            help=f"{format_count(result.minutes_saved / 60)} hours a year at "
-                 f"{format_count(levers.productive_hours)} productive hours per FTE.")
 net = float(result.projection["cumulative_net"].iloc[-1])
-m[4].metric(f"Net saving over {int(years)} years", format_money(net),
+m[1].metric(f"Net saving over {int(years)} years", format_money(net),
             delta=(f"Pays back in year {result.payback_year}" if result.payback_year else
                    f"Does not pay back in {int(years)} years"),
             delta_color="normal" if result.payback_year else "inverse")
+m[2].metric("Staff time released", f"{result.fte_released:,.1f} FTE",
+            help=f"{format_count(result.minutes_saved / 60)} hours a year at "
+                 f"{format_count(levers.productive_hours)} productive hours per FTE.")
+m = st.columns(3)
+m[0].metric("Contacts avoided a year", f"{format_count(result.contacts_avoided)} contacts")
+m[1].metric("Contacts moved to other channels", f"{format_count(result.contacts_moved)} contacts")
+m[2].metric("Scenario cost a year", format_money(result.scenario_cost),
+            help=f"Baseline cost {format_money(result.baseline_cost)} a year, from contacts × cost per contact.")
 st.markdown(savings.explain(result))
 st.caption(f"Baseline: {format_count(base.total_contacts)} contacts to '{dataset.name}' from "
            f"{savings.period_label(period_start, period_end)}.")

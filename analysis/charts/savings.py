@@ -30,7 +30,7 @@ def build_waterfall_chart(waterfall: pd.DataFrame, title: str = "From baseline c
     data["low"] = data[["start", "end"]].min(axis=1)
     data["high"] = data[["start", "end"]].max(axis=1)
     data["amount_label"] = [
-        format_money(a) if k != "lever" else ("saves " + format_money(-a) if a <= 0 else "adds " + format_money(a))
+        format_money(a) if k != "lever" else (format_money(a) if a <= 0 else "+" + format_money(a))
         for a, k in zip(data["amount"], data["kind"])
     ]
     data["colour"] = ["Cost" if k != "lever" else ("Saving" if a <= 0 else "Extra cost")
@@ -47,7 +47,7 @@ def build_waterfall_chart(waterfall: pd.DataFrame, title: str = "From baseline c
                                         range=[NHS_BLUE, MDC_IMPROVEMENT, TARGET_RED])),
         tooltip=[alt.Tooltip("label:N", title="Step"), alt.Tooltip("amount_label:N", title="Amount")],
     )
-    text = base.mark_text(dy=-8, color=DARK_GREY).encode(y="high:Q", text="amount_label:N")
+    text = base.mark_text(dy=-8, color=DARK_GREY, fontSize=11).encode(y="high:Q", text="amount_label:N")
     chart = (bars + text).properties(height=DEFAULT_HEIGHT, width="container")
     return titled(chart, title, "Annual cost at full effect; each lever is applied after the ones to its left")
 
