@@ -1,6 +1,494 @@
-"""Performance trends page: not built yet."""
+"""Performance trends page: is performance really changing, or is this noise? KPIs on SPC charts, read the way NHS
+England's "Making Data Count" reads them.
 
+One KPI at a time on an XmR chart with its reading in words and the two MDC icons; the improvement direction, target
+and trajectory (kept in the store); interventions (dated notes, kept in the store) drawn on the chart and usable as
+points to recalculate the limits from; the summary matrix of every KPI x service (click a row to open its chart);
+small multiples across areas or services; and a peer comparison when a benchmark dataset is loaded.
+
+Every control is keyed ``pf_…`` and bound to the URL. The analysis is in :mod:`analysis.kpis`,
+:mod:`analysis.spc` and :mod:`analysis.interventions`; the charts and icons in :mod:`analysis.charts.spc`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
 import streamlit as st
 
+from analysis import interventions, kpis, spc, store
+from analysis.charts import spc as charts
+from analysis.errors import StocktakeError
+from analysis.formatting import format_month
+from ui.connection import current_dataset, get_connection
+from ui.exports import csv_download
+
+BIND = "query-params"
+ALL = kpis.ALL
+RULE_LABELS = {"nhsr": "NHS-R (NHSRplotthedots)", "mdc": "Making Data Count tool"}
+DIRECTION_LABELS = {"increase": "Higher is better", "decrease": "Lower is better", "neutral": "Neither"}
+SPLIT_LABELS = {"service": "Service", "area": "Area", "channel": "Channel"}
+MATRIX_KEY = "pf_matrix"
+
+
+# ---- cached analysis ------------------------------------------------------------------------------------------------
+
+def _class_version(ds: store.Dataset) -> int:
+    con = get_connection()
+    name = f"{ds.name}_classification"
+    return store.get_dataset(con, name).version if store.dataset_exists(con, name) else 0
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def _series(name: str, version: int, cls_version: int, _ds: store.Dataset, kpi: str, grain: str,
+            split: str | None, filters: tuple, within_days: int) -> pd.DataFrame:
+    return kpis.kpi_series(get_connection(), _ds, kpi, grain=grain, split=split, filters=dict(filters),
+                           within_days=within_days)
+
+
+@st.cache_data(show_spinner=False, max_entries=100)
+def _matrix(name: str, version: int, cls_version: int, _ds: store.Dataset, grain: str, within_days: int,
+            directions: tuple, targets: tuple, rules: str) -> pd.DataFrame:
+    return kpis.summary_matrix(get_connection(), _ds, grain=grain, within_days=within_days,
+                               directions=dict(directions), targets=dict(targets), rules=rules)
+
+
+@st.cache_data(show_spinner=False, max_entries=100)
+def _options(name: str, version: int, cls_version: int, _ds: store.Dataset, within_days: int):
+    con = get_connection()
+    options = kpis.available_kpis(con, _ds, within_days)
+    values = {role: kpis.split_values(con, _ds, role) for role in ("service", "area", "channel") if role in _ds.roles}
+    return options, values
+
+
+@st.cache_data(show_spinner=False, max_entries=50)
+def _peer(name: str, version: int, _ds: store.Dataset, measure: str, own: str, improvement: str) -> pd.DataFrame:
+    return kpis.peer_comparison(get_connection(), _ds, measure, own, improvement=improvement)
+
+
+# ---- helpers ----------------------------------------------------------------------------------------------------------
+
+def _scale(unit: str) -> float:
+    """Targets are typed as people read them: 95 for 95% when the KPI is a share (stored as 0.95)."""
+    return 100.0 if unit == "share" else 1.0
+
+
+def _load_settings(ds_name: str) -> None:
+    """When the KPI or service changes, show that KPI's stored direction and target in the inputs."""
+    kpi = st.session_state.get("pf_kpi")
+    if not kpi:
+        return
+    series = st.session_state.get("pf_service") or ALL
+    directions, targets = kpis.kpi_settings(get_connection(), ds_name)
+    default = kpis.RECORD_KPIS[kpi].improvement if kpi in kpis.RECORD_KPIS else "increase"
+    st.session_state["pf_dir"] = directions.get(kpi, default)
+    target = kpis.target_for(targets, kpi, series)
+    st.session_state["pf_target"] = None if target is None else round(target * _scale(kpis.kpi_unit(kpi)), 4)
+
+
+def _apply_matrix_selection(ds_name: str, matrix_keys: list[tuple[str, str]] | None) -> None:
+    """A row clicked in the summary matrix opens its chart: set the KPI and service before the widgets are made."""
+    state = st.session_state.get(MATRIX_KEY)
+    rows = []
+    try:
+        rows = list(state["selection"]["rows"]) if state else []
+    except (KeyError, TypeError):
+        rows = []
+    if not rows or not matrix_keys:
+        return
+    row = rows[0]
+    if st.session_state.get("_pf_matrix_done") == (row, tuple(matrix_keys)):
+        return
+    st.session_state["_pf_matrix_done"] = (row, tuple(matrix_keys))
+    if 0 <= row < len(matrix_keys):
+        kpi, series = matrix_keys[row]
+        st.session_state["pf_kpi"] = kpi
+        st.session_state["pf_service"] = series
+        for key in ("pf_area", "pf_channel"):
+            if key in st.session_state:
+                st.session_state[key] = ALL
+        _load_settings(ds_name)
+
+
+def _icons_html(summary: spc.SpcSummary, size: int = 56) -> str:
+    variation = summary.variation if summary.points >= 2 else None
+    v = charts.svg_data_uri(charts.variation_icon_svg(variation, summary.variation_side))
+    a = charts.svg_data_uri(charts.assurance_icon_svg(summary.assurance))
+    v_label = spc.VARIATION_LABELS.get(variation, "")
+    if summary.variation_side and variation not in (None, spc.COMMON_CAUSE):
+        v_label += f" ({'higher' if summary.variation_side == 'high' else 'lower'})"
+    a_label = spc.ASSURANCE_LABELS.get(summary.assurance, "")
+    return (
+        f'<div style="display:flex;gap:18px;align-items:center">'
+        f'<figure style="margin:0;text-align:center"><img src="{v}" width="{size}" height="{size}" alt="{v_label}">'
+        f'<figcaption style="font-size:0.8rem">{v_label}</figcaption></figure>'
+        f'<figure style="margin:0;text-align:center"><img src="{a}" width="{size}" height="{size}" alt="{a_label}">'
+        f'<figcaption style="font-size:0.8rem">{a_label}</figcaption></figure></div>'
+    )
+
+
+# ---- the page -----------------------------------------------------------------------------------------------------------
+
 st.title("Performance trends")
-st.info("Coming next: this page is not built yet. The Overview and Data pages work now.")
+st.caption("Is performance really changing, or is this noise? Each KPI on a statistical process control (SPC) chart, "
+           "read the way NHS England's Making Data Count reads them.")
+
+ds = current_dataset()
+if ds is None:
+    st.info("No data loaded yet. Load a records file or a KPI series on the Data page, or build the demo.",
+            icon=":material/info:")
+    st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+    st.stop()
+if ds.kind not in ("records", "kpi"):
+    st.info(f"'{ds.name}' is a lookup. Choose a records or KPI dataset in the sidebar.", icon=":material/info:")
+    st.stop()
+
+con = get_connection()
+is_records = ds.kind == "records"
+cls_version = _class_version(ds) if is_records else 0
+
+# Matrix clicks must land before the widgets they set are created.
+_apply_matrix_selection(ds.name, st.session_state.get("_pf_matrix_keys"))
+
+with st.sidebar:
+    st.subheader("Chart settings")
+    if is_records:
+        grain = st.selectbox("Period", list(kpis.GRAINS), index=1, key="pf_grain", bind=BIND,
+                             format_func=lambda g: kpis.GRAIN_LABELS[g])
+        within_days = int(st.number_input("'Closed within' days", min_value=0, max_value=365,
+                                          value=kpis.DEFAULT_WITHIN_DAYS, step=1, key="pf_days", bind=BIND,
+                                          help="For the KPI 'Closed within N days'."))
+    else:
+        grain, within_days = kpis.DEFAULT_GRAIN, kpis.DEFAULT_WITHIN_DAYS
+    rules = st.radio("SPC rules", list(RULE_LABELS), key="pf_rules", bind=BIND, format_func=RULE_LABELS.get,
+                     help="NHS-R: NHSRplotthedots (runs and trends of 7). Making Data Count tool: runs and trends of 6, "
+                          "points beyond the limits count towards 'two of three', limits only from 13 points.")
+    show_near = st.checkbox("Show the near-limit (2 sigma) lines", key="pf_near", bind=BIND)
+
+try:
+    options, split_vals = _options(ds.name, ds.version, cls_version, ds, within_days)
+except StocktakeError as exc:
+    st.error(str(exc))
+    st.stop()
+if not options:
+    st.info(f"'{ds.name}' has no KPI to chart: a KPI series needs the roles Period and Value.", icon=":material/info:")
+    st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+    st.stop()
+by_key = {o.key: o for o in options}
+
+# ---- choice of KPI and series ----------------------------------------------------------------------------------------
+c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+kpi = c1.selectbox("KPI", list(by_key), key="pf_kpi", bind=BIND, format_func=lambda k: by_key[k].label,
+                   on_change=_load_settings, args=(ds.name,))
+services = split_vals.get("service", [])
+service = ALL
+if services:
+    service = c2.selectbox("Service", [ALL] + services, key="pf_service", bind=BIND,
+                           format_func=lambda s: "All services" if s == ALL else s,
+                           on_change=_load_settings, args=(ds.name,))
+area = channel = ALL
+if is_records and split_vals.get("area"):
+    area = c3.selectbox("Area", [ALL] + split_vals["area"], key="pf_area", bind=BIND,
+                        format_func=lambda s: "All areas" if s == ALL else s)
+if is_records and split_vals.get("channel"):
+    channel = c4.selectbox("Channel", [ALL] + split_vals["channel"], key="pf_channel", bind=BIND,
+                           format_func=lambda s: "All channels" if s == ALL else s)
+
+option = by_key[kpi]
+if option.missing:
+    st.info(option.missing, icon=":material/info:")
+    st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+    if kpi == "failure_demand_pct":
+        st.page_link("pages/demand.py", label="Classify reasons on the Demand page", icon=":material/call_received:")
+    st.stop()
+
+directions, targets = kpis.kpi_settings(con, ds.name)
+stored_direction = directions.get(kpi, option.improvement)
+series_name = service if service != ALL else ALL
+stored_target = kpis.target_for(targets, kpi, series_name)
+scale = _scale(option.unit)
+
+# The stored direction and target are the inputs' starting values (a URL that names them wins).
+if "pf_dir" not in st.session_state:
+    st.session_state["pf_dir"] = stored_direction
+if "pf_target" not in st.session_state:
+    st.session_state["pf_target"] = None if stored_target is None else round(stored_target * scale, 4)
+
+
+def _save_direction() -> None:
+    kpis.set_improvement(get_connection(), ds.name, st.session_state["pf_kpi"], st.session_state["pf_dir"])
+
+
+d1, d2, d3 = st.columns([2, 2, 3])
+improvement = d1.radio("Which way is better?", list(DIRECTION_LABELS), key="pf_dir", bind=BIND,
+                       format_func=DIRECTION_LABELS.get, horizontal=True, on_change=_save_direction,
+                       help="Kept for this KPI: it decides whether a signal is an improvement or a concern.")
+if improvement not in DIRECTION_LABELS:
+    improvement = stored_direction
+
+# ---- interventions and rebase points ---------------------------------------------------------------------------------
+notes = interventions.list_interventions(con, ds.name, service if service != ALL else None)
+note_options = {f"{row.day.date().isoformat()}|{row.id}": row for row in notes.itertuples()}
+rebase_notes = d2.multiselect(
+    "Recalculate limits at", list(note_options), key="pf_rebase", bind=BIND,
+    format_func=lambda k: f"{note_options[k].day.strftime('%d %b %Y')}: {note_options[k].label}",
+    help="Choose interventions after which the process may have changed: the mean and limits are worked out "
+         "afresh from each.", placeholder="No interventions chosen")
+rebase_day = d3.date_input("…or from this date", value=None, key="pf_rebase_date", bind=BIND, format="DD/MM/YYYY",
+                           help="Recalculate the mean and limits from the first period on or after this date.")
+rebase_at = [note_options[k].day for k in rebase_notes if k in note_options]
+if rebase_day:
+    rebase_at.append(pd.Timestamp(rebase_day))
+
+# ---- the chart -----------------------------------------------------------------------------------------------------------
+filters = {}
+if service != ALL:
+    filters["service"] = service
+if area != ALL:
+    filters["area"] = area
+if channel != ALL:
+    filters["channel"] = channel
+try:
+    with st.spinner("Working out the KPI…"):
+        series = _series(ds.name, ds.version, cls_version, ds, kpi, grain, None, tuple(sorted(filters.items())),
+                         within_days)
+except StocktakeError as exc:
+    st.error(str(exc))
+    st.stop()
+
+trajectory = kpis.get_trajectory(con, ds.name, kpi, series_name)
+traj_values = kpis.trajectory_values(trajectory, series["period"]) if trajectory else None
+# A target saved on this page wins; otherwise a KPI series' own target column is used, point by point.
+target_value = stored_target
+
+where = ", ".join(filter(None, [service if service != ALL else "all services",
+                                area if area != ALL else None, channel if channel != ALL else None]))
+title = f"{option.label}: {where}"
+points = int(series["value"].notna().sum())
+if points < 2:
+    st.info(f"{title} has {points} period{'s' if points != 1 else ''} with a value: an SPC chart needs at least 2. "
+            "Choose another KPI, service or a shorter period.", icon=":material/info:")
+    result = None
+else:
+    try:
+        result = spc.xmr(series["value"].to_numpy(dtype=float), dates=series["period"], improvement=improvement,
+                         target=target_value if target_value is not None else series["target"].to_numpy(dtype=float),
+                         trajectory=None if traj_values is None else traj_values.to_numpy(dtype=float),
+                         rebase_at=rebase_at, rules=rules)
+    except StocktakeError as exc:
+        st.error(str(exc))
+        st.stop()
+
+if result is not None:
+    summary = spc.summarise(result, improvement)
+    fmt = lambda v: kpis.format_kpi_value(v, option.unit)  # noqa: E731
+    st.markdown(f"**{spc.reading(result, improvement, fmt)}**")
+    i1, m1, m2, m3, m4 = st.columns([3, 2, 2, 2, 2])
+    i1.html(_icons_html(summary))
+    latest = summary.latest_date.strftime("%B %Y") if summary.latest_date is not None else ""
+    m1.metric(f"Latest ({latest})", fmt(summary.latest_value))
+    m2.metric("Mean", fmt(summary.mean))
+    m3.metric("Process limits", "–" if summary.lpl is None else f"{fmt(summary.lpl)} to {fmt(summary.upl)}")
+    m4.metric("Target", fmt(summary.target) if summary.target is not None else "None set")
+    if summary.short_segment:
+        st.warning(f"Only {summary.segment_points} points since the limits were last set: with fewer than "
+                   f"{spc.SHORT_SEGMENT_POINTS} the limits may still move, so treat signals with care.",
+                   icon=":material/warning:")
+    chart_notes = interventions.list_interventions(con, ds.name, service if service != ALL else None)
+    chart = charts.build_spc_chart(result, title=title, unit=option.unit, y_title=option.label,
+                                   interventions=chart_notes, show_near_lines=show_near,
+                                   subtitle=f"{RULE_LABELS[rules]} rules; {DIRECTION_LABELS[improvement].lower()}")
+    st.altair_chart(chart, key="pf_chart")
+    csv_download(result, f"spc_{kpi}_{series_name}", key="pf_dl_chart",
+                 columns={"date": "Period", "value": "Value", "mean": "Mean", "lpl": "Lower process limit",
+                          "upl": "Upper process limit", "near_lpl": "Lower near limit",
+                          "near_upl": "Upper near limit", "special_cause_detail": "Rule", "point_type": "Reading",
+                          "target": "Target", "trajectory": "Trajectory"})
+    with st.expander("How to read this chart"):
+        st.markdown(
+            "- The **black line** is the mean; the **dashed grey lines** are the process limits (mean ± 2.66 × the "
+            "average moving range). Points inside them vary by chance alone (*common cause*).\n"
+            "- A point is a **special cause** when it is outside the limits, part of a run of "
+            f"{result.attrs['trend_points']} rising or falling points, two of three points near a limit, or part of "
+            f"{result.attrs['shift_points']} points on one side of the mean. Coloured points show which way it "
+            "went: improvement or concern, according to which way is better.\n"
+            "- **Assurance** compares the target with the limits: a target outside them will consistently be met "
+            "or missed; a target between them will be met some months and missed others, by chance.\n"
+            "- Hover over a point to see the rule that fired.")
+
+# ---- target, trajectory, interventions ------------------------------------------------------------------------------
+with st.expander("Target and trajectory", icon=":material/flag:"):
+    unit_hint = " (as a percentage, e.g. 95)" if option.unit == "share" else ""
+    t1, t2, t3 = st.columns([2, 2, 2])
+    t1.number_input(f"Target{unit_hint}", key="pf_target", bind=BIND, step=1.0, format="%.2f")
+    every = t2.checkbox("Same target for every service", key="pf_t_all", bind=BIND)
+    if t3.button("Save target", key="pf_t_save", icon=":material/save:"):
+        typed = st.session_state.get("pf_target")
+        kpis.set_target(con, ds.name, kpi, None if every else series_name,
+                        None if typed is None else typed / scale)
+        st.cache_data.clear()
+        st.rerun()
+    st.caption("Leave the target empty and save to remove it.")
+    st.markdown("**Trajectory**: where the KPI should be, on a straight line between two points in time.")
+    r1, r2, r3, r4 = st.columns(4)
+    first_period = series["period"].min() if len(series) else pd.Timestamp(date.today())
+    last_period = series["period"].max() if len(series) else pd.Timestamp(date.today())
+    tr_from = r1.date_input("From", value=first_period.date(), key="pf_tr_from", bind=BIND, format="DD/MM/YYYY")
+    tr_from_v = r2.number_input(f"Value then{unit_hint}", value=None, key="pf_tr_from_v", bind=BIND, format="%.2f")
+    tr_to = r3.date_input("To", value=last_period.date(), key="pf_tr_to", bind=BIND, format="DD/MM/YYYY")
+    tr_to_v = r4.number_input(f"Value then{unit_hint}", value=None, key="pf_tr_to_v", bind=BIND, format="%.2f")
+    b1, b2 = st.columns([1, 3])
+    if b1.button("Save trajectory", key="pf_tr_save", icon=":material/save:"):
+        if tr_from_v is None or tr_to_v is None:
+            st.error("Give the trajectory's value at both ends.")
+        else:
+            try:
+                kpis.set_trajectory(con, ds.name, kpi, series_name, tr_from, tr_from_v / scale, tr_to, tr_to_v / scale)
+                st.rerun()
+            except StocktakeError as exc:
+                st.error(str(exc))
+    if trajectory and b2.button("Remove the trajectory", key="pf_tr_clear", icon=":material/delete:"):
+        kpis.clear_trajectory(con, ds.name, kpi, trajectory["series"] or None)
+        st.rerun()
+
+with st.expander("Interventions", icon=":material/event_note:"):
+    st.caption("Dated notes of what changed (a new form, a restructure). They show on every chart of their service, "
+               "and can be used above to recalculate the limits.")
+    if len(notes):
+        shown = notes.assign(day=notes["day"].dt.strftime("%d %b %Y"),
+                             service=notes["service"].fillna("Every service"))
+        st.dataframe(shown[["day", "service", "label"]], hide_index=True,
+                     column_config={"day": "Date", "service": "Service", "label": "What changed"})
+    else:
+        st.write("No interventions recorded for this service yet.")
+    n1, n2, n3 = st.columns([2, 4, 2])
+    new_day = n1.date_input("Date", value=None, key="pf_iv_date", bind=BIND, format="DD/MM/YYYY")
+    new_label = n2.text_input("What changed", key="pf_iv_label", bind=BIND, max_chars=interventions.MAX_LABEL,
+                              placeholder="e.g. New online repairs form")
+    for_all = n3.checkbox("Every service", key="pf_iv_all", bind=BIND, value=service == ALL)
+    if st.button("Add the intervention", key="pf_iv_add", icon=":material/add:"):
+        if new_day is None:
+            st.error("Choose the date the change happened.")
+        else:
+            try:
+                interventions.add_intervention(con, ds.name, None if for_all or service == ALL else service, new_day,
+                                               new_label)
+                st.rerun()
+            except StocktakeError as exc:
+                st.error(str(exc))
+    if len(notes):
+        x1, x2 = st.columns([4, 2])
+        labels = {int(r.id): f"{r.day.strftime('%d %b %Y')}: {r.label}" for r in notes.itertuples()}
+        to_delete = x1.selectbox("Delete an intervention", list(labels), key="pf_iv_del", bind=BIND,
+                                 format_func=labels.get)
+        if x2.button("Delete", key="pf_iv_delete", icon=":material/delete:"):
+            interventions.delete_intervention(con, to_delete)
+            st.rerun()
+
+# ---- summary matrix -----------------------------------------------------------------------------------------------------
+st.header("Summary of every KPI", divider="gray")
+st.caption("The Making Data Count summary: each KPI for each service, its latest value, target, variation and "
+           "assurance. Click a row to open its chart above. Click a column header to sort.")
+try:
+    with st.spinner("Working out every KPI…"):
+        matrix = _matrix(ds.name, ds.version, cls_version, ds, grain, within_days,
+                         tuple(sorted(directions.items())), tuple(sorted(targets.items())), rules)
+except StocktakeError as exc:
+    st.error(str(exc))
+    matrix = None
+if matrix is not None and len(matrix):
+    table = pd.DataFrame({
+        "variation_icon": [charts.svg_data_uri(charts.variation_icon_svg(v, s)) for v, s in
+                           zip(matrix["variation"], matrix["variation_side"])],
+        "assurance_icon": [charts.svg_data_uri(charts.assurance_icon_svg(a)) for a in matrix["assurance"]],
+        "kpi": matrix["kpi_label"],
+        "series": ["All services" if s == ALL else s for s in matrix["series"]],
+        "latest_period": [format_month(p) if pd.notna(p) else "–" for p in matrix["latest_period"]],
+        "latest": [kpis.format_kpi_value(v, u) for v, u in zip(matrix["latest_value"], matrix["unit"])],
+        "target": [kpis.format_kpi_value(v, u) if pd.notna(v) else "–" for v, u in zip(matrix["target"],
+                                                                                        matrix["unit"])],
+        "variation": [spc.VARIATION_LABELS.get(v if isinstance(v, str) else None, "") for v in matrix["variation"]],
+        "assurance": [spc.ASSURANCE_LABELS.get(a if isinstance(a, str) else None, "") for a in matrix["assurance"]],
+        "points": matrix["points"],
+    })
+    st.session_state["_pf_matrix_keys"] = list(zip(matrix["kpi"], matrix["series"]))
+    st.dataframe(
+        table, key=MATRIX_KEY, on_select="rerun", selection_mode="single-row", hide_index=True,
+        column_config={
+            "variation_icon": st.column_config.ImageColumn("Variation", width="small"),
+            "assurance_icon": st.column_config.ImageColumn("Assurance", width="small"),
+            "kpi": "KPI", "series": "Service", "latest_period": "Latest period", "latest": "Latest value",
+            "target": "Target", "variation": "Variation (words)", "assurance": "Assurance (words)",
+            "points": st.column_config.NumberColumn("Points", format="%d"),
+        },
+        row_height=44,
+    )
+    csv_download(matrix, "kpi_summary", key="pf_dl_matrix",
+                 columns={"kpi_label": "KPI", "series": "Service", "latest_period": "Latest period",
+                          "latest_value": "Latest value", "target": "Target", "mean": "Mean",
+                          "lpl": "Lower process limit", "upl": "Upper process limit", "variation": "Variation",
+                          "assurance": "Assurance", "points": "Points"})
+
+# ---- small multiples ------------------------------------------------------------------------------------------------
+compare_roles = [r for r in ("area", "service") if split_vals.get(r)]
+if compare_roles:
+    st.header("Compare across areas or services", divider="gray")
+    by = st.radio("One small chart per", compare_roles, key="pf_sm_by", bind=BIND, horizontal=True,
+                  format_func=SPLIT_LABELS.get)
+    sm_filters = {k: v for k, v in filters.items() if k != by}
+    try:
+        many = _series(ds.name, ds.version, cls_version, ds, kpi, grain, by, tuple(sorted(sm_filters.items())),
+                       within_days)
+        many = many[many["series"].isin(many.groupby("series")["value"].count().loc[lambda c: c >= 2].index)]
+        if many.empty:
+            st.info("No area or service has 2 or more periods with a value.", icon=":material/info:")
+        else:
+            frames = kpis.series_spc(many, improvement=improvement, rules=rules,
+                                     target=stored_target if by == "area" else None)
+            scope = ", ".join(f"{v}" for v in sm_filters.values()) or ("all services" if by == "area" else "all areas")
+            st.altair_chart(charts.build_small_multiples(
+                frames, title=f"{option.label} by {SPLIT_LABELS[by].lower()}: {scope}", unit=option.unit,
+                y_title=option.label, subtitle="Each chart has its own mean and limits; the scales differ."),
+                key="pf_sm_chart")
+    except StocktakeError as exc:
+        st.error(str(exc))
+
+# ---- peer comparison ------------------------------------------------------------------------------------------------
+benchmarks = kpis.benchmark_datasets(con)
+st.header("Peer comparison", divider="gray")
+if not benchmarks:
+    st.caption("Load a benchmark dataset on the Data page to compare with other organisations: a KPI series with "
+               "the roles Period, Area (your organisation and each comparator), Measure and Value, one row per area, "
+               "period and measure.")
+else:
+    names = [b.name for b in benchmarks]
+    p1, p2, p3 = st.columns(3)
+    bench_name = p1.selectbox("Benchmark dataset", names, key="pf_bm", bind=BIND)
+    bench = next(b for b in benchmarks if b.name == bench_name)
+    measures = kpis.kpi_measures(con, bench)
+    measure = p2.selectbox("Measure", measures, key="pf_bm_measure", bind=BIND)
+    areas = kpis.split_values(con, bench, "area")
+    own = p3.selectbox("Your organisation", areas, key="pf_bm_own", bind=BIND)
+    better = st.radio("Which way is better for this measure?", list(DIRECTION_LABELS), key="pf_bm_dir", bind=BIND,
+                      format_func=DIRECTION_LABELS.get, horizontal=True)
+    st.warning(kpis.PEER_CAUTION, icon=":material/balance:")
+    try:
+        peer = _peer(bench.name, bench.version, bench, measure, own, better)
+    except StocktakeError as exc:
+        st.error(str(exc))
+        peer = None
+    if peer is not None and len(peer):
+        last = peer.iloc[-1]
+        unit = kpis.kpi_unit(measure)
+        f = lambda v: kpis.format_kpi_value(v, unit)  # noqa: E731
+        q1, q2, q3 = st.columns(3)
+        q1.metric(f"Rank in {last['period'].strftime('%B %Y')}", f"{int(last['rank'])} of {int(last['of'])}",
+                  help="1 is the best, by the direction chosen above.")
+        q2.metric("Quartile", f"{int(last['quartile'])} of 4", help="1 is the best quarter.")
+        q3.metric("Distance from the comparators' median", f"{last['distance_from_median']:+,.1f}",
+                  help=f"Your value {f(last['own_value'])}; their median {f(last['comparator_median'])}.")
+        st.altair_chart(charts.build_peer_chart(peer, title=f"{measure}: {own} and its comparators", own_label=own,
+                                                unit=unit, y_title=measure), key="pf_peer_chart")
+    elif peer is not None:
+        st.info(f"No period has values for both {own} and its comparators.", icon=":material/info:")

@@ -230,6 +230,8 @@ def _dots(ys: list[float], colours: list[str]) -> str:
 def variation_icon_svg(variation: str | None, side: str | None = None) -> str:
     """The MDC variation icon as SVG: a ring in the type's colour, dots showing the pattern, and H or L for a
     special cause high or low. None (too few points) gives a dashed grey ring with '–'."""
+    variation = variation if isinstance(variation, str) else None
+    side = side if isinstance(side, str) else None
     if variation is None:
         body = ('<circle cx="20" cy="20" r="17" fill="white" stroke="#A6A6A6" stroke-width="2" stroke-dasharray="4 3"/>'
                 '<text x="20" y="25" font-family="Arial,sans-serif" font-size="14" text-anchor="middle" '
@@ -253,6 +255,7 @@ def variation_icon_svg(variation: str | None, side: str | None = None) -> str:
 def assurance_icon_svg(assurance: str | None) -> str:
     """The MDC assurance icon as SVG: P (consistently passing, improvement colour), F (consistently failing,
     concern colour), ? (will pass and fail at random, grey); an empty dashed ring without a target."""
+    assurance = assurance if isinstance(assurance, str) else None
     if assurance is None:
         body = ('<circle cx="20" cy="20" r="17" fill="white" stroke="#A6A6A6" stroke-width="2" '
                 'stroke-dasharray="4 3"/>')
@@ -277,3 +280,32 @@ def _svg(body: str, label: str) -> str:
 def svg_data_uri(svg: str) -> str:
     """An SVG as a ``data:`` URI, for ``st.column_config.ImageColumn`` or an ``<img src>``."""
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def build_peer_chart(frame: pd.DataFrame, *, title: str, own_label: str, unit: str = "number",
+                     y_title: str = "Value") -> alt.LayerChart:
+    """Your value over time against the comparators' median and middle half (25th to 75th percentile).
+
+    ``frame`` is ``kpis.peer_comparison``'s.
+    """
+    fmt, _ = _value_format(unit)
+    f = _default_formatter(unit)
+    data = frame.copy()
+    data["period_label"] = data["period"].dt.strftime("%B %Y")
+    data["own_text"] = [f(v) for v in data["own_value"]]
+    data["median_text"] = [f(v) for v in data["comparator_median"]]
+    data["rank_text"] = [f"{r} of {n} (quartile {qt})" for r, n, qt in zip(data["rank"], data["of"], data["quartile"])]
+    tooltip = [alt.Tooltip("period_label:N", title="Period"), alt.Tooltip("own_text:N", title=own_label),
+               alt.Tooltip("median_text:N", title="Comparators' median"), alt.Tooltip("rank_text:N", title="Rank")]
+    base = alt.Chart(data)
+    x = alt.X("period:T", title="Period", axis=alt.Axis(format="%b %Y", labelAngle=0))
+    band = base.mark_area(color=MDC_COMMON, opacity=0.3).encode(
+        x=x, y=alt.Y("comparator_q1:Q", title=y_title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)),
+        y2="comparator_q3:Q")
+    median = base.mark_line(color=DARK_GREY, strokeDash=[5, 3]).encode(x="period:T", y="comparator_median:Q",
+                                                                       tooltip=tooltip)
+    own = base.mark_line(color="#005EB8", strokeWidth=2.5, point=True).encode(x="period:T", y="own_value:Q",
+                                                                               tooltip=tooltip)
+    chart = alt.layer(band, median, own).properties(width="container", height=280)
+    return titled(chart, title, f"{own_label} (blue line) against the comparators' median (dashed) and their middle "
+                                "half (grey band)")
