@@ -791,36 +791,27 @@ def _profile_columns(
     day_votes, month_votes = _date_order_evidence(cur, columns)
     order, order_reason = decide_date_order(day_votes, month_votes, date_order)
 
-    # One pass over every row: filled counts, conversion failures, distinct counts of text columns.
-    aggregates = []
-    for i, col in enumerate(columns):
-        q, fail = quote_identifier(col.name), _fail_column(i)
-        aggregates.append(f"count({q}) + count_if({fail})")
-        aggregates.append(f"count_if({fail})")
-        aggregates.append(f"approx_count_distinct({q})" if col.type == TEXT else "0")
-    stats = cur.execute(f"SELECT count(*), {', '.join(aggregates)} FROM ({converted_sql(columns, order)})").fetchone()
-    total = int(stats[0])
-    for i, col in enumerate(columns):
-        col.non_blank = int(stats[1 + 3 * i])
-        col.blank = total - col.non_blank
-        col.failures = int(stats[2 + 3 * i])
-        col._distinct = int(stats[3 + 3 * i])  # type: ignore[attr-defined]
+    # Convert every row once, into a TEMP table that the checks below and the load itself read.
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE converted_upload AS {converted_sql(columns, order)}")
+    _count_values(cur, columns)
 
     # An automatically typed column with too many values that do not convert stays text; a type the user chose
     # is kept, and its failures become rejected rows.
+    downgraded = False
     for col in columns:
         if col.failures and col.name not in types and col.failures > col.non_blank * MAX_FAILURE_SHARE:
             col.notes.append(
                 f"looked like {_TYPE_WORDS[col.type]} but {col.failures:,} of {col.non_blank:,} values are not: kept as text"
             )
-            col.type, col.failures = TEXT, 0
-    failing = [i for i, col in enumerate(columns) if col.failures]
-    if failing:
-        conv = converted_sql(columns, order)
-        for i in failing:
-            columns[i].failure_examples = [
+            col.type, col.failures, downgraded = TEXT, 0, True
+    if downgraded:
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE converted_upload AS {converted_sql(columns, order)}")
+        _count_values(cur, columns)
+    for i, col in enumerate(columns):
+        if col.failures:
+            col.failure_examples = [
                 r[0] for r in cur.execute(
-                    f"""SELECT DISTINCT r.{quote_identifier(columns[i].name)} FROM ({conv}) AS c
+                    f"""SELECT DISTINCT r.{quote_identifier(col.name)} FROM converted_upload AS c
                         JOIN raw_upload AS r ON r.rowid = c.{ROW_COLUMN} WHERE c.{_fail_column(i)} LIMIT 3"""
                 ).fetchall()
             ]
@@ -844,18 +835,34 @@ def _profile_columns(
     return columns, order, order_reason
 
 
+def _count_values(cur, columns: list[ColumnProfile]) -> None:
+    """Filled values, conversion failures and (for text) approximate distinct values per column, in one scan of
+    ``converted_upload``."""
+    aggregates = []
+    for i, col in enumerate(columns):
+        q, fail = quote_identifier(col.name), _fail_column(i)
+        aggregates.append(f"count({q}) + count_if({fail})")
+        aggregates.append(f"count_if({fail})")
+        aggregates.append(f"approx_count_distinct({q})" if col.type == TEXT else "0")
+    stats = cur.execute(f"SELECT count(*), {', '.join(aggregates)} FROM converted_upload").fetchone()
+    total = int(stats[0])
+    for i, col in enumerate(columns):
+        col.non_blank = int(stats[1 + 3 * i])
+        col.blank = total - col.non_blank
+        col.failures = int(stats[2 + 3 * i])
+        col._distinct = int(stats[3 + 3 * i])  # type: ignore[attr-defined]
+
+
 def _case_variants(cur, column: str) -> list[list[tuple[str, int]]]:
     """Groups of spellings that differ only in upper/lower case ('CROYDON' and 'Croydon'), most used first."""
+    # Values in converted_upload are already trimmed. Grouping by value alone is the cheap part; spellings are
+    # grouped by their lower case in Python (at most CASE_VARIANT_MAX_DISTINCT of them).
     q = quote_identifier(column)
-    rows = cur.execute(
-        f"""SELECT lower(v) AS k, v, count(*) AS n FROM (SELECT NULLIF(trim({q}), '') AS v FROM raw_upload)
-            WHERE v IS NOT NULL GROUP BY k, v
-            QUALIFY count(*) OVER (PARTITION BY k) > 1 ORDER BY k, n DESC, v"""
-    ).fetchall()
+    rows = cur.execute(f"SELECT {q}, count(*) FROM converted_upload WHERE {q} IS NOT NULL GROUP BY {q}").fetchall()
     groups: dict[str, list[tuple[str, int]]] = {}
-    for key, value, n in rows:
-        groups.setdefault(key, []).append((value, int(n)))
-    return list(groups.values())
+    for value, n in rows:
+        groups.setdefault(value.lower(), []).append((value, int(n)))
+    return [sorted(g, key=lambda vn: (-vn[1], vn[0])) for _, g in sorted(groups.items()) if len(g) > 1]
 
 
 def _case_map(col: ColumnProfile) -> tuple[list[str], list[str]]:
@@ -922,6 +929,7 @@ def inspect_file(
         )
     finally:
         cur.execute("DROP TABLE IF EXISTS raw_upload")
+        cur.execute("DROP TABLE IF EXISTS converted_upload")
         cur.close()
 
 
@@ -958,7 +966,7 @@ def load_file(
     try:
         say(0.05, f"Reading {source_name}")
         info = _read_raw(cur, path, source_name, sheet=sheet, limit=None)
-        say(0.35, f"Checking {info['rows']:,} rows")
+        say(0.35, f"Converting and checking {info['rows']:,} rows")
         columns, order, order_reason = _profile_columns(
             cur, info, kind=kind, types=types, roles=roles, date_order=date_order
         )
@@ -970,8 +978,6 @@ def load_file(
         if kind == "records" and "date" not in role_of.values():
             warnings.append("No column has the date role: the Explore pages need one. Set it on the Data page.")
 
-        say(0.5, "Converting values")
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE converted_upload AS {converted_sql(columns, order)}")
 
         unify = {c.name for c in columns} if unify_case is True else set(unify_case or [])
         select_parts, params = [], []
@@ -1002,8 +1008,8 @@ def load_file(
             reason_parts.append(f"CASE WHEN {blank} THEN ? END")
             reason_params.append(f"'{date_column.name}' is blank: every record needs a date")
         rejected = " OR ".join(fail_flags) or "false"
-        select_sql = (f"SELECT {', '.join(select_parts)} FROM converted_upload AS c WHERE NOT ({rejected}) "
-                      f"ORDER BY c.{ROW_COLUMN}")
+        # No ORDER BY: DuckDB keeps insertion order on a plain scan, so rows stay in file order without a sort.
+        select_sql = f"SELECT {', '.join(select_parts)} FROM converted_upload AS c WHERE NOT ({rejected})"
 
         raw_list = ", ".join(f"CAST(r.{quote_identifier(c.name)} AS VARCHAR) AS {quote_identifier(c.name)}"
                              for c in columns)
