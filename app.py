@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.sidebar import render_dataset_picker
+from ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="Stocktake", page_icon=":material/monitoring:", layout="wide")
 
@@ -26,5 +26,5 @@ pages = {
 # Each url_path differs from its file's name on purpose: AppTest's switch_page runs a page whose url_path equals its
 # file stem on its own, without this script, so the shared sidebar would vanish in tests (not in the browser).
 navigation = st.navigation(pages)
-render_dataset_picker()
+render_sidebar()
 navigation.run()

@@ -1,4 +1,4 @@
-"""The sidebar every page shares: which dataset is in use."""
+"""The sidebar every page shares: which dataset is in use, and presentation mode."""
 
 from __future__ import annotations
 
@@ -6,6 +6,13 @@ import streamlit as st
 
 from analysis.formatting import format_count
 from ui.connection import DATASET_KEY, analysable_datasets, apply_next_dataset
+from ui.presentation import render_presentation_toggle
+
+
+def render_sidebar() -> None:
+    """Everything app.py puts in the sidebar, below the page navigation."""
+    render_dataset_picker()
+    render_presentation_toggle()
 
 
 def render_dataset_picker() -> None:
