@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import duckdb
 import pandas as pd
@@ -170,6 +171,28 @@ def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | di
         cur.close()
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor inside BEGIN ... COMMIT: everything written through it lands together or not at all.
+
+    Rolls back on any exception, a KeyboardInterrupt included; a killed process leaves no partial write either,
+    because DuckDB only makes a transaction durable at COMMIT.
+    """
+    cur = con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        yield cur
+        cur.execute("COMMIT")
+    except BaseException:
+        try:
+            cur.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+        raise
+    finally:
+        cur.close()
+
+
 def validate_dataset_name(name: str) -> str:
     """Check a dataset name a user typed and return it trimmed."""
     name = (name or "").strip()
@@ -266,9 +289,7 @@ def set_roles(con: duckdb.DuckDBPyConnection, dataset: str, roles: dict[str, str
             raise StocktakeError(f"Dataset '{dataset}' has no column '{column}'.")
         if role and role not in allowed:
             raise StocktakeError(f"'{role}' is not a role for a {ds.kind} dataset: use one of {', '.join(allowed)}.")
-    cur = con.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
+    with transaction(con) as cur:
         for column, role in roles.items():
             if role:
                 cur.execute(
@@ -282,31 +303,17 @@ def set_roles(con: duckdb.DuckDBPyConnection, dataset: str, roles: dict[str, str
         cur.execute(
             f"UPDATE {quote_identifier(DATASETS_TABLE)} SET version = ? WHERE dataset = ?", [next_version(cur), dataset]
         )
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
     return get_dataset(con, dataset)
 
 
 def delete_dataset(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
     """Drop a dataset's table and catalogue rows in one transaction."""
     ds = get_dataset(con, dataset)
-    cur = con.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
+    with transaction(con) as cur:
         cur.execute(f"DROP TABLE IF EXISTS {quote_identifier(ds.table)}")
         cur.execute(f"DROP TABLE IF EXISTS {quote_identifier(rejects_table_for(ds.table))}")
         cur.execute(f"DELETE FROM {quote_identifier(DATASETS_TABLE)} WHERE dataset = ?", [dataset])
         cur.execute(f"DELETE FROM {quote_identifier(COLUMNS_TABLE)} WHERE dataset = ?", [dataset])
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
 
 
 def rejects_table_for(table: str) -> str:
