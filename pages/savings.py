@@ -2,7 +2,8 @@
 
 Reads the levers, asks :mod:`analysis.savings` for the result (the baseline is one cached aggregate per dataset
 version and period, so moving a lever is arithmetic only) and lays out metrics, charts, saved scenarios, a comparison
-and exports. Every lever is keyed ``sv_…`` and bound to the URL, so a view can be shared as a link.
+and exports. The three charts redrawn on every lever move come as Vega-Lite dicts from cached templates
+(``charts.*_spec``): building them in Altair each time cost more than the rest of the page together. Every lever is keyed ``sv_…`` and bound to the URL, so a view can be shared as a link.
 """
 
 from __future__ import annotations
@@ -416,9 +417,9 @@ for note in dict.fromkeys(result.notes):
 
 c1, c2 = st.columns(2)
 with c1:
-    st.altair_chart(charts.build_waterfall_chart(result.waterfall), width="stretch")
+    st.vega_lite_chart(spec=charts.waterfall_spec(result.waterfall), width="stretch")
 with c2:
-    st.altair_chart(charts.build_projection_chart(result.projection, result.payback_year), width="stretch")
+    st.vega_lite_chart(spec=charts.projection_spec(result.projection, result.payback_year), width="stretch")
 
 with st.expander("Year by year", expanded=False):
     shown = result.projection.copy()
@@ -434,7 +435,7 @@ with st.expander("Year by year", expanded=False):
 st.subheader("How sure is it?")
 spread_pct = st.slider("Move each input down and up by (%)", 5, 50, key="sv_spread", bind=BIND, step=5)
 torn = savings.tornado(base, levers, spread=spread_pct / 100.0)
-st.altair_chart(charts.build_tornado_chart(torn, spread=spread_pct / 100.0), width="stretch")
+st.vega_lite_chart(spec=charts.tornado_spec(torn, spread=spread_pct / 100.0), width="stretch")
 if not torn.empty:
     top = torn.iloc[0]
     st.caption(f"The saving depends most on **{top['input']}**: from {format_money(top['saving_low'])} to "
