@@ -361,7 +361,15 @@ def _record_long(
         return pd.DataFrame({"split": [], "kpi": [], "series": [], "period": pd.to_datetime([]), "value": [],
                              "n": []})
     periods = complete_periods(first, last, grain)
-    specs = [(name, _label_sql(f"t.{q(roles[name])}")) for name in splits]
+    specs = []
+    for name in splits:
+        if name == PAIR_SPLIT:
+            # service and area together, as one text: a service's areas (or an area's services) for small multiples.
+            service_sql = _label_sql("t." + q(roles["service"]))
+            area_sql = _label_sql("t." + q(roles["area"]))
+            specs.append((name, f"{service_sql} || chr(31) || {area_sql}"))
+        else:
+            specs.append((name, _label_sql(f"t.{q(roles[name])}")))
     frames = []
     received = [k for k in usable if RECORD_KPIS[k].basis == "received"]
     closed = [k for k in usable if RECORD_KPIS[k].basis == "closed"]
@@ -524,6 +532,8 @@ def _fill_periods(long: pd.DataFrame, periods: pd.DatetimeIndex, kpis: list[str]
 # --- The stored KPI cube ---------------------------------------------------------------------------------------
 
 CUBE_TABLE = "stocktake_kpi_cube"
+PAIR_SPLIT = "service_area"  # series "<service>\x1f<area>": every service x area pair
+PAIR_SEP = "\x1f"
 CUBE_BUILT = "__built__"  # a marker row, so a cube with no rows is known to be built
 
 
@@ -540,7 +550,8 @@ def kpi_cube(
 ) -> pd.DataFrame:
     """Every records KPI by period for the total and per service, per area and per channel, kept in the store.
 
-    Columns: ``split`` ('' for the total, else service / area / channel), ``series`` ("All" for the total),
+    Columns: ``split`` ('' for the total, else service / area / channel, or ``service_area`` for every service x area
+    pair, whose series is "<service>\\x1f<area>"), ``series`` ("All" for the total),
     ``kpi``, ``period``, ``value``, ``n``. Built with one GROUPING SETS query per basis the first time it is asked
     for (seconds on 10M rows: the repeat-contact window sorts every row), then read back in milliseconds until the
     dataset or its classification is reloaded or edited (their versions are part of the key). A store opened read-only
@@ -560,6 +571,8 @@ def kpi_cube(
             stored["n"] = stored["n"].astype("int64")
             return stored
     splits = [r for r in SPLITS if r in dataset.roles]
+    if "service" in dataset.roles and "area" in dataset.roles:
+        splits.append(PAIR_SPLIT)
     long = _record_long(con, dataset, None, grain=grain, splits=splits, include_total=True, filters=None,
                         within_days=within_days)
     _write_cube(con, key, long)
@@ -612,6 +625,18 @@ def _from_cube(cube: pd.DataFrame, kpi: str, split: str | None, filters: Mapping
         return part[(part["split"] == role) & (part["series"] == value)]
     if split is not None and not active:
         return part[part["split"] == split]
+    if split in ("service", "area") and set(active) == ({"service", "area"} - {split}):
+        # One service's areas, or one area's services: the service x area pairs.
+        other = next(iter(active.values()))
+        pairs = part[part["split"] == PAIR_SPLIT]
+        halves = pairs["series"].str.split(PAIR_SEP, n=1, expand=True)
+        if halves.shape[1] < 2:
+            return pairs.iloc[0:0]
+        mine, theirs = (halves[1], halves[0]) if split == "area" else (halves[0], halves[1])
+        chosen = pairs[(theirs == other).to_numpy()].copy()
+        chosen["series"] = mine[(theirs == other).to_numpy()].to_numpy()
+        chosen["split"] = split
+        return chosen
     return None
 
 

@@ -1,0 +1,180 @@
+"""Performance page speed: the summary matrix (every KPI x service) and a page rerun, on 1M and 10M rows
+(target: under 0.5 s of server time, median).
+
+Works on a private copy of the benchmark store (``bench/records.py``), because the page keeps its KPI cube in the
+store and the first build of it is part of what is measured. Prints medians of:
+
+- the KPI cube build: every records KPI by month for the total and per service, area and channel, in one
+  GROUPING SETS query per basis (the one-off cost after a load; the page keeps the result in the store);
+- the summary matrix: from live queries (no stored cube), and from the stored cube (every later visit);
+- a page rerun: the analysis calls the page makes for a KPI + service view (settings, interventions, KPI options,
+  the chart's series from the cube, SPC, reading, chart spec, matrix from the cube, small multiples across areas by a
+  live query, their SPC and chart spec). Streamlit's ``st.cache_data`` then makes a plain rerun near zero; these
+  figures are with every cache cold except the store's cube;
+- the pandas way: the same KPI table (every KPI by service and month, plus the total) computed with pandas from the
+  records in a DataFrame, beside the one-off read of the records into pandas.
+
+    .venv/bin/python -m bench.bench_performance            # 1M and 10M
+    .venv/bin/python -m bench.bench_performance 1000000    # one size
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import interventions, kpis, spc, store
+from analysis.charts import spc as charts
+from bench.records import DATASET, ensure_bench_store
+
+RUNS = 5
+CUBE_RUNS = 3
+SERVICE = "Housing repairs"
+KPI = "failure_demand_pct"
+
+
+def _median(fn, runs: int) -> float:
+    times = []
+    for i in range(runs):
+        t = time.perf_counter()
+        fn(i)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def _drop_cube(con) -> None:
+    store.execute(con, f"DROP TABLE IF EXISTS {kpis.CUBE_TABLE}")
+
+
+def page_rerun(con, ds) -> None:
+    """What pages/performance.py asks of analysis for one view (caches cold, the store's cube warm)."""
+    directions, targets = kpis.kpi_settings(con, ds.name)
+    notes = interventions.list_interventions(con, ds.name, SERVICE)
+    options = kpis.available_kpis(con, ds)
+    values = {r: kpis.split_values(con, ds, r) for r in ("service", "area", "channel")}
+    assert options and values["service"]
+    series = kpis.kpi_series(con, ds, KPI, filters={"service": SERVICE})
+    result = spc.xmr(series["value"].to_numpy(dtype=float), dates=series["period"], improvement="decrease",
+                     target=0.3, rebase_at=[pd.Timestamp("2024-06-01")])
+    summary = spc.summarise(result)
+    spc.reading(result, "decrease", lambda v: kpis.format_kpi_value(v, "share"))
+    charts.build_spc_chart(result, title="Failure demand", unit="share", interventions=notes).to_dict()
+    charts.variation_icon_svg(summary.variation, summary.variation_side)
+    charts.assurance_icon_svg(summary.assurance)
+    matrix = kpis.summary_matrix(con, ds, directions=directions, targets=targets)
+    for v, s_, a in zip(matrix["variation"], matrix["variation_side"], matrix["assurance"]):
+        charts.svg_data_uri(charts.variation_icon_svg(v, s_))
+        charts.svg_data_uri(charts.assurance_icon_svg(a))
+    many = kpis.kpi_series(con, ds, KPI, split="area", filters={"service": SERVICE})
+    frames = kpis.series_spc(many, improvement="decrease")
+    charts.build_small_multiples(frames, title="By area", unit="share").to_dict()
+
+
+def pandas_kpis(df: pd.DataFrame, cls: pd.DataFrame, within_days: int = kpis.DEFAULT_WITHIN_DAYS) -> pd.DataFrame:
+    """Every records KPI by service and month plus the total, the pandas way (what kpi_cube's service part does)."""
+    df = df.copy()
+    df["month"] = df["received_at"].dt.to_period("M")
+    df = df.merge(cls, on=["service", "reason"], how="left")
+    df = df.sort_values(["customer_id", "received_at"])
+    gap = df.groupby("customer_id")["received_at"].diff()
+    df["is_repeat"] = gap.notna() & (gap <= pd.Timedelta(days=kpis.REPEAT_WINDOW_DAYS))
+    df["failure"] = df["demand_type"] == "failure"
+    df["classified"] = df["demand_type"].isin(["failure", "value"])
+    closed = df[df["closed_at"].notna()].copy()
+    closed["days"] = (closed["closed_at"] - closed["received_at"]) / pd.Timedelta(days=1)
+    closed["closed_month"] = closed["closed_at"].dt.to_period("M")
+    closed["within"] = closed["days"] <= within_days
+    out = []
+    for keys in (["service"], []):
+        g = df.groupby(keys + ["month"])
+        received = pd.DataFrame({
+            "volume": g.size(), "failure_demand_pct": g["failure"].sum() / g["classified"].sum(),
+            "repeat_pct": g["is_repeat"].sum() / g["customer_id"].count(), "cost_per_case": g["cost"].mean(),
+            "avg_handling_minutes": g["handling_minutes"].mean()})
+        c = closed.groupby(keys + ["closed_month"])["days"]
+        closing = pd.DataFrame({"median_days_to_close": c.median(), "p90_days_to_close": c.quantile(0.9),
+                                "closed_within_days": closed.groupby(keys + ["closed_month"])["within"].mean()})
+        out += [received.reset_index(), closing.reset_index()]
+    return pd.concat(out, ignore_index=True)
+
+
+def pandas_matrix(table: pd.DataFrame) -> int:
+    """SPC per KPI x service on the pandas table (the matrix's Python part)."""
+    table = table.copy()
+    table["service"] = table["service"].fillna(kpis.ALL)
+    table["period"] = table["month"].fillna(table["closed_month"])
+    n = 0
+    for k in kpis.RECORD_KPIS:
+        part = table[table[k].notna()]
+        for _, g in part.groupby("service"):
+            g = g.sort_values("period")
+            spc.summarise(spc.xmr(g[k].to_numpy(dtype=float), dates=g["period"].dt.to_timestamp()))
+            n += 1
+    return n
+
+
+def bench(rows: int, with_pandas: bool = True) -> dict[str, float]:
+    source = ensure_bench_store(rows)
+    work = Path(tempfile.mkdtemp(prefix="bench_perf_"))
+    path = work / source.name
+    shutil.copyfile(source, path)
+    con = store.open_store(path)
+    figures: dict[str, float] = {}
+    try:
+        ds = store.get_dataset(con, DATASET)
+        interventions.add_intervention(con, ds.name, SERVICE, "2024-06-01", "Online repairs tracking launched")
+
+        def build_cube(i):
+            _drop_cube(con)
+            kpis.kpi_cube(con, ds)
+
+        figures["cube build (one-off per load)"] = _median(build_cube, CUBE_RUNS)
+        _drop_cube(con)
+        figures["summary matrix, live queries"] = _median(
+            lambda i: kpis.summary_matrix(con, ds, use_cube=False), CUBE_RUNS)
+        kpis.kpi_cube(con, ds)
+        figures["summary matrix, stored cube"] = _median(lambda i: kpis.summary_matrix(con, ds), RUNS)
+        figures["page rerun (analysis calls, cube stored)"] = _median(lambda i: page_rerun(con, ds), RUNS)
+        figures["  of which small multiples (live area query)"] = _median(
+            lambda i: kpis.kpi_series(con, ds, KPI, split="area", filters={"service": SERVICE}), RUNS)
+        if with_pandas:
+            t = time.perf_counter()
+            df = store.query_df(con, f"SELECT received_at, closed_at, service, reason, cost, handling_minutes, "
+                                     f"customer_id FROM {store.quote_identifier(ds.table)}")
+            cls = store.query_df(con, "SELECT service, reason, demand_type FROM ds_bench_contacts_classification")
+            figures["pandas: read records into a DataFrame (one-off)"] = time.perf_counter() - t
+            table = {}
+
+            def pandas_table(i):
+                table["t"] = pandas_kpis(df, cls)
+
+            runs = 3 if rows <= 1_000_000 else 1
+            figures[f"pandas: KPI table by service + total ({runs} run{'s' if runs > 1 else ''})"] = _median(
+                pandas_table, runs)
+            figures["pandas: SPC per KPI x service on it"] = _median(lambda i: pandas_matrix(table["t"]), 3)
+            del df
+    finally:
+        con.close()
+        shutil.rmtree(work, ignore_errors=True)
+    return figures
+
+
+def main(argv: list[str]) -> None:
+    sizes = [int(a) for a in argv if a.isdigit()] or [1_000_000, 10_000_000]
+    with_pandas = "--no-pandas" not in argv
+    for rows in sizes:
+        print(f"\n{rows:,} rows (median seconds)")
+        for name, seconds in bench(rows, with_pandas).items():
+            print(f"  {name:<58} {seconds:8.3f}")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
