@@ -540,9 +540,9 @@ else:
     st.dataframe(pd.DataFrame(fmt_rows, index=shown.columns).T, width="stretch")
     c1, c2 = st.columns(2)
     with c1:
-        st.altair_chart(charts.build_comparison_chart(savings.comparison_long(results)), width="stretch")
+        st.vega_lite_chart(spec=charts.comparison_spec(savings.comparison_long(results)), width="stretch")
     with c2:
-        st.altair_chart(charts.build_comparison_projection_chart(savings.projections_long(results)), width="stretch")
+        st.vega_lite_chart(spec=charts.comparison_projection_spec(savings.projections_long(results)), width="stretch")
     proj = savings.projections_long(results).rename(columns={
         "scenario": "Scenario", "year": "Year", "ramp_pct": "Share of full effect (%)",
         "gross_saving": "Saving (£)", "one_off_cost": "One-off cost (£)", "net_saving": "Net saving (£)",

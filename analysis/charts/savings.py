@@ -198,15 +198,19 @@ def _value_text(value: float, unit: str) -> str:
     return f"{value:,.2f}×"
 
 
-def build_comparison_chart(comparison: pd.DataFrame, title: str = "Scenarios side by side") -> alt.LayerChart:
-    """Stacked bars of annual saving by lever for each scenario (frame from ``savings.comparison_long``)."""
+def _comparison_parts(comparison: pd.DataFrame, title: str):
     data = comparison.copy()
     data["saving_text"] = data["saving"].map(format_money)
     totals = data.groupby("scenario", as_index=False, sort=False)["saving"].sum()
     totals["total_text"] = totals["saving"].map(format_money)
-    order = totals["scenario"].tolist()
-    bars = alt.Chart(data).mark_bar(size=50).encode(
-        x=alt.X("scenario:N", sort=order, title="Scenario", axis=alt.Axis(labelAngle=0, labelLimit=200)),
+    order = tuple(totals["scenario"].tolist())
+    datasets = {"comparison": _records(data), "totals": _records(totals)}
+    return ("comparison", order, title), (lambda: _comparison_chart(order, title)), datasets
+
+
+def _comparison_chart(order: tuple[str, ...], title: str) -> alt.LayerChart:
+    bars = alt.Chart(alt.Data(name="comparison")).mark_bar(size=50).encode(
+        x=alt.X("scenario:N", sort=list(order), title="Scenario", axis=alt.Axis(labelAngle=0, labelLimit=200)),
         y=alt.Y("sum(saving):Q", axis=_money_axis("Annual saving at full effect (£)")),
         color=alt.Color("lever:N", title="Lever", scale=alt.Scale(domain=list(LEVER_COLOURS),
                                                                   range=list(LEVER_COLOURS.values()))),
@@ -214,26 +218,53 @@ def build_comparison_chart(comparison: pd.DataFrame, title: str = "Scenarios sid
         tooltip=[alt.Tooltip("scenario:N", title="Scenario"), alt.Tooltip("lever:N", title="Lever"),
                  alt.Tooltip("saving_text:N", title="Annual saving")],
     )
-    text = alt.Chart(totals).mark_text(dy=-8, color=DARK_GREY, fontWeight="bold").encode(
-        x=alt.X("scenario:N", sort=order), y="saving:Q", text="total_text:N")
+    text = alt.Chart(alt.Data(name="totals")).mark_text(dy=-8, color=DARK_GREY, fontWeight="bold").encode(
+        x=alt.X("scenario:N", sort=list(order)), y="saving:Q", text="total_text:N")
     chart = alt.layer(bars, text).properties(height=DEFAULT_HEIGHT, width="container")
     return titled(chart, title, "Annual saving by lever; the total is written above each bar")
 
 
-def build_comparison_projection_chart(projections: pd.DataFrame,
-                                      title: str = "Cumulative net saving by scenario") -> alt.Chart:
-    """Lines of cumulative net saving per scenario (frame from ``savings.projections_long``)."""
+def build_comparison_chart(comparison: pd.DataFrame, title: str = "Scenarios side by side") -> alt.LayerChart:
+    """Stacked bars of annual saving by lever for each scenario (frame from ``savings.comparison_long``)."""
+    _, make, datasets = _comparison_parts(comparison, title)
+    return make().properties(datasets=datasets)
+
+
+def comparison_spec(comparison: pd.DataFrame, title: str = "Scenarios side by side") -> dict:
+    """:func:`build_comparison_chart` as a Vega-Lite dict, from a cached template."""
+    return _from_template(*_comparison_parts(comparison, title))
+
+
+def _comparison_projection_parts(projections: pd.DataFrame, title: str):
     data = projections.copy()
     data["year_label"] = [f"Year {y}" for y in data["year"]]
     data["cumulative_text"] = data["cumulative_net"].map(format_money)
-    order = sorted(data["year_label"].unique(), key=lambda s: int(s.split()[1]))
-    line = alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("year_label:N", sort=order, title="Year after the change", axis=alt.Axis(labelAngle=0)),
+    order = tuple(sorted(data["year_label"].unique(), key=lambda s: int(s.split()[1])))
+    datasets = {"projections": _records(data[["scenario", "year_label", "cumulative_net", "cumulative_text"]]),
+                "zero": [{"y": 0}]}
+    return ("comparison_projection", order, title), (lambda: _comparison_projection_chart(order, title)), datasets
+
+
+def _comparison_projection_chart(order: tuple[str, ...], title: str) -> alt.LayerChart:
+    line = alt.Chart(alt.Data(name="projections")).mark_line(point=True).encode(
+        x=alt.X("year_label:N", sort=list(order), title="Year after the change", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("cumulative_net:Q", axis=_money_axis("Cumulative net saving (£)")),
         color=alt.Color("scenario:N", title="Scenario", scale=alt.Scale(range=CATEGORY_PALETTE)),
         tooltip=[alt.Tooltip("scenario:N", title="Scenario"), alt.Tooltip("year_label:N", title="Year"),
                  alt.Tooltip("cumulative_text:N", title="Cumulative net")],
     )
-    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color=MDC_COMMON).encode(y="y:Q")
+    zero = alt.Chart(alt.Data(name="zero")).mark_rule(color=MDC_COMMON).encode(y="y:Q")
     chart = alt.layer(zero, line).properties(height=DEFAULT_HEIGHT, width="container")
     return titled(chart, title, "Below the grey line the change has not yet paid for itself")
+
+
+def build_comparison_projection_chart(projections: pd.DataFrame,
+                                      title: str = "Cumulative net saving by scenario") -> alt.LayerChart:
+    """Lines of cumulative net saving per scenario (frame from ``savings.projections_long``)."""
+    _, make, datasets = _comparison_projection_parts(projections, title)
+    return make().properties(datasets=datasets)
+
+
+def comparison_projection_spec(projections: pd.DataFrame, title: str = "Cumulative net saving by scenario") -> dict:
+    """:func:`build_comparison_projection_chart` as a Vega-Lite dict, from a cached template."""
+    return _from_template(*_comparison_projection_parts(projections, title))
