@@ -23,11 +23,10 @@ results side by side.
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import duckdb
 import numpy as np

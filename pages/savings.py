@@ -15,11 +15,11 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from analysis import exports, savings
-from analysis.store import default_db_path
+from analysis import exports, savings, store
 from analysis.charts import savings as charts
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_money
+from analysis.store import default_db_path
 from ui.connection import current_dataset, get_connection
 
 BIND = "query-params"
@@ -50,14 +50,9 @@ def _cost_lookup(db: str, lookup: str, version: int) -> pd.DataFrame:
 
 
 def _lookup_versions() -> dict[str, int]:
-    con = get_connection()
-    return {name: next(d.version for d in _all_datasets() if d.name == name) for name in savings.unit_cost_lookups(con)}
-
-
-def _all_datasets():
-    from analysis import store
-
-    return store.list_datasets(get_connection())
+    """Unit-cost lookup datasets (channel + unit_cost roles) and their versions, for the cache keys."""
+    return {d.name: d.version for d in store.list_datasets(get_connection(), kind="lookup")
+            if {"channel", "unit_cost"} <= set(d.roles)}
 
 
 # ---- keys ---------------------------------------------------------------------------------------------------------
