@@ -93,3 +93,28 @@ def test_demand_forecast_drops_incomplete_periods_and_fills_gaps(tmp_path):
     assert len(result.history) == 36
     assert result.history.set_index("label").loc["Mar 2022", "value"] == 0
     assert result.forecast["label"].unique().tolist() == ["Jan 2024", "Feb 2024"]
+
+
+@pytest.mark.parametrize("m, n", [(12, 40), (1, 20), (7, 30)])
+def test_point_forecast_from_states_matches_statsmodels(m, n):
+    rng = np.random.default_rng(m)
+    season = np.tile(SEASON[:m] if m > 1 else [0.0], n // max(m, 1) + 1)[:n]
+    y = 100 + season * 5 + np.arange(n) * 0.7 + rng.normal(0, 2, n)
+    params = forecast._ets_fit(y[:-4], m).params
+    ours = forecast.ets_point_forecast(y, m, params, 5)
+    theirs = forecast._ets_model(y, m).smooth(params).forecast(5)
+    np.testing.assert_allclose(ours, np.asarray(theirs), rtol=1e-10)
+
+
+@pytest.mark.parametrize("m, n", [(12, 43), (1, 20)])
+def test_ets_intervals_match_statsmodels(m, n):
+    rng = np.random.default_rng(7)
+    y = 1000 + (np.tile(SEASON, 4)[:n] * 30 if m > 1 else 0) + np.arange(n) * 4 + rng.normal(0, 20, n)
+    ours = forecast.ets_forecast(y, m, 14)
+    params = forecast.ets_fit_params(y, m)
+    prediction = forecast._ets_model(y, m).smooth(params).get_prediction(start=n, end=n + 13)
+    for alpha, lo, hi in ((0.05, "lo95", "hi95"), (0.2, "lo80", "hi80")):
+        frame = prediction.summary_frame(alpha=alpha)
+        np.testing.assert_allclose(ours["mean"], frame["mean"], rtol=1e-9)
+        np.testing.assert_allclose(ours[lo], frame["pi_lower"], rtol=1e-9)
+        np.testing.assert_allclose(ours[hi], frame["pi_upper"], rtol=1e-9)
