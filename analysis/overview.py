@@ -40,6 +40,8 @@ class DatasetSummary:
 SUMMARY_ROLES = {"records": ("service", "channel", "area", "reason"), "kpi": ("measure", "service", "area"),
                  "lookup": ()}
 DATE_ROLE = {"records": "date", "kpi": "period"}
+# Roles without which the Explore pages can show little: the overview says so up front.
+NEEDED_ROLES = {"records": ("date", "service", "reason", "channel"), "kpi": ("period", "measure", "value")}
 
 
 def summarise_dataset(con: duckdb.DuckDBPyConnection, ds: Dataset) -> DatasetSummary:
@@ -48,7 +50,7 @@ def summarise_dataset(con: duckdb.DuckDBPyConnection, ds: Dataset) -> DatasetSum
     table = quote_identifier(ds.table)
     summary = DatasetSummary(ds.name, ds.kind, ds.row_count)
     wanted = SUMMARY_ROLES.get(ds.kind, ())
-    summary.missing_roles = [r for r in wanted if r not in roles]
+    summary.missing_roles = [r for r in NEEDED_ROLES.get(ds.kind, ()) if r not in roles]
     date_role = DATE_ROLE.get(ds.kind)
     if date_role and date_role in roles:
         col = quote_identifier(roles[date_role])

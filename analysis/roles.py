@@ -50,6 +50,8 @@ LOOKUP_ROLES = {
     "demand_type": "Demand type (failure / value)",
     "source": "Source",
 }
+KIND_NAMES = {RECORDS: "Records", KPI: "KPI series", LOOKUP: "Lookup"}
+
 ROLES_BY_KIND = {RECORDS: RECORD_ROLES, KPI: KPI_ROLES, LOOKUP: LOOKUP_ROLES}
 
 # Roles whose column must hold dates, numbers or text. A role is only suggested for a column of the right type.

@@ -7,7 +7,7 @@ from analysis.charts.overview import build_top_values_chart
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_signed_percent
 from analysis.overview import summarise_dataset
-from analysis.roles import role_label
+from analysis.roles import KIND_NAMES, role_label
 from ui.connection import current_dataset, get_connection
 
 st.title("Stocktake")
@@ -34,7 +34,7 @@ except StocktakeError as exc:
     st.stop()
 
 st.subheader(f"Dataset in use: {dataset.name}")
-st.caption(f"{dataset.kind.capitalize()} dataset from {dataset.source_file}, loaded "
+st.caption(f"{KIND_NAMES[dataset.kind]} dataset from {dataset.source_file}, loaded "
            f"{dataset.loaded_at:%d %B %Y at %H:%M}. Change it in the sidebar.")
 
 cols = st.columns(4)

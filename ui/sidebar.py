@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis.formatting import format_count
+from analysis.roles import KIND_NAMES
 from ui.connection import DATASET_KEY, analysable_datasets, apply_next_dataset
 from ui.presentation import render_presentation_toggle
 
@@ -38,4 +39,4 @@ def render_dataset_picker() -> None:
             bind="query-params",
             help="Every page analyses this dataset. Load more on the Data page.",
         )
-        st.caption(f"{by_name[chosen].kind.capitalize()}, {format_count(by_name[chosen].row_count)} rows")
+        st.caption(f"{KIND_NAMES[by_name[chosen].kind]}, {format_count(by_name[chosen].row_count)} rows")
