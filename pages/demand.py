@@ -63,6 +63,11 @@ def _run(what: str, ds: store.Dataset, *args, extra_version: int = 0, **kwargs):
     return _cached(what, ds.name, ds.version, extra_version, ds, *args, **kwargs)
 
 
+def _coverage(ds: store.Dataset):
+    """The dataset's first and last date (cached per version), passed to the calls that mark incomplete periods."""
+    return _run("coverage", ds)
+
+
 def _lookup_version(name: str) -> int:
     con = get_connection()
     return store.get_dataset(con, name).version if store.dataset_exists(con, name) else 0
@@ -159,7 +164,7 @@ def _volume_section(ds, filters, base_filters, grain, split):
     split = st.selectbox("Split by", [s for s in SPLIT_LABELS if not s or s in ds.roles], key="dm_split",
                          bind=BIND, format_func=lambda s: SPLIT_LABELS[s])
     f, _ = _apply_drill(base_filters, split, exclude="dm_ch_volume")
-    volume = _run("volume", ds, f, grain, split or None)
+    volume = _run("volume", ds, f, grain, split or None, coverage=_coverage(ds))
     if volume.empty:
         st.info("No records match these filters.")
         return
@@ -250,7 +255,9 @@ def _failure_section(ds, base_filters, grain, split):
         return
     cls_version = _classification_editor(ds)
     f_all, _ = _apply_drill(base_filters, split)
-    overall = _run("failure", ds, f_all, extra_version=cls_version)
+    classes = _run("classification", ds, extra_version=cls_version)
+    common = dict(classes=classes, coverage=_coverage(ds), extra_version=cls_version)
+    overall = _run("failure", ds, f_all, **common)
     row = overall.iloc[0] if len(overall) else None
     cols = st.columns(3)
     cols[0].metric("Failure demand", format_percent(row["failure_share"]) if row is not None else "–",
@@ -265,19 +272,19 @@ def _failure_section(ds, base_filters, grain, split):
     with tabs[0]:
         if _needs(ds, "service", what="Failure demand by service"):
             f, _ = _apply_drill(base_filters, split, exclude="dm_ch_fail_service")
-            by_service = _run("failure", ds, f, by="service", extra_version=cls_version)
+            by_service = _run("failure", ds, f, by="service", **common)
             _chart(charts.build_failure_share_chart(by_service, "Service", "Failure and value demand by service"),
                    "dm_ch_fail_service")
             csv_download(by_service, "failure_by_service", "dm_dl_fail_service", columns=_FAILURE_COLUMNS)
     with tabs[1]:
         if _needs(ds, "channel", what="Failure demand by channel"):
             f, _ = _apply_drill(base_filters, split, exclude="dm_ch_fail_channel")
-            by_channel = _run("failure", ds, f, by="channel", extra_version=cls_version)
+            by_channel = _run("failure", ds, f, by="channel", **common)
             _chart(charts.build_failure_share_chart(by_channel, "Channel", "Failure and value demand by channel"),
                    "dm_ch_fail_channel")
             csv_download(by_channel, "failure_by_channel", "dm_dl_fail_channel", columns=_FAILURE_COLUMNS)
     with tabs[2]:
-        over_time = _run("failure", ds, f_all, by="period", grain=grain, extra_version=cls_version)
+        over_time = _run("failure", ds, f_all, by="period", grain=grain, **common)
         _chart(charts.build_failure_trend_chart(over_time, demand.GRAIN_LABELS[grain]))
         csv_download(over_time, "failure_over_time", "dm_dl_fail_time",
                      columns={"label": "Period", **_FAILURE_COLUMNS, "incomplete": "Incomplete period"})
@@ -357,7 +364,7 @@ def _seasonality_section(ds, base_filters, split):
             st.info("The dates have no times of day, so there is no day × hour view.")
     with cols[1]:
         f, _ = _apply_drill(base_filters, split, exclude="dm_ch_monthyear")
-        months = _run("monthyear", ds, f)
+        months = _run("monthyear", ds, f, coverage=_coverage(ds))
         _chart(charts.build_month_year_heatmap(months), "dm_ch_monthyear")
         csv_download(months, "month_year", "dm_dl_monthyear",
                      columns={"year": "Year", "month": "Month", "count": "Records", "incomplete": "Incomplete month"})
@@ -421,7 +428,7 @@ def _rate_section(ds, base_filters, split):
         st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
         return
     f, _ = _apply_drill(base_filters, split, exclude="dm_ch_rate")
-    rates = _run("rate", ds, f, population, extra_version=population.version)
+    rates = _run("rate", ds, f, population, coverage=_coverage(ds), extra_version=population.version)
     _chart(charts.build_rate_chart(rates, RECORD_ROLES["area"].split(" (")[0]), "dm_ch_rate")
     unmatched = rates["population"].isna().sum()
     if unmatched:
@@ -438,7 +445,8 @@ def _forecast_section(ds, filters, grain):
     st.subheader("Forecast")
     horizon = st.slider("Periods ahead", 3, 12, 6, key="dm_horizon", bind=BIND)
     try:
-        result = _run("forecast", ds, filters, grain, int(horizon))
+        volume = _run("volume", ds, filters, grain, None, coverage=_coverage(ds))
+        result = _run("forecast", ds, filters, grain, int(horizon), coverage=_coverage(ds), volume=volume)
     except StocktakeError as exc:
         st.info(str(exc))
         return
