@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from analysis import store
+from tests.conftest import real_data_file
 
 CSV = (
     "Case Ref,Date Received,Reason,Borough,Cost (£)\r\n"
@@ -66,3 +69,27 @@ def test_changing_a_type_in_the_preview_rejects_what_does_not_fit(demo_store, op
     assert "Column 'Code': 1 value(s) are not a number (for example 'TBC'); those rows will be rejected." in text
     at.button(key="data_load").click().run()
     assert [s.value for s in at.success] == ["Loaded 2 rows into 'codes'. 1 rows were rejected."]
+
+
+@pytest.mark.real_data
+@pytest.mark.parametrize("file_name,kind,dataset,rows,expected_types", [
+    ("lfb_animal_rescue_2009_2019.csv", "records", "lfb_animal_rescue_2009_2019", 5898,
+     {"DateTimeOfCall": "timestamp", "IncidentNotionalCost(£)": "number", "AnimalGroupParent": "text"}),
+    ("nhs_ae_attendances_2016_2019.csv", "kpi", "nhs_ae_attendances_2016_2019", 12765,
+     {"period": "date", "attendances": "integer", "type": "text"}),
+])
+def test_the_real_files_load_through_the_page(demo_store, open_app, file_name, kind, dataset, rows, expected_types):
+    path = real_data_file(file_name)
+    at = upload(open_app("pages/data.py"), path.read_bytes(), file_name)
+    if kind != "records":
+        at.selectbox(key="data_kind").set_value(kind).run()
+    at.button(key="data_load").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [f"Loaded {rows:,} rows into '{dataset}'. 0 rows were rejected."]
+    con = store.open_store(demo_store)
+    try:
+        ds = store.get_dataset(con, dataset)
+        assert ds.kind == kind and ds.row_count == rows
+        assert {c.name: c.type for c in ds.columns if c.name in expected_types} == expected_types
+    finally:
+        con.close()
