@@ -81,12 +81,6 @@ def _link_to_data_page() -> None:
         st.caption("Open the Data page from the menu.")
 
 
-def _default(key: str, value) -> None:
-    """Seed a widget's value once (the URL still wins on first load); widgets then take no ``value=``."""
-    if key not in st.session_state:
-        st.session_state[key] = value
-
-
 # ---- page ---------------------------------------------------------------------------------------------------------
 
 st.title("Savings scenarios")
@@ -195,12 +189,23 @@ def _rename_scenario() -> None:
 
 
 # ---- baseline period ------------------------------------------------------------------------------------------------
+# Defaults go through each widget's own value/index (not seeded into session state), so Streamlit leaves a value out
+# of the URL only when it is the real default, and a shared link always restores what the sender saw.
 
-_default("sv_period", _month_key(periods[0][0]))
-if st.session_state["sv_period"] not in period_by_key:
-    st.session_state["sv_period"] = _month_key(periods[0][0])
+
+def _prune(key: str, options: list) -> None:
+    """Drop a remembered choice that is no longer an option (another dataset, period or preset)."""
+    if key in st.session_state:
+        value = st.session_state[key]
+        if isinstance(value, list):
+            st.session_state[key] = [v for v in value if v in options]
+        elif value not in options:
+            del st.session_state[key]
+
+
+_prune("sv_period", list(period_by_key))
 period_key = st.selectbox(
-    "Baseline period (12 months)", list(period_by_key), key="sv_period", bind=BIND,
+    "Baseline period (12 months)", list(period_by_key), index=0, key="sv_period", bind=BIND,
     format_func=lambda k: savings.period_label(*period_by_key[k]) + (" (latest full 12 months)"
                                                                      if k == _month_key(periods[0][0]) else ""),
     help="The contacts the savings are worked out from. The latest full 12 months is chosen at first.",
@@ -216,9 +221,6 @@ except StocktakeError as exc:
 
 lookup_versions = _lookup_versions()
 preset_options = [SOCITM] + list(lookup_versions)
-_default("sv_preset", preset_options[1] if len(preset_options) > 1 else SOCITM)
-if st.session_state["sv_preset"] not in preset_options:
-    st.session_state["sv_preset"] = SOCITM
 
 
 def _preset_table(preset: str, channels: list[str]) -> pd.DataFrame:
@@ -227,36 +229,41 @@ def _preset_table(preset: str, channels: list[str]) -> pd.DataFrame:
     return savings.unit_cost_table(channels, _cost_lookup(DB, preset, lookup_versions[preset]), preset)
 
 
-# Channels to cost: those in the data, any benchmark channel the data lacks (a shift may move contacts there) and
-# any channel the chosen lookup prices.
-cost_channels = list(base.channels)
-mapped = {savings.canonical_channel(c) for c in cost_channels}
-cost_channels += [c for c in savings.SOCITM_2012 if c not in mapped and c not in cost_channels]
-if st.session_state["sv_preset"] != SOCITM:
-    lookup_channels = _cost_lookup(DB, st.session_state["sv_preset"], lookup_versions[st.session_state["sv_preset"]])
-    cost_channels += [c for c in lookup_channels["channel"].astype(str) if c not in cost_channels]
+def _channels_to_cost(preset: str) -> list[str]:
+    """Channels in the data, any benchmark channel the data lacks (a shift may move contacts there) and any channel
+    the chosen lookup prices."""
+    channels = list(base.channels)
+    mapped = {savings.canonical_channel(c) for c in channels}
+    channels += [c for c in savings.SOCITM_2012 if c not in mapped and c not in channels]
+    if preset != SOCITM:
+        priced = _cost_lookup(DB, preset, lookup_versions[preset])["channel"].astype(str)
+        channels += [c for c in priced if c not in channels]
+    return channels
 
 
 def _apply_preset() -> None:
-    table = _preset_table(st.session_state["sv_preset"], cost_channels)
+    preset = st.session_state["sv_preset"]
+    table = _preset_table(preset, _channels_to_cost(preset))
     for ch, cost in zip(table["channel"], table["unit_cost"]):
         st.session_state[_uc_key(ch)] = None if pd.isna(cost) else float(cost)
 
 
-preset_table = _preset_table(st.session_state["sv_preset"], cost_channels)
-for ch, cost in zip(preset_table["channel"], preset_table["unit_cost"]):
-    _default(_uc_key(ch), None if pd.isna(cost) else float(cost))
-data_minutes = base.by_channel().set_index("channel")["avg_minutes"]
-for ch in cost_channels:
-    if pd.isna(data_minutes.get(ch, float("nan"))):
-        _default(_min_key(ch), savings.default_minutes(ch))
-
-with st.expander("Cost per contact and handling time, by channel", expanded=False):
-    st.selectbox(
-        "Unit costs from", preset_options, key="sv_preset", bind=BIND, on_change=_apply_preset,
+_prune("sv_preset", preset_options)
+cost_box = st.expander("Cost per contact and handling time, by channel", expanded=False)
+with cost_box:
+    preset = st.selectbox(
+        "Unit costs from", preset_options, index=1 if len(preset_options) > 1 else 0, key="sv_preset", bind=BIND,
+        on_change=_apply_preset,
         format_func=lambda p: p if p == SOCITM else f"Lookup dataset '{p}' (the benchmark fills its gaps)",
         help="A lookup dataset with a channel and a unit cost column overrides the benchmark.",
     )
+cost_channels = _channels_to_cost(preset)
+preset_table = _preset_table(preset, cost_channels)
+data_minutes = base.by_channel().set_index("channel")["avg_minutes"]
+unit_costs: dict[str, float] = {}
+entered_minutes: dict[str, float] = {}
+
+with cost_box:
     st.caption(savings.SOCITM_CAVEAT)
     head = st.columns([2, 2, 2, 5])
     for col, text in zip(head, ("**Channel**", "**£ per contact**", "**Minutes per contact**", "**Source**")):
@@ -266,113 +273,116 @@ with st.expander("Cost per contact and handling time, by channel", expanded=Fals
         c1, c2, c3, c4 = st.columns([2, 2, 2, 5], vertical_alignment="center")
         contacts = int(base.cells.loc[base.cells["channel"] == ch, "contacts"].sum())
         c1.markdown(f"{ch}  \n:gray[{format_count(contacts)} contacts]")
-        c2.number_input(f"£ per contact, {ch}", key=_uc_key(ch), bind=BIND, min_value=0.0, step=0.01, format="%.2f",
-                        label_visibility="collapsed")
+        preset_cost = sources.loc[ch, "unit_cost"]
+        cost = c2.number_input(f"£ per contact, {ch}", value=None if pd.isna(preset_cost) else float(preset_cost),
+                               key=_uc_key(ch), bind=BIND, min_value=0.0, step=0.01, format="%.2f",
+                               label_visibility="collapsed", placeholder="enter £")
+        if cost is not None:
+            unit_costs[ch] = float(cost)
         if not pd.isna(data_minutes.get(ch, float("nan"))):
             c3.markdown(f"{data_minutes[ch]:,.1f} :gray[(from the data)]")
         else:
-            c3.number_input(f"Minutes per contact, {ch}", key=_min_key(ch), bind=BIND, min_value=0.0, step=0.5,
-                            format="%.1f", label_visibility="collapsed",
-                            help="No handling minutes in the data for this channel: enter your own figure.")
-        source = sources.loc[ch, "source"] if ch in sources.index else "none"
-        note = sources.loc[ch, "note"] if ch in sources.index else ""
-        if st.session_state.get(_uc_key(ch)) is None:
-            c4.warning(f"No unit cost: its contacts count as £0 until you enter a local figure.")
+            minutes = c3.number_input(
+                f"Minutes per contact, {ch}", value=savings.default_minutes(ch), key=_min_key(ch), bind=BIND,
+                min_value=0.0, step=0.5, format="%.1f", label_visibility="collapsed",
+                help="No handling minutes in the data for this channel: enter your own figure.")
+            entered_minutes[ch] = float(minutes or 0)
+        if cost is None:
+            c4.warning("No unit cost: its contacts count as £0 until you enter a local figure.")
+        elif not pd.isna(preset_cost) and abs(float(cost) - float(preset_cost)) < 0.005:
+            note = sources.loc[ch, "note"]
+            c4.caption(f"{sources.loc[ch, 'source']}" + (f" {note}" if note else ""))
         else:
-            c4.caption(f"{source}" + (f" {note}" if note else ""))
+            c4.caption(f"Entered here (the preset says {format_money(preset_cost, 2)})." if not pd.isna(preset_cost)
+                       else "Entered here.")
     st.button("Reset unit costs to the preset", key="sv_reset_costs", on_click=_apply_preset)
 
 # ---- levers ---------------------------------------------------------------------------------------------------------
 
-_default("sv_fd_pct", 20)
-_default("sv_fd_services", [])
-_default("sv_fd_reasons", [])
-_default("sv_nshift", 1)
 phone = next((c for c in cost_channels if savings.canonical_channel(c) == "Phone"), cost_channels[0])
 web = next((c for c in cost_channels if savings.canonical_channel(c) == "Web"), cost_channels[-1])
+if web == phone:
+    web = next(c for c in cost_channels if c != phone) if len(cost_channels) > 1 else phone
 for i in range(1, MAX_SHIFTS + 1):
-    _default(f"sv_sh{i}_from", phone)
-    _default(f"sv_sh{i}_to", web if web != phone else cost_channels[-1])
-    _default(f"sv_sh{i}_pct", 10 if i == 1 else 0)
-    for k in (f"sv_sh{i}_from", f"sv_sh{i}_to"):
-        if st.session_state[k] not in cost_channels:
-            st.session_state[k] = phone if k.endswith("from") else web
-_default("sv_ht_pct", 5)
-_default("sv_fte_cost", savings.DEFAULT_FTE_HOUR_COST)
-_default("sv_fte_hours", savings.DEFAULT_PRODUCTIVE_HOURS)
-_default("sv_oneoff", 25_000.0)
-_default("sv_years", 3)
-for i in range(MAX_YEARS):
-    _default(f"sv_ramp{i + 1}", int(DEFAULT_RAMP[i]))
-_default("sv_spread", 25)
-for k, options in (("sv_fd_services", base.services), ("sv_fd_reasons", base.failure_reasons)):
-    st.session_state[k] = [v for v in st.session_state[k] if v in options]
+    _prune(f"sv_sh{i}_from", cost_channels)
+    _prune(f"sv_sh{i}_to", cost_channels)
+_prune("sv_fd_services", base.services)
+_prune("sv_fd_reasons", base.failure_reasons)
 
 st.subheader("Levers")
 lever_cols = st.columns(3, gap="large")
 with lever_cols[0]:
     st.markdown("**1. Remove failure demand**")
-    st.slider("Failure demand removed (%)", 0, 100, key="sv_fd_pct", bind=BIND, step=1,
-              help="The share of failure demand (chasing, repeat and correction contacts) the change prevents.")
-    st.multiselect("Only in these services", base.services, key="sv_fd_services", bind=BIND,
-                   placeholder="All services")
-    st.multiselect("Only for these failure reasons", base.failure_reasons, key="sv_fd_reasons", bind=BIND,
-                   placeholder="All failure reasons",
-                   disabled=not base.failure_reasons)
+    fd_pct = st.slider("Failure demand removed (%)", 0, 100, value=20, step=1, key="sv_fd_pct", bind=BIND,
+                       help="The share of failure demand (chasing, repeat and correction contacts) the change "
+                            "prevents.")
+    fd_services = st.multiselect("Only in these services", base.services, default=[], key="sv_fd_services",
+                                 bind=BIND, placeholder="All services")
+    fd_reasons = st.multiselect("Only for these failure reasons", base.failure_reasons, default=[],
+                                key="sv_fd_reasons", bind=BIND, placeholder="All failure reasons",
+                                disabled=not base.failure_reasons)
     failure_total = int(base.cells["failure_contacts"].sum())
     st.caption(f"{format_count(failure_total)} of {format_count(base.total_contacts)} contacts in the period are "
                "failure demand." if base.has_classification else
                "No reason is classified as failure demand yet: classify reasons on the Demand page.")
 with lever_cols[1]:
     st.markdown("**2. Shift channels** (on what remains)")
-    n_shift = st.number_input("How many channel shifts", min_value=0, max_value=MAX_SHIFTS, step=1,
-                              key="sv_nshift", bind=BIND)
-    for i in range(1, int(n_shift) + 1):
+    n_shift = int(st.number_input("How many channel shifts", min_value=0, max_value=MAX_SHIFTS, value=1, step=1,
+                                  key="sv_nshift", bind=BIND))
+    shifts: list[savings.ChannelShift] = []
+    same: list[int] = []
+    for i in range(1, n_shift + 1):
         a, b = st.columns(2)
-        a.selectbox(f"Shift {i}: from", cost_channels, key=f"sv_sh{i}_from", bind=BIND)
-        b.selectbox(f"Shift {i}: to", cost_channels, key=f"sv_sh{i}_to", bind=BIND)
-        st.slider(f"Shift {i}: share moved (%)", 0, 100, key=f"sv_sh{i}_pct", bind=BIND, step=1)
+        from_ch = a.selectbox(f"Shift {i}: from", cost_channels, index=cost_channels.index(phone),
+                              key=f"sv_sh{i}_from", bind=BIND)
+        to_ch = b.selectbox(f"Shift {i}: to", cost_channels, index=cost_channels.index(web), key=f"sv_sh{i}_to",
+                            bind=BIND)
+        pct = st.slider(f"Shift {i}: share moved (%)", 0, 100, value=10 if i == 1 else 0, step=1,
+                        key=f"sv_sh{i}_pct", bind=BIND)
+        if from_ch == to_ch:
+            same.append(i)
+        else:
+            shifts.append(savings.ChannelShift(from_ch, to_ch, float(pct)))
 with lever_cols[2]:
     st.markdown("**3. Cut handling time** (on what remains)")
-    st.slider("Handling time cut (%)", 0, 100, key="sv_ht_pct", bind=BIND, step=1)
+    ht_pct = st.slider("Handling time cut (%)", 0, 100, value=5, step=1, key="sv_ht_pct", bind=BIND)
     a, b = st.columns(2)
-    a.number_input("Cost of an FTE hour (£)", min_value=0.0, step=1.0, format="%.2f", key="sv_fte_cost", bind=BIND,
-                   help="Salary plus on-costs, per hour. Values the minutes saved by the handling-time cut.")
-    b.number_input("Productive hours per FTE a year", min_value=1.0, step=10.0, format="%.0f", key="sv_fte_hours",
-                   bind=BIND, help="Hours a full-time post spends on contacts in a year, after leave and training.")
+    fte_cost = a.number_input("Cost of an FTE hour (£)", min_value=0.0, value=savings.DEFAULT_FTE_HOUR_COST,
+                              step=1.0, format="%.2f", key="sv_fte_cost", bind=BIND,
+                              help="Salary plus on-costs, per hour. Values the minutes saved by the handling-time "
+                                   "cut.")
+    fte_hours = b.number_input("Productive hours per FTE a year", min_value=1.0,
+                               value=savings.DEFAULT_PRODUCTIVE_HOURS, step=10.0, format="%.0f",
+                               key="sv_fte_hours", bind=BIND,
+                               help="Hours a full-time post spends on contacts in a year, after leave and training.")
 
 st.markdown("**Costs and timing**")
 t1, t2, t3 = st.columns([2, 2, 6])
-t1.number_input("One-off cost of the change (£)", min_value=0.0, step=1_000.0, format="%.0f", key="sv_oneoff",
-                bind=BIND)
-years = t2.radio("Years to project", [3, 4, 5], key="sv_years", bind=BIND, horizontal=True)
+one_off = t1.number_input("One-off cost of the change (£)", min_value=0.0, value=25_000.0, step=1_000.0,
+                          format="%.0f", key="sv_oneoff", bind=BIND)
+years = int(t2.radio("Years to project", [3, 4, 5], index=0, key="sv_years", bind=BIND, horizontal=True))
 with t3:
     st.caption("Ramp-up: share of the full annual effect reached in each year")
     ramp_cols = st.columns(MAX_YEARS)
-    for i in range(int(years)):
-        ramp_cols[i].number_input(f"Year {i + 1} (%)", min_value=0, max_value=100, step=5, key=f"sv_ramp{i + 1}",
-                                  bind=BIND)
+    ramp = [
+        ramp_cols[i].number_input(f"Year {i + 1} (%)", min_value=0, max_value=100, value=int(DEFAULT_RAMP[i]),
+                                  step=5, key=f"sv_ramp{i + 1}", bind=BIND)
+        for i in range(years)
+    ]
 
-ss = st.session_state
-shifts = tuple(
-    savings.ChannelShift(ss[f"sv_sh{i}_from"], ss[f"sv_sh{i}_to"], float(ss[f"sv_sh{i}_pct"]))
-    for i in range(1, int(n_shift) + 1)
-    if ss[f"sv_sh{i}_from"] != ss[f"sv_sh{i}_to"]
-)
-same = [i for i in range(1, int(n_shift) + 1) if ss[f"sv_sh{i}_from"] == ss[f"sv_sh{i}_to"]]
 levers = savings.Levers(
-    failure_pct=float(ss["sv_fd_pct"]),
-    failure_services=tuple(ss["sv_fd_services"]),
-    failure_reasons=tuple(ss["sv_fd_reasons"]),
-    shifts=shifts,
-    handling_pct=float(ss["sv_ht_pct"]),
-    unit_costs={ch: ss.get(_uc_key(ch)) for ch in cost_channels if ss.get(_uc_key(ch)) is not None},
-    minutes_per_contact={ch: float(ss[_min_key(ch)]) for ch in cost_channels if ss.get(_min_key(ch)) is not None},
-    fte_hour_cost=float(ss["sv_fte_cost"] or 0),
-    productive_hours=float(ss["sv_fte_hours"] or 1),
-    one_off_cost=float(ss["sv_oneoff"] or 0),
-    ramp_up=tuple(float(ss[f"sv_ramp{i + 1}"] or 0) for i in range(int(years))),
-    years=int(years),
+    failure_pct=float(fd_pct),
+    failure_services=tuple(fd_services),
+    failure_reasons=tuple(fd_reasons),
+    shifts=tuple(shifts),
+    handling_pct=float(ht_pct),
+    unit_costs=unit_costs,
+    minutes_per_contact=entered_minutes,
+    fte_hour_cost=float(fte_cost or 0),
+    productive_hours=float(fte_hours or 1),
+    one_off_cost=float(one_off or 0),
+    ramp_up=tuple(float(r or 0) for r in ramp),
+    years=years,
 )
 
 try:
@@ -428,7 +438,7 @@ with st.expander("Year by year", expanded=False):
     }), hide_index=True, width="stretch")
 
 st.subheader("How sure is it?")
-spread_pct = st.slider("Move each input down and up by (%)", 5, 50, key="sv_spread", bind=BIND, step=5)
+spread_pct = st.slider("Move each input down and up by (%)", 5, 50, value=25, step=5, key="sv_spread", bind=BIND)
 torn = savings.tornado(base, levers, spread=spread_pct / 100.0)
 st.vega_lite_chart(spec=charts.tornado_spec(torn, spread=spread_pct / 100.0), width="stretch")
 if not torn.empty:
@@ -474,8 +484,7 @@ if names:
                        for v in saved_list["dataset_version"]],
     })
     st.dataframe(listing, hide_index=True, width="stretch")
-    if st.session_state.get("sv_pick") not in names:
-        st.session_state["sv_pick"] = names[0]
+    _prune("sv_pick", names)
     p1, p2, p3, p4 = st.columns([3, 1, 1, 3], vertical_alignment="bottom")
     p1.selectbox("Scenario", names, key="sv_pick", bind=BIND)
     p2.button("Load", key="sv_load_btn", on_click=_load_scenario, help="Set the levers to this scenario's.")
@@ -493,8 +502,8 @@ else:
 st.subheader("Compare scenarios")
 CURRENT = "Current levers (not saved)"
 compare_options = names + [CURRENT]
-st.session_state["sv_compare"] = [n for n in st.session_state.get("sv_compare", []) if n in compare_options]
-chosen = st.multiselect("Scenarios to compare (two to four)", compare_options, key="sv_compare", bind=BIND,
+_prune("sv_compare", compare_options)
+chosen = st.multiselect("Scenarios to compare (two to four)", compare_options, default=[], key="sv_compare", bind=BIND,
                         max_selections=4, placeholder="Choose saved scenarios")
 if len(chosen) < 2:
     st.caption("Choose two to four scenarios to see them side by side, with a download of the comparison.")

@@ -187,6 +187,18 @@ def test_opening_a_link_restores_the_levers(savings_store, monkeypatch):
     assert len(at.get("vega_lite_chart")) >= 3
 
 
+def test_a_link_with_values_at_the_widget_minimum_is_restored_too(savings_store, monkeypatch):
+    # 0% failure demand and the Socitm preset are each a widget's first option: the link must still carry them.
+    monkeypatch.chdir(ROOT)
+    at = _app(query={"sv_fd_pct": "0", "sv_preset": "Socitm 2012 benchmark"})
+    assert at.slider(key="sv_fd_pct").value == 0
+    assert at.selectbox(key="sv_preset").value == "Socitm 2012 benchmark"
+    assert at.number_input(key="sv_uc_phone").value == pytest.approx(2.83)
+    assert at.number_input(key="sv_uc_email").value is None  # Socitm has no e-mail figure
+    assert any("No unit cost" in w.value for w in at.warning)
+    assert _metric(at, "Contacts avoided a year") == "0 contacts"
+
+
 def test_missing_channel_role_says_which_role_is_needed(savings_store, monkeypatch):
     monkeypatch.chdir(ROOT)
     con = store.open_store(savings_store)
