@@ -346,3 +346,45 @@ def test_repeat_works_on_a_read_only_store(tmp_path):
         assert demand.repeat_demand(ro, store.get_dataset(ro, "calls"), DemandFilters()).repeats == 2
     finally:
         ro.close()
+
+
+@pytest.mark.parametrize("filters, grain, split", [
+    (DemandFilters(), "month", None),
+    (DemandFilters(services=("Waste",), start=date(2024, 2, 1)), "week", "channel"),
+    (DemandFilters(areas=("(blank)", "North")), "financial_year", "area"),
+    (DemandFilters(reasons=("Nothing like this",)), "day", None),
+])
+def test_page_figures_equal_the_single_figure_functions(con, ds, filters, grain, split):
+    frame = classification.classification_frame(con, ds)
+    frame["demand_type"] = frame["reason"].map({"Chasing": "failure", "New repair": "value"}).fillna("unclassified")
+    classification.save_classification(con, ds, frame)
+    load_frame(con, pd.DataFrame({"Ward": ["NORTH", "South"], "Residents": [2000, 4000]}),
+               dataset="calls_population", kind="lookup", roles={"Ward": "area", "Residents": "population"})
+    figs = demand.page_figures(con, ds, filters, grain, split, top_n=2)
+    assert figs.total == demand.total_count(con, ds, filters)
+    pd.testing.assert_frame_equal(figs.volume, demand.volume_over_time(con, ds, filters, grain, split, top_n=2))
+    single = demand.reason_pareto(con, ds, filters)
+    pd.testing.assert_frame_equal(figs.pareto.frame, single.frame, check_dtype=False)
+    assert figs.pareto.reasons_for_share == single.reasons_for_share
+    for by in (None, "service", "channel", "period"):
+        pd.testing.assert_frame_equal(figs.failure[by], demand.failure_share(con, ds, filters, by=by, grain=grain),
+                                      check_dtype=False)
+    pd.testing.assert_frame_equal(figs.day_hour, demand.day_hour_counts(con, ds, filters))
+    pd.testing.assert_frame_equal(figs.month_year, demand.month_year_counts(con, ds, filters))
+    pd.testing.assert_frame_equal(figs.rate, demand.rate_per_thousand(con, ds, filters), check_dtype=False)
+
+
+def test_page_figures_without_service_channel_area(tmp_path):
+    con = store.open_store(tmp_path / "p.duckdb")
+    load_frame(con, _records()[["received", "reason"]], dataset="x", kind="records",
+               roles={"received": "date", "reason": "reason"})
+    ds = store.get_dataset(con, "x")
+    frame = classification.classification_frame(con, ds)
+    frame["demand_type"] = frame["reason"].map({"Missed bin": "failure"}).fillna("value")
+    classification.save_classification(con, ds, frame)
+    figs = demand.page_figures(con, ds, DemandFilters())
+    assert set(figs.failure) == {None, "period"}
+    assert figs.failure[None][["failure", "value"]].values.tolist() == [[4, 6]]
+    pd.testing.assert_frame_equal(figs.failure["period"], demand.failure_share(con, ds, DemandFilters(), by="period"),
+                                  check_dtype=False)
+    assert figs.rate is None
