@@ -541,7 +541,8 @@ else:
             fmt_rows[row] = [f"{int(v)}" for v in shown.loc[row]]
         else:
             fmt_rows[row] = [format_count(v) for v in shown.loc[row]]
-    st.dataframe(pd.DataFrame(fmt_rows, index=shown.columns).T, width="stretch")
+    shown_table = pd.DataFrame(fmt_rows, index=shown.columns).T
+    st.dataframe(shown_table, width="stretch", height=35 * (len(shown_table) + 1) + 3)
     c1, c2 = st.columns(2)
     with c1:
         st.vega_lite_chart(spec=charts.comparison_spec(savings.comparison_long(results)), width="stretch")
