@@ -132,10 +132,18 @@ def _as_aligned(name: str, values: Any, n: int) -> np.ndarray:
         return np.full(n, np.nan)
     if np.isscalar(values):
         return np.full(n, float(values))
-    arr = pd.to_numeric(pd.Series(list(values), dtype="object"), errors="coerce").to_numpy(dtype=float)
+    arr = _floats(values)
     if len(arr) != n:
         raise StocktakeError(f"The {name} has {len(arr)} values but the series has {n} points.")
     return arr
+
+
+def _floats(values: Any) -> np.ndarray:
+    """Numbers as a float array, None and text that is not a number as NaN (fast path for numeric input)."""
+    try:
+        return np.asarray(values, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        return pd.to_numeric(pd.Series(list(values), dtype="object"), errors="coerce").to_numpy(dtype=float)
 
 
 # --- Rules, each one boolean (or sign) per point of a segment ---------------------------------------------------
@@ -344,19 +352,22 @@ def xmr_columns(
         raise StocktakeError(
             f"Limits can be fixed after {MIN_FIX_AFTER_N_POINTS} points or more, not {fix_after_n_points}."
         )
-    y_in = pd.to_numeric(pd.Series(list(values) if not isinstance(values, pd.Series) else values.to_list(),
-                                   dtype="object"), errors="coerce").to_numpy(dtype=float)
+    y_in = _floats(values.to_numpy() if isinstance(values, pd.Series) else values)
     n = len(y_in)
     target_in = _as_aligned("target", target, n)
     trajectory_in = _as_aligned("trajectory", trajectory, n)
 
     if dates is not None:
-        dates_in = pd.to_datetime(pd.Series(list(dates)), errors="coerce")
-        if len(dates_in) != n:
-            raise StocktakeError(f"There are {len(dates_in)} dates for {n} values.")
-        if dates_in.isna().any():
+        try:
+            dates_np = np.asarray(dates, dtype="datetime64[ns]").reshape(-1)
+        except (TypeError, ValueError):
+            dates_np = pd.to_datetime(pd.Series(list(dates)), errors="coerce").to_numpy(dtype="datetime64[ns]")
+        if len(dates_np) != n:
+            raise StocktakeError(f"There are {len(dates_np)} dates for {n} values.")
+        if np.isnat(dates_np).any():
             raise StocktakeError("Some points have no date: every point of a chart needs its period.")
-        order = np.argsort(dates_in.to_numpy(), kind="stable")
+        dates_in = dates_np
+        order = np.argsort(dates_np, kind="stable")
     else:
         dates_in = None
         order = np.arange(n)
@@ -367,7 +378,7 @@ def xmr_columns(
     idx_present = order[present]
     y = y_sorted[present]
     m = len(y)
-    sorted_dates = dates_in.to_numpy()[idx_present] if dates_in is not None else None
+    sorted_dates = dates_in[idx_present] if dates_in is not None else None
     if dates_in is None:
         # Rebase positions count every input point, missing or not: map each onto the first present point at or
         # after it.
@@ -449,7 +460,7 @@ def xmr_columns(
 
     frame = {}
     if dates_in is not None:
-        frame["date"] = dates_in.to_numpy()
+        frame["date"] = dates_in
     frame["value"] = y_in
     frame["segment"] = back(seg, -1)
     for name in ("mean", "lpl", "upl", "near_lpl", "near_upl"):

@@ -8,8 +8,9 @@ store and the first build of it is part of what is measured. Prints medians of:
   GROUPING SETS query per basis (the one-off cost after a load; the page keeps the result in the store);
 - the summary matrix: from live queries (no stored cube), and from the stored cube (every later visit);
 - a page rerun: the analysis calls the page makes for a KPI + service view (settings, interventions, KPI options,
-  the chart's series from the cube, SPC, reading, chart spec, matrix from the cube, small multiples across areas by a
-  live query, their SPC and chart spec). Streamlit's ``st.cache_data`` then makes a plain rerun near zero; these
+  the chart's series from the cube, SPC, reading, chart spec as Streamlit makes it, matrix from the cube, small
+  multiples across areas from the cube, their SPC and chart spec), with the time of each step; and the small
+  multiples' series by a live query, as for a view the cube does not hold (a service, area and channel at once). Streamlit's ``st.cache_data`` then makes a plain rerun near zero; these
   figures are with every cache cold except the store's cube;
 - the pandas way: the same KPI table (every KPI by service and month, plus the total) computed with pandas from the
   records in a DataFrame, beside the one-off read of the records into pandas.
@@ -53,28 +54,53 @@ def _drop_cube(con) -> None:
     store.execute(con, f"DROP TABLE IF EXISTS {kpis.CUBE_TABLE}")
 
 
-def page_rerun(con, ds) -> None:
-    """What pages/performance.py asks of analysis for one view (caches cold, the store's cube warm)."""
+def chart_spec(chart) -> dict:
+    """The chart as Streamlit turns it into a spec on the server (data shipped as Arrow, not inlined)."""
+    try:
+        from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+    except ImportError:  # a Streamlit without that helper: Altair's own (slower: it inlines the data)
+        return chart.to_dict()
+    return _convert_altair_to_vega_lite_spec(chart)
+
+
+def page_rerun(con, ds) -> dict[str, float]:
+    """What pages/performance.py asks of analysis for one view (caches cold, the store's cube warm), timed by step."""
+    steps: dict[str, float] = {}
+    t = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        steps[name] = now - t
+        t = now
+
     directions, targets = kpis.kpi_settings(con, ds.name)
     notes = interventions.list_interventions(con, ds.name, SERVICE)
     options = kpis.available_kpis(con, ds)
     values = {r: kpis.split_values(con, ds, r) for r in ("service", "area", "channel")}
     assert options and values["service"]
+    lap("settings, interventions, KPI and service lists")
     series = kpis.kpi_series(con, ds, KPI, filters={"service": SERVICE})
     result = spc.xmr(series["value"].to_numpy(dtype=float), dates=series["period"], improvement="decrease",
                      target=0.3, rebase_at=[pd.Timestamp("2024-06-01")])
     summary = spc.summarise(result)
     spc.reading(result, "decrease", lambda v: kpis.format_kpi_value(v, "share"))
-    charts.build_spc_chart(result, title="Failure demand", unit="share", interventions=notes).to_dict()
+    lap("the KPI's series, SPC, reading")
+    chart_spec(charts.build_spc_chart(result, title="Failure demand", unit="share", interventions=notes))
     charts.variation_icon_svg(summary.variation, summary.variation_side)
     charts.assurance_icon_svg(summary.assurance)
+    lap("SPC chart spec and icons")
     matrix = kpis.summary_matrix(con, ds, directions=directions, targets=targets)
     for v, s_, a in zip(matrix["variation"], matrix["variation_side"], matrix["assurance"]):
         charts.svg_data_uri(charts.variation_icon_svg(v, s_))
         charts.svg_data_uri(charts.assurance_icon_svg(a))
+    lap("summary matrix and its icons")
     many = kpis.kpi_series(con, ds, KPI, split="area", filters={"service": SERVICE})
     frames = kpis.series_spc(many, improvement="decrease")
-    charts.build_small_multiples(frames, title="By area", unit="share").to_dict()
+    lap("small multiples: series and SPC")
+    chart_spec(charts.build_small_multiples(frames, title="By area", unit="share"))
+    lap("small multiples chart spec")
+    return steps
 
 
 def pandas_kpis(df: pd.DataFrame, cls: pd.DataFrame, within_days: int = kpis.DEFAULT_WITHIN_DAYS) -> pd.DataFrame:
@@ -141,9 +167,13 @@ def bench(rows: int, with_pandas: bool = True) -> dict[str, float]:
             lambda i: kpis.summary_matrix(con, ds, use_cube=False), CUBE_RUNS)
         kpis.kpi_cube(con, ds)
         figures["summary matrix, stored cube"] = _median(lambda i: kpis.summary_matrix(con, ds), RUNS)
-        figures["page rerun (analysis calls, cube stored)"] = _median(lambda i: page_rerun(con, ds), RUNS)
-        figures["  of which small multiples (live area query)"] = _median(
-            lambda i: kpis.kpi_series(con, ds, KPI, split="area", filters={"service": SERVICE}), RUNS)
+        laps = []
+        figures["page rerun (analysis calls, cube stored)"] = _median(lambda i: laps.append(page_rerun(con, ds)), RUNS)
+        for step in laps[0]:
+            figures[f"  {step}"] = statistics.median(lap[step] for lap in laps)
+        figures["small multiples across areas by a live query (no cube)"] = _median(
+            lambda i: kpis.kpi_series(con, ds, KPI, split="area", filters={"service": SERVICE}, use_cube=False),
+            RUNS)
         if with_pandas:
             t = time.perf_counter()
             df = store.query_df(con, f"SELECT received_at, closed_at, service, reason, cost, handling_minutes, "

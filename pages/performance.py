@@ -230,6 +230,9 @@ if improvement not in DIRECTION_LABELS:
 # ---- interventions and rebase points ---------------------------------------------------------------------------------
 notes = interventions.list_interventions(con, ds.name, service if service != ALL else None)
 note_options = {f"{row.day.date().isoformat()}|{row.id}": row for row in notes.itertuples()}
+# A URL or an earlier choice may name interventions of another service: keep only those offered here.
+if "pf_rebase" in st.session_state:
+    st.session_state["pf_rebase"] = [k for k in st.session_state["pf_rebase"] if k in note_options]
 rebase_notes = d2.multiselect(
     "Recalculate limits at", list(note_options), key="pf_rebase", bind=BIND,
     format_func=lambda k: f"{note_options[k].day.strftime('%d %b %Y')}: {note_options[k].label}",

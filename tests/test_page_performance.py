@@ -157,3 +157,26 @@ def test_too_few_points_gives_a_message_not_a_chart(demo_store, open_app):
     assert not at.exception
     assert any("needs at least 2" in i.value for i in at.info)
     assert not any("upl" in f.columns for c in at.get("vega_lite_chart") for f in chart_frames(c))
+
+
+def test_peer_comparison_with_a_benchmark_dataset(demo_store, open_app):
+    con = store.open_store(demo_store)
+    periods = pd.date_range("2024-01-01", periods=3, freq="MS")
+    areas = ["Northbridge", "Eastford", "Westmere", "Southam", "Kingsley"]
+    values = {"Northbridge": [9.0, 8.0, 6.0], "Eastford": [7.0, 7.0, 7.0], "Westmere": [10.0, 10.0, 10.0],
+              "Southam": [12.0, 12.0, 12.0], "Kingsley": [5.0, 5.0, 5.0]}
+    frame = pd.DataFrame([(p, a, "Days to close", values[a][i]) for i, p in enumerate(periods) for a in areas],
+                         columns=["period", "council", "measure", "value"])
+    load_frame(con, frame, dataset="peer_days", kind="kpi",
+               roles={"period": "period", "council": "area", "measure": "measure", "value": "value"})
+    con.close()
+    at = open_app(PAGE)
+    assert not at.exception
+    at.selectbox(key="pf_bm_own").set_value("Northbridge").run()
+    at.radio(key="pf_bm_dir").set_value("decrease").run()
+    assert not at.exception
+    # March: Northbridge 6 days; comparators 7, 10, 12, 5 -> median 8.5; only Kingsley (5) is better: rank 2 of 5.
+    assert metric(at, "Rank in March 2024") == "2 of 5"
+    assert metric(at, "Quartile") == "2 of 4"
+    assert metric(at, "Distance from the comparators' median") == "-2.5"
+    assert any("league table" in w.value for w in at.warning)

@@ -87,32 +87,40 @@ def _y(unit: str, title: str, zero: bool = False) -> alt.Y:
     return alt.Y("value:Q", title=title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=zero))
 
 
+CHART_COLUMNS = ["date", "value", "segment", "mean", "lpl", "upl", "near_lpl", "near_upl", "target", "trajectory",
+                 "point_type", "period_label", "value_text", "type_label", "rule_text", "mean_text", "limits_text",
+                 "target_text"]
+
+
 def _layers(data: pd.DataFrame, unit: str, y_title: str, show_near_lines: bool, point_size: int) -> list[alt.Chart]:
+    """The chart's layers, without data of their own: the caller gives the layer chart the data once (Altair would
+    otherwise serialise the frame once per layer)."""
     fmt, _ = _value_format(unit)
-    base = alt.Chart(data)
+    base = alt.Chart()
     x = alt.X("date:T", title="Period", axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
     line = base.mark_line(color=LINE_GREY, strokeWidth=1.5).encode(x=x, y=_y(unit, y_title))
     mean = base.mark_line(color="#000000", strokeWidth=1.2).encode(
-        x="date:T", y=alt.Y("mean:Q"), detail="segment:N")
+        x=alt.X("date:T"), y=alt.Y("mean:Q"), detail=alt.Detail("segment:N"))
     lpl = base.mark_line(color=LINE_GREY, strokeDash=[6, 4], strokeWidth=1).encode(
-        x="date:T", y="lpl:Q", detail="segment:N")
+        x=alt.X("date:T"), y=alt.Y("lpl:Q"), detail=alt.Detail("segment:N"))
     upl = base.mark_line(color=LINE_GREY, strokeDash=[6, 4], strokeWidth=1).encode(
-        x="date:T", y="upl:Q", detail="segment:N")
+        x=alt.X("date:T"), y=alt.Y("upl:Q"), detail=alt.Detail("segment:N"))
     layers = [line, lpl, upl, mean]
     if show_near_lines:
         for col in ("near_lpl", "near_upl"):
             layers.append(base.mark_line(color=LINE_GREY, strokeDash=[2, 3], strokeWidth=0.8, opacity=0.7).encode(
-                x="date:T", y=f"{col}:Q", detail="segment:N"))
+                x=alt.X("date:T"), y=alt.Y(f"{col}:Q"), detail=alt.Detail("segment:N")))
     if data["target"].notna().any():
         layers.append(base.transform_filter("isValid(datum.target)").mark_line(
-            color=TARGET_RED, strokeDash=[8, 4], strokeWidth=1.5).encode(x="date:T", y="target:Q"))
+            color=TARGET_RED, strokeDash=[8, 4], strokeWidth=1.5).encode(x=alt.X("date:T"), y=alt.Y("target:Q")))
     if "trajectory" in data and data["trajectory"].notna().any():
         layers.append(base.transform_filter("isValid(datum.trajectory)").mark_line(
-            color=TRAJECTORY_COLOUR, strokeDash=[3, 3], strokeWidth=1.5).encode(x="date:T", y="trajectory:Q"))
+            color=TRAJECTORY_COLOUR, strokeDash=[3, 3], strokeWidth=1.5).encode(
+                x=alt.X("date:T"), y=alt.Y("trajectory:Q")))
     present = [t for t in POINT_COLOURS if t in set(data["point_type"])]
     points = base.mark_circle(size=point_size, opacity=1).encode(
-        x="date:T",
-        y="value:Q",
+        x=alt.X("date:T"),
+        y=alt.Y("value:Q"),
         color=alt.Color(
             "point_type:N",
             title="Point",
@@ -148,9 +156,10 @@ def _intervention_layers(interventions: pd.DataFrame | None, first, last) -> lis
         return []
     notes["day_label"] = notes["day"].dt.strftime("%d %B %Y")
     rule = alt.Chart(notes).mark_rule(color=DARK_GREY, strokeDash=[4, 3], strokeWidth=1.2).encode(
-        x="day:T", tooltip=[alt.Tooltip("label:N", title="Intervention"), alt.Tooltip("day_label:N", title="Date")])
+        x=alt.X("day:T"),
+        tooltip=[alt.Tooltip("label:N", title="Intervention"), alt.Tooltip("day_label:N", title="Date")])
     text = alt.Chart(notes).mark_text(align="left", baseline="top", dx=4, dy=4, fontSize=11, color=DARK_GREY).encode(
-        x="day:T", y=alt.value(0), text="label:N")
+        x=alt.X("day:T"), y=alt.value(0), text=alt.Text("label:N"))
     return [rule, text]
 
 
@@ -180,7 +189,8 @@ def build_spc_chart(
     layers = _layers(data, unit, y_title, show_near_lines, point_size=60)
     if len(data):
         layers += _intervention_layers(interventions, data["date"].min(), data["date"].max())
-    chart = alt.layer(*layers).properties(width="container", height=height)
+    chart = alt.layer(*layers, data=data[[c for c in CHART_COLUMNS if c in data]]).properties(
+        width="container", height=height)
     return titled(chart, title, "\n".join(lines) if lines else None)
 
 
@@ -197,11 +207,9 @@ def build_small_multiples(
 ) -> alt.FacetChart:
     """Small SPC charts of one KPI, one per ``series`` (area or service), from ``kpis.series_spc``'s frame."""
     data = chart_frame(frame, unit, format_value)
-    layers = _layers(data.drop(columns=[]), unit, y_title, False, point_size=18)
-    # Facet children cannot have their own data: strip it and give the facet the data.
-    for layer in layers:
-        layer.data = alt.Undefined
-    chart = alt.layer(*layers, data=data).properties(width=200, height=120).facet(
+    layers = _layers(data, unit, y_title, False, point_size=18)
+    chart = alt.layer(*layers, data=data[[c for c in ["series"] + CHART_COLUMNS if c in data]]).properties(
+        width=200, height=120).facet(
         facet=alt.Facet("series:N", title=None, header=alt.Header(labelFontSize=12, labelFontWeight="bold")),
         columns=columns,
     )
@@ -301,11 +309,11 @@ def build_peer_chart(frame: pd.DataFrame, *, title: str, own_label: str, unit: s
     x = alt.X("period:T", title="Period", axis=alt.Axis(format="%b %Y", labelAngle=0))
     band = base.mark_area(color=MDC_COMMON, opacity=0.3).encode(
         x=x, y=alt.Y("comparator_q1:Q", title=y_title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)),
-        y2="comparator_q3:Q")
-    median = base.mark_line(color=DARK_GREY, strokeDash=[5, 3]).encode(x="period:T", y="comparator_median:Q",
-                                                                       tooltip=tooltip)
-    own = base.mark_line(color="#005EB8", strokeWidth=2.5, point=True).encode(x="period:T", y="own_value:Q",
-                                                                               tooltip=tooltip)
+        y2=alt.Y2("comparator_q3:Q"))
+    median = base.mark_line(color=DARK_GREY, strokeDash=[5, 3]).encode(
+        x=alt.X("period:T"), y=alt.Y("comparator_median:Q"), tooltip=tooltip)
+    own = base.mark_line(color="#005EB8", strokeWidth=2.5, point=True).encode(
+        x=alt.X("period:T"), y=alt.Y("own_value:Q"), tooltip=tooltip)
     chart = alt.layer(band, median, own).properties(width="container", height=280)
     return titled(chart, title, f"{own_label} (blue line) against the comparators' median (dashed) and their middle "
                                 "half (grey band)")
