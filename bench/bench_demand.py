@@ -57,8 +57,29 @@ def filter_sets(first: date, last: date) -> list[DemandFilters]:
     ]
 
 
+def separate_calls(con, ds, filters, coverage, classes, population, timings) -> None:
+    """The same count figures as page_figures, one query each (the page before the one-scan version)."""
+
+    def timed(name, fn):
+        started = time.perf_counter()
+        fn()
+        timings.setdefault(name, []).append(time.perf_counter() - started)
+
+    timed("total", lambda: demand.total_count(con, ds, filters))
+    timed("volume", lambda: demand.volume_over_time(con, ds, filters, "month", coverage=coverage))
+    timed("pareto", lambda: demand.reason_pareto(con, ds, filters))
+    for by in (None, "service", "channel", "period"):
+        timed(f"failure {by or 'overall'}",
+              lambda: demand.failure_share(con, ds, filters, by=by, classes=classes, coverage=coverage))
+    timed("day x hour", lambda: demand.day_hour_counts(con, ds, filters))
+    timed("month x year", lambda: demand.month_year_counts(con, ds, filters, coverage=coverage))
+    timed("rate", lambda: demand.rate_per_thousand(con, ds, filters, population, coverage=coverage))
+
+
 def page_rerun(con, ds, filters, coverage, classes, population, timings: dict[str, list[float]]) -> None:
-    """Every analysis call the page makes after a filter change (default view: month grain, no split, no drill)."""
+    """Every analysis call the page makes after a filter change (default view: month grain, no split, no drill):
+    the one-scan figures (total, volume, Pareto, failure share overall / by service / by channel / over time,
+    day x hour, month x year, rate per 1,000), repeat demand, change between two periods, forecast."""
 
     def timed(name, fn):
         started = time.perf_counter()
@@ -70,17 +91,12 @@ def page_rerun(con, ds, filters, coverage, classes, population, timings: dict[st
     month_end = date(last.year, last.month, 1) - timedelta(days=1)
     b = ((pd.Timestamp(month_end) + pd.Timedelta(days=1) - pd.DateOffset(years=1)).date(), month_end)
     a = ((pd.Timestamp(b[0]) - pd.DateOffset(years=1)).date(), b[0] - timedelta(days=1))
-    timed("total", lambda: demand.total_count(con, ds, filters))
-    volume = timed("volume", lambda: demand.volume_over_time(con, ds, filters, "month", coverage=coverage))
-    timed("pareto", lambda: demand.reason_pareto(con, ds, filters))
-    for by in (None, "service", "channel", "period"):
-        timed(f"failure {by or 'overall'}",
-              lambda: demand.failure_share(con, ds, filters, by=by, classes=classes, coverage=coverage))
+    figs = timed("one-scan figures", lambda: demand.page_figures(
+        con, ds, filters, "month", None, classes=classes, coverage=coverage, population=population))
+    volume = figs.volume
     timed("repeat", lambda: demand.repeat_demand(con, ds, filters, 28, "customer_id"))
-    timed("day x hour", lambda: demand.day_hour_counts(con, ds, filters))
-    timed("month x year", lambda: demand.month_year_counts(con, ds, filters, coverage=coverage))
     timed("change", lambda: demand.change_between(con, ds, filters, a, b, "reason"))
-    timed("rate", lambda: demand.rate_per_thousand(con, ds, filters, population, coverage=coverage))
+
     def forecast_or_message():
         try:
             return forecast.demand_forecast(con, ds, filters, "month", 6, coverage=coverage, volume=volume)
@@ -211,6 +227,14 @@ def bench(rows: int) -> None:
               f"everything else {_median_ms(without_forecast):,.0f} ms")
         for name, values in timings.items():
             print(f"    {name:18s} {_median_ms(values):8,.0f} ms")
+        s_timings: dict[str, list[float]] = {}
+        s_totals = []
+        for f in sets:
+            started = time.perf_counter()
+            separate_calls(con, ds, f, coverage, classes, population, s_timings)
+            s_totals.append(time.perf_counter() - started)
+        print(f"for comparison, the one-scan figures as separate queries: median {_median_ms(s_totals):,.0f} ms "
+              f"(one scan: {_median_ms(timings['one-scan figures']):,.0f} ms)")
         if rows > PANDAS_MAX_ROWS:
             print("pandas: skipped at this size")
             return

@@ -8,7 +8,7 @@ the rest of the page down to it; a button clears the drill-down.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import pandas as pd
@@ -50,6 +50,7 @@ _FUNCTIONS = {
     "has_times": demand.has_times, "dayhour": demand.day_hour_counts, "monthyear": demand.month_year_counts,
     "change": demand.change_between, "rate": demand.rate_per_thousand, "total": demand.total_count,
     "forecast": forecast.demand_forecast, "classification": classification.classification_frame,
+    "figures": demand.page_figures,
 }
 
 
@@ -61,6 +62,24 @@ def _cached(what: str, dataset: str, version: int, extra_version: int, _ds: stor
 
 def _run(what: str, ds: store.Dataset, *args, extra_version: int = 0, **kwargs):
     return _cached(what, ds.name, ds.version, extra_version, ds, *args, **kwargs)
+
+
+@dataclass
+class _Figures:
+    """The one-scan figures for the page's filters (with every drill-down), and the split they were built with."""
+
+    split: str
+    value: demand.PageFigures
+
+
+def _context(ds: store.Dataset) -> dict:
+    """What the figures need besides the filters: the classification and the population lookup, with versions."""
+    con = get_connection()
+    cls_version = _lookup_version(classification.classification_dataset_name(ds))
+    population = demand.find_population_lookup(con, ds) if "area" in ds.roles else None
+    return {"cls_version": cls_version, "classes": _run("classification", ds, extra_version=cls_version)
+            if "reason" in ds.roles else None,
+            "population": population, "population_version": population.version if population else 0}
 
 
 def _coverage(ds: store.Dataset):
@@ -159,12 +178,15 @@ def _chart(chart, key: str | None = None):
 # ---- sections -----------------------------------------------------------------------------------------------------
 
 
-def _volume_section(ds, filters, base_filters, grain, split):
+def _volume_section(ds, filters, base_filters, grain, split, figs):
     st.subheader("Volume over time")
     split = st.selectbox("Split by", [s for s in SPLIT_LABELS if not s or s in ds.roles], key="dm_split",
                          bind=BIND, format_func=lambda s: SPLIT_LABELS[s])
     f, _ = _apply_drill(base_filters, split, exclude="dm_ch_volume")
-    volume = _run("volume", ds, f, grain, split or None, coverage=_coverage(ds))
+    if f == filters and split == figs.split:
+        volume = figs.value.volume
+    else:
+        volume = _run("volume", ds, f, grain, split or None, coverage=_coverage(ds))
     if volume.empty:
         st.info("No records match these filters.")
         return
@@ -179,12 +201,12 @@ def _volume_section(ds, filters, base_filters, grain, split):
                           "incomplete": "Incomplete period"})
 
 
-def _pareto_section(ds, base_filters, split):
+def _pareto_section(ds, filters, base_filters, split, figs):
     st.subheader("Top reasons")
     if not _needs(ds, "reason", what="The top reasons chart"):
         return
     f, _ = _apply_drill(base_filters, split, exclude="dm_ch_pareto")
-    pareto = _run("pareto", ds, f)
+    pareto = figs.value.pareto if f == filters else _run("pareto", ds, f)
     if pareto.total == 0:
         st.info("No records match these filters.")
         return
@@ -198,10 +220,10 @@ def _pareto_section(ds, base_filters, split):
                           "cumulative_share": "Cumulative share", "in_core": "Among the reasons making 80%"})
 
 
-def _classification_editor(ds):
+def _classification_editor(ds, context):
     con = get_connection()
-    cls_version = _lookup_version(classification.classification_dataset_name(ds))
-    frame = _run("classification", ds, extra_version=cls_version)
+    cls_version = context["cls_version"]
+    frame = context["classes"]
     with st.expander("Classify reasons as failure or value demand", expanded=False):
         st.caption("Failure demand is demand caused by a failure to do something or do it right for the customer "
                    "(chasing, repeat reports); value demand is what the service exists for. Changes are saved in "
@@ -246,18 +268,21 @@ def _classification_editor(ds):
         csv_download(frame, f"{ds.name}_classification", "dm_dl_cls",
                      columns={"service": "Service", "reason": "Reason", "demand_type": "Demand type"},
                      label="Download the classification (CSV)")
-    return cls_version
 
 
-def _failure_section(ds, base_filters, grain, split):
+def _failure_section(ds, filters, base_filters, grain, split, figs, context):
     st.subheader("Failure and value demand")
     if not _needs(ds, "reason", what="Failure demand"):
         return
-    cls_version = _classification_editor(ds)
-    f_all, _ = _apply_drill(base_filters, split)
-    classes = _run("classification", ds, extra_version=cls_version)
-    common = dict(classes=classes, coverage=_coverage(ds), extra_version=cls_version)
-    overall = _run("failure", ds, f_all, **common)
+    _classification_editor(ds, context)
+    common = dict(classes=context["classes"], coverage=_coverage(ds), extra_version=context["cls_version"])
+
+    def share(f, by=None):
+        if f == filters and by in figs.value.failure:
+            return figs.value.failure[by]
+        return _run("failure", ds, f, by=by, grain=grain, **common)
+
+    overall = share(filters)
     row = overall.iloc[0] if len(overall) else None
     cols = st.columns(3)
     cols[0].metric("Failure demand", format_percent(row["failure_share"]) if row is not None else "–",
@@ -272,19 +297,19 @@ def _failure_section(ds, base_filters, grain, split):
     with tabs[0]:
         if _needs(ds, "service", what="Failure demand by service"):
             f, _ = _apply_drill(base_filters, split, exclude="dm_ch_fail_service")
-            by_service = _run("failure", ds, f, by="service", **common)
+            by_service = share(f, "service")
             _chart(charts.build_failure_share_chart(by_service, "Service", "Failure and value demand by service"),
                    "dm_ch_fail_service")
             csv_download(by_service, "failure_by_service", "dm_dl_fail_service", columns=_FAILURE_COLUMNS)
     with tabs[1]:
         if _needs(ds, "channel", what="Failure demand by channel"):
             f, _ = _apply_drill(base_filters, split, exclude="dm_ch_fail_channel")
-            by_channel = _run("failure", ds, f, by="channel", **common)
+            by_channel = share(f, "channel")
             _chart(charts.build_failure_share_chart(by_channel, "Channel", "Failure and value demand by channel"),
                    "dm_ch_fail_channel")
             csv_download(by_channel, "failure_by_channel", "dm_dl_fail_channel", columns=_FAILURE_COLUMNS)
     with tabs[2]:
-        over_time = _run("failure", ds, f_all, by="period", grain=grain, **common)
+        over_time = share(filters, "period")
         _chart(charts.build_failure_trend_chart(over_time, demand.GRAIN_LABELS[grain]))
         csv_download(over_time, "failure_over_time", "dm_dl_fail_time",
                      columns={"label": "Period", **_FAILURE_COLUMNS, "incomplete": "Incomplete period"})
@@ -350,13 +375,13 @@ _REPEAT_COLUMNS = {"reason": "Reason", "channel": "Channel", "contacts": "Contac
                    "repeat_rate": "Repeat rate"}
 
 
-def _seasonality_section(ds, base_filters, split):
+def _seasonality_section(ds, filters, base_filters, split, figs):
     st.subheader("Seasonality")
     cols = st.columns(2)
     with cols[0]:
         if _run("has_times", ds):
             f, _ = _apply_drill(base_filters, split, exclude="dm_ch_dayhour")
-            grid = _run("dayhour", ds, f)
+            grid = figs.value.day_hour if f == filters else _run("dayhour", ds, f)
             _chart(charts.build_day_hour_heatmap(grid), "dm_ch_dayhour")
             csv_download(grid, "day_hour", "dm_dl_dayhour",
                          columns={"day": "Day", "hour": "Hour starting", "count": "Records"})
@@ -364,7 +389,7 @@ def _seasonality_section(ds, base_filters, split):
             st.info("The dates have no times of day, so there is no day × hour view.")
     with cols[1]:
         f, _ = _apply_drill(base_filters, split, exclude="dm_ch_monthyear")
-        months = _run("monthyear", ds, f, coverage=_coverage(ds))
+        months = figs.value.month_year if f == filters else _run("monthyear", ds, f, coverage=_coverage(ds))
         _chart(charts.build_month_year_heatmap(months), "dm_ch_monthyear")
         csv_download(months, "month_year", "dm_dl_monthyear",
                      columns={"year": "Year", "month": "Month", "count": "Records", "incomplete": "Incomplete month"})
@@ -417,18 +442,21 @@ def _change_section(ds, filters, coverage):
                           "change": "Change", "share_of_change": "Share of total change"})
 
 
-def _rate_section(ds, base_filters, split):
+def _rate_section(ds, filters, base_filters, split, figs, context):
     st.subheader("Records per 1,000 residents")
     if not _needs(ds, "area", what="Rates per resident"):
         return
-    population = demand.find_population_lookup(get_connection(), ds)
+    population = context["population"]
     if population is None:
         st.info("Load a population lookup (a lookup dataset with 'Area' and 'Population' columns) to see records "
                 "per 1,000 residents by area.")
         st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
         return
     f, _ = _apply_drill(base_filters, split, exclude="dm_ch_rate")
-    rates = _run("rate", ds, f, population, coverage=_coverage(ds), extra_version=population.version)
+    if f == filters and figs.value.rate is not None:
+        rates = figs.value.rate
+    else:
+        rates = _run("rate", ds, f, population, coverage=_coverage(ds), extra_version=population.version)
     _chart(charts.build_rate_chart(rates, RECORD_ROLES["area"].split(" (")[0]), "dm_ch_rate")
     unmatched = rates["population"].isna().sum()
     if unmatched:
@@ -441,11 +469,12 @@ def _rate_section(ds, base_filters, split):
                           "rate_per_1000": "Per 1,000 residents", "annual_rate_per_1000": "Per 1,000 a year"})
 
 
-def _forecast_section(ds, filters, grain):
+def _forecast_section(ds, filters, grain, figs):
     st.subheader("Forecast")
     horizon = st.slider("Periods ahead", 3, 12, 6, key="dm_horizon", bind=BIND)
     try:
-        volume = _run("volume", ds, filters, grain, None, coverage=_coverage(ds))
+        volume = figs.value.volume if not figs.split else _run("volume", ds, filters, grain, None,
+                                                                 coverage=_coverage(ds))
         result = _run("forecast", ds, filters, grain, int(horizon), coverage=_coverage(ds), volume=volume)
     except StocktakeError as exc:
         st.info(str(exc))
@@ -504,19 +533,23 @@ def main() -> None:
     render_filter_sentence(base_filters, "; ".join(drill_words) if drill_words else None)
     if drill_words:
         st.button("Clear the drill-down", key="dm_clear", on_click=_clear_drill, icon=":material/filter_alt_off:")
-    total = _run("total", ds, filters)
+    context = _context(ds)
+    figs = _Figures(split, _run("figures", ds, filters, grain, split or None, classes=context["classes"],
+                                coverage=coverage, population=context["population"],
+                                extra_version=(context["cls_version"], context["population_version"])))
+    total = figs.value.total
     st.metric("Records", format_count(total))
     if total == 0:
         st.warning("No records match these filters. Widen the period or remove a filter.")
         return
-    _volume_section(ds, filters, base_filters, grain, split)
-    _pareto_section(ds, base_filters, split)
-    _failure_section(ds, base_filters, grain, split)
+    _volume_section(ds, filters, base_filters, grain, split, figs)
+    _pareto_section(ds, filters, base_filters, split, figs)
+    _failure_section(ds, filters, base_filters, grain, split, figs, context)
     _repeat_section(ds, base_filters, split)
-    _seasonality_section(ds, base_filters, split)
+    _seasonality_section(ds, filters, base_filters, split, figs)
     _change_section(ds, filters, coverage)
-    _rate_section(ds, base_filters, split)
-    _forecast_section(ds, filters, grain)
+    _rate_section(ds, filters, base_filters, split, figs, context)
+    _forecast_section(ds, filters, grain, figs)
 
 
 try:
