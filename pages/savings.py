@@ -198,7 +198,9 @@ def _prune(key: str, options: list) -> None:
     if key in st.session_state:
         value = st.session_state[key]
         if isinstance(value, list):
-            st.session_state[key] = [v for v in value if v in options]
+            kept = [v for v in value if v in options]
+            if kept != value:  # writing unchanged state would count as a programmatic change on every run
+                st.session_state[key] = kept
         elif value not in options:
             del st.session_state[key]
 

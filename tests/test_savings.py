@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -361,3 +362,14 @@ def test_projection_marks_the_payback_year(results):
     none = charts.projection_spec(rb.projection, None)
     assert none["datasets"]["payback"] == []
     assert "Does not pay back" in none["title"]["subtitle"] or rb.payback_year == 1
+
+
+def test_tornado_keeps_its_order_in_the_data_so_the_template_survives_a_reorder(results):
+    base, levers, _, _ = results
+    low = savings.tornado(base, replace(levers, failure_pct=5))
+    high = savings.tornado(base, replace(levers, failure_pct=90))
+    assert low["input"].tolist() != high["input"].tolist()  # the lever reorders the inputs
+    a, b = charts.tornado_spec(low), charts.tornado_spec(high)
+    assert a["layer"] == b["layer"]
+    ranked = sorted({(r["rank"], r["input"]) for r in b["datasets"]["tornado"]})
+    assert [name for _, name in ranked] == high["input"].tolist()

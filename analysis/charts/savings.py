@@ -151,19 +151,21 @@ def _tornado_parts(tornado: pd.DataFrame, spread: float, title: str):
     lower, higher = f"Input {spread:.0%} lower", f"Input {spread:.0%} higher"
     base_saving = float(tornado["base_saving"].iloc[0]) if not tornado.empty else 0.0
     rows = []
-    for r in tornado.itertuples(index=False):
+    for rank, r in enumerate(tornado.itertuples(index=False)):
         for end, saving, value in ((lower, r.saving_low, r.low_value), (higher, r.saving_high, r.high_value)):
-            rows.append({"input": r.input, "end": end, "x": base_saving, "x2": float(saving),
+            rows.append({"input": r.input, "rank": rank, "end": end, "x": base_saving, "x2": float(saving),
                          "saving_text": format_money(saving), "value_text": _value_text(value, r.unit)})
-    order = tuple(tornado["input"].tolist())
     datasets = {"tornado": rows, "base": [{"x": base_saving, "text": format_money(base_saving)}]}
-    key = ("tornado", order, lower, higher, title)
-    return key, (lambda: _tornado_chart(order, lower, higher, spread, title)), datasets
+    # The inputs' order travels in the data (rank), so moving a lever that reorders them reuses the template.
+    n_inputs = len(tornado)
+    key = ("tornado", n_inputs, lower, higher, title)
+    return key, (lambda: _tornado_chart(n_inputs, lower, higher, spread, title)), datasets
 
 
-def _tornado_chart(order: tuple[str, ...], lower: str, higher: str, spread: float, title: str) -> alt.LayerChart:
+def _tornado_chart(n_inputs: int, lower: str, higher: str, spread: float, title: str) -> alt.LayerChart:
     bars = alt.Chart(alt.Data(name="tornado")).mark_bar(height=18).encode(
-        y=alt.Y("input:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=240)),
+        y=alt.Y("input:N", sort=alt.EncodingSortField(field="rank", op="min", order="ascending"), title=None,
+                axis=alt.Axis(labelLimit=240)),
         x=alt.X("x:Q", axis=_money_axis("Annual saving (£)"), scale=alt.Scale(zero=False)),
         x2="x2:Q",
         color=alt.Color("end:N", title=None, scale=alt.Scale(domain=[lower, higher],
@@ -174,7 +176,7 @@ def _tornado_chart(order: tuple[str, ...], lower: str, higher: str, spread: floa
     )
     rule = alt.Chart(alt.Data(name="base")).mark_rule(color=DARK_GREY, strokeDash=[4, 3]).encode(
         x="x:Q", tooltip=[alt.Tooltip("text:N", title="Saving with the inputs as set")])
-    chart = alt.layer(bars, rule).properties(height=max(120, 34 * max(1, len(order))), width="container")
+    chart = alt.layer(bars, rule).properties(height=max(120, 34 * max(1, n_inputs)), width="container")
     return titled(chart, title, f"Annual saving when one input moves {spread:.0%} down or up; dashed line: as set")
 
 
