@@ -18,7 +18,7 @@ if [ ! -x .venv/bin/python ]; then
     fi
 fi
 
-stamp=".venv/.installed-$(cat requirements.txt "$REQUIREMENTS" | sha256sum | cut -c1-16)"
+stamp=".venv/.installed-$(cat requirements.txt constraints.txt "$REQUIREMENTS" | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
     echo "Installing Python packages from $REQUIREMENTS…" >&2
     .venv/bin/python -m pip install --quiet --upgrade pip
