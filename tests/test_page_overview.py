@@ -41,3 +41,23 @@ def test_an_empty_store_says_what_to_do(empty_store, open_app):
     at = open_app()
     assert not at.exception
     assert any("There is no data to look at yet" in i.value for i in at.info)
+
+
+def test_a_store_held_by_another_process_gets_a_sentence_not_a_traceback(tmp_path, monkeypatch, open_app):
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "held.duckdb"
+    store.open_store(path).close()
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(path)!r}); "
+                               "print('held', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setenv("STOCKTAKE_DB", str(path))
+        at = open_app()
+        assert not at.exception
+        assert "is open in another program" in at.error[0].value
+    finally:
+        holder.kill()
+        holder.wait()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analysis.errors import StocktakeError
 from analysis.formatting import format_count
 from analysis.roles import KIND_NAMES
 from ui.connection import DATASET_KEY, analysable_datasets, apply_next_dataset
@@ -11,8 +12,16 @@ from ui.presentation import render_presentation_toggle
 
 
 def render_sidebar() -> None:
-    """Everything app.py puts in the sidebar, below the page navigation."""
-    render_dataset_picker()
+    """Everything app.py puts in the sidebar, below the page navigation.
+
+    This is the first thing on every page that opens the store, so a store that cannot be opened (another program
+    holds it) stops here with the reason, instead of a traceback on every page.
+    """
+    try:
+        render_dataset_picker()
+    except StocktakeError as exc:
+        st.error(str(exc))
+        st.stop()
     render_presentation_toggle()
 
 
