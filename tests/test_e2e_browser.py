@@ -144,3 +144,20 @@ def test_a_real_upload_loads_a_file(page, app_url, tmp_path):
     # The sidebar now uses the new dataset.
     page.goto(f"{app_url}/?dataset=browser+upload")
     page.get_by_text("Dataset in use: browser upload").wait_for()
+
+
+@pytest.mark.parametrize("path,title", [
+    ("datasets", "Data"),
+    ("demand-drivers", "Demand drivers"),
+    ("performance-trends", "Performance trends"),
+    ("savings-scenarios", "Savings scenarios"),
+    ("workshop-room", "Workshop"),
+])
+def test_every_page_renders_in_the_browser(page, app_url, tmp_path, path, title):
+    page.goto(f"{app_url}/{path}")
+    page.locator("h1").filter(has_text=title).first.wait_for()
+    wait_for_app(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    if path in ("demand-drivers", "performance-trends", "savings-scenarios"):
+        page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for()
+    screenshot(page, f"page-{path}", tmp_path)

@@ -46,7 +46,6 @@ def test_an_empty_store_says_what_to_do(empty_store, open_app):
 def test_a_store_held_by_another_process_gets_a_sentence_not_a_traceback(tmp_path, monkeypatch, open_app):
     import subprocess
     import sys
-    import time
 
     path = tmp_path / "held.duckdb"
     store.open_store(path).close()
