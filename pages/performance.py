@@ -325,12 +325,12 @@ with st.expander("Target and trajectory", icon=":material/flag:"):
     unit_hint = " (as a percentage, e.g. 95)" if option.unit == "share" else ""
     t1, t2, t3 = st.columns([2, 2, 2])
     t1.number_input(f"Target{unit_hint}", key="pf_target", bind=BIND, step=1.0, format="%.2f")
-    every = t2.checkbox("Same target for every service", key="pf_t_all", bind=BIND)
+    every = t2.checkbox("Same target for every service", key="pf_t_all", bind=BIND,
+                        help="A service with a target of its own keeps it.")
     if t3.button("Save target", key="pf_t_save", icon=":material/save:"):
         typed = st.session_state.get("pf_target")
         kpis.set_target(con, ds.name, kpi, None if every else series_name,
                         None if typed is None else typed / scale)
-        st.cache_data.clear()
         st.rerun()
     st.caption("Leave the target empty and save to remove it.")
     st.markdown("**Trajectory**: where the KPI should be, on a straight line between two points in time.")
@@ -369,7 +369,8 @@ with st.expander("Interventions", icon=":material/event_note:"):
     new_day = n1.date_input("Date", value=None, key="pf_iv_date", bind=BIND, format="DD/MM/YYYY")
     new_label = n2.text_input("What changed", key="pf_iv_label", bind=BIND, max_chars=interventions.MAX_LABEL,
                               placeholder="e.g. New online repairs form")
-    for_all = n3.checkbox("Every service", key="pf_iv_all", bind=BIND, value=service == ALL)
+    for_all = n3.checkbox("Every service", key="pf_iv_all", bind=BIND,
+                          help="Show it on the charts of every service (always so when 'All services' is chosen).")
     if st.button("Add the intervention", key="pf_iv_add", icon=":material/add:"):
         if new_day is None:
             st.error("Choose the date the change happened.")

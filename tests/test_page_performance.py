@@ -180,3 +180,23 @@ def test_peer_comparison_with_a_benchmark_dataset(demo_store, open_app):
     assert metric(at, "Quartile") == "2 of 4"
     assert metric(at, "Distance from the comparators' median") == "-2.5"
     assert any("league table" in w.value for w in at.warning)
+
+
+def test_kpi_series_dataset_uses_its_own_targets(demo_store):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import APP_PATH
+
+    at = AppTest.from_file(str(APP_PATH.parent / PAGE), default_timeout=90)
+    at.session_state["dataset"] = "demo_kpis"
+    at.run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="pf_service").value == "All"
+    at.selectbox(key="pf_service").set_value("Housing repairs").run()
+    assert not at.exception
+    data = spc_chart_data(at)
+    assert data["target"].notna().all()  # the dataset's target column
+    assert metric(at, "Target") != "None set"
+    matrix = next(d.value for d in at.dataframe if "variation_icon" in d.value.columns)
+    assert (matrix["assurance"] != "No target").all()
+    assert matrix["assurance_icon"].str.startswith("data:image/svg+xml;base64,").all()
