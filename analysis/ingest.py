@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+import re
 from typing import Callable, Sequence
 
 import duckdb
@@ -17,6 +18,11 @@ import pandas as pd
 from analysis import store
 from analysis.errors import StocktakeError
 from analysis.roles import KINDS, ROLES_BY_KIND
+from analysis.convert import ROW_COLUMN, converted_sql, fail_column, filled_sql
+from analysis.detect import (  # noqa: F401  (the type names and date orders are part of ingest's interface)
+    COLUMN_TYPES, DATE, DAY_FIRST, INTEGER, MAX_FAILURE_SHARE, MONTH_FIRST, NULL_TOKENS, NUMBER, TEXT, TIMESTAMP,
+    TYPE_WORDS, decide_date_order, detect_column_type, resolve_date_formats, suggest_roles, type_from_duckdb,
+)
 from analysis.store import Column, quote_identifier
 
 Progress = Callable[[float, str], None]
@@ -228,19 +234,10 @@ def load_frame(
 # Files: read as text, decide each column's type from the data, convert in DuckDB, reject what does not convert.
 # ---------------------------------------------------------------------------------------------------------------
 
-TEXT, NUMBER, INTEGER, DATE, TIMESTAMP = "text", "number", "integer", "date", "timestamp"
-COLUMN_TYPES = (TEXT, NUMBER, INTEGER, DATE, TIMESTAMP)
-DAY_FIRST, MONTH_FIRST = "day-first", "month-first"
-
 CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 
-# Written in spreadsheets for "no value"; read as blank in number and date columns.
-NULL_TOKENS = ("", "n/a", "na", "null", "none", "-", "--", "#n/a", "nan", "nil")
-# A column is given a number or date type when at most this share of its filled values fail to convert; the
-# failures are then rejected rows, each with its reason. More failures than that and the column stays text.
-MAX_FAILURE_SHARE = 0.01
 PREVIEW_ROWS = 100_000
 SAMPLE_VALUES = 5_000
 CASE_VARIANT_MAX_DISTINCT = 5_000
@@ -466,199 +463,6 @@ def _excel_cell_to_text(value):
     return str(value)
 
 
-# ----- detecting types -----------------------------------------------------------------------------------------
-
-import re as _re
-
-_NUMBER = _re.compile(r"^\(?[-+]?\(?£?[-+]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?\)?$")
-_INTEGER_TEXT = _re.compile(r"^[-+]?\d+$")
-_ISO = _re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?$")
-_NUMERIC_DATE = _re.compile(
-    r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s?([AaPp][Mm]))?)?$"
-)
-_NAMED_MONTH_DATE = _re.compile(r"^(\d{1,2})([ -])([A-Za-z]{3,9})\2(\d{4}|\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-_TIME_ONLY = _re.compile(r"^\d{1,2}:\d{2}(:\d{2})?(\.\d+)?(\s?[AaPp][Mm])?$")
-
-
-def _is_null_token(value: str) -> bool:
-    return value.strip().lower() in NULL_TOKENS
-
-
-def _date_shape(value: str) -> tuple[str, str] | None:
-    """The strptime format of one date-like value, with '{D}'/'{M}' left open for a numeric day/month, and whether
-    it carries a time: returns (format, kind) where kind is 'date' or 'timestamp', or None if it is not a date."""
-    m = _ISO.match(value)
-    if m:
-        sep = "T" if "T" in value else " "
-        if m.group(4) is None:
-            return "%Y-%m-%d", "date"
-        fmt = f"%Y-%m-%d{sep}%H:%M" + (":%S" if m.group(6) else "") + (".%f" if m.group(7) else "")
-        return fmt, "timestamp"
-    m = _NUMERIC_DATE.match(value)
-    if m:
-        sep = m.group(2)
-        year = "%Y" if len(m.group(4)) == 4 else "%y"
-        fmt = f"{{A}}{sep}{{B}}{sep}{year}"
-        if m.group(5) is None:
-            return fmt, "date"
-        between = value[len(m.group(1)) + len(m.group(3)) + len(m.group(4)) + 2:].split(m.group(5))[0]
-        hour = "%I" if m.group(8) else "%H"
-        fmt += f"{between}{hour}:%M" + (":%S" if m.group(7) else "")
-        if m.group(8):
-            fmt += (" " if " " + m.group(8) in value else "") + "%p"
-        return fmt, "timestamp"
-    m = _NAMED_MONTH_DATE.match(value)
-    if m:
-        month = "%b" if len(m.group(3)) == 3 else "%B"
-        fmt = f"%d{m.group(2)}{month}{m.group(2)}" + ("%Y" if len(m.group(4)) == 4 else "%y")
-        if m.group(5) is None:
-            return fmt, "date"
-        return fmt + " %H:%M" + (":%S" if m.group(7) else ""), "timestamp"
-    return None
-
-
-def _midnight(value: str) -> bool:
-    """True when a date-time value's time is exactly midnight ('… 00:00', '… 00:00:00', '… 12:00 AM')."""
-    return bool(_re.search(r"[ T,](0?0:00(:00(\.0+)?)?|12:00(:00)?\s?[Aa][Mm])$", value))
-
-
-def detect_column_type(values: Sequence[str]) -> tuple[str, list[str], list[str]]:
-    """Decide a column's type from a sample of its filled values.
-
-    Returns (type, date formats with '{A}'/'{B}' for an undecided day/month order, notes). Numbers allow '£',
-    thousands commas and '(1,234)' for negatives; a value with a leading zero ('007') keeps the column as text, since
-    it is a code. Dates need 99% of values to share date shapes.
-    """
-    filled = [v.strip() for v in values if v is not None and not _is_null_token(v)]
-    if not filled:
-        return TEXT, [], ["no values"]
-    notes: list[str] = []
-    number_like = [v for v in filled if _NUMBER.match(v) and any(ch.isdigit() for ch in v)]
-    leading_zero = any(_re.match(r"^0\d", v) for v in number_like)
-    if len(number_like) >= len(filled) * (1 - MAX_FAILURE_SHARE) and not leading_zero:
-        integer = all(_INTEGER_TEXT.match(v.replace(",", "").replace("£", "").strip("()")) for v in number_like)
-        return (INTEGER if integer else NUMBER), [], notes
-    if leading_zero and len(number_like) == len(filled):
-        notes.append("numbers with leading zeros: kept as text codes")
-    shapes: dict[tuple[str, str], int] = {}
-    for v in filled:
-        shape = _date_shape(v)
-        if shape:
-            shapes[shape] = shapes.get(shape, 0) + 1
-    dated = sum(shapes.values())
-    if dated >= len(filled) * (1 - MAX_FAILURE_SHARE):
-        formats = sorted({fmt for fmt, _ in shapes})
-        any_time = any(kind == "timestamp" for _, kind in shapes) and not all(
-            _midnight(v) for v in filled if (_date_shape(v) or ("", ""))[1] == "timestamp"
-        )
-        return (TIMESTAMP if any_time else DATE), formats, notes
-    if all(_TIME_ONLY.match(v) for v in filled):
-        distinct = sorted(set(filled))
-        if all(_re.fullmatch(r"0?0:00(:00(\.0+)?)?", v) for v in distinct):
-            notes.append(f"no usable dates: all {len(filled):,} values are '{distinct[0]}'")
-        else:
-            notes.append("times of day without dates: kept as text")
-    return TEXT, [], notes
-
-
-def resolve_date_formats(formats: Sequence[str], order: str) -> list[str]:
-    """Fill the open day/month slots of detected formats for the chosen order, adding 2- and 4-digit-year twins."""
-    day, month = ("%d", "%m") if order == DAY_FIRST else ("%m", "%d")
-    resolved: list[str] = []
-    for fmt in formats:
-        filled = fmt.replace("{A}", day).replace("{B}", month)
-        for candidate in (filled,):
-            if candidate not in resolved:
-                resolved.append(candidate)
-    return resolved
-
-
-# ----- converting in DuckDB ------------------------------------------------------------------------------------
-
-# Names of the helper columns in the layered conversion query; unlikely to clash with a header.
-ROW_COLUMN = "__stocktake_row"
-
-
-def _fail_column(i: int) -> str:
-    return f"__stocktake_fail_{i}"
-
-
-def _filled_sql(column: str) -> str:
-    """The column's value trimmed, with blanks and null tokens ('n/a', '-', …) as NULL."""
-    q = quote_identifier(column)
-    tokens = ", ".join("'" + t.replace("'", "''") + "'" for t in NULL_TOKENS)
-    return f"(CASE WHEN lower(trim({q})) IN ({tokens}) THEN NULL ELSE trim({q}) END)"
-
-
-def _cleaned_number_sql(filled: str) -> str:
-    """'£1,234.50' -> '1234.50', '(1,234)' -> '-1234', as text still."""
-    stripped = f"replace(replace(replace({filled}, '£', ''), ',', ''), ' ', '')"
-    return f"(CASE WHEN {stripped} LIKE '(%)' THEN '-' || trim({stripped}, '()') ELSE {stripped} END)"
-
-
-def _typed_number_sql(cleaned: str, integer: bool) -> str:
-    if integer:
-        return f"(CASE WHEN regexp_full_match({cleaned}, '[-+]?\\d+') THEN TRY_CAST({cleaned} AS BIGINT) END)"
-    # TRY_CAST alone would accept 'nan' and 'inf'.
-    return f"(CASE WHEN isfinite(TRY_CAST({cleaned} AS DOUBLE)) THEN TRY_CAST({cleaned} AS DOUBLE) END)"
-
-
-def _date_sql(filled: str, formats: Sequence[str], as_date: bool) -> str:
-    fmt_list = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in formats) + "]"
-    parsed = f"try_strptime({filled}, {fmt_list})"
-    return f"CAST({parsed} AS DATE)" if as_date else parsed
-
-
-# Used when a user forces a text column to be a date: try every common shape.
-_ALL_DATE_FORMATS = [
-    "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S",
-    "{A}/{B}/%Y", "{A}/{B}/%Y %H:%M", "{A}/{B}/%Y %H:%M:%S", "{A}/{B}/%y", "{A}-{B}-%Y", "{A}.{B}.%Y",
-    "{A}/{B}/%Y %I:%M %p", "{A}/{B}/%Y %I:%M:%S %p", "%d %b %Y", "%d-%b-%Y", "%d %B %Y",
-]
-
-_TYPE_WORDS = {NUMBER: "a number", INTEGER: "a whole number", DATE: "a date", TIMESTAMP: "a date and time"}
-
-
-def converted_sql(columns: Sequence[ColumnProfile], date_order: str) -> str:
-    """A query over ``raw_upload`` giving, per row: its position (``__stocktake_row``, from 0 in file order), each
-    column converted to its chosen type under its own name, and a flag per column (``__stocktake_fail_<i>``) that is
-    true where a filled value did not convert.
-
-    Built in layers (filled text -> cleaned text -> typed value -> flags) so each expression is computed once per row:
-    nesting them made the same 10M-row load several times slower.
-    """
-    filled, cleaned, typed, flags = [f"rowid AS {ROW_COLUMN}"], [ROW_COLUMN], [ROW_COLUMN], [ROW_COLUMN]
-    for i, col in enumerate(columns):
-        q = quote_identifier(col.name)
-        f, c, v = f"__f{i}", f"__c{i}", f"__v{i}"
-        if col.source_type != "VARCHAR":
-            filled.append(f"{q} AS {f}")
-            cleaned.append(f"{f}, {f} AS {c}")
-            typed.append(f"{f}, CAST({c} AS VARCHAR) AS {v}" if col.type == TEXT else f"{f}, {c} AS {v}")
-            flags.append(f"{v} AS {q}, false AS {_fail_column(i)}")
-            continue
-        filled.append(f"{_filled_sql(col.name)} AS {f}")
-        if col.type in (NUMBER, INTEGER):
-            cleaned.append(f"{f}, {_cleaned_number_sql(f)} AS {c}")
-            typed.append(f"{f}, {_typed_number_sql(c, col.type == INTEGER)} AS {v}")
-        elif col.type in (DATE, TIMESTAMP):
-            formats = resolve_date_formats(col.date_formats or _ALL_DATE_FORMATS, date_order)
-            cleaned.append(f"{f}, {f} AS {c}")
-            typed.append(f"{f}, {_date_sql(c, formats, col.type == DATE)} AS {v}")
-        else:
-            # Text keeps 'n/a' and '-' as written: only blanks become NULL.
-            cleaned.append(f"{f}, NULLIF(trim({q}), '') AS {c}")
-            typed.append(f"{f}, {c} AS {v}")
-        fail = "false" if col.type == TEXT else f"({f} IS NOT NULL AND {v} IS NULL)"
-        flags.append(f"{v} AS {q}, {fail} AS {_fail_column(i)}")
-    # The text layer needs the raw column, so carry raw text columns through the first layer too.
-    raw_text = [quote_identifier(c.name) for c in columns if c.source_type == "VARCHAR" and c.type == TEXT]
-    layer1 = f"SELECT {', '.join(filled + raw_text)} FROM raw_upload"
-    layer2 = f"SELECT {', '.join(cleaned)} FROM ({layer1})"
-    layer3 = f"SELECT {', '.join(typed)} FROM ({layer2})"
-    return f"SELECT {', '.join(flags)} FROM ({layer3})"
-
-
 def _date_order_evidence(cur, columns: list[ColumnProfile]) -> tuple[int, int]:
     """Across date columns with an open day/month order: how many values can only be day-first (first number > 12)
     and how many only month-first (second number > 12)."""
@@ -668,80 +472,11 @@ def _date_order_evidence(cur, columns: list[ColumnProfile]) -> tuple[int, int]:
         return 0, 0
     parts = []
     for c in open_cols:
-        f = _filled_sql(c.name)
+        f = filled_sql(c.name)
         parts.append(f"count(*) FILTER (WHERE TRY_CAST(regexp_extract({f}, '^(\\d{{1,2}})[/.-]', 1) AS INTEGER) > 12)")
         parts.append(f"count(*) FILTER (WHERE TRY_CAST(regexp_extract({f}, '^\\d{{1,2}}[/.-](\\d{{1,2}})[/.-]', 1) AS INTEGER) > 12)")
     row = cur.execute(f"SELECT {', '.join(parts)} FROM raw_upload").fetchone()
     return int(sum(row[0::2])), int(sum(row[1::2]))
-
-
-def _values(n: int) -> str:
-    return f"{n:,} value" if n == 1 else f"{n:,} values"
-
-
-def decide_date_order(day_first_values: int, month_first_values: int, requested: str | None) -> tuple[str, str]:
-    """Day-first or month-first, and the sentence that says why."""
-    if requested in (DAY_FIRST, MONTH_FIRST):
-        return requested, f"Dates read {requested}, as you chose."
-    if day_first_values and not month_first_values:
-        return DAY_FIRST, (f"Dates read day-first (UK): {_values(day_first_values)} such as 31/12 only make sense "
-                           "that way.")
-    if month_first_values and not day_first_values:
-        return MONTH_FIRST, (f"Dates read month-first (US): {_values(month_first_values)} such as 12/31 only make "
-                             "sense that way.")
-    if day_first_values and month_first_values:
-        return DAY_FIRST, (f"Dates are mixed: {day_first_values:,} values only make sense day-first and "
-                           f"{month_first_values:,} only month-first. Read day-first; the others are rejected.")
-    return DAY_FIRST, "Nothing in the dates settles day-first or month-first, so they are read day-first (UK)."
-
-
-_SOURCE_TYPE_MAP = {"DATE": DATE, "BOOLEAN": TEXT}
-
-
-def _type_from_duckdb(source_type: str) -> str:
-    t = source_type.upper()
-    if t.startswith("TIMESTAMP"):
-        return TIMESTAMP
-    if t in _SOURCE_TYPE_MAP:
-        return _SOURCE_TYPE_MAP[t]
-    if any(t.startswith(p) for p in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-                                      "UINTEGER", "UBIGINT")):
-        return INTEGER
-    if any(t.startswith(p) for p in ("FLOAT", "DOUBLE", "DECIMAL", "REAL")):
-        return NUMBER
-    return TEXT
-
-
-def suggest_roles(kind: str, columns: Sequence[ColumnProfile]) -> dict[str, str]:
-    """Column -> suggested role, from header words and the column's type.
-
-    Roles are tried in order, and for each role its words from most to least specific, so 'IncidentNotionalCost(£)'
-    wins the cost role over 'HourlyNotionalCost(£)'. Each role goes to at most one column and each column gets at
-    most one role.
-    """
-    from analysis.roles import DATE_ROLES, NUMBER_ROLES, ROLE_HINTS
-
-    def fits(role: str, col: ColumnProfile) -> bool:
-        if role in DATE_ROLES:
-            return col.type in (DATE, TIMESTAMP)
-        if role in NUMBER_ROLES:
-            return col.type in (NUMBER, INTEGER)
-        return col.type not in (DATE, TIMESTAMP)
-
-    headers = {c.name: _re.sub(r"[^a-z0-9£]+", " ", c.name.lower()).strip() for c in columns}
-    suggested: dict[str, str] = {}
-    for role, words in ROLE_HINTS.get(kind, []):
-        for word in words:
-            match = next(
-                (c for c in columns if c.name not in suggested and fits(role, c) and (
-                    _re.search(r"(^|\s)" + _re.escape(word) + r"($|\s)", headers[c.name])
-                    or (len(word) > 4 and word in headers[c.name].replace(" ", "")))),
-                None,
-            )
-            if match is not None:
-                suggested[match.name] = role
-                break
-    return suggested
 
 
 def _profile_columns(
@@ -778,7 +513,7 @@ def _profile_columns(
             values = list(dict.fromkeys(v for v in sample[name].tolist() if isinstance(v, str)))
             detected, formats, notes = detect_column_type(values)
         else:
-            detected, formats, notes = _type_from_duckdb(source_type), [], []
+            detected, formats, notes = type_from_duckdb(source_type), [], []
         chosen = types.get(name, detected)
         if source_type != "VARCHAR" and chosen not in (TEXT, detected):
             raise StocktakeError(
@@ -801,7 +536,7 @@ def _profile_columns(
     for col in columns:
         if col.failures and col.name not in types and col.failures > col.non_blank * MAX_FAILURE_SHARE:
             col.notes.append(
-                f"looked like {_TYPE_WORDS[col.type]} but {col.failures:,} of {col.non_blank:,} values are not: kept as text"
+                f"looked like {TYPE_WORDS[col.type]} but {col.failures:,} of {col.non_blank:,} values are not: kept as text"
             )
             col.type, col.failures, downgraded = TEXT, 0, True
     if downgraded:
@@ -812,12 +547,12 @@ def _profile_columns(
             col.failure_examples = [
                 r[0] for r in cur.execute(
                     f"""SELECT DISTINCT r.{quote_identifier(col.name)} FROM converted_upload AS c
-                        JOIN raw_upload AS r ON r.rowid = c.{ROW_COLUMN} WHERE c.{_fail_column(i)} LIMIT 3"""
+                        JOIN raw_upload AS r ON r.rowid = c.{ROW_COLUMN} WHERE c.{fail_column(i)} LIMIT 3"""
                 ).fetchall()
             ]
     for col in columns:
         # Detection saw distinct sample values; say how many values there really are.
-        col.notes = [_re.sub(r"^no usable dates: all [\d,]+ values", f"no usable dates: all {col.non_blank:,} values", n)
+        col.notes = [re.sub(r"^no usable dates: all [\d,]+ values", f"no usable dates: all {col.non_blank:,} values", n)
                      for n in col.notes]
         if col.type in (DATE, TIMESTAMP) and col.non_blank == 0:
             col.notes.append("no usable dates: every value is blank")
@@ -840,7 +575,7 @@ def _count_values(cur, columns: list[ColumnProfile]) -> None:
     ``converted_upload``."""
     aggregates = []
     for i, col in enumerate(columns):
-        q, fail = quote_identifier(col.name), _fail_column(i)
+        q, fail = quote_identifier(col.name), fail_column(i)
         aggregates.append(f"count({q}) + count_if({fail})")
         aggregates.append(f"count_if({fail})")
         aggregates.append(f"approx_count_distinct({q})" if col.type == TEXT else "0")
@@ -889,7 +624,7 @@ def _problem_sentences(columns: Sequence[ColumnProfile], info: dict, base: str) 
                 problems.append(f"Column '{col.name}': {note}.")
         if col.failures:
             examples = ", ".join(f"'{e}'" for e in col.failure_examples)
-            problems.append(f"Column '{col.name}': {col.failures:,} value(s) are not {_TYPE_WORDS[col.type]} "
+            problems.append(f"Column '{col.name}': {col.failures:,} value(s) are not {TYPE_WORDS[col.type]} "
                             f"(for example {examples}); those rows will be rejected.")
         for group in col.case_variants[:5]:
             spelled = " and ".join(f"'{v}' ({n:,})" for v, n in group)
@@ -998,12 +733,12 @@ def load_file(
         fail_flags, reason_parts, reason_params = [], [], []
         for i, col in enumerate(columns):
             if col.type != TEXT and col.source_type == "VARCHAR":
-                fail_flags.append(f"c.{_fail_column(i)}")
-                reason_parts.append(f"CASE WHEN c.{_fail_column(i)} THEN ? || r.{quote_identifier(col.name)} || ? END")
-                reason_params += [f"'{col.name}': '", f"' is not {_TYPE_WORDS[col.type]}"]
+                fail_flags.append(f"c.{fail_column(i)}")
+                reason_parts.append(f"CASE WHEN c.{fail_column(i)} THEN ? || r.{quote_identifier(col.name)} || ? END")
+                reason_params += [f"'{col.name}': '", f"' is not {TYPE_WORDS[col.type]}"]
         date_column = next((c for c in columns if c.role == "date"), None)
         if kind == "records" and date_column is not None:
-            blank = f"(c.{quote_identifier(date_column.name)} IS NULL AND NOT c.{_fail_column(columns.index(date_column))})"
+            blank = f"(c.{quote_identifier(date_column.name)} IS NULL AND NOT c.{fail_column(columns.index(date_column))})"
             fail_flags.append(blank)
             reason_parts.append(f"CASE WHEN {blank} THEN ? END")
             reason_params.append(f"'{date_column.name}' is blank: every record needs a date")
