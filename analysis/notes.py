@@ -20,7 +20,7 @@ MAX_NOTE = 2_000
 
 
 def _ensure_table(con: duckdb.DuckDBPyConnection) -> None:
-    store.execute(con, f"CREATE SEQUENCE IF NOT EXISTS stocktake_note_id_seq")
+    store.execute(con, "CREATE SEQUENCE IF NOT EXISTS stocktake_note_id_seq")
     store.execute(
         con,
         f"""CREATE TABLE IF NOT EXISTS {quote_identifier(NOTES_TABLE)} (
