@@ -211,3 +211,31 @@ def test_missing_channel_role_says_which_role_is_needed(savings_store, monkeypat
     assert not at.exception
     assert any("'Channel'" in w.value and "Data page" in w.value for w in at.warning)
     assert not at.get("vega_lite_chart")
+
+
+def test_page_works_with_only_a_date_and_a_channel(tmp_path, monkeypatch):
+    # No service, reason, classification, minutes or cost lookup: the Socitm preset, entered minutes and a plain
+    # note about failure demand stand in.
+    path = tmp_path / "bare.duckdb"
+    days = pd.date_range("2023-01-01", "2024-12-31", freq="D")
+    frame = pd.DataFrame({"when": days.repeat(3), "how": ["Telephone", "Online", "Email"] * len(days)})
+    con = store.open_store(path)
+    try:
+        load_frame(con, frame, dataset="bare", kind="records", roles={"when": "date", "how": "channel"})
+    finally:
+        con.close()
+    monkeypatch.setenv("STOCKTAKE_DB", str(path))
+    monkeypatch.chdir(ROOT)
+    at = _app()
+    assert not at.exception
+    assert not at.error
+    assert at.selectbox(key="sv_preset").value == "Socitm 2012 benchmark"
+    assert at.number_input(key="sv_uc_telephone").value == pytest.approx(2.83)
+    assert at.number_input(key="sv_min_telephone").value == pytest.approx(6.0)
+    assert at.selectbox(key="sv_sh1_from").value == "Telephone"
+    assert at.selectbox(key="sv_sh1_to").value == "Online"
+    # 366 contacts a channel in 2024 (the latest full 12 months, a leap year); 10% of telephone moved online:
+    # 36.6 × (£2.83 - £0.15) = £98.09; then 5% of handling time, (329.4 × 6 + 402.6 × 2 + 366 × 8) minutes
+    # = 5,709.6 × 5% / 60 × £25 = £118.95. Total £217.04.
+    assert _metric(at, "Annual saving at full effect") == "£217"
+    assert any("failure demand" in c.value for c in at.caption)
