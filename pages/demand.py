@@ -180,8 +180,8 @@ def _chart(chart, key: str | None = None):
 
 def _volume_section(ds, filters, base_filters, grain, split, figs):
     st.subheader("Volume over time")
-    split = st.selectbox("Split by", [s for s in SPLIT_LABELS if not s or s in ds.roles], key="dm_split",
-                         bind=BIND, format_func=lambda s: SPLIT_LABELS[s])
+    split = st.columns([1, 3])[0].selectbox("Split by", [s for s in SPLIT_LABELS if not s or s in ds.roles],
+                                            key="dm_split", bind=BIND, format_func=lambda s: SPLIT_LABELS[s])
     f, _ = _apply_drill(base_filters, split, exclude="dm_ch_volume")
     if f == filters and split == figs.split:
         volume = figs.value.volume
@@ -211,7 +211,9 @@ def _pareto_section(ds, filters, base_filters, split, figs):
         st.info("No records match these filters.")
         return
     st.metric("Reasons making up 80% of demand", f"{pareto.reasons_for_share:,} of {len(pareto.frame):,}")
-    _chart(charts.build_pareto_chart(pareto.frame, pareto.reasons_for_share), "dm_ch_pareto")
+    # Enough bars to show every reason in the 80% and a few beyond it.
+    top_n = min(max(25, pareto.reasons_for_share + 5), 40)
+    _chart(charts.build_pareto_chart(pareto.frame, pareto.reasons_for_share, top_n=top_n), "dm_ch_pareto")
     _how("Reasons are ranked by number of records; the line is the running total as a share of all records. The "
          "count of reasons making up 80% is the fewest reasons whose records reach 80% of the total. Click a bar to "
          "drill down to that reason.")
@@ -337,7 +339,11 @@ def _repeat_section(ds, base_filters, split):
     by = cols[1].radio("Same", id_roles, key="dm_repeat_by", bind=BIND, horizontal=True,
                        format_func=lambda r: {"customer_id": "customer", "property_id": "property"}[r])
     f, _ = _apply_drill(base_filters, split, exclude="dm_ch_repeat_reason")
-    result = _run("repeat", ds, f, int(window), by)
+    # The first time for a version of the data, each customer's contacts are put in time order and kept (seconds on
+    # millions of rows); after that every filter is a quick count.
+    with st.spinner("Putting each customer's contacts in time order (once for this version of the data)…",
+                    show_time=True):
+        result = _run("repeat", ds, f, int(window), by)
     if result.contacts == 0:
         st.info("No records with a customer (or property) id match these filters.")
         return

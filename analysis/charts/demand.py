@@ -72,7 +72,9 @@ def build_volume_chart(volume: pd.DataFrame, grain_label: str, split_label: str 
         stroke=alt.condition(alt.datum.incomplete, alt.value(DARK_GREY), alt.value(None)),
         tooltip=tooltip,
     ).add_params(pick)
-    marks = alt.Chart(totals[totals["incomplete"]]).mark_text(dy=-8, color=DARK_GREY, fontStyle="italic").encode(
+    # Right-aligned so the label over the last bar stays inside the chart.
+    marks = alt.Chart(totals[totals["incomplete"]]).mark_text(dy=-8, dx=6, align="right", color=DARK_GREY,
+                                                             fontStyle="italic").encode(
         x=x, y="count:Q", text=alt.value("incomplete"),
         tooltip=[alt.Tooltip("label:N", title=grain_label), alt.Tooltip("count_text:N", title="Records so far")],
     )
@@ -96,7 +98,8 @@ def build_pareto_chart(pareto_frame: pd.DataFrame, reasons_for_share: int, share
     data["group"] = data["in_core"].map({True: f"Among the {reasons_for_share} making {share:.0%}",
                                          False: "The rest"})
     order = data["reason"].tolist()
-    x = alt.X("reason:N", sort=order, title="Reason for contact", axis=alt.Axis(labelAngle=-40, labelLimit=180))
+    x = alt.X("reason:N", sort=order, title="Reason for contact",
+              axis=alt.Axis(labelAngle=-45, labelLimit=150, labelOverlap=False))
     tooltip = [alt.Tooltip("reason:N", title="Reason"), alt.Tooltip("count_text:N", title="Records"),
                alt.Tooltip("share_text:N", title="Share"), alt.Tooltip("cumulative_text:N", title="Cumulative")]
     pick = _pick("pareto_pick")
@@ -114,7 +117,8 @@ def build_pareto_chart(pareto_frame: pd.DataFrame, reasons_for_share: int, share
     rule = alt.Chart(pd.DataFrame({"y": [share], "text": [f"{share:.0%}"]})).mark_rule(
         color=TARGET_RED, strokeDash=[6, 4]).encode(y=alt.Y("y:Q", scale=alt.Scale(domain=[0, 1])))
     right = alt.layer(line, rule)
-    chart = alt.layer(bars, right).resolve_scale(y="independent").properties(height=DEFAULT_HEIGHT,
+    # Taller than the default: the slanted reason labels take ~110 px of the height.
+    chart = alt.layer(bars, right).resolve_scale(y="independent").properties(height=DEFAULT_HEIGHT + 140,
                                                                             width="container")
     subtitle = (f"{reasons_for_share:,} reason{'s' if reasons_for_share != 1 else ''} make up {share:.0%} of demand"
                 + (f"; the top {top_n} are shown" if len(pareto_frame) > top_n else ""))
@@ -141,7 +145,7 @@ def build_failure_share_chart(frame: pd.DataFrame, by_label: str | None,
     order = frame["group"].tolist()
     pick = _pick("failure_pick")
     chart = alt.Chart(long).mark_bar().encode(
-        y=alt.Y("group:N", sort=order, title=by_label or None, axis=alt.Axis(labelLimit=200)),
+        y=alt.Y("group:N", sort=order, title=by_label or None, axis=alt.Axis(labelLimit=200, labelOverlap=False)),
         x=alt.X("count:Q", stack="normalize", title="Share of records", axis=alt.Axis(format=".0%")),
         color=alt.Color("type:N", title="Demand type", scale=alt.Scale(domain=list(DEMAND_COLOURS),
                                                                       range=list(DEMAND_COLOURS.values()))),
@@ -149,7 +153,7 @@ def build_failure_share_chart(frame: pd.DataFrame, by_label: str | None,
         opacity=_highlight(pick),
         tooltip=[alt.Tooltip("group:N", title=by_label or "Group"), alt.Tooltip("type:N", title="Type"),
                  alt.Tooltip("count_text:N", title="Records"), alt.Tooltip("share_text:N", title="Share")],
-    ).add_params(pick).properties(height=max(60, 28 * len(order)), width="container")
+    ).add_params(pick).properties(height=max(80, 32 * len(order)), width="container")
     return titled(chart, title)
 
 
@@ -187,12 +191,13 @@ def build_repeat_rate_chart(frame: pd.DataFrame, category_label: str, top_n: int
     data["contacts_text"] = data["contacts"].map(format_count)
     pick = _pick("repeat_pick")
     chart = alt.Chart(data).mark_bar(color=MDC_CONCERN).encode(
-        y=alt.Y("category:N", sort=data["category"].tolist(), title=category_label, axis=alt.Axis(labelLimit=200)),
+        y=alt.Y("category:N", sort=data["category"].tolist(), title=category_label,
+                axis=alt.Axis(labelLimit=200, labelOverlap=False)),
         x=alt.X("repeat_rate:Q", title="Repeat rate", axis=alt.Axis(format=".0%")),
         opacity=_highlight(pick),
         tooltip=[alt.Tooltip("category:N", title=category_label), alt.Tooltip("rate_text:N", title="Repeat rate"),
                  alt.Tooltip("repeats_text:N", title="Repeats"), alt.Tooltip("contacts_text:N", title="Contacts")],
-    ).add_params(pick).properties(height=max(60, 24 * len(data)), width="container")
+    ).add_params(pick).properties(height=max(80, 26 * len(data)), width="container")
     return titled(chart, title)
 
 
@@ -204,11 +209,11 @@ def build_repeat_pairs_chart(pairs: pd.DataFrame, title: str = "Which reasons fo
     data["share_text"] = data["share_of_repeats"].map(format_percent)
     chart = alt.Chart(data).mark_bar(color=MDC_NEUTRAL_PURPLE).encode(
         y=alt.Y("pair:N", sort=data["pair"].tolist(), title="Previous reason → repeat reason",
-                axis=alt.Axis(labelLimit=320)),
+                axis=alt.Axis(labelLimit=320, labelOverlap=False)),
         x=alt.X("count:Q", title="Repeat contacts", axis=alt.Axis(format=COUNT_FORMAT)),
         tooltip=[alt.Tooltip("pair:N", title="Pair"), alt.Tooltip("count_text:N", title="Repeats"),
                  alt.Tooltip("share_text:N", title="Share of all repeats")],
-    ).properties(height=max(60, 24 * len(data)), width="container")
+    ).properties(height=max(80, 26 * len(data)), width="container")
     return titled(chart, title)
 
 
@@ -226,13 +231,13 @@ def build_day_hour_heatmap(frame: pd.DataFrame, title: str = "When contacts arri
     chart = alt.Chart(data).mark_rect().encode(
         x=alt.X("hour_label:O", title="Hour of day", axis=alt.Axis(labelAngle=0, labelOverlap=True)),
         y=alt.Y("day:N", sort=["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-                title="Day of week"),
+                title="Day of week", axis=alt.Axis(labelOverlap=False)),
         color=alt.Color("count:Q", title="Records", scale=alt.Scale(scheme="blues"),
                         legend=alt.Legend(format=COUNT_FORMAT)),
         opacity=_highlight(pick, 1.0, 0.4),
         tooltip=[alt.Tooltip("day:N", title="Day"), alt.Tooltip("hour_label:N", title="Hour starting"),
                  alt.Tooltip("count_text:N", title="Records")],
-    ).add_params(pick).properties(height=240, width="container")
+    ).add_params(pick).properties(height=300, width="container")
     return titled(chart, title)
 
 
@@ -244,7 +249,7 @@ def build_month_year_heatmap(frame: pd.DataFrame, title: str = "Seasonality: mon
     chart = alt.Chart(data).mark_rect().encode(
         x=alt.X("month:N", sort=["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
                 title="Month", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("year:O", title="Year"),
+        y=alt.Y("year:O", title="Year", axis=alt.Axis(labelOverlap=False)),
         color=alt.Color("count:Q", title="Records", scale=alt.Scale(scheme="blues"),
                         legend=alt.Legend(format=COUNT_FORMAT)),
         opacity=_highlight(pick, 1.0, 0.4),
@@ -252,7 +257,7 @@ def build_month_year_heatmap(frame: pd.DataFrame, title: str = "Seasonality: mon
         stroke=alt.condition(alt.datum.incomplete, alt.value(DARK_GREY), alt.value(None)),
         tooltip=[alt.Tooltip("month:N", title="Month"), alt.Tooltip("year:O", title="Year"),
                  alt.Tooltip("count_text:N", title="Records"), alt.Tooltip("status:N", title="Month")],
-    ).add_params(pick).properties(height=max(120, 30 * data["year"].nunique()), width="container")
+    ).add_params(pick).properties(height=max(300, 36 * data["year"].nunique() + 120), width="container")
     return titled(chart, title, "Outlined cells are incomplete months")
 
 
@@ -268,16 +273,24 @@ def build_change_waterfall(waterfall: pd.DataFrame, by_label: str,
     data["value_text"] = [format_count(v) if k == "total" else f"{v:+,.0f}" for v, k in zip(data["value"], data["kind"])]
     data["colour"] = data["kind"].map({"total": "Total", "increase": "Increase", "decrease": "Decrease"})
     order = data["step"].tolist()
-    x = alt.X("step:N", sort=order, title=by_label, axis=alt.Axis(labelAngle=-30, labelLimit=160))
-    bars = alt.Chart(data).mark_bar(size=36).encode(
-        x=x, y=alt.Y("low:Q", title="Records", axis=alt.Axis(format=COUNT_FORMAT)), y2="high:Q",
+    x = alt.X("step:N", sort=order, title=by_label, axis=alt.Axis(labelAngle=-35, labelLimit=150, labelOverlap=False))
+    # The axis does not start at zero: changes of a few hundred on totals of 100,000 would be invisible. The total
+    # bars are cut at the bottom (clip) and say so in the subtitle.
+    levels = pd.concat([data["start"].where(data["kind"] != "total"), data["end"]]).dropna()
+    low, high = float(levels.min()), float(levels.max())
+    pad = max((high - low) * 0.15, 1.0)
+    scale = alt.Scale(domain=[max(0.0, low - pad), high + pad], zero=False, nice=False)
+    bars = alt.Chart(data).mark_bar(size=36, clip=True).encode(
+        x=x, y=alt.Y("low:Q", title="Records", axis=alt.Axis(format=COUNT_FORMAT), scale=scale), y2="high:Q",
         color=alt.Color("colour:N", title=None, scale=alt.Scale(domain=["Total", "Increase", "Decrease"],
                                                                  range=[NHS_BLUE, TARGET_RED, MDC_IMPROVEMENT])),
         tooltip=[alt.Tooltip("step:N", title=by_label), alt.Tooltip("value_text:N", title="Records / change")],
     )
-    text = alt.Chart(data).mark_text(dy=-8, color=DARK_GREY).encode(x=x, y="high:Q", text="value_text:N")
-    chart = alt.layer(bars, text).properties(height=DEFAULT_HEIGHT, width="container")
-    return titled(chart, title, "Contributions add up exactly to the total change")
+    text = alt.Chart(data).mark_text(dy=-8, color=DARK_GREY, clip=True).encode(
+        x=x, y=alt.Y("high:Q", scale=scale), text="value_text:N")
+    chart = alt.layer(bars, text).properties(height=DEFAULT_HEIGHT + 100, width="container")
+    return titled(chart, title, "Contributions add up exactly to the total change. The axis does not start at "
+                                "zero, so the total bars are cut off at the bottom")
 
 
 # ------------------------------------------------------------------------------------------------- rate per 1,000
@@ -292,13 +305,14 @@ def build_rate_chart(frame: pd.DataFrame, area_label: str = "Area", top_n: int =
     data["population_text"] = data["population"].map(format_count)
     pick = _pick("rate_pick")
     chart = alt.Chart(data).mark_bar(color=NHS_BLUE).encode(
-        y=alt.Y("area:N", sort=data["area"].tolist(), title=area_label, axis=alt.Axis(labelLimit=200)),
-        x=alt.X("rate_per_1000:Q", title="Records per 1,000 residents in the period", axis=alt.Axis(format=",.1f")),
+        y=alt.Y("area:N", sort=data["area"].tolist(), title=area_label,
+                axis=alt.Axis(labelLimit=200, labelOverlap=False)),
+        x=alt.X("rate_per_1000:Q", title="Records per 1,000 residents in the period", axis=alt.Axis(format=",.0f")),
         opacity=_highlight(pick),
         tooltip=[alt.Tooltip("area:N", title=area_label), alt.Tooltip("rate_text:N", title="Per 1,000 residents"),
                  alt.Tooltip("annual_text:N", title="Per 1,000 a year"), alt.Tooltip("count_text:N", title="Records"),
                  alt.Tooltip("population_text:N", title="Residents")],
-    ).add_params(pick).properties(height=max(80, 20 * len(data)), width="container")
+    ).add_params(pick).properties(height=max(80, 24 * len(data)), width="container")
     return titled(chart, title)
 
 
@@ -319,8 +333,8 @@ def build_forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, grain_la
            alt.Tooltip("mean_text:N", title="Forecast"), alt.Tooltip("lo80_text:N", title="80% from"),
            alt.Tooltip("hi80_text:N", title="80% to"), alt.Tooltip("lo95_text:N", title="95% from"),
            alt.Tooltip("hi95_text:N", title="95% to")]
-    colour = alt.Color("model:N", title="Forecast", scale=alt.Scale(domain=models,
-                                                                   range=[colours[m] for m in models]))
+    colour = alt.Color("model:N", title="Forecast", scale=alt.Scale(domain=models, range=[colours[m] for m in models]),
+                       legend=alt.Legend(orient="top", labelLimit=300))
     band95 = alt.Chart(fc).mark_area(opacity=0.15).encode(x=x, y="lo95:Q", y2="hi95:Q", color=colour, tooltip=tip)
     band80 = alt.Chart(fc).mark_area(opacity=0.3).encode(x=x, y="lo80:Q", y2="hi80:Q", color=colour, tooltip=tip)
     lines = alt.Chart(fc).mark_line(strokeDash=[6, 3], point=True).encode(
