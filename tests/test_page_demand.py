@@ -54,7 +54,7 @@ def page(demo_store, open_app):
     return at
 
 
-def test_renders_every_figure_on_the_demo(page):
+def test_renders_every_figure_on_the_demo_and_a_filter_changes_them(page):
     at = page
     assert at.title[0].value == "Demand drivers"
     assert _metric(at, "Records") == f"{_count():,}"
@@ -70,9 +70,7 @@ def test_renders_every_figure_on_the_demo(page):
     assert 30 <= share <= 50
     assert len(at.get("download_button")) >= 10
 
-
-def test_filter_change_changes_the_figures(page):
-    at = page
+    # A filter change changes the figures (same session: saves starting the app again).
     _, before = _chart(at, "Volume over time")
     at.multiselect(key="dm_service").set_value(["Housing repairs"]).run()
     _no_problems(at)
@@ -112,7 +110,7 @@ def test_view_restored_from_the_url(demo_store):
     assert not volume["incomplete"].any()
 
 
-def test_injected_selection_drills_the_page_down_and_clears(page):
+def test_injected_selections_drill_the_page_down_and_clear(page):
     at = page
     chart, _ = _chart(at, "Top reasons for contact")
     top_reason = max(_chart_frames(chart), key=len)["reason"].iloc[0]
@@ -127,10 +125,9 @@ def test_injected_selection_drills_the_page_down_and_clears(page):
     at.button(key="dm_clear").click().run()
     _no_problems(at)
     assert _metric(at, "Records") == f"{_count():,}"
+    assert not any("Drilled down" in md.value for md in at.markdown)
 
-
-def test_heatmap_cell_drills_to_day_and_hour(page):
-    at = page
+    # A heatmap cell: Mondays 09:00-10:00.
     at.session_state["dm_ch_dayhour"] = {"selection": {"dayhour_pick": [{"day_number": 1, "hour": 9}]}}
     at.run()
     _no_problems(at)
