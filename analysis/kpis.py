@@ -542,13 +542,14 @@ CUBE_TABLE = "stocktake_kpi_cube"
 PAIR_SPLIT = "service_area"  # series "<service>\x1f<area>": every service x area pair
 PAIR_SEP = "\x1f"
 CUBE_BUILT = "__built__"  # a marker row, so a cube with no rows is known to be built
+CUBE_FORMAT = 2  # bumped when the cube's contents change shape, so cubes stored by older code are rebuilt
 
 
 def _cube_source(con, dataset: store.Dataset) -> str:
     """What the cube was built from: the dataset's version and its classification's (failure demand uses it)."""
     name = classification.classification_dataset_name(dataset)
     cls_version = store.get_dataset(con, name).version if store.dataset_exists(con, name) else 0
-    return f"{dataset.version}/{cls_version}"
+    return f"{CUBE_FORMAT}:{dataset.version}/{cls_version}"
 
 
 def kpi_cube(
@@ -658,9 +659,11 @@ def _from_cube(cube: pd.DataFrame, kpi: str, split: str | None, filters: Mapping
         # One service's areas, or one area's services: the service x area pairs.
         other = next(iter(active.values()))
         pairs = part[part["split"] == PAIR_SPLIT]
+        if pairs.empty:
+            return None  # no pairs stored (no service or area role): ask DuckDB
         halves = pairs["series"].str.split(PAIR_SEP, n=1, expand=True)
         if halves.shape[1] < 2:
-            return pairs.iloc[0:0]
+            return None
         mine, theirs = (halves[1], halves[0]) if split == "area" else (halves[0], halves[1])
         chosen = pairs[(theirs == other).to_numpy()].copy()
         chosen["series"] = mine[(theirs == other).to_numpy()].to_numpy()

@@ -287,13 +287,16 @@ if result is not None:
     summary = spc.summarise(result, improvement)
     fmt = lambda v: kpis.format_kpi_value(v, option.unit)  # noqa: E731
     st.markdown(f"**{spc.reading(result, improvement, fmt)}**")
-    i1, m1, m2, m3, m4 = st.columns([3, 2, 2, 2, 2])
+    i1, m1, m2, m3, m4, m5 = st.columns([3, 2, 2, 2, 2, 2])
     i1.html(_icons_html(summary))
-    latest = summary.latest_date.strftime("%B %Y") if summary.latest_date is not None else ""
+    latest = summary.latest_date.strftime("%b %Y") if summary.latest_date is not None else ""
     m1.metric(f"Latest ({latest})", fmt(summary.latest_value))
     m2.metric("Mean", fmt(summary.mean))
-    m3.metric("Process limits", "–" if summary.lpl is None else f"{fmt(summary.lpl)} to {fmt(summary.upl)}")
-    m4.metric("Target", fmt(summary.target) if summary.target is not None else "None set")
+    m3.metric("Lower limit", "–" if summary.lpl is None else fmt(summary.lpl),
+              help="The process limits: points between them vary by chance alone.")
+    m4.metric("Upper limit", "–" if summary.upl is None else fmt(summary.upl))
+    m5.metric("Target", fmt(summary.target) if summary.target is not None else "–",
+              help="Set one under 'Target and trajectory' below." if summary.target is None else None)
     if summary.short_segment:
         st.warning(f"Only {summary.segment_points} points since the limits were last set: with fewer than "
                    f"{spc.SHORT_SEGMENT_POINTS} the limits may still move, so treat signals with care.",

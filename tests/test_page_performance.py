@@ -73,14 +73,14 @@ def test_choosing_a_kpi_and_a_rebase_date_changes_the_limits(demo_store, open_ap
     assert at.radio(key="pf_dir").value == "decrease"  # the KPI's own direction
     before = spc_chart_data(at)
     assert before["upl"].nunique() == 1
-    limits_before = metric(at, "Process limits")
+    limits_before = metric(at, "Upper limit")
     # The demo's intervention is offered as a rebase point; choose a date instead, as the issue asks.
     assert any("Online repairs tracking launched" in o for o in at.multiselect(key="pf_rebase").options)
     at.date_input(key="pf_rebase_date").set_value(pd.Timestamp("2024-06-01").date()).run()
     assert not at.exception
     after = spc_chart_data(at)
     assert after["upl"].nunique() == 2 and after["mean"].nunique() == 2
-    assert metric(at, "Process limits") != limits_before
+    assert metric(at, "Upper limit") != limits_before
     # Failure demand stepped down after the intervention: the new mean is lower.
     after["date"] = pd.to_datetime(after["date"])
     old_mean = after.loc[after["date"] < "2024-06-01", "mean"].iloc[0]
@@ -196,7 +196,7 @@ def test_kpi_series_dataset_uses_its_own_targets(demo_store):
     assert not at.exception
     data = spc_chart_data(at)
     assert data["target"].notna().all()  # the dataset's target column
-    assert metric(at, "Target") != "None set"
+    assert metric(at, "Target") != "–"
     matrix = next(d.value for d in at.dataframe if "variation_icon" in d.value.columns)
     assert (matrix["assurance"] != "No target").all()
     assert matrix["assurance_icon"].str.startswith("data:image/svg+xml;base64,").all()

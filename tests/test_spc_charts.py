@@ -66,7 +66,7 @@ def test_small_multiples_facet_by_series():
         part.insert(0, "series", name)
         parts.append(part)
     spec = spec_of(charts.build_small_multiples(pd.concat(parts, ignore_index=True), title="By area", unit="count"))
-    assert spec["facet"]["field"] == "series" and spec["columns"] == 4
+    assert spec["facet"]["field"] == "series" and spec["columns"] == 3
     assert {row["series"] for row in spec["datasets"][spec["data"]["name"]]} == {"East", "West"}
 
 

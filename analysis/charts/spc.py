@@ -200,7 +200,7 @@ def build_small_multiples(
     title: str,
     unit: str = "number",
     y_title: str = "Value",
-    columns: int = 4,
+    columns: int = 3,
     independent_y: bool = True,
     subtitle: str | None = None,
     format_value: Callable[[float], str] | None = None,
@@ -209,7 +209,7 @@ def build_small_multiples(
     data = chart_frame(frame, unit, format_value)
     layers = _layers(data, unit, y_title, False, point_size=18)
     chart = alt.layer(*layers, data=data[[c for c in ["series"] + CHART_COLUMNS if c in data]]).properties(
-        width=200, height=120).facet(
+        width=210, height=120).facet(
         facet=alt.Facet("series:N", title=None, header=alt.Header(labelFontSize=12, labelFontWeight="bold")),
         columns=columns,
     )
