@@ -17,6 +17,7 @@ Both are timed on the same sequence of filter sets; medians are printed. Server 
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import sys
@@ -206,7 +207,8 @@ def bench(rows: int) -> None:
         started = time.perf_counter()
         demand.ensure_repeat_table(con, ds, "customer_id")
         derived_s = time.perf_counter() - started
-        print(f"\n== {rows:,} records ({path.name}) ==")
+        load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+        print(f"\n== {rows:,} records ({path.name}); load average {load} on {os.cpu_count()} cores ==")
         print(f"once per dataset version: filter choices, span, classification {cached_s:.2f} s; "
               f"derived repeat table {derived_s:.2f} s (0 if it was already built)")
         sets = filter_sets(*coverage)
