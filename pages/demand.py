@@ -266,7 +266,7 @@ def _classification_editor(ds, context):
                 st.error(str(exc))
         applied = st.session_state.pop("dm_cls_applied", None)
         if applied is not None:
-            st.success(f"Your file was applied: {applied:,} reasons changed type.")
+            st.success(f"Your file was applied: {applied:,} reason{'' if applied == 1 else 's'} changed type.")
         csv_download(frame, f"{ds.name}_classification", "dm_dl_cls",
                      columns={"service": "Service", "reason": "Reason", "demand_type": "Demand type"},
                      label="Download the classification (CSV)")

@@ -184,3 +184,35 @@ def test_missing_roles_are_named_with_a_link(demo_store, open_app):
     assert any("role 'Channel'" in i for i in infos), infos
     assert any("role 'Customer id'" in i for i in infos), infos
     assert at.get("page_link")
+
+
+def test_own_classification_file_is_applied(page, demo_store):
+    at = page
+    con = store.open_store(demo_store)
+    try:
+        before = classification.classification_frame(con, store.get_dataset(con, "demo_contacts"))
+    finally:
+        con.close()
+    target = before.iloc[0]
+    new = "value" if target["demand_type"] == "failure" else "failure"
+    csv = f"Service,Reason,Demand type\n{target['service']},{target['reason']},{new.capitalize()} demand\n"
+    at.file_uploader(key="dm_cls_upload").set_value(("mine.csv", csv.encode(), "text/csv")).run()
+    _no_problems(at)
+    at.button(key="dm_cls_apply").click().run()
+    _no_problems(at)
+    assert any(s.value == "Your file was applied: 1 reason changed type." for s in at.success)
+    con = store.open_store(demo_store)
+    try:
+        after = classification.classification_frame(con, store.get_dataset(con, "demo_contacts"))
+    finally:
+        con.close()
+    assert after["demand_type"].iloc[0] == new
+    assert after["demand_type"].iloc[1:].tolist() == before["demand_type"].iloc[1:].tolist()
+
+
+def test_bad_classification_file_gives_a_plain_error(page):
+    at = page
+    at.file_uploader(key="dm_cls_upload").set_value(("bad.csv", b"Reason,Kind\nA,failure\n", "text/csv")).run()
+    at.button(key="dm_cls_apply").click().run()
+    assert not at.exception
+    assert any("has no 'Demand type' column" in e.value for e in at.error)
