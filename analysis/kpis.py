@@ -418,15 +418,18 @@ def _label_rows(wide: pd.DataFrame, specs: list[tuple[str, str]]) -> tuple[np.nd
 
 
 def _received_query(con, dataset, kpis, grain, specs, include_total, where, params) -> pd.DataFrame:
+    """The received-period KPIs: additive counts and sums at the finest grain (every split role and period) in
+    DuckDB, then rolled up to each split and the total in pandas (a few thousand rows). One pass over the records
+    (two with repeat %: its window sorts by customer and date), instead of one aggregation per grouping set."""
     roles = dataset.roles
     date_col = roles["date"]
-    select = ["count(*) AS volume"]
-    cte_cols = [f"{expr} AS s_{name}" for name, expr in specs]
-    cte_cols.append(f"{_period_sql(f't.{q(date_col)}', grain)} AS period")
-    join, join_params = "", []
-    from_sql = f"{q(dataset.table)} AS t"
-    pre_params: list = []
+    fine = [r for r in ("service", "area", "channel") if r in roles]
+    fine_cols = [f"{_label_sql('t.' + q(roles[r]))} AS f_{r}" for r in fine]
+    period_col = f"{_period_sql('t.' + q(date_col), grain)} AS period"
+    group = ", ".join([f"f_{r}" for r in fine] + ["period"])
     conds = [f"t.{q(date_col)} IS NOT NULL"] + where
+    select = ["count(*) AS volume"]
+    join, join_params = "", []
     if "failure_demand_pct" in kpis:
         cls_sql, cls_params = classification.classified_reasons_sql(con, dataset)
         on = [f"cls.reason = CAST(t.{q(roles['reason'])} AS VARCHAR)"]
@@ -435,39 +438,58 @@ def _received_query(con, dataset, kpis, grain, specs, include_total, where, para
             on.append(f"cls.service IS NOT DISTINCT FROM CAST(t.{q(roles['service'])} AS VARCHAR)")
         join = f"LEFT JOIN {cls_sql} AS cls ON {' AND '.join(on)}"
         join_params = cls_params
-        cte_cols.append("cls.demand_type AS demand_type")
-        select += ["count(*) FILTER (WHERE demand_type = 'failure') AS failure",
-                   "count(*) FILTER (WHERE demand_type = 'value') AS value_demand"]
-    if "repeat_pct" in kpis:
-        cust, dcol = roles["customer_id"], date_col
-        # The previous contact may be for any service or area, so the window runs over the whole table and the
-        # page's filters apply afterwards (as on the Demand page). The window carries only the columns used: it
-        # sorts every row, and each column carried costs time.
-        carried = sorted({dcol, cust} | {roles[r] for r in ("service", "area", "channel", "reason", "cost",
-                                                               "handling_minutes") if r in roles})
-        from_sql = (f"(SELECT {', '.join(q(c) for c in carried)}, "
-                    f"lag({q(dcol)}) OVER (PARTITION BY {q(cust)} ORDER BY {q(dcol)}) AS __previous_at "
-                    f"FROM {q(dataset.table)}) AS t")
-        cte_cols.append(f"t.{q(cust)} IS NOT NULL AS has_customer")
-        cte_cols.append(f"(t.{q(cust)} IS NOT NULL AND coalesce(t.{q(dcol)} - t.__previous_at "
-                        "<= to_days(CAST(? AS INTEGER)), false)) AS is_repeat")
-        pre_params.append(REPEAT_WINDOW_DAYS)
-        select += ["count(*) FILTER (WHERE has_customer) AS with_customer",
-                   "count(*) FILTER (WHERE is_repeat) AS repeats"]
+        select += ["count(*) FILTER (WHERE cls.demand_type = 'failure') AS failure",
+                   "count(*) FILTER (WHERE cls.demand_type = 'value') AS value_demand"]
     if "cost_per_case" in kpis:
-        cte_cols.append(f"CAST(t.{q(roles['cost'])} AS DOUBLE) AS cost")
-        select += ["avg(cost) AS cost_per_case", "count(cost) AS cost_n"]
+        cost = f"CAST(t.{q(roles['cost'])} AS DOUBLE)"
+        select += [f"sum({cost}) AS cost_sum", f"count({cost}) AS cost_n"]
     if "avg_handling_minutes" in kpis:
-        cte_cols.append(f"CAST(t.{q(roles['handling_minutes'])} AS DOUBLE) AS handling")
-        select += ["avg(handling) AS avg_handling_minutes", "count(handling) AS handling_n"]
-    grouping_select, group_by = _grouping_sql(specs, include_total)
-    sql = f"""WITH base AS (
-                SELECT {', '.join(cte_cols)} FROM {from_sql} {join} WHERE {' AND '.join(conds)})
-              SELECT {grouping_select} period, {', '.join(select)}
-              FROM base GROUP BY {group_by}"""
-    # Parameter order follows the text: the CTE's select list (repeat window), the join, then the WHERE.
-    wide = store.query_df(con, sql, pre_params + join_params + params)
-    split, series = _label_rows(wide, specs)
+        handling = f"CAST(t.{q(roles['handling_minutes'])} AS DOUBLE)"
+        select += [f"sum({handling}) AS handling_sum", f"count({handling}) AS handling_n"]
+    fine_frame = store.query_df(
+        con,
+        f"""SELECT {', '.join(fine_cols + [period_col] + select)}
+            FROM {q(dataset.table)} AS t {join} WHERE {' AND '.join(conds)} GROUP BY {group}""",
+        join_params + params,
+    )
+    if "repeat_pct" in kpis:
+        cust = roles["customer_id"]
+        # The previous contact may be for any service or area, so the window runs over the whole table and the
+        # page's filters apply afterwards (as on the Demand page). It carries only the columns used after it: it
+        # sorts every row, and each column carried costs time.
+        carried = sorted({date_col, cust} | {roles[r] for r in fine})
+        repeats = store.query_df(
+            con,
+            f"""SELECT {', '.join(fine_cols + [period_col])},
+                       count(*) FILTER (WHERE t.{q(cust)} IS NOT NULL) AS with_customer,
+                       count(*) FILTER (WHERE t.{q(cust)} IS NOT NULL
+                                        AND t.{q(date_col)} - t.__previous_at <= to_days(CAST(? AS INTEGER)))
+                           AS repeats
+                FROM (SELECT {', '.join(q(c) for c in carried)},
+                             lag({q(date_col)}) OVER (PARTITION BY {q(cust)} ORDER BY {q(date_col)}) AS __previous_at
+                      FROM {q(dataset.table)}) AS t
+                WHERE {' AND '.join(conds)} GROUP BY {group}""",
+            [REPEAT_WINDOW_DAYS] + params,
+        )
+        fine_frame = fine_frame.merge(repeats, on=[f"f_{r}" for r in fine] + ["period"], how="left")
+    measures = [c for c in fine_frame.columns if not c.startswith("f_") and c != "period"]
+    fine_frame[measures] = fine_frame[measures].fillna(0)
+    # Roll up to each split (and the total) from the fine grain.
+    parts = []
+    for name, _ in specs:
+        if name == PAIR_SPLIT:
+            key = fine_frame["f_service"].astype(str) + PAIR_SEP + fine_frame["f_area"].astype(str)
+        else:
+            key = fine_frame[f"f_{name}"].astype(str)
+        rolled = fine_frame.groupby([key.rename("series"), "period"], sort=False)[measures].sum().reset_index()
+        rolled.insert(0, "split", name)
+        parts.append(rolled)
+    if include_total or not specs:
+        rolled = fine_frame.groupby("period", sort=False)[measures].sum().reset_index()
+        rolled.insert(0, "series", ALL)
+        rolled.insert(0, "split", "")
+        parts.append(rolled)
+    wide = pd.concat(parts, ignore_index=True)
     out = []
     for k in kpis:
         if k == "volume":
@@ -479,11 +501,14 @@ def _received_query(con, dataset, kpis, grain, specs, include_total, where, para
             n = wide["with_customer"]
             value = wide["repeats"] / n.where(n > 0)
         elif k == "cost_per_case":
-            value, n = wide["cost_per_case"], wide["cost_n"]
+            n = wide["cost_n"]
+            value = wide["cost_sum"] / n.where(n > 0)
         else:
-            value, n = wide["avg_handling_minutes"], wide["handling_n"]
-        out.append(pd.DataFrame({"split": split, "kpi": k, "series": series, "period": wide["period"],
-                                 "value": value.astype("float64"), "n": n.astype("int64")}))
+            n = wide["handling_n"]
+            value = wide["handling_sum"] / n.where(n > 0)
+        out.append(pd.DataFrame({"split": wide["split"].to_numpy(), "kpi": k, "series": wide["series"].to_numpy(),
+                                 "period": wide["period"].to_numpy(), "value": value.astype("float64").to_numpy(),
+                                 "n": n.astype("int64").to_numpy()}))
     return pd.concat(out, ignore_index=True)
 
 
