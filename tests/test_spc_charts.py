@@ -84,3 +84,13 @@ def test_icons_are_svg_with_the_right_letter_and_colour():
     uri = charts.svg_data_uri(pass_icon)
     assert uri.startswith("data:image/svg+xml;base64,")
     assert base64.b64decode(uri.split(",", 1)[1]).decode() == pass_icon
+
+
+def test_trajectory_line_is_drawn_when_given():
+    trajectory = [float("nan")] * 10 + [12.0 + i for i in range(10)]
+    r = spc.xmr(VALUES, dates=DATES, trajectory=trajectory)
+    spec = spec_of(charts.build_spc_chart(r, title="t", unit="count"))
+    lines = [l for l in spec["layer"] if l.get("encoding", {}).get("y", {}).get("field") == "trajectory"]
+    assert len(lines) == 1 and lines[0]["mark"]["color"] == charts.TRAJECTORY_COLOUR
+    without = spec_of(charts.build_spc_chart(spc.xmr(VALUES, dates=DATES), title="t", unit="count"))
+    assert not [l for l in without["layer"] if l.get("encoding", {}).get("y", {}).get("field") == "trajectory"]
