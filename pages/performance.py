@@ -456,7 +456,8 @@ if compare_roles:
             scope = ", ".join(f"{v}" for v in sm_filters.values()) or ("all services" if by == "area" else "all areas")
             st.altair_chart(charts.build_small_multiples(
                 frames, title=f"{option.label} by {SPLIT_LABELS[by].lower()}: {scope}", unit=option.unit,
-                y_title=option.label, subtitle="Each chart has its own mean and limits; the scales differ."),
+                y_title=option.label, subtitle="Each chart has its own mean and limits; the scales differ.",
+                interventions=interventions.list_interventions(con, ds.name, sm_filters.get("service"))),
                 key="pf_sm_chart")
     except StocktakeError as exc:
         st.error(str(exc))

@@ -65,9 +65,15 @@ def test_small_multiples_facet_by_series():
         part = spc.xmr(VALUES, dates=DATES)
         part.insert(0, "series", name)
         parts.append(part)
-    spec = spec_of(charts.build_small_multiples(pd.concat(parts, ignore_index=True), title="By area", unit="count"))
+    notes = pd.DataFrame({"day": [DATES[10]], "label": ["New form"]})
+    spec = spec_of(charts.build_small_multiples(pd.concat(parts, ignore_index=True), title="By area", unit="count",
+                                                interventions=notes))
     assert spec["facet"]["field"] == "series" and spec["columns"] == 3
-    assert {row["series"] for row in spec["datasets"][spec["data"]["name"]]} == {"East", "West"}
+    rows = spec["datasets"][spec["data"]["name"]]
+    assert {row["series"] for row in rows} == {"East", "West"}
+    # The intervention is one extra row per small chart, drawn as a rule.
+    assert [r["series"] for r in rows if r.get("note_label") == "New form"] == ["East", "West"]
+    assert any(l["mark"]["type"] == "rule" for l in spec["spec"]["layer"])
 
 
 def test_icons_are_svg_with_the_right_letter_and_colour():

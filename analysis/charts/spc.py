@@ -92,11 +92,13 @@ CHART_COLUMNS = ["date", "value", "segment", "mean", "lpl", "upl", "near_lpl", "
                  "target_text"]
 
 
-def _layers(data: pd.DataFrame, unit: str, y_title: str, show_near_lines: bool, point_size: int) -> list[alt.Chart]:
+def _layers(data: pd.DataFrame, unit: str, y_title: str, show_near_lines: bool, point_size: int,
+            values_only: bool = False) -> list[alt.Chart]:
     """The chart's layers, without data of their own: the caller gives the layer chart the data once (Altair would
-    otherwise serialise the frame once per layer)."""
+    otherwise serialise the frame once per layer). ``values_only`` skips rows without a value (intervention rows in
+    small multiples)."""
     fmt, _ = _value_format(unit)
-    base = alt.Chart()
+    base = alt.Chart().transform_filter("isValid(datum.value)") if values_only else alt.Chart()
     x = alt.X("date:T", title="Period", axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
     line = base.mark_line(color=LINE_GREY, strokeWidth=1.5).encode(x=x, y=_y(unit, y_title))
     mean = base.mark_line(color="#000000", strokeWidth=1.2).encode(
@@ -204,11 +206,26 @@ def build_small_multiples(
     independent_y: bool = True,
     subtitle: str | None = None,
     format_value: Callable[[float], str] | None = None,
+    interventions: pd.DataFrame | None = None,
 ) -> alt.FacetChart:
-    """Small SPC charts of one KPI, one per ``series`` (area or service), from ``kpis.series_spc``'s frame."""
+    """Small SPC charts of one KPI, one per ``series`` (area or service), from ``kpis.series_spc``'s frame.
+
+    ``interventions`` (``day``, ``label``) are drawn as vertical rules in every small chart (a facet has one dataset,
+    so they travel as extra rows with a ``note_day`` and no value)."""
     data = chart_frame(frame, unit, format_value)
-    layers = _layers(data, unit, y_title, False, point_size=18)
-    chart = alt.layer(*layers, data=data[[c for c in ["series"] + CHART_COLUMNS if c in data]]).properties(
+    data = data[[c for c in ["series"] + CHART_COLUMNS if c in data]]
+    layers = _layers(data, unit, y_title, False, point_size=18, values_only=True)
+    if interventions is not None and len(interventions) and len(data):
+        notes = interventions.assign(day=pd.to_datetime(interventions["day"]))
+        notes = notes[(notes["day"] >= data["date"].min()) & (notes["day"] <= data["date"].max())]
+        if len(notes):
+            rows = pd.DataFrame([{"series": s_, "note_day": d, "note_label": lbl}
+                                 for s_ in data["series"].unique() for d, lbl in zip(notes["day"], notes["label"])])
+            data = pd.concat([data, rows], ignore_index=True)
+            layers.append(alt.Chart().transform_filter("isValid(datum.note_day)").mark_rule(
+                color=DARK_GREY, strokeDash=[4, 3], strokeWidth=1).encode(
+                x=alt.X("note_day:T"), tooltip=[alt.Tooltip("note_label:N", title="Intervention")]))
+    chart = alt.layer(*layers, data=data).properties(
         width=210, height=120).facet(
         facet=alt.Facet("series:N", title=None, header=alt.Header(labelFontSize=12, labelFontWeight="bold")),
         columns=columns,
