@@ -22,7 +22,8 @@ whatever the filters) does not cover from its first to its last day is dropped, 
 From a KPI-series dataset (period, measure, value, target, service/area): any measure, with its target column.
 
 Each (KPI, service) series goes through :func:`analysis.spc.xmr`; :func:`summary_matrix` does that for every KPI
-and service with one grouped query per kind of KPI (received-period, closed-period), not one query per series.
+and service from the stored KPI cube (:func:`kpi_cube`: every KPI for the total and per service, area, channel and
+service x area, built by a few grouped queries once per version of the data), not one query per series.
 
 Targets, trajectories and improvement directions entered on the page are kept in the store (``stocktake_kpi_settings``
 and ``stocktake_kpi_trajectories``). A benchmark dataset (a KPI-series dataset with an ``area`` role: your own
@@ -356,7 +357,9 @@ def _record_long(
     con, dataset: store.Dataset, kpis: Iterable[str] | None, *, grain: str, splits: list[str], include_total: bool,
     filters: Mapping[str, Any] | None, within_days: int,
 ) -> pd.DataFrame:
-    """The records KPIs for several splits at once (one GROUPING SETS query per basis): ``split`` ('' for the
+    """The records KPIs for several splits at once: the received-period ones aggregated once at the finest grain and
+    rolled up (plus one window query for repeat %), the closed-period ones in one GROUPING SETS query (medians do
+    not add up). Columns ``split`` ('' for the
     total), ``series``, ``kpi``, ``period``, ``value``, ``n``; complete periods only, every period filled."""
     roles = dataset.roles
     usable = _usable_kpis(con, dataset, kpis, within_days)
@@ -587,8 +590,9 @@ def kpi_cube(
 
     Columns: ``split`` ('' for the total, else service / area / channel, or ``service_area`` for every service x area
     pair, whose series is "<service>\\x1f<area>"), ``series`` ("All" for the total),
-    ``kpi``, ``period``, ``value``, ``n``. Built with one GROUPING SETS query per basis the first time it is asked
-    for (seconds on 10M rows: the repeat-contact window sorts every row), then read back in milliseconds until the
+    ``kpi``, ``period``, ``value``, ``n``. Built with a few grouped queries (see :func:`_record_long`) the first time
+    it is asked for (tens of seconds on 10M rows: the repeat-contact window sorts every row and the medians need
+    every closing time), then read back in milliseconds until the
     dataset or its classification is reloaded or edited (their versions are part of the key). A store opened read-only
     computes it without keeping it.
     """
