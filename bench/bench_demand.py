@@ -13,6 +13,7 @@ Both are timed on the same sequence of filter sets; medians are printed. Server 
 
     .venv/bin/python -m bench.bench_demand            # 1M and 10M rows
     .venv/bin/python -m bench.bench_demand 1000000    # one size
+    .venv/bin/python -m bench.bench_demand 10000000 --no-pandas
 """
 
 from __future__ import annotations
@@ -192,7 +193,7 @@ def _median_ms(values: list[float]) -> float:
     return statistics.median(values) * 1000
 
 
-def bench(rows: int) -> None:
+def bench(rows: int, with_pandas: bool = True) -> None:
     path = _private_copy(ensure_bench_store(rows))
     con = store.open_store(path)
     try:
@@ -237,8 +238,8 @@ def bench(rows: int) -> None:
             s_totals.append(time.perf_counter() - started)
         print(f"for comparison, the one-scan figures as separate queries: median {_median_ms(s_totals):,.0f} ms "
               f"(one scan: {_median_ms(timings['one-scan figures']):,.0f} ms)")
-        if rows > PANDAS_MAX_ROWS:
-            print("pandas: skipped at this size")
+        if rows > PANDAS_MAX_ROWS or not with_pandas:
+            print("pandas: skipped" + (" at this size" if with_pandas else " (--no-pandas)"))
             return
         started = time.perf_counter()
         frame = load_pandas(con, ds)
@@ -263,9 +264,10 @@ def bench(rows: int) -> None:
 
 
 def main(argv: list[str]) -> None:
-    sizes = [int(a) for a in argv] or [1_000_000, 10_000_000]
+    with_pandas = "--no-pandas" not in argv
+    sizes = [int(a) for a in argv if not a.startswith("--")] or [1_000_000, 10_000_000]
     for rows in sizes:
-        bench(rows)
+        bench(rows, with_pandas)
 
 
 if __name__ == "__main__":
