@@ -140,8 +140,9 @@ def commit_table(
             cur.execute(f"CREATE TABLE {quote_identifier(staging)} AS {select_sql}", params or [])
             cur.execute(f"DROP TABLE IF EXISTS {quote_identifier(table)}")
             cur.execute(f"ALTER TABLE {quote_identifier(staging)} RENAME TO {quote_identifier(table)}")
+        # Whatever was worked out from the old rows (rejects, repeat-demand tables) no longer describes the data.
+        store.drop_derived_tables(cur, table)
         rejects_table = store.rejects_table_for(table)
-        cur.execute(f"DROP TABLE IF EXISTS {quote_identifier(rejects_table)}")
         if rejects_sql:
             cur.execute(f"CREATE TABLE {quote_identifier(rejects_table)} AS {rejects_sql}")
         row_count = int(cur.execute(f"SELECT count(*) FROM {quote_identifier(table)}").fetchone()[0])

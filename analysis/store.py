@@ -306,12 +306,25 @@ def set_roles(con: duckdb.DuckDBPyConnection, dataset: str, roles: dict[str, str
     return get_dataset(con, dataset)
 
 
+def drop_derived_tables(cur: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Drop the tables worked out from a dataset's table (named ``<table>__…``: rejects, repeat-demand tables).
+
+    They describe one version of the data, so they go whenever the table is replaced or deleted. Runs on the
+    caller's cursor, inside its transaction.
+    """
+    derived = cur.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, ?) AND NOT temporary", [f"{table}__"]
+    ).fetchall()
+    for (name,) in derived:
+        cur.execute(f"DROP TABLE IF EXISTS {quote_identifier(name)}")
+
+
 def delete_dataset(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
-    """Drop a dataset's table and catalogue rows in one transaction."""
+    """Drop a dataset's table, the tables derived from it and its catalogue rows, in one transaction."""
     ds = get_dataset(con, dataset)
     with transaction(con) as cur:
         cur.execute(f"DROP TABLE IF EXISTS {quote_identifier(ds.table)}")
-        cur.execute(f"DROP TABLE IF EXISTS {quote_identifier(rejects_table_for(ds.table))}")
+        drop_derived_tables(cur, ds.table)
         cur.execute(f"DELETE FROM {quote_identifier(DATASETS_TABLE)} WHERE dataset = ?", [dataset])
         cur.execute(f"DELETE FROM {quote_identifier(COLUMNS_TABLE)} WHERE dataset = ?", [dataset])
 

@@ -86,3 +86,21 @@ def test_a_second_process_is_told_the_file_is_in_use(tmp_path):
     assert result.returncode == 2
     assert "is open in another program" in result.stderr and "stop the app" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_tables_derived_from_a_dataset_go_when_it_is_replaced_or_deleted(tmp_path):
+    con = store.open_store(tmp_path / "s.duckdb")
+    frame = pd.DataFrame({"when": pd.to_datetime(["2024-01-01"]), "who": ["C1"]})
+    ingest.load_frame(con, frame, dataset="calls", kind="records", roles={"when": "date", "who": "customer_id"})
+    ingest.load_frame(con, frame, dataset="calls_2", kind="records", roles={"when": "date"})
+
+    def tables():
+        return sorted(r[0] for r in store.query_rows(con, "SELECT table_name FROM duckdb_tables()")
+                      if r[0].startswith("ds_"))
+
+    store.execute(con, 'CREATE TABLE "ds_calls__repeat_customer_id_v1" AS SELECT 1 AS x')
+    ingest.load_frame(con, frame, dataset="calls", kind="records", roles={"when": "date"})
+    assert tables() == ["ds_calls", "ds_calls_2"]
+    store.execute(con, 'CREATE TABLE "ds_calls__repeat_customer_id_v9" AS SELECT 1 AS x')
+    store.delete_dataset(con, "calls")
+    assert tables() == ["ds_calls_2"]
