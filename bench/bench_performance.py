@@ -12,6 +12,9 @@ store and the first build of it is part of what is measured. Prints medians of:
   multiples across areas from the cube, their SPC and chart spec), with the time of each step; and the small
   multiples' series by a live query, as for a view the cube does not hold (a service, area and channel at once). Streamlit's ``st.cache_data`` then makes a plain rerun near zero; these
   figures are with every cache cold except the store's cube;
+- the whole page in AppTest on that store: the first render (cube already stored, Streamlit caches cold), a rerun
+  after choosing a rebase date (the chart is redrawn; data from st.cache_data) and a rerun after choosing another
+  service (a new series and small multiples, read from the cube), as the page script's own run time;
 - the pandas way: the same KPI table (every KPI by service and month, plus the total) computed with pandas from the
   records in a DataFrame, beside the one-off read of the records into pandas.
 
@@ -146,6 +149,57 @@ def pandas_matrix(table: pd.DataFrame) -> int:
     return n
 
 
+def bench_page(path: Path, runs: int = RUNS) -> dict[str, float]:
+    """The page in AppTest on a store: first render, then median reruns, as the page script's own run time (with
+    the compiled script cached, as in the server; AppTest otherwise recompiles it on every run)."""
+    import os
+
+    import streamlit.testing.v1.app_test as app_test_module
+    import streamlit.testing.v1.local_script_runner as runner_module
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import AppTest
+
+    shared_cache = ScriptCache()
+    app_test_module.ScriptCache = lambda: shared_cache
+    runner_module.ScriptCache = lambda: shared_cache
+    root = Path(__file__).resolve().parents[1]
+    os.environ["STOCKTAKE_DB"] = str(path)
+    os.chdir(root)
+    at = AppTest.from_string(
+        "import streamlit as st\n"
+        "from ui.sidebar import render_dataset_picker\n"
+        f"nav = st.navigation([st.Page({str(root / 'pages' / 'performance.py')!r}, title='Performance', "
+        "url_path='performance-trends')])\n"
+        "render_dataset_picker()\n"
+        "import time as _time\n"
+        "_started = _time.perf_counter()\n"
+        "nav.run()\n"
+        "st.session_state['_bench_script_s'] = _time.perf_counter() - _started\n",
+        default_timeout=600,
+    )
+    at.session_state["dataset"] = DATASET
+    at.run()
+    if at.exception:
+        raise RuntimeError(at.exception)
+    figures = {"whole page: first render (Streamlit caches cold)": at.session_state["_bench_script_s"]}
+    at.selectbox(key="pf_kpi").set_value(KPI).run()
+    at.selectbox(key="pf_service").set_value(SERVICE).run()
+    rebase, other = [], []
+    services = [s for s in at.selectbox(key="pf_service").options if s not in (SERVICE, kpis.ALL)]
+    for i in range(runs):
+        at.date_input(key="pf_rebase_date").set_value(pd.Timestamp("2024-06-01").date() if i % 2 == 0 else None)
+        at.run()
+        rebase.append(at.session_state["_bench_script_s"])
+    for i in range(runs):
+        at.selectbox(key="pf_service").set_value(services[i % len(services)]).run()
+        other.append(at.session_state["_bench_script_s"])
+    if at.exception:
+        raise RuntimeError(at.exception)
+    figures["whole page: rerun after choosing a rebase date"] = statistics.median(rebase)
+    figures["whole page: rerun after choosing another service"] = statistics.median(other)
+    return figures
+
+
 def bench(rows: int, with_pandas: bool = True) -> dict[str, float]:
     source = ensure_bench_store(rows)
     work = Path(tempfile.mkdtemp(prefix="bench_perf_"))
@@ -174,6 +228,7 @@ def bench(rows: int, with_pandas: bool = True) -> dict[str, float]:
         figures["small multiples across areas by a live query (no cube)"] = _median(
             lambda i: kpis.kpi_series(con, ds, KPI, split="area", filters={"service": SERVICE}, use_cube=False),
             RUNS)
+        figures.update(bench_page(path))
         if with_pandas:
             t = time.perf_counter()
             df = store.query_df(con, f"SELECT received_at, closed_at, service, reason, cost, handling_minutes, "

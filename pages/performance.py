@@ -62,6 +62,24 @@ def _options(name: str, version: int, cls_version: int, _ds: store.Dataset, with
     return options, values
 
 
+@st.cache_data(show_spinner=False, max_entries=100)
+def _small_multiples(name: str, version: int, cls_version: int, _ds: store.Dataset, kpi: str, grain: str, by: str,
+                     filters: tuple, within_days: int, improvement: str, rules: str, target: float | None,
+                     notes: tuple, label: str, unit: str):
+    """The small multiples chart (SPC per area or service), or None when no series has 2 points. Cached whole: the
+    20 SPC runs and the chart build cost more than the data, which the cube already holds."""
+    many = _series(name, version, cls_version, _ds, kpi, grain, by, filters, within_days)
+    many = many[many["series"].isin(many.groupby("series")["value"].count().loc[lambda c: c >= 2].index)]
+    if many.empty:
+        return None
+    frames = kpis.series_spc(many, improvement=improvement, rules=rules, target=target)
+    scope = ", ".join(v for _, v in filters) or ("all services" if by == "area" else "all areas")
+    notes_frame = pd.DataFrame({"day": pd.to_datetime([d for d, _ in notes]), "label": [l for _, l in notes]})
+    return charts.build_small_multiples(
+        frames, title=f"{label} by {SPLIT_LABELS[by].lower()}: {scope}", unit=unit, y_title=label,
+        subtitle="Each chart has its own mean and limits; the scales differ.", interventions=notes_frame)
+
+
 @st.cache_data(show_spinner=False, max_entries=50)
 def _peer(name: str, version: int, _ds: store.Dataset, measure: str, own: str, improvement: str) -> pd.DataFrame:
     return kpis.peer_comparison(get_connection(), _ds, measure, own, improvement=improvement)
@@ -444,21 +462,16 @@ if compare_roles:
     by = st.radio("One small chart per", compare_roles, key="pf_sm_by", bind=BIND, horizontal=True,
                   format_func=SPLIT_LABELS.get)
     sm_filters = {k: v for k, v in filters.items() if k != by}
+    sm_notes = interventions.list_interventions(con, ds.name, sm_filters.get("service"))
     try:
-        many = _series(ds.name, ds.version, cls_version, ds, kpi, grain, by, tuple(sorted(sm_filters.items())),
-                       within_days)
-        many = many[many["series"].isin(many.groupby("series")["value"].count().loc[lambda c: c >= 2].index)]
-        if many.empty:
+        sm_chart = _small_multiples(
+            ds.name, ds.version, cls_version, ds, kpi, grain, by, tuple(sorted(sm_filters.items())), within_days,
+            improvement, rules, stored_target if by == "area" else None,
+            tuple(zip(sm_notes["day"].astype(str), sm_notes["label"])), option.label, option.unit)
+        if sm_chart is None:
             st.info("No area or service has 2 or more periods with a value.", icon=":material/info:")
         else:
-            frames = kpis.series_spc(many, improvement=improvement, rules=rules,
-                                     target=stored_target if by == "area" else None)
-            scope = ", ".join(f"{v}" for v in sm_filters.values()) or ("all services" if by == "area" else "all areas")
-            st.altair_chart(charts.build_small_multiples(
-                frames, title=f"{option.label} by {SPLIT_LABELS[by].lower()}: {scope}", unit=option.unit,
-                y_title=option.label, subtitle="Each chart has its own mean and limits; the scales differ.",
-                interventions=interventions.list_interventions(con, ds.name, sm_filters.get("service"))),
-                key="pf_sm_chart")
+            st.altair_chart(sm_chart, key="pf_sm_chart")
     except StocktakeError as exc:
         st.error(str(exc))
 
