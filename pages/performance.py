@@ -41,21 +41,21 @@ def _class_version(ds: store.Dataset) -> int:
 
 
 @st.cache_data(show_spinner=False, max_entries=500)
-def _series(name: str, version: int, cls_version: int, _ds: store.Dataset, kpi: str, grain: str,
+def _series(db: str, name: str, version: int, cls_version: int, _ds: store.Dataset, kpi: str, grain: str,
             split: str | None, filters: tuple, within_days: int) -> pd.DataFrame:
     return kpis.kpi_series(get_connection(), _ds, kpi, grain=grain, split=split, filters=dict(filters),
                            within_days=within_days)
 
 
 @st.cache_data(show_spinner=False, max_entries=100)
-def _matrix(name: str, version: int, cls_version: int, _ds: store.Dataset, grain: str, within_days: int,
+def _matrix(db: str, name: str, version: int, cls_version: int, _ds: store.Dataset, grain: str, within_days: int,
             directions: tuple, targets: tuple, rules: str) -> pd.DataFrame:
     return kpis.summary_matrix(get_connection(), _ds, grain=grain, within_days=within_days,
                                directions=dict(directions), targets=dict(targets), rules=rules)
 
 
 @st.cache_data(show_spinner=False, max_entries=100)
-def _options(name: str, version: int, cls_version: int, _ds: store.Dataset, within_days: int):
+def _options(db: str, name: str, version: int, cls_version: int, _ds: store.Dataset, within_days: int):
     con = get_connection()
     options = kpis.available_kpis(con, _ds, within_days)
     values = {role: kpis.split_values(con, _ds, role) for role in ("service", "area", "channel") if role in _ds.roles}
@@ -63,12 +63,12 @@ def _options(name: str, version: int, cls_version: int, _ds: store.Dataset, with
 
 
 @st.cache_data(show_spinner=False, max_entries=100)
-def _small_multiples(name: str, version: int, cls_version: int, _ds: store.Dataset, kpi: str, grain: str, by: str,
-                     filters: tuple, within_days: int, improvement: str, rules: str, target: float | None,
+def _small_multiples(db: str, name: str, version: int, cls_version: int, _ds: store.Dataset, kpi: str, grain: str,
+                     by: str, filters: tuple, within_days: int, improvement: str, rules: str, target: float | None,
                      notes: tuple, label: str, unit: str):
     """The small multiples chart (SPC per area or service), or None when no series has 2 points. Cached whole: the
     20 SPC runs and the chart build cost more than the data, which the cube already holds."""
-    many = _series(name, version, cls_version, _ds, kpi, grain, by, filters, within_days)
+    many = _series(db, name, version, cls_version, _ds, kpi, grain, by, filters, within_days)
     many = many[many["series"].isin(many.groupby("series")["value"].count().loc[lambda c: c >= 2].index)]
     if many.empty:
         return None
@@ -81,7 +81,8 @@ def _small_multiples(name: str, version: int, cls_version: int, _ds: store.Datas
 
 
 @st.cache_data(show_spinner=False, max_entries=50)
-def _peer(name: str, version: int, _ds: store.Dataset, measure: str, own: str, improvement: str) -> pd.DataFrame:
+def _peer(db: str, name: str, version: int, _ds: store.Dataset, measure: str, own: str,
+          improvement: str) -> pd.DataFrame:
     return kpis.peer_comparison(get_connection(), _ds, measure, own, improvement=improvement)
 
 
@@ -163,6 +164,9 @@ if ds.kind not in ("records", "kpi"):
     st.stop()
 
 con = get_connection()
+# Cached results are keyed on the store file too: two stores (tests, benchmarks) can hold a dataset of the same name
+# and version.
+DB = str(store.default_db_path())
 is_records = ds.kind == "records"
 cls_version = _class_version(ds) if is_records else 0
 
@@ -185,7 +189,7 @@ with st.sidebar:
     show_near = st.checkbox("Show the near-limit (2 sigma) lines", key="pf_near", bind=BIND)
 
 try:
-    options, split_vals = _options(ds.name, ds.version, cls_version, ds, within_days)
+    options, split_vals = _options(DB, ds.name, ds.version, cls_version, ds, within_days)
 except StocktakeError as exc:
     st.error(str(exc))
     st.stop()
@@ -272,7 +276,7 @@ if channel != ALL:
     filters["channel"] = channel
 try:
     with st.spinner("Working out the KPI…"):
-        series = _series(ds.name, ds.version, cls_version, ds, kpi, grain, None, tuple(sorted(filters.items())),
+        series = _series(DB, ds.name, ds.version, cls_version, ds, kpi, grain, None, tuple(sorted(filters.items())),
                          within_days)
 except StocktakeError as exc:
     st.error(str(exc))
@@ -417,7 +421,7 @@ st.caption("The Making Data Count summary: each KPI for each service, its latest
            "assurance. Click a row to open its chart above. Click a column header to sort.")
 try:
     with st.spinner("Working out every KPI…"):
-        matrix = _matrix(ds.name, ds.version, cls_version, ds, grain, within_days,
+        matrix = _matrix(DB, ds.name, ds.version, cls_version, ds, grain, within_days,
                          tuple(sorted(directions.items())), tuple(sorted(targets.items())), rules)
 except StocktakeError as exc:
     st.error(str(exc))
@@ -465,7 +469,7 @@ if compare_roles:
     sm_notes = interventions.list_interventions(con, ds.name, sm_filters.get("service"))
     try:
         sm_chart = _small_multiples(
-            ds.name, ds.version, cls_version, ds, kpi, grain, by, tuple(sorted(sm_filters.items())), within_days,
+            DB, ds.name, ds.version, cls_version, ds, kpi, grain, by, tuple(sorted(sm_filters.items())), within_days,
             improvement, rules, stored_target if by == "area" else None,
             tuple(zip(sm_notes["day"].astype(str), sm_notes["label"])), option.label, option.unit)
         if sm_chart is None:
@@ -495,7 +499,7 @@ else:
                       format_func=DIRECTION_LABELS.get, horizontal=True)
     st.warning(kpis.PEER_CAUTION, icon=":material/balance:")
     try:
-        peer = _peer(bench.name, bench.version, bench, measure, own, better)
+        peer = _peer(DB, bench.name, bench.version, bench, measure, own, better)
     except StocktakeError as exc:
         st.error(str(exc))
         peer = None
