@@ -583,10 +583,12 @@ def _cube_source(con, dataset: store.Dataset) -> str:
 def kpi_cube(
     con: duckdb.DuckDBPyConnection, dataset: store.Dataset, *, grain: str = DEFAULT_GRAIN,
     within_days: int = DEFAULT_WITHIN_DAYS, splits: Iterable[str] | None = None, kpi: str | None = None,
+    series: str | None = None, series_prefix: str | None = None, series_suffix: str | None = None,
 ) -> pd.DataFrame:
     """Every records KPI by period for the total and per service, per area and per channel, kept in the store.
 
-    ``splits`` ('' for the total) and ``kpi`` narrow what is read back (the whole cube is built either way).
+    ``splits`` ('' for the total), ``kpi`` and ``series`` (exact, or a prefix / suffix of a service x area pair) narrow
+    what is read back (the whole cube is built either way).
 
     Columns: ``split`` ('' for the total, else service / area / channel, or ``service_area`` for every service x area
     pair, whose series is "<service>\\x1f<area>"), ``series`` ("All" for the total),
@@ -608,6 +610,12 @@ def kpi_cube(
             keep &= frame["split"].isin(wanted).to_numpy()
         if kpi is not None:
             keep &= (frame["kpi"] == kpi).to_numpy()
+        if series is not None:
+            keep &= (frame["series"] == series).to_numpy()
+        if series_prefix is not None:
+            keep &= frame["series"].astype(str).str.startswith(series_prefix).to_numpy()
+        if series_suffix is not None:
+            keep &= frame["series"].astype(str).str.endswith(series_suffix).to_numpy()
         return frame[keep].reset_index(drop=True)
 
     if _table_exists(con, CUBE_TABLE):
@@ -622,6 +630,15 @@ def kpi_cube(
             if kpi is not None:
                 where += " AND kpi = ?"
                 params.append(kpi)
+            if series is not None:
+                where += " AND series = ?"
+                params.append(series)
+            if series_prefix is not None:
+                where += " AND starts_with(series, ?)"
+                params.append(series_prefix)
+            if series_suffix is not None:
+                where += " AND ends_with(series, ?)"
+                params.append(series_suffix)
             stored = store.query_df(
                 con, f"SELECT split, series, kpi, period, value, n FROM {q(CUBE_TABLE)} "
                      f"WHERE dataset = ? AND source = ? AND grain = ? AND within_days = ? AND kpi <> ?{where} "
@@ -668,6 +685,25 @@ def _write_cube(con, key: list, long: pd.DataFrame) -> None:
             pass
     finally:
         cur.close()
+
+
+def _cube_narrowing(split: str | None, filters: Mapping[str, Any] | None) -> dict:
+    """The part of the cube a request needs (so a chart reads tens of rows, not the whole cube)."""
+    active = {r: v for r, v in (filters or {}).items() if v not in (None, "", ALL)}
+    if any(not isinstance(v, str) for v in active.values()):
+        return {}
+    if split is None and not active:
+        return {"splits": [""]}
+    if split is None and len(active) == 1:
+        role, value = next(iter(active.items()))
+        return {"splits": [role], "series": value}
+    if split is not None and not active:
+        return {"splits": [split]}
+    if split == "area" and set(active) == {"service"}:
+        return {"splits": [PAIR_SPLIT], "series_prefix": active["service"] + PAIR_SEP}
+    if split == "service" and set(active) == {"area"}:
+        return {"splits": [PAIR_SPLIT], "series_suffix": PAIR_SEP + active["area"]}
+    return {}
 
 
 def _from_cube(cube: pd.DataFrame, kpi: str, split: str | None, filters: Mapping[str, Any] | None) -> pd.DataFrame | None:
@@ -771,8 +807,8 @@ def kpi_series(
     frame = None
     if use_cube:
         _check_split(dataset, split)
-        frame = _from_cube(kpi_cube(con, dataset, grain=grain, within_days=within_days, kpi=kpi), kpi, split,
-                           filters)
+        frame = _from_cube(kpi_cube(con, dataset, grain=grain, within_days=within_days, kpi=kpi,
+                                    **_cube_narrowing(split, filters)), kpi, split, filters)
         if frame is not None and split is not None:
             frame = frame[frame["split"] == split]
     if frame is None:
@@ -798,23 +834,33 @@ def series_spc(
 
     ``target`` (if given) overrides the frame's own target column; ``trajectory`` is a Series indexed by period.
     """
-    parts = []
-    for name, group in series.groupby("series", sort=False):
-        group = group.sort_values("period")
-        tgt = target if target is not None else (group["target"].to_numpy() if "target" in group else None)
+    # xmr_columns per series and one DataFrame at the end: a DataFrame per series costs more than its arithmetic.
+    columns: dict[str, list] = {}
+    attrs: dict = {}
+    rule_set = None
+    names: list = []
+    for name, group in series.sort_values(["series", "period"], kind="stable").groupby("series", sort=False):
+        tgt = target if target is not None else (group["target"].to_numpy(dtype=float) if "target" in group else None)
         traj = None
         if trajectory is not None and len(trajectory):
             traj = group["period"].map(trajectory).to_numpy(dtype=float)
-        chart = spc.xmr(group["value"].to_numpy(dtype=float), dates=group["period"], improvement=improvement,
-                        target=tgt, trajectory=traj, rebase_at=rebase_at, rules=rules,
-                        screen_outliers=screen_outliers, fix_after_n_points=fix_after_n_points)
-        chart.insert(0, "series", name)
-        chart["n"] = group["n"].to_numpy()
-        parts.append(chart)
-    if not parts:
+        cols, attrs, rule_set = spc.xmr_columns(
+            group["value"].to_numpy(dtype=float), dates=group["period"].to_numpy(), improvement=improvement,
+            target=tgt, trajectory=traj, rebase_at=rebase_at, rules=rules, screen_outliers=screen_outliers,
+            fix_after_n_points=fix_after_n_points)
+        cols["n"] = group["n"].to_numpy()
+        for key, values in cols.items():
+            columns.setdefault(key, []).append(values)
+        names.append(np.full(len(group), name, dtype=object))
+    if not names:
         return pd.DataFrame(columns=["series", "date", "value", "mean", "lpl", "upl", "point_type"])
-    out = pd.concat(parts, ignore_index=True)
-    out.attrs.update(parts[0].attrs)
+    out = pd.DataFrame({"series": np.concatenate(names)})
+    for key, parts in columns.items():
+        out[key] = pd.Series(np.concatenate(parts), dtype=object if key in ("special_cause", "point_type") else None)
+    out["special_cause_detail"] = pd.Series(
+        [spc.describe_rule(r, d, rule_set) if t is not None else None
+         for r, d, t in zip(out["special_cause"], out["special_cause_direction"], out["point_type"])], dtype=object)
+    out.attrs.update(attrs)
     return out
 
 

@@ -68,8 +68,10 @@ def chart_frame(result: pd.DataFrame, unit: str = "number", format_value: Callab
     if "date" not in data:
         data["date"] = pd.RangeIndex(len(data))
     data = data[data["value"].notna()].copy()
-    data["period_label"] = [pd.Timestamp(d).strftime("%B %Y") if isinstance(d, (pd.Timestamp, np.datetime64))
-                            or hasattr(d, "strftime") else str(d) for d in data["date"]]
+    if pd.api.types.is_datetime64_any_dtype(data["date"]):
+        data["period_label"] = data["date"].dt.strftime("%B %Y")
+    else:
+        data["period_label"] = data["date"].astype(str)
     data["value_text"] = [fmt(v) for v in data["value"]]
     data["mean_text"] = [fmt(v) for v in data["mean"]]
     data["limits_text"] = [
