@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh requirements.txt
-exec .venv/bin/python -m streamlit run app.py --server.port "${PORT:-8501}" --server.address "${ADDRESS:-localhost}" "$@"
+exec .venv/bin/python -m ui.launch --server.port "${PORT:-8501}" --server.address "${ADDRESS:-localhost}" "$@"

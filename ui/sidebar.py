@@ -38,8 +38,9 @@ def render_dataset_picker() -> None:
         # A URL naming a dataset that no longer exists falls back to the first one rather than failing.
         if st.session_state.get(DATASET_KEY) not in by_name:
             st.session_state.pop(DATASET_KEY, None)
-        # Records first: the Explore pages mostly work from case-level data.
-        names.sort(key=lambda n: (by_name[n].kind != "records", n))
+        # Records first (the Explore pages mostly work from case-level data), newest load first within a kind, so
+        # the default is the file the user has just loaded.
+        names.sort(key=lambda n: by_name[n].kind != "records")
         # No format_func: a bound widget writes its *label* into the URL, so labels must stay the plain names.
         chosen = st.selectbox(
             "Dataset in use",
