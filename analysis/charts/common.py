@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import altair as alt
 
-# NHS "Making Data Count" colours, also used for the app's own palette.
-MDC_IMPROVEMENT = "#FFB84D"  # orange
-MDC_CONCERN = "#41B6E6"  # blue
-MDC_COMMON = "#A6A6A6"  # grey
-MDC_NEUTRAL = "#490092"  # purple
+# NHS "Making Data Count" point colours, as NHSRplotthedots' ptd_spc_colours() has them: blue for special cause
+# improvement, orange for concern, purple for a change with no better or worse, grey for common cause.
+# Only SPC charts and icons use these; other charts take the named colours below, so the meaning stays unique.
+MDC_IMPROVEMENT = "#289DE0"  # blue
+MDC_CONCERN = "#FAB428"  # orange
+MDC_COMMON = "#7B7D7D"  # grey
+MDC_NEUTRAL = "#361475"  # purple
+
+# Accent colours for non-SPC charts (from the Okabe-Ito palette below).
+ACCENT_ORANGE = "#E69F00"
+ACCENT_SKY = "#56B4E9"
+ACCENT_PURPLE = "#490092"
+NEUTRAL_GREY = "#A6A6A6"
 NHS_BLUE = "#005EB8"
 DARK_GREY = "#425563"
 TARGET_RED = "#DA291C"

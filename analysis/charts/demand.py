@@ -12,8 +12,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from analysis.charts.common import (CATEGORY_PALETTE, COUNT_FORMAT, DARK_GREY, DEFAULT_HEIGHT, MDC_COMMON,
-                                    MDC_CONCERN, MDC_IMPROVEMENT, NHS_BLUE, PERCENT_FORMAT, TARGET_RED, titled)
+from analysis.charts.common import (ACCENT_ORANGE, ACCENT_PURPLE, ACCENT_SKY, CATEGORY_PALETTE, COUNT_FORMAT,
+                                    DARK_GREY, DEFAULT_HEIGHT, NEUTRAL_GREY, NHS_BLUE, PERCENT_FORMAT, TARGET_RED,
+                                    titled)
 from analysis.formatting import format_count, format_percent
 
 # Selection name -> the fields a click returns.
@@ -26,7 +27,7 @@ SELECTIONS = {
     "dayhour_pick": ("day_number", "hour"),
     "monthyear_pick": ("year", "month_number"),
 }
-DEMAND_COLOURS = {"Failure": TARGET_RED, "Value": NHS_BLUE, "Unclassified": MDC_COMMON}
+DEMAND_COLOURS = {"Failure": TARGET_RED, "Value": NHS_BLUE, "Unclassified": NEUTRAL_GREY}
 INCOMPLETE_NOTE = "Incomplete period: the data (or the chosen dates) cover only part of it"
 
 
@@ -105,11 +106,11 @@ def build_pareto_chart(pareto_frame: pd.DataFrame, reasons_for_share: int, share
     pick = _pick("pareto_pick")
     bars = alt.Chart(data).mark_bar().encode(
         x=x, y=alt.Y("count:Q", title="Records", axis=alt.Axis(format=COUNT_FORMAT, tickMinStep=1)),
-        color=alt.Color("group:N", title=None, scale=alt.Scale(range=[NHS_BLUE, MDC_COMMON]),
+        color=alt.Color("group:N", title=None, scale=alt.Scale(range=[NHS_BLUE, NEUTRAL_GREY]),
                         legend=alt.Legend(orient="top")),
         opacity=_highlight(pick), tooltip=tooltip,
     ).add_params(pick)
-    line = alt.Chart(data).mark_line(color=MDC_IMPROVEMENT, point=True, strokeWidth=2).encode(
+    line = alt.Chart(data).mark_line(color=ACCENT_ORANGE, point=True, strokeWidth=2).encode(
         x=x, y=alt.Y("cumulative_share:Q", title="Cumulative share",
                      axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
         tooltip=tooltip,
@@ -190,7 +191,7 @@ def build_repeat_rate_chart(frame: pd.DataFrame, category_label: str, top_n: int
     data["repeats_text"] = data["repeats"].map(format_count)
     data["contacts_text"] = data["contacts"].map(format_count)
     pick = _pick("repeat_pick")
-    chart = alt.Chart(data).mark_bar(color=MDC_CONCERN).encode(
+    chart = alt.Chart(data).mark_bar(color=ACCENT_SKY).encode(
         y=alt.Y("category:N", sort=data["category"].tolist(), title=category_label,
                 axis=alt.Axis(labelLimit=200, labelOverlap=False)),
         x=alt.X("repeat_rate:Q", title="Repeat rate", axis=alt.Axis(format=".0%")),
@@ -207,7 +208,7 @@ def build_repeat_pairs_chart(pairs: pd.DataFrame, title: str = "Which reasons fo
     data["pair"] = data["previous_reason"].astype(str) + " → " + data["reason"].astype(str)
     data["count_text"] = data["count"].map(format_count)
     data["share_text"] = data["share_of_repeats"].map(format_percent)
-    chart = alt.Chart(data).mark_bar(color=MDC_NEUTRAL_PURPLE).encode(
+    chart = alt.Chart(data).mark_bar(color=ACCENT_PURPLE).encode(
         y=alt.Y("pair:N", sort=data["pair"].tolist(), title="Previous reason → repeat reason",
                 axis=alt.Axis(labelLimit=320, labelOverlap=False)),
         x=alt.X("count:Q", title="Repeat contacts", axis=alt.Axis(format=COUNT_FORMAT)),
@@ -217,7 +218,6 @@ def build_repeat_pairs_chart(pairs: pd.DataFrame, title: str = "Which reasons fo
     return titled(chart, title)
 
 
-MDC_NEUTRAL_PURPLE = "#490092"
 
 
 # ------------------------------------------------------------------------------------------------- seasonality
@@ -283,7 +283,7 @@ def build_change_waterfall(waterfall: pd.DataFrame, by_label: str,
     bars = alt.Chart(data).mark_bar(size=36, clip=True).encode(
         x=x, y=alt.Y("low:Q", title="Records", axis=alt.Axis(format=COUNT_FORMAT), scale=scale), y2="high:Q",
         color=alt.Color("colour:N", title=None, scale=alt.Scale(domain=["Total", "Increase", "Decrease"],
-                                                                 range=[NHS_BLUE, TARGET_RED, MDC_IMPROVEMENT])),
+                                                                 range=[NHS_BLUE, TARGET_RED, ACCENT_ORANGE])),
         tooltip=[alt.Tooltip("step:N", title=by_label), alt.Tooltip("value_text:N", title="Records / change")],
     )
     text = alt.Chart(data).mark_text(dy=-8, color=DARK_GREY, clip=True).encode(
@@ -327,7 +327,7 @@ def build_forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, grain_la
     for col in ("mean", "lo80", "hi80", "lo95", "hi95"):
         fc[f"{col}_text"] = fc[col].map(format_count)
     models = fc["model"].unique().tolist()
-    colours = dict(zip(models, [MDC_IMPROVEMENT, MDC_CONCERN]))
+    colours = dict(zip(models, [ACCENT_ORANGE, ACCENT_SKY]))
     x = alt.X("period:T", title=grain_label, axis=alt.Axis(format="%b %Y"))
     tip = [alt.Tooltip("model:N", title="Model"), alt.Tooltip("label:N", title=grain_label),
            alt.Tooltip("mean_text:N", title="Forecast"), alt.Tooltip("lo80_text:N", title="80% from"),

