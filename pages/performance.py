@@ -25,6 +25,7 @@ from ui.connection import current_dataset, get_connection
 from ui.exports import csv_download
 
 BIND = "query-params"
+MAX_SMALL_MULTIPLES = 20  # a council's wards fit; a file with hundreds of areas shows the 20 with the most data
 ALL = kpis.ALL
 RULE_LABELS = {"nhsr": "NHS-R (NHSRplotthedots)", "mdc": "Making Data Count tool"}
 DIRECTION_LABELS = {"increase": "Higher is better", "decrease": "Lower is better", "neutral": "Neither"}
@@ -71,13 +72,19 @@ def _small_multiples(db: str, name: str, version: int, cls_version: int, _ds: st
     many = _series(db, name, version, cls_version, _ds, kpi, grain, by, filters, within_days)
     many = many[many["series"].isin(many.groupby("series")["value"].count().loc[lambda c: c >= 2].index)]
     if many.empty:
-        return None
+        return None, 0, 0
+    # A borough file can have hundreds of wards: draw the ones with the most data (most periods, then the largest
+    # total), so the room sees readable charts rather than hundreds of specks.
+    ranking = many.groupby("series")["value"].agg(["count", "sum"]).sort_values(["count", "sum"], ascending=False)
+    total_series = len(ranking)
+    many = many[many["series"].isin(ranking.index[:MAX_SMALL_MULTIPLES])]
     frames = kpis.series_spc(many, improvement=improvement, rules=rules, target=target)
     scope = ", ".join(v for _, v in filters) or ("all services" if by == "area" else "all areas")
     notes_frame = pd.DataFrame({"day": pd.to_datetime([d for d, _ in notes]), "label": [l for _, l in notes]})
-    return charts.build_small_multiples(
+    chart = charts.build_small_multiples(
         frames, title=f"{label} by {SPLIT_LABELS[by].lower()}: {scope}", unit=unit, y_title=label,
         subtitle="Each chart has its own mean and limits; the scales differ.", interventions=notes_frame)
+    return chart, min(total_series, MAX_SMALL_MULTIPLES), total_series
 
 
 @st.cache_data(show_spinner=False, max_entries=50)
@@ -468,13 +475,16 @@ if compare_roles:
     sm_filters = {k: v for k, v in filters.items() if k != by}
     sm_notes = interventions.list_interventions(con, ds.name, sm_filters.get("service"))
     try:
-        sm_chart = _small_multiples(
+        sm_chart, shown, total = _small_multiples(
             DB, ds.name, ds.version, cls_version, ds, kpi, grain, by, tuple(sorted(sm_filters.items())), within_days,
             improvement, rules, stored_target if by == "area" else None,
             tuple(zip(sm_notes["day"].astype(str), sm_notes["label"])), option.label, option.unit)
         if sm_chart is None:
             st.info("No area or service has 2 or more periods with a value.", icon=":material/info:")
         else:
+            if shown < total:
+                st.caption(f"Showing the {shown} of {total:,} with the most data. Choose a service above to narrow "
+                           "the comparison.")
             st.altair_chart(sm_chart, key="pf_sm_chart")
     except StocktakeError as exc:
         st.error(str(exc))
