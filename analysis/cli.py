@@ -18,6 +18,7 @@ import time
 from analysis import ingest, store
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
+from analysis.prepare import prepare_dataset
 from analysis.roles import KINDS
 
 
@@ -90,6 +91,8 @@ def _load(args) -> int:
             sheet=args.sheet, date_order=args.date_order, types=_pairs(args.type, "type") or None, roles=roles,
             unify_case=args.unify_case, progress=progress,
         )
+        # The load has committed; prepare what the Explore pages read so their first visit is quick.
+        report.warnings += prepare_dataset(con, report.dataset, progress=progress)
     finally:
         con.close()
     if args.json:

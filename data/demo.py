@@ -305,6 +305,10 @@ def build_demo(con, progress=None) -> dict[str, int]:
         loaded[name] = load_frame(con, frame, dataset=name, kind=kind, roles=roles,
                                   source_file="demo borough generator (data/demo.py)").rows_loaded
     _record_intervention(con)
+    say(0.9, "Preparing repeat demand and the KPI summary")
+    from analysis.prepare import prepare_dataset
+
+    prepare_dataset(con, RECORDS_DATASET)
     say(1.0, "Demo data ready")
     return loaded
 

@@ -12,6 +12,7 @@ import streamlit as st
 
 from analysis import ingest, store
 from analysis.errors import StocktakeError
+from analysis.prepare import prepare_dataset
 from analysis.formatting import format_count
 from analysis.roles import KIND_LABELS, KINDS, ROLES_BY_KIND, role_label
 from ui.connection import get_connection, use_dataset_on_next_run
@@ -186,6 +187,9 @@ if uploaded is not None:
             bar.empty()
             st.error(f"Nothing was loaded: {exc}")
         else:
+            # The load has committed; now the tables the Explore pages read, so their first visit is quick.
+            report.warnings += prepare_dataset(
+                con, report.dataset, progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message))
             st.session_state["data_last_report"] = report
             if report.kind in ("records", "kpi"):
                 use_dataset_on_next_run(report.dataset)

@@ -1,0 +1,46 @@
+"""Work out, right after a load, the tables the Explore pages would otherwise build on their first visit.
+
+Repeat demand needs every contact ordered by customer, and the KPI summary needs every KPI for every service, area
+and channel; on 10M rows each takes seconds to tens of seconds. Doing it while the user is already watching a load's
+progress bar keeps the first visit to the Demand and Performance pages quick. Nothing here is required: a page that
+finds a table missing builds it itself, so a failure here is reported and the load still stands.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import duckdb
+
+from analysis import store
+from analysis.errors import StocktakeError
+
+Progress = Callable[[float, str], None]
+
+
+def prepare_dataset(con: duckdb.DuckDBPyConnection, dataset: str, progress: Progress | None = None) -> list[str]:
+    """Build the derived tables for a records dataset. Returns notes about anything that could not be prepared."""
+    from analysis import demand, kpis  # imported here: they are heavier than the loader and only needed now
+
+    say = progress or (lambda fraction, message: None)
+    ds = store.get_dataset(con, dataset)
+    if ds.kind != "records" or "date" not in ds.roles:
+        return []
+    notes: list[str] = []
+    id_roles = [role for role in ("customer_id", "property_id") if role in ds.roles]
+    for i, role in enumerate(id_roles):
+        say(0.1 + 0.4 * i / max(len(id_roles), 1), f"Preparing repeat demand by {role.replace('_id', '')}")
+        try:
+            if demand.ensure_repeat_table(con, ds, role) is None:
+                notes.append(f"Repeat demand by {role.replace('_id', '')} will be worked out on the Demand page.")
+        except (StocktakeError, duckdb.Error) as exc:
+            notes.append(f"Repeat demand by {role.replace('_id', '')} could not be prepared: {exc}")
+    say(0.5, "Preparing the KPI summary")
+    try:
+        kpis.kpi_cube(con, ds)
+    except StocktakeError as exc:
+        notes.append(f"The KPI summary will be worked out on the Performance page ({exc})")
+    except duckdb.Error as exc:
+        notes.append(f"The KPI summary could not be prepared: {exc}")
+    say(1.0, "Ready")
+    return notes
