@@ -36,21 +36,12 @@ import pandas as pd
 
 from analysis import interventions, kpis, spc, store
 from analysis.charts import spc as charts
-from bench.records import DATASET, ensure_bench_store
+from bench.records import DATASET, ensure_bench_store, median_seconds
 
 RUNS = 5
 CUBE_RUNS = 3
 SERVICE = "Housing repairs"
 KPI = "failure_demand_pct"
-
-
-def _median(fn, runs: int) -> float:
-    times = []
-    for i in range(runs):
-        t = time.perf_counter()
-        fn(i)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def _drop_cube(con) -> None:
@@ -215,17 +206,17 @@ def bench(rows: int, with_pandas: bool = True) -> dict[str, float]:
             _drop_cube(con)
             kpis.kpi_cube(con, ds)
 
-        figures["cube build (one-off per load)"] = _median(build_cube, CUBE_RUNS)
+        figures["cube build (one-off per load)"] = median_seconds(build_cube, CUBE_RUNS)
         _drop_cube(con)
-        figures["summary matrix, live queries"] = _median(
+        figures["summary matrix, live queries"] = median_seconds(
             lambda i: kpis.summary_matrix(con, ds, use_cube=False), CUBE_RUNS)
         kpis.kpi_cube(con, ds)
-        figures["summary matrix, stored cube"] = _median(lambda i: kpis.summary_matrix(con, ds), RUNS)
+        figures["summary matrix, stored cube"] = median_seconds(lambda i: kpis.summary_matrix(con, ds), RUNS)
         laps = []
-        figures["page rerun (analysis calls, cube stored)"] = _median(lambda i: laps.append(page_rerun(con, ds)), RUNS)
+        figures["page rerun (analysis calls, cube stored)"] = median_seconds(lambda i: laps.append(page_rerun(con, ds)), RUNS)
         for step in laps[0]:
             figures[f"  {step}"] = statistics.median(lap[step] for lap in laps)
-        figures["small multiples across areas by a live query (no cube)"] = _median(
+        figures["small multiples across areas by a live query (no cube)"] = median_seconds(
             lambda i: kpis.kpi_series(con, ds, KPI, split="area", filters={"service": SERVICE}, use_cube=False),
             RUNS)
         figures.update(bench_page(path))
@@ -241,9 +232,9 @@ def bench(rows: int, with_pandas: bool = True) -> dict[str, float]:
                 table["t"] = pandas_kpis(df, cls)
 
             runs = 3 if rows <= 1_000_000 else 1
-            figures[f"pandas: KPI table by service + total ({runs} run{'s' if runs > 1 else ''})"] = _median(
+            figures[f"pandas: KPI table by service + total ({runs} run{'s' if runs > 1 else ''})"] = median_seconds(
                 pandas_table, runs)
-            figures["pandas: SPC per KPI x service on it"] = _median(lambda i: pandas_matrix(table["t"]), 3)
+            figures["pandas: SPC per KPI x service on it"] = median_seconds(lambda i: pandas_matrix(table["t"]), 3)
             del df
     finally:
         con.close()

@@ -24,7 +24,7 @@ import pandas as pd
 
 from analysis import savings, store
 from analysis.charts import savings as charts
-from bench.records import DATASET, ensure_bench_store
+from bench.records import DATASET, ensure_bench_store, median_seconds
 
 LEVER_RUNS = 50
 PANDAS_RUNS = 3
@@ -38,15 +38,6 @@ def _levers(base: savings.Baseline, failure_pct: float) -> savings.Levers:
         handling_pct=8, unit_costs={c: v for c, v in zip(costs["channel"], costs["unit_cost"]) if not pd.isna(v)},
         one_off_cost=50_000, ramp_up=(40, 80, 100), years=5,
     )
-
-
-def _median(fn, runs: int) -> float:
-    times = []
-    for i in range(runs):
-        t = time.perf_counter()
-        fn(i)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def bench(rows: int) -> dict[str, float]:
@@ -83,10 +74,10 @@ def bench(rows: int) -> dict[str, float]:
             charts.build_projection_chart(r.projection, r.payback_year).to_dict()
             charts.build_tornado_chart(tor).to_dict()
 
-        compute_s = _median(lever_move, LEVER_RUNS)
-        tornado_s = _median(lever_move_tornado, LEVER_RUNS)
-        page_s = _median(lever_move_page, LEVER_RUNS)
-        altair_s = _median(lever_move_altair, 10)
+        compute_s = median_seconds(lever_move, LEVER_RUNS)
+        tornado_s = median_seconds(lever_move_tornado, LEVER_RUNS)
+        page_s = median_seconds(lever_move_page, LEVER_RUNS)
+        altair_s = median_seconds(lever_move_altair, 10)
 
         # The pandas way: the rows the baseline needs, in memory, regrouped on every lever move.
         roles = ds.roles
@@ -114,7 +105,7 @@ def bench(rows: int) -> dict[str, float]:
             b = savings.baseline_from_frame(g, None, period_start=start, period_end=end)
             savings.compute(b, _levers(b, 5 + i % 60))
 
-        pandas_s = _median(pandas_move, PANDAS_RUNS)
+        pandas_s = median_seconds(pandas_move, PANDAS_RUNS)
         mem_mb = frame.memory_usage(deep=True).sum() / 1e6
         del frame
     finally:

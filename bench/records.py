@@ -105,3 +105,15 @@ def _build(con, rows: int) -> None:
 if __name__ == "__main__":
     for size in [int(a) for a in sys.argv[1:]] or [1_000_000, 10_000_000]:
         print(ensure_bench_store(size))
+
+
+def median_seconds(fn, runs: int) -> float:
+    """Median wall time of ``fn(i)`` over ``runs`` calls (i = 0, 1, …), in seconds."""
+    import statistics
+
+    times = []
+    for i in range(runs):
+        started = time.perf_counter()
+        fn(i)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
