@@ -110,7 +110,7 @@ def test_day_hour_from_real_times(loaded, raw):
     con, ds, _ = loaded
     assert demand.has_times(con, ds)
     grid = demand.day_hour_counts(con, ds, DemandFilters()).set_index(["day_number", "hour"])["count"]
-    expected = raw.groupby([raw["when"].dt.dayofweek + 1, raw["when"].dt.hour]).size()
+    expected = raw.groupby([raw["when"].dt.day_of_week + 1, raw["when"].dt.hour]).size()
     for (day, hour), n in expected.items():
         assert grid.loc[(day, hour)] == n
     assert grid.sum() == len(raw)
