@@ -54,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="write 'CROYDON' and 'Croydon' as one spelling (the most used)")
     load.add_argument("--db", help="DuckDB file (default: $STOCKTAKE_DB or data/stocktake.duckdb)")
     load.add_argument("--json", action="store_true", help="print the load report as one JSON object")
+    load.add_argument("--progress", action="store_true",
+                      help="print progress lines on stderr even when it is not a terminal")
 
     datasets = commands.add_parser("datasets", help="list the datasets in the store")
     datasets.add_argument("--db")
@@ -81,9 +83,12 @@ def _load(args) -> int:
         con = store.open_store(args.db)
     started = time.monotonic()
 
+    # Progress goes to a terminal (or when asked): a script reading stderr gets only the one-line error, if any.
+    show_progress = args.progress or (not args.json and sys.stderr.isatty())
+
     def progress(fraction: float, message: str) -> None:
-        if not args.json:
-            print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
+        if show_progress:
+            print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
 
     try:
         report = ingest.load_file(
@@ -135,7 +140,8 @@ def _demo(args) -> int:
         if args.if_empty and store.list_datasets(con):
             return 0
         started = time.monotonic()
-        loaded = build_demo(con, progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr))
+        show = sys.stderr.isatty()
+        loaded = build_demo(con, progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr) if show else None)
     finally:
         con.close()
     print(f"Demo data built in {time.monotonic() - started:.1f} s: "

@@ -72,7 +72,7 @@ def test_input_problems_exit_2_with_one_line(tmp_path, args, message):
     args = [a.replace("{csv}", str(csv)) for a in args]
     result = run_cli(*args, "--db", str(tmp_path / "s.duckdb"))
     assert result.returncode == 2
-    lines = [line for line in result.stderr.splitlines() if not line.startswith("[")]
+    lines = result.stderr.splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr
     assert "Traceback" not in result.stderr
 
@@ -88,7 +88,7 @@ def test_killing_a_load_before_it_commits_leaves_the_previous_version(tmp_path):
 
     # The test hook holds the load inside its transaction, just before COMMIT, so the kill lands mid-load.
     process = subprocess.Popen(
-        [sys.executable, "-m", "analysis", "load", str(new), "--dataset", "cases", "--db", str(db)],
+        [sys.executable, "-m", "analysis", "load", str(new), "--dataset", "cases", "--db", str(db), "--progress"],
         cwd=REPO_ROOT, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "STOCKTAKE_PAUSE_BEFORE_COMMIT": "30"},
     )
