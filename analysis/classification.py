@@ -56,6 +56,12 @@ def classification_dataset_name(dataset: store.Dataset | str) -> str:
     return f"{name}_classification"
 
 
+def classification_version(con, dataset: store.Dataset | str) -> int:
+    """The version of a records dataset's classification lookup (0 when it has none): part of every cache key for
+    figures that use failure demand."""
+    return store.dataset_version(con, classification_dataset_name(dataset))
+
+
 def _require_reason(dataset: store.Dataset) -> str:
     reason = dataset.roles.get("reason")
     if not reason:

@@ -510,23 +510,16 @@ def ensure_repeat_table(con, dataset: store.Dataset, by: str = "customer_id") ->
     if exists:
         return name
     prefix = f"{dataset.table}__repeat_{by}_v"
-    cur = con.cursor()
     try:
-        cur.execute("BEGIN TRANSACTION")
-        old = cur.execute("SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, ?)", [prefix]).fetchall()
-        for (table,) in old:
-            cur.execute(f"DROP TABLE IF EXISTS {q(table)}")
-        cur.execute(f"CREATE TABLE IF NOT EXISTS {q(name)} AS {_repeat_select(dataset, by)}")
-        cur.execute("COMMIT")
+        with store.transaction(con) as cur:
+            old = cur.execute("SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, ?)",
+                              [prefix]).fetchall()
+            for (table,) in old:
+                cur.execute(f"DROP TABLE IF EXISTS {q(table)}")
+            cur.execute(f"CREATE TABLE IF NOT EXISTS {q(name)} AS {_repeat_select(dataset, by)}")
         return name
     except duckdb.Error:
-        try:
-            cur.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
         return None
-    finally:
-        cur.close()
 
 
 def repeat_demand(

@@ -8,7 +8,10 @@ dates are day-first, and a column of '00:00:00' holds no dates at all.
 from __future__ import annotations
 
 import re as _re  # short alias: the patterns below use it a lot
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from analysis.ingest import ColumnProfile
 
 TEXT, NUMBER, INTEGER, DATE, TIMESTAMP = "text", "number", "integer", "date", "timestamp"
 COLUMN_TYPES = (TEXT, NUMBER, INTEGER, DATE, TIMESTAMP)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from analysis import store
 from analysis.errors import StocktakeError
-from analysis.roles import KINDS, ROLES_BY_KIND
+from analysis.roles import KINDS, ROLES_BY_KIND, role_clashes
 from analysis.convert import ROW_COLUMN, converted_sql, fail_column, filled_sql
 from analysis.detect import (  # noqa: F401  (the type names and date orders are part of ingest's interface)
     COLUMN_TYPES, DATE, DAY_FIRST, INTEGER, MAX_FAILURE_SHARE, MONTH_FIRST, NULL_TOKENS, NUMBER, TEXT, TIMESTAMP,
@@ -82,7 +82,6 @@ def _check_kind_and_roles(kind: str, roles: dict[str, str | None], column_names:
     if kind not in KINDS:
         raise StocktakeError(f"'{kind}' is not a dataset kind: use one of {', '.join(KINDS)}.")
     allowed = ROLES_BY_KIND[kind]
-    seen: dict[str, str] = {}
     for column, role in roles.items():
         if not role:
             continue
@@ -90,9 +89,8 @@ def _check_kind_and_roles(kind: str, roles: dict[str, str | None], column_names:
             raise StocktakeError(f"A role was given for column '{column}', but the data has no such column.")
         if role not in allowed:
             raise StocktakeError(f"'{role}' is not a role for a {kind} dataset: use one of {', '.join(allowed)}.")
-        if role in seen:
-            raise StocktakeError(f"Columns '{seen[role]}' and '{column}' were both given the role '{role}': choose one.")
-        seen[role] = column
+    for first, other, role in role_clashes(roles)[:1]:
+        raise StocktakeError(f"Columns '{first}' and '{other}' were both given the role '{role}': choose one.")
 
 
 def commit_table(
@@ -120,7 +118,6 @@ def commit_table(
     dataset = store.validate_dataset_name(dataset)
     table = store.table_name_for(dataset)
     staging = f"{table}__staging"
-    cur = cursor or con.cursor()
     existing = {d.name: d for d in store.list_datasets(con)}
     clash = [d for d in existing.values() if d.table == table and d.name != dataset]
     if clash:
@@ -131,8 +128,7 @@ def commit_table(
         if dataset not in existing:
             raise StocktakeError(f"Cannot append to '{dataset}': there is no such dataset yet. Load it first.")
         _check_append_columns(existing[dataset], columns)
-    try:
-        cur.execute("BEGIN TRANSACTION")
+    with store.transaction(con, cursor) as cur:
         if mode == APPEND:
             cur.execute(f"INSERT INTO {quote_identifier(table)} {select_sql}", params or [])
         else:
@@ -160,17 +156,6 @@ def commit_table(
             import time
 
             time.sleep(pause)
-        cur.execute("COMMIT")
-    except BaseException:
-        # BaseException: a KeyboardInterrupt mid-load must roll back too.
-        try:
-            cur.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
-        raise
-    finally:
-        if cursor is None:
-            cur.close()
     return row_count, version
 
 

@@ -34,7 +34,7 @@ organisation's value and comparators' values per period and measure) gives a pee
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 import duckdb
@@ -575,8 +575,7 @@ CUBE_FORMAT = 2  # bumped when the cube's contents change shape, so cubes stored
 
 def _cube_source(con, dataset: store.Dataset) -> str:
     """What the cube was built from: the dataset's version and its classification's (failure demand uses it)."""
-    name = classification.classification_dataset_name(dataset)
-    cls_version = store.get_dataset(con, name).version if store.dataset_exists(con, name) else 0
+    cls_version = classification.classification_version(con, dataset)
     return f"{CUBE_FORMAT}:{dataset.version}/{cls_version}"
 
 
@@ -668,21 +667,17 @@ def _write_cube(con, key: list, long: pd.DataFrame) -> None:
                 dataset VARCHAR NOT NULL, source VARCHAR NOT NULL, grain VARCHAR NOT NULL, within_days INTEGER,
                 split VARCHAR, series VARCHAR, kpi VARCHAR, period DATE, value DOUBLE, n BIGINT)""")
         cur.register("cube_rows", rows)
-        cur.execute("BEGIN TRANSACTION")
-        # Older versions of this dataset's cube are stale for good; the same key may be written by two sessions.
-        cur.execute(f"DELETE FROM {q(CUBE_TABLE)} WHERE dataset = ? AND (source <> ? OR (grain = ? AND within_days = ?))",
-                    key)
-        cur.execute(
-            f"""INSERT INTO {q(CUBE_TABLE)} SELECT ?, ?, ?, ?, split, series, kpi, CAST(period AS DATE), value, n
-                FROM cube_rows""", key)
-        cur.execute("COMMIT")
+        with store.transaction(con, cur):
+            # Older versions of this dataset's cube are stale for good; the same key may be written by two sessions.
+            cur.execute(f"DELETE FROM {q(CUBE_TABLE)} WHERE dataset = ? AND (source <> ? OR (grain = ? AND within_days = ?))",
+                        key)
+            cur.execute(
+                f"""INSERT INTO {q(CUBE_TABLE)} SELECT ?, ?, ?, ?, split, series, kpi, CAST(period AS DATE), value, n
+                    FROM cube_rows""", key)
     except duckdb.Error:
         # A read-only store, or another session writing the same cube at the same moment: the figures are still
         # right, they are just not kept this time.
-        try:
-            cur.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
+        pass
     finally:
         cur.close()
 

@@ -101,3 +101,17 @@ def role_label(kind: str, role: str | None) -> str:
     if not role:
         return "Not used"
     return ROLES_BY_KIND.get(kind, {}).get(role, role)
+
+
+def role_clashes(roles: dict[str, str | None]) -> list[tuple[str, str, str]]:
+    """Roles given to more than one column: (first column, other column, role) for each repeat, in column order."""
+    first: dict[str, str] = {}
+    clashes = []
+    for column, role in roles.items():
+        if not role:
+            continue
+        if role in first:
+            clashes.append((first[role], column, role))
+        else:
+            first[role] = column
+    return clashes

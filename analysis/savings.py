@@ -323,7 +323,7 @@ def baseline(
             if by_service:
                 on += f" AND f.service = CAST(r.{q(service_col)} AS VARCHAR)"
             join = f"LEFT JOIN (SELECT DISTINCT * FROM sv_failure_reasons) f ON {on}"
-            failure_reason = f"CASE WHEN f.reason IS NOT NULL THEN f.reason END"
+            failure_reason = "CASE WHEN f.reason IS NOT NULL THEN f.reason END"
         else:
             join = ""
             failure_reason = "CAST(NULL AS VARCHAR)"
@@ -828,9 +828,7 @@ def save_scenario(
         raise StocktakeError(f"There is already a scenario called '{name}' for {dataset.name}: choose another name, "
                              "or replace it.")
     saved_at = datetime.now().replace(microsecond=0)
-    cur = con.cursor()
-    try:
-        cur.execute("BEGIN TRANSACTION")
+    with store.transaction(con) as cur:
         cur.execute(f"DELETE FROM {quote_identifier(SCENARIOS_TABLE)} WHERE dataset = ? AND name = ?",
                     [dataset.name, name])
         cur.execute(
@@ -838,12 +836,6 @@ def save_scenario(
             [dataset.name, name, int(dataset.version), _to_date(period_start), _to_date(period_end),
              levers.to_json(), saved_at],
         )
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
     return SavedScenario(name, dataset.name, int(dataset.version), _to_date(period_start), _to_date(period_end),
                          levers, saved_at)
 

@@ -29,7 +29,6 @@ than 13 points gets no limits (so only the run rules can fire there and there is
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np

@@ -172,13 +172,16 @@ def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | di
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+def transaction(
+    con: duckdb.DuckDBPyConnection, cursor: duckdb.DuckDBPyConnection | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A cursor inside BEGIN ... COMMIT: everything written through it lands together or not at all.
 
     Rolls back on any exception, a KeyboardInterrupt included; a killed process leaves no partial write either,
-    because DuckDB only makes a transaction durable at COMMIT.
+    because DuckDB only makes a transaction durable at COMMIT. Pass ``cursor`` when the writes read TEMP tables or
+    registered frames, which only the cursor that made them can see; it is left open for the caller.
     """
-    cur = con.cursor()
+    cur = cursor or con.cursor()
     try:
         cur.execute("BEGIN TRANSACTION")
         yield cur
@@ -190,7 +193,8 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
             pass
         raise
     finally:
-        cur.close()
+        if cursor is None:
+            cur.close()
 
 
 def validate_dataset_name(name: str) -> str:
@@ -241,6 +245,12 @@ def get_dataset(con: duckdb.DuckDBPyConnection, name: str) -> Dataset:
             return ds
     known = ", ".join(d.name for d in list_datasets(con)) or "none yet"
     raise StocktakeError(f"There is no dataset called '{name}'. Datasets loaded: {known}.")
+
+
+def dataset_version(con: duckdb.DuckDBPyConnection, name: str) -> int:
+    """A dataset's version, or 0 when there is no such dataset (a cache key for optional lookups)."""
+    rows = query_rows(con, f"SELECT version FROM {quote_identifier(DATASETS_TABLE)} WHERE dataset = ?", [name])
+    return int(rows[0][0] or 0) if rows else 0
 
 
 def dataset_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:

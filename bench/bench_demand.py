@@ -149,7 +149,6 @@ def pandas_rerun(frame, filters, classes, population, timings):
     timed("total", lambda: len(sub))
     timed("volume", lambda: sub.groupby(sub["received_at"].dt.to_period("M"), observed=True).size())
     timed("pareto", lambda: sub["reason"].value_counts().cumsum())
-    lookup = classes.set_index(["service", "reason"])["demand_type"]
 
     def failure(by):
         typed = sub[["service", "reason", "channel", "received_at"]].merge(

@@ -14,7 +14,7 @@ from analysis import ingest, store
 from analysis.errors import StocktakeError
 from analysis.prepare import prepare_dataset
 from analysis.formatting import format_count
-from analysis.roles import KIND_LABELS, KINDS, ROLES_BY_KIND, role_label
+from analysis.roles import KIND_LABELS, KINDS, ROLES_BY_KIND, role_clashes, role_label
 from ui.connection import get_connection, use_dataset_on_next_run
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "stocktake-uploads"
@@ -147,13 +147,8 @@ if uploaded is not None:
         st.session_state[type_key] = new_types
         st.rerun()
     chosen_roles = {row.Column: (None if row.Role == "(none)" else row.Role) for row in edited.itertuples()}
-    taken: dict[str, str] = {}
-    duplicate_roles = []
-    for column, role in chosen_roles.items():
-        if role and role in taken:
-            duplicate_roles.append(f"'{taken[role]}' and '{column}' both have the role '{role}'")
-        elif role:
-            taken[role] = column
+    duplicate_roles = [f"'{first}' and '{other}' both have the role '{role}'"
+                       for first, other, role in role_clashes(chosen_roles)]
 
     with st.expander("First 20 rows, as written in the file"):
         st.dataframe(preview.sample, hide_index=True, width="stretch")

@@ -75,7 +75,7 @@ class _Figures:
 def _context(ds: store.Dataset) -> dict:
     """What the figures need besides the filters: the classification and the population lookup, with versions."""
     con = get_connection()
-    cls_version = _lookup_version(classification.classification_dataset_name(ds))
+    cls_version = classification.classification_version(con, ds)
     population = demand.find_population_lookup(con, ds) if "area" in ds.roles else None
     return {"cls_version": cls_version, "classes": _run("classification", ds, extra_version=cls_version)
             if "reason" in ds.roles else None,
@@ -85,11 +85,6 @@ def _context(ds: store.Dataset) -> dict:
 def _coverage(ds: store.Dataset):
     """The dataset's first and last date (cached per version), passed to the calls that mark incomplete periods."""
     return _run("coverage", ds)
-
-
-def _lookup_version(name: str) -> int:
-    con = get_connection()
-    return store.get_dataset(con, name).version if store.dataset_exists(con, name) else 0
 
 
 def _needs(ds: store.Dataset, *roles: str, what: str = "This figure") -> bool:

@@ -17,7 +17,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analysis import interventions, kpis, spc, store
+from analysis import classification, interventions, kpis, spc, store
 from analysis.charts import spc as charts
 from analysis.errors import StocktakeError
 from analysis.formatting import format_month
@@ -34,12 +34,6 @@ MATRIX_KEY = "pf_matrix"
 
 
 # ---- cached analysis ------------------------------------------------------------------------------------------------
-
-def _class_version(ds: store.Dataset) -> int:
-    con = get_connection()
-    name = f"{ds.name}_classification"
-    return store.get_dataset(con, name).version if store.dataset_exists(con, name) else 0
-
 
 @st.cache_data(show_spinner=False, max_entries=500)
 def _series(db: str, name: str, version: int, cls_version: int, _ds: store.Dataset, kpi: str, grain: str,
@@ -175,7 +169,7 @@ con = get_connection()
 # and version.
 DB = str(store.default_db_path())
 is_records = ds.kind == "records"
-cls_version = _class_version(ds) if is_records else 0
+cls_version = classification.classification_version(con, ds) if is_records else 0
 
 # Matrix clicks must land before the widgets they set are created.
 _apply_matrix_selection(ds.name, st.session_state.get("_pf_matrix_keys"))

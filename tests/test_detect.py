@@ -84,3 +84,10 @@ def test_suggest_roles_for_kpi_and_lookup():
     assert kpi == {"period": "period", "Target": "target", "measure": "measure", "value": "value", "org_code": "area"}
     lookup = detect.suggest_roles("lookup", [Col("Ward", "text"), Col("Population", "integer")])
     assert lookup == {"Ward": "area", "Population": "population"}
+
+
+def test_role_clashes_name_both_columns():
+    from analysis.roles import role_clashes
+
+    assert role_clashes({"Borough": "area", "Ward": "area", "When": "date", "Other": None}) == [("Borough", "Ward", "area")]
+    assert role_clashes({"Borough": "area", "When": "date"}) == []

@@ -93,3 +93,17 @@ def test_the_real_files_load_through_the_page(demo_store, open_app, file_name, k
         assert {c.name: c.type for c in ds.columns if c.name in expected_types} == expected_types
     finally:
         con.close()
+
+
+def test_deleting_a_dataset_from_the_page(demo_store, open_app):
+    at = open_app("pages/data.py")
+    at.selectbox(key="data_manage").set_value("demo_ward_population").run()
+    at.button(key="data_delete").click().run()
+    assert not at.exception
+    assert "demo_ward_population" not in at.selectbox(key="data_manage").options
+    con = store.open_store(demo_store)
+    try:
+        assert not store.dataset_exists(con, "demo_ward_population")
+        assert store.dataset_exists(con, "demo_contacts")
+    finally:
+        con.close()

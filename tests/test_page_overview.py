@@ -60,3 +60,20 @@ def test_a_store_held_by_another_process_gets_a_sentence_not_a_traceback(tmp_pat
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_the_newest_records_load_is_the_default_and_a_kpi_dataset_gets_no_role_warning(demo_store, open_app):
+    import pandas as pd
+
+    from analysis.ingest import load_frame
+
+    con = store.open_store(demo_store)
+    try:
+        load_frame(con, pd.DataFrame({"when": pd.to_datetime(["2024-01-01"]), "why": ["New"]}), dataset="zz newest",
+                   kind="records", roles={"when": "date", "why": "reason"})
+    finally:
+        con.close()
+    at = open_app()
+    assert at.selectbox(key="dataset").value == "zz newest"
+    at.selectbox(key="dataset").set_value("demo_kpis").run()
+    assert not at.warning

@@ -200,3 +200,19 @@ def test_kpi_series_dataset_uses_its_own_targets(demo_store):
     matrix = next(d.value for d in at.dataframe if "variation_icon" in d.value.columns)
     assert (matrix["assurance"] != "No target").all()
     assert matrix["assurance_icon"].str.startswith("data:image/svg+xml;base64,").all()
+
+
+def test_small_multiples_show_the_20_areas_with_most_data_and_say_so(tmp_path, monkeypatch, open_app):
+    # 25 wards, each with contacts in four months; the five smallest wards have the fewest contacts.
+    rows = [(pd.Timestamp(2024, month, day), f"Ward {w:02d}", "Repairs")
+            for w in range(25) for month in (1, 2, 3, 4) for day in range(1, 2 + w)]
+    frame = pd.DataFrame(rows, columns=["when", "ward", "service"])
+    path = tmp_path / "wards.duckdb"
+    con = store.open_store(path)
+    load_frame(con, frame, dataset="wards", kind="records", roles={"when": "date", "ward": "area", "service": "service"})
+    con.close()
+    monkeypatch.setenv("STOCKTAKE_DB", str(path))
+    at = open_app(PAGE)
+    assert not at.exception
+    assert facet_series(at) == {f"Ward {w:02d}" for w in range(5, 25)}
+    assert any("Showing the 20 of 25 with the most data" in c.value for c in at.caption)

@@ -28,3 +28,13 @@ def test_presentation_mode_from_a_link(demo_store, open_app):
     assert not at.exception
     assert at.toggle(key="present").value is True
     assert any("Presentation mode** is on" in m.value for m in at.markdown)
+
+
+def test_presentation_mode_enlarges_the_text_only_when_on(demo_store, open_app):
+    def styles(at) -> str:
+        return " ".join(h.proto.body for h in at.get("html"))
+
+    at = open_app("pages/workshop.py")
+    assert "font-size: 20px" not in styles(at)
+    at.toggle(key="present").set_value(True).run()
+    assert "font-size: 20px" in styles(at)

@@ -15,7 +15,6 @@ import base64
 from typing import Callable
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
 from analysis import spc
