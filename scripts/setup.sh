@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set-up shared by ./run.sh and ./test.sh: a virtual environment with the pinned packages, and the demo data.
-# Safe to run again: it reinstalls only when a requirements file changed, and builds the demo only into an empty store.
+# Set-up shared by ./run.sh and ./test.sh: a virtual environment with the pinned packages.
+# Safe to run again: it reinstalls only when a requirements file changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +25,3 @@ if [ ! -f "$stamp" ]; then
     .venv/bin/python -m pip install --quiet -r "$REQUIREMENTS"
     touch "$stamp"
 fi
-
-# The demo borough, so every page works on first run (skipped when the store already has data).
-.venv/bin/python -m analysis demo --if-empty
