@@ -1,92 +1,179 @@
-"""The SQL that turns a file's text columns into typed values, every row at once, inside DuckDB.
+"""The SQL that turns a file's columns into typed values, every row at once, inside DuckDB.
 
-``converted_sql`` builds one query over the ``raw_upload`` table that gives, per row, each column converted to its
-chosen type and a flag per column where a filled value would not convert (a rejected row). Only column names from
-``quote_identifier`` and fixed SQL go into it; the user's values are never pasted in.
+:func:`load_select_sql` builds one query over the file's reader (``read_csv``, ``read_parquet`` or a registered
+Excel frame) that gives, per row, each column converted to its chosen type under its own name, plus one helper column
+``__stocktake_reason``: NULL for a good row, otherwise a compact list of what failed (which columns, with the value as
+written; a missing date; a blank row). The load streams this straight into the new table, so every row is read and
+converted once; the few rows with a reason are then moved to the rejects table (:func:`reason_text_sql` writes their
+reasons as sentences).
+
+Columns whose sample is plain (``12``, ``3.5``, one date format) are typed by DuckDB's CSV reader itself, which is
+quicker; a value the reader cannot convert becomes a rejected line that the loader sees (and then reads that column as
+text and converts it here instead). Only column names from ``quote_identifier`` and fixed SQL go into the query; the
+user's values are never pasted in.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from dataclasses import dataclass
+from typing import Sequence
 
-from analysis.detect import (ALL_DATE_FORMATS, DATE, INTEGER, NULL_TOKENS, NUMBER, TEXT, TIMESTAMP,
-                             resolve_date_formats)
+from analysis import period_text
+from analysis.detect import (ALL_DATE_FORMATS, DATE, INTEGER, NULL_TOKENS, NUMBER, TEXT, TIMESTAMP, TYPE_WORDS,
+                             ColumnProfile, resolve_date_formats)
 from analysis.store import quote_identifier
 
-if TYPE_CHECKING:
-    from analysis.ingest import ColumnProfile
-
-# Names of the helper columns in the layered conversion query; unlikely to clash with a header.
-ROW_COLUMN = "__stocktake_row"
-
-
-def fail_column(i: int) -> str:
-    return f"__stocktake_fail_{i}"
+REASON_COLUMN = "__stocktake_reason"
+# The reason list's separators: ASCII unit and record separators, which exported text does not contain.
+_ITEM, _PART = "chr(31)", "chr(30)"
+MISSING_DATE, BLANK_ROW = "-1", "-2"
 
 
-def filled_sql(column: str) -> str:
-    """The column's value trimmed, with blanks and null tokens ('n/a', '-', …) as NULL."""
-    q = quote_identifier(column)
+@dataclass
+class ReadPlan:
+    """How each column is read and converted: the decisions of one load, shared by the preview and the load."""
+
+    columns: list[ColumnProfile]
+    read_types: list[str]  # DuckDB type the reader gives each column (VARCHAR: converted by Stocktake)
+    date_order: str
+    date_order_reason: str
+    date_format: str | None = None  # the reader's own date format, for the columns it types itself
+    timestamp_format: str | None = None
+    required_date: str | None = None  # a records file's date column: a row without a date is rejected
+
+
+def raw_column(i: int) -> str:
+    """The reader's name for the i-th column (headers are cleaned by Stocktake, not by the reader)."""
+    return f"c{i}"
+
+
+def filled_sql(raw: str) -> str:
+    """The value trimmed, with blanks and null tokens ('n/a', '-', …) as NULL."""
     tokens = ", ".join("'" + t.replace("'", "''") + "'" for t in NULL_TOKENS)
-    return f"(CASE WHEN lower(trim({q})) IN ({tokens}) THEN NULL ELSE trim({q}) END)"
+    return f"(CASE WHEN lower(trim({raw})) IN ({tokens}) THEN NULL ELSE trim({raw}) END)"
 
 
-def _cleaned_number_sql(filled: str) -> str:
-    """'£1,234.50' -> '1234.50', '(1,234)' -> '-1234', as text still."""
-    stripped = f"replace(replace(replace({filled}, '£', ''), ',', ''), ' ', '')"
+def text_sql(raw: str) -> str:
+    """Text as written, trimmed only where it needs it (trimming every value costs more than looking at its ends);
+    only blanks become NULL: text keeps 'n/a' and '-' as written."""
+    return f"(CASE WHEN starts_with({raw}, ' ') OR ends_with({raw}, ' ') THEN NULLIF(trim({raw}), '') ELSE {raw} END)"
+
+
+def cleaned_number_sql(filled: str, decimal_comma: bool = False) -> str:
+    """'£1,234.50' -> '1234.50', '(1,234)' -> '-1234' (with ``decimal_comma``, '1.234,5' -> '1234.5'), still text."""
+    if decimal_comma:
+        stripped = f"replace(replace(replace(replace(replace({filled}, '£', ''), '€', ''), '.', ''), ',', '.'), ' ', '')"
+    else:
+        stripped = f"replace(replace(replace({filled}, '£', ''), ',', ''), ' ', '')"
     return f"(CASE WHEN {stripped} LIKE '(%)' THEN '-' || trim({stripped}, '()') ELSE {stripped} END)"
 
 
-def _typed_number_sql(cleaned: str, integer: bool) -> str:
+def typed_number_sql(cleaned: str, integer: bool) -> str:
     if integer:
         return f"(CASE WHEN regexp_full_match({cleaned}, '[-+]?\\d+') THEN TRY_CAST({cleaned} AS BIGINT) END)"
     # TRY_CAST alone would accept 'nan' and 'inf'.
     return f"(CASE WHEN isfinite(TRY_CAST({cleaned} AS DOUBLE)) THEN TRY_CAST({cleaned} AS DOUBLE) END)"
 
 
-def _date_sql(filled: str, formats: Sequence[str], as_date: bool) -> str:
+def date_sql(filled: str, formats: Sequence[str], as_date: bool) -> str:
     fmt_list = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in formats) + "]"
     parsed = f"try_strptime({filled}, {fmt_list})"
     return f"CAST({parsed} AS DATE)" if as_date else parsed
 
 
-def converted_sql(columns: Sequence[ColumnProfile], date_order: str) -> str:
-    """A query over ``raw_upload`` giving, per row: its position (``__stocktake_row``, from 0 in file order), each
-    column converted to its chosen type under its own name, and a flag per column (``__stocktake_fail_<i>``) that is
-    true where a filled value did not convert.
+def converts_itself(col: ColumnProfile, read_type: str) -> bool:
+    """True when Stocktake converts this column from text (so a value can fail and make a rejected row)."""
+    return col.source_type == "VARCHAR" and read_type == "VARCHAR" and col.type != TEXT
 
-    Built in layers (filled text -> cleaned text -> typed value -> flags) so each expression is computed once per row:
-    nesting them made the same 10M-row load several times slower.
-    """
-    filled, cleaned, typed, flags = [f"rowid AS {ROW_COLUMN}"], [ROW_COLUMN], [ROW_COLUMN], [ROW_COLUMN]
-    for i, col in enumerate(columns):
-        q = quote_identifier(col.name)
-        f, c, v = f"__f{i}", f"__c{i}", f"__v{i}"
-        if col.source_type != "VARCHAR":
-            filled.append(f"{q} AS {f}")
-            cleaned.append(f"{f}, {f} AS {c}")
-            typed.append(f"{f}, CAST({c} AS VARCHAR) AS {v}" if col.type == TEXT else f"{f}, {c} AS {v}")
-            flags.append(f"{v} AS {q}, false AS {fail_column(i)}")
-            continue
-        filled.append(f"{filled_sql(col.name)} AS {f}")
-        if col.type in (NUMBER, INTEGER):
-            cleaned.append(f"{f}, {_cleaned_number_sql(f)} AS {c}")
-            typed.append(f"{f}, {_typed_number_sql(c, col.type == INTEGER)} AS {v}")
-        elif col.type in (DATE, TIMESTAMP):
-            formats = resolve_date_formats(col.date_formats or ALL_DATE_FORMATS, date_order)
-            cleaned.append(f"{f}, {f} AS {c}")
-            typed.append(f"{f}, {_date_sql(c, formats, col.type == DATE)} AS {v}")
+
+def _typed_sql(col: ColumnProfile, raw: str, read_type: str, order: str) -> tuple[str | None, str]:
+    """(filled text or None, typed value) for one column, both as SQL over the reader's column ``raw``."""
+    if col.source_type != "VARCHAR":
+        return None, (f"CAST({raw} AS VARCHAR)" if col.type == TEXT else raw)
+    if read_type != "VARCHAR":
+        return None, (f"CAST({raw} AS DATE)" if col.type == DATE and read_type == "TIMESTAMP" else raw)
+    if col.type == TEXT:
+        return None, text_sql(raw)
+    filled = filled_sql(raw)
+    return filled, ""
+
+
+def _converted_sql(col: ColumnProfile, filled: str, order: str) -> str:
+    if col.type in (NUMBER, INTEGER):
+        return typed_number_sql(cleaned_number_sql(filled, col.decimal_comma), col.type == INTEGER)
+    if col.period_shapes:
+        return period_text.period_sql(filled, col.period_shapes)
+    formats = resolve_date_formats(col.date_formats or ALL_DATE_FORMATS, order)
+    return date_sql(filled, formats, col.type == DATE)
+
+
+def load_select_sql(plan: ReadPlan, relation: str) -> str:
+    """One query over ``relation`` (the reader) giving every column typed, under its own name, and the reason
+    column. Layered (filled text -> typed value -> reason) so each expression is computed once per row."""
+    inner, middle, outer = [], [], []
+    fail_flags, payload, nulls = [], [], []
+    for i, (col, read_type) in enumerate(zip(plan.columns, plan.read_types)):
+        raw = raw_column(i)
+        filled, typed = _typed_sql(col, raw, read_type, plan.date_order)
+        if filled is None:
+            inner.append(f"{typed} AS v{i}")
+            middle.append(f"v{i}")
         else:
-            # Text keeps 'n/a' and '-' as written: only blanks become NULL.
-            cleaned.append(f"{f}, NULLIF(trim({q}), '') AS {c}")
-            typed.append(f"{f}, {c} AS {v}")
-        fail = "false" if col.type == TEXT else f"({f} IS NOT NULL AND {v} IS NULL)"
-        flags.append(f"{v} AS {q}, {fail} AS {fail_column(i)}")
-    # The text layer needs the raw column, so carry raw text columns through the first layer too.
-    raw_text = [quote_identifier(c.name) for c in columns if c.source_type == "VARCHAR" and c.type == TEXT]
-    layer1 = f"SELECT {', '.join(filled + raw_text)} FROM raw_upload"
-    layer2 = f"SELECT {', '.join(cleaned)} FROM ({layer1})"
-    layer3 = f"SELECT {', '.join(typed)} FROM ({layer2})"
-    return f"SELECT {', '.join(flags)} FROM ({layer3})"
+            inner.append(f"{filled} AS f{i}")
+            middle.append(f"f{i}, {_converted_sql(col, f'f{i}', plan.date_order)} AS v{i}")
+            flag = f"(f{i} IS NOT NULL AND v{i} IS NULL)"
+            fail_flags.append(flag)
+            payload.append(f"CASE WHEN {flag} THEN '{i}' || {_PART} || f{i} END")
+            nulls.append(f"f{i} IS NULL")
+        nulls.append(f"v{i} IS NULL")
+        outer.append(f"v{i} AS {quote_identifier(col.name)}")
+    blank_row = "(" + " AND ".join(nulls) + ")"
+    conditions = list(fail_flags)
+    if plan.required_date is not None:
+        i = [c.name for c in plan.columns].index(plan.required_date)
+        has_filled = any(c.startswith(f"f{i} ") for c in nulls)
+        missing = f"(v{i} IS NULL" + (f" AND f{i} IS NULL)" if has_filled else ")")
+        conditions.append(missing)
+        payload.append(f"CASE WHEN {missing} THEN '{MISSING_DATE}' END")
+    conditions.append(blank_row)
+    reason = (f"CASE WHEN {blank_row} THEN '{BLANK_ROW}' WHEN {' OR '.join(conditions)} "
+              f"THEN concat_ws({_ITEM}, {', '.join(payload) or 'NULL'}) END")
+    layer1 = f"SELECT {', '.join(inner)} FROM {relation}"
+    layer2 = f"SELECT {', '.join(middle)} FROM ({layer1})"
+    return f"SELECT {', '.join(outer)}, {reason} AS {REASON_COLUMN} FROM ({layer2})"
 
 
+def expected_words(plan: ReadPlan) -> list[str]:
+    """What each column's values should be, as the rejects' sentences say it ('a date (read day-first)')."""
+    words = []
+    for col in plan.columns:
+        word = TYPE_WORDS[col.type]
+        if col.period_shapes:
+            word = "a period (such as 2016-17, Q1 2019-20 or Apr 2019)"
+        elif col.type in (DATE, TIMESTAMP) and any("{A}" in f for f in col.date_formats):
+            word += f" (dates here are read {plan.date_order})"
+        words.append(word)
+    return words
+
+
+def reason_text_sql(payload: str) -> str:
+    """SQL writing a reason list as sentences ("'Cost': 'lots' is not a number; …"). Binds three parameters, in
+    order: the missing-date sentence, the column names (VARCHAR[]) and what each should be (VARCHAR[])."""
+    position = f"CAST(split_part(item, {_PART}, 1) AS INTEGER) + 1"
+    sentence = (f"CASE WHEN item = '{MISSING_DATE}' THEN ? ELSE '''' || list_extract(?::VARCHAR[], {position}) || "
+                f"''': ''' || split_part(item, {_PART}, 2) || ''' is not ' || "
+                f"list_extract(?::VARCHAR[], {position}) END")
+    return f"array_to_string(list_transform(string_split({payload}, {_ITEM}), lambda item: {sentence}), '; ')"
+
+
+def failed_columns_sql(payload: str) -> str:
+    """SQL listing the positions (from 0) of the columns a reason list names (the missing date is not one)."""
+    return (f"list_transform(list_filter(string_split({payload}, {_ITEM}), lambda item: item <> '{MISSING_DATE}'), "
+            f"lambda item: CAST(split_part(item, {_PART}, 1) AS INTEGER))")
+
+
+def failed_value_sql(payload: str) -> str:
+    """SQL giving each failure of a reason list as a struct (column position, value as written)."""
+    return (f"list_transform(list_filter(string_split({payload}, {_ITEM}), lambda item: item <> '{MISSING_DATE}'), "
+            f"lambda item: {{'col': CAST(split_part(item, {_PART}, 1) AS INTEGER), "
+            f"'value': split_part(item, {_PART}, 2)}})")

@@ -28,14 +28,15 @@ def test_load_json_and_datasets_json(tmp_path):
     result = run_cli("load", str(csv), "--dataset", "calls", "--db", str(db), "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert set(report) == {"dataset", "kind", "table", "rows_loaded", "rows_rejected", "columns", "warnings"}
+    assert set(report) == {"dataset", "kind", "table", "rows_loaded", "rows_rejected", "rows_blank", "columns",
+                           "warnings"}
     assert (report["dataset"], report["kind"], report["table"], report["rows_loaded"], report["rows_rejected"]) == \
         ("calls", "records", "ds_calls", 2, 0)
     assert report["columns"] == [
-        {"name": "Ref", "type": "integer", "role": "record_id"},
-        {"name": "Received", "type": "timestamp", "role": "date"},
-        {"name": "Reason", "type": "text", "role": "reason"},
-        {"name": "Cost (£)", "type": "number", "role": "cost"},
+        {"name": "Ref", "type": "integer", "role": "record_id", "grain": None},
+        {"name": "Received", "type": "timestamp", "role": "date", "grain": None},
+        {"name": "Reason", "type": "text", "role": "reason", "grain": None},
+        {"name": "Cost (£)", "type": "number", "role": "cost", "grain": None},
     ]
     listed = json.loads(run_cli("datasets", "--db", str(db), "--json").stdout)
     assert [(d["dataset"], d["kind"], d["rows"]) for d in listed] == [("calls", "records", 2)]
@@ -135,7 +136,7 @@ def test_fire_brigade_file_loads_with_correct_types(tmp_path):
     report = json.loads(result.stdout)
     assert report["rows_loaded"] == 5898 and report["rows_rejected"] == 0
     columns = {c["name"]: c for c in report["columns"]}
-    assert columns["DateTimeOfCall"] == {"name": "DateTimeOfCall", "type": "timestamp", "role": "date"}
+    assert columns["DateTimeOfCall"] == {"name": "DateTimeOfCall", "type": "timestamp", "role": "date", "grain": None}
     assert columns["IncidentNotionalCost(£)"]["type"] == "number"
     assert columns["HourlyNotionalCost(£)"]["type"] == "integer"
     assert columns["PumpCount"]["type"] == "number"  # written as "1.0"
@@ -171,7 +172,8 @@ def test_ae_file_loads_with_period_as_a_date(tmp_path):
     report = json.loads(result.stdout)
     assert report["rows_loaded"] == 12765 and report["rows_rejected"] == 0
     columns = {c["name"]: c for c in report["columns"]}
-    assert columns["period"] == {"name": "period", "type": "date", "role": "period"}
+    # Every period is a month's first day, so the catalogue records the grain.
+    assert columns["period"] == {"name": "period", "type": "date", "role": "period", "grain": "month"}
     assert columns["type"]["type"] == "text"  # "1", "2" and "other"
     assert columns["attendances"]["type"] == "integer"
     con = store.open_store(db)

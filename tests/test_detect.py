@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from analysis import detect
+from analysis.roles import suggest_roles
 
 
 @pytest.mark.parametrize("values,expected_type,expected_formats", [
@@ -71,7 +72,7 @@ def test_suggest_roles_prefers_specific_words_and_respects_types():
     columns = [Col("IncidentNumber", "text"), Col("DateTimeOfCall", "timestamp"), Col("HourlyNotionalCost(£)", "integer"),
                Col("IncidentNotionalCost(£)", "number"), Col("AnimalGroupParent", "text"), Col("OriginofCall", "text"),
                Col("Borough", "text"), Col("Date Closed", "text")]
-    roles = detect.suggest_roles("records", columns)
+    roles = suggest_roles("records", columns)
     assert roles == {"DateTimeOfCall": "date", "IncidentNotionalCost(£)": "cost", "IncidentNumber": "record_id",
                      "AnimalGroupParent": "reason", "OriginofCall": "channel", "Borough": "area"}
     # 'Date Closed' is text here, so it cannot take a date role.
@@ -79,10 +80,10 @@ def test_suggest_roles_prefers_specific_words_and_respects_types():
 
 
 def test_suggest_roles_for_kpi_and_lookup():
-    kpi = detect.suggest_roles("kpi", [Col("period", "date"), Col("org_code", "text"), Col("value", "number"),
+    kpi = suggest_roles("kpi", [Col("period", "date"), Col("org_code", "text"), Col("value", "number"),
                                        Col("Target", "number"), Col("measure", "text")])
     assert kpi == {"period": "period", "Target": "target", "measure": "measure", "value": "value", "org_code": "area"}
-    lookup = detect.suggest_roles("lookup", [Col("Ward", "text"), Col("Population", "integer")])
+    lookup = suggest_roles("lookup", [Col("Ward", "text"), Col("Population", "integer")])
     assert lookup == {"Ward": "area", "Population": "population"}
 
 

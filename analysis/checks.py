@@ -1,0 +1,256 @@
+"""What the rows say once they are typed: counts, failures, rejected lines, case variants, suspicious values.
+
+Run as aggregates over the typed table (the load's staging table, or the preview's first rows): one scan for the
+counts, a small query over the few rows that carry a reason, one GROUP BY per low-cardinality text column for the
+case variants. Also the sentences that describe them, for the Data page's "Problems found" and the load report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import duckdb
+
+from analysis.convert import BLANK_ROW, REASON_COLUMN, ReadPlan, converts_itself, failed_value_sql
+from analysis.detect import DATE, TEXT, TIMESTAMP, TYPE_WORDS
+from analysis.sources import MAX_LINE_BYTES, Source
+from analysis.store import quote_identifier
+
+# Case variants are looked for in text columns with at most this many distinct values (a borough, a reason), not in
+# free text or ids.
+CASE_VARIANT_MAX_DISTINCT = 5_000
+# Dates of a date role outside these years are reported: placeholders such as 01/01/1900 are common.
+EARLIEST_PLAUSIBLE_YEAR = 1950
+LATEST_PLAUSIBLE_YEARS_AHEAD = 5
+
+
+@dataclass
+class Counts:
+    """What one pass over the typed rows found."""
+
+    rows: int = 0  # rows read into the table, blank rows excluded
+    blank_rows: int = 0
+    rejected: int = 0  # rows with a reason (values that do not convert, a missing date)
+    reader_rejects: list[tuple[int, str, str]] = field(default_factory=list)  # (line, reason, line as written)
+    warnings: list[str] = field(default_factory=list)
+
+
+def reader_rejects(cur: duckdb.DuckDBPyConnection, plan: ReadPlan) -> list[tuple[int, str, str, str | None]]:
+    """Lines DuckDB's reader could not read, from its reject table on this cursor: (line, error type, plain reason,
+    line as written)."""
+    # Only CSV reads make the reject table; a failed query would abort the caller's transaction, so look first.
+    if not has_reject_table(cur):
+        return []
+    rows = cur.execute("SELECT line, error_type, column_name, csv_line, error_message FROM reject_errors "
+                       "ORDER BY line").fetchall()
+    names = {f"c{i}": c.name for i, c in enumerate(plan.columns)}
+    words = {f"c{i}": TYPE_WORDS[c.type] for i, c in enumerate(plan.columns)}
+    out = []
+    for line, error_type, column, csv_line, message in rows:
+        out.append((int(line), str(error_type), _line_reason(int(line), str(error_type), names.get(column),
+                                                             words.get(column), message or ""), csv_line))
+    return out
+
+
+def has_reject_table(cur: duckdb.DuckDBPyConnection) -> bool:
+    return bool(cur.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'reject_errors'")
+                .fetchone()[0])
+
+
+def _line_reason(line: int, error_type: str, column: str | None, word: str | None, message: str) -> str:
+    kind = error_type.upper()
+    counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    if kind == "TOO MANY COLUMNS":
+        detail = f" ({counts.group(2)} where the header has {counts.group(1)})" if counts else ""
+        return f"line {line} has more values than the header has columns{detail}"
+    if kind == "MISSING COLUMNS":
+        detail = f" ({counts.group(2)} where the header has {counts.group(1)})" if counts else ""
+        return f"line {line} has fewer values than the header has columns{detail}"
+    if "QUOTE" in kind:
+        return (f"line {line} opens a quote (\") that is never closed, so it and the lines after it could not be "
+                "read")
+    if kind == "LINE SIZE OVER MAXIMUM":
+        return f"line {line} is longer than {MAX_LINE_BYTES // 1_000_000} MB, too long to be a row of data"
+    if kind == "INVALID ENCODING" or "UNICODE" in kind:
+        return f"line {line} holds bytes that are not text in any encoding Stocktake knows"
+    if kind == "CAST" and column:
+        value = re.search(r'Could not convert string "(.*)" to', message)
+        shown = f"'{value.group(1)}'" if value else "its value"
+        return f"line {line}: '{column}': {shown} is not {word}"
+    return f"line {line} could not be read"
+
+
+def reason_summary(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan) -> tuple[int, int, int, dict]:
+    """(rows, blank rows, rejected rows, {column position: (failures, first 3 values)}) of a table with a reason
+    column. The failures are read from the few rows that have a reason."""
+    q = quote_identifier(table)
+    rows, with_reason, blank = cur.execute(
+        f"SELECT count(*), count({REASON_COLUMN}), coalesce(count_if({REASON_COLUMN} = ?), 0) FROM {q}",
+        [BLANK_ROW],
+    ).fetchone()
+    failures: dict[int, tuple[int, list[str]]] = {}
+    if with_reason - blank:
+        found = cur.execute(
+            f"""SELECT f.col, count(*), list(DISTINCT f.value ORDER BY f.value)[:3] FROM (
+                    SELECT unnest({failed_value_sql(REASON_COLUMN)}) AS f FROM {q}
+                    WHERE {REASON_COLUMN} IS NOT NULL AND {REASON_COLUMN} <> ?)
+                GROUP BY f.col""", [BLANK_ROW]).fetchall()
+        failures = {int(col): (int(n), list(examples)) for col, n, examples in found}
+    return int(rows) - int(blank), int(blank), int(with_reason) - int(blank), failures
+
+
+def column_counts(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, *, loaded_only: bool) -> dict:
+    """Per column: filled values, and for dates their range and whether every date is a month's first day. One scan.
+    With ``loaded_only``, rows with a reason are left out (the preview keeps them in its table)."""
+    q = quote_identifier(table)
+    where = f" WHERE {REASON_COLUMN} IS NULL" if loaded_only else f" WHERE coalesce({REASON_COLUMN}, '') <> '{BLANK_ROW}'"
+    parts = []
+    for col in plan.columns:
+        c = quote_identifier(col.name)
+        parts.append(f"count({c})")
+        if col.type in (DATE, TIMESTAMP):
+            parts += [f"min({c})", f"max({c})", f"count_if(day({c}) <> 1)" if col.type == DATE else "NULL"]
+    row = cur.execute(f"SELECT count(*), {', '.join(parts)} FROM {q}{where}").fetchone()
+    total, out, k = int(row[0]), {}, 1
+    for col in plan.columns:
+        entry = {"filled": int(row[k])}
+        k += 1
+        if col.type in (DATE, TIMESTAMP):
+            entry.update(first=row[k], last=row[k + 1], not_first_of_month=row[k + 2])
+            k += 3
+        out[col.name] = entry
+    out["__rows__"] = total
+    return out
+
+
+def apply_counts(plan: ReadPlan, counts: dict, failures: dict) -> None:
+    """Write counts into the plan's column profiles (filled, blank, failures with examples, grain)."""
+    total = counts["__rows__"]
+    for i, col in enumerate(plan.columns):
+        entry = counts[col.name]
+        n_fail, examples = failures.get(i, (0, []))
+        col.non_blank = entry["filled"] + n_fail
+        col.blank = total - col.non_blank
+        col.failures, col.failure_examples = n_fail, examples
+        if col.type == DATE and not col.period_shapes and entry["filled"]:
+            col.grain = "month" if entry.get("not_first_of_month") == 0 else "day"
+
+
+def case_variants(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, *, where: str = "") -> None:
+    """Groups of spellings that differ only in case ('CROYDON' and 'Croydon'), most used first, for the text columns
+    whose sample shows few distinct values. One GROUP BY per such column, all in one query."""
+    candidates = [c for c in plan.columns if c.type == TEXT and c.source_type == "VARCHAR" and c.sample_filled
+                  and c.sample_distinct <= CASE_VARIANT_MAX_DISTINCT
+                  and (c.sample_complete or c.sample_distinct <= c.sample_filled // 2)]
+    if not candidates:
+        return
+    q = quote_identifier(table)
+    parts = [f"(SELECT {i} AS col, {quote_identifier(c.name)} AS value, count(*) AS n FROM {q} {where} "
+             f"GROUP BY 2 HAVING value IS NOT NULL LIMIT {CASE_VARIANT_MAX_DISTINCT + 1})"
+             for i, c in enumerate(candidates)]
+    found = cur.execute(" UNION ALL ".join(parts)).fetchall()
+    by_column: dict[int, list[tuple[str, int]]] = {}
+    for col, value, n in found:
+        by_column.setdefault(int(col), []).append((str(value), int(n)))
+    for i, col in enumerate(candidates):
+        spellings = by_column.get(i, [])
+        if len(spellings) > CASE_VARIANT_MAX_DISTINCT:
+            continue
+        groups: dict[str, list[tuple[str, int]]] = {}
+        for value, n in spellings:
+            groups.setdefault(value.lower(), []).append((value, n))
+        col.case_variants = [sorted(g, key=lambda vn: (-vn[1], vn[0])) for _, g in sorted(groups.items())
+                             if len(g) > 1]
+
+
+def case_map(groups: list[list[tuple[str, int]]]) -> tuple[list[str], list[str]]:
+    """Each variant spelling -> its group's most used spelling."""
+    variants, canonical = [], []
+    for group in groups:
+        for value, _ in group[1:]:
+            variants.append(value)
+            canonical.append(group[0][0])
+    return variants, canonical
+
+
+def _when(value) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def value_warnings(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, counts: dict) -> list[str]:
+    """Sentences about values that load but look wrong: dates of a date role far in the past or future, records
+    closed before they were received, negative handling times."""
+    warnings = []
+    latest = date.today().year + LATEST_PLAUSIBLE_YEARS_AHEAD
+    by_role = {c.role: c for c in plan.columns if c.role}
+    for col in plan.columns:
+        entry = counts.get(col.name, {})
+        first, last = entry.get("first"), entry.get("last")
+        if col.role in ("date", "closed_date", "period") and first is not None:
+            if first.year < EARLIEST_PLAUSIBLE_YEAR or last.year > latest:
+                warnings.append(f"Column '{col.name}': dates run from {_when(first)} to {_when(last)}. Check the "
+                                "earliest and latest: placeholders such as 01/01/1900 or 31/12/2999 are common.")
+    q = quote_identifier(table)
+    if "date" in by_role and "closed_date" in by_role:
+        opened, closed = quote_identifier(by_role["date"].name), quote_identifier(by_role["closed_date"].name)
+        n = cur.execute(f"SELECT count_if({closed} < {opened}) FROM {q}").fetchone()[0]
+        if n:
+            warnings.append(f"{n:,} record(s) were closed before they were received ('{by_role['closed_date'].name}' "
+                            f"before '{by_role['date'].name}'): their time to close is negative. Check those dates.")
+    if "handling_minutes" in by_role:
+        c = quote_identifier(by_role["handling_minutes"].name)
+        n = cur.execute(f"SELECT count_if({c} < 0) FROM {q}").fetchone()[0]
+        if n:
+            warnings.append(f"Column '{by_role['handling_minutes'].name}': {n:,} negative handling time(s).")
+    return warnings
+
+
+def problem_sentences(plan: ReadPlan, counts: Counts, source: Source) -> list[str]:
+    """Everything worth telling the user before (or after) a load, one sentence each."""
+    problems = list(counts.warnings)
+    base = source.source_name
+    if counts.reader_rejects:
+        n = len(counts.reader_rejects)
+        problems.append(f"{n:,} line(s) of '{base}' could not be read and will be rejected (first: "
+                        f"{counts.reader_rejects[0][1]}).")
+    if counts.blank_rows:
+        problems.append(f"{counts.blank_rows:,} row(s) have every value blank: they are skipped, not loaded.")
+    if source.total_line:
+        problems.append(f"The last row is a totals row ('{source.total_line[:80]}'): it is not loaded.")
+    for i, col in enumerate(plan.columns):
+        for note in col.notes:
+            if note != "no values":
+                problems.append(f"Column '{col.name}': {note}.")
+        if col.non_blank == 0 and col.type == TEXT and "no values" in col.notes:
+            problems.append(f"Column '{col.name}': every value is blank.")
+        if col.type in (DATE, TIMESTAMP) and col.non_blank == 0 and col.failures == 0:
+            problems.append(f"Column '{col.name}': no usable dates: every value is blank.")
+        if col.failures and converts_itself(col, "VARCHAR"):
+            examples = ", ".join(f"'{e}'" for e in col.failure_examples)
+            problems.append(f"Column '{col.name}': {col.failures:,} value(s) are not {TYPE_WORDS[col.type]} "
+                            f"(for example {examples}); those rows will be rejected.")
+        for group in col.case_variants[:5]:
+            spelled = " and ".join(f"'{v}' ({n:,})" for v, n in group)
+            problems.append(f"Column '{col.name}': {spelled} differ only in case.")
+        if len(col.case_variants) > 5:
+            problems.append(f"Column '{col.name}': {len(col.case_variants) - 5} more groups of case variants.")
+    return problems
+
+
+def preview_counts(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, source: Source) -> Counts:
+    """Counts over the preview's rows (kept with their reasons), written into the plan's columns."""
+    rows, blank, rejected, failures = reason_summary(cur, table, plan)
+    counts = column_counts(cur, table, plan, loaded_only=False)
+    apply_counts(plan, counts, failures)
+    case_variants(cur, table, plan, where=f"WHERE coalesce({REASON_COLUMN}, '') <> '{BLANK_ROW}'")
+    lines = reader_rejects(cur, plan)
+    result = Counts(rows=rows, blank_rows=blank, rejected=rejected,
+                    reader_rejects=[(line, reason, text) for line, _, reason, text in lines])
+    result.warnings = value_warnings(cur, table, plan, counts)
+    return result
