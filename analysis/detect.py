@@ -122,6 +122,11 @@ def _date_shape(value: str) -> tuple[str, str] | None:
     return None
 
 
+def looks_like_date(value: str | None) -> bool:
+    """True when a value is written as a date, whether or not that date exists ('29/02/2023' does)."""
+    return bool(value) and _date_shape(value.strip()) is not None
+
+
 def _midnight(value: str) -> bool:
     """True when a date-time value's time is exactly midnight ('… 00:00', '… 00:00:00', '… 12:00 AM')."""
     return bool(_re.search(r"[ T,](0?0:00(:00(\.0+)?)?|12:00(:00)?\s?[Aa][Mm])$", value))

@@ -26,7 +26,8 @@ import pandas as pd
 from analysis import checks, store
 from analysis.convert import (BLANK_ROW, REASON_COLUMN, ReadPlan, expected_words, failed_value_sql,
                               load_select_sql, reason_text_sql)
-from analysis.detect import DATE, MAX_FAILURE_SHARE, MONTH_FIRST, TEXT, TIMESTAMP, TYPE_WORDS, date_order_votes
+from analysis.detect import (DATE, MAX_FAILURE_SHARE, MONTH_FIRST, TEXT, TIMESTAMP, TYPE_WORDS, date_order_votes,
+                             looks_like_date)
 from analysis.errors import StocktakeError, unexpected_failure
 from analysis.preview import describe_typed_source, plan_read, read_sample, reader_types, relation_for
 from analysis.roles import KINDS, check_roles
@@ -335,6 +336,9 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, sample: dict, *, datase
         cur.execute(f"CREATE TABLE {quote_identifier(staging)} AS {load_select_sql(plan, relation)}", params)
         timed("read, convert and check every row")
         lines = checks.reader_rejects(cur, plan)
+        if source.total_line:
+            # The totals row is left out, not rejected (the reader may have refused its 'Total' in a number column).
+            lines = [line for line in lines if (line[3] or "").strip() != source.total_line.strip()]
         _read_again_if_reader_disagrees(lines, source, plan)
         if source.total_line and source.file_format == "csv":
             _drop_total_row(cur, staging, plan)
@@ -357,7 +361,8 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, sample: dict, *, datase
                 "date column; to keep the rows that fit, confirm the load.",
                 rows_read, rows_rejected, first)
         rejects_table = store.rejects_table_for(table)
-        _write_rejects(cur, staging, rejects_table, plan, lines)
+        if rows_rejected:
+            _write_rejects(cur, staging, rejects_table, plan, lines)
         if rejected or blank:
             cur.execute(f"DELETE FROM {quote_identifier(staging)} WHERE {REASON_COLUMN} IS NOT NULL")
         cur.execute(f"ALTER TABLE {quote_identifier(staging)} DROP COLUMN {REASON_COLUMN}")
@@ -376,7 +381,8 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, sample: dict, *, datase
                               columns=columns, mode=mode, existing=existing)
         timed("swap in and catalogue")
     timed("commit")
-    rejects = cur.execute(f"SELECT * FROM {quote_identifier(rejects_table)} LIMIT {REJECTS_SHOWN}").df()
+    rejects = (cur.execute(f"SELECT * FROM {quote_identifier(rejects_table)} LIMIT {REJECTS_SHOWN}").df()
+               if rows_rejected else pd.DataFrame(columns=["row", "reason"]))
     say(1.0, "Loaded")
     final_columns = list(store.get_dataset(con, dataset).columns) if mode == APPEND else columns
     return LoadReport(dataset, kind, table, rows - rejected, rows_rejected, final_columns, warnings, rejects,
@@ -419,7 +425,12 @@ def _read_again_if_columns_disagree(cur, staging: str, plan: ReadPlan, forced: s
                     plan.read_types, plan.date_format, plan.timestamp_format = reader_types(plan.columns, sample,
                                                                                             MONTH_FIRST)
                 raise _ReadAgain()
-        if col.failures > col.non_blank * MAX_FAILURE_SHARE:
+        failed = col.failures
+        if col.type in (DATE, TIMESTAMP) and not col.period_shapes:
+            # Impossible dates written as dates (29/02/2023, or month-first among day-first) are rejected rows;
+            # only values that are not dates at all say the column is not one.
+            failed = sum(1 for v in _failed_values(cur, staging, plan, col.name) if not looks_like_date(v))
+        if failed > col.non_blank * MAX_FAILURE_SHARE:
             col.notes.append(f"looked like {TYPE_WORDS[col.type]} but {col.failures:,} of {col.non_blank:,} values "
                              "are not: kept as text")
             col.type, col.date_formats, col.period_shapes, col.grain = TEXT, [], [], None

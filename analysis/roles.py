@@ -7,6 +7,7 @@ it. Every query in ``analysis`` asks for columns by role (``roles["reason"]``), 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Sequence
 
 from analysis.errors import StocktakeError
@@ -171,9 +172,14 @@ def header_words(name: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9£]+", " ", spaced.lower())).strip()
 
 
+@lru_cache(maxsize=None)
+def _word_pattern(word: str) -> re.Pattern:
+    return re.compile(r"(^|\s)" + re.escape(word) + r"($|\s)")
+
+
 def _word_score(word: str, header: str) -> int:
     """How specifically ``word`` names this header: its length when it matches (0 when it does not)."""
-    if re.search(r"(^|\s)" + re.escape(word) + r"($|\s)", header):
+    if word in header and _word_pattern(word).search(header):
         return len(word)
     if len(word) > 4 and word.replace(" ", "") in header.replace(" ", ""):
         return len(word)

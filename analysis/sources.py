@@ -34,6 +34,8 @@ CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 DELIMITERS = (",", "\t", ";", "|")
+# Python's csv module refuses fields over 128 KB; the head of a file may hold a longer one.
+csv.field_size_limit(64 << 20)
 
 # Above this many columns a file is refused at once: a 5,000-column file is a report saved the wrong way round, and
 # every page would be unusable with it. 2,000 columns load in a few seconds.
@@ -319,7 +321,12 @@ def _open_text(path: str, base: str, head: bytes, size: int, compression: str | 
                 head = handle.read(HEAD_BYTES)
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     if len(head) == HEAD_BYTES:
-        text = text[: text.rfind("\n") + 1] or text  # drop a partial last line
+        if "\n" not in text and "\r" not in text:
+            for temp in temp_paths:
+                os.unlink(temp)
+            raise StocktakeError(f"'{base}' has no line break in its first megabyte, so it is not a table with one "
+                                 "row per line: check that it is a CSV export.")
+        text = text[: max(text.rfind("\n"), text.rfind("\r")) + 1]  # drop a partial last line
     sniffed = _sniff(text)
     if sniffed is None:
         for temp in temp_paths:
