@@ -154,7 +154,8 @@ def detect_column_type(values: Sequence[str], *, decimal_comma: bool = False) ->
     if not filled:
         return TEXT, [], ["no values"]
     notes: list[str] = []
-    european_like = [v for v in filled if _NUMBER_DECIMAL_COMMA.match(v) and any(ch.isdigit() for ch in v)]
+    european_like = ([v for v in filled if _NUMBER_DECIMAL_COMMA.match(v) and any(ch.isdigit() for ch in v)]
+                     if decimal_comma else [])
     european = decimal_comma and _writes_decimal_commas(european_like)
     pattern = _NUMBER_DECIMAL_COMMA if european else _NUMBER
     number_like = european_like if european else [v for v in filled if pattern.match(v)

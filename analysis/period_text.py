@@ -116,26 +116,34 @@ def parse_period(value: str | None, grain: str | None = None) -> tuple[date, str
 
 
 def detect_period_shapes(values: Sequence[str]) -> tuple[str, list[str]] | None:
-    """(grain, shape names) when at least ``MIN_PERIOD_SHARE`` of the filled values are periods of one grain.
+    """(grain, shape names) when at least ``MIN_PERIOD_SHARE`` of the distinct filled values are periods of one
+    grain.
 
     Each value counts for every grain it can be read as, so December 2011 written "2011-12" does not stop a column
-    of months being months.
+    of months being months. A column of other text is given up on as soon as too many values are not periods.
     """
-    filled = [v.strip() for v in values if v is not None and v.strip()]
-    if not filled:
+    distinct = list(dict.fromkeys(v.strip() for v in values if v is not None and v.strip()))
+    if not distinct:
         return None
+    allowed_misses = int(len(distinct) * (1 - MIN_PERIOD_SHARE))
     shapes_by_grain: dict[str, set[str]] = {}
     counts: dict[str, int] = {}
-    for value in filled:
-        for grain in {g for _, g, _ in _parses(value)}:
+    misses = 0
+    for value in distinct:
+        readings = _parses(value)
+        if not readings:
+            misses += 1
+            if misses > allowed_misses:
+                return None
+        for grain in {g for _, g, _ in readings}:
             counts[grain] = counts.get(grain, 0) + 1
-        for _, grain, shape in _parses(value):
+        for _, grain, shape in readings:
             shapes_by_grain.setdefault(grain, set()).add(shape)
     if not counts:
         return None
     order = [shape.name for shape in SHAPES]
     grain = max(counts, key=lambda g: (counts[g], -min(order.index(s) for s in shapes_by_grain[g])))
-    if counts[grain] < len(filled) * MIN_PERIOD_SHARE:
+    if counts[grain] < len(distinct) * MIN_PERIOD_SHARE:
         return None
     return grain, sorted(shapes_by_grain[grain], key=order.index)
 
@@ -191,10 +199,12 @@ def period_sql(value_sql: str, shape_names: Sequence[str]) -> str:
         groups = re.findall(r"\(\?P<(\w+)>", shape.pattern)
         group_list = ", ".join(f"'{g}'" for g in dict.fromkeys(groups))
         parts = f"regexp_extract({value_sql}, '{pattern}', [{group_list}])"
-        cases.append(f"WHEN regexp_full_match({value_sql}, '{pattern}') THEN {_sql_first_day(shape, parts)}")
+        cases.append(f"CASE WHEN regexp_full_match({value_sql}, '{pattern}') THEN {_sql_first_day(shape, parts)} END")
     if not cases:
         return "CAST(NULL AS DATE)"
-    return f"(CASE {' '.join(cases)} END)"
+    # The first shape that gives a day, as parse_period takes the first reading ('2019-04' fits the financial-year
+    # pattern but is not a financial year).
+    return cases[0] if len(cases) == 1 else f"coalesce({', '.join(cases)})"
 
 
 def period_label(first_day: date, grain: str) -> str:

@@ -28,7 +28,7 @@ from analysis.store import quote_identifier
 
 log = logging.getLogger(__name__)
 
-SAMPLE_ROWS = 20_000
+SAMPLE_ROWS = 10_000
 PREVIEW_ROWS = 100_000
 
 

@@ -257,15 +257,18 @@ def suggest_roles(kind: str, columns: Sequence) -> dict[str, str]:
         found = []
         for role, words in hints:
             scored = [(len(word), index) for index, word in enumerate(words) if _word_score(word, header)]
-            if scored and _fits(role, column):
+            if scored:
                 specificity = max(length for length, _ in scored)
                 index = min(i for _, i in scored)
                 # A code column ('Local authority code') names an area less well than its name column.
                 if role == "area" and "code" in header.split():
                     index += len(words)
                 found.append((-specificity, index, role))
-        if found:
-            matches[column.name] = sorted(found)
+        found.sort()
+        # A column whose header leans to a role its values or type rule out ('Customer ID' with every value
+        # different, a text 'Date closed') is left for the user, not given a weaker role.
+        if found and _fits(found[0][2], column):
+            matches[column.name] = [f for f in found if _fits(f[2], column)]
     position = {c.name: i for i, c in enumerate(columns)}
     suggested: dict[str, str] = {}
     taken: set[str] = set()

@@ -45,7 +45,7 @@ MAX_NAME_LENGTH = 120
 # DuckDB's longest line; a longer one is a rejected line with its reason, not a failed load.
 MAX_LINE_BYTES = 4_000_000
 HEAD_BYTES = 1 << 20  # read to sniff the delimiter, header and encoding
-SPREAD_CHUNKS, SPREAD_CHUNK_BYTES = 24, 48 << 10  # samples from across a large file, for type decisions
+SPREAD_CHUNKS, SPREAD_CHUNK_BYTES = 20, 32 << 10  # samples from across a large file, for type decisions
 
 _TOTAL_ROW = re.compile(r"^\s*(grand\s+)?totals?\b\s*:?", re.IGNORECASE)
 _MAGIC = [
