@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 import duckdb
 
-from analysis.convert import BLANK_ROW, REASON_COLUMN, ReadPlan, converts_itself, failed_value_sql
+from analysis.convert import BLANK_ROW, MISSING_DATE, REASON_COLUMN, ReadPlan, converts_itself, failed_value_sql
 from analysis.detect import DATE, TEXT, TIMESTAMP, TYPE_WORDS
 from analysis.sources import MAX_LINE_BYTES, Source
 from analysis.store import quote_identifier
@@ -33,6 +33,7 @@ class Counts:
     rows: int = 0  # rows read into the table, blank rows excluded
     blank_rows: int = 0
     rejected: int = 0  # rows with a reason (values that do not convert, a missing date)
+    missing_dates: int = 0  # records without a date (rejected)
     reader_rejects: list[tuple[int, str, str]] = field(default_factory=list)  # (line, reason, line as written)
     warnings: list[str] = field(default_factory=list)
 
@@ -84,11 +85,13 @@ def _line_reason(line: int, error_type: str, column: str | None, word: str | Non
 
 def reason_summary(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan) -> tuple[int, int, int, dict]:
     """(rows, blank rows, rejected rows, {column position: (failures, first 3 values)}) of a table with a reason
-    column. The failures are read from the few rows that have a reason."""
+    column; records without a date are under the position -1. The failures are read from the few rows that have a
+    reason."""
     q = quote_identifier(table)
-    rows, with_reason, blank = cur.execute(
-        f"SELECT count(*), count({REASON_COLUMN}), coalesce(count_if({REASON_COLUMN} = ?), 0) FROM {q}",
-        [BLANK_ROW],
+    rows, with_reason, blank, missing = cur.execute(
+        f"""SELECT count(*), count({REASON_COLUMN}), coalesce(count_if({REASON_COLUMN} = ?), 0),
+                   coalesce(count_if(list_contains(string_split({REASON_COLUMN}, chr(31)), ?)), 0) FROM {q}""",
+        [BLANK_ROW, MISSING_DATE],
     ).fetchone()
     failures: dict[int, tuple[int, list[str]]] = {}
     if with_reason - blank:
@@ -98,21 +101,22 @@ def reason_summary(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan) -
                     WHERE {REASON_COLUMN} IS NOT NULL AND {REASON_COLUMN} <> ?)
                 GROUP BY f.col""", [BLANK_ROW]).fetchall()
         failures = {int(col): (int(n), list(examples)) for col, n, examples in found}
+    if missing:
+        failures[-1] = (int(missing), [])
     return int(rows) - int(blank), int(blank), int(with_reason) - int(blank), failures
 
 
-def column_counts(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, *, loaded_only: bool) -> dict:
-    """Per column: filled values, and for dates their range and whether every date is a month's first day. One scan.
-    With ``loaded_only``, rows with a reason are left out (the preview keeps them in its table)."""
+def column_counts(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, *, where: str) -> dict:
+    """Per column: filled values, and for dates their range and how many are not a month's first day. One scan,
+    over the rows ``where`` (a WHERE clause, or '') picks."""
     q = quote_identifier(table)
-    where = f" WHERE {REASON_COLUMN} IS NULL" if loaded_only else f" WHERE coalesce({REASON_COLUMN}, '') <> '{BLANK_ROW}'"
     parts = []
     for col in plan.columns:
         c = quote_identifier(col.name)
         parts.append(f"count({c})")
         if col.type in (DATE, TIMESTAMP):
             parts += [f"min({c})", f"max({c})", f"count_if(day({c}) <> 1)" if col.type == DATE else "NULL"]
-    row = cur.execute(f"SELECT count(*), {', '.join(parts)} FROM {q}{where}").fetchone()
+    row = cur.execute(f"SELECT count(*), {', '.join(parts)} FROM {q} {where}").fetchone()
     total, out, k = int(row[0]), {}, 1
     for col in plan.columns:
         entry = {"filled": int(row[k])}
@@ -123,6 +127,9 @@ def column_counts(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, *,
         out[col.name] = entry
     out["__rows__"] = total
     return out
+
+
+NOT_BLANK_ROWS = f"WHERE coalesce({REASON_COLUMN}, '') <> '{BLANK_ROW}'"
 
 
 def apply_counts(plan: ReadPlan, counts: dict, failures: dict) -> None:
@@ -136,6 +143,9 @@ def apply_counts(plan: ReadPlan, counts: dict, failures: dict) -> None:
         col.failures, col.failure_examples = n_fail, examples
         if col.type == DATE and not col.period_shapes and entry["filled"]:
             col.grain = "month" if entry.get("not_first_of_month") == 0 else "day"
+        # Detection counted the sample's values; say how many there are in the rows read.
+        col.notes = [re.sub(r"^no usable dates: all [\d,]+ values", f"no usable dates: all {col.non_blank:,} values", n)
+                     for n in col.notes]
 
 
 def case_variants(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, *, where: str = "") -> None:
@@ -223,6 +233,9 @@ def problem_sentences(plan: ReadPlan, counts: Counts, source: Source) -> list[st
         problems.append(f"{counts.blank_rows:,} row(s) have every value blank: they are skipped, not loaded.")
     if source.total_line:
         problems.append(f"The last row is a totals row ('{source.total_line[:80]}'): it is not loaded.")
+    if counts.missing_dates and plan.required_date:
+        problems.append(f"{counts.missing_dates:,} record(s) have no '{plan.required_date}': they will be rejected "
+                        "(every record needs a date).")
     for i, col in enumerate(plan.columns):
         for note in col.notes:
             if note != "no values":
@@ -246,11 +259,11 @@ def problem_sentences(plan: ReadPlan, counts: Counts, source: Source) -> list[st
 def preview_counts(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, source: Source) -> Counts:
     """Counts over the preview's rows (kept with their reasons), written into the plan's columns."""
     rows, blank, rejected, failures = reason_summary(cur, table, plan)
-    counts = column_counts(cur, table, plan, loaded_only=False)
+    counts = column_counts(cur, table, plan, where=NOT_BLANK_ROWS)
     apply_counts(plan, counts, failures)
-    case_variants(cur, table, plan, where=f"WHERE coalesce({REASON_COLUMN}, '') <> '{BLANK_ROW}'")
+    case_variants(cur, table, plan, where=NOT_BLANK_ROWS)
     lines = reader_rejects(cur, plan)
-    result = Counts(rows=rows, blank_rows=blank, rejected=rejected,
+    result = Counts(rows=rows, blank_rows=blank, rejected=rejected, missing_dates=failures.get(-1, (0, []))[0],
                     reader_rejects=[(line, reason, text) for line, _, reason, text in lines])
     result.warnings = value_warnings(cur, table, plan, counts)
     return result

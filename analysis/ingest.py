@@ -344,7 +344,7 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, sample: dict, *, datase
             _drop_total_row(cur, staging, plan)
         say(0.6, "Counting and setting rejected rows aside")
         rows, blank, rejected, failures = checks.reason_summary(cur, staging, plan)
-        counts = checks.column_counts(cur, staging, plan, loaded_only=False)
+        counts = checks.column_counts(cur, staging, plan, where=checks.NOT_BLANK_ROWS)
         checks.apply_counts(plan, counts, failures)
         _read_again_if_columns_disagree(cur, staging, plan, forced, sample)
         rows_read = rows + len(lines)
@@ -369,7 +369,8 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, sample: dict, *, datase
         timed("set rejected rows aside")
         say(0.75, "Looking for spellings that differ only in case")
         checks.case_variants(cur, staging, plan)
-        warnings = _warnings(plan, kind, notes, source, checks.Counts(rows, blank, rejected), lines)
+        counted = checks.Counts(rows, blank, rejected, missing_dates=failures.get(-1, (0, []))[0])
+        warnings = _warnings(plan, kind, notes, source, counted, lines)
         warnings += checks.value_warnings(cur, staging, plan, counts)
         warnings += _unify_case(cur, staging, plan, unify_case)
         if not roles_given:
