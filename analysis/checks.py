@@ -267,3 +267,44 @@ def preview_counts(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, s
                     reader_rejects=[(line, reason, text) for line, _, reason, text in lines])
     result.warnings = value_warnings(cur, table, plan, counts)
     return result
+
+
+def drop_total_row(cur, staging: str, plan: ReadPlan) -> None:
+    """The last row, when it is the totals row the file ends with (its first cell says 'Total')."""
+    first = quote_identifier(plan.columns[0].name)
+    cur.execute(
+        f"""DELETE FROM {quote_identifier(staging)} WHERE rowid = (SELECT max(rowid) FROM {quote_identifier(staging)})
+            AND regexp_matches(lower(CAST({first} AS VARCHAR)), '^\\s*(grand\\s+)?totals?\\b')""")
+
+
+def unify_case(cur, staging: str, plan: ReadPlan, unify_case) -> list[str]:
+    """Rewrite each case variant to its group's most used spelling, in the columns asked for."""
+    unify = {c.name for c in plan.columns} if unify_case is True else set(unify_case or [])
+    unified = []
+    for col in plan.columns:
+        if col.name in unify and col.case_variants:
+            variants, canonical = case_map(col.case_variants)
+            q = quote_identifier(col.name)
+            cur.execute(f"""UPDATE {quote_identifier(staging)}
+                            SET {q} = map_from_entries(list_zip(?::VARCHAR[], ?::VARCHAR[]))[{q}]
+                            WHERE list_contains(?::VARCHAR[], {q})""", [variants, canonical, variants])
+            unified.append(col.name)
+            col.case_variants = []
+    if not unified:
+        return []
+    return ["Case variants unified (each to its most used spelling) in: " + ", ".join(f"'{n}'" for n in unified) + "."]
+
+
+def check_suggested_ids(cur, staging: str, plan: ReadPlan) -> list[str]:
+    """A suggested customer or property id whose values are almost all different over every row is not one."""
+    warnings = []
+    for col in plan.columns:
+        if col.role in ("customer_id", "property_id") and not col.sample_complete:
+            q = quote_identifier(col.name)
+            distinct, filled = cur.execute(
+                f"SELECT approx_count_distinct({q}), count({q}) FROM {quote_identifier(staging)}").fetchone()
+            if filled and distinct >= filled * 0.95:
+                warnings.append(f"Column '{col.name}' was not given the role {col.role.replace('_', ' ')}: almost "
+                                "every value is different, so nobody repeats. Set it on the Data page if it is one.")
+                col.role = None
+    return warnings

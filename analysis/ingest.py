@@ -23,9 +23,8 @@ from typing import Callable, Sequence
 import duckdb
 import pandas as pd
 
-from analysis import checks, store
-from analysis.convert import (BLANK_ROW, REASON_COLUMN, ReadPlan, expected_words, failed_value_sql,
-                              load_select_sql, reason_text_sql)
+from analysis import checks, rejects, store
+from analysis.convert import REASON_COLUMN, ReadPlan, load_select_sql
 from analysis.detect import (DATE, MAX_FAILURE_SHARE, MONTH_FIRST, TEXT, TIMESTAMP, TYPE_WORDS, date_order_votes,
                              looks_like_date)
 from analysis.errors import StocktakeError, unexpected_failure
@@ -341,7 +340,7 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, sample: dict, *, datase
             lines = [line for line in lines if (line[3] or "").strip() != source.total_line.strip()]
         _read_again_if_reader_disagrees(lines, source, plan)
         if source.total_line and source.file_format == "csv":
-            _drop_total_row(cur, staging, plan)
+            checks.drop_total_row(cur, staging, plan)
         say(0.6, "Counting and setting rejected rows aside")
         rows, blank, rejected, failures = checks.reason_summary(cur, staging, plan)
         counts = checks.column_counts(cur, staging, plan, where=checks.NOT_BLANK_ROWS)
@@ -349,7 +348,7 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, sample: dict, *, datase
         _read_again_if_columns_disagree(cur, staging, plan, forced, sample)
         rows_read = rows + len(lines)
         rows_rejected = rejected + len(lines)
-        first = _first_reasons(cur, staging, plan, lines) if rows_rejected else []
+        first = rejects.first_reasons(cur, staging, plan, lines) if rows_rejected else []
         if rows_rejected >= rows_read:
             reason = f" (first reason: {first[0]})" if first else ""
             raise StocktakeError(f"Every row of '{source.source_name}' was rejected, so nothing was loaded{reason}. "
@@ -362,7 +361,7 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, sample: dict, *, datase
                 rows_read, rows_rejected, first)
         rejects_table = store.rejects_table_for(table)
         if rows_rejected:
-            _write_rejects(cur, staging, rejects_table, plan, lines)
+            rejects.write_rejects(cur, staging, rejects_table, plan, lines)
         if rejected or blank:
             cur.execute(f"DELETE FROM {quote_identifier(staging)} WHERE {REASON_COLUMN} IS NOT NULL")
         cur.execute(f"ALTER TABLE {quote_identifier(staging)} DROP COLUMN {REASON_COLUMN}")
@@ -372,9 +371,9 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, sample: dict, *, datase
         counted = checks.Counts(rows, blank, rejected, missing_dates=failures.get(-1, (0, []))[0])
         warnings = _warnings(plan, kind, notes, source, counted, lines)
         warnings += checks.value_warnings(cur, staging, plan, counts)
-        warnings += _unify_case(cur, staging, plan, unify_case)
+        warnings += checks.unify_case(cur, staging, plan, unify_case)
         if not roles_given:
-            warnings += _check_suggested_ids(cur, staging, plan)
+            warnings += checks.check_suggested_ids(cur, staging, plan)
         timed("counts, case variants and checks")
         say(0.9, "Writing to the database")
         columns = [Column(c.name, c.type, c.role, c.grain) for c in plan.columns]
@@ -382,11 +381,11 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, sample: dict, *, datase
                               columns=columns, mode=mode, existing=existing)
         timed("swap in and catalogue")
     timed("commit")
-    rejects = (cur.execute(f"SELECT * FROM {quote_identifier(rejects_table)} LIMIT {REJECTS_SHOWN}").df()
-               if rows_rejected else pd.DataFrame(columns=["row", "reason"]))
+    shown = (cur.execute(f"SELECT * FROM {quote_identifier(rejects_table)} LIMIT {REJECTS_SHOWN}").df()
+             if rows_rejected else pd.DataFrame(columns=["row", "reason"]))
     say(1.0, "Loaded")
     final_columns = list(store.get_dataset(con, dataset).columns) if mode == APPEND else columns
-    return LoadReport(dataset, kind, table, rows - rejected, rows_rejected, final_columns, warnings, rejects,
+    return LoadReport(dataset, kind, table, rows - rejected, rows_rejected, final_columns, warnings, shown,
                       version, rows_blank=blank, timings=dict(timings))
 
 
@@ -417,7 +416,7 @@ def _read_again_if_columns_disagree(cur, staging: str, plan: ReadPlan, forced: s
             continue
         if col.type in (DATE, TIMESTAMP) and "Nothing in the dates settles" in plan.date_order_reason \
                 and any("{A}" in f for f in col.date_formats):
-            day_first, month_first = date_order_votes(_failed_values(cur, staging, plan, col.name))
+            day_first, month_first = date_order_votes(rejects.failed_values(cur, staging, plan, col.name))
             if month_first and not day_first:
                 plan.date_order = MONTH_FIRST
                 plan.date_order_reason = (f"Dates read month-first (US): {month_first:,} values such as 12/31 only "
@@ -430,7 +429,7 @@ def _read_again_if_columns_disagree(cur, staging: str, plan: ReadPlan, forced: s
         if col.type in (DATE, TIMESTAMP) and not col.period_shapes:
             # Impossible dates written as dates (29/02/2023, or month-first among day-first) are rejected rows;
             # only values that are not dates at all say the column is not one.
-            failed = sum(1 for v in _failed_values(cur, staging, plan, col.name) if not looks_like_date(v))
+            failed = sum(1 for v in rejects.failed_values(cur, staging, plan, col.name) if not looks_like_date(v))
         if failed > col.non_blank * MAX_FAILURE_SHARE:
             col.notes.append(f"looked like {TYPE_WORDS[col.type]} but {col.failures:,} of {col.non_blank:,} values "
                              "are not: kept as text")
@@ -439,57 +438,6 @@ def _read_again_if_columns_disagree(cur, staging: str, plan: ReadPlan, forced: s
     if again:
         plan.read_types = [("VARCHAR" if col.type == TEXT else t) for col, t in zip(plan.columns, plan.read_types)]
         raise again
-
-
-def _failed_values(cur, staging: str, plan: ReadPlan, name: str, limit: int = 1000) -> list[str]:
-    position = [c.name for c in plan.columns].index(name)
-    rows = cur.execute(
-        f"""SELECT f.value FROM (SELECT unnest({failed_value_sql(REASON_COLUMN)}) AS f FROM {quote_identifier(staging)}
-            WHERE {REASON_COLUMN} IS NOT NULL AND {REASON_COLUMN} <> ?) WHERE f.col = ? LIMIT {int(limit)}""",
-        [BLANK_ROW, position]).fetchall()
-    return [r[0] for r in rows]
-
-
-def _drop_total_row(cur, staging: str, plan: ReadPlan) -> None:
-    """The last row, when it is the totals row the file ends with (its first cell says 'Total')."""
-    first = quote_identifier(plan.columns[0].name)
-    cur.execute(
-        f"""DELETE FROM {quote_identifier(staging)} WHERE rowid = (SELECT max(rowid) FROM {quote_identifier(staging)})
-            AND regexp_matches(lower(CAST({first} AS VARCHAR)), '^\\s*(grand\\s+)?totals?\\b')""")
-
-
-def _reason_params(plan: ReadPlan) -> list:
-    date_name = plan.required_date or ""
-    return [f"'{date_name}' is blank: every record needs a date", [c.name for c in plan.columns],
-            expected_words(plan)]
-
-
-def _first_reasons(cur, staging: str, plan: ReadPlan, lines, n: int = 3) -> list[str]:
-    """The first few reasons rows were rejected: lines the reader could not read, then values that did not fit."""
-    rows = cur.execute(
-        f"""SELECT rowid - (SELECT min(rowid) FROM {quote_identifier(staging)}) + 1, {reason_text_sql(REASON_COLUMN)}
-            FROM {quote_identifier(staging)} WHERE {REASON_COLUMN} IS NOT NULL AND {REASON_COLUMN} <> ?
-            ORDER BY rowid LIMIT {n}""",
-        _reason_params(plan) + [BLANK_ROW]).fetchall()
-    reasons = [reason for _, _, reason, _ in lines] + [f"row {row}: {reason}" for row, reason in rows]
-    return reasons[:n]
-
-
-def _write_rejects(cur, staging: str, rejects_table: str, plan: ReadPlan, lines) -> None:
-    """The rejected rows, for download: where (row N of the data, or line N of the file), why, and the values."""
-    values = ", ".join(f"CAST({quote_identifier(c.name)} AS VARCHAR) AS {quote_identifier(c.name)}"
-                       for c in plan.columns)
-    cur.execute(
-        f"""CREATE TABLE {quote_identifier(rejects_table)} AS
-            SELECT 'row ' || (rowid - (SELECT min(rowid) FROM {quote_identifier(staging)}) + 1) AS "row",
-                   {reason_text_sql(REASON_COLUMN)} AS reason, {values}
-            FROM {quote_identifier(staging)} WHERE {REASON_COLUMN} IS NOT NULL AND {REASON_COLUMN} <> ?
-            ORDER BY rowid""",
-        _reason_params(plan) + [BLANK_ROW])
-    if lines:
-        cur.execute(f"""INSERT INTO {quote_identifier(rejects_table)} ("row", reason)
-                        SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])""",
-                    [[f"line {line}" for line, _, _, _ in lines], [reason for _, _, reason, _ in lines]])
 
 
 def _warnings(plan: ReadPlan, kind: str, notes: list[str], source: Source, counts: checks.Counts,
@@ -502,39 +450,6 @@ def _warnings(plan: ReadPlan, kind: str, notes: list[str], source: Source, count
     warnings += checks.problem_sentences(plan, counts, source)
     if kind == "records" and plan.required_date is None:
         warnings.append("No column has the date role: the Explore pages need one. Set it on the Data page.")
-    return warnings
-
-
-def _unify_case(cur, staging: str, plan: ReadPlan, unify_case) -> list[str]:
-    """Rewrite each case variant to its group's most used spelling, in the columns asked for."""
-    unify = {c.name for c in plan.columns} if unify_case is True else set(unify_case or [])
-    unified = []
-    for col in plan.columns:
-        if col.name in unify and col.case_variants:
-            variants, canonical = checks.case_map(col.case_variants)
-            q = quote_identifier(col.name)
-            cur.execute(f"""UPDATE {quote_identifier(staging)}
-                            SET {q} = map_from_entries(list_zip(?::VARCHAR[], ?::VARCHAR[]))[{q}]
-                            WHERE list_contains(?::VARCHAR[], {q})""", [variants, canonical, variants])
-            unified.append(col.name)
-            col.case_variants = []
-    if not unified:
-        return []
-    return ["Case variants unified (each to its most used spelling) in: " + ", ".join(f"'{n}'" for n in unified) + "."]
-
-
-def _check_suggested_ids(cur, staging: str, plan: ReadPlan) -> list[str]:
-    """A suggested customer or property id whose values are almost all different over every row is not one."""
-    warnings = []
-    for col in plan.columns:
-        if col.role in ("customer_id", "property_id") and not col.sample_complete:
-            q = quote_identifier(col.name)
-            distinct, filled = cur.execute(
-                f"SELECT approx_count_distinct({q}), count({q}) FROM {quote_identifier(staging)}").fetchone()
-            if filled and distinct >= filled * 0.95:
-                warnings.append(f"Column '{col.name}' was not given the role {col.role.replace('_', ' ')}: almost "
-                                "every value is different, so nobody repeats. Set it on the Data page if it is one.")
-                col.role = None
     return warnings
 
 

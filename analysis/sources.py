@@ -11,10 +11,7 @@ once as UTF-8 into a temporary file, which :meth:`Source.close` removes.
 from __future__ import annotations
 
 import codecs
-import csv
 import gzip
-import io
-import json
 import logging
 import os
 import re
@@ -25,6 +22,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analysis import workbook
+from analysis.sniff import (HEAD_BYTES, TOTAL_ROW, is_json, sniff_table, spread_chunks, spread_records,
+                            trailing_total)
 from analysis.detect import looks_like_excel_serial_dates
 from analysis.errors import StocktakeError
 
@@ -33,9 +32,6 @@ log = logging.getLogger(__name__)
 CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
-DELIMITERS = (",", "\t", ";", "|")
-# Python's csv module refuses fields over 128 KB; the head of a file may hold a longer one.
-csv.field_size_limit(64 << 20)
 
 # Above this many columns a file is refused at once: a 5,000-column file is a report saved the wrong way round, and
 # every page would be unusable with it. 2,000 columns load in a few seconds.
@@ -44,10 +40,7 @@ MAX_COLUMNS = 2_000
 MAX_NAME_LENGTH = 120
 # DuckDB's longest line; a longer one is a rejected line with its reason, not a failed load.
 MAX_LINE_BYTES = 4_000_000
-HEAD_BYTES = 1 << 20  # read to sniff the delimiter, header and encoding
-SPREAD_CHUNKS, SPREAD_CHUNK_BYTES = 20, 32 << 10  # samples from across a large file, for type decisions
 
-_TOTAL_ROW = re.compile(r"^\s*(grand\s+)?totals?\b\s*:?", re.IGNORECASE)
 _MAGIC = [
     (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
     (b"%PDF", "a PDF document"), (b"{\\rtf", "a Word (RTF) document"),
@@ -303,12 +296,12 @@ def _open_text(path: str, base: str, head: bytes, size: int, compression: str | 
         if head.lstrip(b"\xef\xbb\xbf\r\n\t ").startswith((b"<!DOCTYPE", b"<!doctype", b"<html", b"<HTML", b"<?xml")):
             raise _refuse(base, "a web page (HTML)", "download the data file itself, not the page that links to it.")
         text_start = head.lstrip(b"\xef\xbb\xbf\r\n\t ")[:1]
-        if text_start in (b"{", b"[") and _is_json(head):
+        if text_start in (b"{", b"[") and is_json(head):
             raise _refuse(base, "JSON", "export the data as CSV or Excel, or convert the JSON to a table first.")
         control = sum(1 for b in head[:65536] if b < 9 or 13 < b < 32)
         if control > max(len(head[:65536]) * 0.05, 0) and nul_count < len(head) * 0.3:
             raise _refuse(base, "a binary file", "export the data from the system as CSV or Excel and load that.")
-        chunks = [head] + _spread_chunks(path, size) if not compression else [head]
+        chunks = [head] + spread_chunks(path, size) if not compression else [head]
         if not all(_valid_utf8(chunk) for chunk in chunks):
             encoding = "cp1252"
         if encoding != "utf-8" or nul_count:
@@ -327,7 +320,7 @@ def _open_text(path: str, base: str, head: bytes, size: int, compression: str | 
             raise StocktakeError(f"'{base}' has no line break in its first megabyte, so it is not a table with one "
                                  "row per line: check that it is a CSV export.")
         text = text[: max(text.rfind("\n"), text.rfind("\r")) + 1]  # drop a partial last line
-    sniffed = _sniff(text)
+    sniffed = sniff_table(text)
     if sniffed is None:
         for temp in temp_paths:
             os.unlink(temp)
@@ -349,105 +342,9 @@ def _open_text(path: str, base: str, head: bytes, size: int, compression: str | 
                     compression=compression, delimiter=delimiter, skip=skip, notes=notes, temp_paths=temp_paths,
                     size_bytes=size)
     if not compression:
-        source.total_line = _trailing_total(read_path)
-        source.spread_rows = _spread_records(read_path, delimiter, len(names), source.total_line)
+        source.total_line = trailing_total(read_path)
+        source.spread_rows = spread_records(read_path, delimiter, len(names), source.total_line)
     return source
-
-
-def _is_json(head: bytes) -> bool:
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \r\n\t")
-    try:
-        json.loads(text)
-        return True
-    except ValueError as exc:
-        # A prefix of a large JSON document fails only at its cut end.
-        return getattr(exc, "pos", 0) > min(len(text) - 10, 200)
-
-
-def _records(text: str, delimiter: str, limit: int = 200) -> list[tuple[int, list[str]]]:
-    """(lines consumed before the record, fields) for the first records of ``text``; blank lines are skipped."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
-    out = []
-    consumed = 0
-    try:
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                out.append((consumed, row))
-                if len(out) >= limit:
-                    break
-            consumed = reader.line_num
-    except csv.Error:
-        pass
-    return out
-
-
-def _sniff(text: str) -> tuple[str, int, list[str]] | None:
-    """(delimiter, lines to skip above the header, header fields) from the start of a file's text; None when it
-    has only blank lines."""
-    if not text.strip(" \t\r\n,;|"):
-        return None
-    best = None
-    for delimiter in DELIMITERS:
-        records = _records(text, delimiter)
-        if not records:
-            continue
-        widths = [len(r) for _, r in records]
-        tail = widths[len(widths) // 5:] or widths
-        width = max(set(tail), key=lambda w: (tail.count(w), w))
-        score = (width > 1, tail.count(width) / len(tail), width)
-        if best is None or score > best[0]:
-            best = (score, delimiter, records, width)
-    if best is None:
-        return None
-    _, delimiter, records, width = best
-    if width == 1:
-        delimiter = ","
-    # The header is the first record as wide as the data with most of its cells filled; anything above it is a
-    # title, a note or a 'report run on' line.
-    for consumed, row in records:
-        filled = sum(1 for cell in row if cell.strip())
-        if len(row) >= width and filled >= max(1, min(width, 2), width // 2):
-            return delimiter, consumed, row
-    return delimiter, records[0][0], records[0][1]
-
-
-def _spread_chunks(path: str, size: int) -> list[bytes]:
-    if size <= HEAD_BYTES:
-        return []
-    chunks = []
-    with open(path, "rb") as handle:
-        for i in range(1, SPREAD_CHUNKS + 1):
-            handle.seek(min(size - 1, HEAD_BYTES + (size - HEAD_BYTES) * i // (SPREAD_CHUNKS + 1)))
-            chunk = handle.read(SPREAD_CHUNK_BYTES)
-            # Start after a newline so a multi-byte character is not cut at the front.
-            cut = chunk.find(b"\n")
-            chunks.append(chunk[cut + 1:] if cut >= 0 else b"")
-    return chunks
-
-
-def _spread_records(path: str, delimiter: str, width: int, total_line: str | None) -> list[list[str]]:
-    """Records from across a large file (the head is read by DuckDB itself), so that a type decided on the first rows
-    also fits the rest. Pieces cut inside a quoted value are dropped by their field count."""
-    rows = []
-    for chunk in _spread_chunks(path, os.path.getsize(path)):
-        text = chunk.decode("utf-8", errors="replace")
-        text = text[: text.rfind("\n") + 1]
-        for _, row in _records(text, delimiter, limit=10_000):
-            if len(row) == width and (total_line is None or delimiter.join(row) != total_line):
-                rows.append(row)
-    return rows
-
-
-def _trailing_total(path: str) -> str | None:
-    """The last line, when it is a totals row ('Total', 'Grand total:' in its first cell)."""
-    size = os.path.getsize(path)
-    with open(path, "rb") as handle:
-        handle.seek(max(0, size - 65536))
-        tail = handle.read().decode("utf-8", errors="replace")
-    lines = [line for line in tail.splitlines() if line.strip().strip(",;\t|").strip()]
-    if len(lines) >= 2 and _TOTAL_ROW.match(lines[-1].lstrip('"')):
-        return lines[-1]
-    return None
 
 
 # ----- Excel -----------------------------------------------------------------------------------------------------
@@ -474,7 +371,7 @@ def _open_excel(path: str, base: str, sheet: str | None) -> Source:
     notes += name_notes
     body = rows[header_index + 1:]
     total_line = None
-    if len(body) > 1 and _TOTAL_ROW.match(str(body[-1][0] or "")):
+    if len(body) > 1 and TOTAL_ROW.match(str(body[-1][0] or "")):
         total_line = ", ".join(workbook.cell_text(c) or "" for c in body[-1]).rstrip(", ")
         body = body[:-1]
     columns = {}
