@@ -13,7 +13,8 @@ from datetime import date, datetime
 
 import duckdb
 
-from analysis.convert import BLANK_ROW, MISSING_DATE, REASON_COLUMN, ReadPlan, converts_itself, failed_value_sql
+from analysis.convert import (BLANK_ROW, MISSING_DATE, REASON_COLUMN, ReadPlan, careful_sql, converts_itself,
+                              failed_value_sql, run_without_optimizer)
 from analysis.detect import DATE, TEXT, TIMESTAMP, TYPE_WORDS
 from analysis.sources import MAX_LINE_BYTES, Source
 from analysis.store import quote_identifier
@@ -53,6 +54,62 @@ def reader_rejects(cur: duckdb.DuckDBPyConnection, plan: ReadPlan) -> list[tuple
         out.append((int(line), str(error_type), _line_reason(int(line), str(error_type), names.get(column),
                                                              words.get(column), message or ""), csv_line))
     return out
+
+
+def create_converted(cur: duckdb.DuckDBPyConnection, table: str, select_sql: str, params: list, plan: ReadPlan, *,
+                     temporary: bool = False) -> None:
+    """Create ``table`` from the conversion query, planned without the optimizer for a very wide file."""
+    wide = run_without_optimizer(plan)
+    if wide:
+        cur.execute("PRAGMA disable_optimizer")
+    try:
+        kind = "OR REPLACE TEMP TABLE" if temporary else "TABLE"
+        cur.execute(f"CREATE {kind} {quote_identifier(table)} AS {select_sql}", params)
+    finally:
+        if wide:
+            try:
+                cur.execute("PRAGMA enable_optimizer")
+            except duckdb.Error:  # the cursor's transaction failed with the query; the cursor is not used again
+                pass
+
+
+def settle(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan) -> None:
+    """Values written but not converted the quick way ('12 000', ' 31/01/2024 ', '1.5' in whole numbers): convert
+    them the careful way where they can be, in place, and take them off their rows' reasons. Few rows, if any."""
+    q = quote_identifier(table)
+    found = cur.execute(f"SELECT count(*) FROM {q} WHERE contains({REASON_COLUMN}, chr(30))").fetchone()[0]
+    if not found:
+        return
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE unsettled AS
+                    SELECT rowid AS row_id, {REASON_COLUMN} AS reason, unnest({failed_value_sql(REASON_COLUMN)}) AS f
+                    FROM {q} WHERE contains({REASON_COLUMN}, chr(30))""")
+    changed = False
+    for (i,) in cur.execute("SELECT DISTINCT f.col FROM unsettled ORDER BY 1").fetchall():
+        col = plan.columns[i]
+        careful = careful_sql(col, "f.value", plan.date_order)
+        converted = cur.execute(f"SELECT count(*) FROM unsettled WHERE f.col = ? AND {careful} IS NOT NULL",
+                                [i]).fetchone()[0]
+        if converted:
+            cur.execute(f"""UPDATE {q} SET {quote_identifier(col.name)} = s.v
+                            FROM (SELECT row_id, {careful} AS v FROM unsettled WHERE f.col = ?) AS s
+                            WHERE {q}.rowid = s.row_id AND s.v IS NOT NULL""", [i])
+            cur.execute(f"DELETE FROM unsettled WHERE f.col = ? AND {careful} IS NOT NULL", [i])
+            changed = True
+    if changed:
+        # Each affected row's reason again: what is still unsettled, and a missing date if it had one.
+        cur.execute(f"""UPDATE {q} SET {REASON_COLUMN} = s.reason FROM (
+                            SELECT row_id, nullif(concat_ws(chr(31),
+                                       string_agg(CASE WHEN f.value IS NOT NULL OR f.col IS NOT NULL
+                                                       THEN f.col || chr(30) || f.value END, chr(31)),
+                                       CASE WHEN list_contains(string_split(any_value(reason), chr(31)), ?)
+                                            THEN ? END), '') AS reason
+                            FROM unsettled GROUP BY row_id) AS s
+                        WHERE {q}.rowid = s.row_id""", [MISSING_DATE, MISSING_DATE])
+        cur.execute(f"""UPDATE {q} SET {REASON_COLUMN} = CASE WHEN list_contains(string_split({REASON_COLUMN},
+                            chr(31)), ?) THEN ? END
+                        WHERE contains({REASON_COLUMN}, chr(30)) AND rowid NOT IN (SELECT row_id FROM unsettled)""",
+                    [MISSING_DATE, MISSING_DATE])
+    cur.execute("DROP TABLE unsettled")
 
 
 def has_reject_table(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -244,7 +301,7 @@ def problem_sentences(plan: ReadPlan, counts: Counts, source: Source) -> list[st
             problems.append(f"Column '{col.name}': every value is blank.")
         if col.type in (DATE, TIMESTAMP) and col.non_blank == 0 and col.failures == 0:
             problems.append(f"Column '{col.name}': no usable dates: every value is blank.")
-        if col.failures and converts_itself(col, "VARCHAR"):
+        if col.failures and converts_itself(col):
             examples = ", ".join(f"'{e}'" for e in col.failure_examples)
             problems.append(f"Column '{col.name}': {col.failures:,} value(s) are not {TYPE_WORDS[col.type]} "
                             f"(for example {examples}); those rows will be rejected.")
@@ -258,23 +315,24 @@ def problem_sentences(plan: ReadPlan, counts: Counts, source: Source) -> list[st
 
 def preview_counts(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, source: Source) -> Counts:
     """Counts over the preview's rows (kept with their reasons), written into the plan's columns."""
+    settle(cur, table, plan)
     rows, blank, rejected, failures = reason_summary(cur, table, plan)
     counts = column_counts(cur, table, plan, where=NOT_BLANK_ROWS)
     apply_counts(plan, counts, failures)
     case_variants(cur, table, plan, where=NOT_BLANK_ROWS)
-    lines = reader_rejects(cur, plan)
+    lines = [line for line in reader_rejects(cur, plan)
+             if not source.total_line or (line[3] or "").strip() != source.total_line.strip()]
     result = Counts(rows=rows, blank_rows=blank, rejected=rejected, missing_dates=failures.get(-1, (0, []))[0],
                     reader_rejects=[(line, reason, text) for line, _, reason, text in lines])
     result.warnings = value_warnings(cur, table, plan, counts)
     return result
 
 
-def drop_total_row(cur, staging: str, plan: ReadPlan) -> None:
-    """The last row, when it is the totals row the file ends with (its first cell says 'Total')."""
-    first = quote_identifier(plan.columns[0].name)
-    cur.execute(
-        f"""DELETE FROM {quote_identifier(staging)} WHERE rowid = (SELECT max(rowid) FROM {quote_identifier(staging)})
-            AND regexp_matches(lower(CAST({first} AS VARCHAR)), '^\\s*(grand\\s+)?totals?\\b')""")
+def drop_total_row(cur, staging: str) -> None:
+    """The last row that is not blank: the totals row the file ends with (``sniff.trailing_total`` found it)."""
+    q = quote_identifier(staging)
+    cur.execute(f"""DELETE FROM {q} WHERE rowid = (SELECT max(rowid) FROM {q}
+                                                  WHERE coalesce({REASON_COLUMN}, '') <> '{BLANK_ROW}')""")
 
 
 def unify_case(cur, staging: str, plan: ReadPlan, unify_case) -> list[str]:

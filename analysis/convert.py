@@ -7,14 +7,20 @@ written; a missing date; a blank row). The load streams this straight into the n
 converted once; the few rows with a reason are then moved to the rejects table (:func:`reason_text_sql` writes their
 reasons as sentences).
 
-Columns whose sample is plain (``12``, ``3.5``, one date format) are typed by DuckDB's CSV reader itself, which is
-quicker; a value the reader cannot convert becomes a rejected line that the loader sees (and then reads that column as
-text and converts it here instead). Only column names from ``quote_identifier`` and fixed SQL go into the query; the
-user's values are never pasted in.
+Each value is converted as written, the quick way ('£1,234.50', '(1,234)', ' 12 '); the rare value that does not
+convert so (a null token such as 'n/a', '12 000', a date with spaces around it) is settled afterwards, row by row,
+the careful way (:func:`careful_sql`, run by ``analysis.checks.settle``). Keeping the per-row query small matters:
+it is what every one of 10M rows goes through, and DuckDB plans a large expression per column slowly (a 2,000-column
+file would take minutes).
+
+The reader gives every column as text: converting it here costs no more than DuckDB's own typed reading (measured),
+and keeps one set of rules (DuckDB's reader would read '1.5' in a whole-number column as 2). Only column names from
+``quote_identifier`` and fixed SQL go into the query; the user's values are never pasted in.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -34,11 +40,8 @@ class ReadPlan:
     """How each column is read and converted: the decisions of one load, shared by the preview and the load."""
 
     columns: list[ColumnProfile]
-    read_types: list[str]  # DuckDB type the reader gives each column (VARCHAR: converted by Stocktake)
     date_order: str
     date_order_reason: str
-    date_format: str | None = None  # the reader's own date format, for the columns it types itself
-    timestamp_format: str | None = None
     required_date: str | None = None  # a records file's date column: a row without a date is rejected
 
 
@@ -47,100 +50,134 @@ def raw_column(i: int) -> str:
     return f"c{i}"
 
 
-def filled_sql(raw: str) -> str:
-    """The value trimmed, with blanks and null tokens ('n/a', '-', …) as NULL."""
-    tokens = ", ".join("'" + t.replace("'", "''") + "'" for t in NULL_TOKENS)
-    return f"(CASE WHEN lower(trim({raw})) IN ({tokens}) THEN NULL ELSE trim({raw}) END)"
+# Blank or a null token, whatever the case and spaces around it. One pattern, not an IN list: DuckDB takes about 5 ms
+# to plan each IN list of ten strings, which is 20 seconds for a 2,000-column file.
+NULL_TOKEN_PATTERN = r"\s*(" + "|".join(re.escape(t) for t in NULL_TOKENS if t) + r")?\s*"
+_WHOLE_NUMBER = r"^[-+]?\d+$"
+_NUMBER = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
+
+
+def is_token_sql(raw: str) -> str:
+    """True where a value is blank or a null token ('n/a', '-', …): blank in a number or date column, not a failure."""
+    return f"regexp_full_match({raw}, '{NULL_TOKEN_PATTERN}', 'i')"
 
 
 def text_sql(raw: str) -> str:
-    """Text as written, trimmed only where it needs it (trimming every value costs more than looking at its ends);
-    only blanks become NULL: text keeps 'n/a' and '-' as written."""
+    """Text trimmed, blanks as NULL; text keeps 'n/a' and '-' as written. Only for columns whose sample had values
+    with spaces around them: trimming every value of every column costs more than the rest of the conversion."""
     return f"(CASE WHEN starts_with({raw}, ' ') OR ends_with({raw}, ' ') THEN NULLIF(trim({raw}), '') ELSE {raw} END)"
 
 
-def cleaned_number_sql(filled: str, decimal_comma: bool = False) -> str:
+def _number_text(raw: str, decimal_comma: bool) -> str:
     """'£1,234.50' -> '1234.50', '(1,234)' -> '-1234' (with ``decimal_comma``, '1.234,5' -> '1234.5'), still text."""
     if decimal_comma:
-        stripped = f"replace(replace(replace(replace(replace({filled}, '£', ''), '€', ''), '.', ''), ',', '.'), ' ', '')"
+        raw = f"replace(replace(replace(replace({raw}, '£', ''), '€', ''), '.', ''), ',', '.')"
     else:
-        stripped = f"replace(replace(replace({filled}, '£', ''), ',', ''), ' ', '')"
-    return f"(CASE WHEN {stripped} LIKE '(%)' THEN '-' || trim({stripped}, '()') ELSE {stripped} END)"
+        raw = f"replace(replace({raw}, '£', ''), ',', '')"
+    return f"replace(replace({raw}, '(', '-'), ')', '')"
 
 
-def typed_number_sql(cleaned: str, integer: bool) -> str:
-    if integer:
-        return f"(CASE WHEN regexp_full_match({cleaned}, '[-+]?\\d+') THEN TRY_CAST({cleaned} AS BIGINT) END)"
-    # TRY_CAST alone would accept 'nan' and 'inf'.
-    return f"(CASE WHEN isfinite(TRY_CAST({cleaned} AS DOUBLE)) THEN TRY_CAST({cleaned} AS DOUBLE) END)"
+def quick_sql(col: ColumnProfile, raw: str, order: str) -> str:
+    """The value converted as written: right for nearly every row, and cheap. NULL where it does not convert so."""
+    if col.type in (NUMBER, INTEGER):
+        text = _number_text(raw, col.decimal_comma)
+        if col.type == INTEGER:
+            # DuckDB casts '1.5' to 2 and reads '0x1F' and '1_000': such values are settled the careful way.
+            return (f"(CASE WHEN contains({raw}, '.') OR contains({raw}, 'x') OR contains({raw}, '_') THEN NULL "
+                    f"ELSE TRY_CAST({text} AS BIGINT) END)")
+        # TRY_CAST alone would accept 'nan' and 'inf': the next layer keeps finite numbers only.
+        return f"TRY_CAST({text} AS DOUBLE)"
+    if col.period_shapes:
+        return period_text.period_sql(f"trim({raw})", col.period_shapes)
+    formats = resolve_date_formats(col.date_formats or ALL_DATE_FORMATS, order)
+    return date_sql(f"trim({raw})" if col.padded else raw, formats, col.type == DATE)
 
 
-def date_sql(filled: str, formats: Sequence[str], as_date: bool) -> str:
+def careful_sql(col: ColumnProfile, raw: str, order: str) -> str:
+    """The value converted every way the column allows, for the few the quick way could not read: trimmed, inner
+    spaces and signs in brackets allowed, whole numbers strictly whole. Written so no part repeats another."""
+    if col.type in (NUMBER, INTEGER):
+        text = f"replace({_number_text(f'trim({raw})', col.decimal_comma)}, ' ', '')"
+        if col.type == INTEGER:
+            return f"TRY_CAST(nullif(regexp_extract({text}, '{_WHOLE_NUMBER}'), '') AS BIGINT)"
+        return f"TRY_CAST(nullif(regexp_extract({text}, '{_NUMBER}'), '') AS DOUBLE)"
+    if col.period_shapes:
+        return period_text.period_sql(f"trim({raw})", col.period_shapes)
+    formats = resolve_date_formats(col.date_formats or ALL_DATE_FORMATS, order)
+    return date_sql(f"trim({raw})", formats, col.type == DATE)
+
+
+def date_sql(text: str, formats: Sequence[str], as_date: bool) -> str:
     fmt_list = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in formats) + "]"
-    parsed = f"try_strptime({filled}, {fmt_list})"
+    parsed = f"try_strptime({text}, {fmt_list})"
     return f"CAST({parsed} AS DATE)" if as_date else parsed
 
 
-def converts_itself(col: ColumnProfile, read_type: str) -> bool:
+def converts_itself(col: ColumnProfile) -> bool:
     """True when Stocktake converts this column from text (so a value can fail and make a rejected row)."""
-    return col.source_type == "VARCHAR" and read_type == "VARCHAR" and col.type != TEXT
+    return col.source_type == "VARCHAR" and col.type != TEXT
 
 
-def _typed_sql(col: ColumnProfile, raw: str, read_type: str, order: str) -> tuple[str | None, str]:
-    """(filled text or None, typed value) for one column, both as SQL over the reader's column ``raw``."""
-    if col.source_type != "VARCHAR":
-        return None, (f"CAST({raw} AS VARCHAR)" if col.type == TEXT else raw)
-    if read_type != "VARCHAR":
-        return None, (f"CAST({raw} AS DATE)" if col.type == DATE and read_type == "TIMESTAMP" else raw)
-    if col.type == TEXT:
-        return None, text_sql(raw)
-    filled = filled_sql(raw)
-    return filled, ""
+# Above this many columns the conversion query is planned without DuckDB's optimizer: it has little to do for one
+# projection over one scan, and on a 2,000-column file it took most of a minute.
+WIDE_COLUMNS = 300
 
 
-def _converted_sql(col: ColumnProfile, filled: str, order: str) -> str:
-    if col.type in (NUMBER, INTEGER):
-        return typed_number_sql(cleaned_number_sql(filled, col.decimal_comma), col.type == INTEGER)
-    if col.period_shapes:
-        return period_text.period_sql(filled, col.period_shapes)
-    formats = resolve_date_formats(col.date_formats or ALL_DATE_FORMATS, order)
-    return date_sql(filled, formats, col.type == DATE)
+def run_without_optimizer(plan: ReadPlan) -> bool:
+    return len(plan.columns) > WIDE_COLUMNS
+
+
+def _joined(operator: str, terms: list[str], empty: str) -> str:
+    """Terms joined by AND or OR, in one flat chain (DuckDB makes it one n-ary conjunction)."""
+    return "(" + f" {operator} ".join(terms) + ")" if terms else empty
 
 
 def load_select_sql(plan: ReadPlan, relation: str) -> str:
-    """One query over ``relation`` (the reader) giving every column typed, under its own name, and the reason
-    column. Layered (filled text -> typed value -> reason) so each expression is computed once per row."""
-    inner, middle, outer = [], [], []
-    fail_flags, payload, nulls = [], [], []
-    for i, (col, read_type) in enumerate(zip(plan.columns, plan.read_types)):
+    """One query over ``relation`` (the reader, columns ``c0``, ``c1``, … as text) giving every column typed, under
+    its own name, and the reason column. In small layers (value -> usable value -> what to say -> reason), each
+    expression once per row; the null-token test and the reason are worked out only where a value did not convert.
+    """
+    converted = {i for i, c in enumerate(plan.columns) if converts_itself(c)}
+    first, second, third, outer = [], [], [], []
+    items, blanks, tokens_or_null = [], [], []
+    for i, col in enumerate(plan.columns):
         raw = raw_column(i)
-        filled, typed = _typed_sql(col, raw, read_type, plan.date_order)
-        if filled is None:
-            inner.append(f"{typed} AS v{i}")
-            middle.append(f"v{i}")
+        if col.source_type != "VARCHAR":  # Parquet keeps its types
+            first.append(f"{f'CAST({raw} AS VARCHAR)' if col.type == TEXT else raw} AS v{i}")
+            second.append(f"v{i}")
+            third.append(f"v{i}")
+        elif i not in converted:
+            first.append(f"{text_sql(raw) if col.padded else raw} AS v{i}")
+            second.append(f"v{i}")
+            third.append(f"v{i}")
         else:
-            inner.append(f"{filled} AS f{i}")
-            middle.append(f"f{i}, {_converted_sql(col, f'f{i}', plan.date_order)} AS v{i}")
-            flag = f"(f{i} IS NOT NULL AND v{i} IS NULL)"
-            fail_flags.append(flag)
-            payload.append(f"CASE WHEN {flag} THEN '{i}' || {_PART} || f{i} END")
-            nulls.append(f"f{i} IS NULL")
-        nulls.append(f"v{i} IS NULL")
+            first.append(f"{raw} AS r{i}, {quick_sql(col, raw, plan.date_order)} AS q{i}")
+            second.append(f"r{i}, " + (f"CASE WHEN isfinite(q{i}) THEN q{i} END AS v{i}" if col.type == NUMBER
+                                       else f"q{i} AS v{i}"))
+            # What to say about a value written but not converted: nothing for a null token (it is a blank).
+            third.append(f"v{i}, r{i}, CASE WHEN v{i} IS NULL AND r{i} IS NOT NULL THEN CASE WHEN "
+                         f"{is_token_sql(f'r{i}')} THEN NULL ELSE '{i}' || {_PART} || r{i} END END AS x{i}")
+            items.append(f"x{i}")
+            tokens_or_null.append(f"(r{i} IS NULL OR {is_token_sql(f'r{i}')})")
+        blanks.append(f"v{i} IS NULL")
         outer.append(f"v{i} AS {quote_identifier(col.name)}")
-    blank_row = "(" + " AND ".join(nulls) + ")"
-    conditions = list(fail_flags)
+    layer1 = f"SELECT {', '.join(first)} FROM {relation}"
+    layer2 = f"SELECT {', '.join(second)} FROM ({layer1})"
+    layer3 = f"SELECT {', '.join(third)} FROM ({layer2})"
+    # A row is blank when nothing converted and nothing was written but blanks and null tokens (looked at only in
+    # rows where nothing converted).
+    blank_row = (f"CASE WHEN {_joined('AND', blanks, 'true')} THEN {_joined('AND', tokens_or_null, 'true')} "
+                 "ELSE false END")
+    said = [f"{x} IS NOT NULL" for x in items]
+    payload = list(items)
     if plan.required_date is not None:
-        i = [c.name for c in plan.columns].index(plan.required_date)
-        has_filled = any(c.startswith(f"f{i} ") for c in nulls)
-        missing = f"(v{i} IS NULL" + (f" AND f{i} IS NULL)" if has_filled else ")")
-        conditions.append(missing)
+        d = [c.name for c in plan.columns].index(plan.required_date)
+        missing = f"(v{d} IS NULL" + (f" AND x{d} IS NULL)" if d in converted else ")")
+        said.append(missing)
         payload.append(f"CASE WHEN {missing} THEN '{MISSING_DATE}' END")
-    conditions.append(blank_row)
-    reason = (f"CASE WHEN {blank_row} THEN '{BLANK_ROW}' WHEN {' OR '.join(conditions)} "
+    reason = (f"CASE WHEN {blank_row} THEN '{BLANK_ROW}' WHEN {_joined('OR', said, 'false')} "
               f"THEN concat_ws({_ITEM}, {', '.join(payload) or 'NULL'}) END")
-    layer1 = f"SELECT {', '.join(inner)} FROM {relation}"
-    layer2 = f"SELECT {', '.join(middle)} FROM ({layer1})"
-    return f"SELECT {', '.join(outer)}, {reason} AS {REASON_COLUMN} FROM ({layer2})"
+    return f"SELECT {', '.join(outer)}, {reason} AS {REASON_COLUMN} FROM ({layer3})"
 
 
 def expected_words(plan: ReadPlan) -> list[str]:
@@ -164,12 +201,6 @@ def reason_text_sql(payload: str) -> str:
                 f"''': ''' || split_part(item, {_PART}, 2) || ''' is not ' || "
                 f"list_extract(?::VARCHAR[], {position}) END")
     return f"array_to_string(list_transform(string_split({payload}, {_ITEM}), lambda item: {sentence}), '; ')"
-
-
-def failed_columns_sql(payload: str) -> str:
-    """SQL listing the positions (from 0) of the columns a reason list names (the missing date is not one)."""
-    return (f"list_transform(list_filter(string_split({payload}, {_ITEM}), lambda item: item <> '{MISSING_DATE}'), "
-            f"lambda item: CAST(split_part(item, {_PART}, 1) AS INTEGER))")
 
 
 def failed_value_sql(payload: str) -> str:

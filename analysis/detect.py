@@ -43,9 +43,6 @@ EXCEL_SERIAL_MIN, EXCEL_SERIAL_MAX = 18_264, 73_051
 _NUMBER = _re.compile(r"^\(?[-+]?\(?£?[-+]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?\)?$")
 _NUMBER_DECIMAL_COMMA = _re.compile(r"^\(?[-+]?\(?[£€]?[-+]?(\d{1,3}(\.\d{3})+|\d+)?(,\d+)?\)?$")
 _INTEGER_TEXT = _re.compile(r"^[-+]?\d+$")
-# Values DuckDB's CSV reader converts exactly as Stocktake would: these columns are typed by the reader itself.
-_PLAIN_INTEGER = _re.compile(r"^-?(0|[1-9]\d{0,17})$")
-_PLAIN_NUMBER = _re.compile(r"^-?\d{1,15}(\.\d{1,15})?$")
 _ISO = _re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?$")
 _NUMERIC_DATE = _re.compile(
     r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s?([AaPp][Mm]))?)?$"
@@ -230,28 +227,6 @@ def number_uses_decimal_comma(values: Sequence[str]) -> bool:
     """True when a column of numbers is written with decimal commas ('12,5'), as a ';'-separated export may be."""
     filled = [v.strip() for v in values if v is not None and not is_null_token(v)]
     return _writes_decimal_commas([v for v in filled if any(ch.isdigit() for ch in v)])
-
-
-def native_read_type(profile: ColumnProfile, sample: Sequence[str | None], date_format: str | None) -> str:
-    """The DuckDB type the CSV reader can give this column directly, or 'VARCHAR' when Stocktake's own conversion
-    is needed ('£', commas, null tokens, several date formats, padded values).
-
-    The reader is quicker than converting text afterwards, and a value beyond the sample that it cannot read
-    becomes a rejected line that the loader sees; the loader then reads that column as text and converts it itself.
-    """
-    if profile.source_type != "VARCHAR" or profile.padded or profile.decimal_comma:
-        return "VARCHAR"
-    filled = [v for v in sample if v is not None and v != ""]
-    if not filled:
-        return "VARCHAR"
-    if profile.type == INTEGER and all(_PLAIN_INTEGER.match(v) for v in filled):
-        return "BIGINT"
-    if profile.type == NUMBER and all(_PLAIN_NUMBER.match(v) for v in filled):
-        return "DOUBLE"
-    if profile.type in (DATE, TIMESTAMP) and not profile.period_shapes and date_format is not None \
-            and len(profile.date_formats) == 1:
-        return "TIMESTAMP" if "%H" in date_format or "%I" in date_format else "DATE"
-    return "VARCHAR"
 
 
 def resolve_date_formats(formats: Sequence[str], order: str) -> list[str]:

@@ -28,7 +28,7 @@ from analysis.convert import REASON_COLUMN, ReadPlan, load_select_sql
 from analysis.detect import (DATE, MAX_FAILURE_SHARE, MONTH_FIRST, TEXT, TIMESTAMP, TYPE_WORDS, date_order_votes,
                              looks_like_date)
 from analysis.errors import StocktakeError, unexpected_failure
-from analysis.preview import describe_typed_source, plan_read, read_sample, reader_types, relation_for
+from analysis.preview import describe_typed_source, plan_read, read_sample, relation_for
 from analysis.roles import KINDS, check_roles
 from analysis.sources import Source, open_source
 from analysis.store import Column, quote_identifier
@@ -291,7 +291,7 @@ def load_file(
         notes: list[str] = []
         for _ in range(MAX_READS):
             try:
-                return _load_once(con, cur, source, plan, sample, dataset=dataset, kind=kind, mode=mode,
+                return _load_once(con, cur, source, plan, dataset=dataset, kind=kind, mode=mode,
                                   existing=existing, forced=set(types or {}), roles_given=roles is not None,
                                   unify_case=unify_case, accept_rejects=accept_rejects, say=say, timings=timings,
                                   notes=notes)
@@ -312,12 +312,12 @@ def load_file(
         source.close()
 
 
-def _load_once(con, cur, source: Source, plan: ReadPlan, sample: dict, *, dataset: str, kind: str, mode: str,
+def _load_once(con, cur, source: Source, plan: ReadPlan, *, dataset: str, kind: str, mode: str,
                existing: store.Dataset | None, forced: set[str], roles_given: bool, unify_case, accept_rejects: bool,
                say: Progress, timings: dict, notes: list[str]) -> LoadReport:
     table = store.table_name_for(dataset)
     staging = f"{table}__staging"
-    relation, params = relation_for(source, plan)
+    relation, params = relation_for(source)
     for temp in ("reject_errors", "reject_scans"):
         cur.execute(f"DROP TABLE IF EXISTS {temp}")
     lap = time.perf_counter()
@@ -332,20 +332,23 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, sample: dict, *, datase
     say(0.1, f"Reading, converting and checking every row of {size}")
     with store.transaction(con, cur):
         store.drop_derived_tables(cur, table)
-        cur.execute(f"CREATE TABLE {quote_identifier(staging)} AS {load_select_sql(plan, relation)}", params)
+        checks.create_converted(cur, staging, load_select_sql(plan, relation), params, plan)
         timed("read, convert and check every row")
         lines = checks.reader_rejects(cur, plan)
+        total_rejected = False
         if source.total_line:
-            # The totals row is left out, not rejected (the reader may have refused its 'Total' in a number column).
-            lines = [line for line in lines if (line[3] or "").strip() != source.total_line.strip()]
-        _read_again_if_reader_disagrees(lines, source, plan)
-        if source.total_line and source.file_format == "csv":
-            checks.drop_total_row(cur, staging, plan)
+            # The totals row is left out, not rejected (the reader may have refused it for its shape).
+            kept = [line for line in lines if (line[3] or "").strip() != source.total_line.strip()]
+            total_rejected, lines = len(kept) < len(lines), kept
+        _read_again_if_reader_disagrees(lines, source)
+        if source.total_line and source.file_format == "csv" and not total_rejected:
+            checks.drop_total_row(cur, staging)
+        checks.settle(cur, staging, plan)
         say(0.6, "Counting and setting rejected rows aside")
         rows, blank, rejected, failures = checks.reason_summary(cur, staging, plan)
         counts = checks.column_counts(cur, staging, plan, where=checks.NOT_BLANK_ROWS)
         checks.apply_counts(plan, counts, failures)
-        _read_again_if_columns_disagree(cur, staging, plan, forced, sample)
+        _read_again_if_columns_disagree(cur, staging, plan, forced)
         rows_read = rows + len(lines)
         rows_rejected = rejected + len(lines)
         first = rejects.first_reasons(cur, staging, plan, lines) if rows_rejected else []
@@ -389,25 +392,14 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, sample: dict, *, datase
                       version, rows_blank=blank, timings=dict(timings))
 
 
-def _read_again_if_reader_disagrees(lines, source: Source, plan: ReadPlan) -> None:
-    """Bytes that are not UTF-8 after the sampled parts, or values beyond the sample that the reader could not type
-    itself: read again (as Windows-1252; those columns as text, converted by Stocktake)."""
-    if source.encoding == "utf-8" and any("INVALID" in kind and "ENCODING" in kind or "UNICODE" in kind
-                                          for _, kind, _, _ in lines):
+def _read_again_if_reader_disagrees(lines, source: Source) -> None:
+    """Bytes that are not UTF-8 after the sampled parts: read the file again as Windows-1252."""
+    if source.encoding == "utf-8" and any("ENCODING" in kind or "UNICODE" in kind for _, kind, _, _ in lines):
         source.read_as_cp1252()
         raise _ReadAgain(f"'{source.source_name}' is not all UTF-8: read as Windows-1252.")
-    retyped = False
-    for line, kind, _, _ in lines:
-        if kind == "CAST":
-            for i, read_type in enumerate(plan.read_types):
-                if read_type != "VARCHAR":
-                    plan.read_types[i] = "VARCHAR"
-                    retyped = True
-    if retyped:
-        raise _ReadAgain()
 
 
-def _read_again_if_columns_disagree(cur, staging: str, plan: ReadPlan, forced: set[str], sample: dict) -> None:
+def _read_again_if_columns_disagree(cur, staging: str, plan: ReadPlan, forced: set[str]) -> None:
     """A column typed from its sample whose values mostly do not convert after all stays text; dates that only fail
     because they are month-first (when nothing in the sample settled the order) are read month-first."""
     again = None
@@ -421,9 +413,6 @@ def _read_again_if_columns_disagree(cur, staging: str, plan: ReadPlan, forced: s
                 plan.date_order = MONTH_FIRST
                 plan.date_order_reason = (f"Dates read month-first (US): {month_first:,} values such as 12/31 only "
                                           "make sense that way.")
-                if plan.date_format or plan.timestamp_format:
-                    plan.read_types, plan.date_format, plan.timestamp_format = reader_types(plan.columns, sample,
-                                                                                            MONTH_FIRST)
                 raise _ReadAgain()
         failed = col.failures
         if col.type in (DATE, TIMESTAMP) and not col.period_shapes:
@@ -436,7 +425,6 @@ def _read_again_if_columns_disagree(cur, staging: str, plan: ReadPlan, forced: s
             col.type, col.date_formats, col.period_shapes, col.grain = TEXT, [], [], None
             again = _ReadAgain()
     if again:
-        plan.read_types = [("VARCHAR" if col.type == TEXT else t) for col, t in zip(plan.columns, plan.read_types)]
         raise again
 
 

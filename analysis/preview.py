@@ -19,7 +19,7 @@ import pandas as pd
 from analysis import checks, sources
 from analysis.convert import ReadPlan, load_select_sql, raw_column
 from analysis.detect import (COLUMN_TYPES, DATE, INTEGER, NUMBER, TEXT, TIMESTAMP, ColumnProfile, date_order_votes,
-                             decide_date_order, native_read_type, profile_sample, resolve_date_formats,
+                             decide_date_order, profile_sample,
                              type_from_duckdb)
 from analysis.errors import StocktakeError
 from analysis.roles import check_roles, suggest_roles
@@ -75,15 +75,13 @@ def describe_typed_source(cur: duckdb.DuckDBPyConnection, source: Source) -> Non
     source.raw_names = raw
 
 
-def relation_for(source: Source, plan: ReadPlan | None = None, *, limit: int | None = None) -> tuple[str, list]:
-    """The reader as a FROM item with columns c0, c1, … (typed as the plan says, else all text)."""
-    read_types = plan.read_types if plan else ["VARCHAR"] * len(source.names)
-    relation, params = source.relation_sql(
-        read_types, date_format=plan.date_format if plan else None,
-        timestamp_format=plan.timestamp_format if plan else None)
+def relation_for(source: Source, *, limit: int | None = None) -> tuple[str, list]:
+    """The reader as a FROM item with columns c0, c1, … (text, or a Parquet file's own types)."""
     if source.file_format == "parquet":
         renamed = ", ".join(f"{quote_identifier(n)} AS {raw_column(i)}" for i, n in enumerate(source.raw_names))
-        relation = f"(SELECT {renamed} FROM read_parquet(?))"
+        relation, params = f"(SELECT {renamed} FROM read_parquet(?))", [source.path]
+    else:
+        relation, params = source.relation_sql()
     if limit:
         relation = f"(SELECT * FROM {relation} LIMIT {int(limit)})"
     return relation, params
@@ -122,8 +120,8 @@ def _any_rejected_line(cur) -> bool:
 
 def plan_read(source: Source, sample: dict[str, list], complete: bool, *, kind: str, types: dict[str, str] | None,
               roles: dict[str, str | None] | None, date_order: str | None) -> ReadPlan:
-    """Each column's type (detected, or as the user chose), the date order, what the reader types itself, and the
-    roles (suggested when ``roles`` is None)."""
+    """Each column's type (detected, or as the user chose), the date order and the roles (suggested when ``roles``
+    is None)."""
     types = dict(types or {})
     names = list(source.names)
     unknown = [n for n in list(types) + list(roles or {}) if n not in names]
@@ -164,38 +162,12 @@ def plan_read(source: Source, sample: dict[str, list], complete: bool, *, kind: 
         day_votes, month_votes = day_votes + d, month_votes + m
     order, order_reason = decide_date_order(day_votes, month_votes, date_order)
 
-    if source.file_format == "csv":
-        read_types, date_format, timestamp_format = reader_types(columns, sample, order)
-    else:  # an Excel sheet arrives as text and a Parquet file typed: Stocktake converts what needs converting
-        read_types, date_format, timestamp_format = ["VARCHAR"] * len(columns), None, None
     chosen_roles = suggest_roles(kind, columns) if roles is None else {k: v for k, v in roles.items() if v}
     check_roles(kind, chosen_roles, names)
     for col in columns:
         col.role = chosen_roles.get(col.name)
     required = next((c.name for c in columns if c.role == "date"), None) if kind == "records" else None
-    return ReadPlan(columns=columns, read_types=read_types, date_order=order, date_order_reason=order_reason,
-                    date_format=date_format, timestamp_format=timestamp_format, required_date=required)
-
-
-def reader_types(columns: list[ColumnProfile], sample: dict[str, list],
-                 order: str) -> tuple[list[str], str | None, str | None]:
-    """What DuckDB's CSV reader can type itself: plain numbers, and dates in the file's most common date format (the
-    reader takes one date and one timestamp format)."""
-    formats: dict[str, str | None] = {}
-    for col in columns:
-        if col.type in (DATE, TIMESTAMP) and col.source_type == "VARCHAR" and not col.period_shapes:
-            resolved = resolve_date_formats(col.date_formats, order)
-            formats[col.name] = resolved[0] if len(resolved) == 1 else None
-    with_time = [f for f in formats.values() if f and ("%H" in f or "%I" in f)]
-    date_only = [f for f in formats.values() if f and not ("%H" in f or "%I" in f)]
-    timestamp_format = max(set(with_time), key=with_time.count) if with_time else None
-    date_format = max(set(date_only), key=date_only.count) if date_only else None
-    read_types = []
-    for col in columns:
-        own = formats.get(col.name)
-        usable = own if own in (timestamp_format, date_format) else None
-        read_types.append(native_read_type(col, sample[col.name], usable))
-    return read_types, date_format, timestamp_format
+    return ReadPlan(columns=columns, date_order=order, date_order_reason=order_reason, required_date=required)
 
 
 def inspect_file(
@@ -218,18 +190,22 @@ def inspect_file(
         describe_typed_source(cur, source)
         sample, complete = read_sample(cur, source)
         plan = plan_read(source, sample, complete, kind=kind, types=types, roles=None, date_order=date_order)
-        # The preview reads every column as text and converts it here, so it sees every value that would fail.
-        text_plan = ReadPlan(**{**plan.__dict__, "read_types": ["VARCHAR"] * len(plan.columns)})
         relation, params = relation_for(source, limit=max_rows)
         cur.execute("DROP TABLE IF EXISTS reject_errors")
         cur.execute("DROP TABLE IF EXISTS reject_scans")
         try:
-            cur.execute(f"CREATE OR REPLACE TEMP TABLE preview_rows AS {load_select_sql(text_plan, relation)}", params)
+            checks.create_converted(cur, "preview_rows", load_select_sql(plan, relation), params, plan, temporary=True)
         except duckdb.Error:
             log.warning("preview of %s failed", path, exc_info=True)
             raise StocktakeError(f"'{source.source_name}' could not be read as a table: check that it is a CSV, "
                                  "Excel or Parquet export with a header row.") from None
-        counts = checks.preview_counts(cur, "preview_rows", text_plan, source)
+        if source.total_line and source.file_format == "csv":
+            rejected_total = any((line[3] or "").strip() == source.total_line.strip()
+                                 for line in checks.reader_rejects(cur, plan))
+            last_read = not max_rows or cur.execute("SELECT count(*) FROM preview_rows").fetchone()[0] < max_rows
+            if last_read and not rejected_total:
+                checks.drop_total_row(cur, "preview_rows")
+        counts = checks.preview_counts(cur, "preview_rows", plan, source)
         first_rows = pd.DataFrame({name: sample[name][:20] for name in source.names})
         rows_read = counts.rows + counts.blank_rows
         return FilePreview(

@@ -86,23 +86,16 @@ class Source:
                 pass
         self.temp_paths = []
 
-    def relation_sql(self, read_types: list[str], *, date_format: str | None = None,
-                     timestamp_format: str | None = None, frame_name: str = "source_frame") -> tuple[str, list]:
-        """The FROM item that reads every row (columns ``c0``, ``c1``, … of the given DuckDB types) and its
-        parameters. CSV lines DuckDB cannot read go to its reject tables on the same cursor, with line numbers."""
+    def relation_sql(self, *, frame_name: str = "source_frame") -> tuple[str, list]:
+        """The FROM item that reads every row, every column as text (``c0``, ``c1``, …), and its parameters. CSV
+        lines DuckDB cannot read go to its reject tables on the same cursor, with their line numbers."""
         if self.file_format == "excel":
             return frame_name, []
-        if self.file_format == "parquet":
-            return "(SELECT * FROM read_parquet(?))", [self.path]
-        columns = {f"c{i}": t for i, t in enumerate(read_types)}
+        columns = {f"c{i}": "VARCHAR" for i in range(len(self.names))}
         options = {"columns": columns, "header": True, "skip": self.skip, "delim": self.delimiter or ",",
                    "quote": '"', "escape": '"', "auto_detect": False, "ignore_errors": True, "store_rejects": True,
                    "null_padding": False, "max_line_size": MAX_LINE_BYTES,
                    "compression": self.compression or "none"}
-        if date_format:
-            options["dateformat"] = date_format
-        if timestamp_format:
-            options["timestampformat"] = timestamp_format
         named = ", ".join(f"{key} = ?" for key in options)
         return f"read_csv(?, {named})", [self.path, *options.values()]
 

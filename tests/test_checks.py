@@ -30,8 +30,7 @@ def test_reader_rejects_in_plain_words(error_type, message, reason):
     con = duckdb.connect()
     con.execute("CREATE TEMP TABLE reject_errors AS SELECT 7 AS line, ? AS error_type, 'c1' AS column_name, "
                 "'1,zz' AS csv_line, ? AS error_message", [error_type, message])
-    plan = ReadPlan(columns=[ColumnProfile("Opened", "date", "date"), ColumnProfile("Ref", "integer", "integer")],
-                    read_types=["VARCHAR", "BIGINT"], date_order="day-first", date_order_reason="")
+    plan = ReadPlan(columns=[ColumnProfile("Opened", "date", "date"), ColumnProfile("Ref", "integer", "integer")], date_order="day-first", date_order_reason="")
     assert checks.reader_rejects(con, plan) == [(7, error_type, reason, "1,zz")]
     assert "Error" not in reason and "c1" not in reason
 
@@ -52,8 +51,7 @@ def test_value_warnings():
         AS v(opened, closed, minutes)""")
     plan = ReadPlan(columns=[ColumnProfile("opened", "date", "date", role="date"),
                              ColumnProfile("closed", "date", "date", role="closed_date"),
-                             ColumnProfile("minutes", "number", "number", role="handling_minutes")],
-                    read_types=["VARCHAR"] * 3, date_order="day-first", date_order_reason="")
+                             ColumnProfile("minutes", "number", "number", role="handling_minutes")], date_order="day-first", date_order_reason="")
     counts = checks.column_counts(con, "t", plan, where="")
     assert counts["opened"] == {"filled": 2, "first": date(1900, 1, 1), "last": date(2024, 2, 5),
                                 "not_first_of_month": 1}

@@ -88,20 +88,6 @@ def test_profile_sample_keeps_value_statistics_for_role_suggestions():
     assert col.padded and col.sample_complete and col.sample_values == ["C1", "C2", "C3"]
 
 
-@pytest.mark.parametrize("values,date_format,read_as", [
-    (["12", "-3", "0"], None, "BIGINT"),
-    (["£12", "3"], None, "VARCHAR"),  # Stocktake's own conversion: '£'
-    (["1.5", "2"], None, "DOUBLE"),
-    (["1,234.5", "2"], None, "VARCHAR"),
-    (["n/a", "2"], None, "VARCHAR"),  # a null token the reader would refuse
-    (["01/02/2024 10:00", "31/12/2024 09:00"], "%d/%m/%Y %H:%M", "TIMESTAMP"),
-    (["01/02/2024 10:00"], None, "VARCHAR"),  # another column holds the file's one timestamp format
-])
-def test_native_read_type(values, date_format, read_as):
-    col = detect.profile_sample("x", values)
-    assert detect.native_read_type(col, values, date_format) == read_as
-
-
 def test_looks_like_date_accepts_impossible_dates():
     assert detect.looks_like_date("29/02/2023") and detect.looks_like_date("12/31/2024")
     assert not detect.looks_like_date("soon") and not detect.looks_like_date(None)

@@ -14,8 +14,7 @@ def test_rejects_table_and_first_reasons():
     con.execute(f"""CREATE TABLE staging AS SELECT * FROM (VALUES
         (1, 5.0, NULL), (2, NULL, '1' || chr(30) || 'lots'), (NULL, NULL, '{BLANK_ROW}'),
         (4, NULL, '-1'), (5, NULL, '1' || chr(30) || '£x' || chr(31) || '-1')) AS t(Ref, Cost, {REASON_COLUMN})""")
-    plan = ReadPlan(columns=[ColumnProfile("Ref", "integer", "integer"), ColumnProfile("Cost", "number", "number")],
-                    read_types=["VARCHAR", "VARCHAR"], date_order="day-first", date_order_reason="",
+    plan = ReadPlan(columns=[ColumnProfile("Ref", "integer", "integer"), ColumnProfile("Cost", "number", "number")], date_order="day-first", date_order_reason="",
                     required_date="Opened")
     lines = [(9, "TOO MANY COLUMNS", "line 9 has more values than the header has columns", "1,2,3")]
     assert rejects.first_reasons(con, "staging", plan, lines) == [
