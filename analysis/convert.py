@@ -68,19 +68,25 @@ def text_sql(raw: str) -> str:
     return f"(CASE WHEN starts_with({raw}, ' ') OR ends_with({raw}, ' ') THEN NULLIF(trim({raw}), '') ELSE {raw} END)"
 
 
-def _number_text(raw: str, decimal_comma: bool) -> str:
-    """'£1,234.50' -> '1234.50', '(1,234)' -> '-1234' (with ``decimal_comma``, '1.234,5' -> '1234.5'), still text."""
+def _number_text(raw: str, decimal_comma: bool, marks: str = "£,(€") -> str:
+    """'£1,234.50' -> '1234.50', '(1,234)' -> '-1234' (with ``decimal_comma``, '1.234,5' -> '1234.5'), still text.
+    Only the marks given are taken out: the quick way takes out those the sample was written with."""
+    if "£" in marks:
+        raw = f"replace({raw}, '£', '')"
     if decimal_comma:
-        raw = f"replace(replace(replace(replace({raw}, '£', ''), '€', ''), '.', ''), ',', '.')"
-    else:
-        raw = f"replace(replace({raw}, '£', ''), ',', '')"
-    return f"replace(replace({raw}, '(', '-'), ')', '')"
+        raw = f"replace(replace(replace({raw}, '€', ''), '.', ''), ',', '.')"
+    elif "," in marks:
+        raw = f"replace({raw}, ',', '')"
+    if "(" in marks:
+        raw = f"replace(replace({raw}, '(', '-'), ')', '')"
+    return raw
 
 
 def quick_sql(col: ColumnProfile, raw: str, order: str) -> str:
-    """The value converted as written: right for nearly every row, and cheap. NULL where it does not convert so."""
+    """The value converted as written, the way the sample writes it: right for nearly every row, and cheap. NULL
+    where it does not convert so (the careful way then settles it)."""
     if col.type in (NUMBER, INTEGER):
-        text = _number_text(raw, col.decimal_comma)
+        text = _number_text(raw, col.decimal_comma, col.marks)
         if col.type == INTEGER:
             # DuckDB casts '1.5' to 2 and reads '0x1F' and '1_000': such values are settled the careful way.
             return (f"(CASE WHEN contains({raw}, '.') OR contains({raw}, 'x') OR contains({raw}, '_') THEN NULL "
@@ -90,7 +96,7 @@ def quick_sql(col: ColumnProfile, raw: str, order: str) -> str:
     if col.period_shapes:
         return period_text.period_sql(f"trim({raw})", col.period_shapes)
     formats = resolve_date_formats(col.date_formats or ALL_DATE_FORMATS, order)
-    return date_sql(f"trim({raw})" if col.padded else raw, formats, col.type == DATE)
+    return date_sql(raw, formats, col.type == DATE)
 
 
 def careful_sql(col: ColumnProfile, raw: str, order: str) -> str:

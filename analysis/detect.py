@@ -73,6 +73,7 @@ class ColumnProfile:
     decimal_comma: bool = False  # numbers written 1.234,56 (European exports)
     excel_serial: bool = False  # dates stored as Excel day numbers
     padded: bool = False  # some sampled values have spaces around them
+    marks: str = ""  # which of '£', ',', '(' and '€' the sampled numbers are written with
     # The sample's values, for role suggestions: how many filled, how many distinct, the most common one's share,
     # and whether the column is complete (the whole file was sampled).
     sample_filled: int = 0
@@ -211,6 +212,8 @@ def profile_sample(name: str, values: Sequence[str | None], *, decimal_comma: bo
     profile.sample_values = [v for v, _ in counts.most_common(50)]
     profile.examples = list(dict.fromkeys(v for v in filled))[:3]
     profile.padded = any(v is not None and v != v.strip() and v.strip() for v in values)
+    if detected in (NUMBER, INTEGER):
+        profile.marks = "".join(mark for mark in "£,(€" if any(mark in v for v in counts))
     return profile
 
 

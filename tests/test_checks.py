@@ -64,3 +64,17 @@ def test_value_warnings():
         "negative. Check those dates.",
         "Column 'minutes': 1 negative handling time(s).",
     ]
+
+
+def test_settle_converts_what_the_quick_way_could_not_and_keeps_real_failures():
+    from analysis.convert import load_select_sql
+
+    con = duckdb.connect()
+    con.execute("""CREATE TEMP TABLE raw AS SELECT * FROM (VALUES ('1', '5'), ('2', '12 000'), ('3', 'lots'), ('', '£7'))
+                   AS t(c0, c1)""")
+    plan = ReadPlan(columns=[ColumnProfile("Ref", "integer", "integer"), ColumnProfile("Cost", "integer", "integer")],
+                    date_order="day-first", date_order_reason="", required_date=None)
+    con.execute(f"CREATE TABLE staging AS {load_select_sql(plan, 'raw')}")
+    checks.settle(con, "staging", plan)
+    rows = con.execute("SELECT Ref, Cost, __stocktake_reason FROM staging ORDER BY rowid").fetchall()
+    assert rows == [(1, 5, None), (2, 12000, None), (3, None, "1" + chr(30) + "lots"), (None, 7, None)]

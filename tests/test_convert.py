@@ -56,14 +56,14 @@ def profile(name, type_, **kw) -> ColumnProfile:
     ("integer", "1.5", None, None), ("integer", "0x1F", None, None), ("integer", "1_000", None, None),
 ])
 def test_numbers_the_quick_and_the_careful_way(con, type_, value, quick, careful):
-    col = profile("x", type_)
+    col = profile("x", type_, marks="£,(")
     assert run(con, convert.quick_sql(col, "v", "day-first"), [value]) == [quick]
     assert run(con, convert.careful_sql(col, "v", "day-first"), [value]) == [careful]
 
 
 @pytest.mark.parametrize("value,number", [("1.234,56", 1234.56), ("12,5", 12.5), ("€7", 7.0), ("(2,5)", -2.5)])
 def test_decimal_commas(con, value, number):
-    col = profile("x", "number", decimal_comma=True)
+    col = profile("x", "number", decimal_comma=True, marks="£,(€")
     assert run(con, convert.quick_sql(col, "v", "day-first"), [value]) == [number]
 
 
@@ -80,6 +80,13 @@ def test_dates_the_quick_and_the_careful_way(con, formats, type_, value, quick, 
     assert run(con, convert.careful_sql(col, "v", "day-first"), [value]) == [careful]
 
 
+def test_the_quick_way_takes_out_only_the_marks_the_sample_used(con):
+    plain = profile("x", "number")
+    assert convert.quick_sql(plain, "v", "day-first") == "TRY_CAST(v AS DOUBLE)"
+    assert run(con, convert.quick_sql(plain, "v", "day-first"), ["£5", "5"]) == [None, 5.0]
+    assert run(con, convert.careful_sql(plain, "v", "day-first"), ["£5"]) == [5.0]
+
+
 def test_month_first_dates(con):
     col = profile("x", "date", date_formats=["{A}/{B}/%Y"])
     assert run(con, convert.quick_sql(col, "v", "month-first"), ["12/31/2024"]) == [date(2024, 12, 31)]
@@ -88,7 +95,7 @@ def test_month_first_dates(con):
 def test_load_select_converts_every_column_and_gives_each_bad_row_its_reasons(con):
     plan = ReadPlan(
         columns=[profile("Ref", "integer"), profile("Opened", "date", date_formats=["{A}/{B}/%Y"]),
-                 profile("Cost", "number"), profile("Area", "text"),
+                 profile("Cost", "number", marks="£"), profile("Area", "text"),
                  profile("Year", "date", period_shapes=["financial_year"], grain="financial_year")], date_order="day-first",
         date_order_reason="", required_date="Opened")
     plan.columns[3].padded = True

@@ -88,6 +88,13 @@ def test_profile_sample_keeps_value_statistics_for_role_suggestions():
     assert col.padded and col.sample_complete and col.sample_values == ["C1", "C2", "C3"]
 
 
+@pytest.mark.parametrize("values,marks", [
+    (["£1,234.50", "(12)"], "£,("), (["1.5", "2"], ""), (["£5", "6"], "£"), (["Abbey"], ""),
+])
+def test_marks_of_the_sampled_numbers(values, marks):
+    assert detect.profile_sample("x", values).marks == marks
+
+
 def test_looks_like_date_accepts_impossible_dates():
     assert detect.looks_like_date("29/02/2023") and detect.looks_like_date("12/31/2024")
     assert not detect.looks_like_date("soon") and not detect.looks_like_date(None)
