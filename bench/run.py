@@ -14,8 +14,9 @@ breakdown. The tables built after a load (``analysis.prepare``: repeat-demand or
 The pages part runs the existing page benchmarks (bench_demand, bench_performance, bench_savings) in their own
 processes and reads their medians: a page's server rerun after a filter (or lever) change, beside the pandas way.
 
-JSON keys: rows, file_mb, load_s, native_load_s, load_ratio, load_peak_rss_mb, native_peak_rss_mb, load_steps,
-prepare_s, runs, machine, pages: {demand|performance|savings: {rerun_s, pandas_s, speedup}}.
+JSON keys: rows, file_mb, load_s, native_load_s, load_ratio, load_peak_rss_mb, native_peak_rss_mb, load_cpu_s,
+native_cpu_s (CPU seconds: steadier than wall time on a shared machine), load_steps, prepare_s, runs, machine,
+pages: {demand|performance|savings: {rerun_s, pandas_s, speedup}}.
 """
 
 from __future__ import annotations
@@ -43,6 +44,14 @@ def peak_rss_mb() -> float:
     return float("nan")
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process so far, every thread, user and system: steadier than wall time on a busy machine."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _fresh(db: Path) -> None:
     for suffix in ("", ".wal"):
         Path(str(db) + suffix).unlink(missing_ok=True)
@@ -52,12 +61,13 @@ def child_native(csv_path: str, db: str) -> dict:
     import duckdb
 
     _fresh(Path(db))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     con = duckdb.connect(db)
     con.execute("CREATE TABLE native AS SELECT * FROM read_csv(?)", [csv_path])
     rows = con.execute("SELECT count(*) FROM native").fetchone()[0]
     con.close()
-    return {"seconds": time.perf_counter() - started, "peak_rss_mb": peak_rss_mb(), "rows": rows}
+    return {"seconds": time.perf_counter() - started, "cpu_s": cpu_seconds() - cpu, "peak_rss_mb": peak_rss_mb(),
+            "rows": rows}
 
 
 def child_stocktake(csv_path: str, db: str) -> dict:
@@ -65,18 +75,18 @@ def child_stocktake(csv_path: str, db: str) -> dict:
     from analysis.prepare import prepare_dataset
 
     _fresh(Path(db))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     con = store.open_store(db)
     report = ingest.load_file(con, csv_path, dataset="export")
     con.close()  # closing writes the last checkpoint: part of the load, as for the native one
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     load_peak = peak_rss_mb()
     con = store.open_store(db)
     started = time.perf_counter()
     notes = prepare_dataset(con, "export")
     prepare_s = time.perf_counter() - started
     con.close()
-    return {"seconds": seconds, "peak_rss_mb": load_peak, "rows": report.rows_loaded,
+    return {"seconds": seconds, "cpu_s": cpu, "peak_rss_mb": load_peak, "rows": report.rows_loaded,
             "rejected": report.rows_rejected, "steps": report.timings, "prepare_s": prepare_s,
             "prepare_peak_rss_mb": peak_rss_mb(), "prepare_notes": notes}
 
@@ -111,6 +121,8 @@ def measure_load(rows: int, repeat: int) -> dict:
         "load_s": round(load_s, 2),
         "native_load_s": round(native_s, 2),
         "load_ratio": round(load_s / native_s, 3),
+        "load_cpu_s": round(statistics.median(r["cpu_s"] for r in ours), 2),
+        "native_cpu_s": round(statistics.median(r["cpu_s"] for r in native), 2),
         "load_peak_rss_mb": round(max(r["peak_rss_mb"] for r in ours)),
         "native_peak_rss_mb": round(max(r["peak_rss_mb"] for r in native)),
         "load_steps": {k: round(v, 2) for k, v in steps.items()},
@@ -186,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{figures['load_peak_rss_mb']:,} MB   (runs {figures['runs']['stocktake_s']})")
     print(f"  ratio {figures['load_ratio']:.2f} (target at most 1.15); {figures['rows_loaded']:,} rows loaded, "
           f"{figures['rows_rejected']:,} rejected")
+    print(f"  CPU seconds (all threads): Stocktake {figures['load_cpu_s']:.2f}, DuckDB {figures['native_cpu_s']:.2f} "
+          f"(ratio {figures['load_cpu_s'] / figures['native_cpu_s']:.2f})")
     for step, seconds in figures["load_steps"].items():
         print(f"    {step:<45} {seconds:6.2f} s")
     print(f"  derived tables after the load (analysis.prepare)    : {figures['prepare_s']:6.2f} s")
