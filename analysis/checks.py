@@ -130,7 +130,7 @@ def _line_reason(line: int, error_type: str, column: str | None, word: str | Non
         return (f"line {line} opens a quote (\") that is never closed, so it and the lines after it could not be "
                 "read")
     if kind == "LINE SIZE OVER MAXIMUM":
-        return f"line {line} is longer than {MAX_LINE_BYTES // 1_000_000} MB, too long to be a row of data"
+        return f"line {line} is longer than {MAX_LINE_BYTES / 1_048_576:.0f} MB, too long to be a row of data"
     if kind == "INVALID ENCODING" or "UNICODE" in kind:
         return f"line {line} holds bytes that are not text in any encoding Stocktake knows"
     if kind == "CAST" and column:
