@@ -1,256 +1,45 @@
 """Demand drivers: what drives demand in a records dataset, how much of it is failure demand, and how it changes.
 
-Every function takes the store connection, a records :class:`store.Dataset` and a :class:`DemandFilters`, runs its
+Every function takes the store connection, a records :class:`store.Dataset` and a :class:`Filters`, runs its
 aggregation in DuckDB and returns a small pandas frame (or a small result object) for a chart and a CSV download.
 Columns are found by role; names enter SQL through ``store.quote_identifier`` and values as bound parameters.
 
-The filters become a WHERE clause (:func:`build_where`) and a plain sentence (:func:`describe_filters`), after
-Datasette's ``build_where_clauses`` and its human description of filters.
+The filters are an :class:`analysis.filters.Filters` (its WHERE clause and sentence are built there) and the periods
+come from :mod:`analysis.periods`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
-from typing import Any, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import classification, store
+from analysis import classification, periods, store
 from analysis.errors import StocktakeError
-from analysis.formatting import financial_year_label
-from analysis.roles import RECORD_ROLES
+from analysis.filters import (BLANK, DAY_NAMES, LIST_FILTERS, OTHER, Filters, and_where, build_where,
+                              role_column)
 from analysis.store import quote_identifier as q
 
-GRAINS = ("day", "week", "month", "financial_year")
-GRAIN_LABELS = {"day": "Day", "week": "Week", "month": "Month", "financial_year": "Financial year"}
-# Periods per seasonal cycle at each grain (the seasonal naive forecast's lag).
-SEASON_LENGTH = {"day": 7, "week": 52, "month": 12, "financial_year": 1}
-
-# Filter field -> the role of the column it filters.
-LIST_FILTERS = {"services": "service", "reasons": "reason", "channels": "channel", "areas": "area",
-                "statuses": "status"}
-SPLIT_ROLES = ("service", "reason", "channel", "area", "status")
-BLANK = "(blank)"
-OTHER = "All other"
+GRAINS = ("day", "week", "month", "quarter", "financial_year")  # the grains the Demand page offers
 PARETO_SHARE = 0.8
 DEFAULT_REPEAT_DAYS = 28
 
 
-@dataclass(frozen=True)
-class DemandFilters:
-    """The filters shared by every figure on the Demand page. Empty tuples and None mean "no filter".
-
-    ``start`` and ``end`` are dates, both inclusive.
-    """
-
-    start: date | None = None
-    end: date | None = None
-    services: tuple[str, ...] = ()
-    reasons: tuple[str, ...] = ()
-    channels: tuple[str, ...] = ()
-    areas: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
-    weekdays: tuple[int, ...] = ()  # ISO day numbers, 1 = Monday (drill-down from the day × hour heatmap)
-    hours: tuple[int, ...] = ()  # hours of the day, 0-23
-
-    def __post_init__(self):
-        for name in (*LIST_FILTERS, "weekdays", "hours"):
-            value = getattr(self, name)
-            if not isinstance(value, tuple):
-                object.__setattr__(self, name, tuple(value or ()))
-        if self.start and self.end and self.start > self.end:
-            raise StocktakeError(
-                f"The period starts ({self.start:%d %B %Y}) after it ends ({self.end:%d %B %Y}): swap the dates."
-            )
-
-    def narrowed(self, role: str, values: Sequence[str]) -> "DemandFilters":
-        """These filters with one more list filter (the drill-down from a clicked bar or cell)."""
-        field_name = {v: k for k, v in LIST_FILTERS.items()}[role]
-        return replace(self, **{field_name: tuple(values)})
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Filters -> SQL and a sentence
-
-
-def build_where(filters: DemandFilters, roles: dict[str, str], alias: str | None = None) -> tuple[str, list[Any]]:
-    """The WHERE clause (``""`` when there is no filter) and its bound parameters.
-
-    ``roles`` maps role -> column name (``Dataset.roles``); ``alias`` qualifies the columns (``t."reason"``) for
-    queries that join other tables. A filter on a role the dataset does not have raises a StocktakeError naming
-    the role.
-    """
-    def q(name: str) -> str:
-        return f"{alias}.{store.quote_identifier(name)}" if alias else store.quote_identifier(name)
-
-    clauses: list[str] = []
-    params: list[Any] = []
-    if filters.start or filters.end:
-        date_col = _role(roles, "date")
-        if filters.start:
-            clauses.append(f"{q(date_col)} >= ?")
-            params.append(datetime.combine(filters.start, datetime.min.time()))
-        if filters.end:
-            clauses.append(f"{q(date_col)} < ?")
-            params.append(datetime.combine(filters.end + timedelta(days=1), datetime.min.time()))
-    for field_name, role in LIST_FILTERS.items():
-        values = getattr(filters, field_name)
-        if not values:
-            continue
-        column = _role(roles, role)
-        named = [v for v in values if v != BLANK]
-        parts = []
-        if named:
-            parts.append(f"{q(column)} IN ({', '.join('?' for _ in named)})")
-            params.extend(named)
-        if len(named) < len(values):
-            parts.append(f"{q(column)} IS NULL")
-        clauses.append(parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")")
-    for values, function in ((filters.weekdays, "isodow"), (filters.hours, "hour")):
-        if values:
-            clauses.append(f"{function}({q(_role(roles, 'date'))}) IN ({', '.join('?' for _ in values)})")
-            params.extend(int(v) for v in values)
-    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
-
-
-def _and(where: str, extra: str) -> str:
-    """Add a condition to a WHERE clause that may be empty."""
-    return f"{where} AND {extra}" if where else f"WHERE {extra}"
-
-
-def _join_words(items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _period_words(start: date | None, end: date | None) -> str:
-    def month_start(d: date) -> bool:
-        return d.day == 1
-
-    def month_end(d: date) -> bool:
-        return (d + timedelta(days=1)).day == 1
-
-    whole_months = (start is None or month_start(start)) and (end is None or month_end(end))
-    fmt = (lambda d: f"{d:%B %Y}") if whole_months else (lambda d: f"{d.day} {d:%B %Y}")
-    if start and end:
-        return fmt(start) if whole_months and (start.year, start.month) == (end.year, end.month) \
-            else f"{fmt(start)} – {fmt(end)}"
-    if start:
-        return f"from {fmt(start)}"
-    if end:
-        return f"up to {fmt(end)}"
-    return "all dates"
-
-
-def describe_filters(filters: DemandFilters) -> str:
-    """The active filters as a plain sentence: "Housing repairs, phone and web, April 2023 – March 2025"."""
-    parts = []
-    if filters.services:
-        parts.append(_join_words(filters.services) if len(filters.services) <= 3
-                     else f"{len(filters.services)} services")
-    if filters.channels:
-        parts.append(_join_words([c.lower() for c in filters.channels]) if len(filters.channels) <= 3
-                     else f"{len(filters.channels)} channels")
-    if filters.reasons:
-        parts.append("reason " + _join_words([f"‘{r}’" for r in filters.reasons]) if len(filters.reasons) <= 2
-                     else f"{len(filters.reasons)} reasons")
-    if filters.areas:
-        parts.append("in " + _join_words(filters.areas) if len(filters.areas) <= 3 else f"{len(filters.areas)} areas")
-    if filters.statuses:
-        parts.append("status " + _join_words(filters.statuses))
-    if filters.weekdays:
-        parts.append(_join_words([DAY_NAMES[d - 1] + "s" for d in sorted(filters.weekdays)]))
-    if filters.hours:
-        parts.append(_join_words([f"{h:02d}:00–{h + 1:02d}:00" for h in sorted(filters.hours)]))
-    if not parts:
-        parts.append("All records")
-    parts.append(_period_words(filters.start, filters.end))
-    sentence = ", ".join(parts)
-    return sentence[0].upper() + sentence[1:]
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Roles, periods
-
-
-def _role(roles: dict[str, str], role: str) -> str:
-    column = roles.get(role)
-    if not column:
-        raise StocktakeError(missing_role_message(role))
-    return column
-
-
-def missing_role_message(role: str, what: str = "This figure") -> str:
-    """The sentence shown where a figure needs a role the dataset does not have."""
-    label = RECORD_ROLES.get(role, role)
-    return f"{what} needs a column with the role '{label}'. Give a column that role on the Data page."
-
-
-def has_roles(dataset: store.Dataset, *roles: str) -> list[str]:
-    """The roles among ``roles`` the dataset is missing (empty when it has them all)."""
+def missing_roles(dataset: store.Dataset, *roles: str) -> list[str]:
+    """The roles among ``roles`` the dataset does not have (empty when it has them all)."""
     return [r for r in roles if r not in dataset.roles]
-
-
-def period_sql(date_sql: str, grain: str) -> str:
-    """SQL for the first day of the period (at ``grain``) holding a timestamp; financial years start 1 April."""
-    if grain == "financial_year":
-        return (f"make_date(CAST(year({date_sql}) - CASE WHEN month({date_sql}) < 4 THEN 1 ELSE 0 END AS BIGINT), "
-                "4, 1)")
-    if grain not in GRAINS:
-        raise StocktakeError(f"'{grain}' is not a grain: use one of {', '.join(GRAINS)}.")
-    return f"CAST(date_trunc('{grain}', {date_sql}) AS DATE)"
-
-
-def period_end(start: pd.Timestamp, grain: str) -> pd.Timestamp:
-    """The first day after the period that starts on ``start``."""
-    start = pd.Timestamp(start)
-    if grain == "day":
-        return start + pd.Timedelta(days=1)
-    if grain == "week":
-        return start + pd.Timedelta(days=7)
-    if grain == "month":
-        return start + pd.DateOffset(months=1)
-    return start + pd.DateOffset(years=1)
-
-
-def period_label(start, grain: str) -> str:
-    """How a period is written: '3 Jun 2024', 'w/c 3 Jun 2024', 'Jun 2024', '2024/25'."""
-    start = pd.Timestamp(start)
-    if grain == "day":
-        return f"{start.day} {start:%b %Y}"
-    if grain == "week":
-        return f"w/c {start.day} {start:%b %Y}"
-    if grain == "month":
-        return f"{start:%b %Y}"
-    return financial_year_label(start)
 
 
 def data_coverage(con: duckdb.DuckDBPyConnection, dataset: store.Dataset) -> tuple[date | None, date | None]:
     """First and last date in the dataset (whatever the filters): the span the records cover."""
-    date_col = _role(dataset.roles, "date")
+    date_col = role_column(dataset.roles, "date")
     first, last = store.query_rows(
         con, f"SELECT CAST(min({q(date_col)}) AS DATE), CAST(max({q(date_col)}) AS DATE) FROM {q(dataset.table)}"
     )[0]
     return first, last
-
-
-def _mark_incomplete(frame: pd.DataFrame, grain: str, first: date | None, last: date | None) -> pd.Series:
-    """True for a period the data (or the chosen dates) cover only part of, so a low count is not read as a fall."""
-    if frame.empty or last is None:
-        return pd.Series(False, index=frame.index)
-    last_ts = pd.Timestamp(last)
-    first_ts = pd.Timestamp(first) if first is not None else None
-    starts = pd.to_datetime(frame["period"])
-    ends = starts.map(lambda s: period_end(s, grain) - pd.Timedelta(days=1))
-    incomplete = ends > last_ts
-    if first_ts is not None:
-        incomplete |= starts < first_ts
-    return incomplete
 
 
 def _effective_span(con, dataset, filters, coverage=None) -> tuple[date | None, date | None]:
@@ -274,7 +63,7 @@ def _label_sql(column: str) -> str:
 def volume_over_time(
     con: duckdb.DuckDBPyConnection,
     dataset: store.Dataset,
-    filters: DemandFilters,
+    filters: Filters,
     grain: str = "month",
     split: str | None = None,
     top_n: int = 8,
@@ -288,13 +77,13 @@ def volume_over_time(
     :func:`data_coverage`) may be passed to save a query; every function taking it does the same.
     """
     roles = dataset.roles
-    date_col = _role(roles, "date")
+    date_col = role_column(roles, "date")
     where, params = build_where(filters, roles)
-    split_sql = _label_sql(_role(roles, split)) if split else "'All'"
+    split_sql = _label_sql(role_column(roles, split)) if split else "'All'"
     frame = store.query_df(
         con,
-        f"""SELECT {period_sql(q(date_col), grain)} AS period, {split_sql} AS split, count(*) AS count
-            FROM {q(dataset.table)} {_and(where, f'{q(date_col)} IS NOT NULL')}
+        f"""SELECT {periods.period_start_sql(q(date_col), grain)} AS period, {split_sql} AS split, count(*) AS count
+            FROM {q(dataset.table)} {and_where(where, f'{q(date_col)} IS NOT NULL')}
             GROUP BY ALL ORDER BY period, split""",
         params,
     )
@@ -313,12 +102,12 @@ def _volume_frame(frame: pd.DataFrame, grain: str, split: bool, top_n: int, span
             frame["split"] = frame["split"].where(frame["split"].isin(keep), OTHER)
             frame = frame.groupby(["period", "split"], as_index=False)["count"].sum()
     first, last = span
-    frame["label"] = [period_label(p, grain) for p in frame["period"]]
-    frame["incomplete"] = _mark_incomplete(frame, grain, first, last).to_numpy()
+    frame["label"] = [periods.period_label(p, grain) for p in frame["period"]]
+    frame["incomplete"] = periods.incomplete_periods(frame["period"], grain, first, last)
     return frame[["period", "label", "split", "count", "incomplete"]].reset_index(drop=True)
 
 
-def total_count(con, dataset: store.Dataset, filters: DemandFilters) -> int:
+def total_count(con, dataset: store.Dataset, filters: Filters) -> int:
     where, params = build_where(filters, dataset.roles)
     return int(store.query_rows(con, f"SELECT count(*) FROM {q(dataset.table)} {where}", params)[0][0])
 
@@ -362,9 +151,9 @@ def pareto_of(counts: pd.DataFrame, share: float = PARETO_SHARE, category: str =
     return Pareto(frame, needed, share, total)
 
 
-def reason_pareto(con, dataset: store.Dataset, filters: DemandFilters, share: float = PARETO_SHARE) -> Pareto:
+def reason_pareto(con, dataset: store.Dataset, filters: Filters, share: float = PARETO_SHARE) -> Pareto:
     """Reasons for contact ranked by volume, with cumulative % and how many reasons make up 80% of demand."""
-    reason = _role(dataset.roles, "reason")
+    reason = role_column(dataset.roles, "reason")
     where, params = build_where(filters, dataset.roles)
     counts = store.query_df(
         con, f"SELECT {_label_sql(reason)} AS reason, count(*) AS count FROM {q(dataset.table)} {where} GROUP BY 1",
@@ -380,7 +169,7 @@ def reason_pareto(con, dataset: store.Dataset, filters: DemandFilters, share: fl
 def _classification_join(con, dataset: store.Dataset, classes: pd.DataFrame | None = None) -> tuple[str, list]:
     """A LEFT JOIN that adds ``cls.demand_type`` to each record (service + reason, or reason alone)."""
     cls_sql, cls_params = classification.classified_reasons_sql(con, dataset, classes)
-    reason = q(_role(dataset.roles, "reason"))
+    reason = q(role_column(dataset.roles, "reason"))
     if "service" in dataset.roles:
         # IS NOT DISTINCT FROM: a reason recorded without a service can be classified too (service None).
         on = (f"cls.reason = CAST(t.{reason} AS VARCHAR) "
@@ -393,7 +182,7 @@ def _classification_join(con, dataset: store.Dataset, classes: pd.DataFrame | No
 def failure_share(
     con,
     dataset: store.Dataset,
-    filters: DemandFilters,
+    filters: Filters,
     by: str | None = None,
     grain: str = "month",
     classes: pd.DataFrame | None = None,
@@ -413,9 +202,9 @@ def failure_share(
     if by is None:
         group_sql = "'All'"
     elif by == "period":
-        group_sql = period_sql(f"t.{q(_role(roles, 'date'))}", grain)
+        group_sql = periods.period_start_sql(f"t.{q(role_column(roles, 'date'))}", grain)
     else:
-        group_sql = f"coalesce(CAST(t.{q(_role(roles, by))} AS VARCHAR), '{BLANK}')"
+        group_sql = f"coalesce(CAST(t.{q(role_column(roles, by))} AS VARCHAR), '{BLANK}')"
     frame = store.query_df(
         con,
         f"""SELECT {group_sql} AS "group",
@@ -442,9 +231,9 @@ def _failure_frame(frame: pd.DataFrame, by: str | None, grain: str, span) -> pd.
     frame["unclassified_share"] = (frame["unclassified"] / frame["total"].where(frame["total"] > 0)).astype("float64")
     if by == "period":
         frame["period"] = pd.to_datetime(frame["group"])
-        frame["label"] = [period_label(p, grain) for p in frame["period"]]
+        frame["label"] = [periods.period_label(p, grain) for p in frame["period"]]
         first, last = span
-        frame["incomplete"] = _mark_incomplete(frame, grain, first, last).to_numpy()
+        frame["incomplete"] = periods.incomplete_periods(frame["period"], grain, first, last)
         frame["group"] = frame["label"]
     elif by is not None:
         frame = frame.sort_values("total", ascending=False, kind="stable").reset_index(drop=True)
@@ -483,17 +272,16 @@ def _repeat_select(dataset: store.Dataset, by: str, where: str = "") -> str:
     Ties in time are ordered by rowid so the previous contact is always the same one.
     """
     roles = dataset.roles
-    id_col, date_col = _role(roles, by), _role(roles, "date")
+    id_col, date_col = role_column(roles, by), role_column(roles, "date")
     reason_col = roles.get("reason")
     keep = {roles[r] for r in (*LIST_FILTERS.values(), "date", by) if r in roles}
     prev_reason = f"lag({_label_sql(reason_col)}) OVER w" if reason_col else "CAST(NULL AS VARCHAR)"
     return f"""
         SELECT {', '.join(q(c) for c in sorted(keep))},
-               date_diff('day', CAST(lag({q(date_col)}) OVER w AS DATE), CAST({q(date_col)} AS DATE))
-                   AS days_since_previous,
+               {periods.calendar_days_sql(f"lag({q(date_col)}) OVER w", q(date_col))} AS days_since_previous,
                {prev_reason} AS previous_reason
         FROM {q(dataset.table)}
-        {_and(where, f"{q(id_col)} IS NOT NULL AND {q(date_col)} IS NOT NULL")}
+        {and_where(where, f"{q(id_col)} IS NOT NULL AND {q(date_col)} IS NOT NULL")}
         WINDOW w AS (PARTITION BY {q(id_col)} ORDER BY {q(date_col)}, rowid)"""
 
 
@@ -525,7 +313,7 @@ def ensure_repeat_table(con, dataset: store.Dataset, by: str = "customer_id") ->
 def repeat_demand(
     con,
     dataset: store.Dataset,
-    filters: DemandFilters,
+    filters: Filters,
     window_days: int = DEFAULT_REPEAT_DAYS,
     by: str = "customer_id",
     top_pairs: int = 15,
@@ -543,8 +331,8 @@ def repeat_demand(
     roles = dataset.roles
     if window_days < 1:
         raise StocktakeError("The repeat window must be at least 1 day.")
-    _role(roles, by)
-    date_col = _role(roles, "date")
+    role_column(roles, by)
+    date_col = role_column(roles, "date")
     reason_col = roles.get("reason")
     channel_col = roles.get("channel")
     where, params = build_where(filters, roles)
@@ -555,12 +343,13 @@ def repeat_demand(
         # Only contacts from (start - window) onwards can be the previous contact of one in the period.
         pre: list[str] = []
         source_params = []
-        if filters.start:
+        first, after_last = periods.day_bounds(filters.start, filters.end)
+        if first is not None:
             pre.append(f"{q(date_col)} >= ?")
-            source_params.append(datetime.combine(filters.start, datetime.min.time()) - timedelta(days=window_days))
-        if filters.end:
+            source_params.append(first - timedelta(days=window_days))
+        if after_last is not None:
             pre.append(f"{q(date_col)} < ?")
-            source_params.append(datetime.combine(filters.end + timedelta(days=1), datetime.min.time()))
+            source_params.append(after_last)
         source = f"({_repeat_select(dataset, by, ('WHERE ' + ' AND '.join(pre)) if pre else '')})"
     reason_sql = _label_sql(reason_col) if reason_col else "NULL"
     channel_sql = _label_sql(channel_col) if channel_col else "NULL"
@@ -608,13 +397,12 @@ def repeat_demand(
 # --------------------------------------------------------------------------------------------------------------------
 # Seasonality
 
-DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def has_times(con, dataset: store.Dataset) -> bool:
     """Whether the date column holds times of day (not all midnight), so a day × hour heatmap means something."""
-    date_col = _role(dataset.roles, "date")
+    date_col = role_column(dataset.roles, "date")
     if dataset.column(date_col).type == "date":
         return False
     rows = store.query_rows(
@@ -626,17 +414,17 @@ def has_times(con, dataset: store.Dataset) -> bool:
     return rows[0][0] > 0
 
 
-def day_hour_counts(con, dataset: store.Dataset, filters: DemandFilters) -> pd.DataFrame:
+def day_hour_counts(con, dataset: store.Dataset, filters: Filters) -> pd.DataFrame:
     """Records per day of week × hour of day. Columns: day (Monday…), day_number (1-7), hour (0-23), count.
 
     Every one of the 168 cells is present (zero when empty).
     """
-    date_col = _role(dataset.roles, "date")
+    date_col = role_column(dataset.roles, "date")
     where, params = build_where(filters, dataset.roles)
     counts = store.query_df(
         con,
         f"""SELECT isodow({q(date_col)}) AS day_number, hour({q(date_col)}) AS hour, count(*) AS count
-            FROM {q(dataset.table)} {_and(where, f'{q(date_col)} IS NOT NULL')} GROUP BY 1, 2""",
+            FROM {q(dataset.table)} {and_where(where, f'{q(date_col)} IS NOT NULL')} GROUP BY 1, 2""",
         params,
     )
     return _day_hour_frame(counts)
@@ -651,14 +439,14 @@ def _day_hour_frame(counts: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def month_year_counts(con, dataset: store.Dataset, filters: DemandFilters, coverage=None) -> pd.DataFrame:
+def month_year_counts(con, dataset: store.Dataset, filters: Filters, coverage=None) -> pd.DataFrame:
     """Records per calendar month × year. Columns: year, month_number (1-12), month (Jan…), count, incomplete."""
-    date_col = _role(dataset.roles, "date")
+    date_col = role_column(dataset.roles, "date")
     where, params = build_where(filters, dataset.roles)
     frame = store.query_df(
         con,
         f"""SELECT year({q(date_col)}) AS year, month({q(date_col)}) AS month_number, count(*) AS count
-            FROM {q(dataset.table)} {_and(where, f'{q(date_col)} IS NOT NULL')} GROUP BY 1, 2 ORDER BY 1, 2""",
+            FROM {q(dataset.table)} {and_where(where, f'{q(date_col)} IS NOT NULL')} GROUP BY 1, 2 ORDER BY 1, 2""",
         params,
     )
     return _month_year_frame(frame, _effective_span(con, dataset, filters, coverage))
@@ -670,7 +458,7 @@ def _month_year_frame(frame: pd.DataFrame, span) -> pd.DataFrame:
     frame["month"] = [MONTH_NAMES[m - 1] for m in frame["month_number"]]
     frame["period"] = pd.to_datetime(dict(year=frame["year"], month=frame["month_number"], day=1))
     first, last = span
-    frame["incomplete"] = _mark_incomplete(frame, "month", first, last).to_numpy()
+    frame["incomplete"] = periods.incomplete_periods(frame["period"], "month", first, last)
     return frame[["year", "month_number", "month", "count", "incomplete"]]
 
 
@@ -695,7 +483,7 @@ class ChangeDecomposition:
 def change_between(
     con,
     dataset: store.Dataset,
-    filters: DemandFilters,
+    filters: Filters,
     before: tuple[date, date],
     after: tuple[date, date],
     by: str = "reason",
@@ -707,16 +495,15 @@ def change_between(
     change; categories present in only one period count as zero in the other.
     """
     roles = dataset.roles
-    date_col = _role(roles, "date")
-    by_col = _role(roles, by)
+    date_col = role_column(roles, "date")
+    by_col = role_column(roles, by)
     for label, (a, b) in (("first", before), ("second", after)):
         if a > b:
             raise StocktakeError(f"The {label} period starts after it ends: swap its dates.")
-    where, params = build_where(replace(filters, start=None, end=None), roles)
+    where, params = build_where(filters.without("date"), roles)
 
     def bounds(p):
-        return [datetime.combine(p[0], datetime.min.time()),
-                datetime.combine(p[1] + timedelta(days=1), datetime.min.time())]
+        return list(periods.day_bounds(*p))
 
     frame = store.query_df(
         con,
@@ -724,7 +511,7 @@ def change_between(
                    count(*) FILTER (WHERE {q(date_col)} >= ? AND {q(date_col)} < ?) AS before,
                    count(*) FILTER (WHERE {q(date_col)} >= ? AND {q(date_col)} < ?) AS after
             FROM {q(dataset.table)}
-            {_and(where, f'(({q(date_col)} >= ? AND {q(date_col)} < ?) OR ({q(date_col)} >= ? AND {q(date_col)} < ?))')}
+            {and_where(where, f'(({q(date_col)} >= ? AND {q(date_col)} < ?) OR ({q(date_col)} >= ? AND {q(date_col)} < ?))')}
             GROUP BY 1""",
         bounds(before) + bounds(after) + params + bounds(before) + bounds(after),
     )
@@ -784,7 +571,7 @@ def find_population_lookup(con, dataset: store.Dataset) -> store.Dataset | None:
     return candidates[0]
 
 
-def rate_per_thousand(con, dataset: store.Dataset, filters: DemandFilters,
+def rate_per_thousand(con, dataset: store.Dataset, filters: Filters,
                       population: store.Dataset | None = None, coverage=None) -> pd.DataFrame | None:
     """Records per 1,000 residents by area over the filtered period, or None when no population lookup exists.
 
@@ -796,14 +583,14 @@ def rate_per_thousand(con, dataset: store.Dataset, filters: DemandFilters,
     if population is None:
         return None
     roles = dataset.roles
-    area_col = _role(roles, "area")
+    area_col = role_column(roles, "area")
     where, params = build_where(filters, roles)
     pop_area, pop_value = population.roles["area"], population.roles["population"]
     frame = store.query_df(
         con,
         f"""WITH counts AS (
                 SELECT CAST({q(area_col)} AS VARCHAR) AS area, count(*) AS count
-                FROM {q(dataset.table)} {_and(where, f'{q(area_col)} IS NOT NULL')} GROUP BY 1),
+                FROM {q(dataset.table)} {and_where(where, f'{q(area_col)} IS NOT NULL')} GROUP BY 1),
             pop AS (
                 SELECT lower(trim(CAST({q(pop_area)} AS VARCHAR))) AS key, sum(CAST({q(pop_value)} AS DOUBLE)) AS population
                 FROM {q(population.table)} GROUP BY 1)
@@ -850,7 +637,7 @@ class PageFigures:
 def page_figures(
     con,
     dataset: store.Dataset,
-    filters: DemandFilters,
+    filters: Filters,
     grain: str = "month",
     split: str | None = None,
     top_n: int = 8,
@@ -865,14 +652,14 @@ def page_figures(
     the population are joined to the small grouped counts in pandas.
     """
     roles = dataset.roles
-    date_col = _role(roles, "date")
+    date_col = role_column(roles, "date")
     reason_col = roles.get("reason")
     where, params = build_where(filters, roles)
     has = {r: r in roles for r in ("service", "reason", "channel", "area")}
     raw = lambda role: f"CAST({q(roles[role])} AS VARCHAR)" if has[role] else "CAST(NULL AS VARCHAR)"
-    split_sql = _label_sql(_role(roles, split)) if split else "'All'"
+    split_sql = _label_sql(role_column(roles, split)) if split else "'All'"
     columns = {
-        "period": period_sql(q(date_col), grain), "split": split_sql, "service": raw("service"),
+        "period": periods.period_start_sql(q(date_col), grain), "split": split_sql, "service": raw("service"),
         "reason": raw("reason"), "channel": raw("channel"), "area": raw("area"),
         "day_number": f"isodow({q(date_col)})", "hour": f"hour({q(date_col)})",
         "year": f"year({q(date_col)})", "month_number": f"month({q(date_col)})",
@@ -895,7 +682,7 @@ def page_figures(
         con,
         f"""SELECT grouping({', '.join(names)}) AS set_id, {', '.join(names)}, count(*) AS count
             FROM (SELECT {', '.join(f'{sql} AS {name}' for name, sql in columns.items())}
-                  FROM {q(dataset.table)} {_and(where, f'{q(date_col)} IS NOT NULL')})
+                  FROM {q(dataset.table)} {and_where(where, f'{q(date_col)} IS NOT NULL')})
             GROUP BY GROUPING SETS ({grouping_sets})""",
         params,
     )

@@ -35,20 +35,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Iterable, Mapping
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import classification, spc, store
+from analysis import classification, periods, spc, store
 from analysis.errors import StocktakeError
+from analysis.filters import Filters, where_clauses
+from analysis.formatting import format_count, format_money, format_percent
 from analysis.roles import KPI as KPI_KIND
 from analysis.roles import RECORD_ROLES, RECORDS
 from analysis.store import quote_identifier as q
 
-GRAINS = ("week", "month", "quarter")
-GRAIN_LABELS = {"week": "Week", "month": "Month", "quarter": "Quarter"}
 DEFAULT_GRAIN = "month"
 DEFAULT_WITHIN_DAYS = 20
 REPEAT_WINDOW_DAYS = 28
@@ -107,6 +107,14 @@ RECORD_KPIS: dict[str, KpiDef] = {
 }
 
 
+def dataset_grain(dataset: store.Dataset) -> str:
+    """The grain of a KPI-series dataset's periods, as the loader recorded it for its period column (month when it
+    recorded none); records datasets are summarised by month unless the page asks for another grain."""
+    column = dataset.roles.get("period")
+    grain = getattr(dataset.column(column), "grain", None) if column else None
+    return grain if grain in periods.GRAINS else DEFAULT_GRAIN
+
+
 def kpi_label(key: str, within_days: int = DEFAULT_WITHIN_DAYS) -> str:
     """The label of a records KPI (with its N days filled in), or the measure name of a KPI-series measure."""
     kpi = RECORD_KPIS.get(key)
@@ -123,8 +131,6 @@ def kpi_unit(key: str) -> str:
 
 def format_kpi_value(value, unit: str) -> str:
     """A KPI value for people: 12,345; 4.5 days; 41.2%; £1,234; 6.3 minutes."""
-    from analysis.formatting import format_count, format_money, format_percent
-
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "–"
     if unit == "count":
@@ -175,8 +181,6 @@ def available_kpis(
         lacking = [r for r in kpi.needs if r not in roles]
         missing = None
         if lacking:
-            from analysis.roles import RECORD_ROLES
-
             missing = (f"{kpi_label(kpi.key, within_days)} needs a column with the role "
                        + " and ".join(f"'{RECORD_ROLES.get(r, r)}'" for r in lacking) + ". Set it on the Data page.")
         elif kpi.key == "failure_demand_pct" and not has_classification(con, dataset):
@@ -216,74 +220,17 @@ def split_values(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, role: s
 
 # --- SQL helpers -----------------------------------------------------------------------------------------------
 
-def _check_grain(grain: str) -> str:
-    if grain not in GRAINS:
-        raise StocktakeError(f"'{grain}' is not a period for KPIs: use week, month or quarter.")
-    return grain
-
-
-def _period_sql(expr: str, grain: str) -> str:
-    # grain is one of GRAINS (checked), so it can be written into the SQL.
-    return f"CAST(date_trunc('{_check_grain(grain)}', {expr}) AS DATE)"
-
-
 def _label_sql(expr: str) -> str:
     return f"coalesce(CAST({expr} AS VARCHAR), '{BLANK}')"
 
 
-def _where_filters(roles: Mapping[str, str], filters: Mapping[str, Any] | None, alias: str = "t") -> tuple[list, list]:
-    """``role = value`` conditions for the page's filters (service, area, channel); None or '' means all."""
-    clauses, params = [], []
-    for role, value in (filters or {}).items():
-        if value in (None, "", ALL):
-            continue
-        col = roles.get(role)
-        if not col:
-            raise StocktakeError(f"This dataset has no column with the role '{role}', so it cannot be filtered by it.")
-        values = [value] if isinstance(value, str) else list(value)
-        clauses.append(f"{_label_sql(f'{alias}.{q(col)}')} IN ({', '.join('?' * len(values))})")
-        params.extend(values)
-    return clauses, params
-
-
-def _span(con, dataset: store.Dataset, where: list[str], params: list) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+def _span(con, dataset: store.Dataset) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The first and last date of the whole extract."""
     date_col = dataset.roles["date"]
-    conds = [f"t.{q(date_col)} IS NOT NULL"] + where
-    row = store.query_rows(
-        con, f"SELECT min(t.{q(date_col)}), max(t.{q(date_col)}) FROM {q(dataset.table)} AS t WHERE {' AND '.join(conds)}",
-        params)[0]
+    row = store.query_rows(con, f"SELECT min({q(date_col)}), max({q(date_col)}) FROM {q(dataset.table)}")[0]
     if row[0] is None:
         return None, None
     return pd.Timestamp(row[0]), pd.Timestamp(row[1])
-
-
-_OFFSETS = {"week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3)}
-
-
-def _period_start(ts: pd.Timestamp, grain: str) -> pd.Timestamp:
-    ts = pd.Timestamp(ts).normalize()
-    if grain == "week":
-        return ts - pd.Timedelta(days=ts.weekday())
-    if grain == "month":
-        return ts.replace(day=1)
-    return ts.replace(day=1, month=3 * ((ts.month - 1) // 3) + 1)
-
-
-def complete_periods(first: pd.Timestamp, last: pd.Timestamp, grain: str) -> pd.DatetimeIndex:
-    """The periods the data cover from their first day to their last: a part period at either end is left out.
-
-    Data from 2022-04-01 to 2025-11-14 give April 2022 to October 2025 by month.
-    """
-    start = _period_start(first, grain)
-    if pd.Timestamp(first).normalize() > start:
-        start = start + _OFFSETS[grain]
-    end = _period_start(last, grain)
-    if pd.Timestamp(last).normalize() < end + _OFFSETS[grain] - pd.Timedelta(days=1):
-        end = end - _OFFSETS[grain]
-    if end < start:
-        return pd.DatetimeIndex([])
-    freq = {"week": "W-MON", "month": "MS", "quarter": "QS"}[grain]
-    return pd.date_range(start, end, freq=freq)
 
 
 # --- Records KPIs ----------------------------------------------------------------------------------------------
@@ -334,7 +281,7 @@ def record_kpi_table(
     *,
     grain: str = DEFAULT_GRAIN,
     split: str | None = "service",
-    filters: Mapping[str, Any] | None = None,
+    filters: Filters | None = None,
     within_days: int = DEFAULT_WITHIN_DAYS,
     include_total: bool = True,
 ) -> pd.DataFrame:
@@ -355,7 +302,7 @@ def record_kpi_table(
 
 def _record_long(
     con, dataset: store.Dataset, kpis: Iterable[str] | None, *, grain: str, splits: list[str], include_total: bool,
-    filters: Mapping[str, Any] | None, within_days: int,
+    filters: Filters | None, within_days: int,
 ) -> pd.DataFrame:
     """The records KPIs for several splits at once: the received-period ones aggregated once at the finest grain and
     rolled up (plus one window query for repeat %), the closed-period ones in one GROUPING SETS query (medians do
@@ -363,14 +310,14 @@ def _record_long(
     total), ``series``, ``kpi``, ``period``, ``value``, ``n``; complete periods only, every period filled."""
     roles = dataset.roles
     usable = _usable_kpis(con, dataset, kpis, within_days)
-    where, params = _where_filters(roles, filters)
+    where, params = where_clauses(filters or Filters(), roles, alias="t")
     # The extract's span, not the filtered data's: a quiet service whose last contact was on the 20th has still been
     # observed to the end of the month.
-    first, last = _span(con, dataset, [], [])
+    first, last = _span(con, dataset)
     if first is None:
         return pd.DataFrame({"split": [], "kpi": [], "series": [], "period": pd.to_datetime([]), "value": [],
                              "n": []})
-    periods = complete_periods(first, last, grain)
+    complete = periods.complete_periods(first, last, grain)
     specs = []
     for name in splits:
         if name == PAIR_SPLIT:
@@ -389,12 +336,12 @@ def _record_long(
         frames.append(_closed_query(con, dataset, closed, grain, specs, include_total, where, params, within_days))
     long = pd.concat(frames, ignore_index=True)
     long["period"] = pd.to_datetime(long["period"])
-    long = long[long["period"].isin(periods)]
+    long = long[long["period"].isin(complete)]
     # Warm-up: in the first weeks of the data, a case closed can only have been received since the data start (so
     # closing times read short) and a contact has no history to be a repeat of (so repeats read low).
     warm = long["kpi"].isin([k for k in usable if k in WARM_UP_KPIS])
     long = long[~(warm & (long["period"] < pd.Timestamp(first).normalize() + pd.Timedelta(days=WARM_UP_DAYS)))]
-    return _fill_periods(long, periods, usable)
+    return _fill_periods(long, complete, usable)
 
 
 def _grouping_sql(specs: list[tuple[str, str]], include_total: bool) -> tuple[str, str]:
@@ -428,7 +375,7 @@ def _received_query(con, dataset, kpis, grain, specs, include_total, where, para
     date_col = roles["date"]
     fine = [r for r in ("service", "area", "channel") if r in roles]
     fine_cols = [f"{_label_sql('t.' + q(roles[r]))} AS f_{r}" for r in fine]
-    period_col = f"{_period_sql('t.' + q(date_col), grain)} AS period"
+    period_col = f"{periods.period_start_sql('t.' + q(date_col), grain)} AS period"
     group = ", ".join([f"f_{r}" for r in fine] + ["period"])
     conds = [f"t.{q(date_col)} IS NOT NULL"] + where
     select = ["count(*) AS volume"]
@@ -519,13 +466,13 @@ def _closed_query(con, dataset, kpis, grain, specs, include_total, where, params
     roles = dataset.roles
     date_col, closed_col = roles["date"], roles["closed_date"]
     # Fractional days, so a case closed in 6 hours is 0.25 days (as pandas' Timedelta / 1 day).
-    days = f"(epoch(CAST(t.{q(closed_col)} AS TIMESTAMP)) - epoch(CAST(t.{q(date_col)} AS TIMESTAMP))) / 86400.0"
+    days = periods.elapsed_days_sql(f"t.{q(date_col)}", f"t.{q(closed_col)}")
     conds = [f"t.{q(date_col)} IS NOT NULL", f"t.{q(closed_col)} IS NOT NULL",
              f"CAST(t.{q(closed_col)} AS TIMESTAMP) >= CAST(t.{q(date_col)} AS TIMESTAMP)"] + where
     cte_cols = [f"{expr} AS s_{name}" for name, expr in specs]
     grouping_select, group_by = _grouping_sql(specs, include_total)
     sql = f"""WITH base AS (
-                SELECT {', '.join(cte_cols + [f"{_period_sql(f't.{q(closed_col)}', grain)} AS period"])},
+                SELECT {', '.join(cte_cols + [f"{periods.period_start_sql(f't.{q(closed_col)}', grain)} AS period"])},
                        {days} AS days
                 FROM {q(dataset.table)} AS t WHERE {' AND '.join(conds)})
               SELECT {grouping_select} period, count(*) AS closed,
@@ -547,12 +494,12 @@ def _closed_query(con, dataset, kpis, grain, specs, include_total, where, params
     return pd.concat(out, ignore_index=True)
 
 
-def _fill_periods(long: pd.DataFrame, periods: pd.DatetimeIndex, kpis: list[str]) -> pd.DataFrame:
+def _fill_periods(long: pd.DataFrame, complete: pd.DatetimeIndex, kpis: list[str]) -> pd.DataFrame:
     """Every series gets every complete period: volume 0 where there were no records, other KPIs NaN."""
     if long.empty:
         return long.reset_index(drop=True)
     keys = long[["split", "kpi", "series"]].drop_duplicates()
-    grid = keys.merge(pd.DataFrame({"period": periods}), how="cross")
+    grid = keys.merge(pd.DataFrame({"period": complete}), how="cross")
     full = grid.merge(long, on=["split", "kpi", "series", "period"], how="left")
     is_volume = full["kpi"] == "volume"
     full.loc[is_volume, "value"] = full.loc[is_volume, "value"].fillna(0.0)
@@ -598,7 +545,7 @@ def kpi_cube(
     computes it without keeping it.
     """
     within_days = _check_records(dataset, within_days)
-    _check_grain(grain)
+    periods.check_grain(grain)
     source = _cube_source(con, dataset)
     key = [dataset.name, source, grain, within_days]
     wanted = None if splits is None else list(splits)
@@ -682,10 +629,22 @@ def _write_cube(con, key: list, long: pd.DataFrame) -> None:
         cur.close()
 
 
-def _cube_narrowing(split: str | None, filters: Mapping[str, Any] | None) -> dict:
+def _single_values(filters: Filters | None) -> dict[str, str] | None:
+    """role -> value when the filters are ones the cube holds (at most one service, one area and one channel, nothing
+    else), else None."""
+    chosen: dict[str, str] = {}
+    for role in (filters or Filters()).active_roles():
+        values = filters.values(role) if role in SPLITS else ()
+        if len(values) != 1:
+            return None
+        chosen[role] = values[0]
+    return chosen
+
+
+def _cube_narrowing(split: str | None, filters: Filters | None) -> dict:
     """The part of the cube a request needs (so a chart reads tens of rows, not the whole cube)."""
-    active = {r: v for r, v in (filters or {}).items() if v not in (None, "", ALL)}
-    if any(not isinstance(v, str) for v in active.values()):
+    active = _single_values(filters)
+    if active is None:
         return {}
     if split is None and not active:
         return {"splits": [""]}
@@ -701,11 +660,11 @@ def _cube_narrowing(split: str | None, filters: Mapping[str, Any] | None) -> dic
     return {}
 
 
-def _from_cube(cube: pd.DataFrame, kpi: str, split: str | None, filters: Mapping[str, Any] | None) -> pd.DataFrame | None:
+def _from_cube(cube: pd.DataFrame, kpi: str, split: str | None, filters: Filters | None) -> pd.DataFrame | None:
     """A KPI's series from the cube when the request is one the cube holds (no filter with a split, or one filter
     without), else None."""
-    active = {r: v for r, v in (filters or {}).items() if v not in (None, "", ALL)}
-    if any(not isinstance(v, str) for v in active.values()):
+    active = _single_values(filters)
+    if active is None:
         return None
     part = cube[cube["kpi"] == kpi]
     if split is None and not active:
@@ -740,7 +699,7 @@ def kpi_dataset_table(
     measures: Iterable[str] | None = None,
     *,
     split: str | None = "service",
-    filters: Mapping[str, Any] | None = None,
+    filters: Filters | None = None,
 ) -> pd.DataFrame:
     """A KPI-series dataset's values, long: ``kpi`` (the measure), ``series``, ``period``, ``value``, ``target``, ``n``.
 
@@ -757,7 +716,7 @@ def kpi_dataset_table(
     measure_sql = _label_sql(f"t.{q(roles['measure'])}") if "measure" in roles else "'Value'"
     series_sql = _label_sql(f"t.{q(roles[split])}") if split and split in roles else f"'{ALL}'"
     target_sql = f"avg(CAST(t.{q(roles['target'])} AS DOUBLE))" if "target" in roles else "CAST(NULL AS DOUBLE)"
-    where, params = _where_filters(roles, filters)
+    where, params = where_clauses(filters or Filters(), roles, alias="t", date_role="period")
     conds = [f"t.{q(roles['period'])} IS NOT NULL"] + where
     if measures is not None:
         ms = list(measures)
@@ -787,7 +746,7 @@ def kpi_series(
     *,
     grain: str = DEFAULT_GRAIN,
     split: str | None = None,
-    filters: Mapping[str, Any] | None = None,
+    filters: Filters | None = None,
     within_days: int = DEFAULT_WITHIN_DAYS,
     use_cube: bool = True,
 ) -> pd.DataFrame:
@@ -1081,7 +1040,7 @@ def peer_comparison(
     own_area: str,
     *,
     improvement: str = "increase",
-    filters: Mapping[str, Any] | None = None,
+    filters: Filters | None = None,
 ) -> pd.DataFrame:
     """Per period: your value, the comparators' median and quartiles, your rank and quartile.
 

@@ -32,7 +32,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import store
+from analysis import periods, store
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_money
 from analysis.store import quote_identifier
@@ -234,21 +234,11 @@ def available_periods(con: duckdb.DuckDBPyConnection, dataset: store.Dataset | s
         raise StocktakeError("The dataset has no dates in its 'Date or time received' column, so no period can be "
                              "chosen.")
     first, last = span
-    last_ts = pd.Timestamp(last)
-    end = last_ts.to_period("M").to_timestamp()
-    if (last_ts + pd.Timedelta(days=1)).month != last_ts.month:
-        end = end + pd.DateOffset(months=1)
-    first_start = pd.Timestamp(first).to_period("M").to_timestamp()
-    if pd.Timestamp(first).day != 1:
-        first_start = first_start + pd.DateOffset(months=1)
-    periods = []
-    while end - pd.DateOffset(months=12) >= first_start:
-        periods.append(((end - pd.DateOffset(months=12)).date(), end.date()))
-        end = end - pd.DateOffset(months=1)
-    if not periods:
-        end = last_ts.to_period("M").to_timestamp() + pd.DateOffset(months=1)
-        periods.append(((end - pd.DateOffset(months=12)).date(), end.date()))
-    return periods
+    months = periods.complete_periods(first, last, "month")
+    ends = [periods.period_end(m, "month") for m in months[11:]]
+    if not ends:
+        ends = [periods.period_end(periods.period_start(last, "month"), "month")]
+    return [periods.months_ending(end, 12) for end in reversed(ends)]
 
 
 def latest_full_year(con: duckdb.DuckDBPyConnection, dataset: store.Dataset | str) -> tuple[date, date]:
@@ -258,8 +248,8 @@ def latest_full_year(con: duckdb.DuckDBPyConnection, dataset: store.Dataset | st
 
 def period_label(period_start: date, period_end: date) -> str:
     """'November 2024 to October 2025' for a period with an exclusive end."""
-    last_month = pd.Timestamp(period_end) - pd.DateOffset(days=1)
-    return f"{pd.Timestamp(period_start):%B %Y} to {last_month:%B %Y}"
+    last_month = periods.period_start(pd.Timestamp(period_end) - pd.Timedelta(days=1), "month")
+    return f"{periods.period_words(period_start, 'month')} to {periods.period_words(last_month, 'month')}"
 
 
 def _require_role(ds: store.Dataset, role: str, label: str) -> str:

@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from analysis import periods
 from analysis.errors import StocktakeError
 
 # --- Constants -------------------------------------------------------------------------------------------------
@@ -599,12 +600,9 @@ ASSURANCE_LABELS = {
 }
 
 
-def _month_label(when) -> str:
-    return pd.Timestamp(when).strftime("%B %Y")
-
-
 def reading(
-    result: pd.DataFrame, improvement: str | None = None, format_value: Callable[[float], str] | None = None
+    result: pd.DataFrame, improvement: str | None = None, format_value: Callable[[float], str] | None = None,
+    grain: str = "month",
 ) -> str:
     """One sentence a manager can read: what the chart says now, and since when.
 
@@ -628,7 +626,7 @@ def reading(
         start -= 1
     if summary.variation == COMMON_CAUSE:
         seg_start = points[points["segment"] == last["segment"]].iloc[0]
-        since = f" since {_month_label(seg_start['date'])}" if has_dates else ""
+        since = f" since {periods.period_words(seg_start['date'], grain)}" if has_dates else ""
         if pd.isna(last["lpl"]):
             return f"Common cause variation{since}: no sign of change; the process averages {fmt(last['mean'])}."
         return (
@@ -636,7 +634,7 @@ def reading(
             f"vary between {fmt(last['lpl'])} and {fmt(last['upl'])}."
         )
     run = len(types) - start
-    since = f" since {_month_label(points['date'].iloc[start])}" if has_dates else ""
+    since = f" since {periods.period_words(points['date'].iloc[start], grain)}" if has_dates else ""
     label = VARIATION_LABELS[summary.variation]
     rule = last["special_cause"]
     high = last["special_cause_direction"] > 0

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import classification, demand, forecast, store
-from analysis.demand import DemandFilters
+from analysis.filters import Filters
 from analysis.errors import StocktakeError
 from bench.records import DATASET, ensure_bench_store
 
@@ -46,16 +46,16 @@ def _private_copy(path: Path) -> Path:
     return copy
 
 
-def filter_sets(first: date, last: date) -> list[DemandFilters]:
+def filter_sets(first: date, last: date) -> list[Filters]:
     """The filter changes a user makes in turn: a service, two channels, a year, an area, a reason, everything."""
     year_ago = last - timedelta(days=365)
     return [
-        DemandFilters(start=first, end=last, services=("Housing repairs",)),
-        DemandFilters(start=first, end=last, channels=("Phone", "Web")),
-        DemandFilters(start=date(2023, 4, 1), end=date(2025, 3, 31), services=("Housing repairs", "Parking")),
-        DemandFilters(start=year_ago, end=last, areas=("Abbey Green", "Castle Hill")),
-        DemandFilters(start=first, end=last, statuses=("Closed",)),
-        DemandFilters(start=first, end=last),
+        Filters(start=first, end=last, services=("Housing repairs",)),
+        Filters(start=first, end=last, channels=("Phone", "Web")),
+        Filters(start=date(2023, 4, 1), end=date(2025, 3, 31), services=("Housing repairs", "Parking")),
+        Filters(start=year_ago, end=last, areas=("Abbey Green", "Castle Hill")),
+        Filters(start=first, end=last, statuses=("Closed",)),
+        Filters(start=first, end=last),
     ]
 
 
@@ -132,7 +132,7 @@ def pandas_rerun(frame, filters, classes, population, timings):
         timings.setdefault(name, []).append(time.perf_counter() - started)
         return result
 
-    def mask_of(f: DemandFilters, with_dates=True):
+    def mask_of(f: Filters, with_dates=True):
         m = np.ones(len(frame), dtype=bool)
         if with_dates and f.start:
             m &= (frame["received_at"] >= pd.Timestamp(f.start)).to_numpy()

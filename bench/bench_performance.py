@@ -35,6 +35,7 @@ import pandas as pd
 
 from analysis import interventions, kpis, spc, store
 from analysis.charts import spc as charts
+from analysis.filters import Filters
 from bench.records import DATASET, ensure_bench_store, median_seconds
 
 RUNS = 5
@@ -73,7 +74,7 @@ def page_rerun(con, ds) -> dict[str, float]:
     values = {r: kpis.split_values(con, ds, r) for r in ("service", "area", "channel")}
     assert options and values["service"]
     lap("settings, interventions, KPI and service lists")
-    series = kpis.kpi_series(con, ds, KPI, filters={"service": SERVICE})
+    series = kpis.kpi_series(con, ds, KPI, filters=Filters(services=SERVICE))
     result = spc.xmr(series["value"].to_numpy(dtype=float), dates=series["period"], improvement="decrease",
                      target=0.3, rebase_at=[pd.Timestamp("2024-06-01")])
     summary = spc.summarise(result)
@@ -88,7 +89,7 @@ def page_rerun(con, ds) -> dict[str, float]:
         charts.svg_data_uri(charts.variation_icon_svg(v, s_))
         charts.svg_data_uri(charts.assurance_icon_svg(a))
     lap("summary matrix and its icons")
-    many = kpis.kpi_series(con, ds, KPI, split="area", filters={"service": SERVICE})
+    many = kpis.kpi_series(con, ds, KPI, split="area", filters=Filters(services=SERVICE))
     frames = kpis.series_spc(many, improvement="decrease")
     lap("small multiples: series and SPC")
     chart_spec(charts.build_small_multiples(frames, title="By area", unit="share"))
@@ -216,7 +217,7 @@ def bench(rows: int, with_pandas: bool = True) -> dict[str, float]:
         for step in laps[0]:
             figures[f"  {step}"] = statistics.median(lap[step] for lap in laps)
         figures["small multiples across areas by a live query (no cube)"] = median_seconds(
-            lambda i: kpis.kpi_series(con, ds, KPI, split="area", filters={"service": SERVICE}, use_cube=False),
+            lambda i: kpis.kpi_series(con, ds, KPI, split="area", filters=Filters(services=SERVICE), use_cube=False),
             RUNS)
         figures.update(bench_page(path))
         if with_pandas:

@@ -14,10 +14,10 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from analysis import classification, demand, forecast, store
+from analysis import classification, demand, filters, forecast, periods, store
 from analysis.charts import demand as charts
-from analysis.demand import DemandFilters
 from analysis.errors import StocktakeError
+from analysis.filters import Filters
 from analysis.formatting import format_count, format_percent
 from analysis.roles import RECORD_ROLES
 from ui.connection import current_dataset, get_connection
@@ -48,7 +48,7 @@ _FUNCTIONS = {
     "coverage": demand.data_coverage, "options": demand.filter_options, "volume": demand.volume_over_time,
     "pareto": demand.reason_pareto, "failure": demand.failure_share, "repeat": demand.repeat_demand,
     "has_times": demand.has_times, "dayhour": demand.day_hour_counts, "monthyear": demand.month_year_counts,
-    "change": demand.change_between, "rate": demand.rate_per_thousand, "total": demand.total_count,
+    "change": demand.change_between, "rate": demand.rate_per_thousand,
     "forecast": forecast.demand_forecast, "classification": classification.classification_frame,
     "figures": demand.page_figures,
 }
@@ -89,7 +89,7 @@ def _coverage(ds: store.Dataset):
 
 def _needs(ds: store.Dataset, *roles: str, what: str = "This figure") -> bool:
     """True when the dataset has the roles; otherwise say which role is missing and link to the Data page."""
-    missing = demand.has_roles(ds, *roles)
+    missing = demand.missing_roles(ds, *roles)
     if missing:
         labels = " and ".join(f"'{RECORD_ROLES.get(r, r)}'" for r in missing)
         st.info(f"{what} needs a column with the role {labels}. Give a column that role on the Data page.",
@@ -123,7 +123,7 @@ def _selected(key: str, name: str) -> list[dict]:
     return list(picked or [])
 
 
-def _apply_drill(filters: DemandFilters, split: str, exclude: str | None = None) -> tuple[DemandFilters, list[str]]:
+def _apply_drill(chosen: Filters, split: str, exclude: str | None = None) -> tuple[Filters, list[str]]:
     """The filters narrowed by every chart's selection except ``exclude``'s, and the words describing them."""
     words: list[str] = []
     for key, (name, target) in DRILL_CHARTS.items():
@@ -139,24 +139,23 @@ def _apply_drill(filters: DemandFilters, split: str, exclude: str | None = None)
         if target == "dayhour":
             days = tuple(sorted({int(p["day_number"]) for p in points if "day_number" in p}))
             hours = tuple(sorted({int(p["hour"]) for p in points if "hour" in p}))
-            filters = replace(filters, weekdays=days, hours=hours)
-            words.append(demand.describe_filters(DemandFilters(weekdays=days, hours=hours)).rsplit(",", 1)[0])
+            chosen = replace(chosen, weekdays=days, hours=hours)
+            words.append(filters.describe(Filters(weekdays=days, hours=hours), with_dates=False))
         elif target == "month":
             months = sorted({(int(p["year"]), int(p["month_number"])) for p in points if "year" in p})
             if months:
                 start = date(*months[0], 1)
                 y, m = months[-1]
                 end = date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)
-                filters = replace(filters, start=max(start, filters.start or start),
-                                  end=min(end, filters.end or end))
+                chosen = replace(chosen, start=max(start, chosen.start or start), end=min(end, chosen.end or end))
                 words.append(f"{start:%B %Y}" + (f" – {end:%B %Y}" if len(months) > 1 else ""))
         else:
             field = charts.SELECTIONS[name][0]
             values = tuple(str(p[field]) for p in points if field in p)
             if values and values != ("All other",):
-                filters = filters.narrowed(target, [v for v in values if v != "All other"])
+                chosen = chosen.narrowed(target, [v for v in values if v != "All other"])
                 words.append(f"{RECORD_ROLES[target].lower()} {', '.join(values)}")
-    return filters, words
+    return chosen, words
 
 
 def _clear_drill() -> None:
@@ -185,7 +184,7 @@ def _volume_section(ds, filters, base_filters, grain, split, figs):
     if volume.empty:
         st.info("No records match these filters.")
         return
-    grain_label = demand.GRAIN_LABELS[grain]
+    grain_label = periods.GRAIN_LABELS[grain]
     _chart(charts.build_volume_chart(volume, grain_label, SPLIT_LABELS[split] if split else None), "dm_ch_volume")
     _how(f"Records counted per {grain_label.lower()} by the date received. Weeks start on Monday; financial years "
          "run 1 April to 31 March. A period is marked **incomplete** when the data (or the chosen dates) start or "
@@ -307,7 +306,7 @@ def _failure_section(ds, filters, base_filters, grain, split, figs, context):
             csv_download(by_channel, "failure_by_channel", "dm_dl_fail_channel", columns=_FAILURE_COLUMNS)
     with tabs[2]:
         over_time = share(filters, "period")
-        _chart(charts.build_failure_trend_chart(over_time, demand.GRAIN_LABELS[grain]))
+        _chart(charts.build_failure_trend_chart(over_time, periods.GRAIN_LABELS[grain]))
         csv_download(over_time, "failure_over_time", "dm_dl_fail_time",
                      columns={"label": "Period", **_FAILURE_COLUMNS, "incomplete": "Incomplete period"})
     _how("Each record takes the demand type of its service and reason from the classification above. The failure "
@@ -484,9 +483,9 @@ def _forecast_section(ds, filters, grain, figs):
         st.info(message)
     left, right = st.columns([3, 1])
     with left:
-        _chart(charts.build_forecast_chart(result.history, result.forecast, demand.GRAIN_LABELS[grain],
+        _chart(charts.build_forecast_chart(result.history, result.forecast, periods.GRAIN_LABELS[grain],
                                            title=f"Forecast of the next {int(horizon)} "
-                                                 f"{forecast.UNIT[grain]}"))
+                                                 f"{periods.GRAIN_UNITS[grain]}"))
     with right:
         st.markdown("**Accuracy on past data (MASE)**")
         for model in result.accuracy["model"]:

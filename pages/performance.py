@@ -17,10 +17,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analysis import classification, interventions, kpis, spc, store
+from analysis import classification, interventions, kpis, periods, spc, store
 from analysis.charts import spc as charts
 from analysis.errors import StocktakeError
-from analysis.formatting import format_month
+from analysis.filters import Filters
 from ui.connection import current_dataset, get_connection
 from ui.exports import csv_download
 
@@ -37,8 +37,8 @@ MATRIX_KEY = "pf_matrix"
 
 @st.cache_data(show_spinner=False, max_entries=500)
 def _series(db: str, name: str, version: int, cls_version: int, _ds: store.Dataset, kpi: str, grain: str,
-            split: str | None, filters: tuple, within_days: int) -> pd.DataFrame:
-    return kpis.kpi_series(get_connection(), _ds, kpi, grain=grain, split=split, filters=dict(filters),
+            split: str | None, filters: Filters, within_days: int) -> pd.DataFrame:
+    return kpis.kpi_series(get_connection(), _ds, kpi, grain=grain, split=split, filters=filters,
                            within_days=within_days)
 
 
@@ -59,7 +59,7 @@ def _options(db: str, name: str, version: int, cls_version: int, _ds: store.Data
 
 @st.cache_data(show_spinner=False, max_entries=100)
 def _small_multiples(db: str, name: str, version: int, cls_version: int, _ds: store.Dataset, kpi: str, grain: str,
-                     by: str, filters: tuple, within_days: int, improvement: str, rules: str, target: float | None,
+                     by: str, filters: Filters, within_days: int, improvement: str, rules: str, target: float | None,
                      notes: tuple, label: str, unit: str):
     """The small multiples chart (SPC per area or service), or None when no series has 2 points. Cached whole: the
     20 SPC runs and the chart build cost more than the data, which the cube already holds."""
@@ -73,11 +73,12 @@ def _small_multiples(db: str, name: str, version: int, cls_version: int, _ds: st
     total_series = len(ranking)
     many = many[many["series"].isin(ranking.index[:MAX_SMALL_MULTIPLES])]
     frames = kpis.series_spc(many, improvement=improvement, rules=rules, target=target)
-    scope = ", ".join(v for _, v in filters) or ("all services" if by == "area" else "all areas")
+    scope = ", ".join(filters.services + filters.areas + filters.channels) or (
+        "all services" if by == "area" else "all areas")
     notes_frame = pd.DataFrame({"day": pd.to_datetime([d for d, _ in notes]), "label": [l for _, l in notes]})
     chart = charts.build_small_multiples(
         frames, title=f"{label} by {SPLIT_LABELS[by].lower()}: {scope}", unit=unit, y_title=label,
-        subtitle="Each chart has its own mean and limits; the scales differ.", interventions=notes_frame)
+        subtitle="Each chart has its own mean and limits; the scales differ.", interventions=notes_frame, grain=grain)
     return chart, min(total_series, MAX_SMALL_MULTIPLES), total_series
 
 
@@ -177,13 +178,13 @@ _apply_matrix_selection(ds.name, st.session_state.get("_pf_matrix_keys"))
 with st.sidebar:
     st.subheader("Chart settings")
     if is_records:
-        grain = st.selectbox("Period", list(kpis.GRAINS), index=1, key="pf_grain", bind=BIND,
-                             format_func=lambda g: kpis.GRAIN_LABELS[g])
+        grain = st.selectbox("Period", list(periods.GRAINS), index=periods.GRAINS.index(kpis.DEFAULT_GRAIN),
+                             key="pf_grain", bind=BIND, format_func=lambda g: periods.GRAIN_LABELS[g])
         within_days = int(st.number_input("'Closed within' days", min_value=0, max_value=365,
                                           value=kpis.DEFAULT_WITHIN_DAYS, step=1, key="pf_days", bind=BIND,
                                           help="For the KPI 'Closed within N days'."))
     else:
-        grain, within_days = kpis.DEFAULT_GRAIN, kpis.DEFAULT_WITHIN_DAYS
+        grain, within_days = kpis.dataset_grain(ds), kpis.DEFAULT_WITHIN_DAYS
     rules = st.radio("SPC rules", list(RULE_LABELS), key="pf_rules", bind=BIND, format_func=RULE_LABELS.get,
                      help="NHS-R: NHSRplotthedots (runs and trends of 7). Making Data Count tool: runs and trends of 6, "
                           "points beyond the limits count towards 'two of three', limits only from 13 points.")
@@ -268,17 +269,11 @@ if rebase_day:
     rebase_at.append(pd.Timestamp(rebase_day))
 
 # ---- the chart -----------------------------------------------------------------------------------------------------------
-filters = {}
-if service != ALL:
-    filters["service"] = service
-if area != ALL:
-    filters["area"] = area
-if channel != ALL:
-    filters["channel"] = channel
+filters = Filters.for_roles({role: None if value == ALL else value
+                             for role, value in (("service", service), ("area", area), ("channel", channel))})
 try:
     with st.spinner("Working out the KPI…"):
-        series = _series(DB, ds.name, ds.version, cls_version, ds, kpi, grain, None, tuple(sorted(filters.items())),
-                         within_days)
+        series = _series(DB, ds.name, ds.version, cls_version, ds, kpi, grain, None, filters, within_days)
 except StocktakeError as exc:
     st.error(str(exc))
     st.stop()
@@ -309,10 +304,10 @@ else:
 if result is not None:
     summary = spc.summarise(result, improvement)
     fmt = lambda v: kpis.format_kpi_value(v, option.unit)  # noqa: E731
-    st.markdown(f"**{spc.reading(result, improvement, fmt)}**")
+    st.markdown(f"**{spc.reading(result, improvement, fmt, grain)}**")
     i1, m1, m2, m3, m4, m5 = st.columns([3, 2, 2, 2, 2, 2])
     i1.html(_icons_html(summary))
-    latest = summary.latest_date.strftime("%b %Y") if summary.latest_date is not None else ""
+    latest = periods.period_label(summary.latest_date, grain) if summary.latest_date is not None else ""
     m1.metric(f"Latest ({latest})", fmt(summary.latest_value))
     m2.metric("Mean", fmt(summary.mean))
     m3.metric("Lower limit", "–" if summary.lpl is None else fmt(summary.lpl),
@@ -325,7 +320,7 @@ if result is not None:
                    f"{spc.SHORT_SEGMENT_POINTS} the limits may still move, so treat signals with care.",
                    icon=":material/warning:")
     chart_notes = interventions.list_interventions(con, ds.name, service if service != ALL else None)
-    chart = charts.build_spc_chart(result, title=title, unit=option.unit, y_title=option.label,
+    chart = charts.build_spc_chart(result, title=title, unit=option.unit, y_title=option.label, grain=grain,
                                    interventions=chart_notes, show_near_lines=show_near,
                                    subtitle=f"{RULE_LABELS[rules]} rules; {DIRECTION_LABELS[improvement].lower()}")
     st.altair_chart(chart, key="pf_chart")
@@ -434,7 +429,7 @@ if matrix is not None and len(matrix):
         "assurance_icon": [charts.svg_data_uri(charts.assurance_icon_svg(a)) for a in matrix["assurance"]],
         "kpi": matrix["kpi_label"],
         "series": ["All services" if s == ALL else s for s in matrix["series"]],
-        "latest_period": [format_month(p) if pd.notna(p) else "–" for p in matrix["latest_period"]],
+        "latest_period": [periods.period_label(p, grain) if pd.notna(p) else "–" for p in matrix["latest_period"]],
         "latest": [kpis.format_kpi_value(v, u) for v, u in zip(matrix["latest_value"], matrix["unit"])],
         "target": [kpis.format_kpi_value(v, u) if pd.notna(v) else "–" for v, u in zip(matrix["target"],
                                                                                         matrix["unit"])],
@@ -466,11 +461,11 @@ if compare_roles:
     st.header("Compare across areas or services", divider="gray")
     by = st.radio("One small chart per", compare_roles, key="pf_sm_by", bind=BIND, horizontal=True,
                   format_func=SPLIT_LABELS.get)
-    sm_filters = {k: v for k, v in filters.items() if k != by}
-    sm_notes = interventions.list_interventions(con, ds.name, sm_filters.get("service"))
+    sm_filters = filters.without(by)
+    sm_notes = interventions.list_interventions(con, ds.name, sm_filters.services[0] if sm_filters.services else None)
     try:
         sm_chart, shown, total = _small_multiples(
-            DB, ds.name, ds.version, cls_version, ds, kpi, grain, by, tuple(sorted(sm_filters.items())), within_days,
+            DB, ds.name, ds.version, cls_version, ds, kpi, grain, by, sm_filters, within_days,
             improvement, rules, stored_target if by == "area" else None,
             tuple(zip(sm_notes["day"].astype(str), sm_notes["label"])), option.label, option.unit)
         if sm_chart is None:
@@ -495,6 +490,7 @@ else:
     p1, p2, p3 = st.columns(3)
     bench_name = p1.selectbox("Benchmark dataset", names, key="pf_bm", bind=BIND)
     bench = next(b for b in benchmarks if b.name == bench_name)
+    bench_grain = kpis.dataset_grain(bench)
     measures = kpis.kpi_measures(con, bench)
     measure = p2.selectbox("Measure", measures, key="pf_bm_measure", bind=BIND)
     areas = kpis.split_values(con, bench, "area")
@@ -512,12 +508,13 @@ else:
         unit = kpis.kpi_unit(measure)
         f = lambda v: kpis.format_kpi_value(v, unit)  # noqa: E731
         q1, q2, q3 = st.columns(3)
-        q1.metric(f"Rank in {last['period'].strftime('%B %Y')}", f"{int(last['rank'])} of {int(last['of'])}",
+        q1.metric(f"Rank in {periods.period_words(last['period'], bench_grain)}", f"{int(last['rank'])} of {int(last['of'])}",
                   help="1 is the best, by the direction chosen above.")
         q2.metric("Quartile", f"{int(last['quartile'])} of 4", help="1 is the best quarter.")
         q3.metric("Distance from the comparators' median", f"{last['distance_from_median']:+,.1f}",
                   help=f"Your value {f(last['own_value'])}; their median {f(last['comparator_median'])}.")
         st.altair_chart(charts.build_peer_chart(peer, title=f"{measure}: {own} and its comparators", own_label=own,
-                                                unit=unit, y_title=measure), key="pf_peer_chart")
+                                                unit=unit, y_title=measure, grain=bench_grain),
+                        key="pf_peer_chart")
     elif peer is not None:
         st.info(f"No period has values for both {own} and its comparators.", icon=":material/info:")

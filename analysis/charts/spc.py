@@ -17,9 +17,10 @@ from typing import Callable
 import altair as alt
 import pandas as pd
 
-from analysis import spc
+from analysis import periods, spc
 from analysis.charts.common import (DARK_GREY, DEFAULT_HEIGHT, MDC_COMMON, MDC_CONCERN, MDC_IMPROVEMENT,
                                     MDC_NEUTRAL, TARGET_RED, titled)
+from analysis.kpis import format_kpi_value
 
 # Point colours by type, as Making Data Count and NHSRplotthedots draw them (blue improvement, orange concern).
 POINT_COLOURS = {
@@ -52,21 +53,20 @@ def _value_format(unit: str) -> tuple[str, float]:
 
 
 def _default_formatter(unit: str) -> Callable[[float], str]:
-    from analysis.kpis import format_kpi_value
-
     return lambda v: format_kpi_value(v, unit)
 
 
-def chart_frame(result: pd.DataFrame, unit: str = "number", format_value: Callable[[float], str] | None = None
-                ) -> pd.DataFrame:
-    """xmr's frame with the text columns the tooltip shows (formatted for people) and a type label."""
+def chart_frame(result: pd.DataFrame, unit: str = "number", format_value: Callable[[float], str] | None = None,
+                grain: str = "month") -> pd.DataFrame:
+    """xmr's frame with the text columns the tooltip shows (formatted for people) and a type label; ``grain`` says
+    how a period is written ('January 2023' by month, '3 June 2024' by day)."""
     fmt = format_value or _default_formatter(unit)
     data = result.copy()
     if "date" not in data:
         data["date"] = pd.RangeIndex(len(data))
     data = data[data["value"].notna()].copy()
     if pd.api.types.is_datetime64_any_dtype(data["date"]):
-        data["period_label"] = data["date"].dt.strftime("%B %Y")
+        data["period_label"] = [periods.period_words(d, grain) for d in data["date"]]
     else:
         data["period_label"] = data["date"].astype(str)
     data["value_text"] = [fmt(v) for v in data["value"]]
@@ -175,13 +175,14 @@ def build_spc_chart(
     show_near_lines: bool = False,
     format_value: Callable[[float], str] | None = None,
     height: int = DEFAULT_HEIGHT,
+    grain: str = "month",
 ) -> alt.LayerChart:
     """An XmR chart of one KPI from ``spc.xmr``'s frame (which must have a ``date`` column).
 
     ``interventions``: a frame with ``day`` and ``label`` (``analysis.interventions.list_interventions``); those
     inside the chart's dates are drawn. A segment of fewer than 13 points adds a warning line to the subtitle.
     """
-    data = chart_frame(result, unit, format_value)
+    data = chart_frame(result, unit, format_value, grain)
     lines = [subtitle] if subtitle else []
     short = result.attrs.get("short_segment_points", spc.SHORT_SEGMENT_POINTS)
     if len(data) and data["short_segment"].any():
@@ -206,12 +207,13 @@ def build_small_multiples(
     subtitle: str | None = None,
     format_value: Callable[[float], str] | None = None,
     interventions: pd.DataFrame | None = None,
+    grain: str = "month",
 ) -> alt.FacetChart:
     """Small SPC charts of one KPI, one per ``series`` (area or service), from ``kpis.series_spc``'s frame.
 
     ``interventions`` (``day``, ``label``) are drawn as vertical rules in every small chart (a facet has one dataset,
     so they travel as extra rows with a ``note_day`` and no value)."""
-    data = chart_frame(frame, unit, format_value)
+    data = chart_frame(frame, unit, format_value, grain)
     data = data[[c for c in ["series"] + CHART_COLUMNS if c in data]]
     layers = _layers(data, unit, y_title, False, point_size=18, values_only=True)
     if interventions is not None and len(interventions) and len(data):
@@ -307,7 +309,7 @@ def svg_data_uri(svg: str) -> str:
 
 
 def build_peer_chart(frame: pd.DataFrame, *, title: str, own_label: str, unit: str = "number",
-                     y_title: str = "Value") -> alt.LayerChart:
+                     y_title: str = "Value", grain: str = "month") -> alt.LayerChart:
     """Your value over time against the comparators' median and middle half (25th to 75th percentile).
 
     ``frame`` is ``kpis.peer_comparison``'s.
@@ -315,7 +317,7 @@ def build_peer_chart(frame: pd.DataFrame, *, title: str, own_label: str, unit: s
     fmt, _ = _value_format(unit)
     f = _default_formatter(unit)
     data = frame.copy()
-    data["period_label"] = data["period"].dt.strftime("%B %Y")
+    data["period_label"] = [periods.period_words(p, grain) for p in data["period"]]
     data["own_text"] = [f(v) for v in data["own_value"]]
     data["median_text"] = [f(v) for v in data["comparator_median"]]
     data["rank_text"] = [f"{r} of {n} (quartile {qt})" for r, n, qt in zip(data["rank"], data["of"], data["quartile"])]
