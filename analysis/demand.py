@@ -11,7 +11,7 @@ come from :mod:`analysis.periods`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import duckdb
 import numpy as np
@@ -25,7 +25,12 @@ from analysis.store import quote_identifier as q
 
 GRAINS = ("day", "week", "month", "quarter", "financial_year")  # the grains the Demand page offers
 PARETO_SHARE = 0.8
-DEFAULT_REPEAT_DAYS = 28
+REPEAT_WINDOW_DAYS = 28
+"""The default repeat window. A contact is a repeat when the same customer (or property) made any contact, for any
+service or reason, up to this many *calendar days* before it: 10 January at 09:00 then 7 February at 15:00 is a repeat
+within 28 days, as a manager reads "within 28 days" (28.25 elapsed days would not be). Contacts at the same moment are
+put in the order they were loaded. The Demand page's repeat rate and the Performance page's "Repeat contacts" KPI both
+count repeats this way (:func:`repeat_source` and :func:`is_repeat_sql`), so the two agree exactly."""
 
 
 def missing_roles(dataset: store.Dataset, *roles: str) -> list[str]:
@@ -285,6 +290,29 @@ def _repeat_select(dataset: store.Dataset, by: str, where: str = "") -> str:
         WINDOW w AS (PARTITION BY {q(id_col)} ORDER BY {q(date_col)}, rowid)"""
 
 
+def is_repeat_sql(window_param: str = "?") -> str:
+    """SQL true for a contact of :func:`repeat_source` that is a repeat within the window (a bound parameter)."""
+    return f"coalesce(days_since_previous <= {window_param}, false)"
+
+
+def repeat_source(con, dataset: store.Dataset, by: str = "customer_id", use_derived: bool = True,
+                  since: datetime | None = None, before: datetime | None = None) -> tuple[str, list]:
+    """What to select repeat contacts FROM, and its parameters: each contact with an id, the columns a filter or a
+    split needs, ``days_since_previous`` (calendar days since that id's previous contact) and ``previous_reason``.
+
+    The derived table kept per dataset version (:func:`ensure_repeat_table`), or the same worked out live (a read-only
+    store, or ``use_derived=False``), optionally over the contacts from ``since`` and before ``before`` only.
+    """
+    derived = ensure_repeat_table(con, dataset, by) if use_derived else None
+    if derived:
+        return q(derived), []
+    date_col = q(role_column(dataset.roles, "date"))
+    bounds = [(f"{date_col} >= ?", since), (f"{date_col} < ?", before)]
+    used = [(clause, value) for clause, value in bounds if value is not None]
+    where = ("WHERE " + " AND ".join(clause for clause, _ in used)) if used else ""
+    return f"({_repeat_select(dataset, by, where)})", [value for _, value in used]
+
+
 def ensure_repeat_table(con, dataset: store.Dataset, by: str = "customer_id") -> str | None:
     """Build (once per dataset version) the derived table behind repeat demand; None when it cannot be written.
 
@@ -314,7 +342,7 @@ def repeat_demand(
     con,
     dataset: store.Dataset,
     filters: Filters,
-    window_days: int = DEFAULT_REPEAT_DAYS,
+    window_days: int = REPEAT_WINDOW_DAYS,
     by: str = "customer_id",
     top_pairs: int = 15,
     use_derived: bool = True,
@@ -332,25 +360,15 @@ def repeat_demand(
     if window_days < 1:
         raise StocktakeError("The repeat window must be at least 1 day.")
     role_column(roles, by)
-    date_col = role_column(roles, "date")
+    role_column(roles, "date")
     reason_col = roles.get("reason")
     channel_col = roles.get("channel")
     where, params = build_where(filters, roles)
-    derived = ensure_repeat_table(con, dataset, by) if use_derived else None
-    if derived:
-        source, source_params = q(derived), []
-    else:
-        # Only contacts from (start - window) onwards can be the previous contact of one in the period.
-        pre: list[str] = []
-        source_params = []
-        first, after_last = periods.day_bounds(filters.start, filters.end)
-        if first is not None:
-            pre.append(f"{q(date_col)} >= ?")
-            source_params.append(first - timedelta(days=window_days))
-        if after_last is not None:
-            pre.append(f"{q(date_col)} < ?")
-            source_params.append(after_last)
-        source = f"({_repeat_select(dataset, by, ('WHERE ' + ' AND '.join(pre)) if pre else '')})"
+    # Worked out live, only contacts from (start - window) on can be the previous contact of one in the period.
+    first, after_last = periods.day_bounds(filters.start, filters.end)
+    source, source_params = repeat_source(con, dataset, by, use_derived,
+                                          since=first - timedelta(days=window_days) if first else None,
+                                          before=after_last)
     reason_sql = _label_sql(reason_col) if reason_col else "NULL"
     channel_sql = _label_sql(channel_col) if channel_col else "NULL"
     # One scan: overall, by reason, by channel, and (previous reason, reason) among repeats, as grouping sets.
@@ -358,8 +376,8 @@ def repeat_demand(
         con,
         f"""WITH marked AS (
                 SELECT {reason_sql} AS reason, {channel_sql} AS channel,
-                       coalesce(days_since_previous <= ?, false) AS is_repeat,
-                       CASE WHEN coalesce(days_since_previous <= ?, false) THEN previous_reason END AS previous
+                       {is_repeat_sql()} AS is_repeat,
+                       CASE WHEN {is_repeat_sql()} THEN previous_reason END AS previous
                 FROM {source} {where})
             SELECT CASE grouping(reason, channel, previous)
                        WHEN 7 THEN 'overall' WHEN 3 THEN 'reason' WHEN 5 THEN 'channel' ELSE 'pair' END AS part,

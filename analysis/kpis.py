@@ -11,7 +11,8 @@ or channel), with the roles each needs:
 - ``failure_demand_pct``: failure / (failure + value) among contacts received in the period whose reason is
   classified (reason, service; the classification lookup ``<dataset>_classification``, as on the Demand page);
 - ``repeat_pct``: the share of contacts (with a customer id) from a customer who made any contact, for any service,
-  in the 28 days before (customer_id) -- the Demand page's definition;
+  in the 28 calendar days before (customer_id): the Demand page's repeat rate, from the same table and the same test
+  (``analysis.demand.REPEAT_WINDOW_DAYS``, ``repeat_source``, ``is_repeat_sql``);
 - ``cost_per_case``: mean cost of the contacts received in the period (cost);
 - ``avg_handling_minutes``: mean handling minutes (handling_minutes).
 
@@ -41,7 +42,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import classification, periods, spc, store
+from analysis import classification, demand, periods, spc, store
 from analysis.errors import StocktakeError
 from analysis.filters import Filters, where_clauses
 from analysis.formatting import format_count, format_money, format_percent
@@ -51,9 +52,6 @@ from analysis.store import quote_identifier as q
 
 DEFAULT_GRAIN = "month"
 DEFAULT_WITHIN_DAYS = 20
-REPEAT_WINDOW_DAYS = 28
-"""A contact is a repeat when the same customer made any contact in the 28 days before it (the Demand page's
-``analysis.demand.DEFAULT_REPEAT_DAYS``; kept here so the two modules can be read and tested apart)."""
 
 WARM_UP_DAYS = 28
 """Periods starting within 28 days of the data's first day are left out of the days-to-close KPIs and repeat %:
@@ -97,8 +95,9 @@ RECORD_KPIS: dict[str, KpiDef] = {
         KpiDef("failure_demand_pct", "Failure demand", "share", "decrease", ("date", "reason"), "received",
                "Failure demand as a share of classified demand (failure + value), from the reason classification."),
         KpiDef("repeat_pct", "Repeat contacts", "share", "decrease", ("date", "customer_id"), "received",
-               f"Contacts from a customer who contacted in the {REPEAT_WINDOW_DAYS} days before, as a share of "
-               "contacts with a customer id."),
+               f"Contacts from a customer who made any contact in the {demand.REPEAT_WINDOW_DAYS} calendar days "
+               "before (10 January then 7 February is a repeat), as a share of contacts with a customer id: the "
+               "Demand page's repeat rate, counted the same way."),
         KpiDef("cost_per_case", "Cost per case", "money", "decrease", ("date", "cost"), "received",
                "Mean cost of the contacts received in the period."),
         KpiDef("avg_handling_minutes", "Average handling minutes", "minutes", "decrease",
@@ -370,7 +369,7 @@ def _label_rows(wide: pd.DataFrame, specs: list[tuple[str, str]]) -> tuple[np.nd
 def _received_query(con, dataset, kpis, grain, specs, include_total, where, params) -> pd.DataFrame:
     """The received-period KPIs: additive counts and sums at the finest grain (every split role and period) in
     DuckDB, then rolled up to each split and the total in pandas (a few thousand rows). One pass over the records
-    (two with repeat %: its window sorts by customer and date), instead of one aggregation per grouping set."""
+    (two with repeat %: it reads the Demand page's repeat table), instead of one aggregation per grouping set."""
     roles = dataset.roles
     date_col = roles["date"]
     fine = [r for r in ("service", "area", "channel") if r in roles]
@@ -403,23 +402,15 @@ def _received_query(con, dataset, kpis, grain, specs, include_total, where, para
         join_params + params,
     )
     if "repeat_pct" in kpis:
-        cust = roles["customer_id"]
-        # The previous contact may be for any service or area, so the window runs over the whole table and the
-        # page's filters apply afterwards (as on the Demand page). It carries only the columns used after it: it
-        # sorts every row, and each column carried costs time.
-        carried = sorted({date_col, cust} | {roles[r] for r in fine})
+        # The Demand page's repeat contacts, counted the same way (the same table, the same test), so the two pages
+        # agree exactly. The previous contact may be for any service or area: the filters apply afterwards.
+        source, source_params = demand.repeat_source(con, dataset, "customer_id")
         repeats = store.query_df(
             con,
-            f"""SELECT {', '.join(fine_cols + [period_col])},
-                       count(*) FILTER (WHERE t.{q(cust)} IS NOT NULL) AS with_customer,
-                       count(*) FILTER (WHERE t.{q(cust)} IS NOT NULL
-                                        AND t.{q(date_col)} - t.__previous_at <= to_days(CAST(? AS INTEGER)))
-                           AS repeats
-                FROM (SELECT {', '.join(q(c) for c in carried)},
-                             lag({q(date_col)}) OVER (PARTITION BY {q(cust)} ORDER BY {q(date_col)}) AS __previous_at
-                      FROM {q(dataset.table)}) AS t
-                WHERE {' AND '.join(conds)} GROUP BY {group}""",
-            [REPEAT_WINDOW_DAYS] + params,
+            f"""SELECT {', '.join(fine_cols + [period_col])}, count(*) AS with_customer,
+                       count(*) FILTER (WHERE {demand.is_repeat_sql()}) AS repeats
+                FROM {source} AS t WHERE {' AND '.join(conds)} GROUP BY {group}""",
+            source_params + [demand.REPEAT_WINDOW_DAYS] + params,
         )
         fine_frame = fine_frame.merge(repeats, on=[f"f_{r}" for r in fine] + ["period"], how="left")
     measures = [c for c in fine_frame.columns if not c.startswith("f_") and c != "period"]
@@ -514,6 +505,10 @@ def _fill_periods(long: pd.DataFrame, complete: pd.DatetimeIndex, kpis: list[str
 # --- The stored KPI cube ---------------------------------------------------------------------------------------
 
 CUBE_TABLE = "stocktake_kpi_cube"
+CUBE_GRAINS = ("week", "month", "quarter", "financial_year", "year")
+"""The grains kept in the cube. Days are worked out when asked: every KPI for every day, service, area, channel and
+service x area pair is millions of rows (12 s to build on the demo borough), while one day-grain series or the
+summary by service takes well under a second."""
 PAIR_SPLIT = "service_area"  # series "<service>\x1f<area>": every service x area pair
 PAIR_SEP = "\x1f"
 CUBE_BUILT = "__built__"  # a marker row, so a cube with no rows is known to be built
@@ -759,7 +754,7 @@ def kpi_series(
         frame = kpi_dataset_table(con, dataset, [kpi], split=split, filters=filters)
         return frame.drop(columns=["kpi"]).reset_index(drop=True)
     frame = None
-    if use_cube:
+    if use_cube and grain in CUBE_GRAINS:
         _check_split(dataset, split)
         frame = _from_cube(kpi_cube(con, dataset, grain=grain, within_days=within_days, kpi=kpi,
                                     **_cube_narrowing(split, filters)), kpi, split, filters)
@@ -853,7 +848,7 @@ def summary_matrix(
         defaults = {}
     else:
         split_role = split if split in dataset.roles else None
-        if use_cube:
+        if use_cube and grain in CUBE_GRAINS:
             wanted = [""] + ([split_role] if split_role else [])
             if not include_total and split_role:
                 wanted = [split_role]

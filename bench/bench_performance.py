@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import interventions, kpis, spc, store
+from analysis import demand, interventions, kpis, spc, store
 from analysis.charts import spc as charts
 from analysis.filters import Filters
 from bench.records import DATASET, ensure_bench_store, median_seconds
@@ -103,8 +103,9 @@ def pandas_kpis(df: pd.DataFrame, cls: pd.DataFrame, within_days: int = kpis.DEF
     df["month"] = df["received_at"].dt.to_period("M")
     df = df.merge(cls, on=["service", "reason"], how="left")
     df = df.sort_values(["customer_id", "received_at"])
-    gap = df.groupby("customer_id")["received_at"].diff()
-    df["is_repeat"] = gap.notna() & (gap <= pd.Timedelta(days=kpis.REPEAT_WINDOW_DAYS))
+    previous = df.groupby("customer_id")["received_at"].shift()
+    calendar_days = (df["received_at"].dt.normalize() - previous.dt.normalize()).dt.days
+    df["is_repeat"] = calendar_days.notna() & (calendar_days <= demand.REPEAT_WINDOW_DAYS)
     df["failure"] = df["demand_type"] == "failure"
     df["classified"] = df["demand_type"].isin(["failure", "value"])
     closed = df[df["closed_at"].notna()].copy()

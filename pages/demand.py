@@ -326,7 +326,8 @@ def _repeat_section(ds, base_filters, split):
         _needs(ds, "customer_id", what="Repeat demand")
         return
     cols = st.columns(2)
-    window = cols[0].number_input("Repeat window (days)", min_value=1, max_value=365, value=28, step=1,
+    window = cols[0].number_input("Repeat window (days)", min_value=1, max_value=365, value=demand.REPEAT_WINDOW_DAYS,
+                                  step=1,
                                   key="dm_repeat_days", bind=BIND,
                                   help="A contact is a repeat when the same customer made another contact this "
                                        "many days before it, or fewer.")
@@ -367,8 +368,10 @@ def _repeat_section(ds, base_filters, split):
             st.caption("No repeats to pair up.")
     _how(f"Each {'customer' if by == 'customer_id' else 'property'}'s contacts are put in time order (all services "
          "and reasons, including contacts before the chosen period). A contact is a repeat when the previous one "
-         f"was {int(window)} calendar days or fewer before it. Contacts without an id are left out. The pairs are "
-         "the previous contact's reason and the repeat's reason.")
+         f"was {int(window)} calendar days or fewer before it (10 January then 7 February is within 28 days, "
+         "whatever the times of day). Contacts without an id are left out. The pairs are the previous contact's "
+         "reason and the repeat's reason. The Performance page's 'Repeat contacts' KPI counts repeats the same way, "
+         f"with a {demand.REPEAT_WINDOW_DAYS}-day window.")
 
 
 _REPEAT_COLUMNS = {"reason": "Reason", "channel": "Channel", "contacts": "Contacts", "repeats": "Repeats",

@@ -220,6 +220,9 @@ if is_records and split_vals.get("channel"):
                            format_func=lambda s: "All channels" if s == ALL else s)
 
 option = by_key[kpi]
+if kpi in kpis.RECORD_KPIS:
+    # What the figure counts, in words: the repeat KPI says it uses the Demand page's definition.
+    st.caption(kpis.RECORD_KPIS[kpi].description.format(days=within_days))
 if option.missing:
     st.info(option.missing, icon=":material/info:")
     st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")

@@ -11,7 +11,7 @@ import pytest
 from analysis import classification, demand, store
 from analysis.errors import StocktakeError
 from analysis.filters import Filters
-from analysis.ingest import load_frame
+from analysis.ingest import load_file, load_frame
 
 ROLES = {"date": "received", "service": "service", "reason": "reason", "channel": "channel", "area": "ward",
          "status": "status"}
@@ -302,3 +302,77 @@ def test_page_figures_without_service_channel_area(tmp_path):
     pd.testing.assert_frame_equal(figs.failure["period"], demand.failure_share(con, ds, Filters(), by="period"),
                                   check_dtype=False)
     assert figs.rate is None
+
+
+# ---------------------------------------------------------------------------------------------- one repeat definition
+
+# customer, received, service. December is the KPIs' warm-up month; January to April are complete months.
+REPEAT_ROWS = [
+    ("c0", "2023-12-01 10:00", "A"), ("c0", "2024-04-30 10:00", "A"),  # the data's span: 1 December to 30 April
+    ("c1", "2024-01-10 09:00", "A"), ("c1", "2024-02-07 15:00", "B"),  # 28 calendar days (28.25 elapsed): a repeat
+    ("c2", "2024-02-12 08:00", "A"), ("c2", "2024-02-12 17:00", "A"),  # the same day: a repeat
+    ("c3", "2024-02-20 10:00", "B"), ("c3", "2024-02-20 10:00", "B"),  # a tie in time: one of the two repeats
+    ("c4", "2024-01-31 23:59", "A"), ("c4", "2024-02-28 00:01", "A"),  # 28 calendar days, 27 elapsed: a repeat
+    ("c5", "2024-02-01 00:00", "B"), ("c5", "2024-03-01 23:00", "A"),  # 29 calendar days: not a repeat
+    ("c6", "2024-03-05 12:00", "A"), ("c6", "2024-04-02 08:00", "B"),  # 28 calendar days, 27.8 elapsed: a repeat
+    (None, "2024-02-15 12:00", "A"),  # no customer: not counted either way
+]
+
+
+@pytest.fixture
+def repeat_store(tmp_path):
+    con = store.open_store(tmp_path / "repeats.duckdb")
+    frame = pd.DataFrame(REPEAT_ROWS, columns=["customer", "received", "service"])
+    frame["received"] = pd.to_datetime(frame["received"])
+    load_frame(con, frame, dataset="contacts", kind="records",
+               roles={"customer": "customer_id", "received": "date", "service": "service"})
+    yield con, store.get_dataset(con, "contacts")
+    con.close()
+
+
+def test_demand_repeat_rate_and_kpi_repeat_pct_agree_exactly(repeat_store):
+    from analysis import kpis
+
+    con, ds = repeat_store
+    months = {pd.Timestamp("2024-01-01"): (date(2024, 1, 1), date(2024, 1, 31)),
+              pd.Timestamp("2024-02-01"): (date(2024, 2, 1), date(2024, 2, 29)),
+              pd.Timestamp("2024-03-01"): (date(2024, 3, 1), date(2024, 3, 31)),
+              pd.Timestamp("2024-04-01"): (date(2024, 4, 1), date(2024, 4, 30))}
+    table = kpis.record_kpi_table(con, ds, ["repeat_pct"], split="service")
+    cube = kpis.kpi_cube(con, ds, kpi="repeat_pct")
+    for month, (first, last) in months.items():
+        for service in ("All", "A", "B"):
+            chosen = Filters(start=first, end=last, services=() if service == "All" else (service,))
+            for use_derived in (True, False):
+                rate = demand.repeat_demand(con, ds, chosen, use_derived=use_derived).rate
+                kpi = table[(table["series"] == service) & (table["period"] == month)]["value"].iloc[0]
+                stored = cube[(cube["series"] == service) & (cube["period"] == month)]["value"].iloc[0]
+                if pd.isna(rate):
+                    assert pd.isna(kpi) and pd.isna(stored), (month, service)
+                else:
+                    assert rate == kpi == stored, (month, service, use_derived)
+    # The figures themselves: February has c1 (28 days), c2 (same day), c3 (tie) and c4 (28 days) among the 7
+    # contacts with a customer (c5's 1 February contact and the first of c2's and c3's pairs are not repeats).
+    feb = demand.repeat_demand(con, ds, Filters(start=date(2024, 2, 1), end=date(2024, 2, 29)))
+    assert (feb.repeats, feb.contacts) == (4, 7)
+    assert demand.repeat_demand(con, ds, Filters(start=date(2024, 3, 1), end=date(2024, 3, 31))).repeats == 0
+    assert demand.repeat_demand(con, ds, Filters(start=date(2024, 4, 1), end=date(2024, 4, 30))).repeats == 1
+
+
+def test_repeats_on_a_date_column_without_times(tmp_path):
+    """A date column of DATEs (no times) counts repeats by the same calendar days, in the KPI too."""
+    from analysis import kpis
+
+    con = store.open_store(tmp_path / "dates.duckdb")
+    frame = pd.DataFrame(REPEAT_ROWS, columns=["customer", "received", "service"])
+    frame["received"] = pd.to_datetime(frame["received"]).dt.strftime("%d/%m/%Y")  # a UK export: days only
+    frame.to_csv(tmp_path / "contacts.csv", index=False)
+    load_file(con, tmp_path / "contacts.csv", dataset="contacts", kind="records",
+              roles={"customer": "customer_id", "received": "date", "service": "service"})
+    ds = store.get_dataset(con, "contacts")
+    assert ds.column("received").type == "date"
+    feb = demand.repeat_demand(con, ds, Filters(start=date(2024, 2, 1), end=date(2024, 2, 29)))
+    table = kpis.record_kpi_table(con, ds, ["repeat_pct"], split=None)
+    assert (feb.repeats, feb.contacts) == (4, 7)
+    assert table.loc[table["period"] == pd.Timestamp("2024-02-01"), "value"].iloc[0] == feb.rate
+    con.close()

@@ -113,6 +113,24 @@ def test_the_url_restores_the_view(demo_store, open_app):
     assert any("Only 3 points since the limits were last set" in w.value for w in at.warning)
 
 
+def test_repeat_kpi_says_its_definition_and_a_day_grain_works(demo_store):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import APP_PATH
+
+    at = AppTest.from_file(str(APP_PATH.parent / PAGE), default_timeout=90)
+    at.session_state["dataset"] = "demo_contacts"
+    at.query_params["pf_kpi"] = "Repeat contacts"
+    at.run()
+    assert not at.exception and not at.error
+    assert any("28 calendar days" in c.value and "Demand page" in c.value for c in at.caption)
+    at.selectbox(key="pf_grain").set_value("day").run()
+    assert not at.exception and not at.error
+    data = spc_chart_data(at)
+    assert len(data) > 1000  # about three and a half years of days
+    assert data["period_label"].iloc[0].count(" ") == 2  # '3 May 2022': a day, not a month
+
+
 def test_clicking_a_matrix_row_opens_its_chart(demo_store, open_app):
     at = open_app(PAGE)
     matrix = next(d.value for d in at.dataframe if "variation_icon" in d.value.columns)
