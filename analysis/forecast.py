@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis import demand, periods, store
+from analysis import periods, store
+from analysis.demand import figures
 from analysis.errors import StocktakeError
 from analysis.filters import Filters
 
@@ -274,10 +275,10 @@ def demand_forecast(con, dataset: store.Dataset, filters: Filters, grain: str = 
                     horizon: int = 6, coverage=None, volume: pd.DataFrame | None = None) -> ForecastResult:
     """Forecast the filtered record count: complete periods only (a partial first or last period is dropped).
 
-    ``volume`` is ``demand.volume_over_time(…, grain)`` without a split, when the caller has it already.
+    ``volume`` is ``figures.volume_over_time(…, grain)`` without a split, when the caller has it already.
     """
     if volume is None:
-        volume = demand.volume_over_time(con, dataset, filters, grain, coverage=coverage)
+        volume = figures.volume_over_time(con, dataset, filters, grain, coverage=coverage)
     complete = volume[~volume["incomplete"]]
     # Periods with no records inside the span are real zeros: fill the gaps so the seasonal lag lines up.
     if complete.empty:

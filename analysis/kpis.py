@@ -12,7 +12,7 @@ or channel), with the roles each needs:
   classified (reason, service; the classification lookup ``<dataset>_classification``, as on the Demand page);
 - ``repeat_pct``: the share of contacts (with a customer id) from a customer who made any contact, for any service,
   in the 28 calendar days before (customer_id): the Demand page's repeat rate, from the same table and the same test
-  (``analysis.demand.REPEAT_WINDOW_DAYS``, ``repeat_source``, ``is_repeat_sql``);
+  (``analysis.demand.repeats.REPEAT_WINDOW_DAYS``, ``repeat_source``, ``is_repeat_sql``);
 - ``cost_per_case``: mean cost of the contacts received in the period (cost);
 - ``avg_handling_minutes``: mean handling minutes (handling_minutes).
 
@@ -42,7 +42,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import classification, demand, periods, spc, store
+from analysis import classification, periods, spc, store
+from analysis.demand import repeats
 from analysis.errors import StocktakeError
 from analysis.filters import Filters, where_clauses
 from analysis.formatting import format_count, format_money, format_percent
@@ -95,7 +96,7 @@ RECORD_KPIS: dict[str, KpiDef] = {
         KpiDef("failure_demand_pct", "Failure demand", "share", "decrease", ("date", "reason"), "received",
                "Failure demand as a share of classified demand (failure + value), from the reason classification."),
         KpiDef("repeat_pct", "Repeat contacts", "share", "decrease", ("date", "customer_id"), "received",
-               f"Contacts from a customer who made any contact in the {demand.REPEAT_WINDOW_DAYS} calendar days "
+               f"Contacts from a customer who made any contact in the {repeats.REPEAT_WINDOW_DAYS} calendar days "
                "before (10 January then 7 February is a repeat), as a share of contacts with a customer id: the "
                "Demand page's repeat rate, counted the same way."),
         KpiDef("cost_per_case", "Cost per case", "money", "decrease", ("date", "cost"), "received",
@@ -404,15 +405,15 @@ def _received_query(con, dataset, kpis, grain, specs, include_total, where, para
     if "repeat_pct" in kpis:
         # The Demand page's repeat contacts, counted the same way (the same table, the same test), so the two pages
         # agree exactly. The previous contact may be for any service or area: the filters apply afterwards.
-        source, source_params = demand.repeat_source(con, dataset, "customer_id")
-        repeats = store.query_df(
+        source, source_params = repeats.repeat_source(con, dataset, "customer_id")
+        repeat_counts = store.query_df(
             con,
             f"""SELECT {', '.join(fine_cols + [period_col])}, count(*) AS with_customer,
-                       count(*) FILTER (WHERE {demand.is_repeat_sql()}) AS repeats
+                       count(*) FILTER (WHERE {repeats.is_repeat_sql()}) AS repeats
                 FROM {source} AS t WHERE {' AND '.join(conds)} GROUP BY {group}""",
-            source_params + [demand.REPEAT_WINDOW_DAYS] + params,
+            source_params + [repeats.REPEAT_WINDOW_DAYS] + params,
         )
-        fine_frame = fine_frame.merge(repeats, on=[f"f_{r}" for r in fine] + ["period"], how="left")
+        fine_frame = fine_frame.merge(repeat_counts, on=[f"f_{r}" for r in fine] + ["period"], how="left")
     measures = [c for c in fine_frame.columns if not c.startswith("f_") and c != "period"]
     fine_frame[measures] = fine_frame[measures].fillna(0)
     # Roll up to each split (and the total) from the fine grain.

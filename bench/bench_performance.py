@@ -33,8 +33,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import demand, interventions, kpis, spc, store
+from analysis import interventions, kpis, spc, store
 from analysis.charts import spc as charts
+from analysis.demand import repeats
 from analysis.filters import Filters
 from bench.records import DATASET, ensure_bench_store, median_seconds
 
@@ -105,7 +106,7 @@ def pandas_kpis(df: pd.DataFrame, cls: pd.DataFrame, within_days: int = kpis.DEF
     df = df.sort_values(["customer_id", "received_at"])
     previous = df.groupby("customer_id")["received_at"].shift()
     calendar_days = (df["received_at"].dt.normalize() - previous.dt.normalize()).dt.days
-    df["is_repeat"] = calendar_days.notna() & (calendar_days <= demand.REPEAT_WINDOW_DAYS)
+    df["is_repeat"] = calendar_days.notna() & (calendar_days <= repeats.REPEAT_WINDOW_DAYS)
     df["failure"] = df["demand_type"] == "failure"
     df["classified"] = df["demand_type"].isin(["failure", "value"])
     closed = df[df["closed_at"].notna()].copy()

@@ -14,8 +14,9 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from analysis import classification, demand, filters, forecast, periods, store
+from analysis import classification, filters, forecast, periods, store
 from analysis.charts import demand as charts
+from analysis.demand import change, figures, repeats, scan
 from analysis.errors import StocktakeError
 from analysis.filters import Filters
 from analysis.formatting import format_count, format_percent
@@ -45,12 +46,12 @@ DRILL_CHARTS = {
 # ---- cached analysis ----------------------------------------------------------------------------------------------
 
 _FUNCTIONS = {
-    "coverage": demand.data_coverage, "options": demand.filter_options, "volume": demand.volume_over_time,
-    "pareto": demand.reason_pareto, "failure": demand.failure_share, "repeat": demand.repeat_demand,
-    "has_times": demand.has_times, "dayhour": demand.day_hour_counts, "monthyear": demand.month_year_counts,
-    "change": demand.change_between, "rate": demand.rate_per_thousand,
+    "coverage": figures.data_coverage, "options": figures.filter_options, "volume": figures.volume_over_time,
+    "pareto": figures.reason_pareto, "failure": figures.failure_share, "repeat": repeats.repeat_demand,
+    "has_times": figures.has_times, "dayhour": figures.day_hour_counts, "monthyear": figures.month_year_counts,
+    "change": change.change_between, "rate": figures.rate_per_thousand,
     "forecast": forecast.demand_forecast, "classification": classification.classification_frame,
-    "figures": demand.page_figures,
+    "figures": scan.page_figures,
 }
 
 
@@ -69,14 +70,14 @@ class _Figures:
     """The one-scan figures for the page's filters (with every drill-down), and the split they were built with."""
 
     split: str
-    value: demand.PageFigures
+    value: scan.PageFigures
 
 
 def _context(ds: store.Dataset) -> dict:
     """What the figures need besides the filters: the classification and the population lookup, with versions."""
     con = get_connection()
     cls_version = classification.classification_version(con, ds)
-    population = demand.find_population_lookup(con, ds) if "area" in ds.roles else None
+    population = figures.find_population_lookup(con, ds) if "area" in ds.roles else None
     return {"cls_version": cls_version, "classes": _run("classification", ds, extra_version=cls_version)
             if "reason" in ds.roles else None,
             "population": population, "population_version": population.version if population else 0}
@@ -89,7 +90,7 @@ def _coverage(ds: store.Dataset):
 
 def _needs(ds: store.Dataset, *roles: str, what: str = "This figure") -> bool:
     """True when the dataset has the roles; otherwise say which role is missing and link to the Data page."""
-    missing = demand.missing_roles(ds, *roles)
+    missing = figures.missing_roles(ds, *roles)
     if missing:
         labels = " and ".join(f"'{RECORD_ROLES.get(r, r)}'" for r in missing)
         st.info(f"{what} needs a column with the role {labels}. Give a column that role on the Data page.",
@@ -326,7 +327,7 @@ def _repeat_section(ds, base_filters, split):
         _needs(ds, "customer_id", what="Repeat demand")
         return
     cols = st.columns(2)
-    window = cols[0].number_input("Repeat window (days)", min_value=1, max_value=365, value=demand.REPEAT_WINDOW_DAYS,
+    window = cols[0].number_input("Repeat window (days)", min_value=1, max_value=365, value=repeats.REPEAT_WINDOW_DAYS,
                                   step=1,
                                   key="dm_repeat_days", bind=BIND,
                                   help="A contact is a repeat when the same customer made another contact this "
@@ -371,7 +372,7 @@ def _repeat_section(ds, base_filters, split):
          f"was {int(window)} calendar days or fewer before it (10 January then 7 February is within 28 days, "
          "whatever the times of day). Contacts without an id are left out. The pairs are the previous contact's "
          "reason and the repeat's reason. The Performance page's 'Repeat contacts' KPI counts repeats the same way, "
-         f"with a {demand.REPEAT_WINDOW_DAYS}-day window.")
+         f"with a {repeats.REPEAT_WINDOW_DAYS}-day window.")
 
 
 _REPEAT_COLUMNS = {"reason": "Reason", "channel": "Channel", "contacts": "Contacts", "repeats": "Repeats",
@@ -403,18 +404,13 @@ def _seasonality_section(ds, filters, base_filters, split, figs):
 def _change_section(ds, filters, coverage):
     st.subheader("What changed between two periods")
     first, last = coverage
-    # Default: the last 12 complete months against the 12 before them (clipped to the data).
-    month_end = last if (last + timedelta(days=1)).day == 1 else date(last.year, last.month, 1) - timedelta(days=1)
-    b_start = max((pd.Timestamp(month_end) + pd.Timedelta(days=1) - pd.DateOffset(years=1)).date(), first)
-    a_end = max(b_start - timedelta(days=1), first)
-    a_start = max((pd.Timestamp(b_start) - pd.DateOffset(years=1)).date(), first)
-    month_end = max(month_end, b_start)
+    (a_start, a_end), (b_start, b_end) = change.default_periods(first, last)
     cols = st.columns(5)
     span = dict(min_value=first, max_value=last, bind=BIND, format="DD/MM/YYYY")
     a_from = cols[0].date_input("First period from", value=a_start, key="dm_a_from", **span)
     a_to = cols[1].date_input("First period to", value=a_end, key="dm_a_to", **span)
     b_from = cols[2].date_input("Second period from", value=b_start, key="dm_b_from", **span)
-    b_to = cols[3].date_input("Second period to", value=month_end, key="dm_b_to", **span)
+    b_to = cols[3].date_input("Second period to", value=b_end, key="dm_b_to", **span)
     options = [k for k in CHANGE_BY if k in ds.roles]
     if not options:
         _needs(ds, "reason", what="The change breakdown")
@@ -422,25 +418,25 @@ def _change_section(ds, filters, coverage):
     by = cols[4].selectbox("Split the change by", options, key="dm_change_by", bind=BIND,
                            format_func=lambda k: CHANGE_BY[k])
     try:
-        change = _run("change", ds, filters, (a_from, a_to), (b_from, b_to), by)
+        result = _run("change", ds, filters, (a_from, a_to), (b_from, b_to), by)
     except StocktakeError as exc:
         st.error(str(exc))
         return
     a_label = f"{a_from:%d %b %Y} – {a_to:%d %b %Y}"
     b_label = f"{b_from:%d %b %Y} – {b_to:%d %b %Y}"
     m = st.columns(3)
-    m[0].metric("First period", format_count(change.before_total), help=a_label)
-    m[1].metric("Second period", format_count(change.after_total), help=b_label)
-    rel = change.total_change / change.before_total if change.before_total else None
-    m[2].metric("Change", f"{change.total_change:+,}", delta=format_percent(rel) if rel is not None else None,
+    m[0].metric("First period", format_count(result.before_total), help=a_label)
+    m[1].metric("Second period", format_count(result.after_total), help=b_label)
+    rel = result.total_change / result.before_total if result.before_total else None
+    m[2].metric("Change", f"{result.total_change:+,}", delta=format_percent(rel) if rel is not None else None,
                 delta_color="inverse")
-    water = demand.waterfall_frame(change, top_n=10, before_label="First period", after_label="Second period")
+    water = change.waterfall_frame(result, top_n=10, before_label="First period", after_label="Second period")
     _chart(charts.build_change_waterfall(water, CHANGE_BY[by]))
     _how(f"Records counted in each period ({a_label}; {b_label}) for each {CHANGE_BY[by].lower()}. Each "
          "contribution is that group's own change (second minus first), so the contributions add up exactly to the "
          "total change. The 10 largest changes are shown, the rest added up as 'All other'. Periods of different "
          "lengths are compared as they are: choose periods of equal length.")
-    csv_download(change.contributions, "change_between_periods", "dm_dl_change",
+    csv_download(result.contributions, "change_between_periods", "dm_dl_change",
                  columns={"category": CHANGE_BY[by], "before": "First period", "after": "Second period",
                           "change": "Change", "share_of_change": "Share of total change"})
 

@@ -11,7 +11,8 @@ from datetime import date
 
 import streamlit as st
 
-from analysis import demand, filters, periods
+from analysis import filters, periods
+from analysis.demand import figures
 from analysis.filters import Filters
 from analysis.roles import RECORD_ROLES
 
@@ -38,7 +39,7 @@ def render_filters(dataset, options: dict[str, list[str]], coverage: tuple[date 
         -> tuple[Filters, str]:
     """Draw the filter bar and return the filters and the grain the user chose.
 
-    ``options`` maps role -> values the list filter offers (``demand.filter_options``); ``coverage`` is the first
+    ``options`` maps role -> values the list filter offers (``figures.filter_options``); ``coverage`` is the first
     and last date in the dataset, the default period. A date in the URL outside the data is pulled back inside it.
     """
     first, last = coverage
@@ -55,7 +56,7 @@ def render_filters(dataset, options: dict[str, list[str]], coverage: tuple[date 
         end = top[1].date_input("To", value=last, min_value=first, max_value=last, key=TO_KEY,
                                 bind="query-params", format="DD/MM/YYYY",
                                 help="Last day of the period analysed (inclusive).")
-        grain = top[2].radio("Show counts by", list(demand.GRAINS), index=2, horizontal=True, key=GRAIN_KEY,
+        grain = top[2].radio("Show counts by", list(figures.GRAINS), index=2, horizontal=True, key=GRAIN_KEY,
                              bind="query-params", format_func=lambda g: periods.GRAIN_LABELS[g],
                              help="Financial years run April to March and are labelled 2024/25.")
         present = [r for r in LIST_WIDGETS if r in dataset.roles]
