@@ -12,9 +12,10 @@ from typing import Callable
 
 import duckdb
 
-from analysis import kpis, store
+from analysis import store
 from analysis.demand import repeats
 from analysis.errors import StocktakeError
+from analysis.kpis import cube
 
 Progress = Callable[[float, str], None]
 
@@ -36,7 +37,7 @@ def prepare_dataset(con: duckdb.DuckDBPyConnection, dataset: str, progress: Prog
             notes.append(f"Repeat demand by {role.replace('_id', '')} could not be prepared: {exc}")
     say(0.5, "Preparing the KPI summary")
     try:
-        kpis.kpi_cube(con, ds)
+        cube.kpi_cube(con, ds)
     except StocktakeError as exc:
         notes.append(f"The KPI summary will be worked out on the Performance page ({exc})")
     except duckdb.Error as exc:

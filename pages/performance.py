@@ -17,16 +17,17 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analysis import classification, interventions, kpis, periods, spc, store
+from analysis import classification, interventions, periods, spc, store
 from analysis.charts import spc as charts
 from analysis.errors import StocktakeError
 from analysis.filters import Filters
+from analysis.kpis import cube, definitions, peers, series, storage
 from ui.connection import current_dataset, get_connection
 from ui.exports import csv_download
 
 BIND = "query-params"
 MAX_SMALL_MULTIPLES = 20  # a council's wards fit; a file with hundreds of areas shows the 20 with the most data
-ALL = kpis.ALL
+ALL = definitions.ALL
 RULE_LABELS = {"nhsr": "NHS-R (NHSRplotthedots)", "mdc": "Making Data Count tool"}
 DIRECTION_LABELS = {"increase": "Higher is better", "decrease": "Lower is better", "neutral": "Neither"}
 SPLIT_LABELS = {"service": "Service", "area": "Area", "channel": "Channel"}
@@ -38,22 +39,22 @@ MATRIX_KEY = "pf_matrix"
 @st.cache_data(show_spinner=False, max_entries=500)
 def _series(db: str, name: str, version: int, cls_version: int, _ds: store.Dataset, kpi: str, grain: str,
             split: str | None, filters: Filters, within_days: int) -> pd.DataFrame:
-    return kpis.kpi_series(get_connection(), _ds, kpi, grain=grain, split=split, filters=filters,
+    return series.kpi_series(get_connection(), _ds, kpi, grain=grain, split=split, filters=filters,
                            within_days=within_days)
 
 
 @st.cache_data(show_spinner=False, max_entries=100)
 def _matrix(db: str, name: str, version: int, cls_version: int, _ds: store.Dataset, grain: str, within_days: int,
             directions: tuple, targets: tuple, rules: str) -> pd.DataFrame:
-    return kpis.summary_matrix(get_connection(), _ds, grain=grain, within_days=within_days,
+    return series.summary_matrix(get_connection(), _ds, grain=grain, within_days=within_days,
                                directions=dict(directions), targets=dict(targets), rules=rules)
 
 
 @st.cache_data(show_spinner=False, max_entries=100)
 def _options(db: str, name: str, version: int, cls_version: int, _ds: store.Dataset, within_days: int):
     con = get_connection()
-    options = kpis.available_kpis(con, _ds, within_days)
-    values = {role: kpis.split_values(con, _ds, role) for role in ("service", "area", "channel") if role in _ds.roles}
+    options = definitions.available_kpis(con, _ds, within_days)
+    values = {role: cube.split_values(con, _ds, role) for role in ("service", "area", "channel") if role in _ds.roles}
     return options, values
 
 
@@ -72,7 +73,7 @@ def _small_multiples(db: str, name: str, version: int, cls_version: int, _ds: st
     ranking = many.groupby("series")["value"].agg(["count", "sum"]).sort_values(["count", "sum"], ascending=False)
     total_series = len(ranking)
     many = many[many["series"].isin(ranking.index[:MAX_SMALL_MULTIPLES])]
-    frames = kpis.series_spc(many, improvement=improvement, rules=rules, target=target)
+    frames = series.series_spc(many, improvement=improvement, rules=rules, target=target)
     scope = ", ".join(filters.services + filters.areas + filters.channels) or (
         "all services" if by == "area" else "all areas")
     notes_frame = pd.DataFrame({"day": pd.to_datetime([d for d, _ in notes]), "label": [l for _, l in notes]})
@@ -85,7 +86,7 @@ def _small_multiples(db: str, name: str, version: int, cls_version: int, _ds: st
 @st.cache_data(show_spinner=False, max_entries=50)
 def _peer(db: str, name: str, version: int, _ds: store.Dataset, measure: str, own: str,
           improvement: str) -> pd.DataFrame:
-    return kpis.peer_comparison(get_connection(), _ds, measure, own, improvement=improvement)
+    return peers.peer_comparison(get_connection(), _ds, measure, own, improvement=improvement)
 
 
 # ---- helpers ----------------------------------------------------------------------------------------------------------
@@ -101,11 +102,11 @@ def _load_settings(ds_name: str) -> None:
     if not kpi:
         return
     series = st.session_state.get("pf_service") or ALL
-    directions, targets = kpis.kpi_settings(get_connection(), ds_name)
-    default = kpis.RECORD_KPIS[kpi].improvement if kpi in kpis.RECORD_KPIS else "increase"
+    directions, targets = storage.kpi_settings(get_connection(), ds_name)
+    default = definitions.RECORD_KPIS[kpi].improvement if kpi in definitions.RECORD_KPIS else "increase"
     st.session_state["pf_dir"] = directions.get(kpi, default)
-    target = kpis.target_for(targets, kpi, series)
-    st.session_state["pf_target"] = None if target is None else round(target * _scale(kpis.kpi_unit(kpi)), 4)
+    target = storage.target_for(targets, kpi, series)
+    st.session_state["pf_target"] = None if target is None else round(target * _scale(definitions.kpi_unit(kpi)), 4)
 
 
 def _apply_matrix_selection(ds_name: str, matrix_keys: list[tuple[str, str]] | None) -> None:
@@ -178,13 +179,13 @@ _apply_matrix_selection(ds.name, st.session_state.get("_pf_matrix_keys"))
 with st.sidebar:
     st.subheader("Chart settings")
     if is_records:
-        grain = st.selectbox("Period", list(periods.GRAINS), index=periods.GRAINS.index(kpis.DEFAULT_GRAIN),
+        grain = st.selectbox("Period", list(periods.GRAINS), index=periods.GRAINS.index(definitions.DEFAULT_GRAIN),
                              key="pf_grain", bind=BIND, format_func=lambda g: periods.GRAIN_LABELS[g])
         within_days = int(st.number_input("'Closed within' days", min_value=0, max_value=365,
-                                          value=kpis.DEFAULT_WITHIN_DAYS, step=1, key="pf_days", bind=BIND,
+                                          value=definitions.DEFAULT_WITHIN_DAYS, step=1, key="pf_days", bind=BIND,
                                           help="For the KPI 'Closed within N days'."))
     else:
-        grain, within_days = kpis.dataset_grain(ds), kpis.DEFAULT_WITHIN_DAYS
+        grain, within_days = definitions.dataset_grain(ds), definitions.DEFAULT_WITHIN_DAYS
     rules = st.radio("SPC rules", list(RULE_LABELS), key="pf_rules", bind=BIND, format_func=RULE_LABELS.get,
                      help="NHS-R: NHSRplotthedots (runs and trends of 7). Making Data Count tool: runs and trends of 6, "
                           "points beyond the limits count towards 'two of three', limits only from 13 points.")
@@ -220,9 +221,9 @@ if is_records and split_vals.get("channel"):
                            format_func=lambda s: "All channels" if s == ALL else s)
 
 option = by_key[kpi]
-if kpi in kpis.RECORD_KPIS:
+if kpi in definitions.RECORD_KPIS:
     # What the figure counts, in words: the repeat KPI says it uses the Demand page's definition.
-    st.caption(kpis.RECORD_KPIS[kpi].description.format(days=within_days))
+    st.caption(definitions.RECORD_KPIS[kpi].description.format(days=within_days))
 if option.missing:
     st.info(option.missing, icon=":material/info:")
     st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
@@ -230,10 +231,10 @@ if option.missing:
         st.page_link("pages/demand.py", label="Classify reasons on the Demand page", icon=":material/call_received:")
     st.stop()
 
-directions, targets = kpis.kpi_settings(con, ds.name)
+directions, targets = storage.kpi_settings(con, ds.name)
 stored_direction = directions.get(kpi, option.improvement)
 series_name = service if service != ALL else ALL
-stored_target = kpis.target_for(targets, kpi, series_name)
+stored_target = storage.target_for(targets, kpi, series_name)
 scale = _scale(option.unit)
 
 # The stored direction and target are the inputs' starting values (a URL that names them wins).
@@ -244,7 +245,7 @@ if "pf_target" not in st.session_state:
 
 
 def _save_direction() -> None:
-    kpis.set_improvement(get_connection(), ds.name, st.session_state["pf_kpi"], st.session_state["pf_dir"])
+    storage.set_improvement(get_connection(), ds.name, st.session_state["pf_kpi"], st.session_state["pf_dir"])
 
 
 d1, d2, d3 = st.columns([2, 2, 3])
@@ -276,28 +277,28 @@ filters = Filters.for_roles({role: None if value == ALL else value
                              for role, value in (("service", service), ("area", area), ("channel", channel))})
 try:
     with st.spinner("Working out the KPI…"):
-        series = _series(DB, ds.name, ds.version, cls_version, ds, kpi, grain, None, filters, within_days)
+        kpi_values = _series(DB, ds.name, ds.version, cls_version, ds, kpi, grain, None, filters, within_days)
 except StocktakeError as exc:
     st.error(str(exc))
     st.stop()
 
-trajectory = kpis.get_trajectory(con, ds.name, kpi, series_name)
-traj_values = kpis.trajectory_values(trajectory, series["period"]) if trajectory else None
+trajectory = storage.get_trajectory(con, ds.name, kpi, series_name)
+traj_values = storage.trajectory_values(trajectory, kpi_values["period"]) if trajectory else None
 # A target saved on this page wins; otherwise a KPI series' own target column is used, point by point.
 target_value = stored_target
 
 where = ", ".join(filter(None, [service if service != ALL else "all services",
                                 area if area != ALL else None, channel if channel != ALL else None]))
 title = f"{option.label}: {where}"
-points = int(series["value"].notna().sum())
+points = int(kpi_values["value"].notna().sum())
 if points < 2:
     st.info(f"{title} has {points} period{'s' if points != 1 else ''} with a value: an SPC chart needs at least 2. "
             "Choose another KPI, service or a shorter period.", icon=":material/info:")
     result = None
 else:
     try:
-        result = spc.xmr(series["value"].to_numpy(dtype=float), dates=series["period"], improvement=improvement,
-                         target=target_value if target_value is not None else series["target"].to_numpy(dtype=float),
+        result = spc.xmr(kpi_values["value"].to_numpy(dtype=float), dates=kpi_values["period"], improvement=improvement,
+                         target=target_value if target_value is not None else kpi_values["target"].to_numpy(dtype=float),
                          trajectory=None if traj_values is None else traj_values.to_numpy(dtype=float),
                          rebase_at=rebase_at, rules=rules)
     except StocktakeError as exc:
@@ -306,7 +307,7 @@ else:
 
 if result is not None:
     summary = spc.summarise(result, improvement)
-    fmt = lambda v: kpis.format_kpi_value(v, option.unit)  # noqa: E731
+    fmt = lambda v: definitions.format_kpi_value(v, option.unit)  # noqa: E731
     st.markdown(f"**{spc.reading(result, improvement, fmt, grain)}**")
     i1, m1, m2, m3, m4, m5 = st.columns([3, 2, 2, 2, 2, 2])
     i1.html(_icons_html(summary))
@@ -353,14 +354,14 @@ with st.expander("Target and trajectory", icon=":material/flag:"):
                         help="A service with a target of its own keeps it.")
     if t3.button("Save target", key="pf_t_save", icon=":material/save:"):
         typed = st.session_state.get("pf_target")
-        kpis.set_target(con, ds.name, kpi, None if every else series_name,
+        storage.set_target(con, ds.name, kpi, None if every else series_name,
                         None if typed is None else typed / scale)
         st.rerun()
     st.caption("Leave the target empty and save to remove it.")
     st.markdown("**Trajectory**: where the KPI should be, on a straight line between two points in time.")
     r1, r2, r3, r4 = st.columns(4)
-    first_period = series["period"].min() if len(series) else pd.Timestamp(date.today())
-    last_period = series["period"].max() if len(series) else pd.Timestamp(date.today())
+    first_period = kpi_values["period"].min() if len(kpi_values) else pd.Timestamp(date.today())
+    last_period = kpi_values["period"].max() if len(kpi_values) else pd.Timestamp(date.today())
     tr_from = r1.date_input("From", value=first_period.date(), key="pf_tr_from", bind=BIND, format="DD/MM/YYYY")
     tr_from_v = r2.number_input(f"Value then{unit_hint}", value=None, key="pf_tr_from_v", bind=BIND, format="%.2f")
     tr_to = r3.date_input("To", value=last_period.date(), key="pf_tr_to", bind=BIND, format="DD/MM/YYYY")
@@ -371,12 +372,12 @@ with st.expander("Target and trajectory", icon=":material/flag:"):
             st.error("Give the trajectory's value at both ends.")
         else:
             try:
-                kpis.set_trajectory(con, ds.name, kpi, series_name, tr_from, tr_from_v / scale, tr_to, tr_to_v / scale)
+                storage.set_trajectory(con, ds.name, kpi, series_name, tr_from, tr_from_v / scale, tr_to, tr_to_v / scale)
                 st.rerun()
             except StocktakeError as exc:
                 st.error(str(exc))
     if trajectory and b2.button("Remove the trajectory", key="pf_tr_clear", icon=":material/delete:"):
-        kpis.clear_trajectory(con, ds.name, kpi, trajectory["series"] or None)
+        storage.clear_trajectory(con, ds.name, kpi, trajectory["series"] or None)
         st.rerun()
 
 with st.expander("Interventions", icon=":material/event_note:"):
@@ -433,8 +434,8 @@ if matrix is not None and len(matrix):
         "kpi": matrix["kpi_label"],
         "series": ["All services" if s == ALL else s for s in matrix["series"]],
         "latest_period": [periods.period_label(p, grain) if pd.notna(p) else "–" for p in matrix["latest_period"]],
-        "latest": [kpis.format_kpi_value(v, u) for v, u in zip(matrix["latest_value"], matrix["unit"])],
-        "target": [kpis.format_kpi_value(v, u) if pd.notna(v) else "–" for v, u in zip(matrix["target"],
+        "latest": [definitions.format_kpi_value(v, u) for v, u in zip(matrix["latest_value"], matrix["unit"])],
+        "target": [definitions.format_kpi_value(v, u) if pd.notna(v) else "–" for v, u in zip(matrix["target"],
                                                                                         matrix["unit"])],
         "variation": [spc.VARIATION_LABELS.get(v if isinstance(v, str) else None, "") for v in matrix["variation"]],
         "assurance": [spc.ASSURANCE_LABELS.get(a if isinstance(a, str) else None, "") for a in matrix["assurance"]],
@@ -482,7 +483,7 @@ if compare_roles:
         st.error(str(exc))
 
 # ---- peer comparison ------------------------------------------------------------------------------------------------
-benchmarks = kpis.benchmark_datasets(con)
+benchmarks = peers.benchmark_datasets(con)
 st.header("Peer comparison", divider="gray")
 if not benchmarks:
     st.caption("Load a benchmark dataset on the Data page to compare with other organisations: a KPI series with "
@@ -493,14 +494,14 @@ else:
     p1, p2, p3 = st.columns(3)
     bench_name = p1.selectbox("Benchmark dataset", names, key="pf_bm", bind=BIND)
     bench = next(b for b in benchmarks if b.name == bench_name)
-    bench_grain = kpis.dataset_grain(bench)
-    measures = kpis.kpi_measures(con, bench)
+    bench_grain = definitions.dataset_grain(bench)
+    measures = definitions.kpi_measures(con, bench)
     measure = p2.selectbox("Measure", measures, key="pf_bm_measure", bind=BIND)
-    areas = kpis.split_values(con, bench, "area")
+    areas = cube.split_values(con, bench, "area")
     own = p3.selectbox("Your organisation", areas, key="pf_bm_own", bind=BIND)
     better = st.radio("Which way is better for this measure?", list(DIRECTION_LABELS), key="pf_bm_dir", bind=BIND,
                       format_func=DIRECTION_LABELS.get, horizontal=True)
-    st.warning(kpis.PEER_CAUTION, icon=":material/balance:")
+    st.warning(peers.PEER_CAUTION, icon=":material/balance:")
     try:
         peer = _peer(DB, bench.name, bench.version, bench, measure, own, better)
     except StocktakeError as exc:
@@ -508,8 +509,8 @@ else:
         peer = None
     if peer is not None and len(peer):
         last = peer.iloc[-1]
-        unit = kpis.kpi_unit(measure)
-        f = lambda v: kpis.format_kpi_value(v, unit)  # noqa: E731
+        unit = definitions.kpi_unit(measure)
+        f = lambda v: definitions.format_kpi_value(v, unit)  # noqa: E731
         q1, q2, q3 = st.columns(3)
         q1.metric(f"Rank in {periods.period_words(last['period'], bench_grain)}", f"{int(last['rank'])} of {int(last['of'])}",
                   help="1 is the best, by the direction chosen above.")

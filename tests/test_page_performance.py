@@ -9,6 +9,7 @@ import pytest
 
 from analysis import store
 from analysis.ingest import load_frame
+from analysis.kpis import storage
 
 PAGE = "pages/performance.py"
 
@@ -155,11 +156,11 @@ def test_target_and_intervention_are_stored(demo_store, open_app):
     assert not at.exception
     con = store.open_store(demo_store)
     try:
-        from analysis import interventions, kpis
+        from analysis import interventions
 
         labels = list(interventions.list_interventions(con, "demo_contacts")["label"])
         assert "New phone menu" in labels and "Online repairs tracking launched" in labels
-        assert kpis.kpi_settings(con, "demo_contacts")[1][("closed_within_days", "All")] == pytest.approx(0.95)
+        assert storage.kpi_settings(con, "demo_contacts")[1][("closed_within_days", "All")] == pytest.approx(0.95)
     finally:
         con.close()
 

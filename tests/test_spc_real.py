@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import kpis, spc, store
+from analysis import spc, store
 from analysis.charts import spc as charts
 from analysis.ingest import load_frame
+from analysis.kpis import series
 from tests.conftest import real_data_file
 
 
@@ -66,7 +67,7 @@ def test_england_series_through_a_kpi_dataset(england, tmp_path):
                           "value": england["within_4h"] * 100, "target": 95.0})
     load_frame(con, frame, dataset="ae_england", kind="kpi",
                roles={"period": "period", "measure": "measure", "value": "value", "target": "target"})
-    m = kpis.summary_matrix(con, store.get_dataset(con, "ae_england"))
+    m = series.summary_matrix(con, store.get_dataset(con, "ae_england"))
     assert len(m) == 1
     row = m.iloc[0]
     assert row["points"] == 36 and row["target"] == 95.0 and row["assurance"] == "consistent_fail"
@@ -82,7 +83,7 @@ def test_per_provider_small_multiples_render(ae):
     orgs = sorted(complete[complete == 36].index)[:8]
     frame = by_org[by_org["org_code"].isin(orgs)].rename(columns={"org_code": "series"})
     frame = frame.assign(target=0.95, n=frame["attendances"])[["series", "period", "value", "target", "n"]]
-    charts_frame = kpis.series_spc(frame, improvement="increase", target=0.95)
+    charts_frame = series.series_spc(frame, improvement="increase", target=0.95)
     assert set(charts_frame["series"]) == set(orgs) and len(charts_frame) == 8 * 36
     # Each provider has its own limits.
     assert charts_frame.groupby("series")["upl"].first().nunique() == 8

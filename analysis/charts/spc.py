@@ -20,7 +20,7 @@ import pandas as pd
 from analysis import periods, spc
 from analysis.charts.common import (DARK_GREY, DEFAULT_HEIGHT, MDC_COMMON, MDC_CONCERN, MDC_IMPROVEMENT,
                                     MDC_NEUTRAL, TARGET_RED, titled)
-from analysis.kpis import format_kpi_value
+from analysis.kpis.definitions import format_kpi_value
 
 # Point colours by type, as Making Data Count and NHSRplotthedots draw them (blue improvement, orange concern).
 POINT_COLOURS = {
