@@ -33,11 +33,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import interventions, spc, store
+from analysis import interventions, store
 from analysis.charts import spc as charts
 from analysis.demand import repeats
 from analysis.filters import Filters
 from analysis.kpis import cube, definitions, series, storage
+from analysis.spc import reading, xmr
 from bench.records import DATASET, ensure_bench_store, median_seconds
 
 RUNS = 5
@@ -77,10 +78,10 @@ def page_rerun(con, ds) -> dict[str, float]:
     assert options and values["service"]
     lap("settings, interventions, KPI and service lists")
     one = series.kpi_series(con, ds, KPI, filters=Filters(services=SERVICE))
-    result = spc.xmr(one["value"].to_numpy(dtype=float), dates=one["period"], improvement="decrease",
+    result = xmr.xmr(one["value"].to_numpy(dtype=float), dates=one["period"], improvement="decrease",
                      target=0.3, rebase_at=[pd.Timestamp("2024-06-01")])
-    summary = spc.summarise(result)
-    spc.reading(result, "decrease", lambda v: definitions.format_kpi_value(v, "share"))
+    summary = reading.summarise(result)
+    reading.reading(result, "decrease", lambda v: definitions.format_kpi_value(v, "share"))
     lap("the KPI's series, SPC, reading")
     chart_spec(charts.build_spc_chart(result, title="Failure demand", unit="share", interventions=notes))
     charts.variation_icon_svg(summary.variation, summary.variation_side)
@@ -138,7 +139,7 @@ def pandas_matrix(table: pd.DataFrame) -> int:
         part = table[table[k].notna()]
         for _, g in part.groupby("service"):
             g = g.sort_values("period")
-            spc.summarise(spc.xmr(g[k].to_numpy(dtype=float), dates=g["period"].dt.to_timestamp()))
+            reading.summarise(xmr.xmr(g[k].to_numpy(dtype=float), dates=g["period"].dt.to_timestamp()))
             n += 1
     return n
 

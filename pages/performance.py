@@ -17,11 +17,12 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analysis import classification, interventions, periods, spc, store
+from analysis import classification, interventions, periods, store
 from analysis.charts import spc as charts
 from analysis.errors import StocktakeError
 from analysis.filters import Filters
 from analysis.kpis import cube, definitions, peers, series, storage
+from analysis.spc import reading, xmr
 from ui.connection import current_dataset, get_connection
 from ui.exports import csv_download
 
@@ -133,14 +134,14 @@ def _apply_matrix_selection(ds_name: str, matrix_keys: list[tuple[str, str]] | N
         _load_settings(ds_name)
 
 
-def _icons_html(summary: spc.SpcSummary, size: int = 56) -> str:
+def _icons_html(summary: reading.SpcSummary, size: int = 56) -> str:
     variation = summary.variation if summary.points >= 2 else None
     v = charts.svg_data_uri(charts.variation_icon_svg(variation, summary.variation_side))
     a = charts.svg_data_uri(charts.assurance_icon_svg(summary.assurance))
-    v_label = spc.VARIATION_LABELS.get(variation, "")
-    if summary.variation_side and variation not in (None, spc.COMMON_CAUSE):
+    v_label = reading.VARIATION_LABELS.get(variation, "")
+    if summary.variation_side and variation not in (None, xmr.COMMON_CAUSE):
         v_label += f" ({'higher' if summary.variation_side == 'high' else 'lower'})"
-    a_label = spc.ASSURANCE_LABELS.get(summary.assurance, "")
+    a_label = reading.ASSURANCE_LABELS.get(summary.assurance, "")
     return (
         f'<div style="display:flex;gap:18px;align-items:center">'
         f'<figure style="margin:0;text-align:center"><img src="{v}" width="{size}" height="{size}" alt="{v_label}">'
@@ -297,7 +298,7 @@ if points < 2:
     result = None
 else:
     try:
-        result = spc.xmr(kpi_values["value"].to_numpy(dtype=float), dates=kpi_values["period"], improvement=improvement,
+        result = xmr.xmr(kpi_values["value"].to_numpy(dtype=float), dates=kpi_values["period"], improvement=improvement,
                          target=target_value if target_value is not None else kpi_values["target"].to_numpy(dtype=float),
                          trajectory=None if traj_values is None else traj_values.to_numpy(dtype=float),
                          rebase_at=rebase_at, rules=rules)
@@ -306,9 +307,9 @@ else:
         st.stop()
 
 if result is not None:
-    summary = spc.summarise(result, improvement)
+    summary = reading.summarise(result, improvement)
     fmt = lambda v: definitions.format_kpi_value(v, option.unit)  # noqa: E731
-    st.markdown(f"**{spc.reading(result, improvement, fmt, grain)}**")
+    st.markdown(f"**{reading.reading(result, improvement, fmt, grain)}**")
     i1, m1, m2, m3, m4, m5 = st.columns([3, 2, 2, 2, 2, 2])
     i1.html(_icons_html(summary))
     latest = periods.period_label(summary.latest_date, grain) if summary.latest_date is not None else ""
@@ -321,7 +322,7 @@ if result is not None:
               help="Set one under 'Target and trajectory' below." if summary.target is None else None)
     if summary.short_segment:
         st.warning(f"Only {summary.segment_points} points since the limits were last set: with fewer than "
-                   f"{spc.SHORT_SEGMENT_POINTS} the limits may still move, so treat signals with care.",
+                   f"{xmr.SHORT_SEGMENT_POINTS} the limits may still move, so treat signals with care.",
                    icon=":material/warning:")
     chart_notes = interventions.list_interventions(con, ds.name, service if service != ALL else None)
     chart = charts.build_spc_chart(result, title=title, unit=option.unit, y_title=option.label, grain=grain,
@@ -437,8 +438,8 @@ if matrix is not None and len(matrix):
         "latest": [definitions.format_kpi_value(v, u) for v, u in zip(matrix["latest_value"], matrix["unit"])],
         "target": [definitions.format_kpi_value(v, u) if pd.notna(v) else "–" for v, u in zip(matrix["target"],
                                                                                         matrix["unit"])],
-        "variation": [spc.VARIATION_LABELS.get(v if isinstance(v, str) else None, "") for v in matrix["variation"]],
-        "assurance": [spc.ASSURANCE_LABELS.get(a if isinstance(a, str) else None, "") for a in matrix["assurance"]],
+        "variation": [reading.VARIATION_LABELS.get(v if isinstance(v, str) else None, "") for v in matrix["variation"]],
+        "assurance": [reading.ASSURANCE_LABELS.get(a if isinstance(a, str) else None, "") for a in matrix["assurance"]],
         "points": matrix["points"],
     })
     st.session_state["_pf_matrix_keys"] = list(zip(matrix["kpi"], matrix["series"]))

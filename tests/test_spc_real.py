@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import spc, store
+from analysis import store
 from analysis.charts import spc as charts
 from analysis.ingest import load_frame
 from analysis.kpis import series
+from analysis.spc import reading, xmr
 from tests.conftest import real_data_file
 
 
@@ -44,7 +45,7 @@ def test_england_four_hour_performance_is_a_consistent_fail_with_winter_special_
     assert below == ["2017-01", "2017-12", "2018-01", "2018-02", "2018-03", "2019-01", "2019-02"]
     assert all(pd.Timestamp(m).month in (12, 1, 2, 3) for m in below)  # every one a winter month
 
-    r = spc.xmr(y, dates=england["period"], improvement="increase", target=0.95)
+    r = xmr.xmr(y, dates=england["period"], improvement="increase", target=0.95)
     assert r["mean"].iloc[0] == pytest.approx(mean)
     assert r["lpl"].iloc[0] == pytest.approx(lpl) and r["upl"].iloc[0] == pytest.approx(upl)
     above = england.loc[y > upl, "period"].dt.strftime("%Y-%m").tolist()
@@ -54,7 +55,7 @@ def test_england_four_hour_performance_is_a_consistent_fail_with_winter_special_
     winters = outside[outside["date"].dt.strftime("%Y-%m").isin(below)]
     assert set(winters["point_type"]) == {"special_cause_concern"}
     assert outside.loc[outside["date"] == "2016-08-01", "point_type"].iloc[0] == "special_cause_improvement"
-    s = spc.summarise(r)
+    s = reading.summarise(r)
     assert s.assurance == "consistent_fail"
     assert s.variation == "common_cause"  # March 2019 (86.6%) is back inside the limits
     # Percentages as people read them: 88.5% average, limits 86.0% to 90.9%.

@@ -10,7 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import spc, store
+from analysis import store
 from analysis.errors import StocktakeError
 from analysis.filters import Filters, where_clauses
 from analysis.kpis.compute import check_split, record_kpi_table
@@ -19,6 +19,7 @@ from analysis.kpis.definitions import (ALL, DEFAULT_GRAIN, DEFAULT_WITHIN_DAYS, 
                                        label_sql)
 from analysis.kpis.storage import ALL_SERIES
 from analysis.roles import KPI as KPI_KIND
+from analysis.spc import reading, xmr
 from analysis.store import quote_identifier as q
 
 # --- KPI-series datasets ---------------------------------------------------------------------------------------
@@ -114,38 +115,30 @@ def series_spc(
     screen_outliers: bool = True,
     fix_after_n_points: int | None = None,
 ) -> pd.DataFrame:
-    """An SPC chart (``spc.xmr``) for each series of a :func:`kpi_series` frame, stacked with a ``series`` column.
+    """An SPC chart (``xmr.xmr``) for each series of a :func:`kpi_series` frame, stacked with a ``series`` column.
 
     ``target`` (if given) overrides the frame's own target column; ``trajectory`` is a Series indexed by period.
     """
     # xmr_columns per series and one DataFrame at the end: a DataFrame per series costs more than its arithmetic.
-    columns: dict[str, list] = {}
+    columns: dict[str, list] = {"series": []}
     attrs: dict = {}
     rule_set = None
-    names: list = []
     for name, group in series.sort_values(["series", "period"], kind="stable").groupby("series", sort=False):
         tgt = target if target is not None else (group["target"].to_numpy(dtype=float) if "target" in group else None)
         traj = None
         if trajectory is not None and len(trajectory):
             traj = group["period"].map(trajectory).to_numpy(dtype=float)
-        cols, attrs, rule_set = spc.xmr_columns(
+        cols, attrs, rule_set = xmr.xmr_columns(
             group["value"].to_numpy(dtype=float), dates=group["period"].to_numpy(), improvement=improvement,
             target=tgt, trajectory=traj, rebase_at=rebase_at, rules=rules, screen_outliers=screen_outliers,
             fix_after_n_points=fix_after_n_points)
         cols["n"] = group["n"].to_numpy()
+        columns["series"].append(np.full(len(group), name, dtype=object))
         for key, values in cols.items():
             columns.setdefault(key, []).append(values)
-        names.append(np.full(len(group), name, dtype=object))
-    if not names:
+    if rule_set is None:
         return pd.DataFrame(columns=["series", "date", "value", "mean", "lpl", "upl", "point_type"])
-    out = pd.DataFrame({"series": np.concatenate(names)})
-    for key, parts in columns.items():
-        out[key] = pd.Series(np.concatenate(parts), dtype=object if key in ("special_cause", "point_type") else None)
-    out["special_cause_detail"] = pd.Series(
-        [spc.describe_rule(r, d, rule_set) if t is not None else None
-         for r, d, t in zip(out["special_cause"], out["special_cause_direction"], out["point_type"])], dtype=object)
-    out.attrs.update(attrs)
-    return out
+    return xmr.xmr_frame({key: np.concatenate(parts) for key, parts in columns.items()}, attrs, rule_set)
 
 
 # --- Summary matrix --------------------------------------------------------------------------------------------
@@ -200,9 +193,9 @@ def summary_matrix(
         group = group.sort_values("period")
         values = group["value"].to_numpy(dtype=float)
         tgt = target if target is not None else group["target"].to_numpy(dtype=float)
-        columns, _, _ = spc.xmr_columns(values, dates=group["period"].to_numpy(), improvement=improvement,
+        columns, _, _ = xmr.xmr_columns(values, dates=group["period"].to_numpy(), improvement=improvement,
                                         target=tgt, rules=rules)
-        s = spc.summarise(columns, improvement)
+        s = reading.summarise(columns, improvement)
         rows.append({
             "kpi": kpi, "kpi_label": kpi_label(kpi, within_days), "unit": kpi_unit(kpi), "series": series,
             "improvement": improvement, "points": s.points, "latest_period": s.latest_date,

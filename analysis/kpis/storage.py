@@ -9,8 +9,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import spc, store
+from analysis import store
 from analysis.errors import StocktakeError
+from analysis.spc import xmr
 from analysis.store import quote_identifier as q
 
 SETTINGS_TABLE = "stocktake_kpi_settings"
@@ -59,7 +60,7 @@ def _upsert_setting(con, dataset: str, kpi: str, series: str, column: str, value
 
 def set_improvement(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, improvement: str) -> None:
     """Store which direction is better for a KPI of a dataset (for every series)."""
-    if improvement not in spc.IMPROVEMENTS:
+    if improvement not in xmr.IMPROVEMENTS:
         raise StocktakeError(f"'{improvement}' is not an improvement direction: use increase, decrease or neutral.")
     _upsert_setting(con, dataset, kpi, ALL_SERIES, "improvement", improvement)
 
