@@ -67,6 +67,8 @@ def seasonal_naive(y: np.ndarray, m: int, horizon: int) -> tuple[np.ndarray, np.
 
 
 def _ets_model(y: np.ndarray, m: int):
+    # Imported on the first forecast, not with the module: statsmodels takes seconds to import, and every page
+    # (and the CLI) imports this module's neighbours.
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     seasonal = "add" if m > 1 and len(y) >= 2 * m else None

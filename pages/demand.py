@@ -291,20 +291,14 @@ def _failure_section(ds, filters, base_filters, grain, split, figs, context):
         st.info("No reason is classified yet: classify reasons above to see failure demand.")
         return
     tabs = st.tabs(["By service", "By channel", "Over time"])
-    with tabs[0]:
-        if _needs(ds, "service", what="Failure demand by service"):
-            f, _ = _apply_drill(base_filters, split, exclude="dm_ch_fail_service")
-            by_service = share(f, "service")
-            _chart(charts.build_failure_share_chart(by_service, "Service", "Failure and value demand by service"),
-                   "dm_ch_fail_service")
-            csv_download(by_service, "failure_by_service", "dm_dl_fail_service", columns=_FAILURE_COLUMNS)
-    with tabs[1]:
-        if _needs(ds, "channel", what="Failure demand by channel"):
-            f, _ = _apply_drill(base_filters, split, exclude="dm_ch_fail_channel")
-            by_channel = share(f, "channel")
-            _chart(charts.build_failure_share_chart(by_channel, "Channel", "Failure and value demand by channel"),
-                   "dm_ch_fail_channel")
-            csv_download(by_channel, "failure_by_channel", "dm_dl_fail_channel", columns=_FAILURE_COLUMNS)
+    for tab, by in zip(tabs, ("service", "channel")):
+        with tab:
+            if _needs(ds, by, what=f"Failure demand by {by}"):
+                f, _ = _apply_drill(base_filters, split, exclude=f"dm_ch_fail_{by}")
+                by_group = share(f, by)
+                _chart(charts.build_failure_share_chart(by_group, by.capitalize(), f"Failure and value demand by {by}"),
+                       f"dm_ch_fail_{by}")
+                csv_download(by_group, f"failure_by_{by}", f"dm_dl_fail_{by}", columns=_FAILURE_COLUMNS)
     with tabs[2]:
         over_time = share(filters, "period")
         _chart(charts.build_failure_trend_chart(over_time, periods.GRAIN_LABELS[grain]))

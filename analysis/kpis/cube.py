@@ -59,55 +59,52 @@ def kpi_cube(
     key = [dataset.name, source, grain, within_days]
     wanted = None if splits is None else list(splits)
 
-    def narrow(frame: pd.DataFrame) -> pd.DataFrame:
-        keep = np.ones(len(frame), dtype=bool)
-        if wanted is not None:
-            keep &= frame["split"].isin(wanted).to_numpy()
-        if kpi is not None:
-            keep &= (frame["kpi"] == kpi).to_numpy()
-        if series is not None:
-            keep &= (frame["series"] == series).to_numpy()
-        if series_prefix is not None:
-            keep &= frame["series"].astype(str).str.startswith(series_prefix).to_numpy()
-        if series_suffix is not None:
-            keep &= frame["series"].astype(str).str.endswith(series_suffix).to_numpy()
-        return frame[keep].reset_index(drop=True)
-
+    where, params = _narrowing(wanted, kpi, series, series_prefix, series_suffix)
     if table_exists(con, CUBE_TABLE):
         built = store.query_rows(
             con, f"SELECT 1 FROM {q(CUBE_TABLE)} WHERE dataset = ? AND source = ? AND grain = ? AND within_days = ? "
                  "AND kpi = ? LIMIT 1", key + [CUBE_BUILT])
         if built:
-            where, params = "", []
-            if wanted is not None:
-                where += f" AND split IN ({', '.join('?' * len(wanted))})" if wanted else " AND false"
-                params += wanted
-            if kpi is not None:
-                where += " AND kpi = ?"
-                params.append(kpi)
-            if series is not None:
-                where += " AND series = ?"
-                params.append(series)
-            if series_prefix is not None:
-                where += " AND starts_with(series, ?)"
-                params.append(series_prefix)
-            if series_suffix is not None:
-                where += " AND ends_with(series, ?)"
-                params.append(series_suffix)
-            stored = store.query_df(
-                con, f"SELECT split, series, kpi, period, value, n FROM {q(CUBE_TABLE)} "
-                     f"WHERE dataset = ? AND source = ? AND grain = ? AND within_days = ? AND kpi <> ?{where} "
-                     "ORDER BY kpi, split, series, period", key + [CUBE_BUILT] + params)
-            stored["period"] = pd.to_datetime(stored["period"])
-            stored["n"] = stored["n"].astype("int64")
-            return stored
+            return _read(con, f"{q(CUBE_TABLE)} WHERE dataset = ? AND source = ? AND grain = ? AND within_days = ? "
+                              "AND kpi <> ?", key + [CUBE_BUILT], where, params)
     all_splits = [r for r in SPLITS if r in dataset.roles]
     if "service" in dataset.roles and "area" in dataset.roles:
         all_splits.append(PAIR_SPLIT)
     long = record_long(con, dataset, None, grain=grain, splits=all_splits, include_total=True, filters=None,
-                        within_days=within_days)
+                       within_days=within_days)
     _write_cube(con, key, long)
-    return narrow(long)
+    # Read back through the same narrowing as a stored cube, so a fresh cube and a stored one answer alike.
+    return _read(con, "fresh_cube WHERE true", [], where, params, fresh=long)
+
+
+def _narrowing(splits: list[str] | None, kpi: str | None, series: str | None, series_prefix: str | None,
+               series_suffix: str | None) -> tuple[str, list]:
+    """The conditions (each starting AND) and parameters that read back only the part of the cube asked for."""
+    where, params = "", []
+    if splits is not None:
+        where += f" AND split IN ({', '.join('?' * len(splits))})" if splits else " AND false"
+        params += splits
+    for value, condition in ((kpi, "kpi = ?"), (series, "series = ?"), (series_prefix, "starts_with(series, ?)"),
+                             (series_suffix, "ends_with(series, ?)")):
+        if value is not None:
+            where += f" AND {condition}"
+            params.append(value)
+    return where, params
+
+
+def _read(con, source: str, source_params: list, where: str, params: list,
+          fresh: pd.DataFrame | None = None) -> pd.DataFrame:
+    cur = con.cursor()
+    try:
+        if fresh is not None:
+            cur.register("fresh_cube", fresh)
+        frame = cur.execute(f"SELECT split, series, kpi, period, value, n FROM {source}{where} "
+                            "ORDER BY kpi, split, series, period", source_params + params).df()
+    finally:
+        cur.close()
+    frame["period"] = pd.to_datetime(frame["period"])
+    frame["n"] = frame["n"].astype("int64")
+    return frame
 
 
 def _write_cube(con, key: list, long: pd.DataFrame) -> None:

@@ -346,27 +346,15 @@ def xmr_frame(columns: dict[str, np.ndarray], attrs: dict[str, Any], rule_set: R
     return frame
 
 
-def xmr(
-    values: Sequence[float] | pd.Series | np.ndarray,
-    *,
-    dates: Sequence | None = None,
-    improvement: str = "increase",
-    target: float | Sequence[float] | None = None,
-    trajectory: Sequence[float] | None = None,
-    rebase_at: Iterable = (),
-    fix_after_n_points: int | None = None,
-    screen_outliers: bool = True,
-    rules: str | RuleSet = "nhsr",
-    run_length: int | None = None,
-    short_segment_points: int = SHORT_SEGMENT_POINTS,
-) -> pd.DataFrame:
+def xmr(values: Sequence[float] | pd.Series | np.ndarray, **options: Any) -> pd.DataFrame:
     """An XmR (individuals) chart of ``values``, one row per point in input order.
 
-    ``dates`` (optional) orders the points and places rebase dates; ``improvement`` is "increase", "decrease" or
-    "neutral"; ``target`` a number (or one per point); ``trajectory`` one number per point (NaN where none);
-    ``rebase_at`` dates (or 0-based positions without ``dates``) where the limits are recalculated;
-    ``fix_after_n_points`` (12 or more) fixes each segment's mean and limits from its first n points;
-    ``rules`` is "nhsr" (NHSRplotthedots, the default) or "mdc"; ``run_length`` overrides the shift and trend length.
+    The options (those of :func:`xmr_columns`): ``dates`` orders the points and places rebase dates;
+    ``improvement`` is "increase", "decrease" or "neutral"; ``target`` a number (or one per point); ``trajectory``
+    one number per point (NaN where none); ``rebase_at`` dates (or 0-based positions without ``dates``) where the
+    limits are recalculated; ``fix_after_n_points`` (12 or more) fixes each segment's mean and limits from its first
+    n points; ``screen_outliers``; ``rules`` is "nhsr" (NHSRplotthedots, the default) or "mdc"; ``run_length``
+    overrides the shift and trend length; ``short_segment_points`` is where the short-segment warning starts.
 
     Columns: date (when given), value, segment, mean, lpl, upl, near_lpl, near_upl, relative_to_mean,
     outside_limits, close_to_limits, special_cause (the rule that fired: "outside_limits", "trend", "two_of_three",
@@ -375,8 +363,4 @@ def xmr(
 
     Missing values (NaN) stay as rows with no statistics and are left out of the calculations.
     """
-    return xmr_frame(*xmr_columns(
-        values, dates=dates, improvement=improvement, target=target, trajectory=trajectory, rebase_at=rebase_at,
-        fix_after_n_points=fix_after_n_points, screen_outliers=screen_outliers, rules=rules, run_length=run_length,
-        short_segment_points=short_segment_points,
-    ))
+    return xmr_frame(*xmr_columns(values, **options))
