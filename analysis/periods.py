@@ -183,6 +183,22 @@ def complete_periods(first, last, grain: str) -> pd.DatetimeIndex:
     return period_range(start, end, grain)
 
 
+def default_grain(first, last, preferred: str = "month", minimum: int = 13, grains: Iterable[str] = GRAINS) -> str:
+    """The grain a chart starts at: ``preferred`` when the data give it at least ``minimum`` complete periods (an SPC
+    chart's limits need about 13 points); else the coarsest finer grain that does (five days of data: by day); else
+    the grain with the most complete periods. With no dates, ``preferred``."""
+    grains = tuple(grains)
+    if first is None or last is None:
+        return preferred
+    counts = {g: len(complete_periods(first, last, g)) for g in grains}
+    if counts.get(preferred, 0) >= minimum:
+        return preferred
+    finer = [g for g in grains[:grains.index(preferred)] if counts[g] >= minimum] if preferred in grains else []
+    if finer:
+        return finer[-1]
+    return max(grains, key=lambda g: (counts[g], -grains.index(g)))
+
+
 def incomplete_periods(starts, grain: str, first, last) -> np.ndarray:
     """True for each period (given by its start) that the span [first, last] covers only part of, so that a low count
     there is not read as a fall. With no ``last`` nothing is marked."""

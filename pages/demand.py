@@ -9,7 +9,7 @@ the rest of the page down to it; a button clears the drill-down.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -146,8 +146,7 @@ def _apply_drill(chosen: Filters, split: str, exclude: str | None = None) -> tup
             months = sorted({(int(p["year"]), int(p["month_number"])) for p in points if "year" in p})
             if months:
                 start = date(*months[0], 1)
-                y, m = months[-1]
-                end = date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)
+                end = periods.period_last_day(date(*months[-1], 1), "month").date()
                 chosen = replace(chosen, start=max(start, chosen.start or start), end=min(end, chosen.end or end))
                 words.append(f"{start:%B %Y}" + (f" – {end:%B %Y}" if len(months) > 1 else ""))
         else:

@@ -19,6 +19,7 @@ import streamlit as st
 
 from analysis import classification, interventions, periods, store
 from analysis.charts import spc as charts
+from analysis.demand import figures
 from analysis.errors import StocktakeError
 from analysis.filters import Filters
 from analysis.kpis import cube, definitions, peers, series, storage
@@ -49,6 +50,13 @@ def _matrix(db: str, name: str, version: int, cls_version: int, _ds: store.Datas
             directions: tuple, targets: tuple, rules: str) -> pd.DataFrame:
     return series.summary_matrix(get_connection(), _ds, grain=grain, within_days=within_days,
                                directions=dict(directions), targets=dict(targets), rules=rules)
+
+
+@st.cache_data(show_spinner=False, max_entries=100)
+def _default_grain(db: str, name: str, version: int, _ds: store.Dataset) -> str:
+    """Month, unless the data are too short for 13 months: then the grain that gives an SPC chart enough points."""
+    first, last = figures.data_coverage(get_connection(), _ds)
+    return periods.default_grain(first, last, definitions.DEFAULT_GRAIN)
 
 
 @st.cache_data(show_spinner=False, max_entries=100)
@@ -180,8 +188,11 @@ _apply_matrix_selection(ds.name, st.session_state.get("_pf_matrix_keys"))
 with st.sidebar:
     st.subheader("Chart settings")
     if is_records:
-        grain = st.selectbox("Period", list(periods.GRAINS), index=periods.GRAINS.index(definitions.DEFAULT_GRAIN),
-                             key="pf_grain", bind=BIND, format_func=lambda g: periods.GRAIN_LABELS[g])
+        grain = st.selectbox("Period", list(periods.GRAINS),
+                             index=periods.GRAINS.index(_default_grain(DB, ds.name, ds.version, ds)),
+                             key="pf_grain", bind=BIND, format_func=lambda g: periods.GRAIN_LABELS[g],
+                             help="Months at first; a short extract starts at the grain that gives at least 13 "
+                                  "periods, enough for an SPC chart's limits.")
         within_days = int(st.number_input("'Closed within' days", min_value=0, max_value=365,
                                           value=definitions.DEFAULT_WITHIN_DAYS, step=1, key="pf_days", bind=BIND,
                                           help="For the KPI 'Closed within N days'."))

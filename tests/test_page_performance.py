@@ -178,6 +178,26 @@ def test_too_few_points_gives_a_message_not_a_chart(demo_store, open_app):
     assert not any("upl" in f.columns for c in at.get("vega_lite_chart") for f in chart_frames(c))
 
 
+def test_a_short_extract_starts_by_day(empty_store):
+    """Twenty days of records: month gives no complete period, so the page starts at the day grain (issue 8)."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import APP_PATH
+
+    con = store.open_store(empty_store)
+    days = pd.date_range("2025-03-03 09:00", periods=20, freq="D")
+    frame = pd.DataFrame({"received": days.repeat(3), "service": ["A", "B", "A"] * 20})
+    load_frame(con, frame, dataset="short", kind="records", roles={"received": "date", "service": "service"})
+    con.close()
+    at = AppTest.from_file(str(APP_PATH.parent / PAGE), default_timeout=90)
+    at.session_state["dataset"] = "short"
+    at.run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="pf_grain").value == "day"
+    data = spc_chart_data(at)
+    assert len(data) == 20 and set(data["value"]) == {3.0}
+
+
 def test_peer_comparison_with_a_benchmark_dataset(demo_store, open_app):
     con = store.open_store(demo_store)
     periods = pd.date_range("2024-01-01", periods=3, freq="MS")

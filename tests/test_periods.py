@@ -146,3 +146,16 @@ def test_unknown_grain_is_refused_in_words():
         periods.period_start_sql("d", "fortnight")
     with pytest.raises(StocktakeError, match="choose one of week, month"):
         periods.check_grain("day", ("week", "month"))
+
+
+@pytest.mark.parametrize(
+    "first, last, expected",
+    [
+        (T("2022-04-01"), T("2025-11-14"), "month"),  # 43 complete months
+        (T("2024-01-01"), T("2024-06-30"), "week"),  # 6 months: 25 whole weeks
+        (T("2017-12-27"), T("2017-12-31"), "day"),  # five days: no grain gives 13, days give the most
+        (None, None, "month"),
+    ],
+)
+def test_default_grain_gives_enough_points_when_it_can(first, last, expected):
+    assert periods.default_grain(first, last, "month") == expected
