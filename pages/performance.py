@@ -6,8 +6,8 @@ and trajectory (kept in the store); interventions (dated notes, kept in the stor
 points to recalculate the limits from; the summary matrix of every KPI x service (click a row to open its chart);
 small multiples across areas or services; and a peer comparison when a benchmark dataset is loaded.
 
-Every control is keyed ``pf_…`` and bound to the URL. The analysis is in :mod:`analysis.kpis`,
-:mod:`analysis.spc` and :mod:`analysis.interventions`; the charts and icons in :mod:`analysis.charts.spc`.
+Every control is keyed ``pf_…`` and bound to the URL. The analysis is in the :mod:`analysis.kpis` package,
+:mod:`analysis.spc` package and :mod:`analysis.interventions`; the charts and icons in :mod:`analysis.charts.spc`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """SPC charts and the Making Data Count icons, drawn by the app (Altair charts and SVG written here, not downloaded).
 
-- :func:`build_spc_chart`: one KPI's XmR chart from :func:`analysis.spc.xmr`'s frame: the values joined by a grey
+- :func:`build_spc_chart`: one KPI's XmR chart from :func:`analysis.spc.xmr.xmr`'s frame: the values joined by a grey
   line, points coloured by type, the mean and process limits per segment (broken at rebase points), optional near
   lines, target and trajectory lines, interventions as labelled vertical rules, and a tooltip naming the rule that
   fired.
@@ -210,7 +210,8 @@ def build_small_multiples(
     interventions: pd.DataFrame | None = None,
     grain: str = "month",
 ) -> alt.FacetChart:
-    """Small SPC charts of one KPI, one per ``series`` (area or service), from ``kpis.series_spc``'s frame.
+    """Small SPC charts of one KPI, one per ``series`` (area or service), from
+    ``analysis.kpis.series.series_spc``'s frame.
 
     ``interventions`` (``day``, ``label``) are drawn as vertical rules in every small chart (a facet has one dataset,
     so they travel as extra rows with a ``note_day`` and no value)."""
@@ -313,7 +314,7 @@ def build_peer_chart(frame: pd.DataFrame, *, title: str, own_label: str, unit: s
                      y_title: str = "Value", grain: str = "month") -> alt.LayerChart:
     """Your value over time against the comparators' median and middle half (25th to 75th percentile).
 
-    ``frame`` is ``kpis.peer_comparison``'s.
+    ``frame`` is ``analysis.kpis.peers.peer_comparison``'s.
     """
     fmt, _ = _value_format(unit)
     f = _default_formatter(unit)

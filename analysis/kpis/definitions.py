@@ -20,19 +20,15 @@ or channel), with the roles each needs:
 - ``avg_handling_minutes``: mean handling minutes (handling_minutes).
 
 Shares are fractions (0.412 is 41.2%). The closing-time KPIs and repeat % skip the periods that start in the
-data's first 28 days (their warm-up: see ``WARM_UP_DAYS``). Only complete periods are kept: a first or last period that the dataset (as a whole,
-whatever the filters) does not cover from its first to its last day is dropped, because a half month of contacts would read as a fall in demand.
+data's first 28 days (their warm-up: see ``WARM_UP_DAYS``). Only complete periods are kept: a first or last period
+that the dataset (as a whole, whatever the filters) does not cover from its first to its last day is dropped, because
+a half month of contacts would read as a fall in demand.
 
 From a KPI-series dataset (period, measure, value, target, service/area): any measure, with its target column.
 
-Each (KPI, service) series goes through :func:`analysis.spc.xmr`; :func:`summary_matrix` does that for every KPI
-and service from the stored KPI cube (:func:`kpi_cube`: every KPI for the total and per service, area, channel and
-service x area, built by a few grouped queries once per version of the data), not one query per series.
-
-Targets, trajectories and improvement directions entered on the page are kept in the store (``stocktake_kpi_settings``
-and ``stocktake_kpi_trajectories``). A benchmark dataset (a KPI-series dataset with an ``area`` role: your own
-organisation's value and comparators' values per period and measure) gives a peer comparison
-(:func:`peer_comparison`).
+Where each part lives: records KPIs in DuckDB (``compute``), stored for every series once per version of the data
+(``cube``), one KPI's series with its SPC chart and the summary matrix (``series``), directions, targets and
+trajectories kept in the store (``storage``) and the peer comparison (``peers``).
 """
 
 from __future__ import annotations
