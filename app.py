@@ -2,9 +2,12 @@
 
 import streamlit as st
 
+from ui.auth import require_user
 from ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="Stocktake", page_icon=":material/monitoring:", layout="wide")
+# With sign-in configured, a visitor who has not signed in sees only the sign-in button: no page, no dataset name.
+require_user()
 
 pages = {
     "Stocktake": [

@@ -1,0 +1,102 @@
+"""The person using this session and their role, read from Streamlit's sign-in or a sign-in proxy.
+
+Off by default: with no ``[auth]`` and no ``[stocktake.proxy]`` in ``.streamlit/secrets.toml`` everyone is an editor,
+recorded as "local user" (a laptop). With sign-in configured, :func:`require_user` (called by ``app.py`` before any
+page) shows a visitor who has not signed in only a sign-in button, and the rules of ``analysis.access`` decide who is
+an editor. Pages ask :func:`current_user` what to show; ``ui.actions`` asks it again before every change, so hiding a
+control is a courtesy and the refusal is the server's.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import streamlit as st
+
+from analysis import access
+from analysis.access import AccessSettings, User
+from analysis.errors import StocktakeError
+
+
+def _secrets() -> Mapping[str, Any]:
+    # st.secrets raises on a missing file; no file is the laptop case.
+    return st.secrets if st.secrets.load_if_toml_exists() else {}
+
+
+def access_settings() -> AccessSettings:
+    """The sign-in and role settings of this Stocktake (a StocktakeError names a setting that cannot be used)."""
+    return access.access_settings(_secrets())
+
+
+def current_user(settings: AccessSettings | None = None) -> User:
+    """Who is using this session, worked out afresh from the sign-in cookie or the proxy's header on every call."""
+    settings = settings or access_settings()
+    if settings.mode == access.OIDC:
+        return access.oidc_user(st.user.to_dict(), settings)
+    if settings.mode == access.PROXY:
+        return access.proxy_user(dict(st.context.headers.items()), st.context.ip_address, settings)
+    return access.LOCAL_EDITOR
+
+
+def can_edit() -> bool:
+    """Whether to show this session the controls that change data (the server checks again when they are used)."""
+    return current_user().is_editor
+
+
+def require_user() -> User:
+    """The signed-in user, or a sign-in screen and a stop. Called once per run by app.py, before the pages.
+
+    Also puts who is signed in, their role and a sign-out button at the foot of the sidebar.
+    """
+    try:
+        settings = access_settings()
+    except StocktakeError as exc:
+        st.error(f"Stocktake cannot start: {exc}")
+        st.stop()
+    user = current_user(settings)
+    if not settings.sign_in_required:
+        return user
+    if not user.signed_in:
+        _sign_in_screen(settings)
+        st.stop()
+    if not user.can_view:
+        st.title("Stocktake")
+        st.error(f"You are signed in as {user.name}, who has no access to Stocktake. Ask the person who runs it to "
+                 "add your address, or sign in with another account.")
+        _sign_out_button(settings, key="auth_sign_out_refused")
+        st.stop()
+    with st.sidebar:
+        role = "editor" if user.is_editor else "viewer (can look, not change data)"
+        st.caption(f"Signed in as **{_plain(user.display_name or user.name)}**, {role}.")
+        _sign_out_button(settings, key="auth_sign_out")
+    return user
+
+
+def _sign_in_screen(settings: AccessSettings) -> None:
+    st.title("Stocktake")
+    if settings.mode == access.PROXY:
+        st.info("Stocktake is reached through your organisation's sign-in. Open it from the address you were given; "
+                "if you did, ask the person who runs it to check the sign-in proxy.")
+        return
+    st.write("Stocktake holds service data, some of it personal: sign in with your work account to continue.")
+    if not settings.providers:
+        if st.button("Sign in", type="primary", key="auth_sign_in", icon=":material/login:"):
+            st.login()
+        return
+    for provider in settings.providers:
+        if st.button(f"Sign in with {provider}", type="primary", key=f"auth_sign_in_{provider}",
+                     icon=":material/login:"):
+            st.login(provider)
+
+
+def _sign_out_button(settings: AccessSettings, *, key: str) -> None:
+    if settings.mode == access.OIDC:
+        if st.button("Sign out", key=key, icon=":material/logout:"):
+            st.logout()
+    elif settings.proxy and settings.proxy.sign_out_url:
+        st.link_button("Sign out", settings.proxy.sign_out_url, icon=":material/logout:")
+
+
+def _plain(text: str) -> str:
+    """Text for Markdown shown as typed: a name from a provider must not become a link or formatting."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|~$" else ch for ch in text)
