@@ -19,6 +19,7 @@ from ui import actions
 from ui.audit_view import render_audit_trail
 from ui.auth import can_edit
 from ui.connection import get_connection, use_dataset_on_next_run
+from ui.text import plain
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "stocktake-uploads"
 TYPE_LABELS = {
@@ -93,7 +94,7 @@ if uploaded is not None:
             sheets = ingest.list_sheets(path)
             sheet = st.selectbox("Sheet", sheets, key=f"data_sheet_{uploaded.file_id}")
         except StocktakeError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             st.stop()
 
     type_key = f"data_types_{uploaded.name}"  # the types a user forced for this file, kept across reruns
@@ -102,7 +103,7 @@ if uploaded is not None:
         preview = cached_preview(str(path), uploaded.name, kind, sheet,
                                  None if order_choice == AUTO_ORDER else order_choice, tuple(sorted(forced_types.items())))
     except StocktakeError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         st.stop()
 
     how = [f"{preview.file_format.upper()}"]
@@ -114,13 +115,13 @@ if uploaded is not None:
         how.append(f"sheet '{preview.sheet}'")
     scope = (f"all {format_count(preview.rows_read)} rows" if preview.complete
              else f"the first {format_count(preview.rows_read)} rows (the load checks every row)")
-    st.markdown(f"**How the file was read:** {', '.join(how)}; checked {scope}.")
+    st.markdown(f"**How the file was read:** {plain(', '.join(how))}; checked {scope}.")
     if any(c.type in (ingest.DATE, ingest.TIMESTAMP) and any("{A}" in f for f in c.date_formats) for c in preview.columns):
-        st.info(preview.date_order_reason)
+        st.info(plain(preview.date_order_reason))
     if preview.problems:
         with st.expander(f"Problems found ({len(preview.problems)})", expanded=True):
             for problem in preview.problems[:40]:
-                st.markdown(f"- {problem}")
+                st.markdown(f"- {plain(problem)}")
             if len(preview.problems) > 40:
                 st.markdown(f"- … and {len(preview.problems) - 40} more.")
 
@@ -174,7 +175,7 @@ if uploaded is not None:
     exists = store.dataset_exists(con, dataset_name.strip())
     mode = ingest.REPLACE
     if exists:
-        mode = st.radio(f"A dataset called '{dataset_name.strip()}' exists already",
+        mode = st.radio(f"A dataset called '{plain(dataset_name.strip())}' exists already",
                         [ingest.REPLACE, ingest.APPEND], horizontal=True, key="data_mode",
                         format_func=lambda m: "Replace it" if m == ingest.REPLACE else "Add these rows to it")
     if duplicate_roles:
@@ -190,7 +191,7 @@ if uploaded is not None:
             )
         except StocktakeError as exc:
             bar.empty()
-            st.error(f"Nothing was loaded: {exc}")
+            st.error(f"Nothing was loaded: {plain(exc)}")
         else:
             # The load has committed; now the tables the Explore pages read, so their first visit is quick.
             report.warnings += prepare_dataset(
@@ -206,7 +207,7 @@ if report is not None:
     st.success(f"Loaded {format_count(report.rows_loaded)} rows into '{report.dataset}'. "
                f"{format_count(report.rows_rejected)} rows were rejected.")
     for warning in report.warnings:
-        st.warning(warning)
+        st.warning(plain(warning))
     if report.rows_rejected:
         st.markdown("**Rejected rows and why**")
         st.dataframe(report.rejects.head(1000), hide_index=True, width="stretch")
@@ -256,7 +257,7 @@ if editor and buttons[0].button("Save roles", disabled=not changes, key="data_sa
     try:
         actions.set_roles(con, ds.name, changes)
     except StocktakeError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     else:
         st.toast(f"Roles saved for '{ds.name}'.")
         st.rerun()
@@ -270,12 +271,12 @@ if len(rejects):
     )
 if editor:
     with buttons[2].popover("Delete this dataset"):
-        st.text(f"Delete '{ds.name}' and its {format_count(ds.row_count)} rows? This cannot be undone.")
+        st.write(f"Delete '{ds.name}' and its {format_count(ds.row_count)} rows? This cannot be undone.")
         if st.button("Delete", type="primary", key="data_delete"):
             try:
                 actions.delete_dataset(con, ds.name)
             except StocktakeError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
             else:
                 st.session_state.pop("data_last_report", None)
                 st.rerun()

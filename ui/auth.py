@@ -16,6 +16,7 @@ import streamlit as st
 from analysis import access
 from analysis.access import AccessSettings, User
 from analysis.errors import StocktakeError
+from ui.text import plain
 
 
 def _secrets() -> Mapping[str, Any]:
@@ -51,7 +52,7 @@ def require_user() -> User:
     try:
         settings = access_settings()
     except StocktakeError as exc:
-        st.error(f"Stocktake cannot start: {exc}")
+        st.error(f"Stocktake cannot start: {plain(exc)}")
         st.stop()
     user = current_user(settings)
     if not settings.sign_in_required:
@@ -67,7 +68,7 @@ def require_user() -> User:
         st.stop()
     with st.sidebar:
         role = "editor" if user.is_editor else "viewer (can look, not change data)"
-        st.caption(f"Signed in as **{_plain(user.display_name or user.name)}**, {role}.")
+        st.caption(f"Signed in as **{plain(user.display_name or user.name)}**, {role}.")
         _sign_out_button(settings, key="auth_sign_out")
     return user
 
@@ -96,7 +97,3 @@ def _sign_out_button(settings: AccessSettings, *, key: str) -> None:
     elif settings.proxy and settings.proxy.sign_out_url:
         st.link_button("Sign out", settings.proxy.sign_out_url, icon=":material/logout:")
 
-
-def _plain(text: str) -> str:
-    """Text for Markdown shown as typed: a name from a provider must not become a link or formatting."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|~$" else ch for ch in text)

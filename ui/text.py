@@ -2,20 +2,26 @@
 
 Streamlit never renders HTML from ``st.markdown``, captions, alerts or labels (``unsafe_allow_html`` is off and
 Stocktake never turns it on), so ``<script>`` and ``<img onerror=…>`` appear as typed. Markdown, though, is rendered in
-all of them, labels and radio options included: a column named ``![x](http://elsewhere/pixel.png)`` would make every
-browser that opens the page fetch that address, and ``**`` or ``:red[…]`` would change what a figure seems to say.
-So any name or value that came from a file, or that a user typed, goes through :func:`plain` before it is put into
-Markdown. Tables (``st.dataframe``), ``st.text``, ``st.code`` and chart labels need nothing: they never parse Markdown.
+all of them, widget labels, radio options and metric values included: a column named
+``![x](http://elsewhere/pixel.png)`` would make every browser that opens the page fetch that address, and ``**`` or
+``:red[…]`` would change what a figure seems to say. So any name or value that came from a file, or that a user typed,
+goes through :func:`plain` before it is put into Markdown. Tables (``st.dataframe``), ``st.text``, ``st.code`` and
+chart labels need nothing: they never parse Markdown.
 """
 
 from __future__ import annotations
 
-import string
+import re
 
-# CommonMark lets a backslash escape any ASCII punctuation and shows the character itself; Streamlit's extensions
-# (":red[…]", ":material/icon:", "$maths$") are all made of punctuation too, so escaping every one of them is the
-# rule that cannot miss a case.
-_ESCAPES = {ord(ch): "\\" + ch for ch in string.punctuation}
+# The characters that start Markdown or one of Streamlit's extensions: links and images ([ ]), autolinks and HTML
+# (< >), emphasis and code (* ` ~), maths ($), colours (:red[…] needs [), entities (&), and the escape itself. A
+# backslash before any of them shows the character itself (CommonMark). Commas, quotes, full stops and brackets
+# stay as they are, so a message reads the same in the page's source as on screen.
+_ALWAYS = re.compile(r"([\\`*\[\]<>$~&])")
+# "_" makes emphasis only at the edge of a word ("_x_"), never inside one ("demo_contacts").
+_EDGE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+# At the start of a block, "#", "-", "+", ">", "=" or "1." would make a heading, list or quote.
+_BLOCK_START = re.compile(r"^([#+\-=>|]|\d+[.)])")
 # GitHub-flavoured Markdown turns bare addresses into links even when escaped, and Streamlit turns "--" into a dash;
 # an invisible word joiner (U+2060) inside the marker keeps them as typed and looks the same.
 _WORD_JOINER = "\u2060"
@@ -28,4 +34,12 @@ def plain(text: object) -> str:
     text = " ".join(str(text).split())
     for marker, broken in _LINK_MARKERS.items():
         text = text.replace(marker, broken)
-    return text.translate(_ESCAPES)
+    text = _ALWAYS.sub(r"\\\1", text)
+    text = _EDGE_UNDERSCORE.sub(r"\\_", text)
+    return _BLOCK_START.sub(lambda m: "\\" + m.group(0) if len(m.group(0)) == 1 else m.group(0)[:-1] + "\\" +
+                            m.group(0)[-1], text)
+
+
+def plain_lines(text: object) -> str:
+    """Like :func:`plain`, keeping the text's line breaks (a note of several lines)."""
+    return "  \n".join(plain(line) for line in str(text).splitlines() if line.strip())
