@@ -17,9 +17,11 @@ from analysis.formatting import format_count
 from analysis.roles import KIND_LABELS, KINDS, ROLES_BY_KIND, role_clashes, role_label
 from ui import actions
 from ui.audit_view import render_audit_trail
-from ui.auth import can_edit
+from ui.auth import can_edit, guard_page
 from ui.connection import get_connection, use_dataset_on_next_run
 from ui.text import plain
+
+guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "stocktake-uploads"
 TYPE_LABELS = {

@@ -21,11 +21,13 @@ from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_percent
 from analysis.roles import RECORD_ROLES
 from ui import actions
-from ui.auth import can_edit
+from ui.auth import can_edit, guard_page
 from ui.connection import current_dataset, get_connection
 from ui.exports import csv_download
-from ui.text import plain
 from ui.filters import render_filter_sentence, render_filters
+from ui.text import plain
+
+guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
 BIND = "query-params"
 SPLIT_LABELS = {"": "No split", "channel": "Channel", "service": "Service", "area": "Area", "reason": "Reason",

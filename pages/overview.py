@@ -8,8 +8,11 @@ from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_signed_percent
 from analysis.overview import summarise_dataset
 from analysis.roles import KIND_NAMES, role_label
+from ui.auth import guard_page
 from ui.connection import current_dataset, get_connection
 from ui.text import plain
+
+guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
 st.title("Stocktake")
 st.caption("What drives demand, is performance really changing, and what would a change save: from your own data.")

@@ -21,11 +21,13 @@ from analysis import classification, interventions, kpis, spc, store
 from analysis.charts import spc as charts
 from analysis.errors import StocktakeError
 from analysis.formatting import format_month
+from ui import actions
+from ui.auth import can_edit, guard_page
 from ui.connection import current_dataset, get_connection
 from ui.exports import csv_download
-from ui import actions
-from ui.auth import can_edit
 from ui.text import plain
+
+guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
 BIND = "query-params"
 MAX_SMALL_MULTIPLES = 20  # a council's wards fit; a file with hundreds of areas shows the 20 with the most data

@@ -20,9 +20,12 @@ from analysis.charts import savings as charts
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_money
 from analysis.store import default_db_path
-from ui.connection import current_dataset, get_connection
 from ui import actions
+from ui.auth import guard_page
+from ui.connection import current_dataset, get_connection
 from ui.text import plain
+
+guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
 BIND = "query-params"
 SOCITM = "Socitm 2012 benchmark"

@@ -4,10 +4,13 @@ import streamlit as st
 
 from analysis import notes
 from analysis.errors import StocktakeError
+from ui import actions
+from ui.auth import guard_page
 from ui.connection import current_dataset, get_connection
 from ui.presentation import PRESENT_KEY
-from ui import actions
 from ui.text import plain, plain_lines
+
+guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
 st.title("Workshop")
 st.caption("For a facilitator running a stocktake with the room: every view is a link, and what the room agrees is "

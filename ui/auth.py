@@ -1,8 +1,9 @@
 """The person using this session and their role, read from Streamlit's sign-in or a sign-in proxy.
 
 Off by default: with no ``[auth]`` and no ``[stocktake.proxy]`` in ``.streamlit/secrets.toml`` everyone is an editor,
-recorded as "local user" (a laptop). With sign-in configured, :func:`require_user` (called by ``app.py`` before any
-page) shows a visitor who has not signed in only a sign-in button, and the rules of ``analysis.access`` decide who is
+recorded as "local user" (a laptop). With sign-in configured, :func:`sign_in_gate` (called by ``app.py`` before any
+page, and again by :func:`guard_page` at the top of each page) shows a visitor who has not signed in only a sign-in
+button, and the rules of ``analysis.access`` decide who is
 an editor. Pages ask :func:`current_user` what to show; ``ui.actions`` asks it again before every change, so hiding a
 control is a courtesy and the refusal is the server's.
 """
@@ -44,32 +45,48 @@ def can_edit() -> bool:
     return current_user().is_editor
 
 
-def require_user() -> User:
-    """The signed-in user, or a sign-in screen and a stop. Called once per run by app.py, before the pages.
+def sign_in_gate(*, show_identity: bool = True) -> User | None:
+    """The user who may see Stocktake, or None after drawing the sign-in screen (or a refusal) in its place.
 
-    Also puts who is signed in, their role and a sign-out button at the foot of the sidebar.
+    Called by app.py on every run, before any page: with sign-in configured, a visitor who has not signed in sees only
+    a sign-in button. ``show_identity`` puts who is signed in, their role and a sign-out button in the sidebar.
+    A setting that cannot be used stops the app with its sentence.
     """
     try:
         settings = access_settings()
     except StocktakeError as exc:
         st.error(f"Stocktake cannot start: {plain(exc)}")
-        st.stop()
+        return None
     user = current_user(settings)
     if not settings.sign_in_required:
         return user
     if not user.signed_in:
         _sign_in_screen(settings)
-        st.stop()
+        return None
     if not user.can_view:
         st.title("Stocktake")
-        st.error(f"You are signed in as {user.name}, who has no access to Stocktake. Ask the person who runs it to "
-                 "add your address, or sign in with another account.")
+        st.error(f"You are signed in as {plain(user.name)}, who has no access to Stocktake. Ask the person who runs "
+                 "it to add your address, or sign in with another account.")
         _sign_out_button(settings, key="auth_sign_out_refused")
+        return None
+    if show_identity:
+        with st.sidebar:
+            role = "editor" if user.is_editor else "viewer (can look, not change data)"
+            st.caption(f"Signed in as **{plain(user.display_name or user.name)}**, {role}.")
+            _sign_out_button(settings, key="auth_sign_out")
+    return user
+
+
+def guard_page() -> User:
+    """First line of every page: stop here unless the visitor may see Stocktake.
+
+    app.py's gate normally runs first and this finds them signed in. It matters when a page file is run on its own:
+    Streamlit serves files in ``pages/`` at their own URLs (``/data``) until an app has called ``st.navigation``, so
+    a server started with plain ``streamlit run app.py`` could otherwise show a page before anyone signed in.
+    """
+    user = sign_in_gate(show_identity=False)
+    if user is None:
         st.stop()
-    with st.sidebar:
-        role = "editor" if user.is_editor else "viewer (can look, not change data)"
-        st.caption(f"Signed in as **{plain(user.display_name or user.name)}**, {role}.")
-        _sign_out_button(settings, key="auth_sign_out")
     return user
 
 
