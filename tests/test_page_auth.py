@@ -101,7 +101,7 @@ def test_someone_signed_in_but_not_on_the_viewer_list_is_turned_away(demo_store)
     at.user = {"is_logged_in": True, "email": "eve@gmail.com"}
     at.run()
     assert [e.value for e in at.error] == [
-        "You are signed in as eve@\u2060gmail.com, who has no access to Stocktake. Ask the person who runs it to add your "
+        "You are signed in as eve@gmail.com, who has no access to Stocktake. Ask the person who runs it to add your "
         "address, or sign in with another account."]
     assert button_labels(at) == ["Sign out"] and len(at.selectbox) == 0
 
@@ -116,7 +116,7 @@ def test_a_setting_that_cannot_be_used_stops_the_app_with_a_sentence(demo_store)
     assert not at.exception
     assert [e.value for e in at.error] == [
         "Stocktake cannot start: 'council' in 'stocktake.editor_domains' is not an email domain: give the part "
-        "after the @\u2060, e.g. \"council.gov.uk\"."]
+        "after the @, e.g. \"council.gov.uk\"."]
     assert len(at.selectbox) == 0
 
 

@@ -25,8 +25,9 @@ _BLOCK_START = re.compile(r"^([#+\-=>|]|\d+[.)])")
 # GitHub-flavoured Markdown turns bare addresses into links even when escaped, and Streamlit turns "--" into a dash;
 # an invisible word joiner (U+2060) inside the marker keeps them as typed and looks the same.
 _WORD_JOINER = "\u2060"
-_LINK_MARKERS = {"://": ":" + _WORD_JOINER + "//", "www.": "www" + _WORD_JOINER + ".", "@": "@" + _WORD_JOINER,
-                 "--": "-" + _WORD_JOINER + "-"}
+# (An email address may still become a mailto: link: it leads nowhere but the reader's own mail program, and keeping
+# it free of invisible characters lets people copy it.)
+_LINK_MARKERS = {"://": ":" + _WORD_JOINER + "//", "www.": "www" + _WORD_JOINER + ".", "--": "-" + _WORD_JOINER + "-"}
 
 
 def plain(text: object) -> str:
