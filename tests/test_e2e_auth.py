@@ -250,6 +250,73 @@ def test_a_viewer_signs_in_and_sees_no_load_or_delete_controls(browser, signed_i
         context.close()
 
 
+# ----- behind a sign-in proxy ------------------------------------------------------------------------------------------
+
+PROXY_TOML = """[stocktake]
+editors = ["ana@council.gov.uk"]
+[stocktake.proxy]
+user_header = "X-Forwarded-Email"
+trusted_addresses = [{trusted}]
+sign_out_url = "/oauth2/sign_out"
+"""
+
+
+@pytest.fixture(scope="module")
+def proxy_store(demo_store_template, tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+    folder = tmp_path_factory.mktemp("proxy")
+    db = folder / "stocktake.duckdb"
+    shutil.copyfile(demo_store_template, db)
+    return folder, db
+
+
+def test_behind_a_proxy_on_the_same_server_its_header_names_the_user(browser, proxy_store, tmp_path):
+    folder, db = proxy_store
+    with served_app(db, folder, PROXY_TOML.format(trusted='"127.0.0.1", "::1"')) as url:
+        # What the proxy adds to every request it passes on (the browser here stands in for it).
+        context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                      extra_http_headers={"X-Forwarded-Email": EDITOR})
+        page = context.new_page()
+        page.set_default_timeout(FIRST_RENDER_TIMEOUT_MS)
+        try:
+            page.goto(f"{url}/datasets")
+            wait_for_app(page)
+            page.get_by_text(f"Signed in as {EDITOR}, editor.").wait_for()
+            page.locator("[data-testid='stFileUploader']").wait_for()
+            assert page.get_by_role("link", name="Sign out").get_attribute("href") == "/oauth2/sign_out"
+        finally:
+            context.close()
+        # A request without the header (one that went round the proxy) sees no page at all.
+        context, page = new_page(browser)
+        try:
+            page.goto(f"{url}/datasets")
+            wait_for_app(page)
+            page.get_by_text("Stocktake is reached through your organisation's sign-in").wait_for()
+            assert main_buttons(page) == [] and page.locator("[data-testid='stFileUploader']").count() == 0
+        finally:
+            context.close()
+
+
+def test_a_forged_proxy_header_from_another_address_is_ignored(browser, proxy_store, tmp_path):
+    folder, db = proxy_store
+    # The proxy is said to be at 10.9.9.9; this browser connects from 127.0.0.1 and claims, in X-Forwarded-For,
+    # to be it. The web server must not take that claim as the connection's address.
+    with served_app(db, folder, PROXY_TOML.format(trusted='"10.9.9.9"')) as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, extra_http_headers={
+            "X-Forwarded-Email": EDITOR, "X-Forwarded-For": "10.9.9.9"})
+        page = context.new_page()
+        page.set_default_timeout(FIRST_RENDER_TIMEOUT_MS)
+        try:
+            page.goto(f"{url}/datasets")
+            wait_for_app(page)
+            page.get_by_text("Stocktake is reached through your organisation's sign-in").wait_for()
+            assert page.get_by_text("Signed in as").count() == 0
+            assert page.locator("[data-testid='stFileUploader']").count() == 0
+        finally:
+            context.close()
+
+
 # ----- hostile data is shown as text on every page -------------------------------------------------------------------
 
 SCRIPT = "<script>window.__stocktake_pwned='script'</script>"
