@@ -12,6 +12,7 @@ import streamlit as st
 
 from analysis import ingest, store
 from analysis.errors import StocktakeError
+from analysis.exports import to_csv_bytes
 from analysis.prepare import prepare_dataset
 from analysis.formatting import format_count
 from analysis.roles import KIND_LABELS, KINDS, ROLES_BY_KIND, role_clashes, role_label
@@ -213,7 +214,7 @@ if report is not None:
     if report.rows_rejected:
         st.markdown("**Rejected rows and why**")
         st.dataframe(report.rejects.head(1000), hide_index=True, width="stretch")
-        st.download_button("Download rejected rows (CSV)", report.rejects.to_csv(index=False).encode("utf-8-sig"),
+        st.download_button("Download rejected rows (CSV)", to_csv_bytes(report.rejects),
                            file_name=f"{report.dataset} rejected rows.csv", mime="text/csv", key="data_rejects_last")
 
 # ----- datasets in the store -------------------------------------------------------------------------------------
@@ -268,7 +269,7 @@ rejects = ingest.rejected_rows(con, ds.name) if editor else []
 if len(rejects):
     buttons[1].download_button(
         f"Rejected rows of the last load ({format_count(len(rejects))})",
-        rejects.to_csv(index=False).encode("utf-8-sig"), file_name=f"{ds.name} rejected rows.csv", mime="text/csv",
+        to_csv_bytes(rejects), file_name=f"{ds.name} rejected rows.csv", mime="text/csv",
         key="data_rejects_stored",
     )
 if editor:
