@@ -307,3 +307,83 @@ def test_a_cli_load_is_recorded_as_the_operating_system_user(demo_store, tmp_pat
     assert int(recorded["version"].iloc[0]) == version > int(recorded["version"].iloc[1])
     assert recorded["detail"].iloc[1] == ("from the shell.csv: 2 rows loaded, 0 rejected (records), from the "
                                           "command line")
+
+
+# ----- every other kind of change goes through the gate -------------------------------------------------------------
+
+
+def _every_other_change() -> None:
+    """Each change the Demand, Performance, Savings and Workshop pages make, through ui.actions, in one session."""
+    from datetime import date
+
+    import streamlit as st
+
+    from analysis import classification, savings, store
+    from analysis.errors import StocktakeError
+    from ui import actions
+    from ui.connection import get_connection
+
+    con = get_connection()
+    ds = store.get_dataset(con, "demo_contacts")
+    start, end = savings.latest_full_year(con, ds)
+    attempts = {
+        "classification": lambda: actions.save_classification(con, ds, classification.classification_frame(con, ds)),
+        "improvement": lambda: actions.set_improvement(con, ds.name, "contacts", "decrease"),
+        "target": lambda: actions.set_target(con, ds.name, "contacts", None, 1000.0),
+        "trajectory": lambda: actions.set_trajectory(con, ds.name, "contacts", None, date(2024, 1, 1), 900.0,
+                                                     date(2024, 12, 1), 800.0),
+        "trajectory cleared": lambda: actions.clear_trajectory(con, ds.name, "contacts", None),
+        "intervention": lambda: actions.add_intervention(con, ds.name, None, date(2024, 3, 1), "New web form"),
+        "scenario": lambda: actions.save_scenario(con, "Cautious", ds, start, end, savings.Levers(failure_pct=10)),
+        "scenario renamed": lambda: actions.rename_scenario(con, ds.name, "Cautious", "Cautious, v2"),
+        "scenario deleted": lambda: actions.delete_scenario(con, ds.name, "Cautious, v2"),
+        "note": lambda: actions.add_note(con, ds.name, "Ask Ana about the June dip", topic="Demand"),
+    }
+    for name, attempt in attempts.items():
+        try:
+            attempt()
+            st.success(name)
+        except StocktakeError as exc:
+            st.error(f"{name}: {exc}")
+
+
+def _run_every_other_change(user: dict):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_every_other_change, default_timeout=90)
+    at.secrets.update(SECRETS)
+    at.user = dict(user)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_an_editors_classification_targets_interventions_scenarios_and_notes_are_all_recorded(demo_store):
+    at = _run_every_other_change(EDITOR)
+    assert [e.value for e in at.error] == []
+    recorded = trail(demo_store).iloc[::-1]  # oldest first, the order they were made
+    assert recorded["action"].tolist() == [
+        "classification", "improvement direction", "target", "trajectory", "trajectory cleared",
+        "intervention added", "scenario saved", "scenario renamed", "scenario deleted", "note added"]
+    assert set(recorded["user_name"]) == {"ana@council.gov.uk"} and set(recorded["outcome"]) == {"done"}
+    assert set(recorded["dataset"]) == {"demo_contacts"}
+    assert set(recorded["version"]) == {catalogue_version(demo_store, "demo_contacts")}
+    assert recorded["detail"].tolist()[1:] == [
+        "contacts: lower is better", "contacts target for every series set to 1000",
+        "contacts trajectory for every series: 900 on 2024-01-01 to 800 on 2024-12-01",
+        "contacts trajectory for every series removed", "'New web form' on 2024-03-01 for every service",
+        "'Cautious'", "'Cautious' renamed to 'Cautious, v2'", "'Cautious, v2'", "Note added about Demand"]
+    assert recorded["detail"].iloc[0].startswith("Classification edited on the Demand page: 41 reasons (")
+
+
+def test_a_viewer_may_keep_scenarios_and_notes_but_not_change_how_the_data_is_judged(demo_store):
+    at = _run_every_other_change(VIEWER)
+    assert [s.value for s in at.success] == ["scenario", "scenario renamed", "scenario deleted", "note"]
+    assert [e.value.split(":")[0] for e in at.error] == [
+        "classification", "improvement", "target", "trajectory", "trajectory cleared", "intervention"]
+    recorded = trail(demo_store).iloc[::-1]
+    assert recorded[["action", "outcome"]].values.tolist() == [
+        ["classification", "refused"], ["improvement direction", "refused"], ["target", "refused"],
+        ["trajectory", "refused"], ["trajectory cleared", "refused"], ["intervention added", "refused"],
+        ["scenario saved", "done"], ["scenario renamed", "done"], ["scenario deleted", "done"], ["note added", "done"]]
+    assert set(recorded["user_name"]) == {"cat@council.gov.uk"}

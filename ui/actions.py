@@ -138,8 +138,9 @@ def save_classification(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, 
 
 
 def set_improvement(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, improvement: str) -> None:
+    better = {"increase": "higher is better", "decrease": "lower is better"}.get(improvement, "neither way is better")
     perform(con, audit.IMPROVEMENT, dataset, lambda: kpis.set_improvement(con, dataset, kpi, improvement),
-            detail=f"{kpi}: better when it goes {improvement}" if improvement != "neutral" else f"{kpi}: neutral")
+            detail=f"{kpi}: {better}")
 
 
 def set_target(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, series: str | None,
