@@ -21,7 +21,16 @@ from typing import Any, Callable, TypeVar
 import duckdb
 import pandas as pd
 
-from analysis import audit, classification, ingest, interventions, kpis, notes, savings, store
+from analysis import audit, classification, ingest, interventions, notes, store
+
+# Issue 9 turns analysis.kpis and analysis.savings into packages whose writes live in kpis.storage and
+# savings.scenarios; until both branches are merged either layout works here. Keep only the first import after that.
+try:
+    from analysis.kpis import storage as kpi_settings
+    from analysis.savings import scenarios
+except ImportError:
+    from analysis import kpis as kpi_settings
+    from analysis import savings as scenarios
 from analysis.access import User, may_change
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
@@ -139,7 +148,7 @@ def save_classification(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, 
 
 def set_improvement(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, improvement: str) -> None:
     better = {"increase": "higher is better", "decrease": "lower is better"}.get(improvement, "neither way is better")
-    perform(con, audit.IMPROVEMENT, dataset, lambda: kpis.set_improvement(con, dataset, kpi, improvement),
+    perform(con, audit.IMPROVEMENT, dataset, lambda: kpi_settings.set_improvement(con, dataset, kpi, improvement),
             detail=f"{kpi}: {better}")
 
 
@@ -147,20 +156,20 @@ def set_target(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, series: s
                target: float | None) -> None:
     where = f"for {series}" if series else "for every series"
     what = "removed" if target is None else f"set to {target:g}"
-    perform(con, audit.TARGET, dataset, lambda: kpis.set_target(con, dataset, kpi, series, target),
+    perform(con, audit.TARGET, dataset, lambda: kpi_settings.set_target(con, dataset, kpi, series, target),
             detail=f"{kpi} target {where} {what}")
 
 
 def set_trajectory(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, series: str | None,
                    start_period, start_value: float, end_period, end_value: float) -> None:
     perform(con, audit.TRAJECTORY, dataset,
-            lambda: kpis.set_trajectory(con, dataset, kpi, series, start_period, start_value, end_period, end_value),
+            lambda: kpi_settings.set_trajectory(con, dataset, kpi, series, start_period, start_value, end_period, end_value),
             detail=f"{kpi} trajectory for {series or 'every series'}: {start_value:g} on {start_period} to "
                    f"{end_value:g} on {end_period}")
 
 
 def clear_trajectory(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, series: str | None) -> None:
-    perform(con, audit.TRAJECTORY_CLEARED, dataset, lambda: kpis.clear_trajectory(con, dataset, kpi, series),
+    perform(con, audit.TRAJECTORY_CLEARED, dataset, lambda: kpi_settings.clear_trajectory(con, dataset, kpi, series),
             detail=f"{kpi} trajectory for {series or 'every series'} removed")
 
 
@@ -182,18 +191,18 @@ def delete_intervention(con: duckdb.DuckDBPyConnection, dataset: str, interventi
 def save_scenario(con: duckdb.DuckDBPyConnection, name: str, dataset: store.Dataset, period_start, period_end,
                   levers, *, overwrite: bool = False):
     return perform(con, audit.SCENARIO_SAVED, dataset.name,
-                   lambda: savings.save_scenario(con, name, dataset, period_start, period_end, levers,
+                   lambda: scenarios.save_scenario(con, name, dataset, period_start, period_end, levers,
                                                  overwrite=overwrite),
                    detail=f"'{(name or '').strip()}'" + (" (replacing one of the same name)" if overwrite else ""))
 
 
 def rename_scenario(con: duckdb.DuckDBPyConnection, dataset: str, old: str, new: str) -> None:
-    perform(con, audit.SCENARIO_RENAMED, dataset, lambda: savings.rename_scenario(con, dataset, old, new),
+    perform(con, audit.SCENARIO_RENAMED, dataset, lambda: scenarios.rename_scenario(con, dataset, old, new),
             detail=f"'{old}' renamed to '{(new or '').strip()}'")
 
 
 def delete_scenario(con: duckdb.DuckDBPyConnection, dataset: str, name: str) -> None:
-    perform(con, audit.SCENARIO_DELETED, dataset, lambda: savings.delete_scenario(con, dataset, name),
+    perform(con, audit.SCENARIO_DELETED, dataset, lambda: scenarios.delete_scenario(con, dataset, name),
             detail=f"'{name}'")
 
 
