@@ -387,3 +387,29 @@ def test_a_viewer_may_keep_scenarios_and_notes_but_not_change_how_the_data_is_ju
         ["trajectory", "refused"], ["trajectory cleared", "refused"], ["intervention added", "refused"],
         ["scenario saved", "done"], ["scenario renamed", "done"], ["scenario deleted", "done"], ["note added", "done"]]
     assert set(recorded["user_name"]) == {"cat@council.gov.uk"}
+
+
+def test_the_data_page_shows_the_newest_changes_of_the_dataset_chosen(demo_store):
+    from datetime import datetime, timedelta
+
+    con = store.open_store(demo_store)
+    try:
+        with con.cursor() as cur:
+            audit.record_change(cur, user="ana@council.gov.uk", action=audit.LOAD, dataset="demo_kpis", version=1,
+                                changed_at=datetime(2026, 1, 1))
+            for i in range(501):
+                audit.record_change(cur, user="ben@council.gov.uk", action=audit.TARGET, dataset="demo_contacts",
+                                    version=i, changed_at=datetime(2026, 2, 1) + timedelta(minutes=i))
+    finally:
+        con.close()
+    at = open_as(None, "pages/data.py")
+    assert len(at.dataframe[-1].value) == 500
+    assert any(c.value == "The newest 500 of 502 changes are shown; the download has them all." for c in at.caption)
+    at.selectbox(key="data_audit_dataset").set_value("demo_kpis").run()
+    assert not at.exception
+    assert at.dataframe[-1].value[["Who", "Action", "Dataset"]].values.tolist() == [
+        ["ana@council.gov.uk", "load", "demo_kpis"]]
+    at.selectbox(key="data_audit_dataset").set_value("demo_contacts").run()
+    newest = at.dataframe[-1].value
+    assert len(newest) == 500 and newest["Version"].iloc[0] == 500 and newest["Version"].iloc[-1] == 1
+    assert any(c.value == "The newest 500 of 501 changes are shown; the download has them all." for c in at.caption)
