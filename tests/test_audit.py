@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 
-import duckdb
 import pandas as pd
 import pytest
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import audit, store
+from analysis import store
 from tests.conftest import REPO_ROOT
 from tests.test_e2e_browser import CHROMIUM, FIRST_RENDER_TIMEOUT_MS, _free_port, screenshot, wait_for_app
 
