@@ -7,6 +7,8 @@ The demo borough is built by ``python -m data.demo`` (it lives with its generato
 ``data``).
 
 Exit 0 on success; 2 on a problem with the input, with one line on stderr saying what and what to do.
+Every change is recorded in the store's audit trail as made by ``cli:<operating-system user>`` (``analysis.audit``):
+the CLI is an editor's tool on the server itself.
 The DuckDB file has one writer: while the app is running, load from its Data page instead (the error says so).
 """
 
@@ -14,10 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
-from analysis import ingest, store
+from analysis import audit, ingest, store
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
 from analysis.prepare import prepare_dataset
@@ -89,11 +92,18 @@ def _load(args) -> int:
             print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
 
     try:
+        existed = store.dataset_exists(con, args.dataset.strip())
         report = ingest.load_file(
             con, args.path, dataset=args.dataset, kind=args.kind, mode=ingest.APPEND if args.append else ingest.REPLACE,
             sheet=args.sheet, date_order=args.date_order, types=_pairs(args.type, "type") or None, roles=roles,
             unify_case=args.unify_case, progress=progress,
         )
+        action = audit.APPEND if args.append else (audit.REPLACE if existed else audit.LOAD)
+        with con.cursor() as cur:
+            audit.record_change(
+                cur, user=audit.cli_user(), action=action, dataset=report.dataset, version=report.version,
+                detail=f"{os.path.basename(args.path)}: {format_count(report.rows_loaded)} rows loaded, "
+                       f"{format_count(report.rows_rejected)} rejected ({report.kind}), from the command line")
         # The load has committed; prepare what the Explore pages read so their first visit is quick.
         report.warnings += prepare_dataset(con, report.dataset, progress=progress)
     finally:

@@ -11,7 +11,7 @@ when the store is empty; while the app runs the store is locked, so stop it firs
 
     python -m data.demo [--db PATH] [--if-empty]
 
-The command lives here, beside the generator, so that ``analysis`` imports nothing from ``data``.
+It records the build in the audit trail as made by ``cli:<operating-system user>``. The command lives here, beside the generator, so that ``analysis`` imports nothing from ``data``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from analysis import store
+from analysis import audit, store
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
 from analysis.ingest import load_frame
@@ -349,6 +349,12 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         show = sys.stderr.isatty()
         loaded = build_demo(con, progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr) if show else None)
+        # Recorded as every command-line change is: by cli:<operating-system user>.
+        with con.cursor() as cur:
+            for name, rows in loaded.items():
+                audit.record_change(cur, user=audit.cli_user(), action=audit.DEMO_BUILT, dataset=name,
+                                    version=store.dataset_version(con, name) or None,
+                                    detail=f"Demo data: {format_count(rows)} rows, from the command line")
     finally:
         con.close()
     print(f"Demo data built in {time.monotonic() - started:.1f} s: "

@@ -4,8 +4,13 @@ import streamlit as st
 
 from analysis import notes
 from analysis.errors import StocktakeError
+from ui import actions
+from ui.auth import guard_page
 from ui.connection import current_dataset, get_connection
 from ui.presentation import PRESENT_KEY
+from ui.text import plain, plain_lines
+
+guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
 st.title("Workshop")
 st.caption("For a facilitator running a stocktake with the room: every view is a link, and what the room agrees is "
@@ -47,9 +52,9 @@ with st.form("ws_note_form", clear_on_submit=True):
                          placeholder="Paste the address of the page the room was looking at")
     if st.form_submit_button("Add note", type="primary"):
         try:
-            notes.add_note(con, dataset.name, text, topic=topic, link=link)
+            actions.add_note(con, dataset.name, text, topic=topic, link=link)
         except StocktakeError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             st.toast("Note added.")
 
@@ -61,13 +66,17 @@ else:
         with st.container(border=True):
             head, remove = st.columns([6, 1])
             topic = row.topic if isinstance(row.topic, str) else "General"
-            head.markdown(f"**{row.written_at:%d %b %Y %H:%M}** · {topic}")
-            head.write(row.note)
+            head.markdown(f"**{row.written_at:%d %b %Y %H:%M}** · {plain(topic)}")
+            head.markdown(plain_lines(row.note))
             if isinstance(row.link, str) and row.link:
                 head.markdown(f"[Open the view]({row.link})")
             if remove.button("Delete", key=f"ws_delete_{row.id}"):
-                notes.delete_note(con, row.id)
-                st.rerun()
+                try:
+                    actions.delete_note(con, dataset.name, row.id)
+                except StocktakeError as exc:
+                    st.error(plain(exc))
+                else:
+                    st.rerun()
     record = notes.notes_markdown(dataset.name, session_notes)
     st.download_button("Download the notes (Markdown)", record.encode("utf-8"),
                        file_name=f"{dataset.name} session notes.md", mime="text/markdown", key="ws_download",

@@ -9,6 +9,7 @@ from analysis.formatting import format_count
 from analysis.roles import KIND_NAMES
 from ui.connection import DATASET_KEY, analysable_datasets, apply_next_dataset
 from ui.presentation import render_presentation_toggle
+from ui.text import plain
 
 
 def render_sidebar() -> None:
@@ -20,7 +21,7 @@ def render_sidebar() -> None:
     try:
         render_dataset_picker()
     except StocktakeError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         st.stop()
     render_presentation_toggle()
 
