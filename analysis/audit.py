@@ -57,6 +57,7 @@ SCENARIO_DELETED = "scenario deleted"
 NOTE_ADDED = "note added"
 NOTE_DELETED = "note deleted"
 DEMO_BUILT = "demo built"
+LOOKUP_CHOSEN = "lookup chosen"
 
 MAX_USER = 254  # the longest email address there can be
 MAX_ACTION = 60

@@ -26,6 +26,7 @@ from analysis.kpis import cube, definitions, peers, series, storage
 from analysis.spc import reading, xmr
 from ui import actions
 from ui.auth import can_edit, guard_page
+from ui.links import page_link
 from ui.connection import current_dataset, get_connection
 from ui.exports import csv_download
 from ui.text import plain
@@ -174,7 +175,7 @@ ds = current_dataset()
 if ds is None:
     st.info("No data loaded yet. Load a records file or a KPI series on the Data page, or build the demo.",
             icon=":material/info:")
-    st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+    page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
     st.stop()
 if ds.kind not in ("records", "kpi"):
     st.info(f"'{ds.name}' is a lookup. Choose a records or KPI dataset in the sidebar.", icon=":material/info:")
@@ -215,7 +216,7 @@ except StocktakeError as exc:
     st.stop()
 if not options:
     st.info(f"'{ds.name}' has no KPI to chart: a KPI series needs the roles Period and Value.", icon=":material/info:")
-    st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+    page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
     st.stop()
 by_key = {o.key: o for o in options}
 
@@ -243,9 +244,9 @@ if kpi in definitions.RECORD_KPIS:
     st.caption(definitions.RECORD_KPIS[kpi].description.format(days=within_days))
 if option.missing:
     st.info(option.missing, icon=":material/info:")
-    st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+    page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
     if kpi == "failure_demand_pct":
-        st.page_link("pages/demand.py", label="Classify reasons on the Demand page", icon=":material/call_received:")
+        page_link("pages/demand.py", label="Classify reasons on the Demand page", icon=":material/call_received:")
     st.stop()
 
 directions, targets = storage.kpi_settings(con, ds.name)

@@ -23,6 +23,7 @@ from analysis.savings import baseline, costs, model, scenarios
 from analysis.store import default_db_path
 from ui import actions
 from ui.auth import guard_page
+from ui.links import page_link
 from ui.connection import current_dataset, get_connection
 from ui.text import plain
 
@@ -76,7 +77,7 @@ def _month_key(start: date) -> str:
 
 def _link_to_data_page() -> None:
     try:
-        st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+        page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
     except StreamlitAPIException:  # the Data page is not in this app's navigation
         st.caption("Open the Data page from the menu.")
 

@@ -6,6 +6,7 @@ from analysis import notes
 from analysis.errors import StocktakeError
 from ui import actions
 from ui.auth import guard_page
+from ui.links import page_link
 from ui.connection import current_dataset, get_connection
 from ui.presentation import PRESENT_KEY
 from ui.text import plain, plain_lines
@@ -19,16 +20,16 @@ st.caption("For a facilitator running a stocktake with the room: every view is a
 dataset = current_dataset()
 if dataset is None:
     st.info("Load data first: the session's notes are kept with the dataset they are about.")
-    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
     st.stop()
 
 st.subheader("The session, question by question")
 questions = st.columns(3)
-questions[0].page_link("pages/demand.py", label="1. What is driving demand?", icon=":material/call_received:")
+page_link("pages/demand.py", where=questions[0], label="1. What is driving demand?", icon=":material/call_received:")
 questions[0].caption("Volumes, top reasons, failure demand, repeats, what changed.")
-questions[1].page_link("pages/performance.py", label="2. Is performance really changing?", icon=":material/monitoring:")
+page_link("pages/performance.py", where=questions[1], label="2. Is performance really changing?", icon=":material/monitoring:")
 questions[1].caption("SPC charts: signal or noise, and will we meet the target?")
-questions[2].page_link("pages/savings.py", label="3. What would a change save?", icon=":material/savings:")
+page_link("pages/savings.py", where=questions[2], label="3. What would a change save?", icon=":material/savings:")
 questions[2].caption("Failure demand, channel shift, faster handling, side by side.")
 
 st.subheader("Sharing and presenting")
