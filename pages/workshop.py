@@ -9,6 +9,7 @@ from ui.auth import guard_page
 from ui.links import page_link
 from ui.connection import current_dataset, get_connection
 from ui.presentation import PRESENT_KEY
+from ui.sections import show_coverage
 from ui.text import plain, plain_lines
 
 guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
@@ -22,6 +23,8 @@ if dataset is None:
     st.info("Load data first: the session's notes are kept with the dataset they are about.")
     page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
     st.stop()
+
+show_coverage(dataset)
 
 st.subheader("The session, question by question")
 questions = st.columns(3)
