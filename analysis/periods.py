@@ -257,7 +257,7 @@ def infer_grain(starts) -> str | None:
     days = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(starts)).dropna().unique())).normalize().sort_values()
     if len(days) == 0:
         return None
-    gaps = np.diff(days.asi8) / 86_400e9 if len(days) > 1 else np.array([])
+    gaps = np.diff(days.values.astype("datetime64[D]").astype("int64"))
     smallest_gap = gaps.min() if len(gaps) else None
     if (days.day == 1).all():
         if (days.month == FINANCIAL_YEAR_START_MONTH).all() and (smallest_gap is None or smallest_gap >= 365):
