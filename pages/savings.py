@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from analysis import exports, lookups
+from analysis import coverage, exports, lookups
 from analysis.charts import savings as charts
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_money
@@ -111,7 +111,7 @@ if missing:
 
 con = get_connection()
 DB = str(default_db_path())
-show_coverage(dataset)
+span = show_coverage(dataset)
 with figure("the 12-month periods this dataset covers", stop=True):
     periods = _periods(DB, dataset.name, dataset.version)
 period_by_key = {_month_key(s): (s, e) for s, e in periods}
@@ -209,8 +209,9 @@ def _prune(key: str, options: list) -> None:
 _prune("sv_period", list(period_by_key))
 period_key = st.selectbox(
     "Baseline period (12 months)", list(period_by_key), index=0, key="sv_period", bind=BIND,
-    format_func=lambda k: baseline.period_label(*period_by_key[k]) + (" (latest full 12 months)"
-                                                                     if k == _month_key(periods[0][0]) else ""),
+    format_func=lambda k: baseline.period_label(*period_by_key[k]) + (
+        f" (the data cover only {coverage.span_words(span.days)} of it)" if span is not None and not span.covers_a_year
+        else " (latest full 12 months)" if k == _month_key(periods[0][0]) else ""),
     help="The contacts the savings are worked out from. The latest full 12 months is chosen at first.",
 )
 period_start, period_end = period_by_key[period_key]
