@@ -51,7 +51,7 @@ if first_role:
 
 if summary.last_12_months is None and dataset.kind == "records" and span is not None and span.days:
     # Less than 12 whole months: the figure is declined, and the page says why rather than leaving it out silently.
-    st.info(coverage.year_figure("Contacts in the last 12 complete months", span.days, can_scale=False).note
+    st.info(coverage.year_figure("The last 12 complete months figure", span.days, can_scale=False).note
             if not span.covers_a_year else "Contacts in the last 12 complete months need 12 whole calendar months "
             "of data; this dataset starts or ends part-way through a month.", icon=":material/date_range:")
 elif summary.last_12_months is not None:

@@ -50,7 +50,8 @@ def _value_format(unit: str) -> tuple[str, float]:
         return ",.1f", 1.0
     if unit == "percent_points":
         return ",.0f", 1.0
-    return ",.0f", 1.0
+    # Any other number: as many decimals as the tick needs (a rate of 0.405 or a score of 7.6 must not read 0 or 8).
+    return ",~f", 1.0
 
 
 def _default_formatter(unit: str) -> Callable[[float], str]:
