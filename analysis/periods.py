@@ -267,6 +267,6 @@ def infer_grain(starts) -> str | None:
         if ((days.month - 1) % 3 == 0).all() and (smallest_gap is None or smallest_gap >= 89):
             return "quarter"
         return "month"
-    if (days.dayofweek == 0).all() and (smallest_gap is None or smallest_gap >= 7):
+    if (days.day_of_week == 0).all() and (smallest_gap is None or smallest_gap >= 7):
         return "week"
     return "day"

@@ -85,7 +85,7 @@ def test_nhs_ae_on_every_explore_page(real_db, monkeypatch, open_app):
 
 
 def test_oflog_financial_year_is_a_period_with_its_grain(real_db):
-    con = store.open_store(real_db, read_only=True)
+    con = store.open_store(real_db)
     try:
         column = store.get_dataset(con, "oflog_asc").column("Financial year")
     finally:
@@ -97,7 +97,7 @@ def test_oflog_financial_year_is_a_period_with_its_grain(real_db):
 
 def test_oflog_on_every_explore_page(real_db, monkeypatch, open_app):
     monkeypatch.setenv("STOCKTAKE_DB", str(real_db))
-    con = store.open_store(real_db, read_only=True)
+    con = store.open_store(real_db)
     try:
         period_type = store.get_dataset(con, "oflog_asc").column("Financial year").type
     finally:
