@@ -3,6 +3,7 @@
     python -m analysis load PATH --dataset NAME [--kind records|kpi|lookup] [--replace | --append] [--db PATH] [--json]
     python -m analysis datasets [--db PATH] [--json]
     python -m analysis demo [--db PATH] [--if-empty]
+    python -m analysis pack --session NAME [--db PATH] --out FILE.html
 
 Exit 0 on success; 2 on a problem with the input, with one line on stderr saying what and what to do.
 The DuckDB file has one writer: while the app is running, load from its Data page instead (the error says so).
@@ -64,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="build (or rebuild) the demo borough's datasets")
     demo.add_argument("--db")
     demo.add_argument("--if-empty", action="store_true", help="only build when the store has no datasets yet")
+
+    pack = commands.add_parser("pack", help="write a stocktake session's pack as one HTML file")
+    pack.add_argument("--session", required=True, help="the session's title")
+    pack.add_argument("--db")
+    pack.add_argument("--out", required=True, help="the HTML file to write")
     return parser
 
 
@@ -149,10 +155,30 @@ def _demo(args) -> int:
     return 0
 
 
+def _pack(args) -> int:
+    from pathlib import Path
+
+    from analysis import pack, sessions
+
+    con = store.open_store(args.db)
+    try:
+        session = sessions.find_session(con, args.session)
+        text = pack.build_pack(con, session.id)
+    finally:
+        con.close()
+    out = Path(args.out)
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise StocktakeError(f"Could not write the pack to {out}: {exc.strerror}. Choose another file.") from None
+    print(f"Wrote the pack for '{session.title}' to {out} ({len(text.encode('utf-8')) / 1024:,.0f} KB).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"load": _load, "datasets": _datasets, "demo": _demo}[args.command](args)
+        return {"load": _load, "datasets": _datasets, "demo": _demo, "pack": _pack}[args.command](args)
     except StocktakeError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 2

@@ -12,7 +12,7 @@ Nothing here is real; the only real figures are the Socitm 2012 channel costs, n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -309,6 +309,8 @@ def build_demo(con, progress=None) -> dict[str, int]:
     from analysis.prepare import prepare_dataset
 
     prepare_dataset(con, RECORDS_DATASET)
+    say(0.95, "Writing the example stocktake session")
+    build_demo_session(con)
     say(1.0, "Demo data ready")
     return loaded
 
@@ -322,3 +324,57 @@ def _record_intervention(con) -> None:
     existing = list_interventions(con, RECORDS_DATASET)
     if len(existing) == 0:
         add_intervention(con, RECORDS_DATASET, INTERVENTION_SERVICE, date(2024, 6, 1), INTERVENTION_LABEL)
+
+
+DEMO_SESSION_TITLE = "Repairs stocktake, June 2025"
+DEMO_SESSION_DAY = date(2025, 6, 18)
+DEMO_ATTENDEES = ("Asha Patel (Head of Repairs)", "Tom Reid (Performance lead)", "Jo Lee (Finance business partner)",
+                  "Sam Okafor (Digital team)", "Priya Shah (facilitator)")
+_REPAIRS = {"dm_service": ["Housing repairs"]}
+# (title, page, figure, controls): the five figures the repairs team looked at, data up to the end of May 2025.
+DEMO_AGENDA = (
+    ("Repairs contacts, month by month", "demand-drivers", "volume",
+     {"dataset": RECORDS_DATASET, **_REPAIRS, "dm_from": "2023-04-01", "dm_to": "2025-05-31", "dm_split": "channel"}),
+    ("What residents contact repairs about", "demand-drivers", "pareto",
+     {"dataset": RECORDS_DATASET, **_REPAIRS, "dm_from": "2024-06-01", "dm_to": "2025-05-31"}),
+    ("Failure demand in repairs since online tracking", "demand-drivers", "failure_trend",
+     {"dataset": RECORDS_DATASET, **_REPAIRS, "dm_from": "2023-04-01", "dm_to": "2025-05-31"}),
+    ("Repairs satisfaction against the 80% target", "performance-trends", "spc",
+     {"dataset": KPI_DATASET, "pf_kpi": "Satisfied with service (%)", "pf_service": INTERVENTION_SERVICE}),
+    ("Days to close a repair", "performance-trends", "spc",
+     {"dataset": RECORDS_DATASET, "pf_kpi": "median_days_to_close", "pf_service": INTERVENTION_SERVICE,
+      "pf_rebase_date": "2024-06-01"}),
+)
+DEMO_NOTES = (
+    (3, "Chasing calls fell by about a third after online repairs tracking went live in June 2024; the room wants "
+        "to see whether the fall holds through the winter."),
+    (None, "Satisfaction is up since June 2024 but the 80% target is met only in some months: agree what good "
+           "looks like before the next stocktake."),
+)
+DEMO_ACTIONS = (
+    ("Check that the fall in chasing calls held through winter 2024/25", "Asha Patel", date(2025, 7, 31), "open", 3),
+    ("Cost the saving from removing half of the chasing calls", "Jo Lee", date(2025, 6, 30), "done", None),
+    ("Text reminders for repair appointments", "Sam Okafor", date(2025, 9, 30), "dropped", 2),
+)
+
+
+def build_demo_session(con) -> int:
+    """The example session, so the Workshop page and the pack show something on first run. A demo rebuild
+    replaces it (with the demo datasets it is about)."""
+    from analysis import notes, session_actions, sessions, views
+
+    for existing in sessions.list_sessions(con):
+        if existing.title == DEMO_SESSION_TITLE:
+            sessions.delete_session(con, existing.id)
+    session_id = sessions.create_session(con, DEMO_SESSION_TITLE, held_on=DEMO_SESSION_DAY,
+                                         dataset=RECORDS_DATASET, attendees=DEMO_ATTENDEES)
+    items = [sessions.add_view(con, session_id,
+                               sessions.View(page, figure, views.url_params(page, state), state), title)
+             for title, page, figure, state in DEMO_AGENDA]
+    for position, (item_number, text) in enumerate(DEMO_NOTES):
+        notes.add_note(con, session_id, text, item_id=items[item_number - 1] if item_number else None,
+                       written_at=datetime(2025, 6, 18, 10, 20 + 25 * position))
+    for what, owner, due, status, item_number in DEMO_ACTIONS:
+        session_actions.add_action(con, session_id, what, owner=owner, due=due, status=status,
+                                   item_id=items[item_number - 1] if item_number else None)
+    return session_id
