@@ -26,5 +26,5 @@ pages = {
 # Each url_path differs from its file's name on purpose: AppTest's switch_page runs a page whose url_path equals its
 # file stem on its own, without this script, so the shared sidebar would vanish in tests (not in the browser).
 navigation = st.navigation(pages)
-render_sidebar()
+render_sidebar(navigation.url_path)
 navigation.run()

@@ -20,6 +20,7 @@ from analysis.demand import DemandFilters
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_percent
 from analysis.roles import RECORD_ROLES
+from ui.charts import show_chart
 from ui.connection import current_dataset, get_connection
 from ui.exports import csv_download
 from ui.filters import render_filter_sentence, render_filters
@@ -164,10 +165,10 @@ def _clear_drill() -> None:
         st.session_state.pop(key, None)
 
 
-def _chart(chart, key: str | None = None):
+def _chart(chart, key: str | None = None, name: str | None = None):
     if key:
-        return st.altair_chart(chart, key=key, on_select="rerun", selection_mode=DRILL_CHARTS[key][0])
-    return st.altair_chart(chart)
+        return show_chart(chart, key=key, on_select="rerun", selection_mode=DRILL_CHARTS[key][0])
+    return show_chart(chart, name=name)
 
 
 # ---- sections -----------------------------------------------------------------------------------------------------
@@ -307,7 +308,7 @@ def _failure_section(ds, filters, base_filters, grain, split, figs, context):
             csv_download(by_channel, "failure_by_channel", "dm_dl_fail_channel", columns=_FAILURE_COLUMNS)
     with tabs[2]:
         over_time = share(filters, "period")
-        _chart(charts.build_failure_trend_chart(over_time, demand.GRAIN_LABELS[grain]))
+        _chart(charts.build_failure_trend_chart(over_time, demand.GRAIN_LABELS[grain]), name="failure_over_time")
         csv_download(over_time, "failure_over_time", "dm_dl_fail_time",
                      columns={"label": "Period", **_FAILURE_COLUMNS, "incomplete": "Incomplete period"})
     _how("Each record takes the demand type of its service and reason from the classification above. The failure "
@@ -354,13 +355,14 @@ def _repeat_section(ds, base_filters, split):
             _needs(ds, "reason", what="Repeats by reason")
     with tabs[1]:
         if not result.by_channel.empty:
-            _chart(charts.build_repeat_rate_chart(result.by_channel, "Channel", title="Repeat rate by channel"))
+            _chart(charts.build_repeat_rate_chart(result.by_channel, "Channel", title="Repeat rate by channel"),
+                   name="repeat_by_channel")
             csv_download(result.by_channel, "repeat_by_channel", "dm_dl_rep_channel", columns=_REPEAT_COLUMNS)
         else:
             _needs(ds, "channel", what="Repeats by channel")
     with tabs[2]:
         if not result.pairs.empty:
-            _chart(charts.build_repeat_pairs_chart(result.pairs))
+            _chart(charts.build_repeat_pairs_chart(result.pairs), name="repeat_pairs")
             csv_download(result.pairs, "repeat_pairs", "dm_dl_rep_pairs",
                          columns={"previous_reason": "Previous reason", "reason": "Repeat reason",
                                   "count": "Repeats", "share_of_repeats": "Share of all repeats"})
@@ -433,7 +435,7 @@ def _change_section(ds, filters, coverage):
     m[2].metric("Change", f"{change.total_change:+,}", delta=format_percent(rel) if rel is not None else None,
                 delta_color="inverse")
     water = demand.waterfall_frame(change, top_n=10, before_label="First period", after_label="Second period")
-    _chart(charts.build_change_waterfall(water, CHANGE_BY[by]))
+    _chart(charts.build_change_waterfall(water, CHANGE_BY[by]), name="change_between_periods")
     _how(f"Records counted in each period ({a_label}; {b_label}) for each {CHANGE_BY[by].lower()}. Each "
          "contribution is that group's own change (second minus first), so the contributions add up exactly to the "
          "total change. The 10 largest changes are shown, the rest added up as 'All other'. Periods of different "
@@ -486,7 +488,7 @@ def _forecast_section(ds, filters, grain, figs):
     with left:
         _chart(charts.build_forecast_chart(result.history, result.forecast, demand.GRAIN_LABELS[grain],
                                            title=f"Forecast of the next {int(horizon)} "
-                                                 f"{forecast.UNIT[grain]}"))
+                                                 f"{forecast.UNIT[grain]}"), name="forecast")
     with right:
         st.markdown("**Accuracy on past data (MASE)**")
         for model in result.accuracy["model"]:

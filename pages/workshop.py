@@ -1,74 +1,384 @@
-"""Workshop: run a stocktake session — the questions in order, presentation mode, shared links and session notes."""
+"""Workshop: run a stocktake session, from the first figure to the pack everyone takes away.
 
+Choose or start a session; its agenda is the views added from the Explore pages ("Add this view to the session" in
+their sidebar), in the order the facilitator sets. Presentation mode shows the agenda one figure per screen, with
+next and previous; the address carries the session, the mode and the position (``?session=3&present=true&item=2``),
+so a link opens the same screen. Notes and actions are recorded against the session and its figures; the pack is
+one HTML file with every figure, its filters, its reading, the notes and the actions.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
 import streamlit as st
 
-from analysis import notes
+from analysis import notes, pack, session_actions, sessions, store, views
 from analysis.errors import StocktakeError
-from ui.connection import current_dataset, get_connection
-from ui.presentation import PRESENT_KEY
+from analysis.exports import to_csv_bytes, to_xlsx_bytes
+from ui.charts import show_chart
+from ui.connection import analysable_datasets, current_dataset, get_connection
+from ui.exports import XLSX_MIME
+from ui.identity import current_user
+from ui.markdown import escape_markdown as md
+from ui.presentation import PRESENT_KEY, presenting
 
-st.title("Workshop")
-st.caption("For a facilitator running a stocktake with the room: every view is a link, and what the room agrees is "
-           "written down here, beside the data it was about.")
+SESSION_PARAM = "session"
+ITEM_PARAM = "item"
+PICK_KEY = "ws_session"
+STATUS_OPTIONS = list(session_actions.STATUS_LABELS.values())
 
-dataset = current_dataset()
-if dataset is None:
-    st.info("Load data first: the session's notes are kept with the dataset they are about.")
-    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
-    st.stop()
 
-st.subheader("The session, question by question")
-questions = st.columns(3)
-questions[0].page_link("pages/demand.py", label="1. What is driving demand?", icon=":material/call_received:")
-questions[0].caption("Volumes, top reasons, failure demand, repeats, what changed.")
-questions[1].page_link("pages/performance.py", label="2. Is performance really changing?", icon=":material/monitoring:")
-questions[1].caption("SPC charts: signal or noise, and will we meet the target?")
-questions[2].page_link("pages/savings.py", label="3. What would a change save?", icon=":material/savings:")
-questions[2].caption("Failure demand, channel shift, faster handling, side by side.")
+# ---- the session in the address -----------------------------------------------------------------------------------
 
-st.subheader("Sharing and presenting")
-present = bool(st.session_state.get(PRESENT_KEY))
-st.markdown(
-    f"- **Presentation mode** is {'on' if present else 'off'}: switch it in the sidebar. It makes text larger for a "
-    "projector, and the link carries it.\n"
-    "- **Share a view** by copying the address from the browser: it holds the dataset, the filters and every choice on "
-    "the page, so the link opens the same figures for everyone.\n"
-    "- **Export** a figure's data with the download button under it (CSV), and a savings comparison as Excel."
-)
+def _param_int(name: str) -> int | None:
+    try:
+        return int(st.query_params.get(name, ""))
+    except ValueError:
+        return None
 
-st.subheader("Session notes")
-con = get_connection()
-with st.form("ws_note_form", clear_on_submit=True):
-    topic = st.selectbox("About", ["General", "Demand", "Performance", "Savings", "Data quality", "Action"],
-                         key="ws_topic")
-    text = st.text_area("What did the room agree or ask?", key="ws_note", max_chars=notes.MAX_NOTE,
-                        placeholder="e.g. Chasing calls fell after the online repairs form: check whether the fall held.")
-    link = st.text_input("Link to the view (optional)", key="ws_link",
-                         placeholder="Paste the address of the page the room was looking at")
-    if st.form_submit_button("Add note", type="primary"):
-        try:
-            notes.add_note(con, dataset.name, text, topic=topic, link=link)
-        except StocktakeError as exc:
-            st.error(str(exc))
-        else:
-            st.toast("Note added.")
 
-session_notes = notes.list_notes(con, dataset.name)
-if session_notes.empty:
-    st.caption(f"No notes yet for '{dataset.name}'.")
-else:
-    for row in session_notes.itertuples():
+def _choose(session_id: int, item: int | None = None) -> None:
+    st.query_params[SESSION_PARAM] = str(session_id)
+    if item is not None:
+        st.query_params[ITEM_PARAM] = str(item)
+    elif ITEM_PARAM in st.query_params:
+        del st.query_params[ITEM_PARAM]
+
+
+def _picked() -> None:
+    _choose(st.session_state[PICK_KEY])
+
+
+def _present_from(session_id: int, position: int) -> None:
+    _choose(session_id, position)
+    st.session_state[PRESENT_KEY] = True
+
+
+def _flash(kind: str, message: str) -> None:
+    st.session_state["_ws_flash"] = (kind, message)
+
+
+def _show_flash() -> None:
+    flash = st.session_state.pop("_ws_flash", None)
+    if flash:
+        (st.success if flash[0] == "success" else st.error)(flash[1])
+
+
+@st.cache_data(show_spinner="Drawing the figure…", max_entries=64, ttl=600)
+def _figure(db: str, version: int, item_id: int, view_json: str, fallback: str | None) -> views.Figure:
+    """An agenda item's figure, cached on the store, the data's version and the view (the key arguments)."""
+    return views.draw_view(get_connection(), sessions.get_item(get_connection(), item_id).view, dataset=fallback)
+
+
+def _draw(session: sessions.Session, item: sessions.AgendaItem) -> views.Figure:
+    con = get_connection()
+    name = item.view.dataset or session.dataset or ""
+    return _figure(str(store.default_db_path()), store.dataset_version(con, name), item.id,
+                   repr((item.view.page, item.view.figure, sorted(item.view.state.items()))), session.dataset)
+
+
+# ---- notes and actions forms (in the session and while presenting) ---------------------------------------------
+
+def _note_form(session: sessions.Session, items: list[sessions.AgendaItem], item: sessions.AgendaItem | None,
+               key: str) -> None:
+    with st.form(f"{key}_note", clear_on_submit=True, border=False):
+        about = item.id if item else None
+        if item is None:
+            options = [None] + [i.id for i in items]
+            titles = {i.id: f"{i.position}. {i.title}" for i in items}
+            about = st.selectbox("About", options, format_func=lambda i: titles.get(i, "The whole session"),
+                                 key=f"{key}_note_about")
+        text = st.text_area("What did the room say or agree?", max_chars=notes.MAX_NOTE, key=f"{key}_note_text",
+                            placeholder="e.g. Chasing calls fell after the online form: check the fall held.")
+        if st.form_submit_button("Add the note", type="primary", icon=":material/note_add:"):
+            try:
+                notes.add_note(get_connection(), session.id, text, item_id=about, user=current_user())
+                _flash("success", "Note added.")
+            except StocktakeError as exc:
+                _flash("error", str(exc))
+            st.rerun()
+
+
+def _action_form(session: sessions.Session, items: list[sessions.AgendaItem], item: sessions.AgendaItem | None,
+                 key: str) -> None:
+    with st.form(f"{key}_action", clear_on_submit=True, border=False):
+        what = st.text_input("Action", max_chars=session_actions.MAX_WHAT, key=f"{key}_action_what",
+                             placeholder="What is to be done")
+        left, middle, right = st.columns(3)
+        owner = left.text_input("Owner", max_chars=session_actions.MAX_OWNER, key=f"{key}_action_owner")
+        due = middle.date_input("Due", value=None, format="DD/MM/YYYY", key=f"{key}_action_due")
+        about = item.id if item else None
+        if item is None:
+            titles = {i.id: f"{i.position}. {i.title}" for i in items}
+            about = right.selectbox("From", [None] + [i.id for i in items], key=f"{key}_action_about",
+                                    format_func=lambda i: titles.get(i, "The whole session"))
+        if st.form_submit_button("Record the action", type="primary", icon=":material/add_task:"):
+            try:
+                session_actions.add_action(get_connection(), session.id, what, owner=owner, due=due, item_id=about,
+                                           user=current_user())
+                _flash("success", "Action recorded.")
+            except StocktakeError as exc:
+                _flash("error", str(exc))
+            st.rerun()
+
+
+# ---- presentation: one figure per screen ---------------------------------------------------------------------------
+
+def _present(session: sessions.Session) -> None:
+    items = sessions.agenda(get_connection(), session.id)
+    if not items:
+        st.title(session.title)
+        st.info("The agenda is empty: add views from the Explore pages (the sidebar's 'Add this view to the "
+                "session'), then present.")
+        return
+    position = min(max(_param_int(ITEM_PARAM) or 1, 1), len(items))
+    item = items[position - 1]
+    bar = st.columns([6, 1, 1], vertical_alignment="center")
+    bar[0].caption(f"{session.title} · {position} of {len(items)}")
+    bar[1].button("Previous", key="ws_prev", icon=":material/arrow_back:", disabled=position == 1, width="stretch",
+                  on_click=_choose, args=(session.id, position - 1))
+    bar[2].button("Next", key="ws_next", icon=":material/arrow_forward:", disabled=position == len(items),
+                  width="stretch", type="primary", on_click=_choose, args=(session.id, position + 1))
+    st.title(item.title)
+    _show_flash()
+    try:
+        figure = _draw(session, item)
+    except StocktakeError as exc:
+        st.error(str(exc))
+        return
+    if figure.headline:
+        for column, (label, value) in zip(st.columns(max(len(figure.headline), 3)), figure.headline):
+            column.metric(label, value)
+    show_chart(figure.spec, key=f"ws_present_{item.id}", name=item.title)
+    st.markdown(f"### {md(figure.reading)}")
+    st.caption(f"{figure.filters} ({figure.dataset})")
+    with st.expander("A note or an action on this figure", icon=":material/edit_note:"):
+        note, action = st.tabs(["Note", "Action"])
+        with note:
+            _note_form(session, items, item, "ws_present")
+        with action:
+            _action_form(session, items, item, "ws_present")
+
+
+# ---- the session, to prepare and follow up --------------------------------------------------------------------------
+
+def _new_session_form() -> None:
+    datasets = [d.name for d in analysable_datasets()]
+    in_use = current_dataset()
+    with st.form("ws_new", clear_on_submit=True, border=False):
+        title = st.text_input("Title", max_chars=sessions.MAX_TITLE, key="ws_new_title",
+                              placeholder="e.g. Repairs stocktake, June 2025")
+        left, right = st.columns(2)
+        held_on = left.date_input("Held on", value=date.today(), format="DD/MM/YYYY", key="ws_new_day")
+        dataset = right.selectbox("Mainly about", datasets or [None], key="ws_new_dataset",
+                                  index=datasets.index(in_use.name) if in_use and in_use.name in datasets else 0)
+        attendees = st.text_area("Attendees (one a line, or separated by commas)", key="ws_new_people", height=90)
+        if st.form_submit_button("Start the session", type="primary", icon=":material/add:"):
+            try:
+                new_id = sessions.create_session(get_connection(), title, held_on=held_on, dataset=dataset,
+                                                 attendees=attendees, user=current_user())
+            except StocktakeError as exc:
+                _flash("error", str(exc))
+            else:
+                _choose(new_id)
+                _flash("success", "Session started. Add views to its agenda from the Explore pages.")
+            st.rerun()
+
+
+def _agenda_tab(session: sessions.Session, items: list[sessions.AgendaItem]) -> None:
+    con = get_connection()
+    if not items:
+        st.info("The agenda is empty. Open an Explore page (Demand drivers, Performance trends), set it up as the "
+                "room should see it, and click 'Add this view to the session' in the sidebar.")
+        return
+    for item in items:
         with st.container(border=True):
-            head, remove = st.columns([6, 1])
-            topic = row.topic if isinstance(row.topic, str) else "General"
-            head.markdown(f"**{row.written_at:%d %b %Y %H:%M}** · {topic}")
-            head.write(row.note)
+            head, up, down, present, more = st.columns([7, 1, 1, 1.4, 1.4], vertical_alignment="center")
+            label = views.figure_label(item.view.page, item.view.figure)
+            page = views.PAGES[item.view.page].title if item.view.page in views.PAGES else item.view.page
+            head.markdown(f"**{item.position}. {md(item.title)}**  \n:gray[{md(page)}: {md(label)}] · "
+                          f"[Open the view]({item.view.link()})")
+            up.button("Up", key=f"ws_up_{item.id}", icon=":material/arrow_upward:", help="Move up",
+                      disabled=item.position == 1, on_click=sessions.move_item, args=(con, item.id, -1),
+                      kwargs={"user": current_user()})
+            down.button("Down", key=f"ws_down_{item.id}", icon=":material/arrow_downward:", help="Move down",
+                        disabled=item.position == len(items), on_click=sessions.move_item, args=(con, item.id, 1),
+                        kwargs={"user": current_user()})
+            present.button("Present", key=f"ws_from_{item.id}", icon=":material/slideshow:",
+                           on_click=_present_from, args=(session.id, item.position))
+            with more.popover("Edit", icon=":material/edit:"):
+                new_title = st.text_input("Title", value=item.title, key=f"ws_title_{item.id}",
+                                          max_chars=sessions.MAX_TITLE)
+                if st.button("Rename", key=f"ws_rename_{item.id}"):
+                    try:
+                        sessions.rename_item(con, item.id, new_title, user=current_user())
+                        st.rerun()
+                    except StocktakeError as exc:
+                        st.error(str(exc))
+                if st.button("Remove from the agenda", key=f"ws_remove_{item.id}", icon=":material/delete:"):
+                    sessions.remove_item(con, item.id, user=current_user())
+                    st.rerun()
+
+
+def _notes_tab(session: sessions.Session, items: list[sessions.AgendaItem], listed: pd.DataFrame) -> None:
+    _note_form(session, items, None, "ws")
+    if listed.empty:
+        st.caption("No notes yet.")
+    for row in listed.itertuples():
+        with st.container(border=True):
+            head, remove = st.columns([8, 1])
+            about = f" · about {int(row.position)}. {md(row.figure)}" if isinstance(row.figure, str) else ""
+            head.markdown(f"**{pd.Timestamp(row.written_at):%d %b %Y %H:%M}**{about}  \n{md(row.note)}")
             if isinstance(row.link, str) and row.link:
                 head.markdown(f"[Open the view]({row.link})")
-            if remove.button("Delete", key=f"ws_delete_{row.id}"):
-                notes.delete_note(con, row.id)
+            if remove.button("Delete", key=f"ws_delete_note_{row.id}"):
+                notes.delete_note(get_connection(), row.id, user=current_user())
                 st.rerun()
-    record = notes.notes_markdown(dataset.name, session_notes)
-    st.download_button("Download the notes (Markdown)", record.encode("utf-8"),
-                       file_name=f"{dataset.name} session notes.md", mime="text/markdown", key="ws_download",
-                       icon=":material/download:")
+
+
+def _actions_tab(session: sessions.Session, items: list[sessions.AgendaItem], listed: pd.DataFrame) -> None:
+    with st.expander("Record an action", expanded=listed.empty, icon=":material/add_task:"):
+        _action_form(session, items, None, "ws")
+    if listed.empty:
+        st.caption("No actions yet.")
+        return
+    overdue = int(listed["overdue"].sum())
+    if overdue:
+        st.warning(f"{overdue:,} open action{'s are' if overdue != 1 else ' is'} overdue: shown first.",
+                   icon=":material/schedule:")
+    shown = listed.assign(status=listed["status"].map(session_actions.STATUS_LABELS))
+    # The key changes after every save, so the table starts again from what was saved.
+    editor_key = f"ws_actions_{session.id}_{st.session_state.get('_ws_actions_saved', 0)}"
+    edited = st.data_editor(
+        shown[["id", "what", "owner", "due", "status", "overdue", "figure"]], key=editor_key, hide_index=True,
+        num_rows="dynamic", width="stretch",
+        column_config={
+            "id": None,
+            "what": st.column_config.TextColumn("Action", required=True, max_chars=session_actions.MAX_WHAT,
+                                                width="large"),
+            "owner": st.column_config.TextColumn("Owner", max_chars=session_actions.MAX_OWNER),
+            "due": st.column_config.DateColumn("Due", format="DD/MM/YYYY"),
+            "status": st.column_config.SelectboxColumn("Status", options=STATUS_OPTIONS, required=True),
+            "overdue": st.column_config.CheckboxColumn("Overdue", disabled=True),
+            "figure": st.column_config.TextColumn("Figure", disabled=True),
+        })
+    if st.button("Save the changes to the actions", key="ws_actions_save", type="primary", icon=":material/save:"):
+        try:
+            saved = session_actions.save_table(get_connection(), session.id, edited, user=current_user())
+            _flash("success", saved.sentence())
+            st.session_state["_ws_actions_saved"] = st.session_state.get("_ws_actions_saved", 0) + 1
+        except StocktakeError as exc:
+            _flash("error", str(exc))
+        st.rerun()
+    export = session_actions.export_frame(listed)
+    row = st.container(horizontal=True)
+    name = pack.pack_filename(session).removesuffix(" - pack.html") + " - actions"
+    row.download_button("Actions (CSV)", data=lambda: to_csv_bytes(export), file_name=f"{name}.csv", mime="text/csv",
+                        key="ws_actions_csv", icon=":material/download:", on_click="ignore")
+    row.download_button("Actions (Excel)", data=lambda: to_xlsx_bytes({"Actions": export}), file_name=f"{name}.xlsx",
+                        mime=XLSX_MIME, key="ws_actions_xlsx", icon=":material/download:", on_click="ignore")
+
+
+def _details_tab(session: sessions.Session) -> None:
+    names = [d.name for d in analysable_datasets()]
+    if session.dataset and session.dataset not in names:
+        names.append(session.dataset)
+    with st.form(f"ws_details_{session.id}", border=False):
+        title = st.text_input("Title", value=session.title, max_chars=sessions.MAX_TITLE)
+        left, right = st.columns(2)
+        held_on = left.date_input("Held on", value=session.held_on, format="DD/MM/YYYY")
+        dataset = right.selectbox("Mainly about", names or [None],
+                                  index=names.index(session.dataset) if session.dataset in names else 0)
+        attendees = st.text_area("Attendees (one a line)", value="\n".join(session.attendees), height=120)
+        if st.form_submit_button("Save the session's details", icon=":material/save:"):
+            try:
+                sessions.update_session(get_connection(), session.id, title=title, held_on=held_on or "",
+                                        dataset=dataset or "", attendees=attendees, user=current_user())
+                _flash("success", "Saved.")
+            except StocktakeError as exc:
+                _flash("error", str(exc))
+            st.rerun()
+    with st.expander("Delete this session", icon=":material/delete:"):
+        st.caption("Deletes the session with its agenda, notes and actions. The data is not touched.")
+        sure = st.checkbox(f"Yes, delete '{session.title}'", key=f"ws_sure_{session.id}")
+        if st.button("Delete the session", key=f"ws_delete_{session.id}", disabled=not sure):
+            sessions.delete_session(get_connection(), session.id, user=current_user())
+            del st.query_params[SESSION_PARAM]
+            _flash("success", f"Deleted '{session.title}'.")
+            st.rerun()
+
+
+def _session_page(session: sessions.Session) -> None:
+    con = get_connection()
+    items = sessions.agenda(con, session.id)
+    listed_notes = notes.list_notes(con, session.id)
+    listed_actions = session_actions.list_actions(con, session.id)
+    st.subheader(session.title)
+    held = f"{session.held_on:%-d %B %Y}" if session.held_on else "no date yet"
+    st.caption(f"Held {held} · mainly about {session.dataset or 'no dataset'} · "
+               f"{', '.join(session.attendees) or 'no attendees listed'}")
+    buttons = st.container(horizontal=True)
+    buttons.button("Present", key="ws_present", type="primary", icon=":material/slideshow:", disabled=not items,
+                   on_click=_present_from, args=(session.id, 1),
+                   help="One figure per screen, large, with next and previous. The address carries the position.")
+    # The pack draws every figure (seconds): only when the button is clicked.
+    buttons.download_button("Download the pack (HTML)", data=lambda: pack.build_pack(con, session.id).encode("utf-8"),
+                            file_name=pack.pack_filename(session), mime="text/html", key="ws_pack",
+                            icon=":material/download:", on_click="ignore",
+                            help="One file with every figure, its filters and reading, the notes and the actions. "
+                                 "Prints to A4 from a browser.")
+    overdue = int(listed_actions["overdue"].sum()) if len(listed_actions) else 0
+    agenda_tab, notes_tab, actions_tab, details_tab = st.tabs([
+        f"Agenda ({len(items)})", f"Notes ({len(listed_notes)})",
+        f"Actions ({len(listed_actions)}{f', {overdue} overdue' if overdue else ''})", "Session details"])
+    with agenda_tab:
+        _agenda_tab(session, items)
+    with notes_tab:
+        _notes_tab(session, items, listed_notes)
+    with actions_tab:
+        _actions_tab(session, items, listed_actions)
+    with details_tab:
+        _details_tab(session)
+
+
+# ---- the page ----------------------------------------------------------------------------------------------------
+
+def main() -> None:
+    con = get_connection()
+    listed = sessions.list_sessions(con)
+    by_id = {s.id: s for s in listed}
+    wanted = _param_int(SESSION_PARAM)
+    session = by_id.get(wanted) if wanted in by_id else None
+    if presenting() and session is not None:
+        _present(session)
+        return
+    st.title("Workshop")
+    st.caption("For a facilitator running a stocktake with the room: the figures in order, presentation mode, notes "
+               "and actions, and the pack everyone takes away.")
+    _show_flash()
+    if wanted is not None and session is None:
+        st.warning("The session in this link no longer exists: choose another.")
+    if session is None and listed and wanted is None:
+        session = listed[0]
+    top = st.columns([3, 1], vertical_alignment="bottom")
+    if listed:
+        if session is not None and st.session_state.get(PICK_KEY) != session.id:
+            st.session_state[PICK_KEY] = session.id
+        top[0].selectbox("Session", list(by_id), key=PICK_KEY, on_change=_picked,
+                         format_func=lambda i: by_id[i].title + (f" ({by_id[i].held_on:%d/%m/%Y})"
+                                                                 if by_id[i].held_on else ""))
+    with top[1].popover("New session", icon=":material/add:", width="stretch"):
+        _new_session_form()
+    if session is None:
+        st.info("No session yet. Start one with 'New session', or add a view from an Explore page: the first view "
+                "starts a session for today.")
+        return
+    _session_page(session)
+
+
+try:
+    main()
+except StocktakeError as exc:
+    st.error(str(exc))
