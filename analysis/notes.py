@@ -16,7 +16,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from analysis import sessions, store
+from analysis import audit, sessions, store
 from analysis.errors import StocktakeError
 from analysis.store import quote_identifier as q
 
@@ -29,6 +29,8 @@ EARLIER_NOTES_TITLE = "Earlier notes: {dataset}"
 def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
     """Create the notes table, or bring an older one up to date (session and figure columns). Idempotent."""
     sessions.ensure_tables(con)
+    if sessions.tables_exist(con, NOTES_TABLE) and _has_session_column(con):
+        return
     cur = con.cursor()
     try:
         cur.execute(f"CREATE SEQUENCE IF NOT EXISTS {q(NOTE_SEQUENCE)}")
@@ -44,6 +46,12 @@ def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
         cur.close()
     if "session_id" not in columns:
         _migrate_dataset_notes(con)
+
+
+def _has_session_column(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(store.query_rows(
+        con, "SELECT 1 FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main' "
+             "AND column_name = 'session_id'", [NOTES_TABLE]))
 
 
 def _migrate_dataset_notes(con: duckdb.DuckDBPyConnection) -> None:
@@ -96,7 +104,9 @@ def add_note(con: duckdb.DuckDBPyConnection, session_id: int, note: str, *, item
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [note_id, dataset, written_at or datetime.now().replace(microsecond=0), (topic or "").strip() or None,
              text, (link or "").strip() or None, session.id, item.id if item else None])
-        sessions.audit_change(cur, user, "note added", dataset, f"{session.title}: {text[:80]}")
+        sessions.audit_change(cur, user, audit.NOTE_ADDED, dataset,
+                              f"Note {note_id} in the session '{session.title}'"
+                              + (f", about '{item.title}'" if item else ""))
     return note_id
 
 
@@ -128,7 +138,9 @@ def list_notes(con: duckdb.DuckDBPyConnection, session_id: int) -> pd.DataFrame:
 def delete_note(con: duckdb.DuckDBPyConnection, note_id: int, *, user: str | None = None) -> None:
     ensure_table(con)
     with store.transaction(con) as cur:
-        rows = cur.execute(f"SELECT dataset, note FROM {q(NOTES_TABLE)} WHERE id = ?", [int(note_id)]).fetchall()
+        rows = cur.execute(f"SELECT dataset, session_id FROM {q(NOTES_TABLE)} WHERE id = ?", [int(note_id)]).fetchall()
         cur.execute(f"DELETE FROM {q(NOTES_TABLE)} WHERE id = ?", [int(note_id)])
         if rows:
-            sessions.audit_change(cur, user, "note deleted", rows[0][0], rows[0][1][:80])
+            # The note's words stay out of the trail: they may name people; the trail says which note went.
+            sessions.audit_change(cur, user, audit.NOTE_DELETED, rows[0][0],
+                                  f"Note {int(note_id)} of session {rows[0][1]}")

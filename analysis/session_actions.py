@@ -36,6 +36,8 @@ EXPORT_HEADERS = {"what": "Action", "owner": "Owner", "due": "Due", "status": "S
 def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
     """Create the actions table if this store has none yet. Idempotent."""
     sessions.ensure_tables(con)
+    if sessions.tables_exist(con, ACTIONS_TABLE):
+        return
     cur = con.cursor()
     try:
         cur.execute(f"CREATE SEQUENCE IF NOT EXISTS {q(ACTION_SEQUENCE)}")
@@ -119,7 +121,8 @@ def add_action(con: duckdb.DuckDBPyConnection, session_id: int, what: str, *, ow
         raise StocktakeError("That figure is on another session's agenda: choose one of this session's figures.")
     with store.transaction(con) as cur:
         action_id = _insert(cur, session.id, item_id, fields)
-        sessions.audit_change(cur, user, "action added", session.dataset, f"{session.title}: {fields.what[:80]}")
+        sessions.audit_change(cur, user, "action added", session.dataset,
+                              f"Action {action_id} in the session '{session.title}'")
     return action_id
 
 
@@ -160,12 +163,16 @@ def set_status(con: duckdb.DuckDBPyConnection, action_id: int, status: str, *, u
     new_status = _as_status(status, "The action")
     ensure_table(con)
     with store.transaction(con) as cur:
-        rows = cur.execute(f"SELECT what FROM {q(ACTIONS_TABLE)} WHERE id = ?", [int(action_id)]).fetchall()
+        rows = cur.execute(
+            f"""SELECT s.title, s.dataset FROM {q(ACTIONS_TABLE)} AS x
+                JOIN {q(sessions.SESSIONS_TABLE)} AS s ON s.id = x.session_id WHERE x.id = ?""",
+            [int(action_id)]).fetchall()
         if not rows:
             raise StocktakeError("That action no longer exists: it may have been removed.")
         cur.execute(f"UPDATE {q(ACTIONS_TABLE)} SET status = ?, changed_at = ? WHERE id = ?",
                     [new_status, datetime.now().replace(microsecond=0), int(action_id)])
-        sessions.audit_change(cur, user, f"action {new_status}", None, rows[0][0][:80])
+        sessions.audit_change(cur, user, "action status", rows[0][1], f"Action {int(action_id)} in the session "
+                                                                       f"'{rows[0][0]}' set to {STATUS_LABELS[new_status]}")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 import duckdb
 
-from analysis import store
+from analysis import audit, store
 from analysis.errors import StocktakeError
 from analysis.store import quote_identifier as q
 
@@ -88,8 +88,17 @@ class Session:
     changed_at: datetime
 
 
+def tables_exist(con: duckdb.DuckDBPyConnection, *names: str) -> bool:
+    """True when the store has all these tables (so a read-only store that has them can be read)."""
+    rows = store.query_rows(con, "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND schema_name = 'main' "
+                                 "AND table_name IN (SELECT unnest(?))", [list(names)])
+    return len(rows) == len(set(names))
+
+
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the session tables if this store has none yet. Idempotent."""
+    if tables_exist(con, SESSIONS_TABLE, AGENDA_TABLE):
+        return
     cur = con.cursor()
     try:
         cur.execute(f"CREATE SEQUENCE IF NOT EXISTS {q(SESSION_SEQUENCE)}")
@@ -114,11 +123,8 @@ def _now() -> datetime:
 
 
 def audit_change(cur, user: str | None, action: str, dataset: str | None, detail: str) -> None:
-    """Write a workshop change to the audit trail, in the caller's transaction, when the store keeps one."""
-    try:
-        from analysis import audit
-    except ImportError:  # the audit trail arrives with sign-in (issue 13); until then nothing is recorded
-        return
+    """Record a workshop change in the audit trail, in the caller's transaction (it lands with the change or not at
+    all). Workshop changes leave every dataset's version as it was, so none is recorded."""
     audit.record_change(cur, user=user or audit.LOCAL_USER, action=action, dataset=dataset, version=None,
                         detail=detail)
 
@@ -371,11 +377,12 @@ def reorder(con: duckdb.DuckDBPyConnection, session_id: int, item_ids: list[int]
     wanted = [int(i) for i in item_ids]
     if sorted(wanted) != sorted(i.id for i in current):
         raise StocktakeError("The agenda changed while you were reordering it: look at it again and retry.")
+    title = get_session(con, session_id).title
     with store.transaction(con) as cur:
         for position, item_id in enumerate(wanted, start=1):
             cur.execute(f"UPDATE {q(AGENDA_TABLE)} SET position = ? WHERE id = ?", [position, item_id])
         _touch(cur, session_id)
-        audit_change(cur, user, "agenda reordered", None, get_session(con, session_id).title)
+        audit_change(cur, user, "agenda reordered", None, title)
 
 
 def move_item(con: duckdb.DuckDBPyConnection, item_id: int, steps: int, *, user: str | None = None) -> None:

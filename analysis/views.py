@@ -408,12 +408,15 @@ def default_title(page: str, figure: str, state: Mapping[str, Any]) -> str:
 
 def url_params(page: str, state: Mapping[str, Any]) -> dict[str, list[str]]:
     """The query parameters a view's page writes for these controls (labels where the widget shows labels), so a
-    view made outside the page (the demo's session) or in a test has the link the page would have given."""
+    view made outside the page (the demo's session) or in a test has the link the page would have given.
+
+    ``False`` is left out: buttons keep ``False`` in the session's state too, and every checkbox here is off by
+    default, so leaving it out opens the same view."""
     params: dict[str, list[str]] = {}
     if state.get("dataset"):
         params["dataset"] = [str(state["dataset"])]
     for key, value in state.items():
-        if value in (None, "", []) or key == "dataset":
+        if value is None or value is False or value in ("", []) or key == "dataset":
             continue
         if page == DEMAND_PAGE and key == "dm_grain":
             params[key] = [demand.GRAIN_LABELS.get(value, str(value))]

@@ -128,3 +128,40 @@ def test_deleting_a_session_deletes_its_agenda_notes_and_actions_only(con):
     assert len(session_actions.list_actions(con, keep)) == 1 and session_actions.list_actions(con, gone).empty
     with pytest.raises(StocktakeError, match="That session no longer exists"):
         sessions.get_session(con, gone)
+
+
+def test_workshop_changes_are_in_the_audit_trail_with_who_made_them_and_no_note_text(con):
+    from analysis import audit
+
+    sid = sessions.create_session(con, "Repairs stocktake", dataset="demo_contacts", user="asha@council.gov.uk")
+    item = sessions.add_view(con, sid, volume_view(), "Contacts by week", user="asha@council.gov.uk")
+    note = notes.add_note(con, sid, "Mrs Example called four times", item_id=item, user="tom@council.gov.uk")
+    action = session_actions.add_action(con, sid, "Call back", owner="Tom", user="tom@council.gov.uk")
+    session_actions.set_status(con, action, "done", user="tom@council.gov.uk")
+    notes.delete_note(con, note)
+    sessions.move_item(con, item, 1)  # already last: nothing to record
+    trail = audit.audit_trail(con).iloc[::-1]
+    assert trail[["user_name", "action", "dataset"]].values.tolist() == [
+        ["asha@council.gov.uk", "session created", "demo_contacts"],
+        ["asha@council.gov.uk", "agenda item added", "demo_contacts"],
+        ["tom@council.gov.uk", "note added", "demo_contacts"],
+        ["tom@council.gov.uk", "action added", "demo_contacts"],
+        ["tom@council.gov.uk", "action status", "demo_contacts"],
+        ["local user", "note deleted", "demo_contacts"],
+    ]
+    assert trail["version"].isna().all()
+    assert not trail["detail"].str.contains("Mrs Example").any()
+    assert trail["detail"].tolist()[2] == f"Note {note} in the session 'Repairs stocktake', about 'Contacts by week'"
+
+
+def test_a_failed_workshop_write_leaves_no_trace_in_the_trail(con):
+    from analysis import audit
+
+    sid = sessions.create_session(con, "Repairs stocktake")
+    before = len(audit.audit_trail(con))
+    with pytest.raises(StocktakeError):
+        sessions.create_session(con, "repairs STOCKTAKE")
+    with pytest.raises(StocktakeError):
+        session_actions.save_table(con, sid, __import__("pandas").DataFrame([{"id": None, "what": " ", "owner": "x",
+                                                                               "due": None, "status": None}]))
+    assert len(audit.audit_trail(con)) == before

@@ -5,7 +5,7 @@ Without sign-in every change is made by the one person at the keyboard, recorded
 
 from __future__ import annotations
 
-LOCAL_USER = "local user"
+from analysis.audit import LOCAL_USER
 
 
 def current_user() -> str:
