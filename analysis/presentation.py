@@ -23,6 +23,7 @@ LEGEND_PX = 18
 TEXT_PX = 18
 HEADLINE_PX = 56  # headline numbers (st.metric values) in presentation mode
 MIN_HEIGHT = 480  # a figure alone on a 1080-pixel screen
+LABEL_LIMIT_PX = 260
 
 INK = "#111111"
 SOFT_INK = "#333333"
@@ -102,6 +103,8 @@ def _restyle(node, parent_key: str | None = None, in_colour: bool = False):
             out[key] = max(value, AXIS_TITLE_PX)
         elif key == "subtitleFontSize" and isinstance(value, (int, float)):
             out[key] = max(value, SUBTITLE_PX)
+        elif key == "labelLimit" and isinstance(value, (int, float)) and value:
+            out[key] = max(value, LABEL_LIMIT_PX)  # larger labels need more room before they are cut short
         elif key == "fontSize" and isinstance(value, (int, float)):
             out[key] = max(value, TITLE_PX if parent_key == "title" else TEXT_PX)
         else:

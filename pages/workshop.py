@@ -28,6 +28,7 @@ SESSION_PARAM = "session"
 ITEM_PARAM = "item"
 PICK_KEY = "ws_session"
 STATUS_OPTIONS = list(session_actions.STATUS_LABELS.values())
+PRESENT_CHART_HEIGHT = 560  # the whole chart (titles, axes, legend) on a 1080-pixel screen under the reading
 
 
 # ---- the session in the address -----------------------------------------------------------------------------------
@@ -148,11 +149,13 @@ def _present(session: sessions.Session) -> None:
     except StocktakeError as exc:
         st.error(str(exc))
         return
+    # The reading and the headline numbers first, the chart under them: on 1920 x 1080 all of it fits one screen.
+    reading, numbers = st.columns([3, 2], vertical_alignment="center")
+    reading.markdown(f"### {md(figure.reading)}")
     if figure.headline:
-        for column, (label, value) in zip(st.columns(max(len(figure.headline), 3)), figure.headline):
+        for column, (label, value) in zip(numbers.columns(len(figure.headline)), figure.headline):
             column.metric(label, value)
-    show_chart(figure.spec, key=f"ws_present_{item.id}", name=item.title)
-    st.markdown(f"### {md(figure.reading)}")
+    show_chart(figure.spec, key=f"ws_present_{item.id}", name=item.title, height=PRESENT_CHART_HEIGHT)
     st.caption(f"{figure.filters} ({figure.dataset})")
     with st.expander("A note or an action on this figure", icon=":material/edit_note:"):
         note, action = st.tabs(["Note", "Action"])

@@ -1,0 +1,121 @@
+"""Real-browser tests of the Workshop: a session presented at 1920 x 1080, read from the back of the room.
+
+Opens a session link in presentation mode, steps through two figures, takes a screenshot of each (written to
+``$STOCKTAKE_SCREENSHOTS`` or the test's tmp folder) and measures what Vega drew: axis labels at least 18 px, the
+chart title at least 24 px, headline numbers at least 48 px, no sidebar. Also downloads a chart as PNG and the pack.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis import sessions, store
+from data.demo import DEMO_AGENDA, DEMO_SESSION_TITLE
+from tests.test_e2e_browser import (CHROMIUM, CHROMIUM_ARGS, FIRST_RENDER_TIMEOUT_MS, screenshot, served_app,
+                                    wait_for_app)
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def served(demo_store_template, tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+    folder = tmp_path_factory.mktemp("workshop")
+    db = folder / "stocktake.duckdb"
+    shutil.copyfile(demo_store_template, db)
+    con = store.open_store(db)
+    try:
+        session_id = sessions.find_session(con, DEMO_SESSION_TITLE).id
+    finally:
+        con.close()
+    with served_app(db, folder / "streamlit.log") as url:
+        yield url, session_id
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def screen(browser):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(FIRST_RENDER_TIMEOUT_MS)
+    yield tab
+    context.close()
+
+
+def _px(locator) -> float:
+    return float(locator.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+
+
+def _chart_text_sizes(page) -> dict[str, float]:
+    chart = page.locator("[data-testid='stVegaLiteChart'] svg").first
+    chart.locator(".role-axis-label text").first.wait_for()
+    return {
+        "axis_label": min(_px(t) for t in chart.locator(".role-axis-label text").all()[:12]),
+        "axis_title": _px(chart.locator(".role-axis-title text").first),
+        "title": _px(chart.locator(".role-title-text text").first),
+    }
+
+
+def test_a_session_link_in_presentation_mode_reads_from_the_back_of_the_room(screen, served, tmp_path):
+    url, session_id = served
+    screen.goto(f"{url}/workshop-room?dataset=demo_contacts&session={session_id}&present=true&item=1")
+    screen.locator("h1").filter(has_text=DEMO_AGENDA[0][0]).first.wait_for()
+    wait_for_app(screen)
+    assert screen.locator("[data-testid='stException']").count() == 0
+    assert not screen.locator("section[data-testid='stSidebar']").is_visible()
+    assert screen.get_by_text(f"{DEMO_SESSION_TITLE} · 1 of 5").is_visible()
+    sizes = _chart_text_sizes(screen)
+    assert sizes["axis_label"] >= 18 and sizes["axis_title"] >= 18 and sizes["title"] >= 24, sizes
+    assert _px(screen.locator("[data-testid='stMetricValue']").first) >= 48
+    first = screenshot(screen, "present-1", tmp_path)
+
+    screen.get_by_role("button", name="Next").click()
+    screen.locator("h1").filter(has_text=DEMO_AGENDA[1][0]).first.wait_for()
+    wait_for_app(screen)
+    assert "item=2" in screen.url and "present=true" in screen.url and f"session={session_id}" in screen.url
+    sizes = _chart_text_sizes(screen)
+    assert sizes["axis_label"] >= 18 and sizes["title"] >= 24, sizes
+    second = screenshot(screen, "present-2", tmp_path)
+    assert first.stat().st_size > 20_000 and second.stat().st_size > 20_000
+
+    # The address opens the same screen for someone else.
+    screen.goto(screen.url)
+    screen.locator("h1").filter(has_text=DEMO_AGENDA[1][0]).first.wait_for()
+
+
+def test_a_chart_downloads_as_png_and_the_pack_as_html(screen, served, tmp_path):
+    url, session_id = served
+    screen.goto(f"{url}/workshop-room?dataset=demo_contacts&session={session_id}&present=true&item=4")
+    screen.locator("h1").filter(has_text=DEMO_AGENDA[3][0]).first.wait_for()
+    wait_for_app(screen)
+    screen.locator("[data-testid='stVegaLiteChart'] svg .role-axis-label text").first.wait_for()
+    screenshot(screen, "present-4-spc", tmp_path)
+    screen.get_by_role("button", name="Download chart").click()
+    with screen.expect_download() as download:
+        screen.get_by_role("button", name="PNG image").click()
+    png = tmp_path / download.value.suggested_filename
+    download.value.save_as(png)
+    assert png.read_bytes().startswith(b"\x89PNG") and png.name.endswith(".png")
+
+    screen.goto(f"{url}/workshop-room?dataset=demo_contacts&session={session_id}")
+    screen.get_by_role("button", name="Download the pack (HTML)").wait_for()
+    wait_for_app(screen)
+    with screen.expect_download(timeout=120_000) as download:
+        screen.get_by_role("button", name="Download the pack (HTML)").click()
+    html = tmp_path / "pack.html"
+    download.value.save_as(html)
+    assert download.value.suggested_filename == f"{DEMO_SESSION_TITLE} - pack.html"
+    assert html.read_text(encoding="utf-8").count("<svg") == 5
