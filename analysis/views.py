@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping
 import duckdb
 import pandas as pd
 
-from analysis import demand, kpis, spc, store
+from analysis import demand, drill, kpis, spc, store
 from analysis.charts import demand as demand_charts
 from analysis.charts import spc as spc_charts
 from analysis.errors import StocktakeError
@@ -132,6 +132,20 @@ def demand_filters(state: Mapping[str, Any], coverage: tuple[date | None, date |
                                 **{name: _strings(state.get(key)) for name, key in DEMAND_LIST_KEYS.items()})
 
 
+# Figure -> the drill target its clicks make on the page, whose chips it leaves out (it still shows every bar).
+DEMAND_FIGURE_TARGETS = {"volume": "split", "pareto": "reason", "failure_service": "service", "seasonality": "month",
+                         "rate": "area"}
+
+
+def _drilled(filters: demand.DemandFilters, state: Mapping[str, Any], figure: str) -> tuple[demand.DemandFilters, str]:
+    """The filters with the view's drill-down chips, as the page applies them to this figure, and their words."""
+    chips = [c for c in _strings(state.get("dm_drill")) if drill.parse_chip(c)]
+    target = DEMAND_FIGURE_TARGETS.get(figure)
+    if target == "split":
+        target = _get(state, "dm_split") or None
+    return drill.apply_chips(filters, chips, exclude_target=target), drill.describe_chips(chips)
+
+
 def _demand_grain(state) -> str:
     grain = _get(state, "dm_grain", "month")
     return grain if grain in demand.GRAINS else "month"
@@ -166,10 +180,11 @@ def _draw_demand(con, ds: store.Dataset, view: View) -> Figure:
         raise StocktakeError(f"'{ds.name}' is not a records dataset with dates: the Demand page's figures need one.")
     state = view.state
     coverage = demand.data_coverage(con, ds)
-    filters = demand_filters(state, coverage)
-    grain = _demand_grain(state)
-    words = demand.describe_filters(filters)
     key = view.figure
+    bar_filters = demand_filters(state, coverage)
+    filters, drilled = _drilled(bar_filters, state, key)
+    grain = _demand_grain(state)
+    words = demand.describe_filters(bar_filters) + (f"; drilled down to {drilled}" if drilled else "")
     if key == "volume":
         split = _get(state, "dm_split", "")
         split = split if split in ds.roles and split in DEMAND_SPLIT_LABELS else ""

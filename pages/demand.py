@@ -3,24 +3,25 @@
 Reads the filter bar and the page's own choices (all keyed ``dm_…`` and bound to the URL), asks
 :mod:`analysis.demand` and :mod:`analysis.forecast` for small frames (cached per dataset version and filters), and
 lays out each figure with a note on how it is calculated and a CSV download. Clicking a bar or heatmap cell drills
-the rest of the page down to it; a button clears the drill-down.
+the rest of the page down to it, as a chip the link carries (:mod:`ui.drill`); a button clears the drill-down.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
 
-from analysis import classification, demand, forecast, store
+from analysis import classification, demand, drill, forecast, store
 from analysis.charts import demand as charts
 from analysis.demand import DemandFilters
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_percent
 from analysis.roles import RECORD_ROLES
 from ui.charts import show_chart
+from ui import drill as drill_ui
 from ui.connection import current_dataset, get_connection
 from ui.exports import csv_download
 from ui.filters import render_filter_sentence, render_filters
@@ -108,66 +109,20 @@ def _how(text: str) -> None:
 # ---- drill-down ---------------------------------------------------------------------------------------------------
 
 
-def _selected(key: str, name: str) -> list[dict]:
-    state = st.session_state.get(key)
-    if not state:
-        return []
-    try:
-        picked = state["selection"][name]
-    except (KeyError, TypeError):
-        return []
-    if isinstance(picked, dict):  # some versions send {"field": [values]} rather than a list of points
-        fields = list(picked)
-        if fields and isinstance(picked[fields[0]], list):
-            return [dict(zip(fields, values)) for values in zip(*(picked[f] for f in fields))]
-        return [picked] if picked else []
-    return list(picked or [])
-
-
 def _apply_drill(filters: DemandFilters, split: str, exclude: str | None = None) -> tuple[DemandFilters, list[str]]:
-    """The filters narrowed by every chart's selection except ``exclude``'s, and the words describing them."""
-    words: list[str] = []
-    for key, (name, target) in DRILL_CHARTS.items():
-        if key == exclude:
-            continue
-        points = _selected(key, name)
-        if not points:
-            continue
-        if target == "split":
-            target = split
-            if not target:
-                continue
-        if target == "dayhour":
-            days = tuple(sorted({int(p["day_number"]) for p in points if "day_number" in p}))
-            hours = tuple(sorted({int(p["hour"]) for p in points if "hour" in p}))
-            filters = replace(filters, weekdays=days, hours=hours)
-            words.append(demand.describe_filters(DemandFilters(weekdays=days, hours=hours)).rsplit(",", 1)[0])
-        elif target == "month":
-            months = sorted({(int(p["year"]), int(p["month_number"])) for p in points if "year" in p})
-            if months:
-                start = date(*months[0], 1)
-                y, m = months[-1]
-                end = date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)
-                filters = replace(filters, start=max(start, filters.start or start),
-                                  end=min(end, filters.end or end))
-                words.append(f"{start:%B %Y}" + (f" – {end:%B %Y}" if len(months) > 1 else ""))
-        else:
-            field = charts.SELECTIONS[name][0]
-            values = tuple(str(p[field]) for p in points if field in p)
-            if values and values != ("All other",):
-                filters = filters.narrowed(target, [v for v in values if v != "All other"])
-                words.append(f"{RECORD_ROLES[target].lower()} {', '.join(values)}")
-    return filters, words
-
-
-def _clear_drill() -> None:
-    for key in DRILL_CHARTS:
-        st.session_state.pop(key, None)
+    """The filters narrowed by the drill-down chips, except those ``exclude``'s own clicks make (so the chart a click
+    came from still shows every bar), and the words describing the chips."""
+    target = DRILL_CHARTS[exclude][1] if exclude else None
+    if target == "split":
+        target = split or None
+    chips = drill_ui.current_chips()
+    return drill.apply_chips(filters, chips, exclude_target=target), [drill.describe_chips(chips)] if chips else []
 
 
 def _chart(chart, key: str | None = None, name: str | None = None):
     if key:
-        return show_chart(chart, key=key, on_select="rerun", selection_mode=DRILL_CHARTS[key][0])
+        return show_chart(chart, key=drill_ui.chart_key(key), on_select="rerun", selection_mode=DRILL_CHARTS[key][0],
+                          name=key.removeprefix("dm_ch_"))
     return show_chart(chart, name=name)
 
 
@@ -532,10 +487,13 @@ def main() -> None:
     options = _run("options", ds)
     base_filters, grain = render_filters(ds, options, coverage)
     split = st.session_state.get("dm_split") or ""
+    drill_ui.absorb_clicks(DRILL_CHARTS, split, charts.SELECTIONS)
+    chips = drill_ui.render_chips()
     filters, drill_words = _apply_drill(base_filters, split)
     render_filter_sentence(base_filters, "; ".join(drill_words) if drill_words else None)
-    if drill_words:
-        st.button("Clear the drill-down", key="dm_clear", on_click=_clear_drill, icon=":material/filter_alt_off:")
+    if chips:
+        st.button("Clear the drill-down", key="dm_clear", on_click=drill_ui.clear_chips,
+                  icon=":material/filter_alt_off:")
     context = _context(ds)
     figs = _Figures(split, _run("figures", ds, filters, grain, split or None, classes=context["classes"],
                                 coverage=coverage, population=context["population"],

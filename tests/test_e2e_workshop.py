@@ -2,7 +2,8 @@
 
 Opens a session link in presentation mode, steps through two figures, takes a screenshot of each (written to
 ``$STOCKTAKE_SCREENSHOTS`` or the test's tmp folder) and measures what Vega drew: axis labels at least 18 px, the
-chart title at least 24 px, headline numbers at least 48 px, no sidebar. Also downloads a chart as PNG and the pack.
+chart title at least 24 px, headline numbers at least 48 px, no sidebar. Also downloads a chart as PNG and the pack,
+and clicks a Demand chart: the click is a chip in the link, and the link restores it.
 """
 
 from __future__ import annotations
@@ -119,3 +120,39 @@ def test_a_chart_downloads_as_png_and_the_pack_as_html(screen, served, tmp_path)
     download.value.save_as(html)
     assert download.value.suggested_filename == f"{DEMO_SESSION_TITLE} - pack.html"
     assert html.read_text(encoding="utf-8").count("<svg") == 5
+
+
+def test_a_chart_click_is_in_the_link_and_the_link_restores_it(screen, served, tmp_path):
+    url, _ = served
+    screen.set_viewport_size({"width": 1400, "height": 1000})
+    screen.goto(f"{url}/demand-drivers?dataset=demo_contacts")
+    screen.locator("h1").filter(has_text="Demand drivers").first.wait_for()
+    wait_for_app(screen)
+    total = screen.locator("[data-testid='stMetric']").filter(has_text="Records").first.inner_text()
+    # The top reasons chart is the second chart; its first (largest) bar is at the left of the plot.
+    pareto = screen.locator("[data-testid='stVegaLiteChart']").nth(1)
+    pareto.scroll_into_view_if_needed()
+    pareto.locator("canvas, svg").first.wait_for()
+    wait_for_app(screen)
+    box = pareto.bounding_box()
+    screen.mouse.click(box["x"] + box["width"] * 0.10, box["y"] + box["height"] * 0.55)
+    screen.wait_for_url("**dm_drill=Reason*", timeout=FIRST_RENDER_TIMEOUT_MS)
+    wait_for_app(screen)
+    assert "dm_drill=Reason%3A+Report+a+repair" in screen.url
+    chips = screen.locator("[data-testid='stMultiSelect']").filter(has_text="Drilled down to")
+    assert "Reason: Report a repair" in chips.inner_text()
+    drilled = screen.locator("[data-testid='stMetric']").filter(has_text="Records").first.inner_text()
+    assert drilled != total
+    chips.scroll_into_view_if_needed()
+    screenshot(screen, "drill-chip", tmp_path)
+
+    # Someone else opens the link: the same chip and the same figures.
+    link = screen.url
+    other = screen.context.new_page()
+    other.set_default_timeout(FIRST_RENDER_TIMEOUT_MS)
+    other.goto(link)
+    other.locator("h1").filter(has_text="Demand drivers").first.wait_for()
+    wait_for_app(other)
+    assert "Reason: Report a repair" in other.locator("[data-testid='stMultiSelect']").filter(
+        has_text="Drilled down to").inner_text()
+    assert other.locator("[data-testid='stMetric']").filter(has_text="Records").first.inner_text() == drilled

@@ -175,3 +175,21 @@ def test_presentation_mode_from_a_link_hides_the_sidebar_and_enlarges_the_text(d
     at.button(key="present_leave").click().run()
     assert at.toggle(key="present").value is False
     assert "font-size: 20px" not in styles(at)
+
+
+def test_a_drill_down_click_travels_with_the_view_added_to_the_session(demo_store, open_app):
+    at = open_app("pages/demand.py")
+    at.session_state["dm_ch_pareto_0"] = {"selection": {"pareto_pick": [{"reason": "Chasing progress"}]}}
+    at.run()
+    assert not at.exception
+    assert at.query_params["dm_drill"] == "Reason: Chasing progress"
+    at.button(key="ws_add").click().run()
+    assert not at.exception
+    con = _store(demo_store)
+    try:
+        added = sessions.agenda(con, _demo_session(demo_store).id)[-1]
+    finally:
+        con.close()
+    assert added.view.state["dm_drill"] == ["Reason: Chasing progress"]
+    assert "dm_drill=Reason%3A+Chasing+progress" in added.view.link()
+    assert added.title == "Volume over time"

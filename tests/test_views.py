@@ -126,3 +126,20 @@ def test_url_params_are_written_as_the_pages_widgets_write_them(page, state, par
 ])
 def test_default_titles_say_what_the_figure_shows(page, figure, state, title):
     assert views.default_title(page, figure, state) == title
+
+
+def test_a_views_drill_down_chips_narrow_its_figure_as_on_the_page(con):
+    state = {**REPAIRS, "dm_drill": ["Reason: Chasing progress", "Channel: Phone"]}
+    volume = draw(con, views.DEMAND_PAGE, "volume", state)
+    ds = store.get_dataset(con, "demo_contacts")
+    expected = demand.total_count(con, ds, demand.DemandFilters(
+        start=date(2023, 4, 1), end=date(2025, 5, 31), services=("Housing repairs",), reasons=("Chasing progress",),
+        channels=("Phone",)))
+    assert volume.headline == [("Records", f"{expected:,}")]
+    assert volume.filters == ("Housing repairs, April 2023 – May 2025; drilled down to reason Chasing progress; "
+                              "channel Phone")
+    # The top reasons chart is the one a reason click comes from: it keeps every reason, narrowed by the channel.
+    pareto = draw(con, views.DEMAND_PAGE, "pareto", state)
+    assert len(pareto.data) == 6 and pareto.data["Records"].sum() == demand.total_count(
+        con, ds, demand.DemandFilters(start=date(2023, 4, 1), end=date(2025, 5, 31), services=("Housing repairs",),
+                                      channels=("Phone",)))
