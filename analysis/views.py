@@ -51,6 +51,10 @@ PAGES: dict[str, PageViews] = {
     PERFORMANCE_PAGE: PageViews("Performance trends", "pf_", {
         "spc": "The KPI's SPC chart",
     }),
+    SAVINGS_PAGE: PageViews("Savings scenarios", "sv_", {
+        "waterfall": "From baseline cost to scenario cost",
+        "projection": "Savings over the years",
+    }),
 }
 
 
@@ -386,9 +390,113 @@ def _draw_performance(con, ds: store.Dataset, view: View) -> Figure:
     return Figure(title, chart.to_dict(validate=False), data, words, reading, headline, ds.name, "spc")
 
 
+# ---- Savings scenarios ------------------------------------------------------------------------------------------------
+
+# The Savings page's defaults, for a control a view does not hold (the page's own widgets start from these).
+SAVINGS_BENCHMARK = "Socitm 2012 benchmark"
+SAVINGS_DEFAULTS = {"sv_fd_pct": 20, "sv_nshift": 1, "sv_sh1_pct": 10, "sv_ht_pct": 5, "sv_oneoff": 25_000.0,
+                    "sv_years": 3}
+SAVINGS_RAMP = (50.0, 100.0, 100.0, 100.0, 100.0)
+
+
+def _slug(channel: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "_", channel.lower()).strip("_") or "x"
+
+
+def savings_levers(con, ds: store.Dataset, state: Mapping[str, Any]):
+    """(baseline, levers, period) of a Savings view: the page's levers read from the view's controls."""
+    from analysis import savings
+
+    periods = savings.available_periods(con, ds.name)
+    if not periods:
+        raise StocktakeError(f"'{ds.name}' has no 12-month period to work savings out from.")
+    by_key = {f"{start:%Y-%m}": (start, end) for start, end in periods}
+    period = by_key.get(_get(state, "sv_period"), periods[0])
+    base = savings.baseline(con, ds.name, *period)
+    lookups = {d.name: d for d in store.list_datasets(con, kind="lookup") if {"channel", "unit_cost"} <= set(d.roles)}
+    preset = _get(state, "sv_preset", next(iter(lookups), SAVINGS_BENCHMARK))
+    lookup = savings.read_unit_cost_lookup(con, preset) if preset in lookups else None
+    channels = list(base.channels)
+    mapped = {savings.canonical_channel(c) for c in channels}
+    channels += [c for c in savings.SOCITM_2012 if c not in mapped and c not in channels]
+    if lookup is not None:
+        channels += [c for c in lookup["channel"].astype(str) if c not in channels]
+    table = savings.unit_cost_table(channels, lookup, preset if lookup is not None else None).set_index("channel")
+    unit_costs: dict[str, float] = {}
+    for ch in channels:
+        key = f"sv_uc_{_slug(ch)}"
+        cost = state[key] if key in state else table.loc[ch, "unit_cost"]
+        if cost is not None and not pd.isna(cost):
+            unit_costs[ch] = float(cost)
+    data_minutes = base.by_channel().set_index("channel")["avg_minutes"]
+    minutes = {ch: float(_get(state, f"sv_min_{_slug(ch)}", savings.default_minutes(ch))) for ch in channels
+               if pd.isna(data_minutes.get(ch, float("nan")))}
+    phone = next((c for c in channels if savings.canonical_channel(c) == "Phone"), channels[0])
+    web = next((c for c in channels if savings.canonical_channel(c) == "Web"), channels[-1])
+    shifts = []
+    for i in range(1, int(_get(state, "sv_nshift", SAVINGS_DEFAULTS["sv_nshift"])) + 1):
+        source = _get(state, f"sv_sh{i}_from", phone)
+        target = _get(state, f"sv_sh{i}_to", web)
+        share = float(_get(state, f"sv_sh{i}_pct", SAVINGS_DEFAULTS["sv_sh1_pct"] if i == 1 else 0))
+        if source != target:
+            shifts.append(savings.ChannelShift(source, target, share))
+    years = int(_get(state, "sv_years", SAVINGS_DEFAULTS["sv_years"]))
+    levers = savings.Levers(
+        failure_pct=float(_get(state, "sv_fd_pct", SAVINGS_DEFAULTS["sv_fd_pct"])),
+        failure_services=_strings(state.get("sv_fd_services")), failure_reasons=_strings(state.get("sv_fd_reasons")),
+        shifts=tuple(shifts), handling_pct=float(_get(state, "sv_ht_pct", SAVINGS_DEFAULTS["sv_ht_pct"])),
+        unit_costs=unit_costs, minutes_per_contact=minutes,
+        fte_hour_cost=float(_get(state, "sv_fte_cost", savings.DEFAULT_FTE_HOUR_COST)),
+        productive_hours=float(_get(state, "sv_fte_hours", savings.DEFAULT_PRODUCTIVE_HOURS)),
+        one_off_cost=float(_get(state, "sv_oneoff", SAVINGS_DEFAULTS["sv_oneoff"])),
+        ramp_up=tuple(float(_get(state, f"sv_ramp{i + 1}", SAVINGS_RAMP[i])) for i in range(years)), years=years)
+    return base, levers, period
+
+
+def _draw_savings(con, ds: store.Dataset, view: View) -> Figure:
+    from analysis import savings
+    from analysis.charts import savings as savings_charts
+    from analysis.formatting import format_money
+
+    if view.figure not in PAGES[SAVINGS_PAGE].figures:
+        raise StocktakeError(f"The Savings page has no figure '{view.figure}': add the view again from the page.")
+    if ds.kind != "records" or not {"date", "channel"} <= set(ds.roles):
+        raise StocktakeError(f"'{ds.name}' is not a records dataset with dates and channels: savings need one.")
+    base, levers, period = savings_levers(con, ds, view.state)
+    result = savings.compute(base, levers)
+    net = float(result.projection["cumulative_net"].iloc[-1])
+    words = (f"Baseline {savings.period_label(*period)}: {format_count(base.total_contacts)} contacts; failure demand "
+             f"cut {levers.failure_pct:,.0f}%, " + ", ".join(
+                 f"{s.percent:,.0f}% moved from {s.from_channel} to {s.to_channel}" for s in levers.shifts)
+             + (", " if levers.shifts else "") + f"handling time cut {levers.handling_pct:,.0f}%, one-off cost "
+             f"{format_money(levers.one_off_cost)}, {levers.years} years")
+    headline = [("Annual saving at full effect", format_money(result.total_saving)),
+                (f"Net saving over {levers.years} years", format_money(net)),
+                ("Staff time released", f"{result.fte_released:,.1f} FTE")]
+    if view.figure == "waterfall":
+        spec = savings_charts.waterfall_spec(result.waterfall)
+        data = result.by_lever.rename(columns={"label": "Lever", "saving": "Saving (£ a year)",
+                                               "contacts_avoided": "Contacts avoided",
+                                               "contacts_moved": "Contacts moved", "minutes_saved": "Minutes saved"})
+        data = data.drop(columns=[c for c in ("lever",) if c in data])
+        reading = savings.explain(result)
+    else:
+        spec = savings_charts.projection_spec(result.projection, result.payback_year)
+        data = result.projection.rename(columns={
+            "year": "Year", "ramp_pct": "Share of full effect (%)", "gross_saving": "Saving (£)",
+            "one_off_cost": "One-off cost (£)", "net_saving": "Net saving (£)", "cumulative_net": "Cumulative net (£)"})
+        reading = (f"Net of the one-off cost, {format_money(net)} over {levers.years} years; "
+                   + (f"pays back in year {result.payback_year}." if result.payback_year
+                      else f"does not pay back within {levers.years} years."))
+    return Figure(PAGES[SAVINGS_PAGE].figures[view.figure], spec, data, words, reading, headline, ds.name,
+                  view.figure)
+
+
 # ---- any view -------------------------------------------------------------------------------------------------------
 
-_DRAWERS = {DEMAND_PAGE: _draw_demand, PERFORMANCE_PAGE: _draw_performance}
+_DRAWERS = {DEMAND_PAGE: _draw_demand, PERFORMANCE_PAGE: _draw_performance, SAVINGS_PAGE: _draw_savings}
 
 
 def draw_view(con: duckdb.DuckDBPyConnection, view: View, *, dataset: str | None = None) -> Figure:

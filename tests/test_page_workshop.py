@@ -156,7 +156,7 @@ def test_a_new_session_is_started_and_a_link_to_a_missing_one_says_so(demo_store
     assert at.button(key="ws_present").disabled
 
 
-@pytest.mark.parametrize("page", ["pages/overview.py", "pages/data.py", "pages/workshop.py", "pages/savings.py"])
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/data.py", "pages/workshop.py"])
 def test_only_pages_with_saveable_views_offer_to_add_them(demo_store, open_app, page):
     at = open_app(page)
     assert not at.exception
@@ -193,3 +193,30 @@ def test_a_drill_down_click_travels_with_the_view_added_to_the_session(demo_stor
     assert added.view.state["dm_drill"] == ["Reason: Chasing progress"]
     assert "dm_drill=Reason%3A+Chasing+progress" in added.view.link()
     assert added.title == "Volume over time"
+
+
+@pytest.mark.parametrize("page,figure,set_control,metric", [
+    ("pages/savings.py", "waterfall", ("slider", "sv_fd_pct", 35), "Annual saving at full effect"),
+    ("pages/performance.py", "spc", ("selectbox", "pf_service", "Parking"), "Mean"),
+    ("pages/demand.py", "volume", ("multiselect", "dm_channel", ["Web"]), "Records"),
+])
+def test_a_view_added_from_each_explore_page_draws_the_figures_the_page_showed(demo_store, open_app, page, figure,
+                                                                                set_control, metric):
+    from analysis import views
+
+    at = open_app(page)
+    kind, key, value = set_control
+    getattr(at, kind)(key=key).set_value(value).run()
+    assert not at.exception
+    shown = next(m.value for m in at.metric if m.label == metric)
+    at.selectbox(key="ws_add_figure").set_value(figure).run()
+    at.button(key="ws_add").click().run()
+    assert not at.exception
+    con = _store(demo_store)
+    try:
+        item = sessions.agenda(con, _demo_session(demo_store).id)[-1]
+        drawn = views.draw_view(con, item.view)
+    finally:
+        con.close()
+    assert item.view.state[key] == value
+    assert dict(drawn.headline)[metric] == shown

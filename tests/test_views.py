@@ -143,3 +143,19 @@ def test_a_views_drill_down_chips_narrow_its_figure_as_on_the_page(con):
     assert len(pareto.data) == 6 and pareto.data["Records"].sum() == demand.total_count(
         con, ds, demand.DemandFilters(start=date(2023, 4, 1), end=date(2025, 5, 31), services=("Housing repairs",),
                                       channels=("Phone",)))
+
+
+@pytest.mark.parametrize("figure", list(views.PAGES[views.SAVINGS_PAGE].figures))
+def test_savings_views_draw_the_pages_levers(con, vega_lite_schema, figure):
+    drawn = draw(con, views.SAVINGS_PAGE, figure, {"dataset": "demo_contacts", "sv_fd_pct": 40, "sv_years": 4,
+                                                   "sv_oneoff": 100_000.0})
+    jsonschema.validate(drawn.spec, vega_lite_schema)
+    assert drawn.filters.startswith("Baseline November 2024 to October 2025: 140,579 contacts; failure demand cut "
+                                    "40%, 10% moved from Phone to Web, handling time cut 5%, one-off cost £100,000, "
+                                    "4 years")
+    labels = [label for label, _ in drawn.headline]
+    assert labels == ["Annual saving at full effect", "Net saving over 4 years", "Staff time released"]
+    if figure == "projection":
+        assert len(drawn.data) == 4 and drawn.reading.startswith("Net of the one-off cost, ")
+    else:
+        assert drawn.reading.startswith("Saves £") and "failure demand removed" in drawn.reading
