@@ -9,8 +9,6 @@ one HTML file with every figure, its filters, its reading, the notes and the act
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
@@ -18,14 +16,15 @@ from analysis import notes, pack, session_actions, sessions, store, views
 from analysis.errors import StocktakeError
 from analysis.exports import to_csv_bytes, to_xlsx_bytes
 from ui.charts import show_chart
-from ui.connection import analysable_datasets, current_dataset, get_connection
+from ui.connection import get_connection
 from ui.exports import XLSX_MIME
 from ui.identity import current_user
+from ui import session_forms as forms
 from ui.markdown import escape_markdown as md
 from ui.presentation import PRESENT_KEY, presenting
 
-SESSION_PARAM = "session"
-ITEM_PARAM = "item"
+SESSION_PARAM = forms.SESSION_PARAM
+ITEM_PARAM = forms.ITEM_PARAM
 PICK_KEY = "ws_session"
 STATUS_OPTIONS = list(session_actions.STATUS_LABELS.values())
 PRESENT_CHART_HEIGHT = 560  # the whole chart (titles, axes, legend) on a 1080-pixel screen under the reading
@@ -40,31 +39,13 @@ def _param_int(name: str) -> int | None:
         return None
 
 
-def _choose(session_id: int, item: int | None = None) -> None:
-    st.query_params[SESSION_PARAM] = str(session_id)
-    if item is not None:
-        st.query_params[ITEM_PARAM] = str(item)
-    elif ITEM_PARAM in st.query_params:
-        del st.query_params[ITEM_PARAM]
-
-
 def _picked() -> None:
-    _choose(st.session_state[PICK_KEY])
+    forms.choose(st.session_state[PICK_KEY])
 
 
 def _present_from(session_id: int, position: int) -> None:
-    _choose(session_id, position)
+    forms.choose(session_id, position)
     st.session_state[PRESENT_KEY] = True
-
-
-def _flash(kind: str, message: str) -> None:
-    st.session_state["_ws_flash"] = (kind, message)
-
-
-def _show_flash() -> None:
-    flash = st.session_state.pop("_ws_flash", None)
-    if flash:
-        (st.success if flash[0] == "success" else st.error)(flash[1])
 
 
 @st.cache_data(show_spinner="Drawing the figure…", max_entries=64, ttl=600)
@@ -78,51 +59,6 @@ def _draw(session: sessions.Session, item: sessions.AgendaItem) -> views.Figure:
     name = item.view.dataset or session.dataset or ""
     return _figure(str(store.default_db_path()), store.dataset_version(con, name), item.id,
                    repr((item.view.page, item.view.figure, sorted(item.view.state.items()))), session.dataset)
-
-
-# ---- notes and actions forms (in the session and while presenting) ---------------------------------------------
-
-def _note_form(session: sessions.Session, items: list[sessions.AgendaItem], item: sessions.AgendaItem | None,
-               key: str) -> None:
-    with st.form(f"{key}_note", clear_on_submit=True, border=False):
-        about = item.id if item else None
-        if item is None:
-            options = [None] + [i.id for i in items]
-            titles = {i.id: f"{i.position}. {i.title}" for i in items}
-            about = st.selectbox("About", options, format_func=lambda i: titles.get(i, "The whole session"),
-                                 key=f"{key}_note_about")
-        text = st.text_area("What did the room say or agree?", max_chars=notes.MAX_NOTE, key=f"{key}_note_text",
-                            placeholder="e.g. Chasing calls fell after the online form: check the fall held.")
-        if st.form_submit_button("Add the note", type="primary", icon=":material/note_add:"):
-            try:
-                notes.add_note(get_connection(), session.id, text, item_id=about, user=current_user())
-                _flash("success", "Note added.")
-            except StocktakeError as exc:
-                _flash("error", str(exc))
-            st.rerun()
-
-
-def _action_form(session: sessions.Session, items: list[sessions.AgendaItem], item: sessions.AgendaItem | None,
-                 key: str) -> None:
-    with st.form(f"{key}_action", clear_on_submit=True, border=False):
-        what = st.text_input("Action", max_chars=session_actions.MAX_WHAT, key=f"{key}_action_what",
-                             placeholder="What is to be done")
-        left, middle, right = st.columns(3)
-        owner = left.text_input("Owner", max_chars=session_actions.MAX_OWNER, key=f"{key}_action_owner")
-        due = middle.date_input("Due", value=None, format="DD/MM/YYYY", key=f"{key}_action_due")
-        about = item.id if item else None
-        if item is None:
-            titles = {i.id: f"{i.position}. {i.title}" for i in items}
-            about = right.selectbox("From", [None] + [i.id for i in items], key=f"{key}_action_about",
-                                    format_func=lambda i: titles.get(i, "The whole session"))
-        if st.form_submit_button("Record the action", type="primary", icon=":material/add_task:"):
-            try:
-                session_actions.add_action(get_connection(), session.id, what, owner=owner, due=due, item_id=about,
-                                           user=current_user())
-                _flash("success", "Action recorded.")
-            except StocktakeError as exc:
-                _flash("error", str(exc))
-            st.rerun()
 
 
 # ---- presentation: one figure per screen ---------------------------------------------------------------------------
@@ -139,11 +75,11 @@ def _present(session: sessions.Session) -> None:
     bar = st.columns([6, 1, 1], vertical_alignment="center")
     bar[0].caption(f"{session.title} · {position} of {len(items)}")
     bar[1].button("Previous", key="ws_prev", icon=":material/arrow_back:", disabled=position == 1, width="stretch",
-                  on_click=_choose, args=(session.id, position - 1))
+                  on_click=forms.choose, args=(session.id, position - 1))
     bar[2].button("Next", key="ws_next", icon=":material/arrow_forward:", disabled=position == len(items),
-                  width="stretch", type="primary", on_click=_choose, args=(session.id, position + 1))
+                  width="stretch", type="primary", on_click=forms.choose, args=(session.id, position + 1))
     st.title(item.title)
-    _show_flash()
+    forms.show_flash()
     try:
         figure = _draw(session, item)
     except StocktakeError as exc:
@@ -160,35 +96,12 @@ def _present(session: sessions.Session) -> None:
     with st.expander("A note or an action on this figure", icon=":material/edit_note:"):
         note, action = st.tabs(["Note", "Action"])
         with note:
-            _note_form(session, items, item, "ws_present")
+            forms.note_form(session, items, item, "ws_present")
         with action:
-            _action_form(session, items, item, "ws_present")
+            forms.action_form(session, items, item, "ws_present")
 
 
 # ---- the session, to prepare and follow up --------------------------------------------------------------------------
-
-def _new_session_form() -> None:
-    datasets = [d.name for d in analysable_datasets()]
-    in_use = current_dataset()
-    with st.form("ws_new", clear_on_submit=True, border=False):
-        title = st.text_input("Title", max_chars=sessions.MAX_TITLE, key="ws_new_title",
-                              placeholder="e.g. Repairs stocktake, June 2025")
-        left, right = st.columns(2)
-        held_on = left.date_input("Held on", value=date.today(), format="DD/MM/YYYY", key="ws_new_day")
-        dataset = right.selectbox("Mainly about", datasets or [None], key="ws_new_dataset",
-                                  index=datasets.index(in_use.name) if in_use and in_use.name in datasets else 0)
-        attendees = st.text_area("Attendees (one a line, or separated by commas)", key="ws_new_people", height=90)
-        if st.form_submit_button("Start the session", type="primary", icon=":material/add:"):
-            try:
-                new_id = sessions.create_session(get_connection(), title, held_on=held_on, dataset=dataset,
-                                                 attendees=attendees, user=current_user())
-            except StocktakeError as exc:
-                _flash("error", str(exc))
-            else:
-                _choose(new_id)
-                _flash("success", "Session started. Add views to its agenda from the Explore pages.")
-            st.rerun()
-
 
 def _agenda_tab(session: sessions.Session, items: list[sessions.AgendaItem]) -> None:
     con = get_connection()
@@ -226,7 +139,7 @@ def _agenda_tab(session: sessions.Session, items: list[sessions.AgendaItem]) -> 
 
 
 def _notes_tab(session: sessions.Session, items: list[sessions.AgendaItem], listed: pd.DataFrame) -> None:
-    _note_form(session, items, None, "ws")
+    forms.note_form(session, items, None, "ws")
     if listed.empty:
         st.caption("No notes yet.")
     for row in listed.itertuples():
@@ -243,7 +156,7 @@ def _notes_tab(session: sessions.Session, items: list[sessions.AgendaItem], list
 
 def _actions_tab(session: sessions.Session, items: list[sessions.AgendaItem], listed: pd.DataFrame) -> None:
     with st.expander("Record an action", expanded=listed.empty, icon=":material/add_task:"):
-        _action_form(session, items, None, "ws")
+        forms.action_form(session, items, None, "ws")
     if listed.empty:
         st.caption("No actions yet.")
         return
@@ -270,10 +183,10 @@ def _actions_tab(session: sessions.Session, items: list[sessions.AgendaItem], li
     if st.button("Save the changes to the actions", key="ws_actions_save", type="primary", icon=":material/save:"):
         try:
             saved = session_actions.save_table(get_connection(), session.id, edited, user=current_user())
-            _flash("success", saved.sentence())
+            forms.flash("success", saved.sentence())
             st.session_state["_ws_actions_saved"] = st.session_state.get("_ws_actions_saved", 0) + 1
         except StocktakeError as exc:
-            _flash("error", str(exc))
+            forms.flash("error", str(exc))
         st.rerun()
     export = session_actions.export_frame(listed)
     row = st.container(horizontal=True)
@@ -282,35 +195,6 @@ def _actions_tab(session: sessions.Session, items: list[sessions.AgendaItem], li
                         key="ws_actions_csv", icon=":material/download:", on_click="ignore")
     row.download_button("Actions (Excel)", data=lambda: to_xlsx_bytes({"Actions": export}), file_name=f"{name}.xlsx",
                         mime=XLSX_MIME, key="ws_actions_xlsx", icon=":material/download:", on_click="ignore")
-
-
-def _details_tab(session: sessions.Session) -> None:
-    names = [d.name for d in analysable_datasets()]
-    if session.dataset and session.dataset not in names:
-        names.append(session.dataset)
-    with st.form(f"ws_details_{session.id}", border=False):
-        title = st.text_input("Title", value=session.title, max_chars=sessions.MAX_TITLE)
-        left, right = st.columns(2)
-        held_on = left.date_input("Held on", value=session.held_on, format="DD/MM/YYYY")
-        dataset = right.selectbox("Mainly about", names or [None],
-                                  index=names.index(session.dataset) if session.dataset in names else 0)
-        attendees = st.text_area("Attendees (one a line)", value="\n".join(session.attendees), height=120)
-        if st.form_submit_button("Save the session's details", icon=":material/save:"):
-            try:
-                sessions.update_session(get_connection(), session.id, title=title, held_on=held_on or "",
-                                        dataset=dataset or "", attendees=attendees, user=current_user())
-                _flash("success", "Saved.")
-            except StocktakeError as exc:
-                _flash("error", str(exc))
-            st.rerun()
-    with st.expander("Delete this session", icon=":material/delete:"):
-        st.caption("Deletes the session with its agenda, notes and actions. The data is not touched.")
-        sure = st.checkbox(f"Yes, delete '{session.title}'", key=f"ws_sure_{session.id}")
-        if st.button("Delete the session", key=f"ws_delete_{session.id}", disabled=not sure):
-            sessions.delete_session(get_connection(), session.id, user=current_user())
-            del st.query_params[SESSION_PARAM]
-            _flash("success", f"Deleted '{session.title}'.")
-            st.rerun()
 
 
 def _session_page(session: sessions.Session) -> None:
@@ -343,7 +227,7 @@ def _session_page(session: sessions.Session) -> None:
     with actions_tab:
         _actions_tab(session, items, listed_actions)
     with details_tab:
-        _details_tab(session)
+        forms.details_form(session)
 
 
 # ---- the page ----------------------------------------------------------------------------------------------------
@@ -360,7 +244,7 @@ def main() -> None:
     st.title("Workshop")
     st.caption("For a facilitator running a stocktake with the room: the figures in order, presentation mode, notes "
                "and actions, and the pack everyone takes away.")
-    _show_flash()
+    forms.show_flash()
     if wanted is not None and session is None:
         st.warning("The session in this link no longer exists: choose another.")
     if session is None and listed and wanted is None:
@@ -373,7 +257,7 @@ def main() -> None:
                          format_func=lambda i: by_id[i].title + (f" ({by_id[i].held_on:%d/%m/%Y})"
                                                                  if by_id[i].held_on else ""))
     with top[1].popover("New session", icon=":material/add:", width="stretch"):
-        _new_session_form()
+        forms.new_session_form()
     if session is None:
         st.info("No session yet. Start one with 'New session', or add a view from an Explore page: the first view "
                 "starts a session for today.")
