@@ -27,14 +27,14 @@ def choose(session_id: int, item: int | None = None) -> None:
 
 
 def flash(kind: str, message: str) -> None:
+    """A message for the next run to show ("success" or "error"): forms rerun after they write."""
     st.session_state[_FLASH_KEY] = (kind, message)
 
 
 def show_flash() -> None:
-    flash = st.session_state.pop(_FLASH_KEY, None)
-    if flash:
-        (st.success if flash[0] == "success" else st.error)(flash[1])
-
+    message = st.session_state.pop(_FLASH_KEY, None)
+    if message:
+        (st.success if message[0] == "success" else st.error)(message[1])
 
 
 def note_form(session: sessions.Session, items: list[sessions.AgendaItem], item: sessions.AgendaItem | None,
@@ -80,7 +80,6 @@ def action_form(session: sessions.Session, items: list[sessions.AgendaItem], ite
             st.rerun()
 
 
-
 def new_session_form() -> None:
     datasets = [d.name for d in analysable_datasets()]
     in_use = current_dataset()
@@ -102,7 +101,6 @@ def new_session_form() -> None:
                 choose(new_id)
                 flash("success", "Session started. Add views to its agenda from the Explore pages.")
             st.rerun()
-
 
 
 def details_form(session: sessions.Session) -> None:
