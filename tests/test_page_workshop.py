@@ -220,3 +220,19 @@ def test_a_view_added_from_each_explore_page_draws_the_figures_the_page_showed(d
         con.close()
     assert item.view.state[key] == value
     assert dict(drawn.headline)[metric] == shown
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/demand.py", "pages/performance.py",
+                                  "pages/savings.py"])
+def test_every_chart_of_every_page_is_drawn_for_the_room_in_presentation_mode(demo_store, open_app, page):
+    import json
+
+    at = open_app(page, query_params={"present": "true"})
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert specs
+    for spec in specs:
+        assert spec["config"]["axis"]["labelFontSize"] >= 18 and spec["config"]["title"]["fontSize"] >= 24
+        assert spec["usermeta"]["embedOptions"]["renderer"] == "svg"
+    plain = open_app(page)
+    assert all('"labelFontSize": 18' not in c.proto.spec for c in plain.get("vega_lite_chart"))
