@@ -2,9 +2,12 @@
 
 import streamlit as st
 
+from ui.auth import sign_in_gate
 from ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="Stocktake", page_icon=":material/monitoring:", layout="wide")
+# With sign-in configured, a visitor who has not signed in sees only the sign-in button: no page, no dataset name.
+signed_in = sign_in_gate() is not None
 
 pages = {
     "Stocktake": [
@@ -25,6 +28,10 @@ pages = {
 
 # Each url_path differs from its file's name on purpose: AppTest's switch_page runs a page whose url_path equals its
 # file stem on its own, without this script, so the shared sidebar would vanish in tests (not in the browser).
-navigation = st.navigation(pages)
+# Navigation is set up even for a visitor who must sign in first (hidden, and no page is run), so Streamlit routes
+# every URL through this script and never serves a file in pages/ on its own.
+navigation = st.navigation(pages, position="sidebar" if signed_in else "hidden")
+if not signed_in:
+    st.stop()
 render_sidebar(navigation.url_path)
 navigation.run()

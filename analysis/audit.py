@@ -8,8 +8,8 @@ copy of the store carries its own history. A change the app refused (a viewer tr
 the outcome ``refused``.
 
 The trail is append-only: nothing here updates or deletes a row, and deleting a dataset keeps its history.
-``detail`` describes the change in words (a file name, a row count, the columns whose roles changed); it never
-carries values from the data, so the trail itself holds no one's personal data.
+``detail`` describes the change in words (a file name, a row count, the columns whose roles changed, a target); it
+never carries values from the records or the text of a note, so the trail itself holds no one's personal data.
 
 Callers pass the cursor of the transaction that made the change when they have one (the record then commits or
 rolls back with it), or a fresh cursor of their own (``con.cursor()``) after the change: like every query in
@@ -57,6 +57,20 @@ SCENARIO_DELETED = "scenario deleted"
 NOTE_ADDED = "note added"
 NOTE_DELETED = "note deleted"
 DEMO_BUILT = "demo built"
+# The Workshop's changes (sessions, their agendas, notes and actions): they change no dataset.
+SESSION_CREATED = "session created"
+SESSION_CHANGED = "session changed"
+SESSION_DELETED = "session deleted"
+AGENDA_ITEM_ADDED = "agenda item added"
+AGENDA_ITEM_RENAMED = "agenda item renamed"
+AGENDA_REORDERED = "agenda reordered"
+AGENDA_ITEM_REMOVED = "agenda item removed"
+ACTION_ADDED = "action added"
+ACTION_STATUS = "action status"
+ACTIONS_EDITED = "actions edited"
+WORKSHOP_CHANGES = (SESSION_CREATED, SESSION_CHANGED, SESSION_DELETED, AGENDA_ITEM_ADDED, AGENDA_ITEM_RENAMED,
+                    AGENDA_REORDERED, AGENDA_ITEM_REMOVED, NOTE_ADDED, NOTE_DELETED, ACTION_ADDED, ACTION_STATUS,
+                    ACTIONS_EDITED)
 
 MAX_USER = 254  # the longest email address there can be
 MAX_ACTION = 60
@@ -116,8 +130,8 @@ def record_change(
 
     ``user`` is who did it (an email address, ``cli:<os user>`` or :data:`LOCAL_USER`); ``action`` what kind of
     change (one of the constants above, e.g. :data:`DELETE`); ``dataset`` and ``version`` the dataset it touched and
-    the version it left (None when the change has none, e.g. a delete); ``detail`` one sentence in words, never data
-    values; ``outcome`` :data:`DONE` or :data:`REFUSED`.
+    the version it left (for a delete, the version deleted; None when there is none); ``detail`` one sentence in
+    words, never values from the records; ``outcome`` :data:`DONE` or :data:`REFUSED`.
 
     Runs on ``con_or_cursor`` itself: pass the cursor of the transaction that made the change, so the record lands
     with it or not at all, or a cursor of your own.
@@ -188,6 +202,34 @@ def audit_trail(
         cur.close()
     trail["version"] = trail["version"].astype("Int64")
     return trail
+
+
+def trail_summary(con: duckdb.DuckDBPyConnection) -> tuple[int, list[str]]:
+    """How many changes the trail holds, and the datasets it names (sorted): for a page's heading and picker,
+    without reading the whole trail."""
+    if not _table_exists(con):
+        return 0, []
+    cur = con.cursor()
+    try:
+        total = int(cur.execute(f"SELECT count(*) FROM {q(AUDIT_TABLE)}").fetchone()[0])
+        names = [r[0] for r in cur.execute(
+            f"SELECT DISTINCT {q('dataset')} FROM {q(AUDIT_TABLE)} WHERE {q('dataset')} IS NOT NULL ORDER BY 1"
+        ).fetchall()]
+    finally:
+        cur.close()
+    return total, names
+
+
+def count_changes(con: duckdb.DuckDBPyConnection, *, dataset: str | None = None) -> int:
+    """The number of changes recorded (for one dataset, if given)."""
+    if not _table_exists(con):
+        return 0
+    where, params = (f" WHERE {q('dataset')} = ?", [dataset]) if dataset is not None else ("", [])
+    cur = con.cursor()
+    try:
+        return int(cur.execute(f"SELECT count(*) FROM {q(AUDIT_TABLE)}{where}", params).fetchone()[0])
+    finally:
+        cur.close()
 
 
 def trail_for_people(trail: pd.DataFrame) -> pd.DataFrame:

@@ -6,6 +6,8 @@
     python -m analysis pack --session NAME [--db PATH] --out FILE.html
 
 Exit 0 on success; 2 on a problem with the input, with one line on stderr saying what and what to do.
+Every change is recorded in the store's audit trail as made by ``cli:<operating-system user>`` (``analysis.audit``):
+the CLI is an editor's tool on the server itself.
 The DuckDB file has one writer: while the app is running, load from its Data page instead (the error says so).
 """
 
@@ -13,10 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
-from analysis import ingest, store
+from analysis import audit, ingest, store
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
 from analysis.prepare import prepare_dataset
@@ -97,11 +100,18 @@ def _load(args) -> int:
             print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
 
     try:
+        existed = store.dataset_exists(con, args.dataset.strip())
         report = ingest.load_file(
             con, args.path, dataset=args.dataset, kind=args.kind, mode=ingest.APPEND if args.append else ingest.REPLACE,
             sheet=args.sheet, date_order=args.date_order, types=_pairs(args.type, "type") or None, roles=roles,
             unify_case=args.unify_case, progress=progress,
         )
+        action = audit.APPEND if args.append else (audit.REPLACE if existed else audit.LOAD)
+        with con.cursor() as cur:
+            audit.record_change(
+                cur, user=audit.cli_user(), action=action, dataset=report.dataset, version=report.version,
+                detail=f"{os.path.basename(args.path)}: {format_count(report.rows_loaded)} rows loaded, "
+                       f"{format_count(report.rows_rejected)} rejected ({report.kind}), from the command line")
         # The load has committed; prepare what the Explore pages read so their first visit is quick.
         report.warnings += prepare_dataset(con, report.dataset, progress=progress)
     finally:
@@ -147,7 +157,13 @@ def _demo(args) -> int:
             return 0
         started = time.monotonic()
         show = sys.stderr.isatty()
-        loaded = build_demo(con, progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr) if show else None)
+        loaded = build_demo(con, progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr) if show else None,
+                            user=audit.cli_user())
+        with con.cursor() as cur:
+            for name, rows in loaded.items():
+                audit.record_change(cur, user=audit.cli_user(), action=audit.DEMO_BUILT, dataset=name,
+                                    version=store.dataset_version(con, name) or None,
+                                    detail=f"Demo data: {format_count(rows)} rows, from the command line")
     finally:
         con.close()
     print(f"Demo data built in {time.monotonic() - started:.1f} s: "

@@ -15,7 +15,7 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from analysis import sessions, store
+from analysis import audit, sessions, store
 from analysis.errors import StocktakeError
 from analysis.store import quote_identifier as q
 
@@ -121,7 +121,7 @@ def add_action(con: duckdb.DuckDBPyConnection, session_id: int, what: str, *, ow
         raise StocktakeError("That figure is on another session's agenda: choose one of this session's figures.")
     with store.transaction(con) as cur:
         action_id = _insert(cur, session.id, item_id, fields)
-        sessions.audit_change(cur, user, "action added", session.dataset,
+        sessions.audit_change(cur, user, audit.ACTION_ADDED, session.dataset,
                               f"Action {action_id} in the session '{session.title}'")
     return action_id
 
@@ -171,7 +171,7 @@ def set_status(con: duckdb.DuckDBPyConnection, action_id: int, status: str, *, u
             raise StocktakeError("That action no longer exists: it may have been removed.")
         cur.execute(f"UPDATE {q(ACTIONS_TABLE)} SET status = ?, changed_at = ? WHERE id = ?",
                     [new_status, datetime.now().replace(microsecond=0), int(action_id)])
-        sessions.audit_change(cur, user, "action status", rows[0][1], f"Action {int(action_id)} in the session "
+        sessions.audit_change(cur, user, audit.ACTION_STATUS, rows[0][1], f"Action {int(action_id)} in the session "
                                                                        f"'{rows[0][0]}' set to {STATUS_LABELS[new_status]}")
 
 
@@ -224,7 +224,7 @@ def save_table(con: duckdb.DuckDBPyConnection, session_id: int, edited: pd.DataF
             cur.execute(f"DELETE FROM {q(ACTIONS_TABLE)} WHERE id = ?", [action_id])
         result = SavedTable(added, changed, len(removed))
         if added or changed or removed:
-            sessions.audit_change(cur, user, "actions edited", session.dataset, f"{session.title}: {result.sentence()}")
+            sessions.audit_change(cur, user, audit.ACTIONS_EDITED, session.dataset, f"{session.title}: {result.sentence()}")
     return result
 
 

@@ -124,9 +124,10 @@ def _now() -> datetime:
 
 def audit_change(cur, user: str | None, action: str, dataset: str | None, detail: str) -> None:
     """Record a workshop change in the audit trail, in the caller's transaction (it lands with the change or not at
-    all). Workshop changes leave every dataset's version as it was, so none is recorded."""
-    audit.record_change(cur, user=user or audit.LOCAL_USER, action=action, dataset=dataset, version=None,
-                        detail=detail)
+    all), when the caller says who made it: the app's gate (``ui.actions``) and the CLI always do; the demo generator
+    and tests, which are nobody's change, do not. Workshop changes leave every dataset's version as it was."""
+    if user:
+        audit.record_change(cur, user=user, action=action, dataset=dataset, version=None, detail=detail)
 
 
 # ---- validation -------------------------------------------------------------------------------------------------
@@ -190,7 +191,7 @@ def create_session(con: duckdb.DuckDBPyConnection, title: str, *, held_on: date 
         now = _now()
         cur.execute(f"INSERT INTO {q(SESSIONS_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [session_id, title, day, dataset or None, list(names), now, now])
-        audit_change(cur, user, "session created", dataset, title)
+        audit_change(cur, user, audit.SESSION_CREATED, dataset, title)
     return session_id
 
 
@@ -248,7 +249,7 @@ def update_session(con: duckdb.DuckDBPyConnection, session_id: int, *, title: st
             f"UPDATE {q(SESSIONS_TABLE)} SET title = ?, held_on = ?, dataset = ?, attendees = ?, changed_at = ? "
             "WHERE id = ?", [new_title, new_day, new_dataset, list(new_attendees), _now(), current.id])
         detail = current.title if new_title == current.title else f"'{current.title}' renamed '{new_title}'"
-        audit_change(cur, user, "session changed", new_dataset, detail)
+        audit_change(cur, user, audit.SESSION_CHANGED, new_dataset, detail)
     return get_session(con, session_id)
 
 
@@ -264,7 +265,7 @@ def delete_session(con: duckdb.DuckDBPyConnection, session_id: int, *, user: str
             cur.execute(f"DELETE FROM {q(table)} WHERE session_id = ?", [current.id])
         cur.execute(f"DELETE FROM {q(AGENDA_TABLE)} WHERE session_id = ?", [current.id])
         cur.execute(f"DELETE FROM {q(SESSIONS_TABLE)} WHERE id = ?", [current.id])
-        audit_change(cur, user, "session deleted", current.dataset, current.title)
+        audit_change(cur, user, audit.SESSION_DELETED, current.dataset, current.title)
 
 
 def _touch(cur, session_id: int) -> None:
@@ -333,7 +334,7 @@ def add_view(con: duckdb.DuckDBPyConnection, session_id: int, view: View, title:
              json.dumps(_clean_params(view.params), ensure_ascii=False),
              json.dumps({k: _json_value(v) for k, v in view.state.items()}, ensure_ascii=False), _now()])
         _touch(cur, session.id)
-        audit_change(cur, user, "agenda item added", view.dataset or session.dataset, f"{session.title}: {title}")
+        audit_change(cur, user, audit.AGENDA_ITEM_ADDED, view.dataset or session.dataset, f"{session.title}: {title}")
     return item_id
 
 
@@ -368,7 +369,7 @@ def rename_item(con: duckdb.DuckDBPyConnection, item_id: int, title: str, *, use
     with store.transaction(con) as cur:
         cur.execute(f"UPDATE {q(AGENDA_TABLE)} SET title = ? WHERE id = ?", [title, item.id])
         _touch(cur, item.session_id)
-        audit_change(cur, user, "agenda item renamed", item.view.dataset, f"'{item.title}' renamed '{title}'")
+        audit_change(cur, user, audit.AGENDA_ITEM_RENAMED, item.view.dataset, f"'{item.title}' renamed '{title}'")
 
 
 def reorder(con: duckdb.DuckDBPyConnection, session_id: int, item_ids: list[int], *, user: str | None = None) -> None:
@@ -382,7 +383,7 @@ def reorder(con: duckdb.DuckDBPyConnection, session_id: int, item_ids: list[int]
         for position, item_id in enumerate(wanted, start=1):
             cur.execute(f"UPDATE {q(AGENDA_TABLE)} SET position = ? WHERE id = ?", [position, item_id])
         _touch(cur, session_id)
-        audit_change(cur, user, "agenda reordered", None, title)
+        audit_change(cur, user, audit.AGENDA_REORDERED, None, title)
 
 
 def move_item(con: duckdb.DuckDBPyConnection, item_id: int, steps: int, *, user: str | None = None) -> None:
@@ -414,4 +415,4 @@ def remove_item(con: duckdb.DuckDBPyConnection, item_id: int, *, user: str | Non
                     FROM {q(AGENDA_TABLE)} WHERE session_id = ?) AS ranked
                 WHERE {q(AGENDA_TABLE)}.id = ranked.id""", [item.session_id])
         _touch(cur, item.session_id)
-        audit_change(cur, user, "agenda item removed", item.view.dataset, item.title)
+        audit_change(cur, user, audit.AGENDA_ITEM_REMOVED, item.view.dataset, item.title)

@@ -280,8 +280,9 @@ def build_kpis(seed: int = SEED) -> pd.DataFrame:
     return frame
 
 
-def build_demo(con, progress=None) -> dict[str, int]:
-    """Write the five demo datasets into an open store, replacing earlier demo versions. Returns rows per dataset."""
+def build_demo(con, progress=None, user: str | None = None) -> dict[str, int]:
+    """Write the five demo datasets into an open store, replacing earlier demo versions, and the example session
+    (its changes recorded in the audit trail as ``user``). Returns rows per dataset."""
     from analysis.ingest import load_frame
 
     say = progress or (lambda fraction, message: None)
@@ -310,7 +311,7 @@ def build_demo(con, progress=None) -> dict[str, int]:
 
     prepare_dataset(con, RECORDS_DATASET)
     say(0.95, "Writing the example stocktake session")
-    build_demo_session(con)
+    build_demo_session(con, user=user)
     say(1.0, "Demo data ready")
     return loaded
 
@@ -358,23 +359,24 @@ DEMO_ACTIONS = (
 )
 
 
-def build_demo_session(con) -> int:
+def build_demo_session(con, user: str | None = None) -> int:
     """The example session, so the Workshop page and the pack show something on first run. A demo rebuild
     replaces it (with the demo datasets it is about)."""
     from analysis import notes, session_actions, sessions, views
 
     for existing in sessions.list_sessions(con):
         if existing.title == DEMO_SESSION_TITLE:
-            sessions.delete_session(con, existing.id)
+            sessions.delete_session(con, existing.id, user=user)
     session_id = sessions.create_session(con, DEMO_SESSION_TITLE, held_on=DEMO_SESSION_DAY,
-                                         dataset=RECORDS_DATASET, attendees=DEMO_ATTENDEES)
+                                         dataset=RECORDS_DATASET, attendees=DEMO_ATTENDEES, user=user)
     items = [sessions.add_view(con, session_id,
-                               sessions.View(page, figure, views.url_params(page, state), state), title)
+                               sessions.View(page, figure, views.url_params(page, state), state), title,
+                               user=user)
              for title, page, figure, state in DEMO_AGENDA]
     for position, (item_number, text) in enumerate(DEMO_NOTES):
         notes.add_note(con, session_id, text, item_id=items[item_number - 1] if item_number else None,
-                       written_at=datetime(2025, 6, 18, 10, 20 + 25 * position))
+                       written_at=datetime(2025, 6, 18, 10, 20 + 25 * position), user=user)
     for what, owner, due, status, item_number in DEMO_ACTIONS:
         session_actions.add_action(con, session_id, what, owner=owner, due=due, status=status,
-                                   item_id=items[item_number - 1] if item_number else None)
+                                   item_id=items[item_number - 1] if item_number else None, user=user)
     return session_id

@@ -12,10 +12,17 @@ import streamlit as st
 
 from analysis import ingest, store
 from analysis.errors import StocktakeError
+from analysis.exports import to_csv_bytes
 from analysis.prepare import prepare_dataset
 from analysis.formatting import format_count
 from analysis.roles import KIND_LABELS, KINDS, ROLES_BY_KIND, role_clashes, role_label
+from ui import actions
+from ui.audit_view import render_audit_trail
+from ui.auth import can_edit, guard_page
 from ui.connection import get_connection, use_dataset_on_next_run
+from ui.text import plain
+
+guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "stocktake-uploads"
 TYPE_LABELS = {
@@ -29,6 +36,8 @@ st.caption("Load exports from case-management systems and spreadsheets: CSV, TSV
            "already loaded is changed until a load succeeds.")
 
 con = get_connection()
+# Viewers see the datasets and the audit trail; the load, role and delete controls are an editor's.
+editor = can_edit()
 
 
 def save_upload(uploaded) -> Path:
@@ -64,10 +73,15 @@ def cached_preview(path: str, source_name: str, kind: str, sheet: str | None, da
 st.header("Load a file")
 # A new uploader key after each successful load clears the finished file from the page.
 upload_round = st.session_state.setdefault("data_upload_round", 0)
-uploaded = st.file_uploader(
-    "Choose a file", type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet"], key=f"data_upload_{upload_round}",
-    help="Up to 2 GB. UK dates (31/12/2024), £ amounts and Excel exports are all fine.",
-)
+if editor:
+    uploaded = st.file_uploader(
+        "Choose a file", type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet"], key=f"data_upload_{upload_round}",
+        help="Up to 2 GB. UK dates (31/12/2024), £ amounts and Excel exports are all fine.",
+    )
+else:
+    uploaded = None
+    st.info("You are signed in as a viewer: you can look at every page, but only editors can load, change or delete "
+            "data.")
 
 if uploaded is not None:
     path = save_upload(uploaded)
@@ -83,7 +97,7 @@ if uploaded is not None:
             sheets = ingest.list_sheets(path)
             sheet = st.selectbox("Sheet", sheets, key=f"data_sheet_{uploaded.file_id}")
         except StocktakeError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             st.stop()
 
     type_key = f"data_types_{uploaded.name}"  # the types a user forced for this file, kept across reruns
@@ -92,7 +106,7 @@ if uploaded is not None:
         preview = cached_preview(str(path), uploaded.name, kind, sheet,
                                  None if order_choice == AUTO_ORDER else order_choice, tuple(sorted(forced_types.items())))
     except StocktakeError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         st.stop()
 
     how = [f"{preview.file_format.upper()}"]
@@ -104,13 +118,13 @@ if uploaded is not None:
         how.append(f"sheet '{preview.sheet}'")
     scope = (f"all {format_count(preview.rows_read)} rows" if preview.complete
              else f"the first {format_count(preview.rows_read)} rows (the load checks every row)")
-    st.markdown(f"**How the file was read:** {', '.join(how)}; checked {scope}.")
+    st.markdown(f"**How the file was read:** {plain(', '.join(how))}; checked {scope}.")
     if any(c.type in (ingest.DATE, ingest.TIMESTAMP) and any("{A}" in f for f in c.date_formats) for c in preview.columns):
-        st.info(preview.date_order_reason)
+        st.info(plain(preview.date_order_reason))
     if preview.problems:
         with st.expander(f"Problems found ({len(preview.problems)})", expanded=True):
             for problem in preview.problems[:40]:
-                st.markdown(f"- {problem}")
+                st.markdown(f"- {plain(problem)}")
             if len(preview.problems) > 40:
                 st.markdown(f"- … and {len(preview.problems) - 40} more.")
 
@@ -164,7 +178,7 @@ if uploaded is not None:
     exists = store.dataset_exists(con, dataset_name.strip())
     mode = ingest.REPLACE
     if exists:
-        mode = st.radio(f"A dataset called '{dataset_name.strip()}' exists already",
+        mode = st.radio(f"A dataset called '{plain(dataset_name.strip())}' exists already",
                         [ingest.REPLACE, ingest.APPEND], horizontal=True, key="data_mode",
                         format_func=lambda m: "Replace it" if m == ingest.REPLACE else "Add these rows to it")
     if duplicate_roles:
@@ -172,7 +186,7 @@ if uploaded is not None:
     if st.button("Load into Stocktake", type="primary", disabled=bool(duplicate_roles), key="data_load"):
         bar = st.progress(0.0, text="Starting…")
         try:
-            report = ingest.load_file(
+            report = actions.load_file(
                 con, path, dataset=dataset_name, kind=kind, mode=mode, source_name=uploaded.name, sheet=sheet,
                 date_order=None if order_choice == AUTO_ORDER else order_choice,
                 types=st.session_state[type_key] or None, roles=chosen_roles, unify_case=unify,
@@ -180,7 +194,7 @@ if uploaded is not None:
             )
         except StocktakeError as exc:
             bar.empty()
-            st.error(f"Nothing was loaded: {exc}")
+            st.error(f"Nothing was loaded: {plain(exc)}")
         else:
             # The load has committed; now the tables the Explore pages read, so their first visit is quick.
             report.warnings += prepare_dataset(
@@ -196,11 +210,11 @@ if report is not None:
     st.success(f"Loaded {format_count(report.rows_loaded)} rows into '{report.dataset}'. "
                f"{format_count(report.rows_rejected)} rows were rejected.")
     for warning in report.warnings:
-        st.warning(warning)
+        st.warning(plain(warning))
     if report.rows_rejected:
         st.markdown("**Rejected rows and why**")
         st.dataframe(report.rejects.head(1000), hide_index=True, width="stretch")
-        st.download_button("Download rejected rows (CSV)", report.rejects.to_csv(index=False).encode("utf-8-sig"),
+        st.download_button("Download rejected rows (CSV)", to_csv_bytes(report.rejects),
                            file_name=f"{report.dataset} rejected rows.csv", mime="text/csv", key="data_rejects_last")
 
 # ----- datasets in the store -------------------------------------------------------------------------------------
@@ -209,6 +223,7 @@ st.header("Datasets in Stocktake")
 datasets = store.list_datasets(con)
 if not datasets:
     st.info("No datasets yet: load a file above, or build the demo data with `python -m analysis demo`.")
+    render_audit_trail(con)
     st.stop()
 
 st.dataframe(
@@ -234,31 +249,39 @@ roles_frame = pd.DataFrame({
 })
 edited_roles = st.data_editor(
     roles_frame, hide_index=True, width="stretch", key=f"data_roles_{ds.name}_{ds.version}",
-    disabled=["Column", "Type"],
+    disabled=["Column", "Type"] if editor else True,
     column_config={"Role": st.column_config.SelectboxColumn("Role", options=["(none)"] + list(ROLES_BY_KIND[ds.kind]),
                                                             required=True)},
 )
 changes = {row.Column: (None if row.Role == "(none)" else row.Role) for row in edited_roles.itertuples()
            if (None if row.Role == "(none)" else row.Role) != ds.column(row.Column).role}
 buttons = st.columns(3)
-if buttons[0].button("Save roles", disabled=not changes, key="data_save_roles"):
+if editor and buttons[0].button("Save roles", disabled=not changes, key="data_save_roles"):
     try:
-        store.set_roles(con, ds.name, changes)
+        actions.set_roles(con, ds.name, changes)
     except StocktakeError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     else:
         st.toast(f"Roles saved for '{ds.name}'.")
         st.rerun()
-rejects = ingest.rejected_rows(con, ds.name)
+# Rejected rows are raw records (names, addresses): for the editors who fix loads, not for every viewer.
+rejects = ingest.rejected_rows(con, ds.name) if editor else []
 if len(rejects):
     buttons[1].download_button(
         f"Rejected rows of the last load ({format_count(len(rejects))})",
-        rejects.to_csv(index=False).encode("utf-8-sig"), file_name=f"{ds.name} rejected rows.csv", mime="text/csv",
+        to_csv_bytes(rejects), file_name=f"{ds.name} rejected rows.csv", mime="text/csv",
         key="data_rejects_stored",
     )
-with buttons[2].popover("Delete this dataset"):
-    st.write(f"Delete '{ds.name}' and its {format_count(ds.row_count)} rows? This cannot be undone.")
-    if st.button("Delete", type="primary", key="data_delete"):
-        store.delete_dataset(con, ds.name)
-        st.session_state.pop("data_last_report", None)
-        st.rerun()
+if editor:
+    with buttons[2].popover("Delete this dataset"):
+        st.write(f"Delete '{ds.name}' and its {format_count(ds.row_count)} rows? This cannot be undone.")
+        if st.button("Delete", type="primary", key="data_delete"):
+            try:
+                actions.delete_dataset(con, ds.name)
+            except StocktakeError as exc:
+                st.error(plain(exc))
+            else:
+                st.session_state.pop("data_last_report", None)
+                st.rerun()
+
+render_audit_trail(con)

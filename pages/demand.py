@@ -20,11 +20,16 @@ from analysis.demand import DemandFilters
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_percent
 from analysis.roles import RECORD_ROLES
-from ui.charts import show_chart
+from ui import actions
 from ui import drill as drill_ui
+from ui.auth import can_edit, guard_page
+from ui.charts import show_chart
 from ui.connection import current_dataset, get_connection
 from ui.exports import csv_download
 from ui.filters import render_filter_sentence, render_filters
+from ui.text import plain
+
+guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
 BIND = "query-params"
 SPLIT_LABELS = {"": "No split", "channel": "Channel", "service": "Service", "area": "Area", "reason": "Reason",
@@ -189,32 +194,35 @@ def _classification_editor(ds, context):
             columns["service"] = st.column_config.TextColumn("Service", disabled=True)
         else:
             shown = frame[["reason", "demand_type"]]
+        editor = can_edit()
+        if not editor:
+            st.caption("Only editors can change the classification.")
         # The key carries the stored version: after a save the editor starts again from what was saved.
         edited = st.data_editor(shown, column_config=columns, hide_index=True, width="stretch",
-                                key=f"dm_cls_editor_{cls_version}", num_rows="fixed")
-        if st.button("Save classification", key="dm_cls_save", type="primary"):
+                                key=f"dm_cls_editor_{cls_version}", num_rows="fixed", disabled=not editor)
+        if editor and st.button("Save classification", key="dm_cls_save", type="primary"):
             to_save = edited if "service" in edited.columns else edited.assign(service=None)
             try:
-                classification.save_classification(con, ds, to_save)
+                actions.save_classification(con, ds, to_save)
                 st.session_state["dm_cls_saved"] = len(to_save)
                 st.rerun()
             except StocktakeError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
         if st.session_state.pop("dm_cls_saved", None):
             st.success("Classification saved.")
         upload = st.file_uploader("Or load your own classification file (CSV or Excel with columns Reason, "
                                   "Demand type and optionally Service)", type=["csv", "xlsx", "xls"],
-                                  key="dm_cls_upload")
+                                  key="dm_cls_upload") if editor else None
         if upload is not None and st.button("Apply this file", key="dm_cls_apply"):
             try:
                 incoming = classification.read_classification_file(upload, filename=upload.name)
                 merged = classification.merge_classification(frame, incoming)
-                classification.save_classification(con, ds, merged)
+                actions.save_classification(con, ds, merged, source=f"from the file {upload.name}")
                 changed = int((merged["demand_type"].to_numpy() != frame["demand_type"].to_numpy()).sum())
                 st.session_state["dm_cls_applied"] = changed
                 st.rerun()
             except StocktakeError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
         applied = st.session_state.pop("dm_cls_applied", None)
         if applied is not None:
             st.success(f"Your file was applied: {applied:,} reason{'' if applied == 1 else 's'} changed type.")
@@ -379,7 +387,7 @@ def _change_section(ds, filters, coverage):
     try:
         change = _run("change", ds, filters, (a_from, a_to), (b_from, b_to), by)
     except StocktakeError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     a_label = f"{a_from:%d %b %Y} – {a_to:%d %b %Y}"
     b_label = f"{b_from:%d %b %Y} – {b_to:%d %b %Y}"
@@ -435,7 +443,7 @@ def _forecast_section(ds, filters, grain, figs):
                                                                  coverage=_coverage(ds))
         result = _run("forecast", ds, filters, grain, int(horizon), coverage=_coverage(ds), volume=volume)
     except StocktakeError as exc:
-        st.info(str(exc))
+        st.info(plain(exc))
         return
     for message in result.messages:
         st.info(message)
@@ -516,4 +524,4 @@ def main() -> None:
 try:
     main()
 except StocktakeError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))

@@ -8,8 +8,12 @@ from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_signed_percent
 from analysis.overview import summarise_dataset
 from analysis.roles import KIND_NAMES, role_label
+from ui.auth import guard_page
 from ui.charts import show_chart
 from ui.connection import current_dataset, get_connection
+from ui.text import plain
+
+guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
 st.title("Stocktake")
 st.caption("What drives demand, is performance really changing, and what would a change save: from your own data.")
@@ -31,11 +35,11 @@ def cached_summary(name: str, version: int):
 try:
     summary = cached_summary(dataset.name, dataset.version)
 except StocktakeError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))
     st.stop()
 
 st.subheader(f"Dataset in use: {dataset.name}")
-st.caption(f"{KIND_NAMES[dataset.kind]} dataset from {dataset.source_file}, loaded "
+st.caption(f"{KIND_NAMES[dataset.kind]} dataset from {plain(dataset.source_file)}, loaded "
            f"{dataset.loaded_at:%d %B %Y at %H:%M}. Change it in the sidebar.")
 
 cols = st.columns(4)

@@ -21,9 +21,14 @@ from analysis import classification, interventions, kpis, spc, store
 from analysis.charts import spc as charts
 from analysis.errors import StocktakeError
 from analysis.formatting import format_month
+from ui import actions
+from ui.auth import can_edit, guard_page
 from ui.charts import show_chart
 from ui.connection import current_dataset, get_connection
 from ui.exports import csv_download
+from ui.text import plain
+
+guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
 BIND = "query-params"
 MAX_SMALL_MULTIPLES = 20  # a council's wards fit; a file with hundreds of areas shows the 20 with the most data
@@ -193,7 +198,7 @@ with st.sidebar:
 try:
     options, split_vals = _options(DB, ds.name, ds.version, cls_version, ds, within_days)
 except StocktakeError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))
     st.stop()
 if not options:
     st.info(f"'{ds.name}' has no KPI to chart: a KPI series needs the roles Period and Value.", icon=":material/info:")
@@ -241,12 +246,19 @@ if "pf_target" not in st.session_state:
 
 
 def _save_direction() -> None:
-    kpis.set_improvement(get_connection(), ds.name, st.session_state["pf_kpi"], st.session_state["pf_dir"])
+    try:
+        actions.set_improvement(get_connection(), ds.name, st.session_state["pf_kpi"], st.session_state["pf_dir"])
+    except StocktakeError as exc:
+        st.toast(plain(exc), icon=":material/block:")
+
+
+# A viewer may try another direction, target or trajectory on the chart; only an editor's choices are kept.
+editor = can_edit()
 
 
 d1, d2, d3 = st.columns([2, 2, 3])
 improvement = d1.radio("Which way is better?", list(DIRECTION_LABELS), key="pf_dir", bind=BIND,
-                       format_func=DIRECTION_LABELS.get, horizontal=True, on_change=_save_direction,
+                       format_func=DIRECTION_LABELS.get, horizontal=True, on_change=_save_direction if editor else None,
                        help="Kept for this KPI: it decides whether a signal is an improvement or a concern.")
 if improvement not in DIRECTION_LABELS:
     improvement = stored_direction
@@ -281,7 +293,7 @@ try:
         series = _series(DB, ds.name, ds.version, cls_version, ds, kpi, grain, None, tuple(sorted(filters.items())),
                          within_days)
 except StocktakeError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))
     st.stop()
 
 trajectory = kpis.get_trajectory(con, ds.name, kpi, series_name)
@@ -294,7 +306,7 @@ where = ", ".join(filter(None, [service if service != ALL else "all services",
 title = f"{option.label}: {where}"
 points = int(series["value"].notna().sum())
 if points < 2:
-    st.info(f"{title} has {points} period{'s' if points != 1 else ''} with a value: an SPC chart needs at least 2. "
+    st.info(f"{plain(title)} has {points} period{'s' if points != 1 else ''} with a value: an SPC chart needs at least 2. "
             "Choose another KPI, service or a shorter period.", icon=":material/info:")
     result = None
 else:
@@ -304,7 +316,7 @@ else:
                          trajectory=None if traj_values is None else traj_values.to_numpy(dtype=float),
                          rebase_at=rebase_at, rules=rules)
     except StocktakeError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         st.stop()
 
 if result is not None:
@@ -354,12 +366,17 @@ with st.expander("Target and trajectory", icon=":material/flag:"):
     t1.number_input(f"Target{unit_hint}", key="pf_target", bind=BIND, step=1.0, format="%.2f")
     every = t2.checkbox("Same target for every service", key="pf_t_all", bind=BIND,
                         help="A service with a target of its own keeps it.")
-    if t3.button("Save target", key="pf_t_save", icon=":material/save:"):
+    if editor and t3.button("Save target", key="pf_t_save", icon=":material/save:"):
         typed = st.session_state.get("pf_target")
-        kpis.set_target(con, ds.name, kpi, None if every else series_name,
-                        None if typed is None else typed / scale)
-        st.rerun()
-    st.caption("Leave the target empty and save to remove it.")
+        try:
+            actions.set_target(con, ds.name, kpi, None if every else series_name,
+                               None if typed is None else typed / scale)
+        except StocktakeError as exc:
+            st.error(plain(exc))
+        else:
+            st.rerun()
+    st.caption("Leave the target empty and save to remove it." if editor else
+               "Try a target on the chart here; only editors can save one.")
     st.markdown("**Trajectory**: where the KPI should be, on a straight line between two points in time.")
     r1, r2, r3, r4 = st.columns(4)
     first_period = series["period"].min() if len(series) else pd.Timestamp(date.today())
@@ -369,18 +386,23 @@ with st.expander("Target and trajectory", icon=":material/flag:"):
     tr_to = r3.date_input("To", value=last_period.date(), key="pf_tr_to", bind=BIND, format="DD/MM/YYYY")
     tr_to_v = r4.number_input(f"Value then{unit_hint}", value=None, key="pf_tr_to_v", bind=BIND, format="%.2f")
     b1, b2 = st.columns([1, 3])
-    if b1.button("Save trajectory", key="pf_tr_save", icon=":material/save:"):
+    if editor and b1.button("Save trajectory", key="pf_tr_save", icon=":material/save:"):
         if tr_from_v is None or tr_to_v is None:
             st.error("Give the trajectory's value at both ends.")
         else:
             try:
-                kpis.set_trajectory(con, ds.name, kpi, series_name, tr_from, tr_from_v / scale, tr_to, tr_to_v / scale)
+                actions.set_trajectory(con, ds.name, kpi, series_name, tr_from, tr_from_v / scale, tr_to,
+                                       tr_to_v / scale)
                 st.rerun()
             except StocktakeError as exc:
-                st.error(str(exc))
-    if trajectory and b2.button("Remove the trajectory", key="pf_tr_clear", icon=":material/delete:"):
-        kpis.clear_trajectory(con, ds.name, kpi, trajectory["series"] or None)
-        st.rerun()
+                st.error(plain(exc))
+    if editor and trajectory and b2.button("Remove the trajectory", key="pf_tr_clear", icon=":material/delete:"):
+        try:
+            actions.clear_trajectory(con, ds.name, kpi, trajectory["series"] or None)
+        except StocktakeError as exc:
+            st.error(plain(exc))
+        else:
+            st.rerun()
 
 with st.expander("Interventions", icon=":material/event_note:"):
     st.caption("Dated notes of what changed (a new form, a restructure). They show on every chart of their service, "
@@ -392,30 +414,38 @@ with st.expander("Interventions", icon=":material/event_note:"):
                      column_config={"day": "Date", "service": "Service", "label": "What changed"})
     else:
         st.write("No interventions recorded for this service yet.")
-    n1, n2, n3 = st.columns([2, 4, 2])
-    new_day = n1.date_input("Date", value=None, key="pf_iv_date", bind=BIND, format="DD/MM/YYYY")
-    new_label = n2.text_input("What changed", key="pf_iv_label", bind=BIND, max_chars=interventions.MAX_LABEL,
-                              placeholder="e.g. New online repairs form")
-    for_all = n3.checkbox("Every service", key="pf_iv_all", bind=BIND,
-                          help="Show it on the charts of every service (always so when 'All services' is chosen).")
-    if st.button("Add the intervention", key="pf_iv_add", icon=":material/add:"):
-        if new_day is None:
-            st.error("Choose the date the change happened.")
-        else:
-            try:
-                interventions.add_intervention(con, ds.name, None if for_all or service == ALL else service, new_day,
-                                               new_label)
-                st.rerun()
-            except StocktakeError as exc:
-                st.error(str(exc))
-    if len(notes):
-        x1, x2 = st.columns([4, 2])
-        labels = {int(r.id): f"{r.day.strftime('%d %b %Y')}: {r.label}" for r in notes.itertuples()}
-        to_delete = x1.selectbox("Delete an intervention", list(labels), key="pf_iv_del", bind=BIND,
-                                 format_func=labels.get)
-        if x2.button("Delete", key="pf_iv_delete", icon=":material/delete:"):
-            interventions.delete_intervention(con, to_delete)
-            st.rerun()
+    if not editor:
+        st.caption("Only editors can add or delete interventions.")
+    else:
+        n1, n2, n3 = st.columns([2, 4, 2])
+        new_day = n1.date_input("Date", value=None, key="pf_iv_date", bind=BIND, format="DD/MM/YYYY")
+        new_label = n2.text_input("What changed", key="pf_iv_label", bind=BIND, max_chars=interventions.MAX_LABEL,
+                                  placeholder="e.g. New online repairs form")
+        for_all = n3.checkbox(
+            "Every service", key="pf_iv_all", bind=BIND,
+            help="Show it on the charts of every service (always so when 'All services' is chosen).")
+        if st.button("Add the intervention", key="pf_iv_add", icon=":material/add:"):
+            if new_day is None:
+                st.error("Choose the date the change happened.")
+            else:
+                try:
+                    actions.add_intervention(con, ds.name, None if for_all or service == ALL else service, new_day,
+                                             new_label)
+                    st.rerun()
+                except StocktakeError as exc:
+                    st.error(plain(exc))
+        if len(notes):
+            x1, x2 = st.columns([4, 2])
+            labels = {int(r.id): f"{r.day.strftime('%d %b %Y')}: {r.label}" for r in notes.itertuples()}
+            to_delete = x1.selectbox("Delete an intervention", list(labels), key="pf_iv_del", bind=BIND,
+                                     format_func=labels.get)
+            if x2.button("Delete", key="pf_iv_delete", icon=":material/delete:"):
+                try:
+                    actions.delete_intervention(con, ds.name, to_delete, labels[to_delete])
+                except StocktakeError as exc:
+                    st.error(plain(exc))
+                else:
+                    st.rerun()
 
 # ---- summary matrix -----------------------------------------------------------------------------------------------------
 st.header("Summary of every KPI", divider="gray")
@@ -426,7 +456,7 @@ try:
         matrix = _matrix(DB, ds.name, ds.version, cls_version, ds, grain, within_days,
                          tuple(sorted(directions.items())), tuple(sorted(targets.items())), rules)
 except StocktakeError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))
     matrix = None
 if matrix is not None and len(matrix):
     table = pd.DataFrame({
@@ -482,7 +512,7 @@ if compare_roles:
                            "the comparison.")
             show_chart(sm_chart, key="pf_sm_chart", name=f"small_multiples_{kpi}")
     except StocktakeError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
 
 # ---- peer comparison ------------------------------------------------------------------------------------------------
 benchmarks = kpis.benchmark_datasets(con)
@@ -506,7 +536,7 @@ else:
     try:
         peer = _peer(DB, bench.name, bench.version, bench, measure, own, better)
     except StocktakeError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         peer = None
     if peer is not None and len(peer):
         last = peer.iloc[-1]
@@ -521,4 +551,4 @@ else:
         show_chart(charts.build_peer_chart(peer, title=f"{measure}: {own} and its comparators", own_label=own,
                                            unit=unit, y_title=measure), key="pf_peer_chart", name=f"peers_{measure}")
     elif peer is not None:
-        st.info(f"No period has values for both {own} and its comparators.", icon=":material/info:")
+        st.info(f"No period has values for both {plain(own)} and its comparators.", icon=":material/info:")

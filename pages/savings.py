@@ -20,8 +20,13 @@ from analysis.charts import savings as charts
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_money
 from analysis.store import default_db_path
+from ui import actions
+from ui.auth import guard_page
 from ui.charts import show_chart
 from ui.connection import current_dataset, get_connection
+from ui.text import plain
+
+guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
 BIND = "query-params"
 SOCITM = "Socitm 2012 benchmark"
@@ -112,7 +117,7 @@ DB = str(default_db_path())
 try:
     periods = _periods(DB, dataset.name, dataset.version)
 except StocktakeError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))
     st.stop()
 period_by_key = {_month_key(s): (s, e) for s, e in periods}
 
@@ -152,7 +157,7 @@ def _load_scenario() -> None:
     try:
         saved = savings.load_scenario(get_connection(), dataset.name, name)
     except StocktakeError as exc:
-        st.session_state["sv_flash"] = ("error", str(exc))
+        st.session_state["sv_flash"] = ("error", plain(exc))
         return
     _levers_to_state(saved.levers, saved.period_start)
     note = ""
@@ -160,7 +165,7 @@ def _load_scenario() -> None:
         note = " Its baseline period is no longer in the data, so the latest period is used."
     if saved.dataset_version != dataset.version:
         note += " The data has been reloaded or its roles changed since it was saved, so the figures may differ."
-    st.session_state["sv_flash"] = ("success", f"Loaded '{name}'.{note}")
+    st.session_state["sv_flash"] = ("success", f"Loaded '{plain(name)}'.{note}")
 
 
 def _delete_scenario() -> None:
@@ -168,11 +173,11 @@ def _delete_scenario() -> None:
     if not name:
         return
     try:
-        savings.delete_scenario(get_connection(), dataset.name, name)
-        st.session_state["sv_flash"] = ("success", f"Deleted '{name}'.")
+        actions.delete_scenario(get_connection(), dataset.name, name)
+        st.session_state["sv_flash"] = ("success", f"Deleted '{plain(name)}'.")
         st.session_state["sv_compare"] = [n for n in st.session_state.get("sv_compare", []) if n != name]
     except StocktakeError as exc:
-        st.session_state["sv_flash"] = ("error", str(exc))
+        st.session_state["sv_flash"] = ("error", plain(exc))
 
 
 def _rename_scenario() -> None:
@@ -180,13 +185,13 @@ def _rename_scenario() -> None:
     if not old:
         return
     try:
-        savings.rename_scenario(get_connection(), dataset.name, old, new)
-        st.session_state["sv_flash"] = ("success", f"Renamed '{old}' to '{new}'.")
+        actions.rename_scenario(get_connection(), dataset.name, old, new)
+        st.session_state["sv_flash"] = ("success", f"Renamed '{plain(old)}' to '{plain(new)}'.")
         st.session_state["sv_pick"] = new
         st.session_state["sv_compare"] = [new if n == old else n for n in st.session_state.get("sv_compare", [])]
         st.session_state["sv_rename"] = ""
     except StocktakeError as exc:
-        st.session_state["sv_flash"] = ("error", str(exc))
+        st.session_state["sv_flash"] = ("error", plain(exc))
 
 
 # ---- baseline period ------------------------------------------------------------------------------------------------
@@ -217,7 +222,7 @@ period_start, period_end = period_by_key[period_key]
 try:
     base = _baseline(DB, dataset.name, dataset.version, period_start, period_end)
 except StocktakeError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))
     st.stop()
 
 # ---- unit costs and handling minutes -----------------------------------------------------------------------------
@@ -275,7 +280,7 @@ with cost_box:
     for ch in cost_channels:
         c1, c2, c3, c4 = st.columns([2, 2, 2, 5], vertical_alignment="center")
         contacts = int(base.cells.loc[base.cells["channel"] == ch, "contacts"].sum())
-        c1.markdown(f"{ch}  \n:gray[{format_count(contacts)} contacts]")
+        c1.markdown(f"{plain(ch)}  \n:gray[{format_count(contacts)} contacts]")
         preset_cost = sources.loc[ch, "unit_cost"]
         cost = c2.number_input(f"£ per contact, {ch}", value=None if pd.isna(preset_cost) else float(preset_cost),
                                key=_uc_key(ch), bind=BIND, min_value=0.0, step=0.01, format="%.2f",
@@ -294,7 +299,7 @@ with cost_box:
             c4.warning("No unit cost: its contacts count as £0 until you enter a local figure.")
         elif not pd.isna(preset_cost) and abs(float(cost) - float(preset_cost)) < 0.005:
             note = sources.loc[ch, "note"]
-            c4.caption(f"{sources.loc[ch, 'source']}" + (f" {note}" if note else ""))
+            c4.caption(plain(f"{sources.loc[ch, 'source']}" + (f" {note}" if note else "")))
         else:
             c4.caption(f"Entered here (the preset says {format_money(preset_cost, 2)})." if not pd.isna(preset_cost)
                        else "Entered here.")
@@ -391,7 +396,7 @@ levers = savings.Levers(
 try:
     result = savings.compute(base, levers)
 except StocktakeError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))
     st.stop()
 
 # ---- outputs --------------------------------------------------------------------------------------------------------
@@ -421,7 +426,7 @@ st.caption(f"Baseline: {format_count(base.total_contacts)} contacts to '{dataset
 for i in same:
     st.warning(f"Shift {i} moves contacts from a channel to itself, so it is left out: choose two channels.")
 for note in dict.fromkeys(result.notes):
-    st.caption(f":material/info: {note}")
+    st.caption(f":material/info: {plain(note)}")
 
 c1, c2 = st.columns(2)
 with c1:
@@ -446,7 +451,7 @@ torn = savings.tornado(base, levers, spread=spread_pct / 100.0)
 show_chart(charts.tornado_spec(torn, spread=spread_pct / 100.0), name="savings_sensitivity")
 if not torn.empty:
     top = torn.iloc[0]
-    st.caption(f"The saving depends most on **{top['input']}**: from {format_money(top['saving_low'])} to "
+    st.caption(f"The saving depends most on **{plain(top['input'])}**: from {format_money(top['saving_low'])} to "
                f"{format_money(top['saving_high'])} a year when it moves {spread_pct}% either way.")
 
 # ---- saved scenarios ------------------------------------------------------------------------------------------------
@@ -459,7 +464,7 @@ if flash:
 try:
     saved_list = savings.list_scenarios(con, dataset.name)
 except StocktakeError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))
     saved_list = pd.DataFrame(columns=["name", "dataset", "dataset_version", "period_start", "period_end",
                                        "saved_at"])
 
@@ -469,12 +474,12 @@ save_name = s1.text_input("Name this scenario", key="sv_save_name", bind=BIND, m
 replace_it = s2.checkbox("Replace one of the same name", key="sv_replace", bind=BIND)
 if st.button("Save scenario", key="sv_save_btn", type="primary"):
     try:
-        savings.save_scenario(con, save_name, dataset, period_start, period_end, levers, overwrite=replace_it)
-        st.success(f"Saved '{save_name.strip()}' for {dataset.name} "
+        actions.save_scenario(con, save_name, dataset, period_start, period_end, levers, overwrite=replace_it)
+        st.success(f"Saved '{plain(save_name.strip())}' for {dataset.name} "
                    f"({savings.period_label(period_start, period_end)}).")
         saved_list = savings.list_scenarios(con, dataset.name)
     except StocktakeError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
 
 names = saved_list["name"].tolist()
 if names:
@@ -527,7 +532,7 @@ else:
             inputs_rows.append({"Scenario": name, "Baseline period": savings.period_label(ps, pe),
                                 "Inputs": lv.to_json()})
     except StocktakeError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         st.stop()
     table = savings.compare_scenarios(results)
     shown = table.set_index("Scenario").T

@@ -15,13 +15,16 @@ import streamlit as st
 from analysis import notes, pack, session_actions, sessions, store, views
 from analysis.errors import StocktakeError
 from analysis.exports import to_csv_bytes, to_xlsx_bytes
+from ui import actions
+from ui import session_forms as forms
+from ui.auth import guard_page
 from ui.charts import show_chart
 from ui.connection import get_connection
 from ui.exports import XLSX_MIME
-from ui.identity import current_user
-from ui import session_forms as forms
-from ui.markdown import escape_markdown as md
 from ui.presentation import PRESENT_KEY, presenting
+from ui.text import plain, plain_lines
+
+guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
 SESSION_PARAM = forms.SESSION_PARAM
 ITEM_PARAM = forms.ITEM_PARAM
@@ -37,6 +40,28 @@ def _param_int(name: str) -> int | None:
         return int(st.query_params.get(name, ""))
     except ValueError:
         return None
+
+
+def _write(change, done: str) -> None:
+    """Make a change through the gate (ui.actions), say how it went on the next run, and rerun."""
+    try:
+        change()
+        forms.flash("success", done)
+    except StocktakeError as exc:
+        forms.flash("error", str(exc))
+    st.rerun()
+
+
+def _app_link(link: str) -> bool:
+    """An address inside this app (``/demand-drivers?…``), safe to put in a Markdown link."""
+    return link.startswith("/") and not link.startswith("//") and not any(c in link for c in " ()[]<>\"'")
+
+
+def _move(item_id: int, steps: int) -> None:
+    try:
+        actions.move_item(get_connection(), item_id, steps)
+    except StocktakeError as exc:
+        forms.flash("error", str(exc))
 
 
 def _picked() -> None:
@@ -66,33 +91,33 @@ def _draw(session: sessions.Session, item: sessions.AgendaItem) -> views.Figure:
 def _present(session: sessions.Session) -> None:
     items = sessions.agenda(get_connection(), session.id)
     if not items:
-        st.title(session.title)
+        st.title(plain(session.title))
         st.info("The agenda is empty: add views from the Explore pages (the sidebar's 'Add this view to the "
                 "session'), then present.")
         return
     position = min(max(_param_int(ITEM_PARAM) or 1, 1), len(items))
     item = items[position - 1]
     bar = st.columns([6, 1, 1], vertical_alignment="center")
-    bar[0].caption(f"{session.title} · {position} of {len(items)}")
+    bar[0].caption(f"{plain(session.title)} · {position} of {len(items)}")
     bar[1].button("Previous", key="ws_prev", icon=":material/arrow_back:", disabled=position == 1, width="stretch",
                   on_click=forms.choose, args=(session.id, position - 1))
     bar[2].button("Next", key="ws_next", icon=":material/arrow_forward:", disabled=position == len(items),
                   width="stretch", type="primary", on_click=forms.choose, args=(session.id, position + 1))
-    st.title(item.title)
+    st.title(plain(item.title))
     forms.show_flash()
     try:
         figure = _draw(session, item)
     except StocktakeError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     # The reading and the headline numbers first, the chart under them: on 1920 x 1080 all of it fits one screen.
     reading, numbers = st.columns([3, 2], vertical_alignment="center")
-    reading.markdown(f"### {md(figure.reading)}")
+    reading.markdown(f"### {plain(figure.reading)}")
     if figure.headline:
         for column, (label, value) in zip(numbers.columns(len(figure.headline)), figure.headline):
             column.metric(label, value)
     show_chart(figure.spec, key=f"ws_present_{item.id}", name=item.title, height=PRESENT_CHART_HEIGHT)
-    st.caption(f"{figure.filters} ({figure.dataset})")
+    st.caption(f"{plain(figure.filters)} ({plain(figure.dataset)})")
     with st.expander("A note or an action on this figure", icon=":material/edit_note:"):
         note, action = st.tabs(["Note", "Action"])
         with note:
@@ -114,28 +139,21 @@ def _agenda_tab(session: sessions.Session, items: list[sessions.AgendaItem]) -> 
             head, up, down, present, more = st.columns([7, 1, 1, 1.4, 1.4], vertical_alignment="center")
             label = views.figure_label(item.view.page, item.view.figure)
             page = views.PAGES[item.view.page].title if item.view.page in views.PAGES else item.view.page
-            head.markdown(f"**{item.position}. {md(item.title)}**  \n:gray[{md(page)}: {md(label)}] · "
+            head.markdown(f"**{item.position}. {plain(item.title)}**  \n:gray[{plain(page)}: {plain(label)}] · "
                           f"[Open the view]({item.view.link()})")
             up.button("Up", key=f"ws_up_{item.id}", icon=":material/arrow_upward:", help="Move up",
-                      disabled=item.position == 1, on_click=sessions.move_item, args=(con, item.id, -1),
-                      kwargs={"user": current_user()})
+                      disabled=item.position == 1, on_click=_move, args=(item.id, -1))
             down.button("Down", key=f"ws_down_{item.id}", icon=":material/arrow_downward:", help="Move down",
-                        disabled=item.position == len(items), on_click=sessions.move_item, args=(con, item.id, 1),
-                        kwargs={"user": current_user()})
+                        disabled=item.position == len(items), on_click=_move, args=(item.id, 1))
             present.button("Present", key=f"ws_from_{item.id}", icon=":material/slideshow:",
                            on_click=_present_from, args=(session.id, item.position))
             with more.popover("Edit", icon=":material/edit:"):
                 new_title = st.text_input("Title", value=item.title, key=f"ws_title_{item.id}",
                                           max_chars=sessions.MAX_TITLE)
                 if st.button("Rename", key=f"ws_rename_{item.id}"):
-                    try:
-                        sessions.rename_item(con, item.id, new_title, user=current_user())
-                        st.rerun()
-                    except StocktakeError as exc:
-                        st.error(str(exc))
+                    _write(lambda: actions.rename_item(con, item.id, new_title), "Renamed.")
                 if st.button("Remove from the agenda", key=f"ws_remove_{item.id}", icon=":material/delete:"):
-                    sessions.remove_item(con, item.id, user=current_user())
-                    st.rerun()
+                    _write(lambda: actions.remove_item(con, item.id), f"Removed '{item.title}' from the agenda.")
 
 
 def _notes_tab(session: sessions.Session, items: list[sessions.AgendaItem], listed: pd.DataFrame) -> None:
@@ -145,13 +163,13 @@ def _notes_tab(session: sessions.Session, items: list[sessions.AgendaItem], list
     for row in listed.itertuples():
         with st.container(border=True):
             head, remove = st.columns([8, 1])
-            about = f" · about {int(row.position)}. {md(row.figure)}" if isinstance(row.figure, str) else ""
-            head.markdown(f"**{pd.Timestamp(row.written_at):%d %b %Y %H:%M}**{about}  \n{md(row.note)}")
+            about = f" · about {int(row.position)}. {plain(row.figure)}" if isinstance(row.figure, str) else ""
+            head.markdown(f"**{pd.Timestamp(row.written_at):%d %b %Y %H:%M}**{about}  \n{plain_lines(row.note)}")
             if isinstance(row.link, str) and row.link:
-                head.markdown(f"[Open the view]({row.link})")
+                # A figure's view is an address in this app; a link typed into an older note is shown as text.
+                head.markdown(f"[Open the view]({row.link})" if _app_link(row.link) else f"View: {plain(row.link)}")
             if remove.button("Delete", key=f"ws_delete_note_{row.id}"):
-                notes.delete_note(get_connection(), row.id, user=current_user())
-                st.rerun()
+                _write(lambda: actions.delete_note(get_connection(), row.id), "Note deleted.")
 
 
 def _actions_tab(session: sessions.Session, items: list[sessions.AgendaItem], listed: pd.DataFrame) -> None:
@@ -182,7 +200,7 @@ def _actions_tab(session: sessions.Session, items: list[sessions.AgendaItem], li
         })
     if st.button("Save the changes to the actions", key="ws_actions_save", type="primary", icon=":material/save:"):
         try:
-            saved = session_actions.save_table(get_connection(), session.id, edited, user=current_user())
+            saved = actions.save_actions(get_connection(), session.id, edited)
             forms.flash("success", saved.sentence())
             st.session_state["_ws_actions_saved"] = st.session_state.get("_ws_actions_saved", 0) + 1
         except StocktakeError as exc:
@@ -202,10 +220,10 @@ def _session_page(session: sessions.Session) -> None:
     items = sessions.agenda(con, session.id)
     listed_notes = notes.list_notes(con, session.id)
     listed_actions = session_actions.list_actions(con, session.id)
-    st.subheader(session.title)
+    st.subheader(plain(session.title))
     held = f"{session.held_on:%-d %B %Y}" if session.held_on else "no date yet"
-    st.caption(f"Held {held} · mainly about {session.dataset or 'no dataset'} · "
-               f"{', '.join(session.attendees) or 'no attendees listed'}")
+    st.caption(f"Held {held} · mainly about {plain(session.dataset or 'no dataset')} · "
+               f"{plain(', '.join(session.attendees) or 'no attendees listed')}")
     buttons = st.container(horizontal=True)
     buttons.button("Present", key="ws_present", type="primary", icon=":material/slideshow:", disabled=not items,
                    on_click=_present_from, args=(session.id, 1),
@@ -254,7 +272,7 @@ def main() -> None:
         if session is not None and st.session_state.get(PICK_KEY) != session.id:
             st.session_state[PICK_KEY] = session.id
         top[0].selectbox("Session", list(by_id), key=PICK_KEY, on_change=_picked,
-                         format_func=lambda i: by_id[i].title + (f" ({by_id[i].held_on:%d/%m/%Y})"
+                         format_func=lambda i: plain(by_id[i].title) + (f" ({by_id[i].held_on:%d/%m/%Y})"
                                                                  if by_id[i].held_on else ""))
     with top[1].popover("New session", icon=":material/add:", width="stretch"):
         forms.new_session_form()
@@ -268,4 +286,4 @@ def main() -> None:
 try:
     main()
 except StocktakeError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))

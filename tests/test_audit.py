@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -169,3 +168,12 @@ def test_trail_for_people_has_readable_headers_and_a_safe_csv(con):
     assert text.splitlines()[0] == "When,Who,Action,Dataset,Version,Outcome,Detail"
     assert text.splitlines()[1].startswith("2026-11-25 10:05:09,ana,scenario saved,repairs,7,done,")
     assert "'=HYPERLINK" in text
+
+
+def test_the_summary_counts_changes_and_names_datasets_without_reading_the_trail(con):
+    assert audit.trail_summary(con) == (0, []) and audit.count_changes(con) == 0
+    with con.cursor() as cur:
+        for dataset in ("repairs", "b", "repairs", None):
+            audit.record_change(cur, user="ana", action=audit.LOAD, dataset=dataset, version=None)
+    assert audit.trail_summary(con) == (4, ["b", "repairs"])
+    assert audit.count_changes(con, dataset="repairs") == 2

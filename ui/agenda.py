@@ -14,8 +14,9 @@ import streamlit as st
 
 from analysis import sessions, views
 from analysis.errors import StocktakeError
+from ui import actions
 from ui.connection import get_connection
-from ui.identity import current_user
+from ui.text import plain
 
 SESSION_KEY = "ws_add_session"
 FIGURE_KEY = "ws_add_figure"
@@ -54,10 +55,10 @@ def _add(page: str) -> None:
         if session_id not in known:
             session_id = next(iter(known), None)
         if session_id is None:
-            session_id = sessions.create_session(con, f"Stocktake, {date.today():%-d %B %Y}", held_on=date.today(),
-                                                 dataset=view.dataset, user=current_user())
+            session_id = actions.create_session(con, f"Stocktake, {date.today():%-d %B %Y}", held_on=date.today(),
+                                                dataset=view.dataset)
         session = sessions.get_session(con, session_id)
-        sessions.add_view(con, session.id, view, title, user=current_user())
+        actions.add_view(con, session.id, view, title)
     except StocktakeError as exc:
         st.session_state[_DONE_KEY] = ("error", str(exc))
         return
@@ -75,7 +76,7 @@ def render_add_view(page: str | None) -> None:
     con = get_connection()
     listed = sessions.list_sessions(con)
     ids = [s.id for s in listed]
-    titles = {s.id: s.title for s in listed}
+    titles = {s.id: plain(s.title) for s in listed}
     if st.session_state.get(SESSION_KEY) not in ids:
         st.session_state[SESSION_KEY] = ids[0] if ids else None
     target = titles.get(st.session_state.get(SESSION_KEY))
@@ -87,7 +88,7 @@ def render_add_view(page: str | None) -> None:
                         else "Adds this figure to a new session for today; rename it on the Workshop page."))
         done = st.session_state.pop(_DONE_KEY, None)
         if done:
-            (st.success if done[0] == "success" else st.error)(done[1])
+            (st.success if done[0] == "success" else st.error)(plain(done[1]))
         with st.expander("Session, figure and title", icon=":material/tune:"):
             if ids:
                 st.selectbox("Session", ids, key=SESSION_KEY, format_func=titles.get)

@@ -9,8 +9,9 @@ import streamlit as st
 
 from analysis import notes, session_actions, sessions
 from analysis.errors import StocktakeError
+from ui import actions
 from ui.connection import analysable_datasets, current_dataset, get_connection
-from ui.identity import current_user
+from ui.text import plain
 
 SESSION_PARAM = "session"
 ITEM_PARAM = "item"
@@ -34,7 +35,7 @@ def flash(kind: str, message: str) -> None:
 def show_flash() -> None:
     message = st.session_state.pop(_FLASH_KEY, None)
     if message:
-        (st.success if message[0] == "success" else st.error)(message[1])
+        (st.success if message[0] == "success" else st.error)(plain(message[1]))
 
 
 def note_form(session: sessions.Session, items: list[sessions.AgendaItem], item: sessions.AgendaItem | None,
@@ -43,14 +44,14 @@ def note_form(session: sessions.Session, items: list[sessions.AgendaItem], item:
         about = item.id if item else None
         if item is None:
             options = [None] + [i.id for i in items]
-            titles = {i.id: f"{i.position}. {i.title}" for i in items}
+            titles = {i.id: f"{i.position}. {plain(i.title)}" for i in items}
             about = st.selectbox("About", options, format_func=lambda i: titles.get(i, "The whole session"),
                                  key=f"{key}_note_about")
         text = st.text_area("What did the room say or agree?", max_chars=notes.MAX_NOTE, key=f"{key}_note_text",
                             placeholder="e.g. Chasing calls fell after the online form: check the fall held.")
         if st.form_submit_button("Add the note", type="primary", icon=":material/note_add:"):
             try:
-                notes.add_note(get_connection(), session.id, text, item_id=about, user=current_user())
+                actions.add_note(get_connection(), session.id, text, item_id=about)
                 flash("success", "Note added.")
             except StocktakeError as exc:
                 flash("error", str(exc))
@@ -67,13 +68,12 @@ def action_form(session: sessions.Session, items: list[sessions.AgendaItem], ite
         due = middle.date_input("Due", value=None, format="DD/MM/YYYY", key=f"{key}_action_due")
         about = item.id if item else None
         if item is None:
-            titles = {i.id: f"{i.position}. {i.title}" for i in items}
+            titles = {i.id: f"{i.position}. {plain(i.title)}" for i in items}
             about = right.selectbox("From", [None] + [i.id for i in items], key=f"{key}_action_about",
                                     format_func=lambda i: titles.get(i, "The whole session"))
         if st.form_submit_button("Record the action", type="primary", icon=":material/add_task:"):
             try:
-                session_actions.add_action(get_connection(), session.id, what, owner=owner, due=due, item_id=about,
-                                           user=current_user())
+                actions.add_action(get_connection(), session.id, what, owner=owner, due=due, item_id=about)
                 flash("success", "Action recorded.")
             except StocktakeError as exc:
                 flash("error", str(exc))
@@ -93,8 +93,8 @@ def new_session_form() -> None:
         attendees = st.text_area("Attendees (one a line, or separated by commas)", key="ws_new_people", height=90)
         if st.form_submit_button("Start the session", type="primary", icon=":material/add:"):
             try:
-                new_id = sessions.create_session(get_connection(), title, held_on=held_on, dataset=dataset,
-                                                 attendees=attendees, user=current_user())
+                new_id = actions.create_session(get_connection(), title, held_on=held_on, dataset=dataset,
+                                                attendees=attendees)
             except StocktakeError as exc:
                 flash("error", str(exc))
             else:
@@ -116,17 +116,21 @@ def details_form(session: sessions.Session) -> None:
         attendees = st.text_area("Attendees (one a line)", value="\n".join(session.attendees), height=120)
         if st.form_submit_button("Save the session's details", icon=":material/save:"):
             try:
-                sessions.update_session(get_connection(), session.id, title=title, held_on=held_on or "",
-                                        dataset=dataset or "", attendees=attendees, user=current_user())
+                actions.update_session(get_connection(), session.id, title=title, held_on=held_on or "",
+                                       dataset=dataset or "", attendees=attendees)
                 flash("success", "Saved.")
             except StocktakeError as exc:
                 flash("error", str(exc))
             st.rerun()
     with st.expander("Delete this session", icon=":material/delete:"):
         st.caption("Deletes the session with its agenda, notes and actions. The data is not touched.")
-        sure = st.checkbox(f"Yes, delete '{session.title}'", key=f"ws_sure_{session.id}")
+        sure = st.checkbox(f"Yes, delete '{plain(session.title)}'", key=f"ws_sure_{session.id}")
         if st.button("Delete the session", key=f"ws_delete_{session.id}", disabled=not sure):
-            sessions.delete_session(get_connection(), session.id, user=current_user())
-            del st.query_params[SESSION_PARAM]
-            flash("success", f"Deleted '{session.title}'.")
+            try:
+                actions.delete_session(get_connection(), session.id)
+            except StocktakeError as exc:
+                flash("error", str(exc))
+            else:
+                del st.query_params[SESSION_PARAM]
+                flash("success", f"Deleted '{session.title}'.")
             st.rerun()

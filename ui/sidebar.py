@@ -11,6 +11,7 @@ from analysis.roles import KIND_NAMES
 from ui.connection import DATASET_KEY, analysable_datasets, apply_next_dataset
 from ui.agenda import render_add_view
 from ui.presentation import render_presentation_toggle
+from ui.text import plain
 
 
 def render_sidebar(page: str | None = None) -> None:
@@ -23,7 +24,7 @@ def render_sidebar(page: str | None = None) -> None:
     try:
         render_dataset_picker()
     except StocktakeError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         st.stop()
     render_presentation_toggle()
     render_add_view(page)
