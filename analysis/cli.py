@@ -1,9 +1,11 @@
-"""The command line: load files, list datasets, build the demo, without the app.
+"""The command line: load files and list datasets, without the app.
 
     python -m analysis load PATH --dataset NAME [--kind records|kpi|lookup] [--replace | --append] [--db PATH] [--json]
     python -m analysis datasets [--db PATH] [--json]
-    python -m analysis demo [--db PATH] [--if-empty]
     python -m analysis pack --session NAME [--db PATH] --out FILE.html
+
+The demo borough is built by ``python -m data.demo`` (it lives with its generator: ``analysis`` imports nothing from
+``data``).
 
 Exit 0 on success; 2 on a problem with the input, with one line on stderr saying what and what to do.
 Every change is recorded in the store's audit trail as made by ``cli:<operating-system user>`` (``analysis.audit``):
@@ -64,10 +66,6 @@ def _parser() -> argparse.ArgumentParser:
     datasets = commands.add_parser("datasets", help="list the datasets in the store")
     datasets.add_argument("--db")
     datasets.add_argument("--json", action="store_true")
-
-    demo = commands.add_parser("demo", help="build (or rebuild) the demo borough's datasets")
-    demo.add_argument("--db")
-    demo.add_argument("--if-empty", action="store_true", help="only build when the store has no datasets yet")
 
     pack = commands.add_parser("pack", help="write a stocktake session's pack as one HTML file")
     pack.add_argument("--session", required=True, help="the session's title")
@@ -148,29 +146,6 @@ def _datasets(args) -> int:
     return 0
 
 
-def _demo(args) -> int:
-    from data.demo import build_demo
-
-    con = store.open_store(args.db)
-    try:
-        if args.if_empty and store.list_datasets(con):
-            return 0
-        started = time.monotonic()
-        show = sys.stderr.isatty()
-        loaded = build_demo(con, progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr) if show else None,
-                            user=audit.cli_user())
-        with con.cursor() as cur:
-            for name, rows in loaded.items():
-                audit.record_change(cur, user=audit.cli_user(), action=audit.DEMO_BUILT, dataset=name,
-                                    version=store.dataset_version(con, name) or None,
-                                    detail=f"Demo data: {format_count(rows)} rows, from the command line")
-    finally:
-        con.close()
-    print(f"Demo data built in {time.monotonic() - started:.1f} s: "
-          + ", ".join(f"{name} ({format_count(rows)} rows)" for name, rows in loaded.items()))
-    return 0
-
-
 def _pack(args) -> int:
     from pathlib import Path
 
@@ -194,7 +169,7 @@ def _pack(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"load": _load, "datasets": _datasets, "demo": _demo, "pack": _pack}[args.command](args)
+        return {"load": _load, "datasets": _datasets, "pack": _pack}[args.command](args)
     except StocktakeError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 2

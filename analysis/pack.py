@@ -17,11 +17,12 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from analysis import notes, session_actions, sessions, store, views
+from analysis import notes, session_actions, sessions, store
 from analysis.chart_export import inline_svg
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
 from analysis.store import quote_identifier as q
+from analysis.views import catalogue, drawing
 
 _STYLE = """
   :root { color: #111; font-family: "Liberation Sans", Arial, Helvetica, sans-serif; }
@@ -94,12 +95,12 @@ def _datasets_html(con, names: list[str]) -> str:
 
 
 def _figure_html(con, item: sessions.AgendaItem, session: sessions.Session) -> str:
-    label = views.figure_label(item.view.page, item.view.figure)
-    page = views.PAGES[item.view.page].title if item.view.page in views.PAGES else item.view.page
+    label = catalogue.figure_label(item.view.page, item.view.figure)
+    page = catalogue.page_title(item.view.page)
     parts = [f"<h2>{item.position}. {_e(item.title)}</h2>",
              f"<p class='meta'>{_e(page)}: {_e(label)}</p>"]
     try:
-        figure = views.draw_view(con, item.view, dataset=session.dataset)
+        figure = drawing.draw_view(con, item.view, dataset=session.dataset)
     except StocktakeError as exc:
         parts.append(f"<p class='problem'>This figure could not be drawn: {_e(exc)}</p>")
     else:

@@ -45,7 +45,7 @@ class View:
 
     ``params``: the page's query parameters as the URL carried them (``{"dm_grain": ["Week"]}``), for the link;
     ``state``: every control's value (``{"dm_grain": "week", "dm_from": "2024-04-01"}``), to draw the figure again;
-    ``figure``: which of the page's figures (``analysis.views.FIGURES``).
+    ``figure``: which of the page's figures (``analysis.views.catalogue.PAGES``).
     """
 
     page: str

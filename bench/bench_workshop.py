@@ -82,7 +82,8 @@ def rerun_cost(db: Path, reruns: int) -> dict[str, float]:
 
 
 def export_times(db: Path) -> dict[str, float]:
-    from analysis import chart_export, sessions, store, views
+    from analysis import chart_export, sessions, store
+    from analysis.views import drawing
     from data.demo import DEMO_SESSION_TITLE
 
     con = store.open_store(db)
@@ -92,7 +93,7 @@ def export_times(db: Path) -> dict[str, float]:
         figures, drawn = [], []
         for item in items:
             started = time.perf_counter()
-            figures.append(views.draw_view(con, item.view, dataset=session.dataset))
+            figures.append(drawing.draw_view(con, item.view, dataset=session.dataset))
             drawn.append(time.perf_counter() - started)
         out = {f"present item {i + 1} (draw the view)": t for i, t in enumerate(drawn)}
         for label, fn in (("first PNG in the process", lambda: chart_export.png_bytes(figures[0].spec)),

@@ -222,7 +222,7 @@ if report is not None:
 st.header("Datasets in Stocktake")
 datasets = store.list_datasets(con)
 if not datasets:
-    st.info("No datasets yet: load a file above, or build the demo data with `python -m analysis demo`.")
+    st.info("No datasets yet: load a file above, or build the demo data with `python -m data.demo`.")
     render_audit_trail(con)
     st.stop()
 

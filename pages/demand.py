@@ -9,15 +9,15 @@ the rest of the page down to it, as a chip the link carries (:mod:`ui.drill`); a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
 
-from analysis import classification, demand, drill, forecast, store
+from analysis import classification, drill, filters, forecast, periods, store
 from analysis.charts import demand as charts
-from analysis.demand import DemandFilters
+from analysis.demand import change, figures, repeats, scan
 from analysis.errors import StocktakeError
+from analysis.filters import Filters
 from analysis.formatting import format_count, format_percent
 from analysis.roles import RECORD_ROLES
 from ui import actions
@@ -52,12 +52,12 @@ DRILL_CHARTS = {
 # ---- cached analysis ----------------------------------------------------------------------------------------------
 
 _FUNCTIONS = {
-    "coverage": demand.data_coverage, "options": demand.filter_options, "volume": demand.volume_over_time,
-    "pareto": demand.reason_pareto, "failure": demand.failure_share, "repeat": demand.repeat_demand,
-    "has_times": demand.has_times, "dayhour": demand.day_hour_counts, "monthyear": demand.month_year_counts,
-    "change": demand.change_between, "rate": demand.rate_per_thousand, "total": demand.total_count,
+    "coverage": figures.data_coverage, "options": figures.filter_options, "volume": figures.volume_over_time,
+    "pareto": figures.reason_pareto, "failure": figures.failure_share, "repeat": repeats.repeat_demand,
+    "has_times": figures.has_times, "dayhour": figures.day_hour_counts, "monthyear": figures.month_year_counts,
+    "change": change.change_between, "rate": figures.rate_per_thousand,
     "forecast": forecast.demand_forecast, "classification": classification.classification_frame,
-    "figures": demand.page_figures,
+    "figures": scan.page_figures,
 }
 
 
@@ -76,14 +76,14 @@ class _Figures:
     """The one-scan figures for the page's filters (with every drill-down), and the split they were built with."""
 
     split: str
-    value: demand.PageFigures
+    value: scan.PageFigures
 
 
 def _context(ds: store.Dataset) -> dict:
     """What the figures need besides the filters: the classification and the population lookup, with versions."""
     con = get_connection()
     cls_version = classification.classification_version(con, ds)
-    population = demand.find_population_lookup(con, ds) if "area" in ds.roles else None
+    population = figures.find_population_lookup(con, ds) if "area" in ds.roles else None
     return {"cls_version": cls_version, "classes": _run("classification", ds, extra_version=cls_version)
             if "reason" in ds.roles else None,
             "population": population, "population_version": population.version if population else 0}
@@ -96,7 +96,7 @@ def _coverage(ds: store.Dataset):
 
 def _needs(ds: store.Dataset, *roles: str, what: str = "This figure") -> bool:
     """True when the dataset has the roles; otherwise say which role is missing and link to the Data page."""
-    missing = demand.has_roles(ds, *roles)
+    missing = figures.missing_roles(ds, *roles)
     if missing:
         labels = " and ".join(f"'{RECORD_ROLES.get(r, r)}'" for r in missing)
         st.info(f"{what} needs a column with the role {labels}. Give a column that role on the Data page.",
@@ -114,14 +114,14 @@ def _how(text: str) -> None:
 # ---- drill-down ---------------------------------------------------------------------------------------------------
 
 
-def _apply_drill(filters: DemandFilters, split: str, exclude: str | None = None) -> tuple[DemandFilters, list[str]]:
+def _apply_drill(chosen: Filters, split: str, exclude: str | None = None) -> tuple[Filters, list[str]]:
     """The filters narrowed by the drill-down chips, except those ``exclude``'s own clicks make (so the chart a click
     came from still shows every bar), and the words describing the chips."""
     target = DRILL_CHARTS[exclude][1] if exclude else None
     if target == "split":
         target = split or None
     chips = drill_ui.current_chips()
-    return drill.apply_chips(filters, chips, exclude_target=target), [drill.describe_chips(chips)] if chips else []
+    return drill.apply_chips(chosen, chips, exclude_target=target), [drill.describe_chips(chips)] if chips else []
 
 
 def _chart(chart, key: str | None = None, name: str | None = None):
@@ -146,7 +146,7 @@ def _volume_section(ds, filters, base_filters, grain, split, figs):
     if volume.empty:
         st.info("No records match these filters.")
         return
-    grain_label = demand.GRAIN_LABELS[grain]
+    grain_label = periods.GRAIN_LABELS[grain]
     _chart(charts.build_volume_chart(volume, grain_label, SPLIT_LABELS[split] if split else None), "dm_ch_volume")
     _how(f"Records counted per {grain_label.lower()} by the date received. Weeks start on Monday; financial years "
          "run 1 April to 31 March. A period is marked **incomplete** when the data (or the chosen dates) start or "
@@ -255,23 +255,17 @@ def _failure_section(ds, filters, base_filters, grain, split, figs, context):
         st.info("No reason is classified yet: classify reasons above to see failure demand.")
         return
     tabs = st.tabs(["By service", "By channel", "Over time"])
-    with tabs[0]:
-        if _needs(ds, "service", what="Failure demand by service"):
-            f, _ = _apply_drill(base_filters, split, exclude="dm_ch_fail_service")
-            by_service = share(f, "service")
-            _chart(charts.build_failure_share_chart(by_service, "Service", "Failure and value demand by service"),
-                   "dm_ch_fail_service")
-            csv_download(by_service, "failure_by_service", "dm_dl_fail_service", columns=_FAILURE_COLUMNS)
-    with tabs[1]:
-        if _needs(ds, "channel", what="Failure demand by channel"):
-            f, _ = _apply_drill(base_filters, split, exclude="dm_ch_fail_channel")
-            by_channel = share(f, "channel")
-            _chart(charts.build_failure_share_chart(by_channel, "Channel", "Failure and value demand by channel"),
-                   "dm_ch_fail_channel")
-            csv_download(by_channel, "failure_by_channel", "dm_dl_fail_channel", columns=_FAILURE_COLUMNS)
+    for tab, by in zip(tabs, ("service", "channel")):
+        with tab:
+            if _needs(ds, by, what=f"Failure demand by {by}"):
+                f, _ = _apply_drill(base_filters, split, exclude=f"dm_ch_fail_{by}")
+                by_group = share(f, by)
+                _chart(charts.build_failure_share_chart(by_group, by.capitalize(), f"Failure and value demand by {by}"),
+                       f"dm_ch_fail_{by}")
+                csv_download(by_group, f"failure_by_{by}", f"dm_dl_fail_{by}", columns=_FAILURE_COLUMNS)
     with tabs[2]:
         over_time = share(filters, "period")
-        _chart(charts.build_failure_trend_chart(over_time, demand.GRAIN_LABELS[grain]), name="failure_over_time")
+        _chart(charts.build_failure_trend_chart(over_time, periods.GRAIN_LABELS[grain]), name="failure_over_time")
         csv_download(over_time, "failure_over_time", "dm_dl_fail_time",
                      columns={"label": "Period", **_FAILURE_COLUMNS, "incomplete": "Incomplete period"})
     _how("Each record takes the demand type of its service and reason from the classification above. The failure "
@@ -291,7 +285,8 @@ def _repeat_section(ds, base_filters, split):
         _needs(ds, "customer_id", what="Repeat demand")
         return
     cols = st.columns(2)
-    window = cols[0].number_input("Repeat window (days)", min_value=1, max_value=365, value=28, step=1,
+    window = cols[0].number_input("Repeat window (days)", min_value=1, max_value=365, value=repeats.REPEAT_WINDOW_DAYS,
+                                  step=1,
                                   key="dm_repeat_days", bind=BIND,
                                   help="A contact is a repeat when the same customer made another contact this "
                                        "many days before it, or fewer.")
@@ -333,8 +328,10 @@ def _repeat_section(ds, base_filters, split):
             st.caption("No repeats to pair up.")
     _how(f"Each {'customer' if by == 'customer_id' else 'property'}'s contacts are put in time order (all services "
          "and reasons, including contacts before the chosen period). A contact is a repeat when the previous one "
-         f"was {int(window)} calendar days or fewer before it. Contacts without an id are left out. The pairs are "
-         "the previous contact's reason and the repeat's reason.")
+         f"was {int(window)} calendar days or fewer before it (10 January then 7 February is within 28 days, "
+         "whatever the times of day). Contacts without an id are left out. The pairs are the previous contact's "
+         "reason and the repeat's reason. The Performance page's 'Repeat contacts' KPI counts repeats the same way, "
+         f"with a {repeats.REPEAT_WINDOW_DAYS}-day window.")
 
 
 _REPEAT_COLUMNS = {"reason": "Reason", "channel": "Channel", "contacts": "Contacts", "repeats": "Repeats",
@@ -366,18 +363,13 @@ def _seasonality_section(ds, filters, base_filters, split, figs):
 def _change_section(ds, filters, coverage):
     st.subheader("What changed between two periods")
     first, last = coverage
-    # Default: the last 12 complete months against the 12 before them (clipped to the data).
-    month_end = last if (last + timedelta(days=1)).day == 1 else date(last.year, last.month, 1) - timedelta(days=1)
-    b_start = max((pd.Timestamp(month_end) + pd.Timedelta(days=1) - pd.DateOffset(years=1)).date(), first)
-    a_end = max(b_start - timedelta(days=1), first)
-    a_start = max((pd.Timestamp(b_start) - pd.DateOffset(years=1)).date(), first)
-    month_end = max(month_end, b_start)
+    (a_start, a_end), (b_start, b_end) = change.default_periods(first, last)
     cols = st.columns(5)
     span = dict(min_value=first, max_value=last, bind=BIND, format="DD/MM/YYYY")
     a_from = cols[0].date_input("First period from", value=a_start, key="dm_a_from", **span)
     a_to = cols[1].date_input("First period to", value=a_end, key="dm_a_to", **span)
     b_from = cols[2].date_input("Second period from", value=b_start, key="dm_b_from", **span)
-    b_to = cols[3].date_input("Second period to", value=month_end, key="dm_b_to", **span)
+    b_to = cols[3].date_input("Second period to", value=b_end, key="dm_b_to", **span)
     options = [k for k in CHANGE_BY if k in ds.roles]
     if not options:
         _needs(ds, "reason", what="The change breakdown")
@@ -385,25 +377,25 @@ def _change_section(ds, filters, coverage):
     by = cols[4].selectbox("Split the change by", options, key="dm_change_by", bind=BIND,
                            format_func=lambda k: CHANGE_BY[k])
     try:
-        change = _run("change", ds, filters, (a_from, a_to), (b_from, b_to), by)
+        result = _run("change", ds, filters, (a_from, a_to), (b_from, b_to), by)
     except StocktakeError as exc:
         st.error(plain(exc))
         return
     a_label = f"{a_from:%d %b %Y} – {a_to:%d %b %Y}"
     b_label = f"{b_from:%d %b %Y} – {b_to:%d %b %Y}"
     m = st.columns(3)
-    m[0].metric("First period", format_count(change.before_total), help=a_label)
-    m[1].metric("Second period", format_count(change.after_total), help=b_label)
-    rel = change.total_change / change.before_total if change.before_total else None
-    m[2].metric("Change", f"{change.total_change:+,}", delta=format_percent(rel) if rel is not None else None,
+    m[0].metric("First period", format_count(result.before_total), help=a_label)
+    m[1].metric("Second period", format_count(result.after_total), help=b_label)
+    rel = result.total_change / result.before_total if result.before_total else None
+    m[2].metric("Change", f"{result.total_change:+,}", delta=format_percent(rel) if rel is not None else None,
                 delta_color="inverse")
-    water = demand.waterfall_frame(change, top_n=10, before_label="First period", after_label="Second period")
+    water = change.waterfall_frame(result, top_n=10, before_label="First period", after_label="Second period")
     _chart(charts.build_change_waterfall(water, CHANGE_BY[by]), name="change_between_periods")
     _how(f"Records counted in each period ({a_label}; {b_label}) for each {CHANGE_BY[by].lower()}. Each "
          "contribution is that group's own change (second minus first), so the contributions add up exactly to the "
          "total change. The 10 largest changes are shown, the rest added up as 'All other'. Periods of different "
          "lengths are compared as they are: choose periods of equal length.")
-    csv_download(change.contributions, "change_between_periods", "dm_dl_change",
+    csv_download(result.contributions, "change_between_periods", "dm_dl_change",
                  columns={"category": CHANGE_BY[by], "before": "First period", "after": "Second period",
                           "change": "Change", "share_of_change": "Share of total change"})
 
@@ -449,9 +441,9 @@ def _forecast_section(ds, filters, grain, figs):
         st.info(message)
     left, right = st.columns([3, 1])
     with left:
-        _chart(charts.build_forecast_chart(result.history, result.forecast, demand.GRAIN_LABELS[grain],
+        _chart(charts.build_forecast_chart(result.history, result.forecast, periods.GRAIN_LABELS[grain],
                                            title=f"Forecast of the next {int(horizon)} "
-                                                 f"{forecast.UNIT[grain]}"), name="forecast")
+                                                 f"{periods.GRAIN_UNITS[grain]}"), name="forecast")
     with right:
         st.markdown("**Accuracy on past data (MASE)**")
         for model in result.accuracy["model"]:

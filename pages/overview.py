@@ -21,7 +21,7 @@ st.caption("What drives demand, is performance really changing, and what would a
 dataset = current_dataset()
 if dataset is None:
     st.info("There is no data to look at yet. Load a file on the Data page, or build the demo data with "
-            "`python -m analysis demo`.")
+            "`python -m data.demo`.")
     st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
     st.stop()
 

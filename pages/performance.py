@@ -6,8 +6,8 @@ and trajectory (kept in the store); interventions (dated notes, kept in the stor
 points to recalculate the limits from; the summary matrix of every KPI x service (click a row to open its chart);
 small multiples across areas or services; and a peer comparison when a benchmark dataset is loaded.
 
-Every control is keyed ``pf_…`` and bound to the URL. The analysis is in :mod:`analysis.kpis`,
-:mod:`analysis.spc` and :mod:`analysis.interventions`; the charts and icons in :mod:`analysis.charts.spc`.
+Every control is keyed ``pf_…`` and bound to the URL. The analysis is in the :mod:`analysis.kpis` package,
+:mod:`analysis.spc` package and :mod:`analysis.interventions`; the charts and icons in :mod:`analysis.charts.spc`.
 """
 
 from __future__ import annotations
@@ -17,10 +17,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analysis import classification, interventions, kpis, spc, store
+from analysis import classification, interventions, periods, store
 from analysis.charts import spc as charts
+from analysis.demand import figures
 from analysis.errors import StocktakeError
-from analysis.formatting import format_month
+from analysis.filters import Filters
+from analysis.kpis import cube, definitions, peers, series, storage
+from analysis.spc import reading, xmr
 from ui import actions
 from ui.auth import can_edit, guard_page
 from ui.charts import show_chart
@@ -32,7 +35,7 @@ guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.a
 
 BIND = "query-params"
 MAX_SMALL_MULTIPLES = 20  # a council's wards fit; a file with hundreds of areas shows the 20 with the most data
-ALL = kpis.ALL
+ALL = definitions.ALL
 RULE_LABELS = {"nhsr": "NHS-R (NHSRplotthedots)", "mdc": "Making Data Count tool"}
 DIRECTION_LABELS = {"increase": "Higher is better", "decrease": "Lower is better", "neutral": "Neither"}
 SPLIT_LABELS = {"service": "Service", "area": "Area", "channel": "Channel"}
@@ -43,29 +46,36 @@ MATRIX_KEY = "pf_matrix"
 
 @st.cache_data(show_spinner=False, max_entries=500)
 def _series(db: str, name: str, version: int, cls_version: int, _ds: store.Dataset, kpi: str, grain: str,
-            split: str | None, filters: tuple, within_days: int) -> pd.DataFrame:
-    return kpis.kpi_series(get_connection(), _ds, kpi, grain=grain, split=split, filters=dict(filters),
+            split: str | None, filters: Filters, within_days: int) -> pd.DataFrame:
+    return series.kpi_series(get_connection(), _ds, kpi, grain=grain, split=split, filters=filters,
                            within_days=within_days)
 
 
 @st.cache_data(show_spinner=False, max_entries=100)
 def _matrix(db: str, name: str, version: int, cls_version: int, _ds: store.Dataset, grain: str, within_days: int,
             directions: tuple, targets: tuple, rules: str) -> pd.DataFrame:
-    return kpis.summary_matrix(get_connection(), _ds, grain=grain, within_days=within_days,
+    return series.summary_matrix(get_connection(), _ds, grain=grain, within_days=within_days,
                                directions=dict(directions), targets=dict(targets), rules=rules)
+
+
+@st.cache_data(show_spinner=False, max_entries=100)
+def _default_grain(db: str, name: str, version: int, _ds: store.Dataset) -> str:
+    """Month, unless the data are too short for 13 months: then the grain that gives an SPC chart enough points."""
+    first, last = figures.data_coverage(get_connection(), _ds)
+    return periods.default_grain(first, last, definitions.DEFAULT_GRAIN)
 
 
 @st.cache_data(show_spinner=False, max_entries=100)
 def _options(db: str, name: str, version: int, cls_version: int, _ds: store.Dataset, within_days: int):
     con = get_connection()
-    options = kpis.available_kpis(con, _ds, within_days)
-    values = {role: kpis.split_values(con, _ds, role) for role in ("service", "area", "channel") if role in _ds.roles}
+    options = definitions.available_kpis(con, _ds, within_days)
+    values = {role: cube.split_values(con, _ds, role) for role in ("service", "area", "channel") if role in _ds.roles}
     return options, values
 
 
 @st.cache_data(show_spinner=False, max_entries=100)
 def _small_multiples(db: str, name: str, version: int, cls_version: int, _ds: store.Dataset, kpi: str, grain: str,
-                     by: str, filters: tuple, within_days: int, improvement: str, rules: str, target: float | None,
+                     by: str, filters: Filters, within_days: int, improvement: str, rules: str, target: float | None,
                      notes: tuple, label: str, unit: str):
     """The small multiples chart (SPC per area or service), or None when no series has 2 points. Cached whole: the
     20 SPC runs and the chart build cost more than the data, which the cube already holds."""
@@ -78,19 +88,20 @@ def _small_multiples(db: str, name: str, version: int, cls_version: int, _ds: st
     ranking = many.groupby("series")["value"].agg(["count", "sum"]).sort_values(["count", "sum"], ascending=False)
     total_series = len(ranking)
     many = many[many["series"].isin(ranking.index[:MAX_SMALL_MULTIPLES])]
-    frames = kpis.series_spc(many, improvement=improvement, rules=rules, target=target)
-    scope = ", ".join(v for _, v in filters) or ("all services" if by == "area" else "all areas")
+    frames = series.series_spc(many, improvement=improvement, rules=rules, target=target)
+    scope = ", ".join(filters.services + filters.areas + filters.channels) or (
+        "all services" if by == "area" else "all areas")
     notes_frame = pd.DataFrame({"day": pd.to_datetime([d for d, _ in notes]), "label": [l for _, l in notes]})
     chart = charts.build_small_multiples(
         frames, title=f"{label} by {SPLIT_LABELS[by].lower()}: {scope}", unit=unit, y_title=label,
-        subtitle="Each chart has its own mean and limits; the scales differ.", interventions=notes_frame)
+        subtitle="Each chart has its own mean and limits; the scales differ.", interventions=notes_frame, grain=grain)
     return chart, min(total_series, MAX_SMALL_MULTIPLES), total_series
 
 
 @st.cache_data(show_spinner=False, max_entries=50)
 def _peer(db: str, name: str, version: int, _ds: store.Dataset, measure: str, own: str,
           improvement: str) -> pd.DataFrame:
-    return kpis.peer_comparison(get_connection(), _ds, measure, own, improvement=improvement)
+    return peers.peer_comparison(get_connection(), _ds, measure, own, improvement=improvement)
 
 
 # ---- helpers ----------------------------------------------------------------------------------------------------------
@@ -106,11 +117,11 @@ def _load_settings(ds_name: str) -> None:
     if not kpi:
         return
     series = st.session_state.get("pf_service") or ALL
-    directions, targets = kpis.kpi_settings(get_connection(), ds_name)
-    default = kpis.RECORD_KPIS[kpi].improvement if kpi in kpis.RECORD_KPIS else "increase"
+    directions, targets = storage.kpi_settings(get_connection(), ds_name)
+    default = definitions.RECORD_KPIS[kpi].improvement if kpi in definitions.RECORD_KPIS else "increase"
     st.session_state["pf_dir"] = directions.get(kpi, default)
-    target = kpis.target_for(targets, kpi, series)
-    st.session_state["pf_target"] = None if target is None else round(target * _scale(kpis.kpi_unit(kpi)), 4)
+    target = storage.target_for(targets, kpi, series)
+    st.session_state["pf_target"] = None if target is None else round(target * _scale(definitions.kpi_unit(kpi)), 4)
 
 
 def _apply_matrix_selection(ds_name: str, matrix_keys: list[tuple[str, str]] | None) -> None:
@@ -137,14 +148,14 @@ def _apply_matrix_selection(ds_name: str, matrix_keys: list[tuple[str, str]] | N
         _load_settings(ds_name)
 
 
-def _icons_html(summary: spc.SpcSummary, size: int = 56) -> str:
+def _icons_html(summary: reading.SpcSummary, size: int = 56) -> str:
     variation = summary.variation if summary.points >= 2 else None
     v = charts.svg_data_uri(charts.variation_icon_svg(variation, summary.variation_side))
     a = charts.svg_data_uri(charts.assurance_icon_svg(summary.assurance))
-    v_label = spc.VARIATION_LABELS.get(variation, "")
-    if summary.variation_side and variation not in (None, spc.COMMON_CAUSE):
+    v_label = reading.VARIATION_LABELS.get(variation, "")
+    if summary.variation_side and variation not in (None, xmr.COMMON_CAUSE):
         v_label += f" ({'higher' if summary.variation_side == 'high' else 'lower'})"
-    a_label = spc.ASSURANCE_LABELS.get(summary.assurance, "")
+    a_label = reading.ASSURANCE_LABELS.get(summary.assurance, "")
     return (
         f'<div style="display:flex;gap:18px;align-items:center">'
         f'<figure style="margin:0;text-align:center"><img src="{v}" width="{size}" height="{size}" alt="{v_label}">'
@@ -183,13 +194,16 @@ _apply_matrix_selection(ds.name, st.session_state.get("_pf_matrix_keys"))
 with st.sidebar:
     st.subheader("Chart settings")
     if is_records:
-        grain = st.selectbox("Period", list(kpis.GRAINS), index=1, key="pf_grain", bind=BIND,
-                             format_func=lambda g: kpis.GRAIN_LABELS[g])
+        grain = st.selectbox("Period", list(periods.GRAINS),
+                             index=periods.GRAINS.index(_default_grain(DB, ds.name, ds.version, ds)),
+                             key="pf_grain", bind=BIND, format_func=lambda g: periods.GRAIN_LABELS[g],
+                             help="Months at first; a short extract starts at the grain that gives at least 13 "
+                                  "periods, enough for an SPC chart's limits.")
         within_days = int(st.number_input("'Closed within' days", min_value=0, max_value=365,
-                                          value=kpis.DEFAULT_WITHIN_DAYS, step=1, key="pf_days", bind=BIND,
+                                          value=definitions.DEFAULT_WITHIN_DAYS, step=1, key="pf_days", bind=BIND,
                                           help="For the KPI 'Closed within N days'."))
     else:
-        grain, within_days = kpis.DEFAULT_GRAIN, kpis.DEFAULT_WITHIN_DAYS
+        grain, within_days = definitions.dataset_grain(ds), definitions.DEFAULT_WITHIN_DAYS
     rules = st.radio("SPC rules", list(RULE_LABELS), key="pf_rules", bind=BIND, format_func=RULE_LABELS.get,
                      help="NHS-R: NHSRplotthedots (runs and trends of 7). Making Data Count tool: runs and trends of 6, "
                           "points beyond the limits count towards 'two of three', limits only from 13 points.")
@@ -225,6 +239,9 @@ if is_records and split_vals.get("channel"):
                            format_func=lambda s: "All channels" if s == ALL else s)
 
 option = by_key[kpi]
+if kpi in definitions.RECORD_KPIS:
+    # What the figure counts, in words: the repeat KPI says it uses the Demand page's definition.
+    st.caption(definitions.RECORD_KPIS[kpi].description.format(days=within_days))
 if option.missing:
     st.info(option.missing, icon=":material/info:")
     st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
@@ -232,10 +249,10 @@ if option.missing:
         st.page_link("pages/demand.py", label="Classify reasons on the Demand page", icon=":material/call_received:")
     st.stop()
 
-directions, targets = kpis.kpi_settings(con, ds.name)
+directions, targets = storage.kpi_settings(con, ds.name)
 stored_direction = directions.get(kpi, option.improvement)
 series_name = service if service != ALL else ALL
-stored_target = kpis.target_for(targets, kpi, series_name)
+stored_target = storage.target_for(targets, kpi, series_name)
 scale = _scale(option.unit)
 
 # The stored direction and target are the inputs' starting values (a URL that names them wins).
@@ -281,38 +298,32 @@ if rebase_day:
     rebase_at.append(pd.Timestamp(rebase_day))
 
 # ---- the chart -----------------------------------------------------------------------------------------------------------
-filters = {}
-if service != ALL:
-    filters["service"] = service
-if area != ALL:
-    filters["area"] = area
-if channel != ALL:
-    filters["channel"] = channel
+filters = Filters.for_roles({role: None if value == ALL else value
+                             for role, value in (("service", service), ("area", area), ("channel", channel))})
 try:
     with st.spinner("Working out the KPI…"):
-        series = _series(DB, ds.name, ds.version, cls_version, ds, kpi, grain, None, tuple(sorted(filters.items())),
-                         within_days)
+        kpi_values = _series(DB, ds.name, ds.version, cls_version, ds, kpi, grain, None, filters, within_days)
 except StocktakeError as exc:
     st.error(plain(exc))
     st.stop()
 
-trajectory = kpis.get_trajectory(con, ds.name, kpi, series_name)
-traj_values = kpis.trajectory_values(trajectory, series["period"]) if trajectory else None
+trajectory = storage.get_trajectory(con, ds.name, kpi, series_name)
+traj_values = storage.trajectory_values(trajectory, kpi_values["period"]) if trajectory else None
 # A target saved on this page wins; otherwise a KPI series' own target column is used, point by point.
 target_value = stored_target
 
 where = ", ".join(filter(None, [service if service != ALL else "all services",
                                 area if area != ALL else None, channel if channel != ALL else None]))
 title = f"{option.label}: {where}"
-points = int(series["value"].notna().sum())
+points = int(kpi_values["value"].notna().sum())
 if points < 2:
     st.info(f"{plain(title)} has {points} period{'s' if points != 1 else ''} with a value: an SPC chart needs at least 2. "
             "Choose another KPI, service or a shorter period.", icon=":material/info:")
     result = None
 else:
     try:
-        result = spc.xmr(series["value"].to_numpy(dtype=float), dates=series["period"], improvement=improvement,
-                         target=target_value if target_value is not None else series["target"].to_numpy(dtype=float),
+        result = xmr.xmr(kpi_values["value"].to_numpy(dtype=float), dates=kpi_values["period"], improvement=improvement,
+                         target=target_value if target_value is not None else kpi_values["target"].to_numpy(dtype=float),
                          trajectory=None if traj_values is None else traj_values.to_numpy(dtype=float),
                          rebase_at=rebase_at, rules=rules)
     except StocktakeError as exc:
@@ -320,12 +331,12 @@ else:
         st.stop()
 
 if result is not None:
-    summary = spc.summarise(result, improvement)
-    fmt = lambda v: kpis.format_kpi_value(v, option.unit)  # noqa: E731
-    st.markdown(f"**{spc.reading(result, improvement, fmt)}**")
+    summary = reading.summarise(result, improvement)
+    fmt = lambda v: definitions.format_kpi_value(v, option.unit)  # noqa: E731
+    st.markdown(f"**{reading.reading(result, improvement, fmt, grain)}**")
     i1, m1, m2, m3, m4, m5 = st.columns([3, 2, 2, 2, 2, 2])
     i1.html(_icons_html(summary))
-    latest = summary.latest_date.strftime("%b %Y") if summary.latest_date is not None else ""
+    latest = periods.period_label(summary.latest_date, grain) if summary.latest_date is not None else ""
     m1.metric(f"Latest ({latest})", fmt(summary.latest_value))
     m2.metric("Mean", fmt(summary.mean))
     m3.metric("Lower limit", "–" if summary.lpl is None else fmt(summary.lpl),
@@ -335,10 +346,10 @@ if result is not None:
               help="Set one under 'Target and trajectory' below." if summary.target is None else None)
     if summary.short_segment:
         st.warning(f"Only {summary.segment_points} points since the limits were last set: with fewer than "
-                   f"{spc.SHORT_SEGMENT_POINTS} the limits may still move, so treat signals with care.",
+                   f"{xmr.SHORT_SEGMENT_POINTS} the limits may still move, so treat signals with care.",
                    icon=":material/warning:")
     chart_notes = interventions.list_interventions(con, ds.name, service if service != ALL else None)
-    chart = charts.build_spc_chart(result, title=title, unit=option.unit, y_title=option.label,
+    chart = charts.build_spc_chart(result, title=title, unit=option.unit, y_title=option.label, grain=grain,
                                    interventions=chart_notes, show_near_lines=show_near,
                                    subtitle=f"{RULE_LABELS[rules]} rules; {DIRECTION_LABELS[improvement].lower()}")
     show_chart(chart, key="pf_chart", name=f"spc_{kpi}_{series_name}")
@@ -379,8 +390,8 @@ with st.expander("Target and trajectory", icon=":material/flag:"):
                "Try a target on the chart here; only editors can save one.")
     st.markdown("**Trajectory**: where the KPI should be, on a straight line between two points in time.")
     r1, r2, r3, r4 = st.columns(4)
-    first_period = series["period"].min() if len(series) else pd.Timestamp(date.today())
-    last_period = series["period"].max() if len(series) else pd.Timestamp(date.today())
+    first_period = kpi_values["period"].min() if len(kpi_values) else pd.Timestamp(date.today())
+    last_period = kpi_values["period"].max() if len(kpi_values) else pd.Timestamp(date.today())
     tr_from = r1.date_input("From", value=first_period.date(), key="pf_tr_from", bind=BIND, format="DD/MM/YYYY")
     tr_from_v = r2.number_input(f"Value then{unit_hint}", value=None, key="pf_tr_from_v", bind=BIND, format="%.2f")
     tr_to = r3.date_input("To", value=last_period.date(), key="pf_tr_to", bind=BIND, format="DD/MM/YYYY")
@@ -465,12 +476,12 @@ if matrix is not None and len(matrix):
         "assurance_icon": [charts.svg_data_uri(charts.assurance_icon_svg(a)) for a in matrix["assurance"]],
         "kpi": matrix["kpi_label"],
         "series": ["All services" if s == ALL else s for s in matrix["series"]],
-        "latest_period": [format_month(p) if pd.notna(p) else "–" for p in matrix["latest_period"]],
-        "latest": [kpis.format_kpi_value(v, u) for v, u in zip(matrix["latest_value"], matrix["unit"])],
-        "target": [kpis.format_kpi_value(v, u) if pd.notna(v) else "–" for v, u in zip(matrix["target"],
+        "latest_period": [periods.period_label(p, grain) if pd.notna(p) else "–" for p in matrix["latest_period"]],
+        "latest": [definitions.format_kpi_value(v, u) for v, u in zip(matrix["latest_value"], matrix["unit"])],
+        "target": [definitions.format_kpi_value(v, u) if pd.notna(v) else "–" for v, u in zip(matrix["target"],
                                                                                         matrix["unit"])],
-        "variation": [spc.VARIATION_LABELS.get(v if isinstance(v, str) else None, "") for v in matrix["variation"]],
-        "assurance": [spc.ASSURANCE_LABELS.get(a if isinstance(a, str) else None, "") for a in matrix["assurance"]],
+        "variation": [reading.VARIATION_LABELS.get(v if isinstance(v, str) else None, "") for v in matrix["variation"]],
+        "assurance": [reading.ASSURANCE_LABELS.get(a if isinstance(a, str) else None, "") for a in matrix["assurance"]],
         "points": matrix["points"],
     })
     st.session_state["_pf_matrix_keys"] = list(zip(matrix["kpi"], matrix["series"]))
@@ -497,11 +508,11 @@ if compare_roles:
     st.header("Compare across areas or services", divider="gray")
     by = st.radio("One small chart per", compare_roles, key="pf_sm_by", bind=BIND, horizontal=True,
                   format_func=SPLIT_LABELS.get)
-    sm_filters = {k: v for k, v in filters.items() if k != by}
-    sm_notes = interventions.list_interventions(con, ds.name, sm_filters.get("service"))
+    sm_filters = filters.without(by)
+    sm_notes = interventions.list_interventions(con, ds.name, sm_filters.services[0] if sm_filters.services else None)
     try:
         sm_chart, shown, total = _small_multiples(
-            DB, ds.name, ds.version, cls_version, ds, kpi, grain, by, tuple(sorted(sm_filters.items())), within_days,
+            DB, ds.name, ds.version, cls_version, ds, kpi, grain, by, sm_filters, within_days,
             improvement, rules, stored_target if by == "area" else None,
             tuple(zip(sm_notes["day"].astype(str), sm_notes["label"])), option.label, option.unit)
         if sm_chart is None:
@@ -515,7 +526,7 @@ if compare_roles:
         st.error(plain(exc))
 
 # ---- peer comparison ------------------------------------------------------------------------------------------------
-benchmarks = kpis.benchmark_datasets(con)
+benchmarks = peers.benchmark_datasets(con)
 st.header("Peer comparison", divider="gray")
 if not benchmarks:
     st.caption("Load a benchmark dataset on the Data page to compare with other organisations: a KPI series with "
@@ -526,13 +537,14 @@ else:
     p1, p2, p3 = st.columns(3)
     bench_name = p1.selectbox("Benchmark dataset", names, key="pf_bm", bind=BIND)
     bench = next(b for b in benchmarks if b.name == bench_name)
-    measures = kpis.kpi_measures(con, bench)
+    bench_grain = definitions.dataset_grain(bench)
+    measures = definitions.kpi_measures(con, bench)
     measure = p2.selectbox("Measure", measures, key="pf_bm_measure", bind=BIND)
-    areas = kpis.split_values(con, bench, "area")
+    areas = cube.split_values(con, bench, "area")
     own = p3.selectbox("Your organisation", areas, key="pf_bm_own", bind=BIND)
     better = st.radio("Which way is better for this measure?", list(DIRECTION_LABELS), key="pf_bm_dir", bind=BIND,
                       format_func=DIRECTION_LABELS.get, horizontal=True)
-    st.warning(kpis.PEER_CAUTION, icon=":material/balance:")
+    st.warning(peers.PEER_CAUTION, icon=":material/balance:")
     try:
         peer = _peer(DB, bench.name, bench.version, bench, measure, own, better)
     except StocktakeError as exc:
@@ -540,15 +552,16 @@ else:
         peer = None
     if peer is not None and len(peer):
         last = peer.iloc[-1]
-        unit = kpis.kpi_unit(measure)
-        f = lambda v: kpis.format_kpi_value(v, unit)  # noqa: E731
+        unit = definitions.kpi_unit(measure)
+        f = lambda v: definitions.format_kpi_value(v, unit)  # noqa: E731
         q1, q2, q3 = st.columns(3)
-        q1.metric(f"Rank in {last['period'].strftime('%B %Y')}", f"{int(last['rank'])} of {int(last['of'])}",
+        q1.metric(f"Rank in {periods.period_words(last['period'], bench_grain)}", f"{int(last['rank'])} of {int(last['of'])}",
                   help="1 is the best, by the direction chosen above.")
         q2.metric("Quartile", f"{int(last['quartile'])} of 4", help="1 is the best quarter.")
         q3.metric("Distance from the comparators' median", f"{last['distance_from_median']:+,.1f}",
                   help=f"Your value {f(last['own_value'])}; their median {f(last['comparator_median'])}.")
         show_chart(charts.build_peer_chart(peer, title=f"{measure}: {own} and its comparators", own_label=own,
-                                           unit=unit, y_title=measure), key="pf_peer_chart", name=f"peers_{measure}")
+                                           unit=unit, y_title=measure, grain=bench_grain),
+                   key="pf_peer_chart", name=f"peers_{measure}")
     elif peer is not None:
         st.info(f"No period has values for both {plain(own)} and its comparators.", icon=":material/info:")

@@ -12,9 +12,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import notes, pack, session_actions, sessions, store, views
+from analysis import notes, pack, session_actions, sessions, store
 from analysis.errors import StocktakeError
 from analysis.exports import to_csv_bytes, to_xlsx_bytes
+from analysis.views import catalogue, drawing
 from ui import actions
 from ui import session_forms as forms
 from ui.auth import guard_page
@@ -74,12 +75,12 @@ def _present_from(session_id: int, position: int) -> None:
 
 
 @st.cache_data(show_spinner="Drawing the figure…", max_entries=64, ttl=600)
-def _figure(db: str, version: int, item_id: int, view_json: str, fallback: str | None) -> views.Figure:
+def _figure(db: str, version: int, item_id: int, view_json: str, fallback: str | None) -> catalogue.Figure:
     """An agenda item's figure, cached on the store, the data's version and the view (the key arguments)."""
-    return views.draw_view(get_connection(), sessions.get_item(get_connection(), item_id).view, dataset=fallback)
+    return drawing.draw_view(get_connection(), sessions.get_item(get_connection(), item_id).view, dataset=fallback)
 
 
-def _draw(session: sessions.Session, item: sessions.AgendaItem) -> views.Figure:
+def _draw(session: sessions.Session, item: sessions.AgendaItem) -> catalogue.Figure:
     con = get_connection()
     name = item.view.dataset or session.dataset or ""
     return _figure(str(store.default_db_path()), store.dataset_version(con, name), item.id,
@@ -137,8 +138,8 @@ def _agenda_tab(session: sessions.Session, items: list[sessions.AgendaItem]) -> 
     for item in items:
         with st.container(border=True):
             head, up, down, present, more = st.columns([7, 1, 1, 1.4, 1.4], vertical_alignment="center")
-            label = views.figure_label(item.view.page, item.view.figure)
-            page = views.PAGES[item.view.page].title if item.view.page in views.PAGES else item.view.page
+            label = catalogue.figure_label(item.view.page, item.view.figure)
+            page = catalogue.page_title(item.view.page)
             head.markdown(f"**{item.position}. {plain(item.title)}**  \n:gray[{plain(page)}: {plain(label)}] · "
                           f"[Open the view]({item.view.link()})")
             up.button("Up", key=f"ws_up_{item.id}", icon=":material/arrow_upward:", help="Move up",

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from analysis import drill
-from analysis.demand import DemandFilters as Filters
+from analysis.filters import Filters
 
 
 @pytest.mark.parametrize("target,points,field,chips", [

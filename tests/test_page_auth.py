@@ -318,14 +318,15 @@ def _every_other_change() -> None:
 
     import streamlit as st
 
-    from analysis import classification, savings, sessions, store
+    from analysis import classification, sessions, store
     from analysis.errors import StocktakeError
+    from analysis.savings import baseline, model
     from ui import actions
     from ui.connection import get_connection
 
     con = get_connection()
     ds = store.get_dataset(con, "demo_contacts")
-    start, end = savings.latest_full_year(con, ds)
+    start, end = baseline.latest_full_year(con, ds)
     attempts = {
         "classification": lambda: actions.save_classification(con, ds, classification.classification_frame(con, ds)),
         "improvement": lambda: actions.set_improvement(con, ds.name, "contacts", "decrease"),
@@ -334,7 +335,7 @@ def _every_other_change() -> None:
                                                      date(2024, 12, 1), 800.0),
         "trajectory cleared": lambda: actions.clear_trajectory(con, ds.name, "contacts", None),
         "intervention": lambda: actions.add_intervention(con, ds.name, None, date(2024, 3, 1), "New web form"),
-        "scenario": lambda: actions.save_scenario(con, "Cautious", ds, start, end, savings.Levers(failure_pct=10)),
+        "scenario": lambda: actions.save_scenario(con, "Cautious", ds, start, end, model.Levers(failure_pct=10)),
         "scenario renamed": lambda: actions.rename_scenario(con, ds.name, "Cautious", "Cautious, v2"),
         "scenario deleted": lambda: actions.delete_scenario(con, ds.name, "Cautious, v2"),
         "session": lambda: actions.create_session(con, "Repairs review", dataset=ds.name),

@@ -202,7 +202,7 @@ def test_a_drill_down_click_travels_with_the_view_added_to_the_session(demo_stor
 ])
 def test_a_view_added_from_each_explore_page_draws_the_figures_the_page_showed(demo_store, open_app, page, figure,
                                                                                 set_control, metric):
-    from analysis import views
+    from analysis.views import drawing
 
     at = open_app(page)
     kind, key, value = set_control
@@ -215,7 +215,7 @@ def test_a_view_added_from_each_explore_page_draws_the_figures_the_page_showed(d
     con = _store(demo_store)
     try:
         item = sessions.agenda(con, _demo_session(demo_store).id)[-1]
-        drawn = views.draw_view(con, item.view)
+        drawn = drawing.draw_view(con, item.view)
     finally:
         con.close()
     assert item.view.state[key] == value

@@ -5,14 +5,15 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from analysis import presentation, spc
+from analysis import presentation
 from analysis.charts import common
 from analysis.charts import spc as spc_charts
+from analysis.spc import xmr
 
 
 def _spc_spec() -> dict:
     values = [70, 72, 69, 71, 70, 73, 68, 71, 70, 72, 69, 71, 70, 72, 69, 95]  # common cause, then one far above
-    result = spc.xmr(values, dates=pd.date_range("2024-01-01", periods=len(values), freq="MS"), target=75,
+    result = xmr.xmr(values, dates=pd.date_range("2024-01-01", periods=len(values), freq="MS"), target=75,
                      improvement="increase")
     notes = pd.DataFrame({"day": [pd.Timestamp("2024-11-01")], "label": ["New form"]})
     return spc_charts.build_spc_chart(result, title="Satisfaction", unit="number", interventions=notes).to_dict(
@@ -50,9 +51,9 @@ def test_sizes_a_builder_set_itself_are_raised_and_colours_swapped_keeping_their
         common.MDC_IMPROVEMENT] in r)
     assert common.MDC_IMPROVEMENT not in point_colours
     # The same point types keep the same order: blue is still improvement, grey common cause.
-    domain = next(v for k, v in _walk(spec, []) if k == "domain" and isinstance(v, list) and spc.IMPROVEMENT in v)
-    assert point_colours[domain.index(spc.IMPROVEMENT)] == "#0063B0"
-    assert point_colours[domain.index(spc.COMMON_CAUSE)] == "#595959"
+    domain = next(v for k, v in _walk(spec, []) if k == "domain" and isinstance(v, list) and xmr.IMPROVEMENT in v)
+    assert point_colours[domain.index(xmr.IMPROVEMENT)] == "#0063B0"
+    assert point_colours[domain.index(xmr.COMMON_CAUSE)] == "#595959"
 
 
 def test_the_data_is_untouched_and_the_original_spec_unchanged():

@@ -24,17 +24,11 @@ import pandas as pd
 
 from analysis import audit, classification, ingest, interventions, notes, session_actions, sessions, store
 
-# Issue 9 turns analysis.kpis and analysis.savings into packages whose writes live in kpis.storage and
-# savings.scenarios; until both branches are merged either layout works here. Keep only the first import after that.
-try:
-    from analysis.kpis import storage as kpi_settings
-    from analysis.savings import scenarios
-except ImportError:
-    from analysis import kpis as kpi_settings
-    from analysis import savings as scenarios
 from analysis.access import User, may_change
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
+from analysis.kpis import storage as kpi_settings
+from analysis.savings import scenarios
 from ui.auth import current_user
 
 T = TypeVar("T")

@@ -12,7 +12,8 @@ from datetime import date
 
 import streamlit as st
 
-from analysis import sessions, views
+from analysis import sessions
+from analysis.views import catalogue
 from analysis.errors import StocktakeError
 from ui import actions
 from ui.connection import get_connection
@@ -34,9 +35,9 @@ def capture_view(page: str, figure: str) -> sessions.View:
 
     The link is built from the controls and then overlaid with the address bar's own parameters, so it is complete
     even where the address bar leaves out a control at its default (a default that may change with the data)."""
-    prefix = views.PAGES[page].prefix
+    prefix = catalogue.PAGES[page].prefix
     state = sessions.view_state(dict(st.session_state), (prefix,))
-    params = views.url_params(page, state)
+    params = catalogue.url_params(page, state)
     params.update({k: v for k, v in _current_params().items() if k not in sessions.PRESENTATION_PARAMS})
     return sessions.View(page, figure, params, state)
 
@@ -44,11 +45,11 @@ def capture_view(page: str, figure: str) -> sessions.View:
 def _add(page: str) -> None:
     """The button's callback: runs before the page is drawn again, with the controls' values of the view on screen."""
     con = get_connection()
-    figure = st.session_state.get(FIGURE_KEY) or next(iter(views.PAGES[page].figures))
-    if figure not in views.PAGES[page].figures:
-        figure = next(iter(views.PAGES[page].figures))
+    figure = st.session_state.get(FIGURE_KEY) or next(iter(catalogue.PAGES[page].figures))
+    if figure not in catalogue.PAGES[page].figures:
+        figure = next(iter(catalogue.PAGES[page].figures))
     view = capture_view(page, figure)
-    title = (st.session_state.get(TITLE_KEY) or "").strip() or views.default_title(page, figure, view.state)
+    title = (st.session_state.get(TITLE_KEY) or "").strip() or catalogue.default_title(page, figure, view.state)
     try:
         session_id = st.session_state.get(SESSION_KEY)
         known = {s.id: s for s in sessions.list_sessions(con)}
@@ -69,10 +70,10 @@ def _add(page: str) -> None:
 
 
 def render_add_view(page: str | None) -> None:
-    """The sidebar control, on the pages whose views can be saved (``analysis.views.PAGES``); nothing elsewhere."""
-    if page not in views.PAGES:
+    """The sidebar control, on the pages whose views can be saved (``analysis.catalogue.PAGES``); nothing elsewhere."""
+    if page not in catalogue.PAGES:
         return
-    page_views = views.PAGES[page]
+    page_views = catalogue.PAGES[page]
     con = get_connection()
     listed = sessions.list_sessions(con)
     ids = [s.id for s in listed]

@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 
-from analysis import spc
+from analysis.spc import xmr
 from analysis.charts import spc as charts
 from analysis.charts.common import MDC_COMMON, MDC_CONCERN, MDC_IMPROVEMENT
 
@@ -20,7 +20,7 @@ def spec_of(chart) -> dict:
 
 
 def test_chart_has_points_coloured_by_type_limits_target_and_interventions():
-    r = spc.xmr(VALUES, dates=DATES, improvement="increase", target=15.0, rebase_at=[DATES[10]])
+    r = xmr.xmr(VALUES, dates=DATES, improvement="increase", target=15.0, rebase_at=[DATES[10]])
     notes = pd.DataFrame({"day": [DATES[10], pd.Timestamp("2030-01-01")], "label": ["New form", "Outside"]})
     chart = charts.build_spc_chart(r, title="Contacts", unit="count", y_title="Contacts", interventions=notes,
                                    show_near_lines=True)
@@ -46,7 +46,7 @@ def test_chart_has_points_coloured_by_type_limits_target_and_interventions():
 
 
 def test_special_causes_get_their_colours_and_rule_in_the_tooltip():
-    r = spc.xmr(VALUES, dates=DATES, improvement="decrease")
+    r = xmr.xmr(VALUES, dates=DATES, improvement="decrease")
     data = charts.chart_frame(r, "count")
     assert set(data["point_type"]) == {"special_cause_improvement", "special_cause_concern"}
     assert data.loc[19, "rule_text"] == "Above the upper process limit"
@@ -62,7 +62,7 @@ def test_special_causes_get_their_colours_and_rule_in_the_tooltip():
 def test_small_multiples_facet_by_series():
     parts = []
     for name in ("East", "West"):
-        part = spc.xmr(VALUES, dates=DATES)
+        part = xmr.xmr(VALUES, dates=DATES)
         part.insert(0, "series", name)
         parts.append(part)
     notes = pd.DataFrame({"day": [DATES[10]], "label": ["New form"]})
@@ -94,9 +94,9 @@ def test_icons_are_svg_with_the_right_letter_and_colour():
 
 def test_trajectory_line_is_drawn_when_given():
     trajectory = [float("nan")] * 10 + [12.0 + i for i in range(10)]
-    r = spc.xmr(VALUES, dates=DATES, trajectory=trajectory)
+    r = xmr.xmr(VALUES, dates=DATES, trajectory=trajectory)
     spec = spec_of(charts.build_spc_chart(r, title="t", unit="count"))
     lines = [l for l in spec["layer"] if l.get("encoding", {}).get("y", {}).get("field") == "trajectory"]
     assert len(lines) == 1 and lines[0]["mark"]["color"] == charts.TRAJECTORY_COLOUR
-    without = spec_of(charts.build_spc_chart(spc.xmr(VALUES, dates=DATES), title="t", unit="count"))
+    without = spec_of(charts.build_spc_chart(xmr.xmr(VALUES, dates=DATES), title="t", unit="count"))
     assert not [l for l in without["layer"] if l.get("encoding", {}).get("y", {}).get("field") == "trajectory"]
