@@ -56,18 +56,34 @@ def screen(browser):
     context.close()
 
 
+def _records(page) -> str:
+    """The Demand page's "Records" figure (not "Failure records")."""
+    metric = page.locator("[data-testid='stMetric']").filter(has=page.get_by_text("Records", exact=True)).first
+    return metric.locator("[data-testid='stMetricValue']").inner_text()
+
+
 def _px(locator) -> float:
     return float(locator.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
 
 
 def _chart_text_sizes(page) -> dict[str, float]:
-    chart = page.locator("[data-testid='stVegaLiteChart'] svg").first
-    chart.locator(".role-axis-label text").first.wait_for()
-    return {
-        "axis_label": min(_px(t) for t in chart.locator(".role-axis-label text").all()[:12]),
-        "axis_title": _px(chart.locator(".role-axis-title text").first),
-        "title": _px(chart.locator(".role-title-text text").first),
-    }
+    """The smallest axis label, axis title and chart title Vega drew in the first chart, in CSS pixels (measured in
+    one go in the page, after the chart has settled: a chart redrawn meanwhile would give stale elements)."""
+    page.locator("[data-testid='stVegaLiteChart'] svg .role-axis-label text").first.wait_for()
+    wait_for_app(page)
+    sizes = page.wait_for_function("""() => {
+        const svg = document.querySelector("[data-testid='stVegaLiteChart'] svg");
+        if (!svg) return null;
+        const smallest = (selector) => {
+            const found = [...svg.querySelectorAll(selector)].map(e => parseFloat(getComputedStyle(e).fontSize))
+                .filter(Number.isFinite);
+            return found.length ? Math.min(...found) : null;
+        };
+        const out = {axis_label: smallest(".role-axis-label text"), axis_title: smallest(".role-axis-title text"),
+                     title: smallest(".role-title-text text")};
+        return Object.values(out).every(v => v !== null) ? out : null;
+    }""").json_value()
+    return sizes
 
 
 def test_a_session_link_in_presentation_mode_reads_from_the_back_of_the_room(screen, served, tmp_path):
@@ -128,7 +144,7 @@ def test_a_chart_click_is_in_the_link_and_the_link_restores_it(screen, served, t
     screen.goto(f"{url}/demand-drivers?dataset=demo_contacts")
     screen.locator("h1").filter(has_text="Demand drivers").first.wait_for()
     wait_for_app(screen)
-    total = screen.locator("[data-testid='stMetric']").filter(has_text="Records").first.inner_text()
+    total = _records(screen)
     # The top reasons chart is the second chart; its first (largest) bar is at the left of the plot.
     pareto = screen.locator("[data-testid='stVegaLiteChart']").nth(1)
     pareto.scroll_into_view_if_needed()
@@ -141,7 +157,7 @@ def test_a_chart_click_is_in_the_link_and_the_link_restores_it(screen, served, t
     assert "dm_drill=Reason%3A+Report+a+repair" in screen.url
     chips = screen.locator("[data-testid='stMultiSelect']").filter(has_text="Drilled down to")
     assert "Reason: Report a repair" in chips.inner_text()
-    drilled = screen.locator("[data-testid='stMetric']").filter(has_text="Records").first.inner_text()
+    drilled = _records(screen)
     assert drilled != total
     chips.scroll_into_view_if_needed()
     screenshot(screen, "drill-chip", tmp_path)
@@ -155,4 +171,4 @@ def test_a_chart_click_is_in_the_link_and_the_link_restores_it(screen, served, t
     wait_for_app(other)
     assert "Reason: Report a repair" in other.locator("[data-testid='stMultiSelect']").filter(
         has_text="Drilled down to").inner_text()
-    assert other.locator("[data-testid='stMetric']").filter(has_text="Records").first.inner_text() == drilled
+    assert _records(other) == drilled
