@@ -137,14 +137,15 @@ def _agenda_tab(session: sessions.Session, items: list[sessions.AgendaItem]) -> 
         return
     for item in items:
         with st.container(border=True):
-            head, up, down, present, more = st.columns([7, 1, 1, 1.4, 1.4], vertical_alignment="center")
+            head, up, down, present, more = st.columns([7, 0.7, 0.7, 1.5, 1.3], vertical_alignment="center")
             label = catalogue.figure_label(item.view.page, item.view.figure)
             page = catalogue.page_title(item.view.page)
             head.markdown(f"**{item.position}. {plain(item.title)}**  \n:gray[{plain(page)}: {plain(label)}] · "
                           f"[Open the view]({item.view.link()})")
-            up.button("Up", key=f"ws_up_{item.id}", icon=":material/arrow_upward:", help="Move up",
+            # Icon-only: the words would not fit beside the title; the tooltip says what each does.
+            up.button("", key=f"ws_up_{item.id}", icon=":material/arrow_upward:", help="Move up",
                       disabled=item.position == 1, on_click=_move, args=(item.id, -1))
-            down.button("Down", key=f"ws_down_{item.id}", icon=":material/arrow_downward:", help="Move down",
+            down.button("", key=f"ws_down_{item.id}", icon=":material/arrow_downward:", help="Move down",
                         disabled=item.position == len(items), on_click=_move, args=(item.id, 1))
             present.button("Present", key=f"ws_from_{item.id}", icon=":material/slideshow:",
                            on_click=_present_from, args=(session.id, item.position))

@@ -236,3 +236,28 @@ def test_every_chart_of_every_page_is_drawn_for_the_room_in_presentation_mode(de
         assert spec["usermeta"]["embedOptions"]["renderer"] == "svg"
     plain = open_app(page)
     assert all('"labelFontSize": 18' not in c.proto.spec for c in plain.get("vega_lite_chart"))
+
+
+def test_the_agenda_is_reordered_renamed_and_trimmed_from_the_page(demo_store, open_app):
+    session = _demo_session(demo_store)
+    con = _store(demo_store)
+    try:
+        first, second = [i.id for i in sessions.agenda(con, session.id)[:2]]
+    finally:
+        con.close()
+    at = open_app("pages/workshop.py", query_params={"session": str(session.id)})
+    at.button(key=f"ws_down_{first}").click().run()
+    assert not at.exception
+    at.text_input(key=f"ws_title_{first}").input("Contacts, month by month")
+    at.button(key=f"ws_rename_{first}").click().run()
+    assert not at.exception and at.success[0].value == "Renamed."
+    at.button(key=f"ws_remove_{second}").click().run()
+    assert not at.exception
+    con = _store(demo_store)
+    try:
+        agenda = sessions.agenda(con, session.id)
+    finally:
+        con.close()
+    assert [(i.position, i.id) for i in agenda][:1] == [(1, first)] and len(agenda) == 4
+    assert agenda[0].title == "Contacts, month by month"
+    assert _tab_labels(at)[0] == "Agenda (4)"
