@@ -35,5 +35,5 @@ pages = {
 navigation = st.navigation(pages, position="sidebar" if signed_in else "hidden")
 if not signed_in:
     st.stop()
-render_sidebar()
+render_sidebar(navigation.url_path)
 run_page(navigation)  # a failure no figure caught is a sentence and a log reference, never a traceback

@@ -26,6 +26,7 @@ from analysis.kpis import cube, definitions, peers, series, storage
 from analysis.spc import reading, xmr
 from ui import actions
 from ui.auth import can_edit, guard_page
+from ui.charts import show_chart
 from ui.links import page_link
 from ui.connection import current_dataset, get_connection
 from ui.exports import csv_download
@@ -358,7 +359,7 @@ def _show_chart(result) -> None:
     chart = charts.build_spc_chart(result, title=title, unit=option.unit, y_title=option.label, grain=grain,
                                    interventions=chart_notes, show_near_lines=show_near,
                                    subtitle=f"{RULE_LABELS[rules]} rules; {DIRECTION_LABELS[improvement].lower()}")
-    st.altair_chart(chart, key="pf_chart")
+    show_chart(chart, key="pf_chart", name=f"spc_{kpi}_{series_name}")
     csv_download(result, f"spc_{kpi}_{series_name}", key="pf_dl_chart",
                  columns={"date": "Period", "value": "Value", "mean": "Mean", "lpl": "Lower process limit",
                           "upl": "Upper process limit", "near_lpl": "Lower near limit",
@@ -536,7 +537,7 @@ if compare_roles:
             if shown < total:
                 st.caption(f"Showing the {shown} of {total:,} with the most data. Choose a service above to narrow "
                            "the comparison.")
-            st.altair_chart(sm_chart, key="pf_sm_chart")
+            show_chart(sm_chart, key="pf_sm_chart", name=f"small_multiples_{kpi}")
 
 # ---- peer comparison ------------------------------------------------------------------------------------------------
 
@@ -586,9 +587,9 @@ def _peer_section() -> None:
     q4.metric("Median of all organisations", f(last["median_all"]),
               help=f"The median of all {int(last['of'])} organisations with a value, yours included: the median "
                    "benchmarking publishers such as Oflog print.")
-    st.altair_chart(charts.build_peer_chart(peer, title=f"{measure}: {own} and its comparators", own_label=own,
-                                            unit=unit, y_title=measure, grain=bench_grain),
-                    key="pf_peer_chart")
+    show_chart(charts.build_peer_chart(peer, title=f"{measure}: {own} and its comparators", own_label=own,
+                                       unit=unit, y_title=measure, grain=bench_grain),
+               key="pf_peer_chart", name=f"peers_{measure}")
 
 
 st.header("Peer comparison", divider="gray")
