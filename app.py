@@ -2,12 +2,17 @@
 
 import streamlit as st
 
+from ui.auth import sign_in_gate
+from ui.sections import run_page
 from ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="Stocktake", page_icon=":material/monitoring:", layout="wide")
+# With sign-in configured, a visitor who has not signed in sees only the sign-in button: no page, no dataset name.
+signed_in = sign_in_gate() is not None
 
 pages = {
     "Stocktake": [
+        # The default page is served at "/" (its url_path is not an address of its own: link to "/").
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True, url_path="home"),
     ],
     "Data": [
@@ -25,6 +30,10 @@ pages = {
 
 # Each url_path differs from its file's name on purpose: AppTest's switch_page runs a page whose url_path equals its
 # file stem on its own, without this script, so the shared sidebar would vanish in tests (not in the browser).
-navigation = st.navigation(pages)
-render_sidebar()
-navigation.run()
+# Navigation is set up even for a visitor who must sign in first (hidden, and no page is run), so Streamlit routes
+# every URL through this script and never serves a file in pages/ on its own.
+navigation = st.navigation(pages, position="sidebar" if signed_in else "hidden")
+if not signed_in:
+    st.stop()
+render_sidebar(navigation.url_path)
+run_page(navigation)  # a failure no figure caught is a sentence and a log reference, never a traceback

@@ -5,5 +5,5 @@ cd "$(dirname "$0")"
 bash scripts/setup.sh requirements.txt
 # The demo borough, so every page works on first run (skipped when the store already has data). Only here: the
 # tests make their own stores, so ./test.sh works while the app is running.
-.venv/bin/python -m analysis demo --if-empty
+.venv/bin/python -m data.demo --if-empty
 exec .venv/bin/python -m ui.launch --server.port "${PORT:-8501}" --server.address "${ADDRESS:-localhost}" "$@"

@@ -1,5 +1,6 @@
 """Stocktake's analysis layer: pure Python and DuckDB, never Streamlit.
 
-Modules: store (the DuckDB file and catalogue), ingest (files -> typed tables), demand, kpis, spc, forecast, savings,
-charts (Altair builders), formatting (numbers for people). The CLI is ``python -m analysis``.
+store (the DuckDB file and catalogue), ingest (files -> typed tables), periods and filters (the one grammar every
+figure uses), demand/, kpis/, spc/, savings/ (packages split by concern), forecast, charts/ (Altair builders),
+formatting (numbers for people). The CLI is ``python -m analysis``; README's "How it is built" has the map.
 """

@@ -20,6 +20,7 @@ import pandas as pd
 
 from analysis import store
 from analysis.errors import StocktakeError
+from analysis.ingest import load_frame
 from analysis.store import quote_identifier
 
 FAILURE = "failure"
@@ -257,8 +258,6 @@ def save_classification(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, 
     Replaces the whole lookup in one transaction (``ingest.load_frame``), so a failure leaves the previous one.
     Returns the lookup's new version.
     """
-    from analysis.ingest import load_frame  # ingest imports store only; kept local to avoid import cycles later
-
     clean = validate_classification(frame, source="The classification")
     has_service = dataset.roles.get("service") is not None and clean["service"].notna().any()
     columns = ["service", "reason", "demand_type"] if has_service else ["reason", "demand_type"]

@@ -1,10 +1,15 @@
-"""The command line: load files, list datasets, build the demo, without the app.
+"""The command line: load files and list datasets, without the app.
 
     python -m analysis load PATH --dataset NAME [--kind records|kpi|lookup] [--replace | --append] [--db PATH] [--json]
     python -m analysis datasets [--db PATH] [--json]
-    python -m analysis demo [--db PATH] [--if-empty]
+    python -m analysis pack --session NAME [--db PATH] --out FILE.html
+
+The demo borough is built by ``python -m data.demo`` (it lives with its generator: ``analysis`` imports nothing from
+``data``).
 
 Exit 0 on success; 2 on a problem with the input, with one line on stderr saying what and what to do.
+Every change is recorded in the store's audit trail as made by ``cli:<operating-system user>`` (``analysis.audit``):
+the CLI is an editor's tool on the server itself.
 The DuckDB file has one writer: while the app is running, load from its Data page instead (the error says so).
 """
 
@@ -12,10 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
-from analysis import ingest, store
+from analysis import audit, ingest, store
 from analysis.detect import COLUMN_TYPES, DAY_FIRST, MONTH_FIRST
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
@@ -66,9 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     datasets.add_argument("--db")
     datasets.add_argument("--json", action="store_true")
 
-    demo = commands.add_parser("demo", help="build (or rebuild) the demo borough's datasets")
-    demo.add_argument("--db")
-    demo.add_argument("--if-empty", action="store_true", help="only build when the store has no datasets yet")
+    pack = commands.add_parser("pack", help="write a stocktake session's pack as one HTML file")
+    pack.add_argument("--session", required=True, help="the session's title")
+    pack.add_argument("--db")
+    pack.add_argument("--out", required=True, help="the HTML file to write")
     return parser
 
 
@@ -96,11 +103,18 @@ def _load(args) -> int:
             print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
 
     try:
+        existed = store.dataset_exists(con, args.dataset.strip())
         report = ingest.load_file(
             con, args.path, dataset=args.dataset, kind=args.kind, mode=ingest.APPEND if args.append else ingest.REPLACE,
             sheet=args.sheet, date_order=args.date_order, types=_pairs(args.type, "type") or None, roles=roles,
             unify_case=args.unify_case, accept_rejects=args.accept_rejects, progress=progress,
         )
+        action = audit.APPEND if args.append else (audit.REPLACE if existed else audit.LOAD)
+        with con.cursor() as cur:
+            audit.record_change(
+                cur, user=audit.cli_user(), action=action, dataset=report.dataset, version=report.version,
+                detail=f"{os.path.basename(args.path)}: {format_count(report.rows_loaded)} rows loaded, "
+                       f"{format_count(report.rows_rejected)} rejected ({report.kind}), from the command line")
         # The load has committed; prepare what the Explore pages read so their first visit is quick.
         report.warnings += prepare_dataset(con, report.dataset, progress=progress)
     except TooManyRejects as exc:
@@ -139,27 +153,30 @@ def _datasets(args) -> int:
     return 0
 
 
-def _demo(args) -> int:
-    from data.demo import build_demo
+def _pack(args) -> int:
+    from pathlib import Path
+
+    from analysis import pack, sessions
 
     con = store.open_store(args.db)
     try:
-        if args.if_empty and store.list_datasets(con):
-            return 0
-        started = time.monotonic()
-        show = sys.stderr.isatty()
-        loaded = build_demo(con, progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr) if show else None)
+        session = sessions.find_session(con, args.session)
+        text = pack.build_pack(con, session.id)
     finally:
         con.close()
-    print(f"Demo data built in {time.monotonic() - started:.1f} s: "
-          + ", ".join(f"{name} ({format_count(rows)} rows)" for name, rows in loaded.items()))
+    out = Path(args.out)
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise StocktakeError(f"Could not write the pack to {out}: {exc.strerror}. Choose another file.") from None
+    print(f"Wrote the pack for '{session.title}' to {out} ({len(text.encode('utf-8')) / 1024:,.0f} KB).")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"load": _load, "datasets": _datasets, "demo": _demo}[args.command](args)
+        return {"load": _load, "datasets": _datasets, "pack": _pack}[args.command](args)
     except StocktakeError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 2

@@ -12,6 +12,7 @@ import math
 from typing import Mapping
 
 import pandas as pd
+import xlsxwriter
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -60,8 +61,6 @@ def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], money_columns: Mapping[str
     Columns whose name contains '£' (or listed in ``money_columns`` for a sheet) get a £#,##0 format; other numbers
     #,##0.## . Column widths fit the headers.
     """
-    import xlsxwriter
-
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                      "strings_to_numbers": False})

@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis import demand, store
+from analysis import periods, store
+from analysis.demand import figures
 from analysis.errors import StocktakeError
+from analysis.filters import Filters
 
 Z80 = 1.2815515655446004  # standard normal quantile for a central 80% interval
 Z95 = 1.959963984540054  # ... for 95%
@@ -33,7 +35,6 @@ MIN_HISTORY = 10  # fewer complete periods than this: no forecast at all
 ROLLING_ORIGINS = 6  # forecast origins in the accuracy check (each refits ETS, so keep it small)
 SEASONAL_NAIVE = "Seasonal naive"
 ETS = "ETS (exponential smoothing)"
-UNIT = {"day": "days", "week": "weeks", "month": "months", "financial_year": "financial years"}
 
 
 @dataclass
@@ -66,6 +67,8 @@ def seasonal_naive(y: np.ndarray, m: int, horizon: int) -> tuple[np.ndarray, np.
 
 
 def _ets_model(y: np.ndarray, m: int):
+    # Imported on the first forecast, not with the module: statsmodels takes seconds to import, and every page
+    # (and the CLI) imports this module's neighbours.
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     seasonal = "add" if m > 1 and len(y) >= 2 * m else None
@@ -217,14 +220,14 @@ def forecast_series(history: pd.DataFrame, grain: str, horizon: int = 6) -> Fore
         raise StocktakeError("Forecast between 1 and 24 periods ahead.")
     history = history[["period", "value"]].sort_values("period").reset_index(drop=True)
     n = len(history)
-    unit = UNIT.get(grain, "periods")
+    unit = periods.GRAIN_UNITS.get(grain, "periods")
     if n < MIN_HISTORY:
         raise StocktakeError(
             f"Too little history to forecast: {n} complete {unit}; at least {MIN_HISTORY} are needed. "
             "Widen the period or choose a finer grain."
         )
     messages: list[str] = []
-    m = demand.SEASON_LENGTH.get(grain, 1)
+    m = periods.SEASON_LENGTH.get(grain, 1)
     if m > 1 and n < 2 * m + 4:
         messages.append(
             f"Only {n} complete {unit}: too few to learn a seasonal pattern (that needs {2 * m + 4}), so both models "
@@ -240,7 +243,7 @@ def forecast_series(history: pd.DataFrame, grain: str, horizon: int = 6) -> Fore
     future = []
     start = last
     for _ in range(horizon):
-        start = demand.period_end(start, grain)
+        start = periods.period_end(start, grain)
         future.append(start)
     frames = []
     mean, sd = seasonal_naive(y, m, horizon)
@@ -262,29 +265,29 @@ def forecast_series(history: pd.DataFrame, grain: str, horizon: int = 6) -> Fore
     for col in ("lo80", "lo95", "mean"):
         forecast[col] = forecast[col].clip(lower=0)  # counts cannot go below zero
     forecast.insert(1, "period", future * len(frames))
-    forecast.insert(2, "label", [demand.period_label(p, grain) for p in forecast["period"]])
+    forecast.insert(2, "label", [periods.period_label(p, grain) for p in forecast["period"]])
     forecast.insert(3, "step", list(range(1, horizon + 1)) * len(frames))
-    history = history.assign(label=[demand.period_label(p, grain) for p in history["period"]])
+    history = history.assign(label=[periods.period_label(p, grain) for p in history["period"]])
     if accuracy["mase"].isna().all() and (accuracy["errors"] > 0).any():
         messages.append("The series repeats itself exactly, so accuracy cannot be scaled (MASE is undefined).")
     return ForecastResult(history[["period", "label", "value"]], forecast, accuracy, m, messages)
 
 
-def demand_forecast(con, dataset: store.Dataset, filters: demand.DemandFilters, grain: str = "month",
+def demand_forecast(con, dataset: store.Dataset, filters: Filters, grain: str = "month",
                     horizon: int = 6, coverage=None, volume: pd.DataFrame | None = None) -> ForecastResult:
     """Forecast the filtered record count: complete periods only (a partial first or last period is dropped).
 
-    ``volume`` is ``demand.volume_over_time(…, grain)`` without a split, when the caller has it already.
+    ``volume`` is ``figures.volume_over_time(…, grain)`` without a split, when the caller has it already.
     """
     if volume is None:
-        volume = demand.volume_over_time(con, dataset, filters, grain, coverage=coverage)
+        volume = figures.volume_over_time(con, dataset, filters, grain, coverage=coverage)
     complete = volume[~volume["incomplete"]]
     # Periods with no records inside the span are real zeros: fill the gaps so the seasonal lag lines up.
     if complete.empty:
         raise StocktakeError("There are no complete periods to forecast from: widen the period.")
     all_periods = [pd.Timestamp(complete["period"].min())]
     while all_periods[-1] < pd.Timestamp(complete["period"].max()):
-        all_periods.append(demand.period_end(all_periods[-1], grain))
+        all_periods.append(periods.period_end(all_periods[-1], grain))
     history = pd.DataFrame({"period": all_periods}).merge(
         complete[["period", "count"]].rename(columns={"count": "value"}), on="period", how="left"
     ).fillna({"value": 0})

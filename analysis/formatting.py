@@ -1,4 +1,4 @@
-"""Numbers and periods written for people: 12,345; £1,234; 41.2%; 2024/25.
+"""Numbers written for people: 12,345; £1,234; 41.2%; +5.0%. (Periods are written by ``analysis.periods``.)
 
 Pages and charts format through these so every figure in the app reads the same way.
 """
@@ -6,7 +6,6 @@ Pages and charts format through these so every figure in the app reads the same 
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
 
 import pandas as pd
 
@@ -42,14 +41,3 @@ def format_signed_percent(fraction, decimals: int = 1) -> str:
     if _missing(fraction):
         return "–"
     return f"{fraction * 100:+,.{decimals}f}%"
-
-
-def financial_year_label(day: date | datetime | pd.Timestamp) -> str:
-    """UK financial year (April to March) of a date: 2024-04-01 -> '2024/25', 2025-03-31 -> '2024/25'."""
-    start = day.year if day.month >= 4 else day.year - 1
-    return f"{start}/{(start + 1) % 100:02d}"
-
-
-def format_month(day: date | datetime | pd.Timestamp) -> str:
-    """2024-06-01 -> 'June 2024'."""
-    return pd.Timestamp(day).strftime("%B %Y")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 import pandas as pd
 
-from analysis import store
+from analysis import periods, store
 from analysis.store import Dataset, quote_identifier
 
 
@@ -52,27 +52,28 @@ def summarise_dataset(con: duckdb.DuckDBPyConnection, ds: Dataset) -> DatasetSum
     wanted = SUMMARY_ROLES.get(ds.kind, ())
     summary.missing_roles = [r for r in NEEDED_ROLES.get(ds.kind, ()) if r not in roles]
     date_role = DATE_ROLE.get(ds.kind)
-    if date_role and date_role in roles:
+    # A period column of text (a KPI series loaded before periods were recognised) has no span to show.
+    if date_role and date_role in roles and ds.column(roles[date_role]).type in ("date", "timestamp"):
         col = quote_identifier(roles[date_role])
         summary.date_column = roles[date_role]
         first, last = store.query_rows(con, f"SELECT min({col}), max({col}) FROM {table}")[0]
         summary.first, summary.last = first, last
-        if ds.kind == "records" and last is not None:
-            # Whole months only: the month the data ends in is usually incomplete.
-            end = pd.Timestamp(last).to_period("M").start_time
-            if pd.Timestamp(last) >= (pd.Timestamp(last).to_period("M").end_time.normalize()):
-                end = end + pd.offsets.MonthBegin(1)
-            start_last = end - pd.DateOffset(months=12)
-            start_prev = end - pd.DateOffset(months=24)
+        # Whole months only: the month the data ends in is usually incomplete.
+        last_year = periods.last_complete_months(first, last, 12) if ds.kind == "records" and last else None
+        if last_year is not None:
+            start_last, end = last_year
+            start_prev, _ = periods.months_ending(start_last, 12)
             last_n, prev_n = store.query_rows(
                 con,
                 f"""SELECT count(*) FILTER (WHERE {col} >= ? AND {col} < ?),
                            count(*) FILTER (WHERE {col} >= ? AND {col} < ?) FROM {table}""",
-                [start_last.to_pydatetime(), end.to_pydatetime(), start_prev.to_pydatetime(), start_last.to_pydatetime()],
+                [*periods.day_bounds(start_last, end - timedelta(days=1)),
+                 *periods.day_bounds(start_prev, start_last - timedelta(days=1))],
             )[0]
             summary.last_12_months = int(last_n)
-            summary.previous_12_months = int(prev_n) if first is not None and pd.Timestamp(first) <= start_prev else None
-            summary.months_label = (f"{start_last:%B %Y} – {(end - pd.Timedelta(days=1)):%B %Y}")
+            covers_previous = pd.Timestamp(first).normalize() <= pd.Timestamp(start_prev)
+            summary.previous_12_months = int(prev_n) if covers_previous else None
+            summary.months_label = periods.describe_span(start_last, end - timedelta(days=1))
     for role in wanted:
         if role not in roles:
             continue

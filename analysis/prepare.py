@@ -14,15 +14,15 @@ from typing import Callable
 import duckdb
 
 from analysis import store
+from analysis.demand import repeats
 from analysis.errors import StocktakeError
+from analysis.kpis import cube
 
 Progress = Callable[[float, str], None]
 
 
 def prepare_dataset(con: duckdb.DuckDBPyConnection, dataset: str, progress: Progress | None = None) -> list[str]:
     """Build the derived tables for a records dataset. Returns notes about anything that could not be prepared."""
-    from analysis import demand, kpis  # imported here: they are heavier than the loader and only needed now
-
     say = progress or (lambda fraction, message: None)
     ds = store.get_dataset(con, dataset)
     if ds.kind != "records" or "date" not in ds.roles:
@@ -32,13 +32,13 @@ def prepare_dataset(con: duckdb.DuckDBPyConnection, dataset: str, progress: Prog
     for i, role in enumerate(id_roles):
         say(0.1 + 0.4 * i / max(len(id_roles), 1), f"Preparing repeat demand by {role.replace('_id', '')}")
         try:
-            if demand.ensure_repeat_table(con, ds, role) is None:
+            if repeats.ensure_repeat_table(con, ds, role) is None:
                 notes.append(f"Repeat demand by {role.replace('_id', '')} will be worked out on the Demand page.")
         except (StocktakeError, duckdb.Error) as exc:
             notes.append(_note(f"Repeat demand by {role.replace('_id', '')} could not be prepared", exc))
     say(0.5, "Preparing the KPI summary")
     try:
-        kpis.kpi_cube(con, ds)
+        cube.kpi_cube(con, ds)
     except StocktakeError as exc:
         notes.append(f"The KPI summary will be worked out on the Performance page ({exc})")
     except duckdb.Error as exc:

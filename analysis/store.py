@@ -109,7 +109,7 @@ def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False
     """
     db_path = Path(path).expanduser().resolve() if path else default_db_path()
     if read_only and not db_path.exists():
-        raise StocktakeError(f"There is no Stocktake database at {db_path}. Load a file or run 'python -m analysis demo'.")
+        raise StocktakeError(f"There is no Stocktake database at {db_path}. Load a file or run 'python -m data.demo'.")
     db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(db_path), read_only=read_only)

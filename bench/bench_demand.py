@@ -29,8 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import classification, demand, forecast, store
-from analysis.demand import DemandFilters
+from analysis import classification, forecast, store
+from analysis.demand import change, figures, repeats, scan
+from analysis.filters import Filters
 from analysis.errors import StocktakeError
 from bench.records import DATASET, ensure_bench_store
 
@@ -46,16 +47,16 @@ def _private_copy(path: Path) -> Path:
     return copy
 
 
-def filter_sets(first: date, last: date) -> list[DemandFilters]:
+def filter_sets(first: date, last: date) -> list[Filters]:
     """The filter changes a user makes in turn: a service, two channels, a year, an area, a reason, everything."""
     year_ago = last - timedelta(days=365)
     return [
-        DemandFilters(start=first, end=last, services=("Housing repairs",)),
-        DemandFilters(start=first, end=last, channels=("Phone", "Web")),
-        DemandFilters(start=date(2023, 4, 1), end=date(2025, 3, 31), services=("Housing repairs", "Parking")),
-        DemandFilters(start=year_ago, end=last, areas=("Abbey Green", "Castle Hill")),
-        DemandFilters(start=first, end=last, statuses=("Closed",)),
-        DemandFilters(start=first, end=last),
+        Filters(start=first, end=last, services=("Housing repairs",)),
+        Filters(start=first, end=last, channels=("Phone", "Web")),
+        Filters(start=date(2023, 4, 1), end=date(2025, 3, 31), services=("Housing repairs", "Parking")),
+        Filters(start=year_ago, end=last, areas=("Abbey Green", "Castle Hill")),
+        Filters(start=first, end=last, statuses=("Closed",)),
+        Filters(start=first, end=last),
     ]
 
 
@@ -67,15 +68,15 @@ def separate_calls(con, ds, filters, coverage, classes, population, timings) -> 
         fn()
         timings.setdefault(name, []).append(time.perf_counter() - started)
 
-    timed("total", lambda: demand.total_count(con, ds, filters))
-    timed("volume", lambda: demand.volume_over_time(con, ds, filters, "month", coverage=coverage))
-    timed("pareto", lambda: demand.reason_pareto(con, ds, filters))
+    timed("total", lambda: figures.total_count(con, ds, filters))
+    timed("volume", lambda: figures.volume_over_time(con, ds, filters, "month", coverage=coverage))
+    timed("pareto", lambda: figures.reason_pareto(con, ds, filters))
     for by in (None, "service", "channel", "period"):
         timed(f"failure {by or 'overall'}",
-              lambda: demand.failure_share(con, ds, filters, by=by, classes=classes, coverage=coverage))
-    timed("day x hour", lambda: demand.day_hour_counts(con, ds, filters))
-    timed("month x year", lambda: demand.month_year_counts(con, ds, filters, coverage=coverage))
-    timed("rate", lambda: demand.rate_per_thousand(con, ds, filters, population, coverage=coverage))
+              lambda: figures.failure_share(con, ds, filters, by=by, classes=classes, coverage=coverage))
+    timed("day x hour", lambda: figures.day_hour_counts(con, ds, filters))
+    timed("month x year", lambda: figures.month_year_counts(con, ds, filters, coverage=coverage))
+    timed("rate", lambda: figures.rate_per_thousand(con, ds, filters, population, coverage=coverage))
 
 
 def page_rerun(con, ds, filters, coverage, classes, population, timings: dict[str, list[float]]) -> None:
@@ -93,11 +94,11 @@ def page_rerun(con, ds, filters, coverage, classes, population, timings: dict[st
     month_end = date(last.year, last.month, 1) - timedelta(days=1)
     b = ((pd.Timestamp(month_end) + pd.Timedelta(days=1) - pd.DateOffset(years=1)).date(), month_end)
     a = ((pd.Timestamp(b[0]) - pd.DateOffset(years=1)).date(), b[0] - timedelta(days=1))
-    figs = timed("one-scan figures", lambda: demand.page_figures(
+    figs = timed("one-scan figures", lambda: scan.page_figures(
         con, ds, filters, "month", None, classes=classes, coverage=coverage, population=population))
     volume = figs.volume
-    timed("repeat", lambda: demand.repeat_demand(con, ds, filters, 28, "customer_id"))
-    timed("change", lambda: demand.change_between(con, ds, filters, a, b, "reason"))
+    timed("repeat", lambda: repeats.repeat_demand(con, ds, filters, 28, "customer_id"))
+    timed("change", lambda: change.change_between(con, ds, filters, a, b, "reason"))
 
     def forecast_or_message():
         try:
@@ -132,7 +133,7 @@ def pandas_rerun(frame, filters, classes, population, timings):
         timings.setdefault(name, []).append(time.perf_counter() - started)
         return result
 
-    def mask_of(f: DemandFilters, with_dates=True):
+    def mask_of(f: Filters, with_dates=True):
         m = np.ones(len(frame), dtype=bool)
         if with_dates and f.start:
             m &= (frame["received_at"] >= pd.Timestamp(f.start)).to_numpy()
@@ -198,14 +199,14 @@ def bench(rows: int, with_pandas: bool = True) -> None:
     try:
         ds = store.get_dataset(con, DATASET)
         started = time.perf_counter()
-        coverage = demand.data_coverage(con, ds)
+        coverage = figures.data_coverage(con, ds)
         classes = classification.classification_frame(con, ds)
-        population = demand.find_population_lookup(con, ds)
-        demand.filter_options(con, ds)
-        demand.has_times(con, ds)
+        population = figures.find_population_lookup(con, ds)
+        figures.filter_options(con, ds)
+        figures.has_times(con, ds)
         cached_s = time.perf_counter() - started
         started = time.perf_counter()
-        demand.ensure_repeat_table(con, ds, "customer_id")
+        repeats.ensure_repeat_table(con, ds, "customer_id")
         derived_s = time.perf_counter() - started
         load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
         print(f"\n== {rows:,} records ({path.name}); load average {load} on {os.cpu_count()} cores ==")

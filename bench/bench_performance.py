@@ -33,8 +33,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import interventions, kpis, spc, store
+from analysis import interventions, store
 from analysis.charts import spc as charts
+from analysis.demand import repeats
+from analysis.filters import Filters
+from analysis.kpis import cube, definitions, series, storage
+from analysis.spc import reading, xmr
 from bench.records import DATASET, ensure_bench_store, median_seconds
 
 RUNS = 5
@@ -44,7 +48,7 @@ KPI = "failure_demand_pct"
 
 
 def _drop_cube(con) -> None:
-    store.execute(con, f"DROP TABLE IF EXISTS {kpis.CUBE_TABLE}")
+    store.execute(con, f"DROP TABLE IF EXISTS {cube.CUBE_TABLE}")
 
 
 def chart_spec(chart) -> dict:
@@ -67,43 +71,44 @@ def page_rerun(con, ds) -> dict[str, float]:
         steps[name] = now - t
         t = now
 
-    directions, targets = kpis.kpi_settings(con, ds.name)
+    directions, targets = storage.kpi_settings(con, ds.name)
     notes = interventions.list_interventions(con, ds.name, SERVICE)
-    options = kpis.available_kpis(con, ds)
-    values = {r: kpis.split_values(con, ds, r) for r in ("service", "area", "channel")}
+    options = definitions.available_kpis(con, ds)
+    values = {r: cube.split_values(con, ds, r) for r in ("service", "area", "channel")}
     assert options and values["service"]
     lap("settings, interventions, KPI and service lists")
-    series = kpis.kpi_series(con, ds, KPI, filters={"service": SERVICE})
-    result = spc.xmr(series["value"].to_numpy(dtype=float), dates=series["period"], improvement="decrease",
+    one = series.kpi_series(con, ds, KPI, filters=Filters(services=SERVICE))
+    result = xmr.xmr(one["value"].to_numpy(dtype=float), dates=one["period"], improvement="decrease",
                      target=0.3, rebase_at=[pd.Timestamp("2024-06-01")])
-    summary = spc.summarise(result)
-    spc.reading(result, "decrease", lambda v: kpis.format_kpi_value(v, "share"))
+    summary = reading.summarise(result)
+    reading.reading(result, "decrease", lambda v: definitions.format_kpi_value(v, "share"))
     lap("the KPI's series, SPC, reading")
     chart_spec(charts.build_spc_chart(result, title="Failure demand", unit="share", interventions=notes))
     charts.variation_icon_svg(summary.variation, summary.variation_side)
     charts.assurance_icon_svg(summary.assurance)
     lap("SPC chart spec and icons")
-    matrix = kpis.summary_matrix(con, ds, directions=directions, targets=targets)
+    matrix = series.summary_matrix(con, ds, directions=directions, targets=targets)
     for v, s_, a in zip(matrix["variation"], matrix["variation_side"], matrix["assurance"]):
         charts.svg_data_uri(charts.variation_icon_svg(v, s_))
         charts.svg_data_uri(charts.assurance_icon_svg(a))
     lap("summary matrix and its icons")
-    many = kpis.kpi_series(con, ds, KPI, split="area", filters={"service": SERVICE})
-    frames = kpis.series_spc(many, improvement="decrease")
+    many = series.kpi_series(con, ds, KPI, split="area", filters=Filters(services=SERVICE))
+    frames = series.series_spc(many, improvement="decrease")
     lap("small multiples: series and SPC")
     chart_spec(charts.build_small_multiples(frames, title="By area", unit="share"))
     lap("small multiples chart spec")
     return steps
 
 
-def pandas_kpis(df: pd.DataFrame, cls: pd.DataFrame, within_days: int = kpis.DEFAULT_WITHIN_DAYS) -> pd.DataFrame:
+def pandas_kpis(df: pd.DataFrame, cls: pd.DataFrame, within_days: int = definitions.DEFAULT_WITHIN_DAYS) -> pd.DataFrame:
     """Every records KPI by service and month plus the total, the pandas way (what kpi_cube's service part does)."""
     df = df.copy()
     df["month"] = df["received_at"].dt.to_period("M")
     df = df.merge(cls, on=["service", "reason"], how="left")
     df = df.sort_values(["customer_id", "received_at"])
-    gap = df.groupby("customer_id")["received_at"].diff()
-    df["is_repeat"] = gap.notna() & (gap <= pd.Timedelta(days=kpis.REPEAT_WINDOW_DAYS))
+    previous = df.groupby("customer_id")["received_at"].shift()
+    calendar_days = (df["received_at"].dt.normalize() - previous.dt.normalize()).dt.days
+    df["is_repeat"] = calendar_days.notna() & (calendar_days <= repeats.REPEAT_WINDOW_DAYS)
     df["failure"] = df["demand_type"] == "failure"
     df["classified"] = df["demand_type"].isin(["failure", "value"])
     closed = df[df["closed_at"].notna()].copy()
@@ -127,14 +132,14 @@ def pandas_kpis(df: pd.DataFrame, cls: pd.DataFrame, within_days: int = kpis.DEF
 def pandas_matrix(table: pd.DataFrame) -> int:
     """SPC per KPI x service on the pandas table (the matrix's Python part)."""
     table = table.copy()
-    table["service"] = table["service"].fillna(kpis.ALL)
+    table["service"] = table["service"].fillna(definitions.ALL)
     table["period"] = table["month"].fillna(table["closed_month"])
     n = 0
-    for k in kpis.RECORD_KPIS:
+    for k in definitions.RECORD_KPIS:
         part = table[table[k].notna()]
         for _, g in part.groupby("service"):
             g = g.sort_values("period")
-            spc.summarise(spc.xmr(g[k].to_numpy(dtype=float), dates=g["period"].dt.to_timestamp()))
+            reading.summarise(xmr.xmr(g[k].to_numpy(dtype=float), dates=g["period"].dt.to_timestamp()))
             n += 1
     return n
 
@@ -175,7 +180,7 @@ def bench_page(path: Path, runs: int = RUNS) -> dict[str, float]:
     at.selectbox(key="pf_kpi").set_value(KPI).run()
     at.selectbox(key="pf_service").set_value(SERVICE).run()
     rebase, other = [], []
-    services = [s for s in at.selectbox(key="pf_service").options if s not in (SERVICE, kpis.ALL)]
+    services = [s for s in at.selectbox(key="pf_service").options if s not in (SERVICE, definitions.ALL)]
     for i in range(runs):
         at.date_input(key="pf_rebase_date").set_value(pd.Timestamp("2024-06-01").date() if i % 2 == 0 else None)
         at.run()
@@ -203,20 +208,20 @@ def bench(rows: int, with_pandas: bool = True) -> dict[str, float]:
 
         def build_cube(i):
             _drop_cube(con)
-            kpis.kpi_cube(con, ds)
+            cube.kpi_cube(con, ds)
 
         figures["cube build (one-off per load)"] = median_seconds(build_cube, CUBE_RUNS)
         _drop_cube(con)
         figures["summary matrix, live queries"] = median_seconds(
-            lambda i: kpis.summary_matrix(con, ds, use_cube=False), CUBE_RUNS)
-        kpis.kpi_cube(con, ds)
-        figures["summary matrix, stored cube"] = median_seconds(lambda i: kpis.summary_matrix(con, ds), RUNS)
+            lambda i: series.summary_matrix(con, ds, use_cube=False), CUBE_RUNS)
+        cube.kpi_cube(con, ds)
+        figures["summary matrix, stored cube"] = median_seconds(lambda i: series.summary_matrix(con, ds), RUNS)
         laps = []
         figures["page rerun (analysis calls, cube stored)"] = median_seconds(lambda i: laps.append(page_rerun(con, ds)), RUNS)
         for step in laps[0]:
             figures[f"  {step}"] = statistics.median(lap[step] for lap in laps)
         figures["small multiples across areas by a live query (no cube)"] = median_seconds(
-            lambda i: kpis.kpi_series(con, ds, KPI, split="area", filters={"service": SERVICE}, use_cube=False),
+            lambda i: series.kpi_series(con, ds, KPI, split="area", filters=Filters(services=SERVICE), use_cube=False),
             RUNS)
         figures.update(bench_page(path))
         if with_pandas:

@@ -1,7 +1,7 @@
 """Savings page speed: recomputing a scenario after a lever moves, on 1M and 10M rows (target: under 0.2 s).
 
 The page caches one baseline aggregate per dataset version and period; a lever move then runs only arithmetic on
-that small frame (``savings.compute`` and ``savings.tornado``) and builds the charts. This prints:
+that small frame (``model.compute`` and ``model.tornado``) and builds the charts. This prints:
 
 - the baseline aggregate in DuckDB (timed once per size, as the page's cache would run it);
 - the lever recompute (median of many runs): compute alone; compute + tornado; compute + tornado + chart specs
@@ -22,20 +22,22 @@ import time
 
 import pandas as pd
 
-from analysis import savings, store
+from analysis import classification, store
 from analysis.charts import savings as charts
+from analysis.savings import baseline, costs, model
 from bench.records import DATASET, ensure_bench_store, median_seconds
 
 LEVER_RUNS = 50
 PANDAS_RUNS = 3
 
 
-def _levers(base: savings.Baseline, failure_pct: float) -> savings.Levers:
-    costs = savings.unit_cost_table(base.channels)
-    return savings.Levers(
+def _levers(base: baseline.Baseline, failure_pct: float) -> model.Levers:
+    unit_costs = costs.unit_cost_table(base.channels)
+    return model.Levers(
         failure_pct=failure_pct,
-        shifts=(savings.ChannelShift("Phone", "Web", 15), savings.ChannelShift("Face to face", "Phone", 10)),
-        handling_pct=8, unit_costs={c: v for c, v in zip(costs["channel"], costs["unit_cost"]) if not pd.isna(v)},
+        shifts=(model.ChannelShift("Phone", "Web", 15), model.ChannelShift("Face to face", "Phone", 10)),
+        handling_pct=8,
+        unit_costs={c: v for c, v in zip(unit_costs["channel"], unit_costs["unit_cost"]) if not pd.isna(v)},
         one_off_cost=50_000, ramp_up=(40, 80, 100), years=5,
     )
 
@@ -45,31 +47,31 @@ def bench(rows: int) -> dict[str, float]:
     con = store.open_store(path, read_only=True)
     try:
         ds = store.get_dataset(con, DATASET)
-        period = savings.latest_full_year(con, ds)
+        period = baseline.latest_full_year(con, ds)
         t = time.perf_counter()
-        base = savings.baseline(con, ds, *period)
+        base = baseline.baseline(con, ds, *period)
         baseline_s = time.perf_counter() - t
 
         def lever_move(i):  # a different failure % each time, as a slider would send
-            savings.compute(base, _levers(base, 5 + i % 60))
+            model.compute(base, _levers(base, 5 + i % 60))
 
         def lever_move_tornado(i):
             lv = _levers(base, 5 + i % 60)
-            savings.compute(base, lv)
-            savings.tornado(base, lv)
+            model.compute(base, lv)
+            model.tornado(base, lv)
 
         def lever_move_page(i):  # what the page does: chart specs from cached templates
             lv = _levers(base, 5 + i % 60)
-            r = savings.compute(base, lv)
-            tor = savings.tornado(base, lv)
+            r = model.compute(base, lv)
+            tor = model.tornado(base, lv)
             charts.waterfall_spec(r.waterfall)
             charts.projection_spec(r.projection, r.payback_year)
             charts.tornado_spec(tor)
 
         def lever_move_altair(i):  # the same charts built in Altair each time
             lv = _levers(base, 5 + i % 60)
-            r = savings.compute(base, lv)
-            tor = savings.tornado(base, lv)
+            r = model.compute(base, lv)
+            tor = model.tornado(base, lv)
             charts.build_waterfall_chart(r.waterfall).to_dict()
             charts.build_projection_chart(r.projection, r.payback_year).to_dict()
             charts.build_tornado_chart(tor).to_dict()
@@ -89,10 +91,8 @@ def bench(rows: int) -> dict[str, float]:
             f" {q(roles['channel'])} AS channel, {q(roles['handling_minutes'])} AS minutes FROM {q(ds.table)}",
         )
         load_s = time.perf_counter() - t
-        from analysis.classification import FAILURE, classification_frame
-
-        classes = classification_frame(con, ds)
-        failing = classes[classes["demand_type"] == FAILURE][["service", "reason"]].assign(failure=True)
+        classes = classification.classification_frame(con, ds)
+        failing = classes[classes["demand_type"] == classification.FAILURE][["service", "reason"]].assign(failure=True)
         start, end = pd.Timestamp(period[0]), pd.Timestamp(period[1])
 
         def pandas_move(i):
@@ -102,8 +102,8 @@ def bench(rows: int) -> dict[str, float]:
             g = joined.groupby(["service", "channel"]).agg(
                 contacts=("channel", "size"), failure_contacts=("failure", "sum"),
                 minutes_sum=("minutes", "sum"), minutes_n=("minutes", "count")).reset_index()
-            b = savings.baseline_from_frame(g, None, period_start=start, period_end=end)
-            savings.compute(b, _levers(b, 5 + i % 60))
+            b = baseline.baseline_from_frame(g, None, period_start=start, period_end=end)
+            model.compute(b, _levers(b, 5 + i % 60))
 
         pandas_s = median_seconds(pandas_move, PANDAS_RUNS)
         mem_mb = frame.memory_usage(deep=True).sum() / 1e6

@@ -13,6 +13,7 @@ import streamlit as st
 from analysis import ingest, store
 from analysis.detect import DATE, DAY_FIRST, INTEGER, MONTH_FIRST, NUMBER, TEXT, TIMESTAMP
 from analysis.errors import StocktakeError
+from analysis.exports import to_csv_bytes
 from analysis.formatting import format_count
 from analysis.ingest import TooManyRejects
 from analysis.prepare import prepare_dataset
@@ -20,7 +21,13 @@ from analysis.preview import FilePreview, inspect_file
 from analysis.roles import KIND_LABELS, KINDS, ROLES_BY_KIND, role_clashes, role_label
 from analysis.sources import file_format_of
 from analysis.workbook import list_sheets
+from ui import actions
+from ui.audit_view import render_audit_trail
+from ui.auth import can_edit, guard_page
 from ui.connection import get_connection, use_dataset_on_next_run
+from ui.text import plain
+
+guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "stocktake-uploads"
 TYPE_LABELS = {TEXT: "Text", NUMBER: "Number", INTEGER: "Whole number", DATE: "Date", TIMESTAMP: "Date and time"}
@@ -34,6 +41,8 @@ st.caption("Load exports from case-management systems and spreadsheets: CSV, TSV
            "already loaded is changed until a load succeeds.")
 
 con = get_connection()
+# Viewers see the datasets and the audit trail; the load, role and delete controls are an editor's.
+editor = can_edit()
 
 
 def save_upload(uploaded) -> Path:
@@ -82,10 +91,15 @@ def role_options(kind: str) -> dict[str, str | None]:
 st.header("Load a file")
 # A new uploader key after each successful load clears the finished file from the page.
 upload_round = st.session_state.setdefault("data_upload_round", 0)
-uploaded = st.file_uploader(
-    "Choose a file", type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet"], key=f"data_upload_{upload_round}",
-    help="Up to 2 GB. UK dates (31/12/2024), £ amounts and Excel exports are all fine.",
-)
+if editor:
+    uploaded = st.file_uploader(
+        "Choose a file", type=["csv", "tsv", "txt", "xlsx", "xlsm", "parquet"], key=f"data_upload_{upload_round}",
+        help="Up to 2 GB. UK dates (31/12/2024), £ amounts and Excel exports are all fine.",
+    )
+else:
+    uploaded = None
+    st.info("You are signed in as a viewer: you can look at every page, but only editors can load, change or delete "
+            "data.")
 
 if uploaded is not None:
     path = save_upload(uploaded)
@@ -101,7 +115,7 @@ if uploaded is not None:
             sheets = list_sheets(path, uploaded.name)
             sheet = st.selectbox("Sheet", sheets, key=f"data_sheet_{uploaded.file_id}")
         except StocktakeError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             st.stop()
 
     type_key = f"data_types_{uploaded.name}"  # the types a user forced for this file, kept across reruns
@@ -110,7 +124,7 @@ if uploaded is not None:
         preview = cached_preview(str(path), uploaded.name, kind, sheet,
                                  None if order_choice == AUTO_ORDER else order_choice, tuple(sorted(forced_types.items())))
     except StocktakeError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         st.stop()
 
     how = [f"{preview.file_format.upper()}"]
@@ -122,15 +136,15 @@ if uploaded is not None:
         how.append(f"sheet '{preview.sheet}'")
     scope = (f"all {format_count(preview.rows_read)} rows" if preview.complete
              else f"the first {format_count(preview.rows_read)} rows (the load checks every row)")
-    st.markdown(f"**How the file was read:** {', '.join(how)}; checked {scope}.")
+    st.markdown(f"**How the file was read:** {plain(', '.join(how))}; checked {scope}.")
     for note in preview.notes:
-        st.caption(note)
+        st.caption(plain(note))
     if any(c.type in (DATE, TIMESTAMP) and any("{A}" in f for f in c.date_formats) for c in preview.columns):
-        st.info(preview.date_order_reason)
+        st.info(plain(preview.date_order_reason))
     if preview.problems:
         with st.expander(f"Problems found ({len(preview.problems)})", expanded=True):
             for problem in preview.problems[:40]:
-                st.markdown(f"- {problem}")
+                st.markdown(f"- {plain(problem)}")
             if len(preview.problems) > 40:
                 st.markdown(f"- … and {len(preview.problems) - 40} more.")
 
@@ -184,7 +198,7 @@ if uploaded is not None:
     mode = ingest.REPLACE
     load_key = f"{uploaded.file_id}/{dataset_name.strip()}"
     if exists:
-        mode = st.radio(f"A dataset called '{dataset_name.strip()}' exists already",
+        mode = st.radio(f"A dataset called '{plain(dataset_name.strip())}' exists already",
                         [ingest.REPLACE, ingest.APPEND], horizontal=True, key="data_mode",
                         format_func=lambda m: "Replace it" if m == ingest.REPLACE else "Add these rows to it")
     if duplicate_roles:
@@ -194,7 +208,7 @@ if uploaded is not None:
         """Load with a progress bar; a load that would reject most rows waits for the user to confirm it."""
         bar = st.progress(0.0, text="Starting…")
         try:
-            report = ingest.load_file(
+            report = actions.load_file(
                 con, path, dataset=dataset_name, kind=kind, mode=mode, source_name=uploaded.name, sheet=sheet,
                 date_order=None if order_choice == AUTO_ORDER else order_choice,
                 types=st.session_state[type_key] or None, roles=chosen_roles, unify_case=unify,
@@ -208,7 +222,7 @@ if uploaded is not None:
         except StocktakeError as exc:
             bar.empty()
             st.session_state.pop("data_pending_rejects", None)
-            st.error(f"Nothing was loaded: {exc}")
+            st.error(f"Nothing was loaded: {plain(exc)}")
         else:
             # The load has committed; now the tables the Explore pages read, so their first visit is quick.
             report.warnings += prepare_dataset(
@@ -225,7 +239,7 @@ if uploaded is not None:
         run_load(accept_rejects=False)
     pending = st.session_state.get("data_pending_rejects")
     if pending and pending["key"] == load_key:
-        st.warning(pending["message"])
+        st.warning(plain(pending["message"]))
         confirm = st.columns(2)
         if confirm[0].button(f"Load anyway, rejecting {format_count(pending['rejected'])} rows", key="data_load_anyway"):
             run_load(accept_rejects=True)
@@ -239,11 +253,11 @@ if report is not None:
                f"{format_count(report.rows_rejected)} rows were rejected."
                + (f" {format_count(report.rows_blank)} blank rows were skipped." if report.rows_blank else ""))
     for warning in report.warnings:
-        st.warning(warning)
+        st.warning(plain(warning))
     if report.rows_rejected:
         st.markdown("**Rejected rows and why**")
         st.dataframe(report.rejects.head(1000), hide_index=True, width="stretch")
-        st.download_button("Download rejected rows (CSV)", report.rejects.to_csv(index=False).encode("utf-8-sig"),
+        st.download_button("Download rejected rows (CSV)", to_csv_bytes(report.rejects),
                            file_name=f"{report.dataset} rejected rows.csv", mime="text/csv", key="data_rejects_last")
 
 # ----- datasets in the store -------------------------------------------------------------------------------------
@@ -251,7 +265,8 @@ if report is not None:
 st.header("Datasets in Stocktake")
 datasets = store.list_datasets(con)
 if not datasets:
-    st.info("No datasets yet: load a file above, or build the demo data with `python -m analysis demo`.")
+    st.info("No datasets yet: load a file above, or build the demo data with `python -m data.demo`.")
+    render_audit_trail(con)
     st.stop()
 
 st.dataframe(
@@ -279,30 +294,38 @@ roles_frame = pd.DataFrame({
 })
 edited_roles = st.data_editor(
     roles_frame, hide_index=True, width="stretch", key=f"data_roles_{ds.name}_{ds.version}",
-    disabled=["Column", "Type"],
+    disabled=["Column", "Type"] if editor else True,
     column_config={"Role": st.column_config.SelectboxColumn("Role", options=list(stored_roles), required=True)},
 )
 changes = {row.Column: stored_roles.get(row.Role) for row in edited_roles.itertuples()
            if stored_roles.get(row.Role) != ds.column(row.Column).role}
 buttons = st.columns(3)
-if buttons[0].button("Save roles", disabled=not changes, key="data_save_roles"):
+if editor and buttons[0].button("Save roles", disabled=not changes, key="data_save_roles"):
     try:
-        store.set_roles(con, ds.name, changes)
+        actions.set_roles(con, ds.name, changes)
     except StocktakeError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     else:
         st.toast(f"Roles saved for '{ds.name}'.")
         st.rerun()
-rejects = ingest.rejected_rows(con, ds.name)
+# Rejected rows are raw records (names, addresses): for the editors who fix loads, not for every viewer.
+rejects = ingest.rejected_rows(con, ds.name) if editor else []
 if len(rejects):
     buttons[1].download_button(
         f"Rejected rows of the last load ({format_count(len(rejects))})",
-        rejects.to_csv(index=False).encode("utf-8-sig"), file_name=f"{ds.name} rejected rows.csv", mime="text/csv",
+        to_csv_bytes(rejects), file_name=f"{ds.name} rejected rows.csv", mime="text/csv",
         key="data_rejects_stored",
     )
-with buttons[2].popover("Delete this dataset"):
-    st.write(f"Delete '{ds.name}' and its {format_count(ds.row_count)} rows? This cannot be undone.")
-    if st.button("Delete", type="primary", key="data_delete"):
-        store.delete_dataset(con, ds.name)
-        st.session_state.pop("data_last_report", None)
-        st.rerun()
+if editor:
+    with buttons[2].popover("Delete this dataset"):
+        st.write(f"Delete '{ds.name}' and its {format_count(ds.row_count)} rows? This cannot be undone.")
+        if st.button("Delete", type="primary", key="data_delete"):
+            try:
+                actions.delete_dataset(con, ds.name)
+            except StocktakeError as exc:
+                st.error(plain(exc))
+            else:
+                st.session_state.pop("data_last_report", None)
+                st.rerun()
+
+render_audit_trail(con)

@@ -3,26 +3,36 @@
 Reads the filter bar and the page's own choices (all keyed ``dm_…`` and bound to the URL), asks
 :mod:`analysis.demand` and :mod:`analysis.forecast` for small frames (cached per dataset version and filters), and
 lays out each figure with a note on how it is calculated and a CSV download. Clicking a bar or heatmap cell drills
-the rest of the page down to it; a button clears the drill-down.
+the rest of the page down to it, as a chip the link carries (:mod:`ui.drill`); a button clears the drill-down.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from analysis import classification, demand, forecast, store
+from analysis import classification, drill, filters, forecast, lookups, periods, store
 from analysis.charts import demand as charts
-from analysis.demand import DemandFilters
+from analysis.demand import change, figures, repeats, scan
 from analysis.errors import StocktakeError
+from analysis.filters import Filters
 from analysis.formatting import format_count, format_percent
 from analysis.roles import RECORD_ROLES
+from ui import actions
+from ui import drill as drill_ui
+from ui.auth import can_edit, guard_page
+from ui.charts import show_chart
+from ui.links import page_link
 from ui.connection import current_dataset, get_connection
 from ui.exports import csv_download
 from ui.filters import render_filter_sentence, render_filters
+from ui.lookup_choice import render_lookup_choice
+from ui.sections import figure, show_coverage
+from ui.text import plain
+
+guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
 BIND = "query-params"
 SPLIT_LABELS = {"": "No split", "channel": "Channel", "service": "Service", "area": "Area", "reason": "Reason",
@@ -45,12 +55,12 @@ DRILL_CHARTS = {
 # ---- cached analysis ----------------------------------------------------------------------------------------------
 
 _FUNCTIONS = {
-    "coverage": demand.data_coverage, "options": demand.filter_options, "volume": demand.volume_over_time,
-    "pareto": demand.reason_pareto, "failure": demand.failure_share, "repeat": demand.repeat_demand,
-    "has_times": demand.has_times, "dayhour": demand.day_hour_counts, "monthyear": demand.month_year_counts,
-    "change": demand.change_between, "rate": demand.rate_per_thousand, "total": demand.total_count,
+    "coverage": figures.data_coverage, "options": figures.filter_options, "volume": figures.volume_over_time,
+    "pareto": figures.reason_pareto, "failure": figures.failure_share, "repeat": repeats.repeat_demand,
+    "has_times": figures.has_times, "dayhour": figures.day_hour_counts, "monthyear": figures.month_year_counts,
+    "change": change.change_between, "rate": figures.rate_per_thousand,
     "forecast": forecast.demand_forecast, "classification": classification.classification_frame,
-    "figures": demand.page_figures,
+    "figures": scan.page_figures,
 }
 
 
@@ -69,16 +79,17 @@ class _Figures:
     """The one-scan figures for the page's filters (with every drill-down), and the split they were built with."""
 
     split: str
-    value: demand.PageFigures
+    value: scan.PageFigures
 
 
 def _context(ds: store.Dataset) -> dict:
     """What the figures need besides the filters: the classification and the population lookup, with versions."""
     con = get_connection()
     cls_version = classification.classification_version(con, ds)
-    population = demand.find_population_lookup(con, ds) if "area" in ds.roles else None
+    choice = lookups.lookup_for(con, ds, lookups.POPULATION) if "area" in ds.roles else None
+    population = choice.lookup if choice else None
     return {"cls_version": cls_version, "classes": _run("classification", ds, extra_version=cls_version)
-            if "reason" in ds.roles else None,
+            if "reason" in ds.roles else None, "population_choice": choice,
             "population": population, "population_version": population.version if population else 0}
 
 
@@ -89,12 +100,12 @@ def _coverage(ds: store.Dataset):
 
 def _needs(ds: store.Dataset, *roles: str, what: str = "This figure") -> bool:
     """True when the dataset has the roles; otherwise say which role is missing and link to the Data page."""
-    missing = demand.has_roles(ds, *roles)
+    missing = figures.missing_roles(ds, *roles)
     if missing:
         labels = " and ".join(f"'{RECORD_ROLES.get(r, r)}'" for r in missing)
         st.info(f"{what} needs a column with the role {labels}. Give a column that role on the Data page.",
                 icon=":material/info:")
-        st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+        page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
         return False
     return True
 
@@ -107,67 +118,21 @@ def _how(text: str) -> None:
 # ---- drill-down ---------------------------------------------------------------------------------------------------
 
 
-def _selected(key: str, name: str) -> list[dict]:
-    state = st.session_state.get(key)
-    if not state:
-        return []
-    try:
-        picked = state["selection"][name]
-    except (KeyError, TypeError):
-        return []
-    if isinstance(picked, dict):  # some versions send {"field": [values]} rather than a list of points
-        fields = list(picked)
-        if fields and isinstance(picked[fields[0]], list):
-            return [dict(zip(fields, values)) for values in zip(*(picked[f] for f in fields))]
-        return [picked] if picked else []
-    return list(picked or [])
+def _apply_drill(chosen: Filters, split: str, exclude: str | None = None) -> tuple[Filters, list[str]]:
+    """The filters narrowed by the drill-down chips, except those ``exclude``'s own clicks make (so the chart a click
+    came from still shows every bar), and the words describing the chips."""
+    target = DRILL_CHARTS[exclude][1] if exclude else None
+    if target == "split":
+        target = split or None
+    chips = drill_ui.current_chips()
+    return drill.apply_chips(chosen, chips, exclude_target=target), [drill.describe_chips(chips)] if chips else []
 
 
-def _apply_drill(filters: DemandFilters, split: str, exclude: str | None = None) -> tuple[DemandFilters, list[str]]:
-    """The filters narrowed by every chart's selection except ``exclude``'s, and the words describing them."""
-    words: list[str] = []
-    for key, (name, target) in DRILL_CHARTS.items():
-        if key == exclude:
-            continue
-        points = _selected(key, name)
-        if not points:
-            continue
-        if target == "split":
-            target = split
-            if not target:
-                continue
-        if target == "dayhour":
-            days = tuple(sorted({int(p["day_number"]) for p in points if "day_number" in p}))
-            hours = tuple(sorted({int(p["hour"]) for p in points if "hour" in p}))
-            filters = replace(filters, weekdays=days, hours=hours)
-            words.append(demand.describe_filters(DemandFilters(weekdays=days, hours=hours)).rsplit(",", 1)[0])
-        elif target == "month":
-            months = sorted({(int(p["year"]), int(p["month_number"])) for p in points if "year" in p})
-            if months:
-                start = date(*months[0], 1)
-                y, m = months[-1]
-                end = date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)
-                filters = replace(filters, start=max(start, filters.start or start),
-                                  end=min(end, filters.end or end))
-                words.append(f"{start:%B %Y}" + (f" – {end:%B %Y}" if len(months) > 1 else ""))
-        else:
-            field = charts.SELECTIONS[name][0]
-            values = tuple(str(p[field]) for p in points if field in p)
-            if values and values != ("All other",):
-                filters = filters.narrowed(target, [v for v in values if v != "All other"])
-                words.append(f"{RECORD_ROLES[target].lower()} {', '.join(values)}")
-    return filters, words
-
-
-def _clear_drill() -> None:
-    for key in DRILL_CHARTS:
-        st.session_state.pop(key, None)
-
-
-def _chart(chart, key: str | None = None):
+def _chart(chart, key: str | None = None, name: str | None = None):
     if key:
-        return st.altair_chart(chart, key=key, on_select="rerun", selection_mode=DRILL_CHARTS[key][0])
-    return st.altair_chart(chart)
+        return show_chart(chart, key=drill_ui.chart_key(key), on_select="rerun", selection_mode=DRILL_CHARTS[key][0],
+                          name=key.removeprefix("dm_ch_"))
+    return show_chart(chart, name=name)
 
 
 # ---- sections -----------------------------------------------------------------------------------------------------
@@ -185,7 +150,7 @@ def _volume_section(ds, filters, base_filters, grain, split, figs):
     if volume.empty:
         st.info("No records match these filters.")
         return
-    grain_label = demand.GRAIN_LABELS[grain]
+    grain_label = periods.GRAIN_LABELS[grain]
     _chart(charts.build_volume_chart(volume, grain_label, SPLIT_LABELS[split] if split else None), "dm_ch_volume")
     _how(f"Records counted per {grain_label.lower()} by the date received. Weeks start on Monday; financial years "
          "run 1 April to 31 March. A period is marked **incomplete** when the data (or the chosen dates) start or "
@@ -233,32 +198,35 @@ def _classification_editor(ds, context):
             columns["service"] = st.column_config.TextColumn("Service", disabled=True)
         else:
             shown = frame[["reason", "demand_type"]]
+        editor = can_edit()
+        if not editor:
+            st.caption("Only editors can change the classification.")
         # The key carries the stored version: after a save the editor starts again from what was saved.
         edited = st.data_editor(shown, column_config=columns, hide_index=True, width="stretch",
-                                key=f"dm_cls_editor_{cls_version}", num_rows="fixed")
-        if st.button("Save classification", key="dm_cls_save", type="primary"):
+                                key=f"dm_cls_editor_{cls_version}", num_rows="fixed", disabled=not editor)
+        if editor and st.button("Save classification", key="dm_cls_save", type="primary"):
             to_save = edited if "service" in edited.columns else edited.assign(service=None)
             try:
-                classification.save_classification(con, ds, to_save)
+                actions.save_classification(con, ds, to_save)
                 st.session_state["dm_cls_saved"] = len(to_save)
                 st.rerun()
             except StocktakeError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
         if st.session_state.pop("dm_cls_saved", None):
             st.success("Classification saved.")
         upload = st.file_uploader("Or load your own classification file (CSV or Excel with columns Reason, "
                                   "Demand type and optionally Service)", type=["csv", "xlsx", "xls"],
-                                  key="dm_cls_upload")
+                                  key="dm_cls_upload") if editor else None
         if upload is not None and st.button("Apply this file", key="dm_cls_apply"):
             try:
                 incoming = classification.read_classification_file(upload, filename=upload.name)
                 merged = classification.merge_classification(frame, incoming)
-                classification.save_classification(con, ds, merged)
+                actions.save_classification(con, ds, merged, source=f"from the file {upload.name}")
                 changed = int((merged["demand_type"].to_numpy() != frame["demand_type"].to_numpy()).sum())
                 st.session_state["dm_cls_applied"] = changed
                 st.rerun()
             except StocktakeError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
         applied = st.session_state.pop("dm_cls_applied", None)
         if applied is not None:
             st.success(f"Your file was applied: {applied:,} reason{'' if applied == 1 else 's'} changed type.")
@@ -291,23 +259,17 @@ def _failure_section(ds, filters, base_filters, grain, split, figs, context):
         st.info("No reason is classified yet: classify reasons above to see failure demand.")
         return
     tabs = st.tabs(["By service", "By channel", "Over time"])
-    with tabs[0]:
-        if _needs(ds, "service", what="Failure demand by service"):
-            f, _ = _apply_drill(base_filters, split, exclude="dm_ch_fail_service")
-            by_service = share(f, "service")
-            _chart(charts.build_failure_share_chart(by_service, "Service", "Failure and value demand by service"),
-                   "dm_ch_fail_service")
-            csv_download(by_service, "failure_by_service", "dm_dl_fail_service", columns=_FAILURE_COLUMNS)
-    with tabs[1]:
-        if _needs(ds, "channel", what="Failure demand by channel"):
-            f, _ = _apply_drill(base_filters, split, exclude="dm_ch_fail_channel")
-            by_channel = share(f, "channel")
-            _chart(charts.build_failure_share_chart(by_channel, "Channel", "Failure and value demand by channel"),
-                   "dm_ch_fail_channel")
-            csv_download(by_channel, "failure_by_channel", "dm_dl_fail_channel", columns=_FAILURE_COLUMNS)
+    for tab, by in zip(tabs, ("service", "channel")):
+        with tab:
+            if _needs(ds, by, what=f"Failure demand by {by}"):
+                f, _ = _apply_drill(base_filters, split, exclude=f"dm_ch_fail_{by}")
+                by_group = share(f, by)
+                _chart(charts.build_failure_share_chart(by_group, by.capitalize(), f"Failure and value demand by {by}"),
+                       f"dm_ch_fail_{by}")
+                csv_download(by_group, f"failure_by_{by}", f"dm_dl_fail_{by}", columns=_FAILURE_COLUMNS)
     with tabs[2]:
         over_time = share(filters, "period")
-        _chart(charts.build_failure_trend_chart(over_time, demand.GRAIN_LABELS[grain]))
+        _chart(charts.build_failure_trend_chart(over_time, periods.GRAIN_LABELS[grain]), name="failure_over_time")
         csv_download(over_time, "failure_over_time", "dm_dl_fail_time",
                      columns={"label": "Period", **_FAILURE_COLUMNS, "incomplete": "Incomplete period"})
     _how("Each record takes the demand type of its service and reason from the classification above. The failure "
@@ -327,7 +289,8 @@ def _repeat_section(ds, base_filters, split):
         _needs(ds, "customer_id", what="Repeat demand")
         return
     cols = st.columns(2)
-    window = cols[0].number_input("Repeat window (days)", min_value=1, max_value=365, value=28, step=1,
+    window = cols[0].number_input("Repeat window (days)", min_value=1, max_value=365, value=repeats.REPEAT_WINDOW_DAYS,
+                                  step=1,
                                   key="dm_repeat_days", bind=BIND,
                                   help="A contact is a repeat when the same customer made another contact this "
                                        "many days before it, or fewer.")
@@ -354,13 +317,14 @@ def _repeat_section(ds, base_filters, split):
             _needs(ds, "reason", what="Repeats by reason")
     with tabs[1]:
         if not result.by_channel.empty:
-            _chart(charts.build_repeat_rate_chart(result.by_channel, "Channel", title="Repeat rate by channel"))
+            _chart(charts.build_repeat_rate_chart(result.by_channel, "Channel", title="Repeat rate by channel"),
+                   name="repeat_by_channel")
             csv_download(result.by_channel, "repeat_by_channel", "dm_dl_rep_channel", columns=_REPEAT_COLUMNS)
         else:
             _needs(ds, "channel", what="Repeats by channel")
     with tabs[2]:
         if not result.pairs.empty:
-            _chart(charts.build_repeat_pairs_chart(result.pairs))
+            _chart(charts.build_repeat_pairs_chart(result.pairs), name="repeat_pairs")
             csv_download(result.pairs, "repeat_pairs", "dm_dl_rep_pairs",
                          columns={"previous_reason": "Previous reason", "reason": "Repeat reason",
                                   "count": "Repeats", "share_of_repeats": "Share of all repeats"})
@@ -368,8 +332,10 @@ def _repeat_section(ds, base_filters, split):
             st.caption("No repeats to pair up.")
     _how(f"Each {'customer' if by == 'customer_id' else 'property'}'s contacts are put in time order (all services "
          "and reasons, including contacts before the chosen period). A contact is a repeat when the previous one "
-         f"was {int(window)} calendar days or fewer before it. Contacts without an id are left out. The pairs are "
-         "the previous contact's reason and the repeat's reason.")
+         f"was {int(window)} calendar days or fewer before it (10 January then 7 February is within 28 days, "
+         "whatever the times of day). Contacts without an id are left out. The pairs are the previous contact's "
+         "reason and the repeat's reason. The Performance page's 'Repeat contacts' KPI counts repeats the same way, "
+         f"with a {repeats.REPEAT_WINDOW_DAYS}-day window.")
 
 
 _REPEAT_COLUMNS = {"reason": "Reason", "channel": "Channel", "contacts": "Contacts", "repeats": "Repeats",
@@ -401,18 +367,13 @@ def _seasonality_section(ds, filters, base_filters, split, figs):
 def _change_section(ds, filters, coverage):
     st.subheader("What changed between two periods")
     first, last = coverage
-    # Default: the last 12 complete months against the 12 before them (clipped to the data).
-    month_end = last if (last + timedelta(days=1)).day == 1 else date(last.year, last.month, 1) - timedelta(days=1)
-    b_start = max((pd.Timestamp(month_end) + pd.Timedelta(days=1) - pd.DateOffset(years=1)).date(), first)
-    a_end = max(b_start - timedelta(days=1), first)
-    a_start = max((pd.Timestamp(b_start) - pd.DateOffset(years=1)).date(), first)
-    month_end = max(month_end, b_start)
+    (a_start, a_end), (b_start, b_end) = change.default_periods(first, last)
     cols = st.columns(5)
     span = dict(min_value=first, max_value=last, bind=BIND, format="DD/MM/YYYY")
     a_from = cols[0].date_input("First period from", value=a_start, key="dm_a_from", **span)
     a_to = cols[1].date_input("First period to", value=a_end, key="dm_a_to", **span)
     b_from = cols[2].date_input("Second period from", value=b_start, key="dm_b_from", **span)
-    b_to = cols[3].date_input("Second period to", value=month_end, key="dm_b_to", **span)
+    b_to = cols[3].date_input("Second period to", value=b_end, key="dm_b_to", **span)
     options = [k for k in CHANGE_BY if k in ds.roles]
     if not options:
         _needs(ds, "reason", what="The change breakdown")
@@ -420,25 +381,25 @@ def _change_section(ds, filters, coverage):
     by = cols[4].selectbox("Split the change by", options, key="dm_change_by", bind=BIND,
                            format_func=lambda k: CHANGE_BY[k])
     try:
-        change = _run("change", ds, filters, (a_from, a_to), (b_from, b_to), by)
+        result = _run("change", ds, filters, (a_from, a_to), (b_from, b_to), by)
     except StocktakeError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     a_label = f"{a_from:%d %b %Y} – {a_to:%d %b %Y}"
     b_label = f"{b_from:%d %b %Y} – {b_to:%d %b %Y}"
     m = st.columns(3)
-    m[0].metric("First period", format_count(change.before_total), help=a_label)
-    m[1].metric("Second period", format_count(change.after_total), help=b_label)
-    rel = change.total_change / change.before_total if change.before_total else None
-    m[2].metric("Change", f"{change.total_change:+,}", delta=format_percent(rel) if rel is not None else None,
+    m[0].metric("First period", format_count(result.before_total), help=a_label)
+    m[1].metric("Second period", format_count(result.after_total), help=b_label)
+    rel = result.total_change / result.before_total if result.before_total else None
+    m[2].metric("Change", f"{result.total_change:+,}", delta=format_percent(rel) if rel is not None else None,
                 delta_color="inverse")
-    water = demand.waterfall_frame(change, top_n=10, before_label="First period", after_label="Second period")
-    _chart(charts.build_change_waterfall(water, CHANGE_BY[by]))
+    water = change.waterfall_frame(result, top_n=10, before_label="First period", after_label="Second period")
+    _chart(charts.build_change_waterfall(water, CHANGE_BY[by]), name="change_between_periods")
     _how(f"Records counted in each period ({a_label}; {b_label}) for each {CHANGE_BY[by].lower()}. Each "
          "contribution is that group's own change (second minus first), so the contributions add up exactly to the "
          "total change. The 10 largest changes are shown, the rest added up as 'All other'. Periods of different "
          "lengths are compared as they are: choose periods of equal length.")
-    csv_download(change.contributions, "change_between_periods", "dm_dl_change",
+    csv_download(result.contributions, "change_between_periods", "dm_dl_change",
                  columns={"category": CHANGE_BY[by], "before": "First period", "after": "Second period",
                           "change": "Change", "share_of_change": "Share of total change"})
 
@@ -448,10 +409,12 @@ def _rate_section(ds, filters, base_filters, split, figs, context):
     if not _needs(ds, "area", what="Rates per resident"):
         return
     population = context["population"]
+    render_lookup_choice(ds, lookups.POPULATION, context["population_choice"])
     if population is None:
-        st.info("Load a population lookup (a lookup dataset with 'Area' and 'Population' columns) to see records "
+        st.info("No population lookup applies to this dataset: load one (a lookup dataset with 'Area' and "
+                "'Population' columns) whose area names match this dataset's, or choose one above, to see records "
                 "per 1,000 residents by area.")
-        st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+        page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
         return
     f, _ = _apply_drill(base_filters, split, exclude="dm_ch_rate")
     if f == filters and figs.value.rate is not None:
@@ -478,15 +441,15 @@ def _forecast_section(ds, filters, grain, figs):
                                                                  coverage=_coverage(ds))
         result = _run("forecast", ds, filters, grain, int(horizon), coverage=_coverage(ds), volume=volume)
     except StocktakeError as exc:
-        st.info(str(exc))
+        st.info(plain(exc))
         return
     for message in result.messages:
         st.info(message)
     left, right = st.columns([3, 1])
     with left:
-        _chart(charts.build_forecast_chart(result.history, result.forecast, demand.GRAIN_LABELS[grain],
+        _chart(charts.build_forecast_chart(result.history, result.forecast, periods.GRAIN_LABELS[grain],
                                            title=f"Forecast of the next {int(horizon)} "
-                                                 f"{forecast.UNIT[grain]}"))
+                                                 f"{periods.GRAIN_UNITS[grain]}"), name="forecast")
     with right:
         st.markdown("**Accuracy on past data (MASE)**")
         for model in result.accuracy["model"]:
@@ -515,7 +478,7 @@ def main() -> None:
     ds = current_dataset()
     if ds is None:
         st.info("No dataset is loaded yet. Load your records on the Data page, or build the demo.")
-        st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+        page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
         return
     if ds.kind != "records":
         st.info(f"'{ds.name}' is a {ds.kind} dataset. The Demand page works on records (one row per contact, "
@@ -523,17 +486,21 @@ def main() -> None:
         return
     if not _needs(ds, "date", what="The Demand page"):
         return
+    show_coverage(ds)
     coverage = _run("coverage", ds)
     if coverage[0] is None:
-        st.info(f"'{ds.name}' has no records with a date.")
+        st.info(f"'{plain(ds.name)}' has no records with a date.")
         return
     options = _run("options", ds)
     base_filters, grain = render_filters(ds, options, coverage)
     split = st.session_state.get("dm_split") or ""
+    drill_ui.absorb_clicks(DRILL_CHARTS, split, charts.SELECTIONS)
+    chips = drill_ui.render_chips()
     filters, drill_words = _apply_drill(base_filters, split)
     render_filter_sentence(base_filters, "; ".join(drill_words) if drill_words else None)
-    if drill_words:
-        st.button("Clear the drill-down", key="dm_clear", on_click=_clear_drill, icon=":material/filter_alt_off:")
+    if chips:
+        st.button("Clear the drill-down", key="dm_clear", on_click=drill_ui.clear_chips,
+                  icon=":material/filter_alt_off:")
     context = _context(ds)
     figs = _Figures(split, _run("figures", ds, filters, grain, split or None, classes=context["classes"],
                                 coverage=coverage, population=context["population"],
@@ -543,17 +510,24 @@ def main() -> None:
     if total == 0:
         st.warning("No records match these filters. Widen the period or remove a filter.")
         return
-    _volume_section(ds, filters, base_filters, grain, split, figs)
-    _pareto_section(ds, filters, base_filters, split, figs)
-    _failure_section(ds, filters, base_filters, grain, split, figs, context)
-    _repeat_section(ds, base_filters, split)
-    _seasonality_section(ds, filters, base_filters, split, figs)
-    _change_section(ds, filters, coverage)
-    _rate_section(ds, filters, base_filters, split, figs, context)
-    _forecast_section(ds, filters, grain, figs)
+    # Each section fails on its own: one sentence in its place, and the rest of the page is still drawn.
+    with figure("the volume over time"):
+        _volume_section(ds, filters, base_filters, grain, split, figs)
+    with figure("the top reasons"):
+        _pareto_section(ds, filters, base_filters, split, figs)
+    with figure("failure and value demand"):
+        _failure_section(ds, filters, base_filters, grain, split, figs, context)
+    with figure("repeat demand"):
+        _repeat_section(ds, base_filters, split)
+    with figure("the seasonality charts"):
+        _seasonality_section(ds, filters, base_filters, split, figs)
+    with figure("the change between two periods"):
+        _change_section(ds, filters, coverage)
+    with figure("records per 1,000 residents"):
+        _rate_section(ds, filters, base_filters, split, figs, context)
+    with figure("the forecast"):
+        _forecast_section(ds, filters, grain, figs)
 
 
-try:
+with figure("the Demand page"):
     main()
-except StocktakeError as exc:
-    st.error(str(exc))

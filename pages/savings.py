@@ -15,12 +15,22 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from analysis import exports, savings, store
+from analysis import coverage, exports, lookups
 from analysis.charts import savings as charts
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_money
+from analysis.savings import baseline, costs, model, scenarios
 from analysis.store import default_db_path
+from ui import actions
+from ui.auth import guard_page
+from ui.charts import show_chart
+from ui.links import page_link
 from ui.connection import current_dataset, get_connection
+from ui.lookup_choice import render_lookup_choice
+from ui.sections import figure, show_coverage
+from ui.text import plain
+
+guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
 BIND = "query-params"
 SOCITM = "Socitm 2012 benchmark"
@@ -36,23 +46,17 @@ DEFAULT_RAMP = (50.0, 100.0, 100.0, 100.0, 100.0)
 # version.
 @st.cache_data(show_spinner=False, max_entries=64)
 def _periods(db: str, dataset: str, version: int) -> list[tuple[date, date]]:
-    return savings.available_periods(get_connection(), dataset)
+    return baseline.available_periods(get_connection(), dataset)
 
 
 @st.cache_data(show_spinner="Counting contacts in the baseline period…", max_entries=64)
-def _baseline(db: str, dataset: str, version: int, start: date, end: date) -> savings.Baseline:
-    return savings.baseline(get_connection(), dataset, start, end)
+def _baseline(db: str, dataset: str, version: int, start: date, end: date) -> baseline.Baseline:
+    return baseline.baseline(get_connection(), dataset, start, end)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _cost_lookup(db: str, lookup: str, version: int) -> pd.DataFrame:
-    return savings.read_unit_cost_lookup(get_connection(), lookup)
-
-
-def _lookup_versions() -> dict[str, int]:
-    """Unit-cost lookup datasets (channel + unit_cost roles) and their versions, for the cache keys."""
-    return {d.name: d.version for d in store.list_datasets(get_connection(), kind="lookup")
-            if {"channel", "unit_cost"} <= set(d.roles)}
+    return costs.read_unit_cost_lookup(get_connection(), lookup)
 
 
 # ---- keys ---------------------------------------------------------------------------------------------------------
@@ -76,7 +80,7 @@ def _month_key(start: date) -> str:
 
 def _link_to_data_page() -> None:
     try:
-        st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+        page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
     except StreamlitAPIException:  # the Data page is not in this app's navigation
         st.caption("Open the Data page from the menu.")
 
@@ -108,17 +112,15 @@ if missing:
 
 con = get_connection()
 DB = str(default_db_path())
-try:
+span = show_coverage(dataset)
+with figure("the 12-month periods this dataset covers", stop=True):
     periods = _periods(DB, dataset.name, dataset.version)
-except StocktakeError as exc:
-    st.error(str(exc))
-    st.stop()
 period_by_key = {_month_key(s): (s, e) for s, e in periods}
 
 # ---- scenario actions (callbacks run before the widgets are drawn, so they may set widget values) ----------------
 
 
-def _levers_to_state(levers: savings.Levers, period_start: date) -> None:
+def _levers_to_state(levers: model.Levers, period_start: date) -> None:
     ss = st.session_state
     ss["sv_period"] = _month_key(period_start)
     ss["sv_fd_pct"] = int(round(levers.failure_pct))
@@ -149,9 +151,9 @@ def _load_scenario() -> None:
     if not name:
         return
     try:
-        saved = savings.load_scenario(get_connection(), dataset.name, name)
+        saved = scenarios.load_scenario(get_connection(), dataset.name, name)
     except StocktakeError as exc:
-        st.session_state["sv_flash"] = ("error", str(exc))
+        st.session_state["sv_flash"] = ("error", plain(exc))
         return
     _levers_to_state(saved.levers, saved.period_start)
     note = ""
@@ -159,7 +161,7 @@ def _load_scenario() -> None:
         note = " Its baseline period is no longer in the data, so the latest period is used."
     if saved.dataset_version != dataset.version:
         note += " The data has been reloaded or its roles changed since it was saved, so the figures may differ."
-    st.session_state["sv_flash"] = ("success", f"Loaded '{name}'.{note}")
+    st.session_state["sv_flash"] = ("success", f"Loaded '{plain(name)}'.{note}")
 
 
 def _delete_scenario() -> None:
@@ -167,11 +169,11 @@ def _delete_scenario() -> None:
     if not name:
         return
     try:
-        savings.delete_scenario(get_connection(), dataset.name, name)
-        st.session_state["sv_flash"] = ("success", f"Deleted '{name}'.")
+        actions.delete_scenario(get_connection(), dataset.name, name)
+        st.session_state["sv_flash"] = ("success", f"Deleted '{plain(name)}'.")
         st.session_state["sv_compare"] = [n for n in st.session_state.get("sv_compare", []) if n != name]
     except StocktakeError as exc:
-        st.session_state["sv_flash"] = ("error", str(exc))
+        st.session_state["sv_flash"] = ("error", plain(exc))
 
 
 def _rename_scenario() -> None:
@@ -179,13 +181,13 @@ def _rename_scenario() -> None:
     if not old:
         return
     try:
-        savings.rename_scenario(get_connection(), dataset.name, old, new)
-        st.session_state["sv_flash"] = ("success", f"Renamed '{old}' to '{new}'.")
+        actions.rename_scenario(get_connection(), dataset.name, old, new)
+        st.session_state["sv_flash"] = ("success", f"Renamed '{plain(old)}' to '{plain(new)}'.")
         st.session_state["sv_pick"] = new
         st.session_state["sv_compare"] = [new if n == old else n for n in st.session_state.get("sv_compare", [])]
         st.session_state["sv_rename"] = ""
     except StocktakeError as exc:
-        st.session_state["sv_flash"] = ("error", str(exc))
+        st.session_state["sv_flash"] = ("error", plain(exc))
 
 
 # ---- baseline period ------------------------------------------------------------------------------------------------
@@ -208,35 +210,40 @@ def _prune(key: str, options: list) -> None:
 _prune("sv_period", list(period_by_key))
 period_key = st.selectbox(
     "Baseline period (12 months)", list(period_by_key), index=0, key="sv_period", bind=BIND,
-    format_func=lambda k: savings.period_label(*period_by_key[k]) + (" (latest full 12 months)"
-                                                                     if k == _month_key(periods[0][0]) else ""),
+    format_func=lambda k: baseline.period_label(*period_by_key[k]) + (
+        f" (the data cover only {coverage.span_words(span.days)} of it)" if span is not None and not span.covers_a_year
+        else " (latest full 12 months)" if k == _month_key(periods[0][0]) else ""),
     help="The contacts the savings are worked out from. The latest full 12 months is chosen at first.",
 )
 period_start, period_end = period_by_key[period_key]
-try:
+with figure("the baseline of contacts", stop=True):
     base = _baseline(DB, dataset.name, dataset.version, period_start, period_end)
-except StocktakeError as exc:
-    st.error(str(exc))
-    st.stop()
+if base.coverage_note:
+    # Less than a year of data: every annual figure below is the covered days scaled up, and says so.
+    st.warning(base.coverage_note, icon=":material/date_range:")
 
 # ---- unit costs and handling minutes -----------------------------------------------------------------------------
 
-lookup_versions = _lookup_versions()
+# Only lookups that may serve this dataset (never the demo's costs for real data); the one chosen for it, or whose
+# channel names match its own, is the starting choice; otherwise the published benchmark, named as such.
+cost_choice = lookups.lookup_for(con, dataset, lookups.UNIT_COST)
+lookup_versions = {d.name: d.version for d in lookups.candidates(con, dataset, lookups.UNIT_COST)}
 preset_options = [SOCITM] + list(lookup_versions)
+default_preset = cost_choice.lookup.name if cost_choice.lookup is not None else SOCITM
 
 
 def _preset_table(preset: str, channels: list[str]) -> pd.DataFrame:
     if preset == SOCITM:
-        return savings.unit_cost_table(channels)
-    return savings.unit_cost_table(channels, _cost_lookup(DB, preset, lookup_versions[preset]), preset)
+        return costs.unit_cost_table(channels)
+    return costs.unit_cost_table(channels, _cost_lookup(DB, preset, lookup_versions[preset]), preset)
 
 
 def _channels_to_cost(preset: str) -> list[str]:
     """Channels in the data, any benchmark channel the data lacks (a shift may move contacts there) and any channel
     the chosen lookup prices."""
     channels = list(base.channels)
-    mapped = {savings.canonical_channel(c) for c in channels}
-    channels += [c for c in savings.SOCITM_2012 if c not in mapped and c not in channels]
+    mapped = {costs.canonical_channel(c) for c in channels}
+    channels += [c for c in costs.SOCITM_2012 if c not in mapped and c not in channels]
     if preset != SOCITM:
         priced = _cost_lookup(DB, preset, lookup_versions[preset])["channel"].astype(str)
         channels += [c for c in priced if c not in channels]
@@ -254,7 +261,7 @@ _prune("sv_preset", preset_options)
 cost_box = st.expander("Cost per contact and handling time, by channel", expanded=False)
 with cost_box:
     preset = st.selectbox(
-        "Unit costs from", preset_options, index=1 if len(preset_options) > 1 else 0, key="sv_preset", bind=BIND,
+        "Unit costs from", preset_options, index=preset_options.index(default_preset), key="sv_preset", bind=BIND,
         on_change=_apply_preset,
         format_func=lambda p: p if p == SOCITM else f"Lookup dataset '{p}' (the benchmark fills its gaps)",
         help="A lookup dataset with a channel and a unit cost column overrides the benchmark.",
@@ -266,7 +273,8 @@ unit_costs: dict[str, float] = {}
 entered_minutes: dict[str, float] = {}
 
 with cost_box:
-    st.caption(savings.SOCITM_CAVEAT)
+    render_lookup_choice(dataset, lookups.UNIT_COST, cost_choice)
+    st.caption(costs.SOCITM_CAVEAT)
     head = st.columns([2, 2, 2, 5])
     for col, text in zip(head, ("**Channel**", "**£ per contact**", "**Minutes per contact**", "**Source**")):
         col.markdown(text)
@@ -274,7 +282,7 @@ with cost_box:
     for ch in cost_channels:
         c1, c2, c3, c4 = st.columns([2, 2, 2, 5], vertical_alignment="center")
         contacts = int(base.cells.loc[base.cells["channel"] == ch, "contacts"].sum())
-        c1.markdown(f"{ch}  \n:gray[{format_count(contacts)} contacts]")
+        c1.markdown(f"{plain(ch)}  \n:gray[{format_count(contacts)} contacts]")
         preset_cost = sources.loc[ch, "unit_cost"]
         cost = c2.number_input(f"£ per contact, {ch}", value=None if pd.isna(preset_cost) else float(preset_cost),
                                key=_uc_key(ch), bind=BIND, min_value=0.0, step=0.01, format="%.2f",
@@ -285,7 +293,7 @@ with cost_box:
             c3.markdown(f"{data_minutes[ch]:,.1f} :gray[(from the data)]")
         else:
             minutes = c3.number_input(
-                f"Minutes per contact, {ch}", value=savings.default_minutes(ch), key=_min_key(ch), bind=BIND,
+                f"Minutes per contact, {ch}", value=costs.default_minutes(ch), key=_min_key(ch), bind=BIND,
                 min_value=0.0, step=0.5, format="%.1f", label_visibility="collapsed",
                 help="No handling minutes in the data for this channel: enter your own figure.")
             entered_minutes[ch] = float(minutes or 0)
@@ -293,7 +301,7 @@ with cost_box:
             c4.warning("No unit cost: its contacts count as £0 until you enter a local figure.")
         elif not pd.isna(preset_cost) and abs(float(cost) - float(preset_cost)) < 0.005:
             note = sources.loc[ch, "note"]
-            c4.caption(f"{sources.loc[ch, 'source']}" + (f" {note}" if note else ""))
+            c4.caption(plain(f"{sources.loc[ch, 'source']}" + (f" {note}" if note else "")))
         else:
             c4.caption(f"Entered here (the preset says {format_money(preset_cost, 2)})." if not pd.isna(preset_cost)
                        else "Entered here.")
@@ -301,8 +309,8 @@ with cost_box:
 
 # ---- levers ---------------------------------------------------------------------------------------------------------
 
-phone = next((c for c in cost_channels if savings.canonical_channel(c) == "Phone"), cost_channels[0])
-web = next((c for c in cost_channels if savings.canonical_channel(c) == "Web"), cost_channels[-1])
+phone = next((c for c in cost_channels if costs.canonical_channel(c) == "Phone"), cost_channels[0])
+web = next((c for c in cost_channels if costs.canonical_channel(c) == "Web"), cost_channels[-1])
 if web == phone:
     web = next(c for c in cost_channels if c != phone) if len(cost_channels) > 1 else phone
 for i in range(1, MAX_SHIFTS + 1):
@@ -331,7 +339,7 @@ with lever_cols[1]:
     st.markdown("**2. Shift channels** (on what remains)")
     n_shift = int(st.number_input("How many channel shifts", min_value=0, max_value=MAX_SHIFTS, value=1, step=1,
                                   key="sv_nshift", bind=BIND))
-    shifts: list[savings.ChannelShift] = []
+    shifts: list[model.ChannelShift] = []
     same: list[int] = []
     for i in range(1, n_shift + 1):
         a, b = st.columns(2)
@@ -344,17 +352,17 @@ with lever_cols[1]:
         if from_ch == to_ch:
             same.append(i)
         else:
-            shifts.append(savings.ChannelShift(from_ch, to_ch, float(pct)))
+            shifts.append(model.ChannelShift(from_ch, to_ch, float(pct)))
 with lever_cols[2]:
     st.markdown("**3. Cut handling time** (on what remains)")
     ht_pct = st.slider("Handling time cut (%)", 0, 100, value=5, step=1, key="sv_ht_pct", bind=BIND)
     a, b = st.columns(2)
-    fte_cost = a.number_input("Cost of an FTE hour (£)", min_value=0.0, value=savings.DEFAULT_FTE_HOUR_COST,
+    fte_cost = a.number_input("Cost of an FTE hour (£)", min_value=0.0, value=model.DEFAULT_FTE_HOUR_COST,
                               step=1.0, format="%.2f", key="sv_fte_cost", bind=BIND,
                               help="Salary plus on-costs, per hour. Values the minutes saved by the handling-time "
                                    "cut.")
     fte_hours = b.number_input("Productive hours per FTE a year", min_value=1.0,
-                               value=savings.DEFAULT_PRODUCTIVE_HOURS, step=10.0, format="%.0f",
+                               value=model.DEFAULT_PRODUCTIVE_HOURS, step=10.0, format="%.0f",
                                key="sv_fte_hours", bind=BIND,
                                help="Hours a full-time post spends on contacts in a year, after leave and training.")
 
@@ -372,7 +380,7 @@ with t3:
         for i in range(years)
     ]
 
-levers = savings.Levers(
+levers = model.Levers(
     failure_pct=float(fd_pct),
     failure_services=tuple(fd_services),
     failure_reasons=tuple(fd_reasons),
@@ -387,16 +395,13 @@ levers = savings.Levers(
     years=years,
 )
 
-try:
-    result = savings.compute(base, levers)
-except StocktakeError as exc:
-    st.error(str(exc))
-    st.stop()
+with figure("the saving", stop=True):
+    result = model.compute(base, levers)
 
 # ---- outputs --------------------------------------------------------------------------------------------------------
 
 st.subheader("What this scenario saves")
-st.info(savings.ORDER_OF_APPLICATION, icon=":material/format_list_numbered:")
+st.info(model.ORDER_OF_APPLICATION, icon=":material/format_list_numbered:")
 m = st.columns(3)
 m[0].metric("Annual saving at full effect", format_money(result.total_saving),
             help=f"Baseline cost {format_money(result.baseline_cost)} a year; scenario cost "
@@ -414,19 +419,22 @@ m[0].metric("Contacts avoided a year", f"{format_count(result.contacts_avoided)}
 m[1].metric("Contacts moved to other channels", f"{format_count(result.contacts_moved)} contacts")
 m[2].metric("Scenario cost a year", format_money(result.scenario_cost),
             help=f"Baseline cost {format_money(result.baseline_cost)} a year, from contacts × cost per contact.")
-st.markdown(savings.explain(result))
-st.caption(f"Baseline: {format_count(base.total_contacts)} contacts to '{dataset.name}' from "
-           f"{savings.period_label(period_start, period_end)}.")
+st.markdown(model.explain(result))
+st.caption(f"Baseline: {format_count(base.total_contacts)} contacts to '{plain(dataset.name)}' from "
+           f"{baseline.period_label(period_start, period_end)}"
+           + (f", scaled up from the {base.covered_days} days the data cover." if base.coverage_note else ".")
+           + (f" Unit costs: {plain(costs.SOCITM_SOURCE)}." if preset == SOCITM else
+              f" Unit costs: the lookup '{plain(preset)}' (the benchmark fills its gaps)."))
 for i in same:
     st.warning(f"Shift {i} moves contacts from a channel to itself, so it is left out: choose two channels.")
 for note in dict.fromkeys(result.notes):
-    st.caption(f":material/info: {note}")
+    st.caption(f":material/info: {plain(note)}")
 
 c1, c2 = st.columns(2)
-with c1:
-    st.vega_lite_chart(spec=charts.waterfall_spec(result.waterfall), width="stretch")
-with c2:
-    st.vega_lite_chart(spec=charts.projection_spec(result.projection, result.payback_year), width="stretch")
+with c1, figure("the waterfall of the saving"):
+    show_chart(charts.waterfall_spec(result.waterfall), name="savings_by_lever")
+with c2, figure("the projection over the years"):
+    show_chart(charts.projection_spec(result.projection, result.payback_year), name="savings_projection")
 
 with st.expander("Year by year", expanded=False):
     shown = result.projection.copy()
@@ -441,11 +449,13 @@ with st.expander("Year by year", expanded=False):
 
 st.subheader("How sure is it?")
 spread_pct = st.slider("Move each input down and up by (%)", 5, 50, value=25, step=5, key="sv_spread", bind=BIND)
-torn = savings.tornado(base, levers, spread=spread_pct / 100.0)
-st.vega_lite_chart(spec=charts.tornado_spec(torn, spread=spread_pct / 100.0), width="stretch")
+torn = pd.DataFrame()
+with figure("how much each input matters"):
+    torn = model.tornado(base, levers, spread=spread_pct / 100.0)
+    show_chart(charts.tornado_spec(torn, spread=spread_pct / 100.0), name="savings_sensitivity")
 if not torn.empty:
     top = torn.iloc[0]
-    st.caption(f"The saving depends most on **{top['input']}**: from {format_money(top['saving_low'])} to "
+    st.caption(f"The saving depends most on **{plain(top['input'])}**: from {format_money(top['saving_low'])} to "
                f"{format_money(top['saving_high'])} a year when it moves {spread_pct}% either way.")
 
 # ---- saved scenarios ------------------------------------------------------------------------------------------------
@@ -456,9 +466,9 @@ if flash:
     (st.success if flash[0] == "success" else st.error)(flash[1])
 
 try:
-    saved_list = savings.list_scenarios(con, dataset.name)
+    saved_list = scenarios.list_scenarios(con, dataset.name)
 except StocktakeError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))
     saved_list = pd.DataFrame(columns=["name", "dataset", "dataset_version", "period_start", "period_end",
                                        "saved_at"])
 
@@ -468,18 +478,18 @@ save_name = s1.text_input("Name this scenario", key="sv_save_name", bind=BIND, m
 replace_it = s2.checkbox("Replace one of the same name", key="sv_replace", bind=BIND)
 if st.button("Save scenario", key="sv_save_btn", type="primary"):
     try:
-        savings.save_scenario(con, save_name, dataset, period_start, period_end, levers, overwrite=replace_it)
-        st.success(f"Saved '{save_name.strip()}' for {dataset.name} "
-                   f"({savings.period_label(period_start, period_end)}).")
-        saved_list = savings.list_scenarios(con, dataset.name)
+        actions.save_scenario(con, save_name, dataset, period_start, period_end, levers, overwrite=replace_it)
+        st.success(f"Saved '{plain(save_name.strip())}' for {dataset.name} "
+                   f"({baseline.period_label(period_start, period_end)}).")
+        saved_list = scenarios.list_scenarios(con, dataset.name)
     except StocktakeError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
 
 names = saved_list["name"].tolist()
 if names:
     listing = pd.DataFrame({
         "Scenario": saved_list["name"],
-        "Baseline period": [savings.period_label(pd.Timestamp(s).date(), pd.Timestamp(e).date())
+        "Baseline period": [baseline.period_label(pd.Timestamp(s).date(), pd.Timestamp(e).date())
                             for s, e in zip(saved_list["period_start"], saved_list["period_end"])],
         "Saved": [pd.Timestamp(t).strftime("%d/%m/%Y %H:%M") for t in saved_list["saved_at"]],
         "Data since": ["unchanged" if int(v) == dataset.version else "reloaded or roles changed"
@@ -510,25 +520,22 @@ chosen = st.multiselect("Scenarios to compare (two to four)", compare_options, d
 if len(chosen) < 2:
     st.caption("Choose two to four scenarios to see them side by side, with a download of the comparison.")
 else:
-    results: list[tuple[str, savings.ScenarioResult]] = []
+    results: list[tuple[str, model.ScenarioResult]] = []
     inputs_rows = []
-    try:
+    with figure("the comparison of scenarios", stop=True):
         for name in chosen:
             if name == CURRENT:
                 results.append((name, result))
                 lv, ps, pe = levers, period_start, period_end
             else:
-                saved = savings.load_scenario(con, dataset.name, name)
+                saved = scenarios.load_scenario(con, dataset.name, name)
                 key = _month_key(saved.period_start)
                 ps, pe = period_by_key.get(key, (saved.period_start, saved.period_end))
                 lv = saved.levers
-                results.append((name, savings.compute(_baseline(DB, dataset.name, dataset.version, ps, pe), lv)))
-            inputs_rows.append({"Scenario": name, "Baseline period": savings.period_label(ps, pe),
+                results.append((name, model.compute(_baseline(DB, dataset.name, dataset.version, ps, pe), lv)))
+            inputs_rows.append({"Scenario": name, "Baseline period": baseline.period_label(ps, pe),
                                 "Inputs": lv.to_json()})
-    except StocktakeError as exc:
-        st.error(str(exc))
-        st.stop()
-    table = savings.compare_scenarios(results)
+    table = scenarios.compare_scenarios(results)
     shown = table.set_index("Scenario").T
     fmt_rows = {}
     for row in shown.index:
@@ -547,10 +554,11 @@ else:
     st.dataframe(shown_table, width="stretch", height=35 * (len(shown_table) + 1) + 3)
     c1, c2 = st.columns(2)
     with c1:
-        st.vega_lite_chart(spec=charts.comparison_spec(savings.comparison_long(results)), width="stretch")
+        show_chart(charts.comparison_spec(scenarios.comparison_long(results)), name="scenarios_compared")
     with c2:
-        st.vega_lite_chart(spec=charts.comparison_projection_spec(savings.projections_long(results)), width="stretch")
-    proj = savings.projections_long(results).rename(columns={
+        show_chart(charts.comparison_projection_spec(scenarios.projections_long(results)),
+                   name="scenarios_projection_compared")
+    proj = scenarios.projections_long(results).rename(columns={
         "scenario": "Scenario", "year": "Year", "ramp_pct": "Share of full effect (%)",
         "gross_saving": "Saving (£)", "one_off_cost": "One-off cost (£)", "net_saving": "Net saving (£)",
         "cumulative_net": "Cumulative net (£)"})

@@ -114,13 +114,16 @@ def test_killing_a_load_before_it_commits_leaves_the_previous_version(tmp_path):
 
 def test_demo_builds_and_if_empty_leaves_a_store_alone(tmp_path):
     db = tmp_path / "s.duckdb"
-    result = run_cli("demo", "--db", str(db))
+    result = subprocess.run([sys.executable, "-m", "data.demo", "--db", str(db)], cwd=REPO_ROOT, capture_output=True,
+                            text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     listed = {d["dataset"]: d for d in json.loads(run_cli("datasets", "--db", str(db), "--json").stdout)}
     assert set(listed) == {"demo_contacts", "demo_contacts_classification", "demo_ward_population",
                            "demo_channel_costs", "demo_kpis"}
     version = listed["demo_contacts"]["version"]
-    assert run_cli("demo", "--db", str(db), "--if-empty").returncode == 0
+    again_run = subprocess.run([sys.executable, "-m", "data.demo", "--db", str(db), "--if-empty"], cwd=REPO_ROOT,
+                               capture_output=True, text=True, timeout=120)
+    assert again_run.returncode == 0 and again_run.stdout == ""  # nothing built: the store had datasets
     again = {d["dataset"]: d for d in json.loads(run_cli("datasets", "--db", str(db), "--json").stdout)}
     assert again["demo_contacts"]["version"] == version
 

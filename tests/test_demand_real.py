@@ -13,8 +13,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analysis import demand, store
-from analysis.demand import DemandFilters
+from analysis import store
+from analysis.demand import figures
+from analysis.filters import BLANK, Filters
 from analysis.ingest import load_file
 from tests.conftest import real_data_file
 
@@ -28,7 +29,7 @@ def raw() -> pd.DataFrame:
     frame["month"] = frame["when"].dt.to_period("M").dt.to_timestamp()
     for col in ("AnimalGroupParent", "Borough"):
         # A blank name is what the demand figures call '(blank)'.
-        frame[col + "_key"] = frame[col].str.strip().str.lower().replace("", demand.BLANK)
+        frame[col + "_key"] = frame[col].str.strip().str.lower().replace("", BLANK)
     return frame
 
 
@@ -64,7 +65,7 @@ def test_every_row_loaded(loaded, raw):
 @pytest.mark.parametrize("role, column", [("reason", "AnimalGroupParent"), ("area", "Borough")])
 def test_monthly_counts_by_group_match_pandas(loaded, raw, role, column):
     con, ds, _ = loaded
-    volume = demand.volume_over_time(con, ds, DemandFilters(), "month", split=role, top_n=1000)
+    volume = figures.volume_over_time(con, ds, Filters(), "month", split=role, top_n=1000)
     # Case variants are unified: one spelling per name, and as many names as pandas finds ignoring case.
     names = volume["split"].unique()
     keys = pd.Series(names).str.strip().str.lower()
@@ -78,14 +79,14 @@ def test_monthly_counts_by_group_match_pandas(loaded, raw, role, column):
 def test_boroughs_unified_from_71_spellings_to_33_or_so(raw, loaded):
     con, ds, _ = loaded
     spellings = raw["Borough"].str.strip().replace("", pd.NA).dropna().nunique()
-    rates = demand.volume_over_time(con, ds, DemandFilters(), "financial_year", split="area", top_n=1000)
-    unified = rates.loc[rates["split"] != demand.BLANK, "split"].nunique()
-    assert spellings > unified == raw.loc[raw["Borough_key"] != demand.BLANK, "Borough_key"].nunique()
+    rates = figures.volume_over_time(con, ds, Filters(), "financial_year", split="area", top_n=1000)
+    unified = rates.loc[rates["split"] != BLANK, "split"].nunique()
+    assert spellings > unified == raw.loc[raw["Borough_key"] != BLANK, "Borough_key"].nunique()
 
 
 def test_monthly_totals_and_incomplete_last_month(loaded, raw):
     con, ds, _ = loaded
-    volume = demand.volume_over_time(con, ds, DemandFilters(), "month")
+    volume = figures.volume_over_time(con, ds, Filters(), "month")
     expected = raw.groupby("month").size()
     assert volume["count"].tolist() == expected.tolist()
     assert volume["label"].iloc[0] == "Jan 2009"
@@ -97,7 +98,7 @@ def test_monthly_totals_and_incomplete_last_month(loaded, raw):
 
 def test_pareto_of_animals_matches_pandas(loaded, raw):
     con, ds, _ = loaded
-    pareto = demand.reason_pareto(con, ds, DemandFilters(start=date(2009, 1, 1), end=date(2018, 12, 31)))
+    pareto = figures.reason_pareto(con, ds, Filters(start=date(2009, 1, 1), end=date(2018, 12, 31)))
     in_period = raw[raw["when"] < "2019-01-01"]
     expected = in_period["AnimalGroupParent_key"].value_counts()
     ours = pareto.frame.assign(key=pareto.frame["reason"].str.lower()).set_index("key")["count"]
@@ -108,8 +109,8 @@ def test_pareto_of_animals_matches_pandas(loaded, raw):
 
 def test_day_hour_from_real_times(loaded, raw):
     con, ds, _ = loaded
-    assert demand.has_times(con, ds)
-    grid = demand.day_hour_counts(con, ds, DemandFilters()).set_index(["day_number", "hour"])["count"]
+    assert figures.has_times(con, ds)
+    grid = figures.day_hour_counts(con, ds, Filters()).set_index(["day_number", "hour"])["count"]
     expected = raw.groupby([raw["when"].dt.day_of_week + 1, raw["when"].dt.hour]).size()
     for (day, hour), n in expected.items():
         assert grid.loc[(day, hour)] == n

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis import forecast, store
-from analysis.demand import DemandFilters
+from analysis.filters import Filters
 from analysis.errors import StocktakeError
 from analysis.ingest import load_frame
 
@@ -88,7 +88,7 @@ def test_demand_forecast_drops_incomplete_periods_and_fills_gaps(tmp_path):
     # One contact per day, none in March 2022 (a real zero month), and a partial January 2024.
     days = days[~((days.year == 2022) & (days.month == 3))]
     load_frame(con, pd.DataFrame({"d": days}), dataset="x", kind="records", roles={"d": "date"})
-    result = forecast.demand_forecast(con, store.get_dataset(con, "x"), DemandFilters(), "month", horizon=2)
+    result = forecast.demand_forecast(con, store.get_dataset(con, "x"), Filters(), "month", horizon=2)
     assert result.history["label"].iloc[-1] == "Dec 2023"
     assert len(result.history) == 36
     assert result.history.set_index("label").loc["Mar 2022", "value"] == 0

@@ -9,6 +9,7 @@ import pytest
 
 from analysis import store
 from analysis.ingest import load_frame
+from analysis.kpis import storage
 
 PAGE = "pages/performance.py"
 
@@ -113,6 +114,24 @@ def test_the_url_restores_the_view(demo_store, open_app):
     assert any("Only 3 points since the limits were last set" in w.value for w in at.warning)
 
 
+def test_repeat_kpi_says_its_definition_and_a_day_grain_works(demo_store):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import APP_PATH
+
+    at = AppTest.from_file(str(APP_PATH.parent / PAGE), default_timeout=90)
+    at.session_state["dataset"] = "demo_contacts"
+    at.query_params["pf_kpi"] = "Repeat contacts"
+    at.run()
+    assert not at.exception and not at.error
+    assert any("28 calendar days" in c.value and "Demand page" in c.value for c in at.caption)
+    at.selectbox(key="pf_grain").set_value("day").run()
+    assert not at.exception and not at.error
+    data = spc_chart_data(at)
+    assert len(data) > 1000  # about three and a half years of days
+    assert data["period_label"].iloc[0].count(" ") == 2  # '3 May 2022': a day, not a month
+
+
 def test_clicking_a_matrix_row_opens_its_chart(demo_store, open_app):
     at = open_app(PAGE)
     matrix = next(d.value for d in at.dataframe if "variation_icon" in d.value.columns)
@@ -137,11 +156,11 @@ def test_target_and_intervention_are_stored(demo_store, open_app):
     assert not at.exception
     con = store.open_store(demo_store)
     try:
-        from analysis import interventions, kpis
+        from analysis import interventions
 
         labels = list(interventions.list_interventions(con, "demo_contacts")["label"])
         assert "New phone menu" in labels and "Online repairs tracking launched" in labels
-        assert kpis.kpi_settings(con, "demo_contacts")[1][("closed_within_days", "All")] == pytest.approx(0.95)
+        assert storage.kpi_settings(con, "demo_contacts")[1][("closed_within_days", "All")] == pytest.approx(0.95)
     finally:
         con.close()
 
@@ -159,6 +178,26 @@ def test_too_few_points_gives_a_message_not_a_chart(demo_store, open_app):
     assert not any("upl" in f.columns for c in at.get("vega_lite_chart") for f in chart_frames(c))
 
 
+def test_a_short_extract_starts_by_day(empty_store):
+    """Twenty days of records: month gives no complete period, so the page starts at the day grain (issue 8)."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import APP_PATH
+
+    con = store.open_store(empty_store)
+    days = pd.date_range("2025-03-03 09:00", periods=20, freq="D")
+    frame = pd.DataFrame({"received": days.repeat(3), "service": ["A", "B", "A"] * 20})
+    load_frame(con, frame, dataset="short", kind="records", roles={"received": "date", "service": "service"})
+    con.close()
+    at = AppTest.from_file(str(APP_PATH.parent / PAGE), default_timeout=90)
+    at.session_state["dataset"] = "short"
+    at.run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="pf_grain").value == "day"
+    data = spc_chart_data(at)
+    assert len(data) == 20 and set(data["value"]) == {3.0}
+
+
 def test_peer_comparison_with_a_benchmark_dataset(demo_store, open_app):
     con = store.open_store(demo_store)
     periods = pd.date_range("2024-01-01", periods=3, freq="MS")
@@ -170,8 +209,14 @@ def test_peer_comparison_with_a_benchmark_dataset(demo_store, open_app):
     load_frame(con, frame, dataset="peer_days", kind="kpi",
                roles={"period": "period", "council": "area", "measure": "measure", "value": "value"})
     con.close()
+    # Not chosen for the demo's records: their page offers no comparison (a benchmark never leaks onto every page).
     at = open_app(PAGE)
+    assert not at.exception and not [s for s in at.selectbox if s.key == "pf_bm"]
+    # Chosen for them (kept in the store, through the audited gate): it is offered.
+    choice = next(s for s in at.selectbox if s.key == "lookup_benchmark_demo_contacts")
+    choice.set_value("peer_days").run()
     assert not at.exception
+    assert at.selectbox(key="pf_bm").value == "peer_days"
     at.selectbox(key="pf_bm_own").set_value("Northbridge").run()
     at.radio(key="pf_bm_dir").set_value("decrease").run()
     assert not at.exception

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analysis import savings, store
+from analysis import store
 from analysis.ingest import load_frame
+from analysis.savings import model
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -94,7 +95,7 @@ def test_page_renders_and_a_lever_moves_the_total(savings_store, monkeypatch):
     assert any("From baseline cost to scenario cost" in s for s in specs)
     assert any("Savings over the years" in s for s in specs)
     assert any("Which inputs matter most" in s for s in specs)
-    assert any(savings.ORDER_OF_APPLICATION in (i.value or "") for i in at.info)
+    assert any(model.ORDER_OF_APPLICATION in (i.value or "") for i in at.info)
     before = _metric(at, "Annual saving at full effect")
     assert before.startswith("£")
     assert _metric(at, "Staff time released").endswith(" FTE")
@@ -147,8 +148,10 @@ def test_save_load_and_compare_two_scenarios(savings_store, monkeypatch):
     assert list(table.columns) == ["Cautious", "Bold"]
     assert table.loc["Annual saving", "Cautious"] == cautious
     assert table.loc["Annual saving", "Bold"] == bold
-    downloads = at.get("download_button")
+    downloads = [d for d in at.get("download_button") if d.key in ("sv_dl_csv", "sv_dl_xlsx")]
     assert len(downloads) == 2
+    # Every chart on the page offers itself as PNG and SVG.
+    assert {d.label for d in at.get("download_button") if d.key.startswith("chart_")} == {"PNG image", "SVG image"}
 
     # Rename and delete.
     at.selectbox(key="sv_pick").set_value("Bold").run()

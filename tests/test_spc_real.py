@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import kpis, spc, store
+from analysis import store
 from analysis.charts import spc as charts
 from analysis.ingest import load_frame
+from analysis.kpis import series
+from analysis.spc import reading, xmr
 from tests.conftest import real_data_file
 
 
@@ -43,7 +45,7 @@ def test_england_four_hour_performance_is_a_consistent_fail_with_winter_special_
     assert below == ["2017-01", "2017-12", "2018-01", "2018-02", "2018-03", "2019-01", "2019-02"]
     assert all(pd.Timestamp(m).month in (12, 1, 2, 3) for m in below)  # every one a winter month
 
-    r = spc.xmr(y, dates=england["period"], improvement="increase", target=0.95)
+    r = xmr.xmr(y, dates=england["period"], improvement="increase", target=0.95)
     assert r["mean"].iloc[0] == pytest.approx(mean)
     assert r["lpl"].iloc[0] == pytest.approx(lpl) and r["upl"].iloc[0] == pytest.approx(upl)
     above = england.loc[y > upl, "period"].dt.strftime("%Y-%m").tolist()
@@ -53,7 +55,7 @@ def test_england_four_hour_performance_is_a_consistent_fail_with_winter_special_
     winters = outside[outside["date"].dt.strftime("%Y-%m").isin(below)]
     assert set(winters["point_type"]) == {"special_cause_concern"}
     assert outside.loc[outside["date"] == "2016-08-01", "point_type"].iloc[0] == "special_cause_improvement"
-    s = spc.summarise(r)
+    s = reading.summarise(r)
     assert s.assurance == "consistent_fail"
     assert s.variation == "common_cause"  # March 2019 (86.6%) is back inside the limits
     # Percentages as people read them: 88.5% average, limits 86.0% to 90.9%.
@@ -66,7 +68,7 @@ def test_england_series_through_a_kpi_dataset(england, tmp_path):
                           "value": england["within_4h"] * 100, "target": 95.0})
     load_frame(con, frame, dataset="ae_england", kind="kpi",
                roles={"period": "period", "measure": "measure", "value": "value", "target": "target"})
-    m = kpis.summary_matrix(con, store.get_dataset(con, "ae_england"))
+    m = series.summary_matrix(con, store.get_dataset(con, "ae_england"))
     assert len(m) == 1
     row = m.iloc[0]
     assert row["points"] == 36 and row["target"] == 95.0 and row["assurance"] == "consistent_fail"
@@ -82,7 +84,7 @@ def test_per_provider_small_multiples_render(ae):
     orgs = sorted(complete[complete == 36].index)[:8]
     frame = by_org[by_org["org_code"].isin(orgs)].rename(columns={"org_code": "series"})
     frame = frame.assign(target=0.95, n=frame["attendances"])[["series", "period", "value", "target", "n"]]
-    charts_frame = kpis.series_spc(frame, improvement="increase", target=0.95)
+    charts_frame = series.series_spc(frame, improvement="increase", target=0.95)
     assert set(charts_frame["series"]) == set(orgs) and len(charts_frame) == 8 * 36
     # Each provider has its own limits.
     assert charts_frame.groupby("series")["upl"].first().nunique() == 8

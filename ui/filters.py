@@ -1,18 +1,19 @@
-"""The Demand page's filter bar: period, grain and the list filters, bound to the URL, returning DemandFilters.
+"""The Demand page's filter bar: period, grain and the list filters, bound to the URL, returning Filters.
 
 Every widget has a ``dm_`` key and ``bind="query-params"``, so a view can be shared as a link and opening the link
-restores it. The active filters are written above the figures as a plain sentence (``analysis.demand``'s
-``describe_filters``).
+restores it. The active filters are written above the figures as a plain sentence (``analysis.filters.describe``).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import streamlit as st
 
-from analysis import demand
-from analysis.demand import DemandFilters
+from analysis import filters, periods
+from analysis.demand import figures
+from analysis.filters import Filters
 from analysis.roles import RECORD_ROLES
 
 # Role -> (widget key, plural label) for the list filters, in the order the bar shows them.
@@ -35,10 +36,10 @@ def _clamp(value, low, high):
 
 
 def render_filters(dataset, options: dict[str, list[str]], coverage: tuple[date | None, date | None]) \
-        -> tuple[DemandFilters, str]:
+        -> tuple[Filters, str]:
     """Draw the filter bar and return the filters and the grain the user chose.
 
-    ``options`` maps role -> values the list filter offers (``demand.filter_options``); ``coverage`` is the first
+    ``options`` maps role -> values the list filter offers (``figures.filter_options``); ``coverage`` is the first
     and last date in the dataset, the default period. A date in the URL outside the data is pulled back inside it.
     """
     first, last = coverage
@@ -55,8 +56,8 @@ def render_filters(dataset, options: dict[str, list[str]], coverage: tuple[date 
         end = top[1].date_input("To", value=last, min_value=first, max_value=last, key=TO_KEY,
                                 bind="query-params", format="DD/MM/YYYY",
                                 help="Last day of the period analysed (inclusive).")
-        grain = top[2].radio("Show counts by", list(demand.GRAINS), index=2, horizontal=True, key=GRAIN_KEY,
-                             bind="query-params", format_func=lambda g: demand.GRAIN_LABELS[g],
+        grain = top[2].radio("Show counts by", list(figures.GRAINS), index=2, horizontal=True, key=GRAIN_KEY,
+                             bind="query-params", format_func=lambda g: periods.GRAIN_LABELS[g],
                              help="Financial years run April to March and are labelled 2024/25.")
         present = [r for r in LIST_WIDGETS if r in dataset.roles]
         chosen: dict[str, tuple[str, ...]] = {}
@@ -76,17 +77,12 @@ def render_filters(dataset, options: dict[str, list[str]], coverage: tuple[date 
     if start and end and start > end:
         st.warning("The 'From' date is after the 'To' date, so they have been swapped.")
         start, end = end, start
-    filters = DemandFilters(
-        start=start or None, end=end or None,
-        services=chosen.get("service", ()), reasons=chosen.get("reason", ()), channels=chosen.get("channel", ()),
-        areas=chosen.get("area", ()), statuses=chosen.get("status", ()),
-    )
-    return filters, grain
+    return replace(Filters.for_roles(chosen), start=start or None, end=end or None), grain
 
 
-def render_filter_sentence(filters: DemandFilters, drill_sentence: str | None = None) -> None:
+def render_filter_sentence(active: Filters, drill_sentence: str | None = None) -> None:
     """The active filters as a sentence above the figures, with the drill-down (if any) after it."""
-    text = f"**Showing:** {demand.describe_filters(filters)}"
+    text = f"**Showing:** {filters.describe(active)}"
     if drill_sentence:
         text += f"  \n**Drilled down to:** {drill_sentence}"
     st.markdown(text)

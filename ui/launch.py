@@ -5,10 +5,16 @@ a script has called ``st.navigation``. Stocktake keeps its pages in ``pages/`` b
 and its own URLs (``/demand-drivers``), so the first visitor after a start who opened a shared link saw "Page not
 found" over a page that could not be clicked until the notice was closed. Telling Streamlit up front that the app
 does not use the pages-folder scheme removes that. (Streamlit 1.67: ``PagesManager.uses_pages_directory``.)
+
+It also stops the web server (uvicorn) from replacing the connection's address with an ``X-Forwarded-For`` header,
+which it does by default for connections from 127.0.0.1. Behind a sign-in proxy Stocktake believes the proxy's user
+header only from the proxy's own address (``analysis.access``), so that address must be the real one: any process on
+the server could otherwise claim to be the proxy. An operator who sets ``FORWARDED_ALLOW_IPS`` keeps their value.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -20,6 +26,7 @@ def main(options: list[str]) -> None:
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False
+    os.environ.setdefault("FORWARDED_ALLOW_IPS", "")
     sys.argv = ["streamlit", "run", str(APP), *options]
     cli.main()
 

@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 
 from analysis.charts.common import (ACCENT_ORANGE, ACCENT_PURPLE, ACCENT_SKY, CATEGORY_PALETTE, COUNT_FORMAT,
-                                    DARK_GREY, DEFAULT_HEIGHT, NEUTRAL_GREY, NHS_BLUE, PERCENT_FORMAT, TARGET_RED,
+                                    DARK_GREY, DEFAULT_HEIGHT, NEUTRAL_GREY, NHS_BLUE, TARGET_RED,
                                     titled)
 from analysis.formatting import format_count, format_percent
 

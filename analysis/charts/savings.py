@@ -83,7 +83,9 @@ def _waterfall_chart(order: tuple[str, ...], title: str) -> alt.LayerChart:
 
 
 def build_waterfall_chart(waterfall: pd.DataFrame, title: str = "From baseline cost to scenario cost") -> alt.LayerChart:
-    """Bars: baseline cost, each lever's saving stepping down, scenario cost. Frame from ``savings.waterfall_frame``."""
+    """Bars: baseline cost, each lever's saving stepping down, scenario cost.
+
+    Frame from ``analysis.savings.model.waterfall_frame``."""
     _, make, datasets = _waterfall_parts(waterfall, title)
     return make().properties(datasets=datasets)
 
@@ -227,7 +229,9 @@ def _comparison_chart(order: tuple[str, ...], title: str) -> alt.LayerChart:
 
 
 def build_comparison_chart(comparison: pd.DataFrame, title: str = "Scenarios side by side") -> alt.LayerChart:
-    """Stacked bars of annual saving by lever for each scenario (frame from ``savings.comparison_long``)."""
+    """Stacked bars of annual saving by lever for each scenario.
+
+    Frame from ``analysis.savings.scenarios.comparison_long``."""
     _, make, datasets = _comparison_parts(comparison, title)
     return make().properties(datasets=datasets)
 
@@ -262,7 +266,9 @@ def _comparison_projection_chart(order: tuple[str, ...], title: str) -> alt.Laye
 
 def build_comparison_projection_chart(projections: pd.DataFrame,
                                       title: str = "Cumulative net saving by scenario") -> alt.LayerChart:
-    """Lines of cumulative net saving per scenario (frame from ``savings.projections_long``)."""
+    """Lines of cumulative net saving per scenario.
+
+    Frame from ``analysis.savings.scenarios.projections_long``."""
     _, make, datasets = _comparison_projection_parts(projections, title)
     return make().properties(datasets=datasets)
 

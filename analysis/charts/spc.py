@@ -1,6 +1,6 @@
 """SPC charts and the Making Data Count icons, drawn by the app (Altair charts and SVG written here, not downloaded).
 
-- :func:`build_spc_chart`: one KPI's XmR chart from :func:`analysis.spc.xmr`'s frame: the values joined by a grey
+- :func:`build_spc_chart`: one KPI's XmR chart from :func:`analysis.spc.xmr.xmr`'s frame: the values joined by a grey
   line, points coloured by type, the mean and process limits per segment (broken at rebase points), optional near
   lines, target and trajectory lines, interventions as labelled vertical rules, and a tooltip naming the rule that
   fired.
@@ -17,22 +17,24 @@ from typing import Callable
 import altair as alt
 import pandas as pd
 
-from analysis import spc
+from analysis import periods
 from analysis.charts.common import (DARK_GREY, DEFAULT_HEIGHT, MDC_COMMON, MDC_CONCERN, MDC_IMPROVEMENT,
-                                    MDC_NEUTRAL, TARGET_RED, titled)
+                                    MDC_NEUTRAL, TARGET_RED, period_axis, titled)
+from analysis.kpis.definitions import format_kpi_value
+from analysis.spc import reading, xmr
 
 # Point colours by type, as Making Data Count and NHSRplotthedots draw them (blue improvement, orange concern).
 POINT_COLOURS = {
-    spc.COMMON_CAUSE: MDC_COMMON,
-    spc.IMPROVEMENT: MDC_IMPROVEMENT,
-    spc.CONCERN: MDC_CONCERN,
-    spc.NEUTRAL: MDC_NEUTRAL,
+    xmr.COMMON_CAUSE: MDC_COMMON,
+    xmr.IMPROVEMENT: MDC_IMPROVEMENT,
+    xmr.CONCERN: MDC_CONCERN,
+    xmr.NEUTRAL: MDC_NEUTRAL,
 }
 POINT_LABELS = {
-    spc.COMMON_CAUSE: "Common cause",
-    spc.IMPROVEMENT: "Special cause: improvement",
-    spc.CONCERN: "Special cause: concern",
-    spc.NEUTRAL: "Special cause: neither better nor worse",
+    xmr.COMMON_CAUSE: "Common cause",
+    xmr.IMPROVEMENT: "Special cause: improvement",
+    xmr.CONCERN: "Special cause: concern",
+    xmr.NEUTRAL: "Special cause: neither better nor worse",
 }
 LINE_GREY = "#7B7D7D"
 TRAJECTORY_COLOUR = MDC_NEUTRAL
@@ -48,25 +50,25 @@ def _value_format(unit: str) -> tuple[str, float]:
         return ",.1f", 1.0
     if unit == "percent_points":
         return ",.0f", 1.0
-    return ",.0f", 1.0
+    # Any other number: as many decimals as the tick needs (a rate of 0.405 or a score of 7.6 must not read 0 or 8).
+    return ",~f", 1.0
 
 
 def _default_formatter(unit: str) -> Callable[[float], str]:
-    from analysis.kpis import format_kpi_value
-
     return lambda v: format_kpi_value(v, unit)
 
 
-def chart_frame(result: pd.DataFrame, unit: str = "number", format_value: Callable[[float], str] | None = None
-                ) -> pd.DataFrame:
-    """xmr's frame with the text columns the tooltip shows (formatted for people) and a type label."""
+def chart_frame(result: pd.DataFrame, unit: str = "number", format_value: Callable[[float], str] | None = None,
+                grain: str = "month") -> pd.DataFrame:
+    """xmr's frame with the text columns the tooltip shows (formatted for people) and a type label; ``grain`` says
+    how a period is written ('January 2023' by month, '3 June 2024' by day)."""
     fmt = format_value or _default_formatter(unit)
     data = result.copy()
     if "date" not in data:
         data["date"] = pd.RangeIndex(len(data))
     data = data[data["value"].notna()].copy()
     if pd.api.types.is_datetime64_any_dtype(data["date"]):
-        data["period_label"] = data["date"].dt.strftime("%B %Y")
+        data["period_label"] = [periods.period_words(d, grain) for d in data["date"]]
     else:
         data["period_label"] = data["date"].astype(str)
     data["value_text"] = [fmt(v) for v in data["value"]]
@@ -92,13 +94,14 @@ CHART_COLUMNS = ["date", "value", "segment", "mean", "lpl", "upl", "near_lpl", "
 
 
 def _layers(data: pd.DataFrame, unit: str, y_title: str, show_near_lines: bool, point_size: int,
-            values_only: bool = False) -> list[alt.Chart]:
+            values_only: bool = False, grain: str = "month") -> list[alt.Chart]:
     """The chart's layers, without data of their own: the caller gives the layer chart the data once (Altair would
     otherwise serialise the frame once per layer). ``values_only`` skips rows without a value (intervention rows in
     small multiples)."""
     fmt, _ = _value_format(unit)
     base = alt.Chart().transform_filter("isValid(datum.value)") if values_only else alt.Chart()
-    x = alt.X("date:T", title="Period", axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
+    dates = data["date"] if pd.api.types.is_datetime64_any_dtype(data["date"]) else None
+    x = alt.X("date:T", title="Period", axis=period_axis(grain, dates))
     line = base.mark_line(color=LINE_GREY, strokeWidth=1.5).encode(x=x, y=_y(unit, y_title))
     mean = base.mark_line(color="#000000", strokeWidth=1.2).encode(
         x=alt.X("date:T"), y=alt.Y("mean:Q"), detail=alt.Detail("segment:N"))
@@ -175,19 +178,20 @@ def build_spc_chart(
     show_near_lines: bool = False,
     format_value: Callable[[float], str] | None = None,
     height: int = DEFAULT_HEIGHT,
+    grain: str = "month",
 ) -> alt.LayerChart:
-    """An XmR chart of one KPI from ``spc.xmr``'s frame (which must have a ``date`` column).
+    """An XmR chart of one KPI from ``xmr.xmr``'s frame (which must have a ``date`` column).
 
     ``interventions``: a frame with ``day`` and ``label`` (``analysis.interventions.list_interventions``); those
     inside the chart's dates are drawn. A segment of fewer than 13 points adds a warning line to the subtitle.
     """
-    data = chart_frame(result, unit, format_value)
+    data = chart_frame(result, unit, format_value, grain)
     lines = [subtitle] if subtitle else []
-    short = result.attrs.get("short_segment_points", spc.SHORT_SEGMENT_POINTS)
+    short = result.attrs.get("short_segment_points", xmr.SHORT_SEGMENT_POINTS)
     if len(data) and data["short_segment"].any():
         lines.append(f"Warning: fewer than {short} points since the limits were last set, so they may still move. "
                      "Treat signals with care.")
-    layers = _layers(data, unit, y_title, show_near_lines, point_size=60)
+    layers = _layers(data, unit, y_title, show_near_lines, point_size=60, grain=grain)
     if len(data):
         layers += _intervention_layers(interventions, data["date"].min(), data["date"].max())
     chart = alt.layer(*layers, data=data[[c for c in CHART_COLUMNS if c in data]]).properties(
@@ -206,14 +210,16 @@ def build_small_multiples(
     subtitle: str | None = None,
     format_value: Callable[[float], str] | None = None,
     interventions: pd.DataFrame | None = None,
+    grain: str = "month",
 ) -> alt.FacetChart:
-    """Small SPC charts of one KPI, one per ``series`` (area or service), from ``kpis.series_spc``'s frame.
+    """Small SPC charts of one KPI, one per ``series`` (area or service), from
+    ``analysis.kpis.series.series_spc``'s frame.
 
     ``interventions`` (``day``, ``label``) are drawn as vertical rules in every small chart (a facet has one dataset,
     so they travel as extra rows with a ``note_day`` and no value)."""
-    data = chart_frame(frame, unit, format_value)
+    data = chart_frame(frame, unit, format_value, grain)
     data = data[[c for c in ["series"] + CHART_COLUMNS if c in data]]
-    layers = _layers(data, unit, y_title, False, point_size=18, values_only=True)
+    layers = _layers(data, unit, y_title, False, point_size=18, values_only=True, grain=grain)
     if interventions is not None and len(interventions) and len(data):
         notes = interventions.assign(day=pd.to_datetime(interventions["day"]))
         notes = notes[(notes["day"] >= data["date"].min()) & (notes["day"] <= data["date"].max())]
@@ -262,17 +268,17 @@ def variation_icon_svg(variation: str | None, side: str | None = None) -> str:
                 'fill="#7B7D7D">–</text>')
         return _svg(body, "Not enough data")
     colour = POINT_COLOURS.get(variation, MDC_COMMON)
-    if variation == spc.COMMON_CAUSE:
+    if variation == xmr.COMMON_CAUSE:
         ys = [22, 18, 23, 19, 22]
         body = _circle(colour) + _dots(ys, [colour] * 5)
-        return _svg(body, spc.VARIATION_LABELS[variation])
+        return _svg(body, reading.VARIATION_LABELS[variation])
     high = side == "high"
     ys = [24, 22, 20, 16, 12] if high else [14, 16, 18, 22, 26]
     grey = MDC_COMMON
     body = (_circle(colour) + _dots(ys, [grey, grey, colour, colour, colour])
             + f'<text x="{11 if high else 29}" y="{31 if high else 14}" font-family="Arial,sans-serif" '
               f'font-size="10" font-weight="bold" text-anchor="middle" fill="{colour}">{"H" if high else "L"}</text>')
-    label = f"{spc.VARIATION_LABELS[variation]} ({'higher' if high else 'lower'})"
+    label = f"{reading.VARIATION_LABELS[variation]} ({'higher' if high else 'lower'})"
     return _svg(body, label)
 
 
@@ -283,17 +289,17 @@ def assurance_icon_svg(assurance: str | None) -> str:
     if assurance is None:
         body = ('<circle cx="20" cy="20" r="17" fill="white" stroke="#7B7D7D" stroke-width="2" '
                 'stroke-dasharray="4 3"/>')
-        return _svg(body, spc.ASSURANCE_LABELS[None])
+        return _svg(body, reading.ASSURANCE_LABELS[None])
     colour, letter = {
-        spc.CONSISTENT_PASS: (MDC_IMPROVEMENT, "P"),
-        spc.CONSISTENT_FAIL: (MDC_CONCERN, "F"),
-        spc.INCONSISTENT: (MDC_COMMON, "?"),
+        reading.CONSISTENT_PASS: (MDC_IMPROVEMENT, "P"),
+        reading.CONSISTENT_FAIL: (MDC_CONCERN, "F"),
+        reading.INCONSISTENT: (MDC_COMMON, "?"),
     }[assurance]
     body = (_circle(colour)
             + '<line x1="8" y1="12" x2="32" y2="12" stroke="#7B7D7D" stroke-width="1.2" stroke-dasharray="2 2"/>'
             + f'<text x="20" y="29" font-family="Arial,sans-serif" font-size="16" font-weight="bold" '
               f'text-anchor="middle" fill="{colour}">{letter}</text>')
-    return _svg(body, spc.ASSURANCE_LABELS[assurance])
+    return _svg(body, reading.ASSURANCE_LABELS[assurance])
 
 
 def _svg(body: str, label: str) -> str:
@@ -307,22 +313,22 @@ def svg_data_uri(svg: str) -> str:
 
 
 def build_peer_chart(frame: pd.DataFrame, *, title: str, own_label: str, unit: str = "number",
-                     y_title: str = "Value") -> alt.LayerChart:
+                     y_title: str = "Value", grain: str = "month") -> alt.LayerChart:
     """Your value over time against the comparators' median and middle half (25th to 75th percentile).
 
-    ``frame`` is ``kpis.peer_comparison``'s.
+    ``frame`` is ``analysis.kpis.peers.peer_comparison``'s.
     """
     fmt, _ = _value_format(unit)
     f = _default_formatter(unit)
     data = frame.copy()
-    data["period_label"] = data["period"].dt.strftime("%B %Y")
+    data["period_label"] = [periods.period_words(p, grain) for p in data["period"]]
     data["own_text"] = [f(v) for v in data["own_value"]]
     data["median_text"] = [f(v) for v in data["comparator_median"]]
     data["rank_text"] = [f"{r} of {n} (quartile {qt})" for r, n, qt in zip(data["rank"], data["of"], data["quartile"])]
     tooltip = [alt.Tooltip("period_label:N", title="Period"), alt.Tooltip("own_text:N", title=own_label),
                alt.Tooltip("median_text:N", title="Comparators' median"), alt.Tooltip("rank_text:N", title="Rank")]
     base = alt.Chart(data)
-    x = alt.X("period:T", title="Period", axis=alt.Axis(format="%b %Y", labelAngle=0))
+    x = alt.X("period:T", title="Period", axis=period_axis(grain, data["period"]))
     band = base.mark_area(color=MDC_COMMON, opacity=0.3).encode(
         x=x, y=alt.Y("comparator_q1:Q", title=y_title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)),
         y2=alt.Y2("comparator_q3:Q"))

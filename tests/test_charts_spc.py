@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import json
 
+import numpy as np
 import pandas as pd
+import pytest
 
-from analysis import spc
+from analysis.spc import xmr
 from analysis.charts import spc as charts
 from analysis.charts.common import MDC_COMMON, MDC_CONCERN, MDC_IMPROVEMENT
 
@@ -20,7 +22,7 @@ def spec_of(chart) -> dict:
 
 
 def test_chart_has_points_coloured_by_type_limits_target_and_interventions():
-    r = spc.xmr(VALUES, dates=DATES, improvement="increase", target=15.0, rebase_at=[DATES[10]])
+    r = xmr.xmr(VALUES, dates=DATES, improvement="increase", target=15.0, rebase_at=[DATES[10]])
     notes = pd.DataFrame({"day": [DATES[10], pd.Timestamp("2030-01-01")], "label": ["New form", "Outside"]})
     chart = charts.build_spc_chart(r, title="Contacts", unit="count", y_title="Contacts", interventions=notes,
                                    show_near_lines=True)
@@ -46,7 +48,7 @@ def test_chart_has_points_coloured_by_type_limits_target_and_interventions():
 
 
 def test_special_causes_get_their_colours_and_rule_in_the_tooltip():
-    r = spc.xmr(VALUES, dates=DATES, improvement="decrease")
+    r = xmr.xmr(VALUES, dates=DATES, improvement="decrease")
     data = charts.chart_frame(r, "count")
     assert set(data["point_type"]) == {"special_cause_improvement", "special_cause_concern"}
     assert data.loc[19, "rule_text"] == "Above the upper process limit"
@@ -62,7 +64,7 @@ def test_special_causes_get_their_colours_and_rule_in_the_tooltip():
 def test_small_multiples_facet_by_series():
     parts = []
     for name in ("East", "West"):
-        part = spc.xmr(VALUES, dates=DATES)
+        part = xmr.xmr(VALUES, dates=DATES)
         part.insert(0, "series", name)
         parts.append(part)
     notes = pd.DataFrame({"day": [DATES[10]], "label": ["New form"]})
@@ -94,9 +96,36 @@ def test_icons_are_svg_with_the_right_letter_and_colour():
 
 def test_trajectory_line_is_drawn_when_given():
     trajectory = [float("nan")] * 10 + [12.0 + i for i in range(10)]
-    r = spc.xmr(VALUES, dates=DATES, trajectory=trajectory)
+    r = xmr.xmr(VALUES, dates=DATES, trajectory=trajectory)
     spec = spec_of(charts.build_spc_chart(r, title="t", unit="count"))
     lines = [l for l in spec["layer"] if l.get("encoding", {}).get("y", {}).get("field") == "trajectory"]
     assert len(lines) == 1 and lines[0]["mark"]["color"] == charts.TRAJECTORY_COLOUR
-    without = spec_of(charts.build_spc_chart(spc.xmr(VALUES, dates=DATES), title="t", unit="count"))
+    without = spec_of(charts.build_spc_chart(xmr.xmr(VALUES, dates=DATES), title="t", unit="count"))
     assert not [l for l in without["layer"] if l.get("encoding", {}).get("y", {}).get("field") == "trajectory"]
+
+
+@pytest.mark.parametrize("grain, starts, label", [
+    ("month", ["2024-01-01", "2024-02-01", "2024-03-01"], {"format": "%b %Y"}),
+    ("day", [f"2017-12-{d}" for d in range(27, 32)], {"format": "%-d %b %Y"}),
+    ("financial_year", [f"{y}-04-01" for y in range(2015, 2023)],
+     {"labelExpr": "year(datum.value) + '/' + slice('' + (year(datum.value) + 1), 2)"}),
+])
+def test_a_short_series_has_one_tick_per_period_written_by_its_grain(grain, starts, label):
+    """Three months gave "Jan 2024" twice on the axis: Vega-Lite put ticks between the periods."""
+    from analysis.spc import xmr as xmr_module
+
+    dates = pd.to_datetime(starts)
+    result = xmr_module.xmr(np.arange(len(dates), dtype=float) + 1, dates=dates)
+    spec = charts.build_spc_chart(result, title="t", grain=grain).to_dict()
+    axis = spec["layer"][0]["encoding"]["x"]["axis"]
+    assert [(v["year"], v["month"], v["date"]) for v in axis["values"]] == [(d.year, d.month, d.day) for d in dates]
+    assert {k: axis[k] for k in label} == label and "tickCount" not in axis
+
+
+def test_a_long_series_keeps_automatic_ticks():
+    from analysis.spc import xmr as xmr_module
+
+    dates = pd.date_range("2016-04-01", periods=36, freq="MS")
+    spec = charts.build_spc_chart(xmr_module.xmr(np.arange(36, dtype=float), dates=dates), title="t").to_dict()
+    axis = spec["layer"][0]["encoding"]["x"]["axis"]
+    assert "values" not in axis and axis["format"] == "%b %Y" and axis["tickCount"] == 8

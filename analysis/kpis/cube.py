@@ -1,0 +1,215 @@
+"""The stored KPI cube: every records KPI by period for the total and per service, area, channel and service x area,
+built once per version of the data (at load time, by ``analysis.prepare``) and read back in milliseconds.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis import classification, periods, store
+from analysis.filters import Filters
+from analysis.kpis.compute import check_records, record_long
+from analysis.kpis.definitions import BLANK, DEFAULT_GRAIN, DEFAULT_WITHIN_DAYS, PAIR_SEP, PAIR_SPLIT, SPLITS
+from analysis.kpis.storage import table_exists
+from analysis.roles import RECORDS
+from analysis.store import quote_identifier as q
+
+# --- The stored KPI cube ---------------------------------------------------------------------------------------
+
+CUBE_TABLE = "stocktake_kpi_cube"
+CUBE_GRAINS = ("week", "month", "quarter", "financial_year", "year")
+"""The grains kept in the cube. Days are worked out when asked: every KPI for every day, service, area, channel and
+service x area pair is millions of rows (12 s to build on the demo borough), while one day-grain series or the
+summary by service takes well under a second."""
+CUBE_BUILT = "__built__"  # a marker row, so a cube with no rows is known to be built
+CUBE_FORMAT = 2  # bumped when the cube's contents change shape, so cubes stored by older code are rebuilt
+
+
+def _cube_source(con, dataset: store.Dataset) -> str:
+    """What the cube was built from: the dataset's version and its classification's (failure demand uses it)."""
+    cls_version = classification.classification_version(con, dataset)
+    return f"{CUBE_FORMAT}:{dataset.version}/{cls_version}"
+
+
+def kpi_cube(
+    con: duckdb.DuckDBPyConnection, dataset: store.Dataset, *, grain: str = DEFAULT_GRAIN,
+    within_days: int = DEFAULT_WITHIN_DAYS, splits: Iterable[str] | None = None, kpi: str | None = None,
+    series: str | None = None, series_prefix: str | None = None, series_suffix: str | None = None,
+) -> pd.DataFrame:
+    """Every records KPI by period for the total and per service, per area and per channel, kept in the store.
+
+    ``splits`` ('' for the total), ``kpi`` and ``series`` (exact, or a prefix / suffix of a service x area pair) narrow
+    what is read back (the whole cube is built either way).
+
+    Columns: ``split`` ('' for the total, else service / area / channel, or ``service_area`` for every service x area
+    pair, whose series is "<service>\\x1f<area>"), ``series`` ("All" for the total),
+    ``kpi``, ``period``, ``value``, ``n``. Built with a few grouped queries (see :func:`record_long`) the first time
+    it is asked for (tens of seconds on 10M rows: the repeat-contact window sorts every row and the medians need
+    every closing time), then read back in milliseconds until the
+    dataset or its classification is reloaded or edited (their versions are part of the key). A store opened read-only
+    computes it without keeping it.
+    """
+    within_days = check_records(dataset, within_days)
+    periods.check_grain(grain)
+    source = _cube_source(con, dataset)
+    key = [dataset.name, source, grain, within_days]
+    wanted = None if splits is None else list(splits)
+
+    where, params = _narrowing(wanted, kpi, series, series_prefix, series_suffix)
+    if table_exists(con, CUBE_TABLE):
+        built = store.query_rows(
+            con, f"SELECT 1 FROM {q(CUBE_TABLE)} WHERE dataset = ? AND source = ? AND grain = ? AND within_days = ? "
+                 "AND kpi = ? LIMIT 1", key + [CUBE_BUILT])
+        if built:
+            return _read(con, f"{q(CUBE_TABLE)} WHERE dataset = ? AND source = ? AND grain = ? AND within_days = ? "
+                              "AND kpi <> ?", key + [CUBE_BUILT], where, params)
+    all_splits = [r for r in SPLITS if r in dataset.roles]
+    if "service" in dataset.roles and "area" in dataset.roles:
+        all_splits.append(PAIR_SPLIT)
+    long = record_long(con, dataset, None, grain=grain, splits=all_splits, include_total=True, filters=None,
+                       within_days=within_days)
+    _write_cube(con, key, long)
+    # Read back through the same narrowing as a stored cube, so a fresh cube and a stored one answer alike.
+    return _read(con, "fresh_cube WHERE true", [], where, params, fresh=long)
+
+
+def _narrowing(splits: list[str] | None, kpi: str | None, series: str | None, series_prefix: str | None,
+               series_suffix: str | None) -> tuple[str, list]:
+    """The conditions (each starting AND) and parameters that read back only the part of the cube asked for."""
+    where, params = "", []
+    if splits is not None:
+        where += f" AND split IN ({', '.join('?' * len(splits))})" if splits else " AND false"
+        params += splits
+    for value, condition in ((kpi, "kpi = ?"), (series, "series = ?"), (series_prefix, "starts_with(series, ?)"),
+                             (series_suffix, "ends_with(series, ?)")):
+        if value is not None:
+            where += f" AND {condition}"
+            params.append(value)
+    return where, params
+
+
+def _read(con, source: str, source_params: list, where: str, params: list,
+          fresh: pd.DataFrame | None = None) -> pd.DataFrame:
+    cur = con.cursor()
+    try:
+        if fresh is not None:
+            cur.register("fresh_cube", fresh)
+        frame = cur.execute(f"SELECT split, series, kpi, period, value, n FROM {source}{where} "
+                            "ORDER BY kpi, split, series, period", source_params + params).df()
+    finally:
+        cur.close()
+    frame["period"] = pd.to_datetime(frame["period"])
+    frame["n"] = frame["n"].astype("int64")
+    return frame
+
+
+def _write_cube(con, key: list, long: pd.DataFrame) -> None:
+    rows = long[["split", "series", "kpi", "period", "value", "n"]].copy()
+    marker = pd.DataFrame({"split": [""], "series": [""], "kpi": [CUBE_BUILT], "period": [pd.NaT], "value": [np.nan],
+                           "n": [0]})
+    rows = pd.concat([rows, marker], ignore_index=True)
+    rows["period"] = pd.to_datetime(rows["period"])
+    cur = con.cursor()
+    try:
+        cur.execute(
+            f"""CREATE TABLE IF NOT EXISTS {q(CUBE_TABLE)} (
+                dataset VARCHAR NOT NULL, source VARCHAR NOT NULL, grain VARCHAR NOT NULL, within_days INTEGER,
+                split VARCHAR, series VARCHAR, kpi VARCHAR, period DATE, value DOUBLE, n BIGINT)""")
+        cur.register("cube_rows", rows)
+        with store.transaction(con, cur):
+            # Older versions of this dataset's cube are stale for good; the same key may be written by two sessions.
+            cur.execute(f"DELETE FROM {q(CUBE_TABLE)} WHERE dataset = ? AND (source <> ? OR (grain = ? AND within_days = ?))",
+                        key)
+            cur.execute(
+                f"""INSERT INTO {q(CUBE_TABLE)} SELECT ?, ?, ?, ?, split, series, kpi, CAST(period AS DATE), value, n
+                    FROM cube_rows""", key)
+    except duckdb.Error:
+        # A read-only store, or another session writing the same cube at the same moment: the figures are still
+        # right, they are just not kept this time.
+        pass
+    finally:
+        cur.close()
+
+
+def _single_values(filters: Filters | None) -> dict[str, str] | None:
+    """role -> value when the filters are ones the cube holds (at most one service, one area and one channel, nothing
+    else), else None."""
+    chosen: dict[str, str] = {}
+    for role in (filters or Filters()).active_roles():
+        values = filters.values(role) if role in SPLITS else ()
+        if len(values) != 1:
+            return None
+        chosen[role] = values[0]
+    return chosen
+
+
+def cube_narrowing(split: str | None, filters: Filters | None) -> dict:
+    """The part of the cube a request needs (so a chart reads tens of rows, not the whole cube)."""
+    active = _single_values(filters)
+    if active is None:
+        return {}
+    if split is None and not active:
+        return {"splits": [""]}
+    if split is None and len(active) == 1:
+        role, value = next(iter(active.items()))
+        return {"splits": [role], "series": value}
+    if split is not None and not active:
+        return {"splits": [split]}
+    if split == "area" and set(active) == {"service"}:
+        return {"splits": [PAIR_SPLIT], "series_prefix": active["service"] + PAIR_SEP}
+    if split == "service" and set(active) == {"area"}:
+        return {"splits": [PAIR_SPLIT], "series_suffix": PAIR_SEP + active["area"]}
+    return {}
+
+
+def from_cube(cube: pd.DataFrame, kpi: str, split: str | None, filters: Filters | None) -> pd.DataFrame | None:
+    """A KPI's series from the cube when the request is one the cube holds (no filter with a split, or one filter
+    without), else None."""
+    active = _single_values(filters)
+    if active is None:
+        return None
+    part = cube[cube["kpi"] == kpi]
+    if split is None and not active:
+        return part[part["split"] == ""]
+    if split is None and len(active) == 1:
+        role, value = next(iter(active.items()))
+        return part[(part["split"] == role) & (part["series"] == value)]
+    if split is not None and not active:
+        return part[part["split"] == split]
+    if split in ("service", "area") and set(active) == ({"service", "area"} - {split}):
+        # One service's areas, or one area's services: the service x area pairs.
+        other = next(iter(active.values()))
+        pairs = part[part["split"] == PAIR_SPLIT]
+        if pairs.empty:
+            return None  # no pairs stored (no service or area role): ask DuckDB
+        halves = pairs["series"].str.split(PAIR_SEP, n=1, expand=True)
+        if halves.shape[1] < 2:
+            return None
+        mine, theirs = (halves[1], halves[0]) if split == "area" else (halves[0], halves[1])
+        chosen = pairs[(theirs == other).to_numpy()].copy()
+        chosen["series"] = mine[(theirs == other).to_numpy()].to_numpy()
+        chosen["split"] = split
+        return chosen
+    return None
+
+
+
+def split_values(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, role: str) -> list[str]:
+    """The distinct values of a role's column (services, areas, channels), for the page's pickers."""
+    col = dataset.roles.get(role)
+    if not col:
+        return []
+    if dataset.kind == RECORDS and table_exists(con, CUBE_TABLE):
+        # The stored cube already lists them (a DISTINCT over 10M rows takes a noticeable fraction of a second).
+        rows = store.query_rows(
+            con, f"SELECT DISTINCT series FROM {q(CUBE_TABLE)} WHERE dataset = ? AND source = ? AND split = ? "
+                 "ORDER BY 1", [dataset.name, _cube_source(con, dataset), role])
+        if rows:
+            return [r[0] for r in rows]
+    rows = store.query_rows(
+        con, f"SELECT DISTINCT coalesce(CAST({q(col)} AS VARCHAR), ?) FROM {q(dataset.table)} ORDER BY 1", [BLANK])
+    return [r[0] for r in rows]

@@ -1,0 +1,218 @@
+"""One KPI's series (from the cube, a live query or a KPI-series dataset), its SPC chart per series, and the summary
+matrix of every KPI x series.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis import store
+from analysis.errors import StocktakeError
+from analysis.filters import Filters, where_clauses
+from analysis.kpis.compute import check_split, record_kpi_table
+from analysis.kpis.cube import CUBE_GRAINS, cube_narrowing, from_cube, kpi_cube
+from analysis.kpis.definitions import (ALL, BLANK, DEFAULT_GRAIN, DEFAULT_WITHIN_DAYS, RECORD_KPIS,
+                                       check_period_column, kpi_label, kpi_unit, label_sql)
+from analysis.kpis.storage import ALL_SERIES
+from analysis.roles import KPI as KPI_KIND
+from analysis.spc import reading, xmr
+from analysis.store import quote_identifier as q
+
+# --- KPI-series datasets ---------------------------------------------------------------------------------------
+
+def kpi_dataset_table(
+    con: duckdb.DuckDBPyConnection,
+    dataset: store.Dataset,
+    measures: Iterable[str] | None = None,
+    *,
+    split: str | None = "service",
+    filters: Filters | None = None,
+    skip_blank_series: bool = False,
+) -> pd.DataFrame:
+    """A KPI-series dataset's values, long: ``kpi`` (the measure), ``series``, ``period``, ``value``, ``target``, ``n``.
+
+    Several rows for one measure, series and period (e.g. areas when split by service) are averaged, and so are their
+    targets; ``n`` counts them. Without a service (or the split's) role there is one series, "All". Rows whose split
+    value is blank form a series called "(blank)", unless ``skip_blank_series`` leaves them out (a blank organisation
+    is not a peer). A period column of text is refused with a sentence (see ``check_period_column``).
+    """
+    if dataset.kind != KPI_KIND:
+        raise StocktakeError(f"'{dataset.name}' is not a KPI-series dataset.")
+    roles = dataset.roles
+    for needed in ("period", "value"):
+        if needed not in roles:
+            raise StocktakeError(
+                f"Dataset '{dataset.name}' has no column with the role '{needed}': set it on the Data page.")
+    check_period_column(con, dataset)
+    measure_sql = label_sql(f"t.{q(roles['measure'])}") if "measure" in roles else "'Value'"
+    series_sql = label_sql(f"t.{q(roles[split])}") if split and split in roles else f"'{ALL}'"
+    target_sql = f"avg(CAST(t.{q(roles['target'])} AS DOUBLE))" if "target" in roles else "CAST(NULL AS DOUBLE)"
+    where, params = where_clauses(filters or Filters(), roles, alias="t", date_role="period")
+    conds = [f"t.{q(roles['period'])} IS NOT NULL"] + where
+    if skip_blank_series and split and split in roles:
+        conds.append(f"nullif(trim(CAST(t.{q(roles[split])} AS VARCHAR)), '') IS NOT NULL")
+    if measures is not None:
+        ms = list(measures)
+        if not ms:
+            return pd.DataFrame(columns=["kpi", "series", "period", "value", "target", "n"])
+        conds.append(f"{measure_sql} IN ({', '.join('?' * len(ms))})")
+        params = params + ms
+    frame = store.query_df(
+        con,
+        f"""SELECT {measure_sql} AS kpi, {series_sql} AS series, CAST(t.{q(roles['period'])} AS DATE) AS period,
+                   avg(CAST(t.{q(roles['value'])} AS DOUBLE)) AS value, {target_sql} AS target, count(*) AS n
+            FROM {q(dataset.table)} AS t WHERE {' AND '.join(conds)}
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""",
+        params,
+    )
+    frame["period"] = pd.to_datetime(frame["period"])
+    frame["n"] = frame["n"].astype("int64")
+    return frame
+
+
+# --- One chart -------------------------------------------------------------------------------------------------
+
+def kpi_series(
+    con: duckdb.DuckDBPyConnection,
+    dataset: store.Dataset,
+    kpi: str,
+    *,
+    grain: str = DEFAULT_GRAIN,
+    split: str | None = None,
+    filters: Filters | None = None,
+    within_days: int = DEFAULT_WITHIN_DAYS,
+    use_cube: bool = True,
+) -> pd.DataFrame:
+    """One KPI's values per period (and per series with ``split``): ``series``, ``period``, ``value``, ``target``,
+    ``n``. Records KPIs have no target of their own (NaN); a KPI-series measure brings its target column.
+
+    Records KPIs come from the stored cube (:func:`kpi_cube`) when it holds the request (the total, one service /
+    area / channel, or a split with no filter), else from a live query."""
+    if dataset.kind == KPI_KIND:
+        frame = kpi_dataset_table(con, dataset, [kpi], split=split, filters=filters)
+        return frame.drop(columns=["kpi"]).reset_index(drop=True)
+    frame = None
+    if use_cube and grain in CUBE_GRAINS:
+        check_split(dataset, split)
+        frame = from_cube(kpi_cube(con, dataset, grain=grain, within_days=within_days, kpi=kpi,
+                                    **cube_narrowing(split, filters)), kpi, split, filters)
+        if frame is not None and split is not None:
+            frame = frame[frame["split"] == split]
+    if frame is None:
+        frame = record_kpi_table(con, dataset, [kpi], grain=grain, split=split, filters=filters,
+                                 within_days=within_days, include_total=False)
+    frame = frame.drop(columns=[c for c in ("kpi", "split") if c in frame.columns]).copy()
+    frame["target"] = np.nan
+    return frame[["series", "period", "value", "target", "n"]].reset_index(drop=True)
+
+
+def series_spc(
+    series: pd.DataFrame,
+    *,
+    improvement: str = "increase",
+    target: float | None = None,
+    trajectory: pd.Series | None = None,
+    rebase_at: Iterable = (),
+    rules: str = "nhsr",
+    screen_outliers: bool = True,
+    fix_after_n_points: int | None = None,
+) -> pd.DataFrame:
+    """An SPC chart (``xmr.xmr``) for each series of a :func:`kpi_series` frame, stacked with a ``series`` column.
+
+    ``target`` (if given) overrides the frame's own target column; ``trajectory`` is a Series indexed by period.
+    """
+    # xmr_columns per series and one DataFrame at the end: a DataFrame per series costs more than its arithmetic.
+    columns: dict[str, list] = {"series": []}
+    attrs: dict = {}
+    rule_set = None
+    for name, group in series.sort_values(["series", "period"], kind="stable").groupby("series", sort=False):
+        tgt = target if target is not None else (group["target"].to_numpy(dtype=float) if "target" in group else None)
+        traj = None
+        if trajectory is not None and len(trajectory):
+            traj = group["period"].map(trajectory).to_numpy(dtype=float)
+        cols, attrs, rule_set = xmr.xmr_columns(
+            group["value"].to_numpy(dtype=float), dates=group["period"].to_numpy(), improvement=improvement,
+            target=tgt, trajectory=traj, rebase_at=rebase_at, rules=rules, screen_outliers=screen_outliers,
+            fix_after_n_points=fix_after_n_points)
+        cols["n"] = group["n"].to_numpy()
+        columns["series"].append(np.full(len(group), name, dtype=object))
+        for key, values in cols.items():
+            columns.setdefault(key, []).append(values)
+    if rule_set is None:
+        return pd.DataFrame(columns=["series", "date", "value", "mean", "lpl", "upl", "point_type"])
+    return xmr.xmr_frame({key: np.concatenate(parts) for key, parts in columns.items()}, attrs, rule_set)
+
+
+# --- Summary matrix --------------------------------------------------------------------------------------------
+
+SUMMARY_COLUMNS = ["kpi", "kpi_label", "unit", "series", "improvement", "points", "latest_period", "latest_value",
+                   "target", "mean", "lpl", "upl", "variation", "variation_side", "assurance", "short_segment"]
+
+
+def summary_matrix(
+    con: duckdb.DuckDBPyConnection,
+    dataset: store.Dataset,
+    *,
+    split: str | None = "service",
+    grain: str = DEFAULT_GRAIN,
+    within_days: int = DEFAULT_WITHIN_DAYS,
+    directions: Mapping[str, str] | None = None,
+    targets: Mapping[tuple[str, str], float] | None = None,
+    rules: str = "nhsr",
+    include_total: bool = True,
+    use_cube: bool = True,
+) -> pd.DataFrame:
+    """Every KPI x series (service by default, plus "All"): latest value, target, variation and assurance.
+
+    The MDC "summary table". A records dataset's values come from the stored cube (:func:`kpi_cube`: one grouped
+    DuckDB query per basis, all KPIs and splits at once, kept until the data change) or, with ``use_cube=False``,
+    from the same queries run now; SPC then runs per series in Python (a few dozen points each).
+    ``directions`` maps KPI -> improvement direction (default: the KPI's own); ``targets`` maps (KPI, series) ->
+    target, with series '' for every series (a KPI-series measure's own target column is used otherwise).
+    """
+    directions = dict(directions or {})
+    targets = dict(targets or {})
+    if dataset.kind == KPI_KIND:
+        split_role = split if split in dataset.roles else None
+        long = kpi_dataset_table(con, dataset, split=split_role)
+        defaults = {}
+    else:
+        split_role = split if split in dataset.roles else None
+        if use_cube and grain in CUBE_GRAINS:
+            wanted = [""] + ([split_role] if split_role else [])
+            if not include_total and split_role:
+                wanted = [split_role]
+            long = kpi_cube(con, dataset, grain=grain, within_days=within_days, splits=wanted).drop(columns=["split"])
+        else:
+            long = record_kpi_table(con, dataset, grain=grain, split=split_role, within_days=within_days,
+                                    include_total=include_total)
+        long = long.assign(target=np.nan)
+        defaults = {k: v.improvement for k, v in RECORD_KPIS.items()}
+    rows = []
+    for (kpi, series), group in long.groupby(["kpi", "series"], sort=False):
+        improvement = directions.get(kpi, defaults.get(kpi, "increase"))
+        target = targets.get((kpi, series), targets.get((kpi, ALL_SERIES)))
+        group = group.sort_values("period")
+        values = group["value"].to_numpy(dtype=float)
+        tgt = target if target is not None else group["target"].to_numpy(dtype=float)
+        columns, _, _ = xmr.xmr_columns(values, dates=group["period"].to_numpy(), improvement=improvement,
+                                        target=tgt, rules=rules)
+        s = reading.summarise(columns, improvement)
+        rows.append({
+            "kpi": kpi, "kpi_label": kpi_label(kpi, within_days), "unit": kpi_unit(kpi), "series": series,
+            "improvement": improvement, "points": s.points, "latest_period": s.latest_date,
+            "latest_value": s.latest_value, "target": s.target, "mean": s.mean, "lpl": s.lpl, "upl": s.upl,
+            "variation": s.variation if s.points >= 2 else None, "variation_side": s.variation_side,
+            "assurance": s.assurance if s.points >= 2 else None, "short_segment": s.short_segment,
+        })
+    matrix = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    # KPIs in their usual order (records) or by name (measures), the total first, then series by name.
+    order = {k: i for i, k in enumerate(RECORD_KPIS)}
+    matrix["_k"] = [order.get(k, len(order)) for k in matrix["kpi"]]
+    matrix["_all"] = matrix["series"] != ALL
+    matrix = matrix.sort_values(["_k", "kpi", "_all", "series"], kind="stable").drop(columns=["_k", "_all"])
+    return matrix.reset_index(drop=True)

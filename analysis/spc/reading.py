@@ -1,0 +1,167 @@
+"""What an XmR chart says, for people: the two Making Data Count icons (variation and assurance) and one sentence.
+
+NHSRplotthedots ``ptd_calculate_assurance_type``; the variation is the last point's type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from analysis import periods
+from analysis.spc.rules import OUTSIDE_LIMITS, TREND, TWO_OF_THREE
+from analysis.spc.xmr import COMMON_CAUSE, CONCERN, IMPROVEMENT, NEUTRAL
+
+CONSISTENT_PASS = "consistent_pass"
+CONSISTENT_FAIL = "consistent_fail"
+INCONSISTENT = "inconsistent"
+
+
+@dataclass(frozen=True)
+class SpcSummary:
+    """What the two MDC icons say about a chart, and the figures behind them."""
+
+    variation: str | None  # the last point's type, None with no points
+    variation_side: str | None  # "high" or "low" for a special cause, else None (chooses the icon's arrow)
+    assurance: str | None  # consistent_pass, consistent_fail, inconsistent; None without target/direction/limits
+    points: int
+    latest_value: float | None
+    latest_date: pd.Timestamp | None
+    target: float | None
+    mean: float | None
+    lpl: float | None
+    upl: float | None
+    segment_points: int
+    short_segment: bool
+
+
+def assurance_type(target: float | None, lpl: float | None, upl: float | None, improvement: str) -> str | None:
+    """MDC assurance: where the target sits against the limits, given which direction is better.
+
+    NHSRplotthedots ``ptd_calculate_assurance_type``: target above the upper limit is a consistent fail when higher
+    is better (the process cannot reach it) and a consistent pass when lower is better; below the lower limit the
+    reverse; otherwise inconsistent (the process will sometimes pass and sometimes fail).
+    """
+    if target is None or improvement == "neutral" or any(
+        v is None or (isinstance(v, float) and np.isnan(v)) for v in (target, lpl, upl)
+    ):
+        return None
+    increasing = improvement == "increase"
+    if target > upl:
+        return CONSISTENT_FAIL if increasing else CONSISTENT_PASS
+    if target < lpl:
+        return CONSISTENT_PASS if increasing else CONSISTENT_FAIL
+    return INCONSISTENT
+
+
+def summarise(result: pd.DataFrame | Mapping[str, np.ndarray], improvement: str | None = None) -> SpcSummary:
+    """Variation (the last point's type) and assurance (target against the last segment's limits) of a chart.
+
+    Takes :func:`xmr`'s frame or :func:`xmr_columns`' arrays.
+    """
+    attrs = getattr(result, "attrs", {})
+    improvement = improvement or attrs.get("improvement", "increase")
+    value = np.asarray(result["value"], dtype=float)
+    present = np.flatnonzero(~np.isnan(value))
+    if len(present) == 0:
+        return SpcSummary(None, None, None, 0, None, None, None, None, None, None, 0, True)
+    has_dates = "date" in result
+    if has_dates:
+        dates = np.asarray(result["date"], dtype="datetime64[ns]")[present]
+        last_i = present[np.argsort(dates, kind="stable")[-1]]
+    else:
+        last_i = present[-1]
+
+    def at(name):
+        return np.asarray(result[name], dtype=object if name == "point_type" else None)[last_i]
+
+    def num(name):
+        v = float(at(name))
+        return None if np.isnan(v) else v
+
+    variation = at("point_type")
+    side = None
+    if variation != COMMON_CAUSE:
+        side = "high" if at("special_cause_direction") > 0 else "low"
+    target, lpl, upl = num("target"), num("lpl"), num("upl")
+    return SpcSummary(
+        variation=variation,
+        variation_side=side,
+        assurance=assurance_type(target, lpl, upl, improvement),
+        points=len(present),
+        latest_value=float(value[last_i]),
+        latest_date=pd.Timestamp(at("date")) if has_dates else None,
+        target=target,
+        mean=num("mean"),
+        lpl=lpl,
+        upl=upl,
+        segment_points=int(at("segment_points")),
+        short_segment=bool(at("short_segment")),
+    )
+
+
+VARIATION_LABELS = {
+    COMMON_CAUSE: "Common cause variation",
+    IMPROVEMENT: "Special cause improvement",
+    CONCERN: "Special cause concern",
+    NEUTRAL: "Special cause (neither better nor worse)",
+    None: "Not enough data",
+}
+ASSURANCE_LABELS = {
+    CONSISTENT_PASS: "Consistently passing the target",
+    CONSISTENT_FAIL: "Consistently failing the target",
+    INCONSISTENT: "Will pass and fail the target at random",
+    None: "No target",
+}
+
+
+def reading(
+    result: pd.DataFrame, improvement: str | None = None, format_value: Callable[[float], str] | None = None,
+    grain: str = "month",
+) -> str:
+    """One sentence a manager can read: what the chart says now, and since when.
+
+    "Special cause improvement since June 2024: 9 points below the mean." / "Common cause variation since
+    April 2022: no sign of change; the process averages 41.2% and will vary between 30.1% and 52.3%."
+    """
+    fmt = format_value or (lambda v: f"{v:,.3g}")
+    improvement = improvement or result.attrs.get("improvement", "increase")
+    points = result.dropna(subset=["value"])
+    if "date" in points:
+        points = points.sort_values("date", kind="stable")
+    if len(points) < 2:
+        return "Not enough points to read: an SPC chart needs at least 2."
+    summary = summarise(result, improvement)
+    last = points.iloc[-1]
+    has_dates = "date" in points
+    # The run of points of the same type that ends at the last point.
+    types = points["point_type"].to_list()
+    start = len(types) - 1
+    while start > 0 and types[start - 1] == types[-1] and points["segment"].iloc[start - 1] == last["segment"]:
+        start -= 1
+    if summary.variation == COMMON_CAUSE:
+        seg_start = points[points["segment"] == last["segment"]].iloc[0]
+        since = f" since {periods.period_words(seg_start['date'], grain)}" if has_dates else ""
+        if pd.isna(last["lpl"]):
+            return f"Common cause variation{since}: no sign of change; the process averages {fmt(last['mean'])}."
+        return (
+            f"Common cause variation{since}: no sign of change; the process averages {fmt(last['mean'])} and will "
+            f"vary between {fmt(last['lpl'])} and {fmt(last['upl'])}."
+        )
+    run = len(types) - start
+    since = f" since {periods.period_words(points['date'].iloc[start], grain)}" if has_dates else ""
+    label = VARIATION_LABELS[summary.variation]
+    rule = last["special_cause"]
+    high = last["special_cause_direction"] > 0
+    if rule == OUTSIDE_LIMITS:
+        detail = f"the latest point ({fmt(last['value'])}) is {'above the upper' if high else 'below the lower'} limit"
+    elif rule == TREND:
+        detail = f"{run} points {'rising' if high else 'falling'} in a row"
+    elif rule == TWO_OF_THREE:
+        detail = f"2 of the last 3 points are close to the {'upper' if high else 'lower'} limit"
+    else:
+        detail = f"{run} points {'above' if high else 'below'} the mean"
+    return f"{label}{since}: {detail}."

@@ -1,0 +1,292 @@
+"""The one gate for every change the app makes to the store: may this user do it, do it, record it.
+
+Pages call these functions, never the analysis write functions directly. Each one asks ``ui.auth`` who is using the
+session (afresh: a hidden control is a courtesy, this check is the rule), refuses a viewer with one sentence and
+records the refusal, makes the change through ``analysis``, then records who made it, what it was and the version of
+the dataset it left, in the audit trail (``analysis.audit``).
+
+The record is written straight after the change, on its own cursor: the analysis functions commit their own
+transactions, so a crash in the instant between the two would leave a change without its record (never a record
+without its change).
+
+To add a kind of change: choose an action name in ``analysis.audit``, decide in ``analysis.access.VIEWER_CHANGES``
+whether a viewer may make it, and wrap the write with :func:`perform` (or, for a write that records itself in its
+own transaction, as the Workshop's do, with ``_workshop``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, TypeVar
+
+import duckdb
+import pandas as pd
+
+from analysis import audit, classification, ingest, interventions, lookups, notes, session_actions, sessions, store
+
+from analysis.access import User, may_change
+from analysis.errors import StocktakeError
+from analysis.formatting import format_count
+from analysis.kpis import storage as kpi_settings
+from analysis.savings import scenarios
+from ui.auth import current_user
+
+T = TypeVar("T")
+
+# What each kind of change is called in a refusal: "Only editors can <this>."
+_REFUSAL_WORDS = {
+    audit.LOAD: "load data", audit.REPLACE: "replace a dataset", audit.APPEND: "add rows to a dataset",
+    audit.DELETE: "delete a dataset", audit.ROLES: "change the roles of a dataset's columns",
+    audit.CLASSIFICATION: "change the failure and value classification", audit.TARGET: "set targets",
+    audit.IMPROVEMENT: "change which way is better for a KPI", audit.TRAJECTORY: "set trajectories",
+    audit.TRAJECTORY_CLEARED: "remove trajectories", audit.INTERVENTION_ADDED: "add interventions",
+    audit.INTERVENTION_DELETED: "delete interventions", audit.SCENARIO_SAVED: "save scenarios",
+    audit.SCENARIO_RENAMED: "rename scenarios", audit.SCENARIO_DELETED: "delete scenarios",
+    audit.NOTE_ADDED: "add notes", audit.NOTE_DELETED: "delete notes",
+    audit.LOOKUP_CHOSEN: "choose which lookup a dataset uses",
+    audit.SESSION_CREATED: "start sessions", audit.SESSION_CHANGED: "change sessions",
+    audit.SESSION_DELETED: "delete sessions", audit.AGENDA_ITEM_ADDED: "add views to a session",
+    audit.AGENDA_ITEM_RENAMED: "rename agenda items", audit.AGENDA_REORDERED: "reorder agendas",
+    audit.AGENDA_ITEM_REMOVED: "remove agenda items", audit.ACTION_ADDED: "record actions",
+    audit.ACTIONS_EDITED: "edit actions",
+}
+
+
+def _who(user: User) -> str:
+    return user.name or "a visitor who has not signed in"
+
+
+def _record(con: duckdb.DuckDBPyConnection, user: User, action: str, dataset: str | None, version: int | None,
+            detail: str, outcome: str = audit.DONE) -> None:
+    cur = con.cursor()
+    try:
+        audit.record_change(cur, user=_who(user), action=action, dataset=dataset, version=version, detail=detail,
+                            outcome=outcome)
+    finally:
+        cur.close()
+
+
+def check_allowed(con: duckdb.DuckDBPyConnection, action: str, dataset: str | None, what: str = "") -> User:
+    """The user, if they may make this kind of change; otherwise the refusal is recorded and a StocktakeError raised.
+
+    ``what`` says in the audit trail what they tried ("delete 'repairs 2024'").
+    """
+    user = current_user()
+    if may_change(user, action):
+        return user
+    version = store.dataset_version(con, dataset) if dataset else None
+    _record(con, user, action, dataset, version or None, f"Refused: {what or action}", outcome=audit.REFUSED)
+    words = _REFUSAL_WORDS.get(action, "make this change")
+    if user.signed_in:
+        raise StocktakeError(f"Only editors can {words}: you are signed in as {user.name}, a viewer, so nothing was "
+                             "changed. Ask an editor to do it, or to make you one.")
+    raise StocktakeError(f"Only editors can {words}: sign in first. Nothing was changed.")
+
+
+def perform(con: duckdb.DuckDBPyConnection, action: str, dataset: str | None, change: Callable[[], T], *,
+            detail: str, version: Callable[[T], int | None] | None = None) -> T:
+    """Check, make the change (``change()``), record it; returns what ``change`` returned.
+
+    ``version`` works out the dataset's version to record from that result; by default the dataset's version in the
+    catalogue after the change (None when there is no dataset or it no longer exists).
+    """
+    user = check_allowed(con, action, dataset, detail)
+    result = change()
+    if version is not None:
+        recorded = version(result)
+    else:
+        recorded = (store.dataset_version(con, dataset) or None) if dataset else None
+    _record(con, user, action, dataset, recorded, detail)
+    return result
+
+
+# ----- datasets --------------------------------------------------------------------------------------------------
+
+
+def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, dataset: str, mode: str = ingest.REPLACE,
+              source_name: str | None = None, **options: Any) -> ingest.LoadReport:
+    """``ingest.load_file`` for a user: a load, replace or append, checked and recorded with the new version."""
+    name = (dataset or "").strip()
+    source = source_name or os.path.basename(str(path))
+    action = audit.APPEND if mode == ingest.APPEND else (
+        audit.REPLACE if store.dataset_exists(con, name) else audit.LOAD)
+    user = check_allowed(con, action, name, f"{action} '{name}' from {source}")
+    report = ingest.load_file(con, path, dataset=dataset, mode=mode, source_name=source_name, **options)
+    _record(con, user, action, report.dataset, report.version,
+            f"{source}: {format_count(report.rows_loaded)} rows loaded, {format_count(report.rows_rejected)} "
+            f"rejected ({report.kind})")
+    return report
+
+
+def delete_dataset(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
+    """``store.delete_dataset`` for a user. The trail keeps the version that was deleted and its row count."""
+    ds = store.get_dataset(con, dataset)
+    user = check_allowed(con, audit.DELETE, ds.name, f"delete '{ds.name}'")
+    store.delete_dataset(con, ds.name)
+    _record(con, user, audit.DELETE, ds.name, ds.version,
+            f"Deleted version {ds.version} with its {format_count(ds.row_count)} rows")
+
+
+def set_roles(con: duckdb.DuckDBPyConnection, dataset: str, roles: dict[str, str | None]) -> store.Dataset:
+    """``store.set_roles`` for a user, recorded with the column names and their new roles."""
+    detail = "; ".join(f"'{column}' set to {role or 'no role'}" for column, role in roles.items())
+    return perform(con, audit.ROLES, dataset, lambda: store.set_roles(con, dataset, roles),
+                   detail=f"Roles: {detail}", version=lambda ds: ds.version)
+
+
+def save_classification(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, frame: pd.DataFrame,
+                        *, source: str = "edited on the Demand page") -> int:
+    """``classification.save_classification`` for a user; records the counts of each demand type, not the reasons."""
+    counts = frame["demand_type"].astype(str).value_counts()
+    detail = (f"Classification {source}: {format_count(len(frame))} reasons ("
+              + ", ".join(f"{format_count(n)} {kind}" for kind, n in counts.sort_index().items()) + ")")
+    return perform(con, audit.CLASSIFICATION, dataset.name,
+                   lambda: classification.save_classification(con, dataset, frame), detail=detail)
+
+
+def choose_lookup(con: duckdb.DuckDBPyConnection, dataset: str, purpose: str, lookup: str | None,
+                  *, automatic: bool = False) -> None:
+    """``lookups.choose_lookup`` for a user (``automatic``: forget the choice and match by names again)."""
+    words = lookups.PURPOSES[purpose][3] if purpose in lookups.PURPOSES else purpose
+    if automatic:
+        perform(con, audit.LOOKUP_CHOSEN, dataset, lambda: lookups.forget_choice(con, dataset, purpose),
+                detail=f"{words.capitalize()}: matched by names again")
+        return
+    perform(con, audit.LOOKUP_CHOSEN, dataset, lambda: lookups.choose_lookup(con, dataset, purpose, lookup),
+            detail=f"{words.capitalize()}: " + (f"'{lookup}' chosen" if lookup else "none"))
+
+
+# ----- KPI settings, interventions ----------------------------------------------------------------------------------
+
+
+def set_improvement(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, improvement: str) -> None:
+    better = {"increase": "higher is better", "decrease": "lower is better"}.get(improvement, "neither way is better")
+    perform(con, audit.IMPROVEMENT, dataset, lambda: kpi_settings.set_improvement(con, dataset, kpi, improvement),
+            detail=f"{kpi}: {better}")
+
+
+def set_target(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, series: str | None,
+               target: float | None) -> None:
+    where = f"for {series}" if series else "for every series"
+    what = "removed" if target is None else f"set to {target:g}"
+    perform(con, audit.TARGET, dataset, lambda: kpi_settings.set_target(con, dataset, kpi, series, target),
+            detail=f"{kpi} target {where} {what}")
+
+
+def set_trajectory(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, series: str | None,
+                   start_period, start_value: float, end_period, end_value: float) -> None:
+    perform(con, audit.TRAJECTORY, dataset,
+            lambda: kpi_settings.set_trajectory(con, dataset, kpi, series, start_period, start_value, end_period, end_value),
+            detail=f"{kpi} trajectory for {series or 'every series'}: {start_value:g} on {start_period} to "
+                   f"{end_value:g} on {end_period}")
+
+
+def clear_trajectory(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, series: str | None) -> None:
+    perform(con, audit.TRAJECTORY_CLEARED, dataset, lambda: kpi_settings.clear_trajectory(con, dataset, kpi, series),
+            detail=f"{kpi} trajectory for {series or 'every series'} removed")
+
+
+def add_intervention(con: duckdb.DuckDBPyConnection, dataset: str, service: str | None, day, label: str) -> int:
+    return perform(con, audit.INTERVENTION_ADDED, dataset,
+                   lambda: interventions.add_intervention(con, dataset, service, day, label),
+                   detail=f"'{(label or '').strip()}' on {day} for {service or 'every service'}")
+
+
+def delete_intervention(con: duckdb.DuckDBPyConnection, dataset: str, intervention_id: int, label: str = "") -> bool:
+    return perform(con, audit.INTERVENTION_DELETED, dataset,
+                   lambda: interventions.delete_intervention(con, intervention_id),
+                   detail=f"Intervention {int(intervention_id)} deleted" + (f" ('{label}')" if label else ""))
+
+
+# ----- scenarios, notes --------------------------------------------------------------------------------------------
+
+
+def save_scenario(con: duckdb.DuckDBPyConnection, name: str, dataset: store.Dataset, period_start, period_end,
+                  levers, *, overwrite: bool = False):
+    return perform(con, audit.SCENARIO_SAVED, dataset.name,
+                   lambda: scenarios.save_scenario(con, name, dataset, period_start, period_end, levers,
+                                                 overwrite=overwrite),
+                   detail=f"'{(name or '').strip()}'" + (" (replacing one of the same name)" if overwrite else ""))
+
+
+def rename_scenario(con: duckdb.DuckDBPyConnection, dataset: str, old: str, new: str) -> None:
+    perform(con, audit.SCENARIO_RENAMED, dataset, lambda: scenarios.rename_scenario(con, dataset, old, new),
+            detail=f"'{old}' renamed to '{(new or '').strip()}'")
+
+
+def delete_scenario(con: duckdb.DuckDBPyConnection, dataset: str, name: str) -> None:
+    perform(con, audit.SCENARIO_DELETED, dataset, lambda: scenarios.delete_scenario(con, dataset, name),
+            detail=f"'{name}'")
+
+
+# ----- the Workshop: sessions, their agendas, notes and actions --------------------------------------------------
+# These writes record themselves, in the transaction that makes the change (analysis.sessions.audit_change), so the
+# gate only checks the user and hands the analysis their name. A note's words never reach the trail: a room may
+# write a name into a note.
+
+
+def _workshop(con: duckdb.DuckDBPyConnection, action: str, dataset: str | None, what: str,
+              change: Callable[[str], T]) -> T:
+    user = check_allowed(con, action, dataset, what)
+    return change(_who(user))
+
+
+def _session_dataset(con: duckdb.DuckDBPyConnection, session_id: int) -> str | None:
+    return sessions.get_session(con, session_id).dataset
+
+
+def create_session(con: duckdb.DuckDBPyConnection, title: str, **details: Any) -> int:
+    return _workshop(con, audit.SESSION_CREATED, details.get("dataset"), f"start the session '{title}'",
+                     lambda user: sessions.create_session(con, title, user=user, **details))
+
+
+def update_session(con: duckdb.DuckDBPyConnection, session_id: int, **details: Any) -> sessions.Session:
+    return _workshop(con, audit.SESSION_CHANGED, _session_dataset(con, session_id), f"change session {session_id}",
+                     lambda user: sessions.update_session(con, session_id, user=user, **details))
+
+
+def delete_session(con: duckdb.DuckDBPyConnection, session_id: int) -> None:
+    _workshop(con, audit.SESSION_DELETED, _session_dataset(con, session_id), f"delete session {session_id}",
+              lambda user: sessions.delete_session(con, session_id, user=user))
+
+
+def add_view(con: duckdb.DuckDBPyConnection, session_id: int, view: sessions.View, title: str) -> int:
+    return _workshop(con, audit.AGENDA_ITEM_ADDED, view.dataset, f"add '{title}' to session {session_id}",
+                     lambda user: sessions.add_view(con, session_id, view, title, user=user))
+
+
+def rename_item(con: duckdb.DuckDBPyConnection, item_id: int, title: str) -> None:
+    _workshop(con, audit.AGENDA_ITEM_RENAMED, None, f"rename agenda item {item_id}",
+              lambda user: sessions.rename_item(con, item_id, title, user=user))
+
+
+def move_item(con: duckdb.DuckDBPyConnection, item_id: int, steps: int) -> None:
+    _workshop(con, audit.AGENDA_REORDERED, None, f"move agenda item {item_id}",
+              lambda user: sessions.move_item(con, item_id, steps, user=user))
+
+
+def remove_item(con: duckdb.DuckDBPyConnection, item_id: int) -> None:
+    _workshop(con, audit.AGENDA_ITEM_REMOVED, None, f"remove agenda item {item_id}",
+              lambda user: sessions.remove_item(con, item_id, user=user))
+
+
+def add_note(con: duckdb.DuckDBPyConnection, session_id: int, note: str, **options: Any) -> int:
+    return _workshop(con, audit.NOTE_ADDED, _session_dataset(con, session_id), f"add a note to session {session_id}",
+                     lambda user: notes.add_note(con, session_id, note, user=user, **options))
+
+
+def delete_note(con: duckdb.DuckDBPyConnection, note_id: int) -> None:
+    _workshop(con, audit.NOTE_DELETED, None, f"delete note {note_id}",
+              lambda user: notes.delete_note(con, note_id, user=user))
+
+
+def add_action(con: duckdb.DuckDBPyConnection, session_id: int, what: str, **fields: Any) -> int:
+    return _workshop(con, audit.ACTION_ADDED, _session_dataset(con, session_id),
+                     f"add an action to session {session_id}",
+                     lambda user: session_actions.add_action(con, session_id, what, user=user, **fields))
+
+
+def save_actions(con: duckdb.DuckDBPyConnection, session_id: int, edited: pd.DataFrame) -> session_actions.SavedTable:
+    return _workshop(con, audit.ACTIONS_EDITED, _session_dataset(con, session_id),
+                     f"edit the actions of session {session_id}",
+                     lambda user: session_actions.save_table(con, session_id, edited, user=user))

@@ -1,0 +1,116 @@
+"""The person using this session and their role, read from Streamlit's sign-in or a sign-in proxy.
+
+Off by default: with no ``[auth]`` and no ``[stocktake.proxy]`` in ``.streamlit/secrets.toml`` everyone is an editor,
+recorded as "local user" (a laptop). With sign-in configured, :func:`sign_in_gate` (called by ``app.py`` before any
+page, and again by :func:`guard_page` at the top of each page) shows a visitor who has not signed in only a sign-in
+button, and the rules of ``analysis.access`` decide who is
+an editor. Pages ask :func:`current_user` what to show; ``ui.actions`` asks it again before every change, so hiding a
+control is a courtesy and the refusal is the server's.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import streamlit as st
+
+from analysis import access
+from analysis.access import AccessSettings, User
+from analysis.errors import StocktakeError
+from ui.text import plain
+
+
+def _secrets() -> Mapping[str, Any]:
+    # st.secrets raises on a missing file; no file is the laptop case.
+    return st.secrets if st.secrets.load_if_toml_exists() else {}
+
+
+def access_settings() -> AccessSettings:
+    """The sign-in and role settings of this Stocktake (a StocktakeError names a setting that cannot be used)."""
+    return access.access_settings(_secrets())
+
+
+def current_user(settings: AccessSettings | None = None) -> User:
+    """Who is using this session, worked out afresh from the sign-in cookie or the proxy's header on every call."""
+    settings = settings or access_settings()
+    if settings.mode == access.OIDC:
+        return access.oidc_user(st.user.to_dict(), settings)
+    if settings.mode == access.PROXY:
+        return access.proxy_user(dict(st.context.headers.items()), st.context.ip_address, settings)
+    return access.LOCAL_EDITOR
+
+
+def can_edit() -> bool:
+    """Whether to show this session the controls that change data (the server checks again when they are used)."""
+    return current_user().is_editor
+
+
+def sign_in_gate(*, show_identity: bool = True) -> User | None:
+    """The user who may see Stocktake, or None after drawing the sign-in screen (or a refusal) in its place.
+
+    Called by app.py on every run, before any page: with sign-in configured, a visitor who has not signed in sees only
+    a sign-in button. ``show_identity`` puts who is signed in, their role and a sign-out button in the sidebar.
+    A setting that cannot be used stops the app with its sentence.
+    """
+    try:
+        settings = access_settings()
+    except StocktakeError as exc:
+        st.error(f"Stocktake cannot start: {plain(exc)}")
+        return None
+    user = current_user(settings)
+    if not settings.sign_in_required:
+        return user
+    if not user.signed_in:
+        _sign_in_screen(settings)
+        return None
+    if not user.can_view:
+        st.title("Stocktake")
+        st.error(f"You are signed in as {plain(user.name)}, who has no access to Stocktake. Ask the person who runs "
+                 "it to add your address, or sign in with another account.")
+        _sign_out_button(settings, key="auth_sign_out_refused")
+        return None
+    if show_identity:
+        with st.sidebar:
+            role = "editor" if user.is_editor else "viewer (can look, not change data)"
+            st.caption(f"Signed in as **{plain(user.display_name or user.name)}**, {role}.")
+            _sign_out_button(settings, key="auth_sign_out")
+    return user
+
+
+def guard_page() -> User:
+    """First line of every page: stop here unless the visitor may see Stocktake.
+
+    app.py's gate normally runs first and this finds them signed in. It matters when a page file is run on its own:
+    Streamlit serves files in ``pages/`` at their own URLs (``/data``) until an app has called ``st.navigation``, so
+    a server started with plain ``streamlit run app.py`` could otherwise show a page before anyone signed in.
+    """
+    user = sign_in_gate(show_identity=False)
+    if user is None:
+        st.stop()
+    return user
+
+
+def _sign_in_screen(settings: AccessSettings) -> None:
+    st.title("Stocktake")
+    if settings.mode == access.PROXY:
+        st.info("Stocktake is reached through your organisation's sign-in. Open it from the address you were given; "
+                "if you did, ask the person who runs it to check the sign-in proxy.")
+        return
+    st.write("Stocktake holds service data, some of it personal: sign in with your work account to continue.")
+    if not settings.providers:
+        if st.button("Sign in", type="primary", key="auth_sign_in", icon=":material/login:"):
+            st.login()
+        return
+    for provider in settings.providers:
+        if st.button(f"Sign in with {provider}", type="primary", key=f"auth_sign_in_{provider}",
+                     icon=":material/login:"):
+            st.login(provider)
+
+
+def _sign_out_button(settings: AccessSettings, *, key: str) -> None:
+    if settings.mode == access.OIDC:
+        if st.button("Sign out", key=key, icon=":material/logout:"):
+            st.logout()
+    elif settings.proxy and settings.proxy.sign_out_url:
+        st.link_button("Sign out", settings.proxy.sign_out_url, icon=":material/logout:")
+
