@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 import duckdb
 
+from analysis import periods
 from analysis.convert import (BLANK_ROW, MISSING_DATE, REASON_COLUMN, ReadPlan, careful_sql, converts_itself,
                               failed_value_sql, run_without_optimizer)
 from analysis.detect import DATE, TEXT, TIMESTAMP, TYPE_WORDS
@@ -22,6 +23,8 @@ from analysis.store import quote_identifier
 # Case variants are looked for in text columns with at most this many distinct values (a borough, a reason), not in
 # free text or ids.
 CASE_VARIANT_MAX_DISTINCT = 5_000
+# A date column with more distinct dates than this is daily: its grain is not worked out from every date.
+GRAIN_DATES = 5_000
 # Dates of a date role outside these years are reported: placeholders such as 01/01/1900 are common.
 EARLIEST_PLAUSIBLE_YEAR = 1950
 LATEST_PLAUSIBLE_YEARS_AHEAD = 5
@@ -164,23 +167,23 @@ def reason_summary(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan) -
 
 
 def column_counts(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, *, where: str) -> dict:
-    """Per column: filled values, and for dates their range and how many are not a month's first day. One scan,
-    over the rows ``where`` (a WHERE clause, or '') picks."""
+    """Per column: filled values, and for dates their range. One scan, over the rows ``where`` (a WHERE clause, or
+    '') picks."""
     q = quote_identifier(table)
     parts = []
     for col in plan.columns:
         c = quote_identifier(col.name)
         parts.append(f"count({c})")
         if col.type in (DATE, TIMESTAMP):
-            parts += [f"min({c})", f"max({c})", f"count_if(day({c}) <> 1)" if col.type == DATE else "NULL"]
+            parts += [f"min({c})", f"max({c})"]
     row = cur.execute(f"SELECT count(*), {', '.join(parts)} FROM {q} {where}").fetchone()
     total, out, k = int(row[0]), {}, 1
     for col in plan.columns:
         entry = {"filled": int(row[k])}
         k += 1
         if col.type in (DATE, TIMESTAMP):
-            entry.update(first=row[k], last=row[k + 1], not_first_of_month=row[k + 2])
-            k += 3
+            entry.update(first=row[k], last=row[k + 1])
+            k += 2
         out[col.name] = entry
     out["__rows__"] = total
     return out
@@ -198,11 +201,24 @@ def apply_counts(plan: ReadPlan, counts: dict, failures: dict) -> None:
         col.non_blank = entry["filled"] + n_fail
         col.blank = total - col.non_blank
         col.failures, col.failure_examples = n_fail, examples
-        if col.type == DATE and not col.period_shapes and entry["filled"]:
-            col.grain = "month" if entry.get("not_first_of_month") == 0 else "day"
         # Detection counted the sample's values; say how many there are in the rows read.
         col.notes = [re.sub(r"^no usable dates: all [\d,]+ values", f"no usable dates: all {col.non_blank:,} values", n)
                      for n in col.notes]
+
+
+def date_grains(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan) -> None:
+    """The grain of each date column whose values are not periods written as text (those know theirs), as
+    ``periods.infer_grain`` reads it from the distinct dates: a KPI series dated 2019-04-01, 2019-07-01, … is
+    quarterly. More distinct dates than a few thousand are days."""
+    for col in plan.columns:
+        if col.type != DATE or col.period_shapes:
+            continue
+        rows = cur.execute(f"SELECT DISTINCT {quote_identifier(col.name)} FROM {quote_identifier(table)} "
+                           f"WHERE {quote_identifier(col.name)} IS NOT NULL LIMIT {GRAIN_DATES + 1}").fetchall()
+        if len(rows) > GRAIN_DATES:
+            col.grain = "day"
+        elif rows:
+            col.grain = periods.infer_grain([r[0] for r in rows])
 
 
 def case_variants(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, *, where: str = "") -> None:
@@ -319,6 +335,7 @@ def preview_counts(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, s
     rows, blank, rejected, failures = reason_summary(cur, table, plan)
     counts = column_counts(cur, table, plan, where=NOT_BLANK_ROWS)
     apply_counts(plan, counts, failures)
+    date_grains(cur, table, plan)
     case_variants(cur, table, plan, where=NOT_BLANK_ROWS)
     lines = [line for line in reader_rejects(cur, plan)
              if not source.total_line or (line[3] or "").strip() != source.total_line.strip()]

@@ -370,6 +370,7 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, *, dataset: str, kind: 
         cur.execute(f"ALTER TABLE {quote_identifier(staging)} DROP COLUMN {REASON_COLUMN}")
         timed("set rejected rows aside")
         say(0.75, "Looking for spellings that differ only in case")
+        checks.date_grains(cur, staging, plan)
         checks.case_variants(cur, staging, plan)
         counted = checks.Counts(rows, blank, rejected, missing_dates=failures.get(-1, (0, []))[0])
         warnings = _warnings(plan, kind, notes, source, counted, lines)

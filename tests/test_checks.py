@@ -53,8 +53,7 @@ def test_value_warnings():
                              ColumnProfile("closed", "date", "date", role="closed_date"),
                              ColumnProfile("minutes", "number", "number", role="handling_minutes")], date_order="day-first", date_order_reason="")
     counts = checks.column_counts(con, "t", plan, where="")
-    assert counts["opened"] == {"filled": 2, "first": date(1900, 1, 1), "last": date(2024, 2, 5),
-                                "not_first_of_month": 1}
+    assert counts["opened"] == {"filled": 2, "first": date(1900, 1, 1), "last": date(2024, 2, 5)}
     assert checks.value_warnings(con, "t", plan, counts) == [
         "Column 'opened': dates run from 01/01/1900 to 05/02/2024. Check the earliest and latest: placeholders "
         "such as 01/01/1900 or 31/12/2999 are common.",
@@ -78,3 +77,17 @@ def test_settle_converts_what_the_quick_way_could_not_and_keeps_real_failures():
     checks.settle(con, "staging", plan)
     rows = con.execute("SELECT Ref, Cost, __stocktake_reason FROM staging ORDER BY rowid").fetchall()
     assert rows == [(1, 5, None), (2, 12000, None), (3, None, "1" + chr(30) + "lots"), (None, 7, None)]
+
+
+@pytest.mark.parametrize("dates,grain", [
+    (["2019-04-01", "2019-07-01", "2019-10-01"], "quarter"),
+    (["2016-04-01", "2017-04-01"], "financial_year"),
+    (["2016-04-01", "2016-05-01", "2016-06-01"], "month"),
+    (["2024-01-31", "2024-02-01"], "day"),
+])
+def test_date_grains_are_read_from_the_dates(dates, grain):
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT CAST(unnest(?::VARCHAR[]) AS DATE) AS period", [dates])
+    plan = ReadPlan(columns=[ColumnProfile("period", "date", "date")], date_order="day-first", date_order_reason="")
+    checks.date_grains(con, "t", plan)
+    assert plan.columns[0].grain == grain
