@@ -22,6 +22,9 @@ DAY_FIRST, MONTH_FIRST = "day-first", "month-first"
 
 # Written in spreadsheets for "no value"; read as blank in number and date columns.
 NULL_TOKENS = ("", "n/a", "na", "null", "none", "-", "--", "#n/a", "nan", "nil")
+# Distinct values a file's types are decided on, shared among its columns (at least 50 each, at most 500), evenly
+# spread over those sampled.
+DETECT_VALUES = 200_000
 # A column is given a number or date type when at most this share of its filled values fail to convert; the
 # failures are then rejected rows, each with its reason. More failures than that and the column stays text.
 MAX_FAILURE_SHARE = 0.01
@@ -188,7 +191,7 @@ def detect_column_type(values: Sequence[str], *, decimal_comma: bool = False) ->
 
 
 def profile_sample(name: str, values: Sequence[str | None], *, decimal_comma: bool = False,
-                   complete: bool = False) -> ColumnProfile:
+                   complete: bool = False, detect_values: int = 500) -> ColumnProfile:
     """A column's profile from a sample of its values as text: the detected type, formats or period shapes, notes,
     and the value statistics role suggestions use. Works on distinct values (a sample of 15,000 rows often holds a
     few dozen), with their counts."""
@@ -200,13 +203,16 @@ def profile_sample(name: str, values: Sequence[str | None], *, decimal_comma: bo
             counts[stripped] += n
     distinct = list(counts)
     filled = sum(counts.values())
-    detected, formats, notes = detect_column_type(distinct, decimal_comma=decimal_comma)
+    # Shapes show in a few hundred values; a wide file of ids would otherwise test millions in Python. Every row is
+    # converted and checked afterwards, and a column that does not fit its type after all is read again as text.
+    shown = distinct[::max(1, len(distinct) // detect_values)][:detect_values]
+    detected, formats, notes = detect_column_type(shown, decimal_comma=decimal_comma)
     notes = [_re.sub(r"all [\d,]+ values", f"all {filled:,} values", n) for n in notes]
     profile = ColumnProfile(name=name, detected_type=detected, type=detected, date_formats=formats, notes=notes,
                             decimal_comma=detected in (NUMBER, INTEGER) and decimal_comma
-                            and number_uses_decimal_comma(distinct))
-    if detected == TEXT and distinct:
-        period = period_text.detect_period_shapes(distinct)
+                            and number_uses_decimal_comma(shown))
+    if detected == TEXT and shown:
+        period = period_text.detect_period_shapes(shown)
         if period:
             profile.detected_type = profile.type = DATE
             profile.grain, profile.period_shapes = period
@@ -219,7 +225,7 @@ def profile_sample(name: str, values: Sequence[str | None], *, decimal_comma: bo
     profile.examples = distinct[:3]
     profile.padded = any(v != v.strip() and v.strip() for v in written)
     if detected in (NUMBER, INTEGER):
-        profile.marks = "".join(mark for mark in "£,(€" if any(mark in v for v in distinct))
+        profile.marks = "".join(mark for mark in "£,(€" if any(mark in v for v in shown))
     return profile
 
 

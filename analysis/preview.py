@@ -18,9 +18,8 @@ import pandas as pd
 
 from analysis import checks, sources
 from analysis.convert import ReadPlan, load_select_sql, raw_column
-from analysis.detect import (COLUMN_TYPES, DATE, INTEGER, NUMBER, TEXT, TIMESTAMP, ColumnProfile, date_order_votes,
-                             decide_date_order, profile_sample,
-                             type_from_duckdb)
+from analysis.detect import (COLUMN_TYPES, DATE, DETECT_VALUES, INTEGER, NUMBER, TEXT, TIMESTAMP, ColumnProfile,
+                             date_order_votes, decide_date_order, profile_sample, type_from_duckdb)
 from analysis.errors import StocktakeError
 from analysis.roles import check_roles, suggest_roles
 from analysis.sources import Source
@@ -131,12 +130,14 @@ def plan_read(source: Source, sample: dict[str, list], complete: bool, *, kind: 
         if chosen not in COLUMN_TYPES:
             raise StocktakeError(f"'{chosen}' is not a column type for '{name}': use one of {', '.join(COLUMN_TYPES)}.")
     decimal_comma = source.delimiter == ";"
+    per_column = max(50, min(500, DETECT_VALUES // max(len(names), 1)))
     columns: list[ColumnProfile] = []
     for i, name in enumerate(names):
         source_type = source.source_types[i] if source.source_types else "VARCHAR"
         values = sample[name]
         if source_type == "VARCHAR":
-            col = profile_sample(name, values, decimal_comma=decimal_comma, complete=complete)
+            col = profile_sample(name, values, decimal_comma=decimal_comma, complete=complete,
+                                 detect_values=per_column)
         else:
             detected = type_from_duckdb(source_type)
             col = profile_sample(name, [None if v is None else str(v) for v in values], complete=complete)
