@@ -190,6 +190,10 @@ def detect_column_type(values: Sequence[str], *, decimal_comma: bool = False) ->
     return TEXT, [], notes
 
 
+_PERIOD_WORDS = {"financial_year": "financial years", "quarter": "quarters", "month": "months", "week": "weeks",
+                 "year": "years", "day": "days"}
+
+
 def profile_sample(name: str, values: Sequence[str | None], *, decimal_comma: bool = False,
                    complete: bool = False, detect_values: int = 500) -> ColumnProfile:
     """A column's profile from a sample of its values as text: the detected type, formats or period shapes, notes,
@@ -216,7 +220,9 @@ def profile_sample(name: str, values: Sequence[str | None], *, decimal_comma: bo
         if period:
             profile.detected_type = profile.type = DATE
             profile.grain, profile.period_shapes = period
-            profile.notes = []
+            starts = " (financial years start on 1 April)" if "financial" in " ".join(profile.period_shapes) else ""
+            profile.notes = [f"{_PERIOD_WORDS[profile.grain]} such as '{shown[0]}': read as the date each one "
+                             f"starts{starts}"]
     profile.sample_filled = filled
     profile.sample_distinct = len(distinct)
     profile.sample_top_share = (counts.most_common(1)[0][1] / filled) if filled else 0.0

@@ -69,3 +69,5 @@ def test_periods_are_shown_with_their_grain(con, tmp_path):
     preview = inspect_file(con, write(tmp_path, "k.csv", "Financial year,Value\n2016-17,5\n2017-18,6\n"), kind="kpi")
     year = preview.column("Financial year")
     assert (year.type, year.grain, year.role) == ("date", "financial_year", "period")
+    assert preview.problems == ["Column 'Financial year': financial years such as '2016-17': read as the date each "
+                                "one starts (financial years start on 1 April)."]
