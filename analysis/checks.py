@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Sequence
 
 import duckdb
 
@@ -352,9 +353,9 @@ def drop_total_row(cur, staging: str) -> None:
                                                   WHERE coalesce({REASON_COLUMN}, '') <> '{BLANK_ROW}')""")
 
 
-def unify_case(cur, staging: str, plan: ReadPlan, unify_case) -> list[str]:
-    """Rewrite each case variant to its group's most used spelling, in the columns asked for."""
-    unify = {c.name for c in plan.columns} if unify_case is True else set(unify_case or [])
+def unify_case(cur, staging: str, plan: ReadPlan, columns: bool | Sequence[str]) -> list[str]:
+    """Rewrite each case variant to its group's most used spelling, in the columns asked for (True: all)."""
+    unify = {c.name for c in plan.columns} if columns is True else set(columns or [])
     unified = []
     for col in plan.columns:
         if col.name in unify and col.case_variants:
