@@ -185,3 +185,21 @@ def test_ae_file_loads_with_period_as_a_date(tmp_path):
         assert (str(first), str(last), months) == ("2016-04-01", "2019-03-01", 36)
     finally:
         con.close()
+
+
+def test_a_load_rejecting_most_rows_stops_unless_accepted(tmp_path):
+    db = tmp_path / "s.duckdb"
+    csv = tmp_path / "mostly blank.csv"
+    csv.write_text("Ref,Opened\n1,31/01/2024\n2,\n3,\n")
+    stopped = run_cli("load", str(csv), "--dataset", "cases", "--db", str(db))
+    assert stopped.returncode == 2
+    assert stopped.stderr.splitlines() == [
+        "Error: 2 of the 3 rows of 'mostly blank.csv' would be rejected, more than half, so nothing was loaded (first "
+        "reasons: row 2: 'Opened' is blank: every record needs a date; row 3: 'Opened' is blank: every record needs "
+        "a date). Check the column types and the date column; to keep the rows that fit, run again with "
+        "--accept-rejects."]
+    assert json.loads(run_cli("datasets", "--db", str(db), "--json").stdout) == []
+    accepted = run_cli("load", str(csv), "--dataset", "cases", "--db", str(db), "--json", "--accept-rejects")
+    assert accepted.returncode == 0, accepted.stderr
+    report = json.loads(accepted.stdout)
+    assert (report["rows_loaded"], report["rows_rejected"], report["rows_blank"]) == (1, 2, 0)

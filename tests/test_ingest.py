@@ -290,3 +290,29 @@ def test_a_ten_thousand_row_file_goes_through_duckdb_with_exact_counts(con, tmp_
     counts = store.query_df(con, "SELECT Channel, count(*) AS n, sum(Cost) AS total FROM ds_big GROUP BY 1")
     assert counts.set_index("Channel")["n"].to_dict() == {"Web": 10_000}
     assert counts["total"].iloc[0] == sum(range(10_000))
+
+
+def test_an_engine_failure_is_one_sentence_with_a_reference_and_the_detail_in_the_log(con, tmp_path, monkeypatch,
+                                                                                         caplog):
+    import re
+
+    import duckdb
+
+    from analysis import checks
+
+    good = write(tmp_path, "good.csv", "Opened,Cost\n01/02/2024,5\n")
+    ingest.load_file(con, good, dataset="cases")
+    before = store.get_dataset(con, "cases")
+
+    def engine_fails(*args, **kwargs):
+        raise duckdb.IOException("IO Error: Could not write file \"/tmp/x.duckdb.tmp/duckdb_temp_storage-0.tmp\"")
+
+    monkeypatch.setattr(checks, "create_converted", engine_fails)
+    with caplog.at_level("ERROR", logger="analysis.ingest"), pytest.raises(StocktakeError) as raised:
+        ingest.load_file(con, good, dataset="cases")
+    message = str(raised.value)
+    assert re.fullmatch(r"Something went wrong loading 'good\.csv' \(nothing was changed\): the details are in the "
+                        r"server log \(reference \d{4}\)\.", message)
+    assert "IO Error" not in message and "/tmp" not in message
+    assert "Could not write file" in caplog.text and message[-6:-2] in caplog.text
+    assert store.get_dataset(con, "cases") == before
