@@ -224,7 +224,11 @@ def date_grains(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan) -> N
 
 def case_variants(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, *, where: str = "") -> None:
     """Groups of spellings that differ only in case ('CROYDON' and 'Croydon'), most used first, for the text columns
-    whose sample shows few distinct values. One GROUP BY per such column, all in one query."""
+    whose sample shows few distinct values. One GROUP BY per such column, all in one query.
+
+    The same spellings show any value with spaces around it that the sample did not (so the conversion did not trim
+    that column): those few rows are trimmed here, in place, before the spellings are compared.
+    """
     candidates = [c for c in plan.columns if c.type == TEXT and c.source_type == "VARCHAR" and c.sample_filled
                   and c.sample_distinct <= CASE_VARIANT_MAX_DISTINCT
                   and (c.sample_complete or c.sample_distinct <= c.sample_filled // 2)]
@@ -242,6 +246,16 @@ def case_variants(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, *,
         spellings = by_column.get(i, [])
         if len(spellings) > CASE_VARIANT_MAX_DISTINCT:
             continue
+        padded = [value for value, _ in spellings if value != value.strip()]
+        if padded:
+            c = quote_identifier(col.name)
+            cur.execute(f"UPDATE {q} SET {c} = NULLIF(trim({c}), '') WHERE list_contains(?::VARCHAR[], {c})",
+                        [padded])
+            merged: dict[str, int] = {}
+            for value, n in spellings:
+                if value.strip():
+                    merged[value.strip()] = merged.get(value.strip(), 0) + n
+            spellings = list(merged.items())
         groups: dict[str, list[tuple[str, int]]] = {}
         for value, n in spellings:
             groups.setdefault(value.lower(), []).append((value, n))

@@ -176,6 +176,12 @@ def _invalid_byte_late() -> bytes:
     return body
 
 
+def _padded_late() -> bytes:
+    # 2.6 MB of tidy ward names, then 'Oakley ' with a space: beyond the parts of the file the sample reads.
+    lines = ["Ref,Opened,Ward"] + [f"{i},01/02/2024,{'Abbey' if i % 2 else 'Oakley'}" for i in range(1, 130_001)]
+    return ("\n".join(lines) + "\n130001,01/02/2024,Oakley \n").encode()
+
+
 def _many_columns(n: int, rows: int) -> Callable[[], bytes]:
     def make() -> bytes:
         header = ",".join(f"m{i}" for i in range(n))
@@ -203,6 +209,9 @@ CASES = [
     Case("an invalid byte after the sampled parts: read again as Windows-1252", "late_bad_byte.csv",
          _invalid_byte_late, rows=130_001, types={"Note": "text"},
          check=warns("is not all UTF-8: read as Windows-1252")),
+    Case("a value with a space after it, beyond the sampled parts", "late_space.csv", _padded_late, rows=130_001,
+         check=lambda frame, report: (sorted(frame["Ward"].unique()) == ["Abbey", "Oakley"]
+                                      or pytest.fail(str(frame["Ward"].unique())))),
     Case("NUL bytes inside values", "nul.csv", lambda: b"Ref,Note\n1,ab\x00c\n2,ok\n", rows=2, kind="lookup",
          check=both(column_equals("Note", ["abc", "ok"]), warns("NUL bytes"))),
     # ----- compression and wrong types -----
