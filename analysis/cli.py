@@ -22,9 +22,12 @@ import sys
 import time
 
 from analysis import audit, ingest, store
+from analysis.detect import COLUMN_TYPES, DAY_FIRST, MONTH_FIRST
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
+from analysis.ingest import TooManyRejects
 from analysis.prepare import prepare_dataset
+from analysis.preview import inspect_file
 from analysis.roles import KINDS
 
 
@@ -50,14 +53,16 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--replace", action="store_true", help="replace the dataset if it exists (the default)")
     mode.add_argument("--append", action="store_true", help="add the rows to the existing dataset")
     load.add_argument("--sheet", help="Excel sheet to read (default: the first)")
-    load.add_argument("--date-order", choices=[ingest.DAY_FIRST, ingest.MONTH_FIRST],
+    load.add_argument("--date-order", choices=[DAY_FIRST, MONTH_FIRST],
                       help="read dates such as 01/02/2024 this way (default: decided from the data, else day-first)")
     load.add_argument("--type", action="append", metavar="COLUMN=TYPE",
-                      help=f"force a column's type ({', '.join(ingest.COLUMN_TYPES)}); repeatable")
+                      help=f"force a column's type ({', '.join(COLUMN_TYPES)}); repeatable")
     load.add_argument("--role", action="append", metavar="COLUMN=ROLE",
                       help="set a column's role instead of the suggested one (e.g. Borough=area); repeatable")
     load.add_argument("--unify-case", action="store_true",
                       help="write 'CROYDON' and 'Croydon' as one spelling (the most used)")
+    load.add_argument("--accept-rejects", action="store_true",
+                      help="load even when more than half the rows would be rejected (they are kept as rejects)")
     load.add_argument("--db", help="DuckDB file (default: $STOCKTAKE_DB or data/stocktake.duckdb)")
     load.add_argument("--json", action="store_true", help="print the load report as one JSON object")
     load.add_argument("--progress", action="store_true",
@@ -79,8 +84,8 @@ def _load(args) -> int:
     if args.role:
         # Explicit roles start from the suggestions, then apply the user's choices on top.
         con = store.open_store(args.db)
-        preview = ingest.inspect_file(con, args.path, kind=args.kind, sheet=args.sheet, date_order=args.date_order,
-                                      types=_pairs(args.type, "type") or None)
+        preview = inspect_file(con, args.path, kind=args.kind, sheet=args.sheet, date_order=args.date_order,
+                               types=_pairs(args.type, "type") or None)
         roles = {c.name: c.role for c in preview.columns if c.role}
         for column, role in _pairs(args.role, "role").items():
             for other in [c for c, r in roles.items() if r == role and c != column]:
@@ -102,7 +107,7 @@ def _load(args) -> int:
         report = ingest.load_file(
             con, args.path, dataset=args.dataset, kind=args.kind, mode=ingest.APPEND if args.append else ingest.REPLACE,
             sheet=args.sheet, date_order=args.date_order, types=_pairs(args.type, "type") or None, roles=roles,
-            unify_case=args.unify_case, progress=progress,
+            unify_case=args.unify_case, accept_rejects=args.accept_rejects, progress=progress,
         )
         action = audit.APPEND if args.append else (audit.REPLACE if existed else audit.LOAD)
         with con.cursor() as cur:
@@ -112,6 +117,8 @@ def _load(args) -> int:
                        f"{format_count(report.rows_rejected)} rejected ({report.kind}), from the command line")
         # The load has committed; prepare what the Explore pages read so their first visit is quick.
         report.warnings += prepare_dataset(con, report.dataset, progress=progress)
+    except TooManyRejects as exc:
+        raise StocktakeError(str(exc).replace("confirm the load", "run again with --accept-rejects")) from None
     finally:
         con.close()
     if args.json:

@@ -1,17 +1,20 @@
-"""Deciding what a column of text holds: numbers, dates (and which way round), or text; and what it is for.
+"""Deciding what a column of text holds: numbers, dates (and which way round), periods, or text.
 
-Pure Python on a sample of a column's values: ``ingest`` then checks the decision on every row in DuckDB. The rules
+Pure Python on a sample of a column's values: the loader then converts and checks every row inside DuckDB. The rules
 are written for council exports: '£1,234.50' and '(1,234)' are numbers, '007' is a code, 31/12/2017 settles that
-dates are day-first, and a column of '00:00:00' holds no dates at all.
+dates are day-first, '2016-17' is a financial year, and a column of '00:00:00' holds no dates at all.
+
+:class:`ColumnProfile` is what the loader knows about one column, from detection to the load report.
 """
 
 from __future__ import annotations
 
 import re as _re  # short alias: the patterns below use it a lot
-from typing import TYPE_CHECKING, Sequence
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Sequence
 
-if TYPE_CHECKING:
-    from analysis.ingest import ColumnProfile
+from analysis import period_text
 
 TEXT, NUMBER, INTEGER, DATE, TIMESTAMP = "text", "number", "integer", "date", "timestamp"
 COLUMN_TYPES = (TEXT, NUMBER, INTEGER, DATE, TIMESTAMP)
@@ -19,11 +22,15 @@ DAY_FIRST, MONTH_FIRST = "day-first", "month-first"
 
 # Written in spreadsheets for "no value"; read as blank in number and date columns.
 NULL_TOKENS = ("", "n/a", "na", "null", "none", "-", "--", "#n/a", "nan", "nil")
+# Distinct values a file's types are decided on, shared among its columns (at least 50 each, at most 500), evenly
+# spread over those sampled.
+DETECT_VALUES = 200_000
 # A column is given a number or date type when at most this share of its filled values fail to convert; the
 # failures are then rejected rows, each with its reason. More failures than that and the column stays text.
 MAX_FAILURE_SHARE = 0.01
 
-TYPE_WORDS = {NUMBER: "a number", INTEGER: "a whole number", DATE: "a date", TIMESTAMP: "a date and time"}
+TYPE_WORDS = {TEXT: "text", NUMBER: "a number", INTEGER: "a whole number", DATE: "a date",
+              TIMESTAMP: "a date and time"}
 
 # Used when a user forces a text column to be a date: try every common shape.
 ALL_DATE_FORMATS = [
@@ -32,7 +39,12 @@ ALL_DATE_FORMATS = [
     "{A}/{B}/%Y %I:%M %p", "{A}/{B}/%Y %I:%M:%S %p", "%d %b %Y", "%d-%b-%Y", "%d %B %Y",
 ]
 
+# Excel stores dates as days since 30 December 1899; these bound 1950-01-01 .. 2100-01-01, so that a column of
+# serial numbers whose header says it holds dates can be read as dates without mistaking counts for them.
+EXCEL_SERIAL_MIN, EXCEL_SERIAL_MAX = 18_264, 73_051
+
 _NUMBER = _re.compile(r"^\(?[-+]?\(?£?[-+]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?\)?$")
+_NUMBER_DECIMAL_COMMA = _re.compile(r"^\(?[-+]?\(?[£€]?[-+]?(\d{1,3}(\.\d{3})+|\d+)?(,\d+)?\)?$")
 _INTEGER_TEXT = _re.compile(r"^[-+]?\d+$")
 _ISO = _re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?$")
 _NUMERIC_DATE = _re.compile(
@@ -42,12 +54,44 @@ _NAMED_MONTH_DATE = _re.compile(r"^(\d{1,2})([ -])([A-Za-z]{3,9})\2(\d{4}|\d{2})
 _TIME_ONLY = _re.compile(r"^\d{1,2}:\d{2}(:\d{2})?(\.\d+)?(\s?[AaPp][Mm])?$")
 
 
-def _is_null_token(value: str) -> bool:
+@dataclass
+class ColumnProfile:
+    """What was found in one column of a file, from the sample's decision to the counts over every row."""
+
+    name: str
+    detected_type: str
+    type: str
+    role: str | None = None
+    non_blank: int = 0
+    blank: int = 0
+    failures: int = 0
+    failure_examples: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+    date_formats: list[str] = field(default_factory=list)
+    case_variants: list[list[tuple[str, int]]] = field(default_factory=list)  # groups of (spelling, count)
+    notes: list[str] = field(default_factory=list)
+    source_type: str = "VARCHAR"  # DuckDB type as the file gives it (Parquet columns arrive typed)
+    grain: str | None = None  # a period column's grain (period_text vocabulary)
+    period_shapes: list[str] = field(default_factory=list)  # how its periods are written (period_text.SHAPES)
+    decimal_comma: bool = False  # numbers written 1.234,56 (European exports)
+    excel_serial: bool = False  # dates stored as Excel day numbers
+    padded: bool = False  # some sampled values have spaces around them
+    marks: str = ""  # which of '£', ',', '(' and '€' the sampled numbers are written with
+    # The sample's values, for role suggestions: how many filled, how many distinct, the most common one's share,
+    # and whether the column is complete (the whole file was sampled).
+    sample_filled: int = 0
+    sample_distinct: int = 0
+    sample_top_share: float = 0.0
+    sample_complete: bool = False
+    sample_values: list[str] = field(default_factory=list)  # up to 50 distinct values, most common first
+
+
+def is_null_token(value: str) -> bool:
     return value.strip().lower() in NULL_TOKENS
 
 
 def _date_shape(value: str) -> tuple[str, str] | None:
-    """The strptime format of one date-like value, with '{D}'/'{M}' left open for a numeric day/month, and whether
+    """The strptime format of one date-like value, with '{A}'/'{B}' left open for a numeric day/month, and whether
     it carries a time: returns (format, kind) where kind is 'date' or 'timestamp', or None if it is not a date."""
     m = _ISO.match(value)
     if m:
@@ -79,26 +123,49 @@ def _date_shape(value: str) -> tuple[str, str] | None:
     return None
 
 
+def looks_like_date(value: str | None) -> bool:
+    """True when a value is written as a date, whether or not that date exists ('29/02/2023' does)."""
+    return bool(value) and _date_shape(value.strip()) is not None
+
+
 def _midnight(value: str) -> bool:
     """True when a date-time value's time is exactly midnight ('… 00:00', '… 00:00:00', '… 12:00 AM')."""
     return bool(_re.search(r"[ T,](0?0:00(:00(\.0+)?)?|12:00(:00)?\s?[Aa][Mm])$", value))
 
 
-def detect_column_type(values: Sequence[str]) -> tuple[str, list[str], list[str]]:
+def _writes_decimal_commas(number_like: Sequence[str]) -> bool:
+    """True when numbers are written the European way: a comma before the decimals ('12,5', '1.234,56')."""
+    european = [v for v in number_like if _NUMBER_DECIMAL_COMMA.match(v)]
+    if len(european) < len(number_like) or not any("," in v for v in european):
+        return False
+    # '1,234' alone reads both ways: UK thousands win unless a comma is followed by other than three digits, or a
+    # dot groups thousands.
+    return any(_re.search(r",\d{1,2}\)?$|,\d{4,}\)?$", v) or _re.search(r"\d\.\d{3}(\D|$)", v) for v in european)
+
+
+def detect_column_type(values: Sequence[str], *, decimal_comma: bool = False) -> tuple[str, list[str], list[str]]:
     """Decide a column's type from a sample of its filled values.
 
     Returns (type, date formats with '{A}'/'{B}' for an undecided day/month order, notes). Numbers allow '£',
-    thousands commas and '(1,234)' for negatives; a value with a leading zero ('007') keeps the column as text, since
-    it is a code. Dates need 99% of values to share date shapes.
+    thousands commas and '(1,234)' for negatives; with ``decimal_comma`` (a ';'-separated file) numbers may also be
+    written '1.234,56' as European exports do (see :func:`number_uses_decimal_comma`). A value with a leading zero
+    ('007') keeps the column as text, since it is a code. Dates need 99% of values to share date shapes.
     """
-    filled = [v.strip() for v in values if v is not None and not _is_null_token(v)]
+    filled = [v.strip() for v in values if v is not None and not is_null_token(v)]
     if not filled:
         return TEXT, [], ["no values"]
     notes: list[str] = []
-    number_like = [v for v in filled if _NUMBER.match(v) and any(ch.isdigit() for ch in v)]
+    european_like = ([v for v in filled if _NUMBER_DECIMAL_COMMA.match(v) and any(ch.isdigit() for ch in v)]
+                     if decimal_comma else [])
+    european = decimal_comma and _writes_decimal_commas(european_like)
+    pattern = _NUMBER_DECIMAL_COMMA if european else _NUMBER
+    number_like = european_like if european else [v for v in filled if pattern.match(v)
+                                                   and any(ch.isdigit() for ch in v)]
     leading_zero = any(_re.match(r"^0\d", v) for v in number_like)
     if len(number_like) >= len(filled) * (1 - MAX_FAILURE_SHARE) and not leading_zero:
-        integer = all(_INTEGER_TEXT.match(v.replace(",", "").replace("£", "").strip("()")) for v in number_like)
+        thousands = "." if european else ","
+        integer = all(_INTEGER_TEXT.match(v.replace(thousands, "").replace("£", "").replace("€", "").strip("()"))
+                      for v in number_like)
         return (INTEGER if integer else NUMBER), [], notes
     if leading_zero and len(number_like) == len(filled):
         notes.append("numbers with leading zeros: kept as text codes")
@@ -123,16 +190,87 @@ def detect_column_type(values: Sequence[str]) -> tuple[str, list[str], list[str]
     return TEXT, [], notes
 
 
+_PERIOD_WORDS = {"financial_year": "financial years", "quarter": "quarters", "month": "months", "week": "weeks",
+                 "year": "years", "day": "days"}
+
+
+def profile_sample(name: str, values: Sequence[str | None], *, decimal_comma: bool = False,
+                   complete: bool = False, detect_values: int = 500) -> ColumnProfile:
+    """A column's profile from a sample of its values as text: the detected type, formats or period shapes, notes,
+    and the value statistics role suggestions use. Works on distinct values (a sample of 15,000 rows often holds a
+    few dozen), with their counts."""
+    written = Counter(v for v in values if v is not None)
+    counts: Counter = Counter()
+    for value, n in written.items():
+        stripped = value.strip()
+        if stripped:
+            counts[stripped] += n
+    distinct = list(counts)
+    filled = sum(counts.values())
+    # Shapes show in a few hundred values; a wide file of ids would otherwise test millions in Python. Every row is
+    # converted and checked afterwards, and a column that does not fit its type after all is read again as text.
+    shown = distinct[::max(1, len(distinct) // detect_values)][:detect_values]
+    detected, formats, notes = detect_column_type(shown, decimal_comma=decimal_comma)
+    notes = [_re.sub(r"all [\d,]+ values", f"all {filled:,} values", n) for n in notes]
+    profile = ColumnProfile(name=name, detected_type=detected, type=detected, date_formats=formats, notes=notes,
+                            decimal_comma=detected in (NUMBER, INTEGER) and decimal_comma
+                            and number_uses_decimal_comma(shown))
+    if detected == TEXT and shown:
+        period = period_text.detect_period_shapes(shown)
+        if period:
+            profile.detected_type = profile.type = DATE
+            profile.grain, profile.period_shapes = period
+            starts = " (financial years start on 1 April)" if "financial" in " ".join(profile.period_shapes) else ""
+            profile.notes = [f"{_PERIOD_WORDS[profile.grain]} such as '{shown[0]}': read as the date each one "
+                             f"starts{starts}"]
+    profile.sample_filled = filled
+    profile.sample_distinct = len(distinct)
+    profile.sample_top_share = (counts.most_common(1)[0][1] / filled) if filled else 0.0
+    profile.sample_complete = complete
+    profile.sample_values = [v for v, _ in counts.most_common(50)]
+    profile.examples = distinct[:3]
+    profile.padded = any(v != v.strip() and v.strip() for v in written)
+    if detected in (NUMBER, INTEGER):
+        profile.marks = "".join(mark for mark in "£,(€" if any(mark in v for v in shown))
+    return profile
+
+
+def looks_like_excel_serial_dates(name: str, values: Sequence) -> bool:
+    """A numeric Excel column whose header says date and whose values are all plausible Excel day numbers."""
+    if not _re.search(r"date|day|when|(^|[^a-z])dt([^a-z]|$)", name.lower()):
+        return False
+    numbers = [v for v in values if v is not None]
+    return bool(numbers) and all(isinstance(v, (int, float)) and EXCEL_SERIAL_MIN <= v <= EXCEL_SERIAL_MAX
+                                 for v in numbers)
+
+
+def number_uses_decimal_comma(values: Sequence[str]) -> bool:
+    """True when a column of numbers is written with decimal commas ('12,5'), as a ';'-separated export may be."""
+    filled = [v.strip() for v in values if v is not None and not is_null_token(v)]
+    return _writes_decimal_commas([v for v in filled if any(ch.isdigit() for ch in v)])
+
+
 def resolve_date_formats(formats: Sequence[str], order: str) -> list[str]:
-    """Fill the open day/month slots of detected formats for the chosen order, adding 2- and 4-digit-year twins."""
+    """Fill the open day/month slots of detected formats for the chosen order."""
     day, month = ("%d", "%m") if order == DAY_FIRST else ("%m", "%d")
     resolved: list[str] = []
     for fmt in formats:
         filled = fmt.replace("{A}", day).replace("{B}", month)
-        for candidate in (filled,):
-            if candidate not in resolved:
-                resolved.append(candidate)
+        if filled not in resolved:
+            resolved.append(filled)
     return resolved
+
+
+def date_order_votes(values: Sequence[str | None]) -> tuple[int, int]:
+    """How many values can only be day-first (first number > 12) and how many only month-first (second > 12)."""
+    day_first = month_first = 0
+    for value, n in Counter(v for v in values if v).items():
+        m = _NUMERIC_DATE.match(value.strip())
+        if m:
+            first, second = int(m.group(1)), int(m.group(3))
+            day_first += n * (first > 12 >= second)
+            month_first += n * (second > 12 >= first)
+    return day_first, month_first
 
 
 def _values(n: int) -> str:
@@ -170,37 +308,3 @@ def type_from_duckdb(source_type: str) -> str:
     if any(t.startswith(p) for p in ("FLOAT", "DOUBLE", "DECIMAL", "REAL")):
         return NUMBER
     return TEXT
-
-
-def suggest_roles(kind: str, columns: Sequence[ColumnProfile]) -> dict[str, str]:
-    """Column -> suggested role, from header words and the column's type.
-
-    Roles are tried in order, and for each role its words from most to least specific, so 'IncidentNotionalCost(£)'
-    wins the cost role over 'HourlyNotionalCost(£)'. Each role goes to at most one column and each column gets at
-    most one role.
-    """
-    from analysis.roles import DATE_ROLES, NUMBER_ROLES, ROLE_HINTS
-
-    def fits(role: str, col: ColumnProfile) -> bool:
-        if role in DATE_ROLES:
-            return col.type in (DATE, TIMESTAMP)
-        if role in NUMBER_ROLES:
-            return col.type in (NUMBER, INTEGER)
-        return col.type not in (DATE, TIMESTAMP)
-
-    headers = {c.name: _re.sub(r"[^a-z0-9£]+", " ", c.name.lower()).strip() for c in columns}
-    suggested: dict[str, str] = {}
-    for role, words in ROLE_HINTS.get(kind, []):
-        for word in words:
-            match = next(
-                (c for c in columns if c.name not in suggested and fits(role, c) and (
-                    _re.search(r"(^|\s)" + _re.escape(word) + r"($|\s)", headers[c.name])
-                    or (len(word) > 4 and word in headers[c.name].replace(" ", "")))),
-                None,
-            )
-            if match is not None:
-                suggested[match.name] = role
-                break
-    return suggested
-
-

@@ -8,6 +8,7 @@ finds a table missing builds it itself, so a failure here is reported and the lo
 
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
 import duckdb
@@ -34,13 +35,21 @@ def prepare_dataset(con: duckdb.DuckDBPyConnection, dataset: str, progress: Prog
             if repeats.ensure_repeat_table(con, ds, role) is None:
                 notes.append(f"Repeat demand by {role.replace('_id', '')} will be worked out on the Demand page.")
         except (StocktakeError, duckdb.Error) as exc:
-            notes.append(f"Repeat demand by {role.replace('_id', '')} could not be prepared: {exc}")
+            notes.append(_note(f"Repeat demand by {role.replace('_id', '')} could not be prepared", exc))
     say(0.5, "Preparing the KPI summary")
     try:
         cube.kpi_cube(con, ds)
     except StocktakeError as exc:
         notes.append(f"The KPI summary will be worked out on the Performance page ({exc})")
     except duckdb.Error as exc:
-        notes.append(f"The KPI summary could not be prepared: {exc}")
+        notes.append(_note("The KPI summary could not be prepared", exc))
     say(1.0, "Ready")
     return notes
+
+
+def _note(what: str, exc: Exception) -> str:
+    """A note fit for the Data page: a user's problem says itself; the engine's words go to the server log only."""
+    if isinstance(exc, StocktakeError):
+        return f"{what}: {exc}"
+    logging.getLogger(__name__).warning("%s", what, exc_info=exc)
+    return f"{what} in advance; the page will work it out when it is opened (the details are in the server log)."

@@ -43,6 +43,9 @@ class Column:
     name: str
     type: str  # "date", "timestamp", "number", "integer" or "text"
     role: str | None = None
+    # For a date column holding periods: "day", "week", "month", "quarter", "financial_year" or "year" (each value is
+    # the period's first day); None when not known.
+    grain: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ class Dataset:
             "loaded_at": self.loaded_at.isoformat(timespec="seconds") if self.loaded_at else None,
             "rows": self.row_count,
             "version": self.version,
-            "columns": [{"name": c.name, "type": c.type, "role": c.role} for c in self.columns],
+            "columns": [{"name": c.name, "type": c.type, "role": c.role, "grain": c.grain} for c in self.columns],
         }
 
 
@@ -137,8 +140,10 @@ def ensure_catalogue(con: duckdb.DuckDBPyConnection) -> None:
         cur.execute(
             f"""CREATE TABLE IF NOT EXISTS {quote_identifier(COLUMNS_TABLE)} (
                 dataset VARCHAR NOT NULL, position INTEGER NOT NULL, name VARCHAR NOT NULL,
-                type VARCHAR NOT NULL, role VARCHAR)"""
+                type VARCHAR NOT NULL, role VARCHAR, grain VARCHAR)"""
         )
+        # Stores made before periods had grains.
+        cur.execute(f"ALTER TABLE {quote_identifier(COLUMNS_TABLE)} ADD COLUMN IF NOT EXISTS grain VARCHAR")
     finally:
         cur.close()
 
@@ -226,12 +231,17 @@ def list_datasets(con: duckdb.DuckDBPyConnection, kind: str | None = None) -> li
             FROM {quote_identifier(DATASETS_TABLE)} {where} ORDER BY loaded_at DESC, dataset""",
         params,
     )
+    # A store opened read-only may predate the grain column (ensure_catalogue adds it when a store is opened to write).
+    has_grain = query_rows(con, "SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = 'grain'",
+                           [COLUMNS_TABLE])[0][0]
     columns = query_rows(
-        con, f"SELECT dataset, name, type, role FROM {quote_identifier(COLUMNS_TABLE)} ORDER BY dataset, position"
+        con,
+        f"SELECT dataset, name, type, role, {'grain' if has_grain else 'NULL'} FROM {quote_identifier(COLUMNS_TABLE)} "
+        "ORDER BY dataset, position",
     )
     by_dataset: dict[str, list[Column]] = {}
-    for dataset, name, type_, role in columns:
-        by_dataset.setdefault(dataset, []).append(Column(name, type_, role))
+    for dataset, name, type_, role, grain in columns:
+        by_dataset.setdefault(dataset, []).append(Column(name, type_, role, grain))
     return [
         Dataset(d, k, t, s, l, int(r or 0), int(v or 0), tuple(by_dataset.get(d, [])))
         for d, k, t, s, l, r, v in entries
@@ -278,10 +288,13 @@ def write_catalogue_entry(
         f"INSERT INTO {quote_identifier(DATASETS_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?)",
         [dataset, kind, table, source_file, datetime.now().replace(microsecond=0), int(row_count), version],
     )
-    for position, col in enumerate(columns):
+    if columns:
         cur.execute(
-            f"INSERT INTO {quote_identifier(COLUMNS_TABLE)} VALUES (?, ?, ?, ?, ?)",
-            [dataset, position, col.name, col.type, col.role],
+            f"""INSERT INTO {quote_identifier(COLUMNS_TABLE)} (dataset, position, name, type, role, grain)
+                SELECT ?, unnest(range(?)), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),
+                       unnest(?::VARCHAR[])""",
+            [dataset, len(columns), [c.name for c in columns], [c.type for c in columns], [c.role for c in columns],
+             [c.grain for c in columns]],
         )
     return version
 

@@ -1,7 +1,8 @@
 """Benchmark: loading a records CSV (UK dates, £ amounts) through Stocktake's loader, beside the pandas way.
 
 The CSV is written from the benchmark store (bench/records.py) with dates as dd/mm/yyyy HH:MM and costs as £1,234.50,
-as a council export would have them. Prints seconds and rows per second for 1M and 10M rows.
+as a council export would have them. Prints seconds for 1M and 10M rows, and for wide files (2,000 columns, which
+load; 5,000, which are refused at once).
 
     .venv/bin/python -m bench.bench_load [ROWS ...]
 """
@@ -61,7 +62,36 @@ def time_pandas(path, rows: int) -> float:
     return time.perf_counter() - started
 
 
+def time_wide(columns: int, rows: int) -> tuple[float, str]:
+    """A file of ``columns`` whole-number columns: seconds to load it (or to refuse it), and what happened."""
+    from analysis.errors import StocktakeError
+
+    path = WORK_DIR / f"wide_{columns}x{rows}.csv"
+    if not path.exists():
+        with open(path, "w") as out:
+            out.write(",".join(f"m{i}" for i in range(columns)) + "\n")
+            for r in range(rows):
+                out.write(",".join(str(i + r) for i in range(columns)) + "\n")
+    db = WORK_DIR / "wide_target.duckdb"
+    db.unlink(missing_ok=True)
+    con = store.open_store(db)
+    started = time.perf_counter()
+    try:
+        report = ingest.load_file(con, path, dataset="wide", kind="lookup")
+        outcome = f"loaded {report.rows_loaded:,} rows"
+    except StocktakeError as exc:
+        outcome = f"refused: {str(exc)[:60]}…"
+    finally:
+        elapsed = time.perf_counter() - started
+        con.close()
+        db.unlink(missing_ok=True)
+    return elapsed, outcome
+
+
 def main(sizes: list[int]) -> None:
+    for columns, rows in ((2_000, 1_000), (5_000, 1)):
+        seconds, outcome = time_wide(columns, rows)
+        print(f"{columns:,} columns x {rows:,} rows: {seconds:.2f} s ({outcome})")
     print(f"{'rows':>12} {'MB':>7} {'Stocktake load_file (s)':>24} {'pandas read+parse (s)':>22}")
     for rows in sizes:
         path = export_csv(rows)

@@ -11,11 +11,16 @@ import pandas as pd
 import streamlit as st
 
 from analysis import ingest, store
+from analysis.detect import DATE, DAY_FIRST, INTEGER, MONTH_FIRST, NUMBER, TEXT, TIMESTAMP
 from analysis.errors import StocktakeError
 from analysis.exports import to_csv_bytes
-from analysis.prepare import prepare_dataset
 from analysis.formatting import format_count
+from analysis.ingest import TooManyRejects
+from analysis.prepare import prepare_dataset
+from analysis.preview import FilePreview, inspect_file
 from analysis.roles import KIND_LABELS, KINDS, ROLES_BY_KIND, role_clashes, role_label
+from analysis.sources import file_format_of
+from analysis.workbook import list_sheets
 from ui import actions
 from ui.audit_view import render_audit_trail
 from ui.auth import can_edit, guard_page
@@ -25,11 +30,11 @@ from ui.text import plain
 guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "stocktake-uploads"
-TYPE_LABELS = {
-    ingest.TEXT: "Text", ingest.NUMBER: "Number", ingest.INTEGER: "Whole number", ingest.DATE: "Date",
-    ingest.TIMESTAMP: "Date and time",
-}
+TYPE_LABELS = {TEXT: "Text", NUMBER: "Number", INTEGER: "Whole number", DATE: "Date", TIMESTAMP: "Date and time"}
+GRAIN_LABELS = {"week": "weeks", "month": "months", "quarter": "quarters", "financial_year": "financial years",
+                "year": "years"}
 AUTO_ORDER = "Decide from the data"
+NO_ROLE = "(none)"
 
 st.title("Data")
 st.caption("Load exports from case-management systems and spreadsheets: CSV, TSV, Excel or Parquet. Nothing "
@@ -63,9 +68,22 @@ def suggested_dataset_name(file_name: str) -> str:
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=8)
 def cached_preview(path: str, source_name: str, kind: str, sheet: str | None, date_order: str | None,
-                   types: tuple) -> ingest.FilePreview:
-    return ingest.inspect_file(get_connection(), path, kind=kind, source_name=source_name, sheet=sheet,
-                               date_order=date_order, types=dict(types) or None)
+                   types: tuple) -> FilePreview:
+    return inspect_file(get_connection(), path, kind=kind, source_name=source_name, sheet=sheet,
+                        date_order=date_order, types=dict(types) or None)
+
+
+def detected_label(column) -> str:
+    """'Date', or 'Date (financial years)' for a column of periods written as text."""
+    label = TYPE_LABELS[column.detected_type]
+    if column.period_shapes and column.grain in GRAIN_LABELS:
+        label += f" ({GRAIN_LABELS[column.grain]})"
+    return label
+
+
+def role_options(kind: str) -> dict[str, str | None]:
+    """The role editor's choices: label shown -> role key ('Date closed' -> 'closed_date')."""
+    return {NO_ROLE: None, **{role_label(kind, role): role for role in ROLES_BY_KIND[kind]}}
 
 
 # ----- load a file -----------------------------------------------------------------------------------------------
@@ -89,12 +107,12 @@ if uploaded is not None:
     kind = top[0].selectbox("What is in it?", KINDS, format_func=lambda k: KIND_LABELS[k], key="data_kind")
     dataset_name = top[1].text_input("Dataset name", value=suggested_dataset_name(uploaded.name),
                                      key=f"data_name_{uploaded.file_id}")
-    order_choice = top[2].selectbox("Dates such as 01/02/2024 are", [AUTO_ORDER, ingest.DAY_FIRST, ingest.MONTH_FIRST],
+    order_choice = top[2].selectbox("Dates such as 01/02/2024 are", [AUTO_ORDER, DAY_FIRST, MONTH_FIRST],
                                     key="data_date_order")
     sheet = None
-    if ingest.file_format_of(path, uploaded.name) == "excel":
+    if file_format_of(path, uploaded.name) == "excel":
         try:
-            sheets = ingest.list_sheets(path)
+            sheets = list_sheets(path, uploaded.name)
             sheet = st.selectbox("Sheet", sheets, key=f"data_sheet_{uploaded.file_id}")
         except StocktakeError as exc:
             st.error(plain(exc))
@@ -119,7 +137,9 @@ if uploaded is not None:
     scope = (f"all {format_count(preview.rows_read)} rows" if preview.complete
              else f"the first {format_count(preview.rows_read)} rows (the load checks every row)")
     st.markdown(f"**How the file was read:** {plain(', '.join(how))}; checked {scope}.")
-    if any(c.type in (ingest.DATE, ingest.TIMESTAMP) and any("{A}" in f for f in c.date_formats) for c in preview.columns):
+    for note in preview.notes:
+        st.caption(plain(note))
+    if any(c.type in (DATE, TIMESTAMP) and any("{A}" in f for f in c.date_formats) for c in preview.columns):
         st.info(plain(preview.date_order_reason))
     if preview.problems:
         with st.expander(f"Problems found ({len(preview.problems)})", expanded=True):
@@ -131,12 +151,12 @@ if uploaded is not None:
     st.subheader("Columns")
     st.caption("Change a column's type or role here. A value that does not fit the type becomes a rejected row, "
                "with its reason.")
-    role_options = ["(none)"] + list(ROLES_BY_KIND[kind])
+    roles_by_label = role_options(kind)
     editor_frame = pd.DataFrame({
         "Column": [c.name for c in preview.columns],
-        "Detected": [TYPE_LABELS[c.detected_type] for c in preview.columns],
+        "Detected": [detected_label(c) for c in preview.columns],
         "Type": [TYPE_LABELS[c.type] for c in preview.columns],
-        "Role": [c.role or "(none)" for c in preview.columns],
+        "Role": [role_label(kind, c.role) if c.role else NO_ROLE for c in preview.columns],
         "Filled": [c.non_blank for c in preview.columns],
         "Blank": [c.blank for c in preview.columns],
         "Examples": [", ".join(c.examples) for c in preview.columns],
@@ -147,9 +167,8 @@ if uploaded is not None:
         column_config={
             "Type": st.column_config.SelectboxColumn("Type", options=list(TYPE_LABELS.values()), required=True),
             "Role": st.column_config.SelectboxColumn(
-                "Role", options=role_options, required=True,
-                help="What the column means to Stocktake: " + "; ".join(
-                    f"{r} = {role_label(kind, r)}" for r in ROLES_BY_KIND[kind])),
+                "Role", options=list(roles_by_label), required=True,
+                help="What the column means to Stocktake: which column is the date received, the reason, the area…"),
             "Filled": st.column_config.NumberColumn(format="localized"),
             "Blank": st.column_config.NumberColumn(format="localized"),
         },
@@ -160,8 +179,8 @@ if uploaded is not None:
     if new_types != forced_types:
         st.session_state[type_key] = new_types
         st.rerun()
-    chosen_roles = {row.Column: (None if row.Role == "(none)" else row.Role) for row in edited.itertuples()}
-    duplicate_roles = [f"'{first}' and '{other}' both have the role '{role}'"
+    chosen_roles = {row.Column: roles_by_label.get(row.Role) for row in edited.itertuples()}
+    duplicate_roles = [f"'{first}' and '{other}' both have the role '{role_label(kind, role)}'"
                        for first, other, role in role_clashes(chosen_roles)]
 
     with st.expander("First 20 rows, as written in the file"):
@@ -177,38 +196,62 @@ if uploaded is not None:
         )
     exists = store.dataset_exists(con, dataset_name.strip())
     mode = ingest.REPLACE
+    load_key = f"{uploaded.file_id}/{dataset_name.strip()}"
     if exists:
         mode = st.radio(f"A dataset called '{plain(dataset_name.strip())}' exists already",
                         [ingest.REPLACE, ingest.APPEND], horizontal=True, key="data_mode",
                         format_func=lambda m: "Replace it" if m == ingest.REPLACE else "Add these rows to it")
     if duplicate_roles:
         st.error("Each role can be given to one column only: " + "; ".join(duplicate_roles) + ".")
-    if st.button("Load into Stocktake", type="primary", disabled=bool(duplicate_roles), key="data_load"):
+
+    def run_load(accept_rejects: bool) -> None:
+        """Load with a progress bar; a load that would reject most rows waits for the user to confirm it."""
         bar = st.progress(0.0, text="Starting…")
         try:
             report = actions.load_file(
                 con, path, dataset=dataset_name, kind=kind, mode=mode, source_name=uploaded.name, sheet=sheet,
                 date_order=None if order_choice == AUTO_ORDER else order_choice,
                 types=st.session_state[type_key] or None, roles=chosen_roles, unify_case=unify,
+                accept_rejects=accept_rejects,
                 progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),
             )
+        except TooManyRejects as exc:
+            bar.empty()
+            st.session_state["data_pending_rejects"] = {"key": load_key, "message": str(exc),
+                                                        "rejected": exc.rows_rejected, "read": exc.rows_read}
         except StocktakeError as exc:
             bar.empty()
+            st.session_state.pop("data_pending_rejects", None)
             st.error(f"Nothing was loaded: {plain(exc)}")
         else:
             # The load has committed; now the tables the Explore pages read, so their first visit is quick.
             report.warnings += prepare_dataset(
                 con, report.dataset, progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message))
+            st.session_state.pop("data_pending_rejects", None)
             st.session_state["data_last_report"] = report
+            # Only a load the user made (and, with most rows rejected, confirmed) becomes the dataset in use.
             if report.kind in ("records", "kpi"):
                 use_dataset_on_next_run(report.dataset)
             st.session_state["data_upload_round"] = upload_round + 1
             st.rerun()
 
+    if st.button("Load into Stocktake", type="primary", disabled=bool(duplicate_roles), key="data_load"):
+        run_load(accept_rejects=False)
+    pending = st.session_state.get("data_pending_rejects")
+    if pending and pending["key"] == load_key:
+        st.warning(plain(pending["message"]))
+        confirm = st.columns(2)
+        if confirm[0].button(f"Load anyway, rejecting {format_count(pending['rejected'])} rows", key="data_load_anyway"):
+            run_load(accept_rejects=True)
+        if confirm[1].button("Cancel", key="data_load_cancel"):
+            st.session_state.pop("data_pending_rejects", None)
+            st.rerun()
+
 report = st.session_state.get("data_last_report")
 if report is not None:
     st.success(f"Loaded {format_count(report.rows_loaded)} rows into '{report.dataset}'. "
-               f"{format_count(report.rows_rejected)} rows were rejected.")
+               f"{format_count(report.rows_rejected)} rows were rejected."
+               + (f" {format_count(report.rows_blank)} blank rows were skipped." if report.rows_blank else ""))
     for warning in report.warnings:
         st.warning(plain(warning))
     if report.rows_rejected:
@@ -242,19 +285,20 @@ st.dataframe(
 chosen = st.selectbox("Look at or change a dataset", [d.name for d in datasets], key="data_manage")
 ds = store.get_dataset(con, chosen)
 st.caption(f"{KIND_LABELS[ds.kind]}. Roles tell each page which column is which; changing them takes effect at once.")
+stored_roles = role_options(ds.kind)
 roles_frame = pd.DataFrame({
     "Column": [c.name for c in ds.columns],
-    "Type": [TYPE_LABELS.get(c.type, c.type) for c in ds.columns],
-    "Role": [c.role or "(none)" for c in ds.columns],
+    "Type": [TYPE_LABELS.get(c.type, c.type) + (f" ({GRAIN_LABELS[c.grain]})" if c.grain in GRAIN_LABELS else "")
+             for c in ds.columns],
+    "Role": [role_label(ds.kind, c.role) if c.role else NO_ROLE for c in ds.columns],
 })
 edited_roles = st.data_editor(
     roles_frame, hide_index=True, width="stretch", key=f"data_roles_{ds.name}_{ds.version}",
     disabled=["Column", "Type"] if editor else True,
-    column_config={"Role": st.column_config.SelectboxColumn("Role", options=["(none)"] + list(ROLES_BY_KIND[ds.kind]),
-                                                            required=True)},
+    column_config={"Role": st.column_config.SelectboxColumn("Role", options=list(stored_roles), required=True)},
 )
-changes = {row.Column: (None if row.Role == "(none)" else row.Role) for row in edited_roles.itertuples()
-           if (None if row.Role == "(none)" else row.Role) != ds.column(row.Column).role}
+changes = {row.Column: stored_roles.get(row.Role) for row in edited_roles.itertuples()
+           if stored_roles.get(row.Role) != ds.column(row.Column).role}
 buttons = st.columns(3)
 if editor and buttons[0].button("Save roles", disabled=not changes, key="data_save_roles"):
     try:

@@ -28,14 +28,15 @@ def test_load_json_and_datasets_json(tmp_path):
     result = run_cli("load", str(csv), "--dataset", "calls", "--db", str(db), "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert set(report) == {"dataset", "kind", "table", "rows_loaded", "rows_rejected", "columns", "warnings"}
+    assert set(report) == {"dataset", "kind", "table", "rows_loaded", "rows_rejected", "rows_blank", "columns",
+                           "warnings"}
     assert (report["dataset"], report["kind"], report["table"], report["rows_loaded"], report["rows_rejected"]) == \
         ("calls", "records", "ds_calls", 2, 0)
     assert report["columns"] == [
-        {"name": "Ref", "type": "integer", "role": "record_id"},
-        {"name": "Received", "type": "timestamp", "role": "date"},
-        {"name": "Reason", "type": "text", "role": "reason"},
-        {"name": "Cost (£)", "type": "number", "role": "cost"},
+        {"name": "Ref", "type": "integer", "role": "record_id", "grain": None},
+        {"name": "Received", "type": "timestamp", "role": "date", "grain": None},
+        {"name": "Reason", "type": "text", "role": "reason", "grain": None},
+        {"name": "Cost (£)", "type": "number", "role": "cost", "grain": None},
     ]
     listed = json.loads(run_cli("datasets", "--db", str(db), "--json").stdout)
     assert [(d["dataset"], d["kind"], d["rows"]) for d in listed] == [("calls", "records", 2)]
@@ -138,7 +139,7 @@ def test_fire_brigade_file_loads_with_correct_types(tmp_path):
     report = json.loads(result.stdout)
     assert report["rows_loaded"] == 5898 and report["rows_rejected"] == 0
     columns = {c["name"]: c for c in report["columns"]}
-    assert columns["DateTimeOfCall"] == {"name": "DateTimeOfCall", "type": "timestamp", "role": "date"}
+    assert columns["DateTimeOfCall"] == {"name": "DateTimeOfCall", "type": "timestamp", "role": "date", "grain": None}
     assert columns["IncidentNotionalCost(£)"]["type"] == "number"
     assert columns["HourlyNotionalCost(£)"]["type"] == "integer"
     assert columns["PumpCount"]["type"] == "number"  # written as "1.0"
@@ -174,7 +175,8 @@ def test_ae_file_loads_with_period_as_a_date(tmp_path):
     report = json.loads(result.stdout)
     assert report["rows_loaded"] == 12765 and report["rows_rejected"] == 0
     columns = {c["name"]: c for c in report["columns"]}
-    assert columns["period"] == {"name": "period", "type": "date", "role": "period"}
+    # Every period is a month's first day, so the catalogue records the grain.
+    assert columns["period"] == {"name": "period", "type": "date", "role": "period", "grain": "month"}
     assert columns["type"]["type"] == "text"  # "1", "2" and "other"
     assert columns["attendances"]["type"] == "integer"
     con = store.open_store(db)
@@ -183,3 +185,21 @@ def test_ae_file_loads_with_period_as_a_date(tmp_path):
         assert (str(first), str(last), months) == ("2016-04-01", "2019-03-01", 36)
     finally:
         con.close()
+
+
+def test_a_load_rejecting_most_rows_stops_unless_accepted(tmp_path):
+    db = tmp_path / "s.duckdb"
+    csv = tmp_path / "mostly blank.csv"
+    csv.write_text("Ref,Opened\n1,31/01/2024\n2,\n3,\n")
+    stopped = run_cli("load", str(csv), "--dataset", "cases", "--db", str(db))
+    assert stopped.returncode == 2
+    assert stopped.stderr.splitlines() == [
+        "Error: 2 of the 3 rows of 'mostly blank.csv' would be rejected, more than half, so nothing was loaded (first "
+        "reasons: row 2: 'Opened' is blank: every record needs a date; row 3: 'Opened' is blank: every record needs "
+        "a date). Check the column types and the date column; to keep the rows that fit, run again with "
+        "--accept-rejects."]
+    assert json.loads(run_cli("datasets", "--db", str(db), "--json").stdout) == []
+    accepted = run_cli("load", str(csv), "--dataset", "cases", "--db", str(db), "--json", "--accept-rejects")
+    assert accepted.returncode == 0, accepted.stderr
+    report = json.loads(accepted.stdout)
+    assert (report["rows_loaded"], report["rows_rejected"], report["rows_blank"]) == (1, 2, 0)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
 from analysis import detect
@@ -61,33 +59,42 @@ def test_resolve_date_formats_fills_the_open_day_and_month():
     assert detect.resolve_date_formats(formats, "month-first") == ["%m/%d/%Y %H:%M", "%Y-%m-%d"]
 
 
-@dataclass
-class Col:
-    name: str
-    type: str
+@pytest.mark.parametrize("values,decimal_comma,expected", [
+    (["12,5", "1.234,56"], True, ("number", True)),
+    (["2.5", "3"], True, ("number", False)),
+    (["1,234", "2,000"], True, ("integer", False)),  # reads both ways: UK thousands
+    (["12,5"], False, ("text", False)),  # a comma file: not a decimal comma
+])
+def test_decimal_commas_only_in_semicolon_files(values, decimal_comma, expected):
+    col = detect.profile_sample("Amount", values, decimal_comma=decimal_comma)
+    assert (col.type, col.decimal_comma) == expected
 
 
-def test_suggest_roles_prefers_specific_words_and_respects_types():
-    columns = [Col("IncidentNumber", "text"), Col("DateTimeOfCall", "timestamp"), Col("HourlyNotionalCost(£)", "integer"),
-               Col("IncidentNotionalCost(£)", "number"), Col("AnimalGroupParent", "text"), Col("OriginofCall", "text"),
-               Col("Borough", "text"), Col("Date Closed", "text")]
-    roles = detect.suggest_roles("records", columns)
-    assert roles == {"DateTimeOfCall": "date", "IncidentNotionalCost(£)": "cost", "IncidentNumber": "record_id",
-                     "AnimalGroupParent": "reason", "OriginofCall": "channel", "Borough": "area"}
-    # 'Date Closed' is text here, so it cannot take a date role.
-    assert "Date Closed" not in roles
+@pytest.mark.parametrize("values,type_,grain", [
+    (["2016-17", "2017-18"], "date", "financial_year"),
+    (["Q1 2019/20", "Q2 2019/20"], "date", "quarter"),
+    (["Apr 2019", "May 2019"], "date", "month"),
+    (["Chasing", "Repair"], "text", None),
+    (["31/01/2024"], "date", None),  # a date, not a period written as text
+])
+def test_profile_sample_recognises_periods(values, type_, grain):
+    col = detect.profile_sample("Period", values)
+    assert (col.type, col.grain) == (type_, grain)
 
 
-def test_suggest_roles_for_kpi_and_lookup():
-    kpi = detect.suggest_roles("kpi", [Col("period", "date"), Col("org_code", "text"), Col("value", "number"),
-                                       Col("Target", "number"), Col("measure", "text")])
-    assert kpi == {"period": "period", "Target": "target", "measure": "measure", "value": "value", "org_code": "area"}
-    lookup = detect.suggest_roles("lookup", [Col("Ward", "text"), Col("Population", "integer")])
-    assert lookup == {"Ward": "area", "Population": "population"}
+def test_profile_sample_keeps_value_statistics_for_role_suggestions():
+    col = detect.profile_sample("Customer", ["C1", "C1", "C2", " C3", None, ""], complete=True)
+    assert (col.sample_filled, col.sample_distinct, col.sample_top_share) == (4, 3, 0.5)
+    assert col.padded and col.sample_complete and col.sample_values == ["C1", "C2", "C3"]
 
 
-def test_role_clashes_name_both_columns():
-    from analysis.roles import role_clashes
+@pytest.mark.parametrize("values,marks", [
+    (["£1,234.50", "(12)"], "£,("), (["1.5", "2"], ""), (["£5", "6"], "£"), (["Abbey"], ""),
+])
+def test_marks_of_the_sampled_numbers(values, marks):
+    assert detect.profile_sample("x", values).marks == marks
 
-    assert role_clashes({"Borough": "area", "Ward": "area", "When": "date", "Other": None}) == [("Borough", "Ward", "area")]
-    assert role_clashes({"Borough": "area", "When": "date"}) == []
+
+def test_looks_like_date_accepts_impossible_dates():
+    assert detect.looks_like_date("29/02/2023") and detect.looks_like_date("12/31/2024")
+    assert not detect.looks_like_date("soon") and not detect.looks_like_date(None)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import ingest, store
+from analysis import ingest, store, workbook
+from analysis.preview import inspect_file
+from analysis.detect import MONTH_FIRST
 from analysis.errors import StocktakeError
 
 
@@ -60,7 +62,7 @@ def test_ambiguous_dates_default_to_day_first_and_say_so(con, tmp_path):
 
 def test_user_can_override_the_date_order(con, tmp_path):
     path = write(tmp_path, "amb.csv", "Opened\n01/02/2017\n03/04/2017\n")
-    ingest.load_file(con, path, dataset="amb", date_order=ingest.MONTH_FIRST)
+    ingest.load_file(con, path, dataset="amb", date_order=MONTH_FIRST)
     assert table(con, "amb")["Opened"].tolist() == [pd.Timestamp(2017, 1, 2), pd.Timestamp(2017, 3, 4)]
 
 
@@ -112,7 +114,7 @@ def test_codes_with_leading_zeros_stay_text(con, tmp_path):
 def test_trailing_spaces_are_trimmed_and_case_variants_reported_then_unified_on_request(con, tmp_path):
     text = "Borough,Animal\nCROYDON ,cat\nCroydon,Cat\nCroydon,Cat\n Bromley,Dog\n"
     path = write(tmp_path, "b.csv", text)
-    preview = ingest.inspect_file(con, path)
+    preview = inspect_file(con, path)
     assert preview.column("Borough").case_variants == [[("Croydon", 2), ("CROYDON", 1)]]
     assert "Column 'Animal': 'Cat' (2) and 'cat' (1) differ only in case." in preview.problems
 
@@ -130,7 +132,7 @@ def test_trailing_spaces_are_trimmed_and_case_variants_reported_then_unified_on_
 
 def test_cp1252_file_keeps_the_pound_sign(con, tmp_path):
     path = write(tmp_path, "win.csv", "Service,Cost (£)\nCafé repairs,£12.50\n", encoding="cp1252", newline="\r\n")
-    preview = ingest.inspect_file(con, path)
+    preview = inspect_file(con, path)
     assert preview.encoding == "cp1252"
     ingest.load_file(con, path, dataset="win")
     frame = table(con, "win")
@@ -170,7 +172,7 @@ def test_excel_first_sheet_by_default_and_a_chosen_sheet(con, tmp_path):
         pd.DataFrame({"Opened": pd.to_datetime(["2024-01-31", "2024-02-01"]), "Cost": [1.5, 2.0],
                       "Ward": ["Abbey", "Oakley"]}).to_excel(writer, sheet_name="Cases", index=False)
         pd.DataFrame({"Ward": ["Abbey"], "Population": [12000]}).to_excel(writer, sheet_name="Population", index=False)
-    assert ingest.list_sheets(path) == ["Cases", "Population"]
+    assert workbook.list_sheets(path) == ["Cases", "Population"]
     ingest.load_file(con, path, dataset="cases")
     assert types_of(con, "cases") == {"Opened": "date", "Cost": "number", "Ward": "text"}
     assert table(con, "cases")["Opened"].tolist() == [pd.Timestamp(2024, 1, 31), pd.Timestamp(2024, 2, 1)]
@@ -213,7 +215,7 @@ def test_malformed_lines_are_rejected_and_named(con, tmp_path):
     report = ingest.load_file(con, path, dataset="m")
     assert report.rows_loaded == 2 and report.rows_rejected == 1
     assert report.rejects.iloc[0]["row"] == "line 3"
-    assert "could not be read" in report.rejects.iloc[0]["reason"]
+    assert report.rejects.iloc[0]["reason"] == "line 3 has more values than the header has columns (3 where the header has 2)"
 
 
 @pytest.mark.parametrize("name,text,message", [
@@ -288,3 +290,29 @@ def test_a_ten_thousand_row_file_goes_through_duckdb_with_exact_counts(con, tmp_
     counts = store.query_df(con, "SELECT Channel, count(*) AS n, sum(Cost) AS total FROM ds_big GROUP BY 1")
     assert counts.set_index("Channel")["n"].to_dict() == {"Web": 10_000}
     assert counts["total"].iloc[0] == sum(range(10_000))
+
+
+def test_an_engine_failure_is_one_sentence_with_a_reference_and_the_detail_in_the_log(con, tmp_path, monkeypatch,
+                                                                                         caplog):
+    import re
+
+    import duckdb
+
+    from analysis import checks
+
+    good = write(tmp_path, "good.csv", "Opened,Cost\n01/02/2024,5\n")
+    ingest.load_file(con, good, dataset="cases")
+    before = store.get_dataset(con, "cases")
+
+    def engine_fails(*args, **kwargs):
+        raise duckdb.IOException("IO Error: Could not write file \"/tmp/x.duckdb.tmp/duckdb_temp_storage-0.tmp\"")
+
+    monkeypatch.setattr(checks, "create_converted", engine_fails)
+    with caplog.at_level("ERROR", logger="analysis.ingest"), pytest.raises(StocktakeError) as raised:
+        ingest.load_file(con, good, dataset="cases")
+    message = str(raised.value)
+    assert re.fullmatch(r"Something went wrong loading 'good\.csv' \(nothing was changed\): the details are in the "
+                        r"server log \(reference \d{4}\)\.", message)
+    assert "IO Error" not in message and "/tmp" not in message
+    assert "Could not write file" in caplog.text and message[-6:-2] in caplog.text
+    assert store.get_dataset(con, "cases") == before

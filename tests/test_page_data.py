@@ -107,3 +107,73 @@ def test_deleting_a_dataset_from_the_page(demo_store, open_app):
         assert store.dataset_exists(con, "demo_contacts")
     finally:
         con.close()
+
+
+def editor_roles(at, index: int) -> list[str]:
+    return at.dataframe[index].value["Role"].tolist()
+
+
+def test_the_role_editors_show_labels_not_keys(demo_store, open_app):
+    content = "Ref,Date received,Date closed,Reason,Customer\n1,31/01/2024,02/02/2024,Repair,C1\n".encode()
+    at = upload(open_app("pages/data.py"), content=content, name="closing.csv")
+    preview_roles = editor_roles(at, 0)
+    assert preview_roles[:3] == ["Record id", "Date or time received", "Date closed"]
+    assert not any(role in preview_roles for role in ("closed_date", "record_id", "date"))
+    at.selectbox(key="data_manage").set_value("demo_contacts").run()
+    stored = at.dataframe[-1].value
+    assert "Date closed" in stored["Role"].tolist() and "closed_date" not in stored["Role"].tolist()
+
+
+def test_a_load_rejecting_most_rows_waits_for_confirmation(demo_store, open_app):
+    content = "Ref,Opened,Cost\n1,31/01/2024,5\n2,,6\n3,,7\n4,,8\n".encode()
+    at = open_app("pages/data.py")
+    in_use = at.selectbox(key="dataset").value
+    upload(at, content=content, name="mostly blank.csv")
+    at.button(key="data_load").click().run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        "3 of the 4 rows of 'mostly blank.csv' would be rejected, more than half, so nothing was loaded (first "
+        "reasons: row 2: 'Opened' is blank: every record needs a date; row 3: 'Opened' is blank: every record needs "
+        "a date; row 4: 'Opened' is blank: every record needs a date). Check the column types and the date column; "
+        "to keep the rows that fit, confirm the load."]
+    con = store.open_store(demo_store)
+    try:
+        assert not store.dataset_exists(con, "mostly blank")
+    finally:
+        con.close()
+    assert at.selectbox(key="dataset").value == in_use
+    at.button(key="data_load_anyway").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Loaded 1 rows into 'mostly blank'. 3 rows were rejected."]
+    assert at.selectbox(key="dataset").value == "mostly blank"
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("chart.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)),
+     "'chart.csv' is a PNG image, not a table of data: export the data itself from the system as CSV or Excel and "
+     "load that file."),
+    ("budget.xlsx", b"PK\x03\x04" + b"\x00" * 80,
+     "'budget.xlsx' could not be opened as an Excel workbook: it may be damaged or saved in another format. Open "
+     "it in Excel, save it as .xlsx (or CSV) and load that."),
+])
+def test_files_that_are_not_tables_get_a_plain_sentence(demo_store, open_app, name, content, message):
+    at = upload(open_app("pages/data.py"), content=content, name=name)
+    errors = [e.value for e in at.error]
+    assert errors == [message]
+    shown = " ".join(errors + [m.value for m in at.markdown])
+    for engine_word in ("Invalid Input Error", "EOCD", "sniff", "/tmp", "stocktake-uploads", "Traceback"):
+        assert engine_word not in shown
+
+
+def test_blank_rows_are_skipped_and_counted(demo_store, open_app):
+    content = "Ref,Opened,Area\n1,31/01/2024,Abbey\n,,\n2,01/02/2024,Oakley\n,,\n".encode()
+    at = upload(open_app("pages/data.py"), content=content, name="with blanks.csv")
+    assert "2 row(s) have every value blank: they are skipped, not loaded." in " ".join(m.value for m in at.markdown)
+    at.button(key="data_load").click().run()
+    assert [s.value for s in at.success] == [
+        "Loaded 2 rows into 'with blanks'. 0 rows were rejected. 2 blank rows were skipped."]
+    con = store.open_store(demo_store)
+    try:
+        assert store.query_rows(con, 'SELECT count(*), count(DISTINCT Area) FROM "ds_with_blanks"') == [(2, 2)]
+    finally:
+        con.close()

@@ -33,3 +33,19 @@ def test_other_kinds_and_records_without_dates_need_nothing(tmp_path):
     ingest.load_frame(con, pd.DataFrame({"reason": ["x"]}), dataset="undated", kind="records")
     assert prepare.prepare_dataset(con, "pop") == [] and prepare.prepare_dataset(con, "undated") == []
     assert not any(t.startswith("ds_pop__") or t.startswith("ds_undated__") for t in _tables(con))
+
+
+def test_an_engine_failure_is_a_plain_note_and_the_detail_goes_to_the_log(caplog):
+    import duckdb
+
+    from analysis.errors import StocktakeError
+    from analysis.prepare import _note
+
+    engine = duckdb.BinderException("Binder Error: No function matches 'date_diff(VARCHAR, DATE)'")
+    with caplog.at_level("WARNING", logger="analysis.prepare"):
+        note = _note("The KPI summary could not be prepared", engine)
+    assert note == ("The KPI summary could not be prepared in advance; the page will work it out when it is opened "
+                    "(the details are in the server log).")
+    assert "Binder Error" in caplog.text
+    assert _note("Repeat demand could not be prepared", StocktakeError("Set the customer id role.")) == \
+        "Repeat demand could not be prepared: Set the customer id role."

@@ -104,3 +104,34 @@ def test_tables_derived_from_a_dataset_go_when_it_is_replaced_or_deleted(tmp_pat
     store.execute(con, 'CREATE TABLE "ds_calls__repeat_customer_id_v9" AS SELECT 1 AS x')
     store.delete_dataset(con, "calls")
     assert tables() == ["ds_calls_2"]
+
+
+def test_a_store_from_before_grains_is_migrated_when_opened(tmp_path):
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(path))
+    old.execute("CREATE SEQUENCE stocktake_version_seq")
+    old.execute("""CREATE TABLE stocktake_datasets (dataset VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+                   table_name VARCHAR NOT NULL, source_file VARCHAR, loaded_at TIMESTAMP, row_count BIGINT,
+                   version BIGINT)""")
+    old.execute("""CREATE TABLE stocktake_columns (dataset VARCHAR NOT NULL, position INTEGER NOT NULL,
+                   name VARCHAR NOT NULL, type VARCHAR NOT NULL, role VARCHAR)""")
+    old.execute("INSERT INTO stocktake_datasets VALUES ('kpis', 'kpi', 'ds_kpis', 'k.csv', NULL, 1, 1)")
+    old.execute("INSERT INTO stocktake_columns VALUES ('kpis', 0, 'period', 'date', 'period')")
+    old.execute("CREATE TABLE ds_kpis AS SELECT DATE '2024-04-01' AS period")
+    old.close()
+    # Read-only, the old catalogue still reads (no grain yet); opened to write, it gains the grain column.
+    ro = store.open_store(path, read_only=True)
+    try:
+        assert store.get_dataset(ro, "kpis").columns == (store.Column("period", "date", "period", None),)
+    finally:
+        ro.close()
+    con = store.open_store(path)
+    try:
+        assert store.query_rows(con, "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'stocktake_columns' "
+                                     "AND column_name = 'grain'") == [(1,)]
+        assert store.get_dataset(con, "kpis").as_dict()["columns"] == [
+            {"name": "period", "type": "date", "role": "period", "grain": None}]
+    finally:
+        con.close()

@@ -1,0 +1,94 @@
+"""Opening a file: what it really is, its encoding, delimiter, header line and totals row."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from analysis import sources
+from analysis.errors import StocktakeError
+
+
+@pytest.mark.parametrize("name,fmt", [
+    ("a.csv", "csv"), ("a.TSV", "csv"), ("a.txt", "csv"), ("a.csv.gz", "csv"), ("a.xlsx", "excel"),
+    ("a.xls", "excel"), ("a.parquet", "parquet"),
+])
+def test_file_format_of(name, fmt):
+    assert sources.file_format_of(name) == fmt
+
+
+def test_other_file_types_are_refused_by_name():
+    with pytest.raises(StocktakeError, match="'notes.docx' is not a file type Stocktake reads"):
+        sources.file_format_of("notes.docx")
+
+
+@pytest.mark.parametrize("raw,names", [
+    (["Ref", "", "Ref", " Cost  (£) "], ["Ref", "column_2", "Ref (2)", "Cost (£)"]),
+    (["\ufeffRef", "ref"], ["Ref", "ref (2)"]),
+    (["a" * 130], ["a" * 120 + "…"]),
+])
+def test_clean_headers(raw, names):
+    assert sources.clean_headers(raw)[0] == names
+
+
+def open_text(tmp_path, text: str, name: str = "f.csv", encoding: str = "utf-8") -> sources.Source:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return sources.open_source(path)
+
+
+@pytest.mark.parametrize("text,delimiter", [
+    ("a,b,c\n1,2,3\n", ","), ("a\tb\tc\n1\t2\t3\n", "\t"), ("a;b;c\n1;2,5;3\n", ";"), ("a|b\n1|2\n", "|"),
+    ('Ref,Note\n1,"x; y; z"\n2,"a; b"\n', ","), ("only\n1\n2\n", ","),
+])
+def test_the_delimiter_is_the_one_that_gives_a_steady_table(tmp_path, text, delimiter):
+    assert open_text(tmp_path, text).delimiter == delimiter
+
+
+def test_title_rows_above_the_header_are_skipped(tmp_path):
+    source = open_text(tmp_path, "Repairs report\nRun on 01/02/2024,,\n\nRef,Opened,Cost\n1,31/01/2024,5\n")
+    assert (source.skip, source.names) == (3, ["Ref", "Opened", "Cost"])
+    assert source.notes == ["The first 3 line(s) above the header (titles, notes or blank lines) were skipped."]
+
+
+def test_a_totals_row_is_found_at_the_end(tmp_path):
+    source = open_text(tmp_path, "Ref,Cost\n1,5\n2,6\nGrand total:,11\n\n")
+    assert source.total_line == "Grand total:,11"
+    assert open_text(tmp_path, "Ref,Cost\n1,5\n2,6\n", "g.csv").total_line is None
+
+
+@pytest.mark.parametrize("encoding,found", [("utf-8", "utf-8"), ("cp1252", "cp1252"), ("utf-16", "utf-16-le")])
+def test_encodings(tmp_path, encoding, found):
+    source = open_text(tmp_path, "Service,Cost (£)\nCafé,£1\n", encoding=encoding)
+    try:
+        assert source.encoding == found and source.names == ["Service", "Cost (£)"]
+        with open(source.path, encoding="utf-8") as handle:  # what DuckDB reads is UTF-8
+            assert "Café" in handle.read()
+    finally:
+        source.close()
+    assert all(not p for p in source.temp_paths)
+
+
+def test_gzip_is_read_by_duckdb_itself(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_bytes(gzip.compress(b"Ref,Cost\n1,5\n"))
+    source = sources.open_source(path)
+    assert (source.compression, source.names, source.temp_paths) == ("gzip", ["Ref", "Cost"], [])
+    sql, params = source.relation_sql()
+    assert sql.startswith("read_csv(?") and "gzip" in params
+
+
+def test_the_column_limit_is_checked_before_anything_is_read(tmp_path):
+    header = ",".join(f"c{i}" for i in range(sources.MAX_COLUMNS + 1))
+    with pytest.raises(StocktakeError, match=f"has {sources.MAX_COLUMNS + 1:,} columns; Stocktake reads at most 2,000"):
+        open_text(tmp_path, header + "\n" + "1," * sources.MAX_COLUMNS + "1\n")
+
+
+def test_temporary_copies_are_removed_on_close(tmp_path):
+    source = open_text(tmp_path, "Ref\tNote\n1\tx\n", encoding="utf-16")
+    temp = source.path
+    source.close()
+    import os
+
+    assert not os.path.exists(temp)
