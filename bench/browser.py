@@ -9,6 +9,8 @@ For each Explore page (Demand drivers, Performance trends, Savings scenarios) on
 - **click -> every affected chart redrawn**, for one control in the body of each page, clicked back and forth.
   The first click to each value is reported apart ("uncached": the server works its figures out); the median is
   over the later clicks, whose results are cached, as a room's repeated "week by week? and back?" would be.
+- the **server's CPU** for each cached click and warm visit (user + system time of the server process, from /proc,
+  between the action and the answer): what one rerun costs a room that shares the server's one Python process.
 
 "Chart redrawn", precisely. Streamlit draws a chart with vega-embed into a ``<canvas>`` (Streamlit 1.67 asks for
 the canvas renderer): a new spec re-embeds the chart, new data alone repaints the same canvas. Neither changes the DOM
@@ -23,7 +25,9 @@ the last one before the rerun). A click counts as **answered** when, all at once
 2. every chart affected by the control has painted since the action. Which charts those are is learnt from the first
    click to each value (the charts that painted within 2 s of a settled page) and checked on every later click;
    for a first visit, it is every chart visible on the page (charts in a hidden tab are not drawn until shown);
-3. nothing has painted and the script state has not changed for ``QUIET_S`` (0.4 s).
+3. none of those charts has painted and the script state has not changed for ``QUIET_S`` (0.4 s). (A chart that
+   never falls quiet, such as a container-width chart caught in a resize loop, is counted to its first paint once
+   the script has been finished for ``RESTLESS_S``, and a note says so.)
 
 The figure is the time from the action to the later of the last paint and the end of the script run, not to the
 end of the quiet period. Playwright's own polling is every 25 ms, so figures are good to about 0.03 s.
@@ -47,22 +51,25 @@ from typing import Callable
 from bench.serve import CHROMIUM, CHROMIUM_ARGS, load_average, private_copy, served_app, store_for
 
 QUIET_S = 0.4
+RESTLESS_S = 10.0
 SETTLE_TIMEOUT_S = 240
 VIEWPORT = {"width": 1600, "height": 1000}
 PAGES = {"demand": "Demand drivers", "performance": "Performance trends", "savings": "Savings scenarios"}
 
 INSTRUMENT_JS = """
 (() => {
-  const bench = window.__bench = {action: 0, paints: new Map(), lastPaint: 0, sawRunning: false,
-                                  lastStateChange: 0, state: 'initial'};
+  const bench = window.__bench = {action: 0, paints: new Map(), sawRunning: false, lastStateChange: 0,
+                                  state: 'initial'};
   const CHART = '[data-testid="stVegaLiteChart"]';
   const painted = (node) => {
     const element = node && (node.nodeType === 1 ? node : node.parentElement);
     const chart = element && element.isConnected ? element.closest(CHART) : null;
     if (chart) {
       const now = performance.now();
-      bench.paints.set(chart, now);
-      bench.lastPaint = now;
+      const seen = bench.paints.get(chart);
+      // first: the first paint since the last action; last: the latest paint.
+      if (!seen || seen.last < bench.action) bench.paints.set(chart, {first: now, last: now});
+      else seen.last = now;
     }
   };
   // Streamlit 1.67 draws Vega-Lite as SVG: every redraw changes the chart's SVG nodes.
@@ -96,23 +103,25 @@ INSTRUMENT_JS = """
   watch();
   bench.charts = () => Array.from(document.querySelectorAll(CHART));
   bench.visibleCharts = () => bench.charts().filter(c => c.getClientRects().length > 0 && c.offsetWidth > 0);
+  const since = (c) => { const p = bench.paints.get(c); return p && p.last > bench.action ? p : null; };
   // null while the page is still working; otherwise the answer for the last action.
-  bench.settled = (expected, quietMs) => {
+  bench.settled = (expected, quietMs, restlessMs) => {
     if (!bench.sawRunning || bench.state !== 'notRunning') return null;
     if (document.querySelector('[data-stale="true"]')) return null;
-    const charts = bench.charts();
-    const painted = charts.filter(c => (bench.paints.get(c) || 0) > bench.action);
-    const wanted = expected === 'visible' ? bench.visibleCharts() : null;
-    if (wanted) {
-      if (wanted.some(c => !((bench.paints.get(c) || 0) > bench.action))) return null;
-    } else if (painted.length < expected) {
-      return null;
-    }
-    const last = Math.max(bench.lastStateChange, ...painted.map(c => bench.paints.get(c)));
+    const painted = bench.charts().filter(since);
+    const wanted = expected === 'visible' ? bench.visibleCharts() : painted;
+    if (wanted.some(c => !since(c)) || painted.length < (expected === 'visible' ? 0 : expected)) return null;
     const now = performance.now();
-    if (now - Math.max(last, bench.lastPaint) < quietMs) return null;
-    return {seconds: (last - bench.action) / 1000, painted: painted.length, charts: charts.length,
-            visible: bench.visibleCharts().length};
+    const last = Math.max(bench.lastStateChange, ...wanted.map(c => since(c).last));
+    const answer = {painted: painted.length, charts: bench.charts().length, restless: false};
+    if (now - last >= quietMs) return {...answer, seconds: (last - bench.action) / 1000};
+    // A chart that keeps changing (a container-width chart caught in a resize loop) would never fall quiet: once the
+    // script has been finished for restlessMs, count up to each chart's first paint instead, and say so.
+    if (now - bench.lastStateChange >= restlessMs) {
+      const first = Math.max(bench.lastStateChange, ...wanted.map(c => since(c).first));
+      return {...answer, seconds: (first - bench.action) / 1000, restless: true};
+    }
+    return null;
   };
 })();
 """
@@ -123,6 +132,7 @@ class Measure:
     seconds: float
     painted: int
     charts: int
+    restless: bool
 
 
 @dataclass
@@ -132,6 +142,7 @@ class ControlResult:
     affected_charts: list[int]
     uncached: list[float]
     cached: list[float]
+    cached_cpu: list[float]
 
     @property
     def median(self) -> float:
@@ -143,15 +154,19 @@ class VisitResult:
     page: str
     cold: list[float] = field(default_factory=list)
     warm: list[float] = field(default_factory=list)
+    warm_cpu: list[float] = field(default_factory=list)
 
 
 def wait_settled(page, expected: int | str, quiet_s: float = QUIET_S, timeout_s: float = SETTLE_TIMEOUT_S) -> Measure:
     """Wait until the last action is answered (see the module's docstring) and return how long it took."""
     handle = page.wait_for_function(
-        "([expected, quiet]) => window.__bench.settled(expected, quiet)", arg=[expected, quiet_s * 1000],
-        polling=25, timeout=timeout_s * 1000)
+        "([expected, quiet, restless]) => window.__bench.settled(expected, quiet, restless)",
+        arg=[expected, quiet_s * 1000, RESTLESS_S * 1000], polling=25, timeout=timeout_s * 1000)
     value = handle.json_value()
-    return Measure(value["seconds"], value["painted"], value["charts"])
+    if value["restless"]:
+        print(f"note: a chart kept changing for {RESTLESS_S:.0f} s after the answer; counted to its first paint",
+              file=sys.stderr)
+    return Measure(value["seconds"], value["painted"], value["charts"], value["restless"])
 
 
 def open_app(browser, url: str):
@@ -174,7 +189,7 @@ def visit_from_sidebar(page, title: str) -> Measure:
 
 def go_home(page) -> None:
     page.locator('[data-testid="stSidebarNav"] a', has_text="Overview").first.click()
-    wait_settled(page, "visible")
+    wait_settled(page, 0)
 
 
 # ---- the controls -------------------------------------------------------------------------------------------------
@@ -209,7 +224,7 @@ CONTROLS = {
 }
 
 
-def measure_control(page, name: str, clicks: int) -> ControlResult:
+def measure_control(page, server, name: str, clicks: int) -> ControlResult:
     """Move the page's control there and back ``clicks`` times after a first move each way (uncached)."""
     label, there, back = CONTROLS[name]
     affected: list[int] = []
@@ -221,11 +236,14 @@ def measure_control(page, name: str, clicks: int) -> ControlResult:
         affected.append(first.painted)
         uncached.append(first.seconds)
     cached: list[float] = []
+    cpu: list[float] = []
     for i in range(clicks):
         act = there if i % 2 == 0 else back
+        before = server.cpu_seconds()
         act(page)
         cached.append(wait_settled(page, affected[i % 2]).seconds)
-    return ControlResult(name, label, affected, uncached, cached)
+        cpu.append(server.cpu_seconds() - before)
+    return ControlResult(name, label, affected, uncached, cached, cpu)
 
 
 def run_size(size: str, clicks: int, cold_rounds: int, warm_visits: int, work: Path, log) -> dict:
@@ -253,16 +271,20 @@ def run_size(size: str, clicks: int, cold_rounds: int, warm_visits: int, work: P
                     if round_no == 0:
                         for name in PAGES:
                             for _ in range(warm_visits):
+                                before = server.cpu_seconds()
                                 measure = visit_from_sidebar(page, PAGES[name])
+                                visits[name].warm_cpu.append(server.cpu_seconds() - before)
                                 visits[name].warm.append(measure.seconds)
                                 go_home(page)
-                            log(f"{size}: warm visit to {name}: median {statistics.median(visits[name].warm):.2f} s")
+                            log(f"{size}: warm visit to {name}: median {statistics.median(visits[name].warm):.2f} s, "
+                                f"server CPU {statistics.median(visits[name].warm_cpu):.2f} s")
                         for name in PAGES:
                             visit_from_sidebar(page, PAGES[name])
                             loads.append(load_average())
-                            controls[name] = measure_control(page, name, clicks)
+                            controls[name] = measure_control(page, server, name, clicks)
                             c = controls[name]
-                            log(f"{size}: {name} {c.control}: median {c.median:.2f} s over {len(c.cached)} clicks "
+                            log(f"{size}: {name} {c.control}: median {c.median:.2f} s over {len(c.cached)} clicks, "
+                                f"server CPU {statistics.median(c.cached_cpu):.2f} s "
                                 f"(uncached {', '.join(f'{s:.2f}' for s in c.uncached)}; charts {c.affected_charts})")
                             page.screenshot(path=str(work / f"{size}_{name}.png"))
                             go_home(page)
@@ -275,11 +297,13 @@ def run_size(size: str, clicks: int, cold_rounds: int, warm_visits: int, work: P
         "first_visit": {p: {"cold_s": [round(x, 2) for x in v.cold],
                             "cold_median_s": round(statistics.median(v.cold), 2) if v.cold else None,
                             "warm_s": [round(x, 2) for x in v.warm],
-                            "warm_median_s": round(statistics.median(v.warm), 2) if v.warm else None}
+                            "warm_median_s": round(statistics.median(v.warm), 2) if v.warm else None,
+                            "warm_server_cpu_median_s": round(statistics.median(v.warm_cpu), 3) if v.warm_cpu else None}
                         for p, v in visits.items()},
         "click": {p: {"control": c.control, "affected_charts": c.affected_charts,
                       "uncached_s": [round(x, 2) for x in c.uncached], "cached_s": [round(x, 2) for x in c.cached],
-                      "median_s": round(c.median, 2)} for p, c in controls.items()},
+                      "median_s": round(c.median, 2),
+                      "server_cpu_median_s": round(statistics.median(c.cached_cpu), 3)} for p, c in controls.items()},
     }
 
 
