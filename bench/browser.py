@@ -89,16 +89,19 @@ INSTRUMENT_JS = """
   const watch = () => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (!app) { requestAnimationFrame(watch); return; }
-    const note = () => {
+    const note = (records) => {
       const state = app.getAttribute('data-test-script-state');
+      // A quick run can go running -> notRunning between two callbacks: the records' old values still show it.
+      if ((records || []).some(r => r.oldValue === 'running')) bench.sawRunning = true;
       if (state !== bench.state) {
         bench.state = state;
         bench.lastStateChange = performance.now();
         if (state === 'running') bench.sawRunning = true;
       }
     };
-    new MutationObserver(note).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-    note();
+    new MutationObserver(note).observe(app, {attributes: true, attributeOldValue: true,
+                                              attributeFilter: ['data-test-script-state']});
+    note([]);
   };
   watch();
   bench.charts = () => Array.from(document.querySelectorAll(CHART));
