@@ -92,7 +92,10 @@ INSTRUMENT_JS = """
     const note = (records) => {
       const state = app.getAttribute('data-test-script-state');
       // A quick run can go running -> notRunning between two callbacks: the records' old values still show it.
-      if ((records || []).some(r => r.oldValue === 'running')) bench.sawRunning = true;
+      if ((records || []).some(r => r.oldValue === 'running')) {
+        bench.sawRunning = true;
+        bench.lastStateChange = performance.now();
+      }
       if (state !== bench.state) {
         bench.state = state;
         bench.lastStateChange = performance.now();
