@@ -33,5 +33,5 @@ pages = {
 navigation = st.navigation(pages, position="sidebar" if signed_in else "hidden")
 if not signed_in:
     st.stop()
-render_sidebar()
+render_sidebar(navigation.url_path)
 navigation.run()

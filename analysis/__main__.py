@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis load|datasets|demo``. See ``analysis.cli``."""
+"""Command line: ``python -m analysis load|datasets|demo|pack``. See ``analysis.cli``."""
 
 from analysis.cli import main
 

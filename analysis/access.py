@@ -37,7 +37,7 @@ VIEWER = "viewer"
 # until someone opens it here.
 VIEWER_CHANGES = frozenset({
     audit.SCENARIO_SAVED, audit.SCENARIO_RENAMED, audit.SCENARIO_DELETED,
-    audit.NOTE_ADDED, audit.NOTE_DELETED,
+    *audit.WORKSHOP_CHANGES,
 })
 
 # Addresses Streamlit reports as "no address" (st.context.ip_address is None for a loopback connection).

@@ -57,6 +57,20 @@ SCENARIO_DELETED = "scenario deleted"
 NOTE_ADDED = "note added"
 NOTE_DELETED = "note deleted"
 DEMO_BUILT = "demo built"
+# The Workshop's changes (sessions, their agendas, notes and actions): they change no dataset.
+SESSION_CREATED = "session created"
+SESSION_CHANGED = "session changed"
+SESSION_DELETED = "session deleted"
+AGENDA_ITEM_ADDED = "agenda item added"
+AGENDA_ITEM_RENAMED = "agenda item renamed"
+AGENDA_REORDERED = "agenda reordered"
+AGENDA_ITEM_REMOVED = "agenda item removed"
+ACTION_ADDED = "action added"
+ACTION_STATUS = "action status"
+ACTIONS_EDITED = "actions edited"
+WORKSHOP_CHANGES = (SESSION_CREATED, SESSION_CHANGED, SESSION_DELETED, AGENDA_ITEM_ADDED, AGENDA_ITEM_RENAMED,
+                    AGENDA_REORDERED, AGENDA_ITEM_REMOVED, NOTE_ADDED, NOTE_DELETED, ACTION_ADDED, ACTION_STATUS,
+                    ACTIONS_EDITED)
 
 MAX_USER = 254  # the longest email address there can be
 MAX_ACTION = 60

@@ -2,6 +2,7 @@
 
     python -m analysis load PATH --dataset NAME [--kind records|kpi|lookup] [--replace | --append] [--db PATH] [--json]
     python -m analysis datasets [--db PATH] [--json]
+    python -m analysis pack --session NAME [--db PATH] --out FILE.html
 
 The demo borough is built by ``python -m data.demo`` (it lives with its generator: ``analysis`` imports nothing from
 ``data``).
@@ -65,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     datasets = commands.add_parser("datasets", help="list the datasets in the store")
     datasets.add_argument("--db")
     datasets.add_argument("--json", action="store_true")
+
+    pack = commands.add_parser("pack", help="write a stocktake session's pack as one HTML file")
+    pack.add_argument("--session", required=True, help="the session's title")
+    pack.add_argument("--db")
+    pack.add_argument("--out", required=True, help="the HTML file to write")
     return parser
 
 
@@ -140,10 +146,30 @@ def _datasets(args) -> int:
     return 0
 
 
+def _pack(args) -> int:
+    from pathlib import Path
+
+    from analysis import pack, sessions
+
+    con = store.open_store(args.db)
+    try:
+        session = sessions.find_session(con, args.session)
+        text = pack.build_pack(con, session.id)
+    finally:
+        con.close()
+    out = Path(args.out)
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise StocktakeError(f"Could not write the pack to {out}: {exc.strerror}. Choose another file.") from None
+    print(f"Wrote the pack for '{session.title}' to {out} ({len(text.encode('utf-8')) / 1024:,.0f} KB).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"load": _load, "datasets": _datasets}[args.command](args)
+        return {"load": _load, "datasets": _datasets, "pack": _pack}[args.command](args)
     except StocktakeError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 2

@@ -20,17 +20,18 @@ import argparse
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 
-from analysis import audit, store
+from analysis import audit, notes, session_actions, sessions, store
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
 from analysis.ingest import load_frame
 from analysis.interventions import add_intervention, list_interventions
 from analysis.prepare import prepare_dataset
+from analysis.views import catalogue
 
 SEED = 20240601
 VOLUME_SCALE = 1.13  # brings the total to about 500,000 contacts
@@ -295,8 +296,9 @@ def build_kpis(seed: int = SEED) -> pd.DataFrame:
     return frame
 
 
-def build_demo(con, progress=None) -> dict[str, int]:
-    """Write the five demo datasets into an open store, replacing earlier demo versions. Returns rows per dataset."""
+def build_demo(con, progress=None, user: str | None = None) -> dict[str, int]:
+    """Write the five demo datasets into an open store, replacing earlier demo versions, and the example session
+    (its changes recorded in the audit trail as ``user``). Returns rows per dataset."""
     say = progress or (lambda fraction, message: None)
     say(0.05, "Generating contact records")
     contacts = build_contacts()
@@ -320,6 +322,8 @@ def build_demo(con, progress=None) -> dict[str, int]:
     _record_intervention(con)
     say(0.9, "Preparing repeat demand and the KPI summary")
     prepare_dataset(con, RECORDS_DATASET)
+    say(0.95, "Writing the example stocktake session")
+    build_demo_session(con, user=user)
     say(1.0, "Demo data ready")
     return loaded
 
@@ -329,6 +333,59 @@ def _record_intervention(con) -> None:
     existing = list_interventions(con, RECORDS_DATASET)
     if len(existing) == 0:
         add_intervention(con, RECORDS_DATASET, INTERVENTION_SERVICE, date(2024, 6, 1), INTERVENTION_LABEL)
+
+
+DEMO_SESSION_TITLE = "Repairs stocktake, June 2025"
+DEMO_SESSION_DAY = date(2025, 6, 18)
+DEMO_ATTENDEES = ("Asha Patel (Head of Repairs)", "Tom Reid (Performance lead)", "Jo Lee (Finance business partner)",
+                  "Sam Okafor (Digital team)", "Priya Shah (facilitator)")
+_REPAIRS = {"dm_service": ["Housing repairs"]}
+# (title, page, figure, controls): the five figures the repairs team looked at, data up to the end of May 2025.
+DEMO_AGENDA = (
+    ("Repairs contacts, month by month", "demand-drivers", "volume",
+     {"dataset": RECORDS_DATASET, **_REPAIRS, "dm_from": "2023-04-01", "dm_to": "2025-05-31", "dm_split": "channel"}),
+    ("What residents contact repairs about", "demand-drivers", "pareto",
+     {"dataset": RECORDS_DATASET, **_REPAIRS, "dm_from": "2024-06-01", "dm_to": "2025-05-31"}),
+    ("Failure demand in repairs since online tracking", "demand-drivers", "failure_trend",
+     {"dataset": RECORDS_DATASET, **_REPAIRS, "dm_from": "2023-04-01", "dm_to": "2025-05-31"}),
+    ("Repairs satisfaction against the 80% target", "performance-trends", "spc",
+     {"dataset": KPI_DATASET, "pf_kpi": "Satisfied with service (%)", "pf_service": INTERVENTION_SERVICE}),
+    ("Days to close a repair", "performance-trends", "spc",
+     {"dataset": RECORDS_DATASET, "pf_kpi": "median_days_to_close", "pf_service": INTERVENTION_SERVICE,
+      "pf_rebase_date": "2024-06-01"}),
+)
+DEMO_NOTES = (
+    (3, "Chasing calls fell by about a third after online repairs tracking went live in June 2024; the room wants "
+        "to see whether the fall holds through the winter."),
+    (None, "Satisfaction is up since June 2024 but the 80% target is met only in some months: agree what good "
+           "looks like before the next stocktake."),
+)
+DEMO_ACTIONS = (
+    ("Check that the fall in chasing calls held through winter 2024/25", "Asha Patel", date(2025, 7, 31), "open", 3),
+    ("Cost the saving from removing half of the chasing calls", "Jo Lee", date(2025, 6, 30), "done", None),
+    ("Text reminders for repair appointments", "Sam Okafor", date(2025, 9, 30), "dropped", 2),
+)
+
+
+def build_demo_session(con, user: str | None = None) -> int:
+    """The example session, so the Workshop page and the pack show something on first run. A demo rebuild
+    replaces it (with the demo datasets it is about)."""
+    for existing in sessions.list_sessions(con):
+        if existing.title == DEMO_SESSION_TITLE:
+            sessions.delete_session(con, existing.id, user=user)
+    session_id = sessions.create_session(con, DEMO_SESSION_TITLE, held_on=DEMO_SESSION_DAY,
+                                         dataset=RECORDS_DATASET, attendees=DEMO_ATTENDEES, user=user)
+    items = [sessions.add_view(con, session_id,
+                               sessions.View(page, figure, catalogue.url_params(page, state), state), title,
+                               user=user)
+             for title, page, figure, state in DEMO_AGENDA]
+    for position, (item_number, text) in enumerate(DEMO_NOTES):
+        notes.add_note(con, session_id, text, item_id=items[item_number - 1] if item_number else None,
+                       written_at=datetime(2025, 6, 18, 10, 20 + 25 * position), user=user)
+    for what, owner, due, status, item_number in DEMO_ACTIONS:
+        session_actions.add_action(con, session_id, what, owner=owner, due=due, status=status,
+                                   item_id=items[item_number - 1] if item_number else None, user=user)
+    return session_id
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -348,7 +405,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         started = time.monotonic()
         show = sys.stderr.isatty()
-        loaded = build_demo(con, progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr) if show else None)
+        loaded = build_demo(con, progress=lambda f, m: print(f"[{f:4.0%}] {m}", file=sys.stderr) if show else None,
+                            user=audit.cli_user())
         # Recorded as every command-line change is: by cli:<operating-system user>.
         with con.cursor() as cur:
             for name, rows in loaded.items():

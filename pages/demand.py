@@ -3,18 +3,17 @@
 Reads the filter bar and the page's own choices (all keyed ``dm_…`` and bound to the URL), asks
 :mod:`analysis.demand` and :mod:`analysis.forecast` for small frames (cached per dataset version and filters), and
 lays out each figure with a note on how it is calculated and a CSV download. Clicking a bar or heatmap cell drills
-the rest of the page down to it; a button clears the drill-down.
+the rest of the page down to it, as a chip the link carries (:mod:`ui.drill`); a button clears the drill-down.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from analysis import classification, filters, forecast, periods, store
+from analysis import classification, drill, filters, forecast, periods, store
 from analysis.charts import demand as charts
 from analysis.demand import change, figures, repeats, scan
 from analysis.errors import StocktakeError
@@ -22,7 +21,9 @@ from analysis.filters import Filters
 from analysis.formatting import format_count, format_percent
 from analysis.roles import RECORD_ROLES
 from ui import actions
+from ui import drill as drill_ui
 from ui.auth import can_edit, guard_page
+from ui.charts import show_chart
 from ui.connection import current_dataset, get_connection
 from ui.exports import csv_download
 from ui.filters import render_filter_sentence, render_filters
@@ -113,65 +114,21 @@ def _how(text: str) -> None:
 # ---- drill-down ---------------------------------------------------------------------------------------------------
 
 
-def _selected(key: str, name: str) -> list[dict]:
-    state = st.session_state.get(key)
-    if not state:
-        return []
-    try:
-        picked = state["selection"][name]
-    except (KeyError, TypeError):
-        return []
-    if isinstance(picked, dict):  # some versions send {"field": [values]} rather than a list of points
-        fields = list(picked)
-        if fields and isinstance(picked[fields[0]], list):
-            return [dict(zip(fields, values)) for values in zip(*(picked[f] for f in fields))]
-        return [picked] if picked else []
-    return list(picked or [])
-
-
 def _apply_drill(chosen: Filters, split: str, exclude: str | None = None) -> tuple[Filters, list[str]]:
-    """The filters narrowed by every chart's selection except ``exclude``'s, and the words describing them."""
-    words: list[str] = []
-    for key, (name, target) in DRILL_CHARTS.items():
-        if key == exclude:
-            continue
-        points = _selected(key, name)
-        if not points:
-            continue
-        if target == "split":
-            target = split
-            if not target:
-                continue
-        if target == "dayhour":
-            days = tuple(sorted({int(p["day_number"]) for p in points if "day_number" in p}))
-            hours = tuple(sorted({int(p["hour"]) for p in points if "hour" in p}))
-            chosen = replace(chosen, weekdays=days, hours=hours)
-            words.append(filters.describe(Filters(weekdays=days, hours=hours), with_dates=False))
-        elif target == "month":
-            months = sorted({(int(p["year"]), int(p["month_number"])) for p in points if "year" in p})
-            if months:
-                start = date(*months[0], 1)
-                end = periods.period_last_day(date(*months[-1], 1), "month").date()
-                chosen = replace(chosen, start=max(start, chosen.start or start), end=min(end, chosen.end or end))
-                words.append(f"{start:%B %Y}" + (f" – {end:%B %Y}" if len(months) > 1 else ""))
-        else:
-            field = charts.SELECTIONS[name][0]
-            values = tuple(str(p[field]) for p in points if field in p)
-            if values and values != ("All other",):
-                chosen = chosen.narrowed(target, [v for v in values if v != "All other"])
-                words.append(f"{RECORD_ROLES[target].lower()} {', '.join(values)}")
-    return chosen, words
+    """The filters narrowed by the drill-down chips, except those ``exclude``'s own clicks make (so the chart a click
+    came from still shows every bar), and the words describing the chips."""
+    target = DRILL_CHARTS[exclude][1] if exclude else None
+    if target == "split":
+        target = split or None
+    chips = drill_ui.current_chips()
+    return drill.apply_chips(chosen, chips, exclude_target=target), [drill.describe_chips(chips)] if chips else []
 
 
-def _clear_drill() -> None:
-    for key in DRILL_CHARTS:
-        st.session_state.pop(key, None)
-
-
-def _chart(chart, key: str | None = None):
+def _chart(chart, key: str | None = None, name: str | None = None):
     if key:
-        return st.altair_chart(chart, key=key, on_select="rerun", selection_mode=DRILL_CHARTS[key][0])
-    return st.altair_chart(chart)
+        return show_chart(chart, key=drill_ui.chart_key(key), on_select="rerun", selection_mode=DRILL_CHARTS[key][0],
+                          name=key.removeprefix("dm_ch_"))
+    return show_chart(chart, name=name)
 
 
 # ---- sections -----------------------------------------------------------------------------------------------------
@@ -308,7 +265,7 @@ def _failure_section(ds, filters, base_filters, grain, split, figs, context):
                 csv_download(by_group, f"failure_by_{by}", f"dm_dl_fail_{by}", columns=_FAILURE_COLUMNS)
     with tabs[2]:
         over_time = share(filters, "period")
-        _chart(charts.build_failure_trend_chart(over_time, periods.GRAIN_LABELS[grain]))
+        _chart(charts.build_failure_trend_chart(over_time, periods.GRAIN_LABELS[grain]), name="failure_over_time")
         csv_download(over_time, "failure_over_time", "dm_dl_fail_time",
                      columns={"label": "Period", **_FAILURE_COLUMNS, "incomplete": "Incomplete period"})
     _how("Each record takes the demand type of its service and reason from the classification above. The failure "
@@ -356,13 +313,14 @@ def _repeat_section(ds, base_filters, split):
             _needs(ds, "reason", what="Repeats by reason")
     with tabs[1]:
         if not result.by_channel.empty:
-            _chart(charts.build_repeat_rate_chart(result.by_channel, "Channel", title="Repeat rate by channel"))
+            _chart(charts.build_repeat_rate_chart(result.by_channel, "Channel", title="Repeat rate by channel"),
+                   name="repeat_by_channel")
             csv_download(result.by_channel, "repeat_by_channel", "dm_dl_rep_channel", columns=_REPEAT_COLUMNS)
         else:
             _needs(ds, "channel", what="Repeats by channel")
     with tabs[2]:
         if not result.pairs.empty:
-            _chart(charts.build_repeat_pairs_chart(result.pairs))
+            _chart(charts.build_repeat_pairs_chart(result.pairs), name="repeat_pairs")
             csv_download(result.pairs, "repeat_pairs", "dm_dl_rep_pairs",
                          columns={"previous_reason": "Previous reason", "reason": "Repeat reason",
                                   "count": "Repeats", "share_of_repeats": "Share of all repeats"})
@@ -432,7 +390,7 @@ def _change_section(ds, filters, coverage):
     m[2].metric("Change", f"{result.total_change:+,}", delta=format_percent(rel) if rel is not None else None,
                 delta_color="inverse")
     water = change.waterfall_frame(result, top_n=10, before_label="First period", after_label="Second period")
-    _chart(charts.build_change_waterfall(water, CHANGE_BY[by]))
+    _chart(charts.build_change_waterfall(water, CHANGE_BY[by]), name="change_between_periods")
     _how(f"Records counted in each period ({a_label}; {b_label}) for each {CHANGE_BY[by].lower()}. Each "
          "contribution is that group's own change (second minus first), so the contributions add up exactly to the "
          "total change. The 10 largest changes are shown, the rest added up as 'All other'. Periods of different "
@@ -485,7 +443,7 @@ def _forecast_section(ds, filters, grain, figs):
     with left:
         _chart(charts.build_forecast_chart(result.history, result.forecast, periods.GRAIN_LABELS[grain],
                                            title=f"Forecast of the next {int(horizon)} "
-                                                 f"{periods.GRAIN_UNITS[grain]}"))
+                                                 f"{periods.GRAIN_UNITS[grain]}"), name="forecast")
     with right:
         st.markdown("**Accuracy on past data (MASE)**")
         for model in result.accuracy["model"]:
@@ -529,10 +487,13 @@ def main() -> None:
     options = _run("options", ds)
     base_filters, grain = render_filters(ds, options, coverage)
     split = st.session_state.get("dm_split") or ""
+    drill_ui.absorb_clicks(DRILL_CHARTS, split, charts.SELECTIONS)
+    chips = drill_ui.render_chips()
     filters, drill_words = _apply_drill(base_filters, split)
     render_filter_sentence(base_filters, "; ".join(drill_words) if drill_words else None)
-    if drill_words:
-        st.button("Clear the drill-down", key="dm_clear", on_click=_clear_drill, icon=":material/filter_alt_off:")
+    if chips:
+        st.button("Clear the drill-down", key="dm_clear", on_click=drill_ui.clear_chips,
+                  icon=":material/filter_alt_off:")
     context = _context(ds)
     figs = _Figures(split, _run("figures", ds, filters, grain, split or None, classes=context["classes"],
                                 coverage=coverage, population=context["population"],

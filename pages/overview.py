@@ -9,6 +9,7 @@ from analysis.formatting import format_count, format_signed_percent
 from analysis.overview import summarise_dataset
 from analysis.roles import KIND_NAMES, role_label
 from ui.auth import guard_page
+from ui.charts import show_chart
 from ui.connection import current_dataset, get_connection
 from ui.text import plain
 
@@ -72,9 +73,9 @@ for row_start in range(0, len(chart_roles), 2):
     for column, role in zip(columns, chart_roles[row_start:row_start + 2]):
         label = role.replace("_", " ").capitalize()
         with column:
-            st.altair_chart(
+            show_chart(
                 build_top_values_chart(summary.top_values[role], title=f"Rows by {label.lower()} (top 8)", label=label),
-                width="stretch",
+                name=f"rows_by_{role}",
             )
 
 st.divider()

@@ -26,6 +26,7 @@ from analysis.kpis import cube, definitions, peers, series, storage
 from analysis.spc import reading, xmr
 from ui import actions
 from ui.auth import can_edit, guard_page
+from ui.charts import show_chart
 from ui.connection import current_dataset, get_connection
 from ui.exports import csv_download
 from ui.text import plain
@@ -351,7 +352,7 @@ if result is not None:
     chart = charts.build_spc_chart(result, title=title, unit=option.unit, y_title=option.label, grain=grain,
                                    interventions=chart_notes, show_near_lines=show_near,
                                    subtitle=f"{RULE_LABELS[rules]} rules; {DIRECTION_LABELS[improvement].lower()}")
-    st.altair_chart(chart, key="pf_chart")
+    show_chart(chart, key="pf_chart", name=f"spc_{kpi}_{series_name}")
     csv_download(result, f"spc_{kpi}_{series_name}", key="pf_dl_chart",
                  columns={"date": "Period", "value": "Value", "mean": "Mean", "lpl": "Lower process limit",
                           "upl": "Upper process limit", "near_lpl": "Lower near limit",
@@ -520,7 +521,7 @@ if compare_roles:
             if shown < total:
                 st.caption(f"Showing the {shown} of {total:,} with the most data. Choose a service above to narrow "
                            "the comparison.")
-            st.altair_chart(sm_chart, key="pf_sm_chart")
+            show_chart(sm_chart, key="pf_sm_chart", name=f"small_multiples_{kpi}")
     except StocktakeError as exc:
         st.error(plain(exc))
 
@@ -559,8 +560,8 @@ else:
         q2.metric("Quartile", f"{int(last['quartile'])} of 4", help="1 is the best quarter.")
         q3.metric("Distance from the comparators' median", f"{last['distance_from_median']:+,.1f}",
                   help=f"Your value {f(last['own_value'])}; their median {f(last['comparator_median'])}.")
-        st.altair_chart(charts.build_peer_chart(peer, title=f"{measure}: {own} and its comparators", own_label=own,
-                                                unit=unit, y_title=measure, grain=bench_grain),
-                        key="pf_peer_chart")
+        show_chart(charts.build_peer_chart(peer, title=f"{measure}: {own} and its comparators", own_label=own,
+                                           unit=unit, y_title=measure, grain=bench_grain),
+                   key="pf_peer_chart", name=f"peers_{measure}")
     elif peer is not None:
         st.info(f"No period has values for both {plain(own)} and its comparators.", icon=":material/info:")

@@ -23,6 +23,7 @@ from analysis.savings import baseline, costs, model, scenarios
 from analysis.store import default_db_path
 from ui import actions
 from ui.auth import guard_page
+from ui.charts import show_chart
 from ui.connection import current_dataset, get_connection
 from ui.text import plain
 
@@ -424,9 +425,9 @@ for note in dict.fromkeys(result.notes):
 
 c1, c2 = st.columns(2)
 with c1:
-    st.vega_lite_chart(spec=charts.waterfall_spec(result.waterfall), width="stretch")
+    show_chart(charts.waterfall_spec(result.waterfall), name="savings_by_lever")
 with c2:
-    st.vega_lite_chart(spec=charts.projection_spec(result.projection, result.payback_year), width="stretch")
+    show_chart(charts.projection_spec(result.projection, result.payback_year), name="savings_projection")
 
 with st.expander("Year by year", expanded=False):
     shown = result.projection.copy()
@@ -442,7 +443,7 @@ with st.expander("Year by year", expanded=False):
 st.subheader("How sure is it?")
 spread_pct = st.slider("Move each input down and up by (%)", 5, 50, value=25, step=5, key="sv_spread", bind=BIND)
 torn = model.tornado(base, levers, spread=spread_pct / 100.0)
-st.vega_lite_chart(spec=charts.tornado_spec(torn, spread=spread_pct / 100.0), width="stretch")
+show_chart(charts.tornado_spec(torn, spread=spread_pct / 100.0), name="savings_sensitivity")
 if not torn.empty:
     top = torn.iloc[0]
     st.caption(f"The saving depends most on **{plain(top['input'])}**: from {format_money(top['saving_low'])} to "
@@ -547,9 +548,10 @@ else:
     st.dataframe(shown_table, width="stretch", height=35 * (len(shown_table) + 1) + 3)
     c1, c2 = st.columns(2)
     with c1:
-        st.vega_lite_chart(spec=charts.comparison_spec(scenarios.comparison_long(results)), width="stretch")
+        show_chart(charts.comparison_spec(scenarios.comparison_long(results)), name="scenarios_compared")
     with c2:
-        st.vega_lite_chart(spec=charts.comparison_projection_spec(scenarios.projections_long(results)), width="stretch")
+        show_chart(charts.comparison_projection_spec(scenarios.projections_long(results)),
+                   name="scenarios_projection_compared")
     proj = scenarios.projections_long(results).rename(columns={
         "scenario": "Scenario", "year": "Year", "ramp_pct": "Share of full effect (%)",
         "gross_saving": "Saving (£)", "one_off_cost": "One-off cost (£)", "net_saving": "Net saving (£)",

@@ -1,83 +1,291 @@
-"""Workshop: run a stocktake session — the questions in order, presentation mode, shared links and session notes."""
+"""Workshop: run a stocktake session, from the first figure to the pack everyone takes away.
 
+Choose or start a session; its agenda is the views added from the Explore pages ("Add this view to the session" in
+their sidebar), in the order the facilitator sets. Presentation mode shows the agenda one figure per screen, with
+next and previous; the address carries the session, the mode and the position (``?session=3&present=true&item=2``),
+so a link opens the same screen. Notes and actions are recorded against the session and its figures; the pack is
+one HTML file with every figure, its filters, its reading, the notes and the actions.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
-from analysis import notes
+from analysis import notes, pack, session_actions, sessions, store
 from analysis.errors import StocktakeError
+from analysis.exports import to_csv_bytes, to_xlsx_bytes
+from analysis.views import catalogue, drawing
 from ui import actions
+from ui import session_forms as forms
 from ui.auth import guard_page
-from ui.connection import current_dataset, get_connection
-from ui.presentation import PRESENT_KEY
+from ui.charts import show_chart
+from ui.connection import get_connection
+from ui.exports import XLSX_MIME
+from ui.presentation import PRESENT_KEY, presenting
 from ui.text import plain, plain_lines
 
 guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
-st.title("Workshop")
-st.caption("For a facilitator running a stocktake with the room: every view is a link, and what the room agrees is "
-           "written down here, beside the data it was about.")
+SESSION_PARAM = forms.SESSION_PARAM
+ITEM_PARAM = forms.ITEM_PARAM
+PICK_KEY = "ws_session"
+STATUS_OPTIONS = list(session_actions.STATUS_LABELS.values())
+PRESENT_CHART_HEIGHT = 560  # the whole chart (titles, axes, legend) on a 1080-pixel screen under the reading
 
-dataset = current_dataset()
-if dataset is None:
-    st.info("Load data first: the session's notes are kept with the dataset they are about.")
-    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
-    st.stop()
 
-st.subheader("The session, question by question")
-questions = st.columns(3)
-questions[0].page_link("pages/demand.py", label="1. What is driving demand?", icon=":material/call_received:")
-questions[0].caption("Volumes, top reasons, failure demand, repeats, what changed.")
-questions[1].page_link("pages/performance.py", label="2. Is performance really changing?", icon=":material/monitoring:")
-questions[1].caption("SPC charts: signal or noise, and will we meet the target?")
-questions[2].page_link("pages/savings.py", label="3. What would a change save?", icon=":material/savings:")
-questions[2].caption("Failure demand, channel shift, faster handling, side by side.")
+# ---- the session in the address -----------------------------------------------------------------------------------
 
-st.subheader("Sharing and presenting")
-present = bool(st.session_state.get(PRESENT_KEY))
-st.markdown(
-    f"- **Presentation mode** is {'on' if present else 'off'}: switch it in the sidebar. It makes text larger for a "
-    "projector, and the link carries it.\n"
-    "- **Share a view** by copying the address from the browser: it holds the dataset, the filters and every choice on "
-    "the page, so the link opens the same figures for everyone.\n"
-    "- **Export** a figure's data with the download button under it (CSV), and a savings comparison as Excel."
-)
+def _param_int(name: str) -> int | None:
+    try:
+        return int(st.query_params.get(name, ""))
+    except ValueError:
+        return None
 
-st.subheader("Session notes")
-con = get_connection()
-with st.form("ws_note_form", clear_on_submit=True):
-    topic = st.selectbox("About", ["General", "Demand", "Performance", "Savings", "Data quality", "Action"],
-                         key="ws_topic")
-    text = st.text_area("What did the room agree or ask?", key="ws_note", max_chars=notes.MAX_NOTE,
-                        placeholder="e.g. Chasing calls fell after the online repairs form: check whether the fall held.")
-    link = st.text_input("Link to the view (optional)", key="ws_link",
-                         placeholder="Paste the address of the page the room was looking at")
-    if st.form_submit_button("Add note", type="primary"):
-        try:
-            actions.add_note(con, dataset.name, text, topic=topic, link=link)
-        except StocktakeError as exc:
-            st.error(plain(exc))
-        else:
-            st.toast("Note added.")
 
-session_notes = notes.list_notes(con, dataset.name)
-if session_notes.empty:
-    st.caption(f"No notes yet for '{dataset.name}'.")
-else:
-    for row in session_notes.itertuples():
+def _write(change, done: str) -> None:
+    """Make a change through the gate (ui.actions), say how it went on the next run, and rerun."""
+    try:
+        change()
+        forms.flash("success", done)
+    except StocktakeError as exc:
+        forms.flash("error", str(exc))
+    st.rerun()
+
+
+def _app_link(link: str) -> bool:
+    """An address inside this app (``/demand-drivers?…``), safe to put in a Markdown link."""
+    return link.startswith("/") and not link.startswith("//") and not any(c in link for c in " ()[]<>\"'")
+
+
+def _move(item_id: int, steps: int) -> None:
+    try:
+        actions.move_item(get_connection(), item_id, steps)
+    except StocktakeError as exc:
+        forms.flash("error", str(exc))
+
+
+def _picked() -> None:
+    forms.choose(st.session_state[PICK_KEY])
+
+
+def _present_from(session_id: int, position: int) -> None:
+    forms.choose(session_id, position)
+    st.session_state[PRESENT_KEY] = True
+
+
+@st.cache_data(show_spinner="Drawing the figure…", max_entries=64, ttl=600)
+def _figure(db: str, version: int, item_id: int, view_json: str, fallback: str | None) -> catalogue.Figure:
+    """An agenda item's figure, cached on the store, the data's version and the view (the key arguments)."""
+    return drawing.draw_view(get_connection(), sessions.get_item(get_connection(), item_id).view, dataset=fallback)
+
+
+def _draw(session: sessions.Session, item: sessions.AgendaItem) -> catalogue.Figure:
+    con = get_connection()
+    name = item.view.dataset or session.dataset or ""
+    return _figure(str(store.default_db_path()), store.dataset_version(con, name), item.id,
+                   repr((item.view.page, item.view.figure, sorted(item.view.state.items()))), session.dataset)
+
+
+# ---- presentation: one figure per screen ---------------------------------------------------------------------------
+
+def _present(session: sessions.Session) -> None:
+    items = sessions.agenda(get_connection(), session.id)
+    if not items:
+        st.title(plain(session.title))
+        st.info("The agenda is empty: add views from the Explore pages (the sidebar's 'Add this view to the "
+                "session'), then present.")
+        return
+    position = min(max(_param_int(ITEM_PARAM) or 1, 1), len(items))
+    item = items[position - 1]
+    bar = st.columns([6, 1, 1], vertical_alignment="center")
+    bar[0].caption(f"{plain(session.title)} · {position} of {len(items)}")
+    bar[1].button("Previous", key="ws_prev", icon=":material/arrow_back:", disabled=position == 1, width="stretch",
+                  on_click=forms.choose, args=(session.id, position - 1))
+    bar[2].button("Next", key="ws_next", icon=":material/arrow_forward:", disabled=position == len(items),
+                  width="stretch", type="primary", on_click=forms.choose, args=(session.id, position + 1))
+    st.title(plain(item.title))
+    forms.show_flash()
+    try:
+        figure = _draw(session, item)
+    except StocktakeError as exc:
+        st.error(plain(exc))
+        return
+    # The reading and the headline numbers first, the chart under them: on 1920 x 1080 all of it fits one screen.
+    reading, numbers = st.columns([3, 2], vertical_alignment="center")
+    reading.markdown(f"### {plain(figure.reading)}")
+    if figure.headline:
+        for column, (label, value) in zip(numbers.columns(len(figure.headline)), figure.headline):
+            column.metric(label, value)
+    show_chart(figure.spec, key=f"ws_present_{item.id}", name=item.title, height=PRESENT_CHART_HEIGHT)
+    st.caption(f"{plain(figure.filters)} ({plain(figure.dataset)})")
+    with st.expander("A note or an action on this figure", icon=":material/edit_note:"):
+        note, action = st.tabs(["Note", "Action"])
+        with note:
+            forms.note_form(session, items, item, "ws_present")
+        with action:
+            forms.action_form(session, items, item, "ws_present")
+
+
+# ---- the session, to prepare and follow up --------------------------------------------------------------------------
+
+def _agenda_tab(session: sessions.Session, items: list[sessions.AgendaItem]) -> None:
+    con = get_connection()
+    if not items:
+        st.info("The agenda is empty. Open an Explore page (Demand drivers, Performance trends), set it up as the "
+                "room should see it, and click 'Add this view to the session' in the sidebar.")
+        return
+    for item in items:
         with st.container(border=True):
-            head, remove = st.columns([6, 1])
-            topic = row.topic if isinstance(row.topic, str) else "General"
-            head.markdown(f"**{row.written_at:%d %b %Y %H:%M}** · {plain(topic)}")
-            head.markdown(plain_lines(row.note))
+            head, up, down, present, more = st.columns([7, 0.7, 0.7, 1.5, 1.3], vertical_alignment="center")
+            label = catalogue.figure_label(item.view.page, item.view.figure)
+            page = catalogue.page_title(item.view.page)
+            head.markdown(f"**{item.position}. {plain(item.title)}**  \n:gray[{plain(page)}: {plain(label)}] · "
+                          f"[Open the view]({item.view.link()})")
+            # Icon-only: the words would not fit beside the title; the tooltip says what each does.
+            up.button("", key=f"ws_up_{item.id}", icon=":material/arrow_upward:", help="Move up",
+                      disabled=item.position == 1, on_click=_move, args=(item.id, -1))
+            down.button("", key=f"ws_down_{item.id}", icon=":material/arrow_downward:", help="Move down",
+                        disabled=item.position == len(items), on_click=_move, args=(item.id, 1))
+            present.button("Present", key=f"ws_from_{item.id}", icon=":material/slideshow:",
+                           on_click=_present_from, args=(session.id, item.position))
+            with more.popover("Edit", icon=":material/edit:"):
+                new_title = st.text_input("Title", value=item.title, key=f"ws_title_{item.id}",
+                                          max_chars=sessions.MAX_TITLE)
+                if st.button("Rename", key=f"ws_rename_{item.id}"):
+                    _write(lambda: actions.rename_item(con, item.id, new_title), "Renamed.")
+                if st.button("Remove from the agenda", key=f"ws_remove_{item.id}", icon=":material/delete:"):
+                    _write(lambda: actions.remove_item(con, item.id), f"Removed '{item.title}' from the agenda.")
+
+
+def _notes_tab(session: sessions.Session, items: list[sessions.AgendaItem], listed: pd.DataFrame) -> None:
+    forms.note_form(session, items, None, "ws")
+    if listed.empty:
+        st.caption("No notes yet.")
+    for row in listed.itertuples():
+        with st.container(border=True):
+            head, remove = st.columns([8, 1])
+            about = f" · about {int(row.position)}. {plain(row.figure)}" if isinstance(row.figure, str) else ""
+            head.markdown(f"**{pd.Timestamp(row.written_at):%d %b %Y %H:%M}**{about}  \n{plain_lines(row.note)}")
             if isinstance(row.link, str) and row.link:
-                head.markdown(f"[Open the view]({row.link})")
-            if remove.button("Delete", key=f"ws_delete_{row.id}"):
-                try:
-                    actions.delete_note(con, dataset.name, row.id)
-                except StocktakeError as exc:
-                    st.error(plain(exc))
-                else:
-                    st.rerun()
-    record = notes.notes_markdown(dataset.name, session_notes)
-    st.download_button("Download the notes (Markdown)", record.encode("utf-8"),
-                       file_name=f"{dataset.name} session notes.md", mime="text/markdown", key="ws_download",
-                       icon=":material/download:")
+                # A figure's view is an address in this app; a link typed into an older note is shown as text.
+                head.markdown(f"[Open the view]({row.link})" if _app_link(row.link) else f"View: {plain(row.link)}")
+            if remove.button("Delete", key=f"ws_delete_note_{row.id}"):
+                _write(lambda: actions.delete_note(get_connection(), row.id), "Note deleted.")
+
+
+def _actions_tab(session: sessions.Session, items: list[sessions.AgendaItem], listed: pd.DataFrame) -> None:
+    with st.expander("Record an action", expanded=listed.empty, icon=":material/add_task:"):
+        forms.action_form(session, items, None, "ws")
+    if listed.empty:
+        st.caption("No actions yet.")
+        return
+    overdue = int(listed["overdue"].sum())
+    if overdue:
+        st.warning(f"{overdue:,} open action{'s are' if overdue != 1 else ' is'} overdue: shown first.",
+                   icon=":material/schedule:")
+    shown = listed.assign(status=listed["status"].map(session_actions.STATUS_LABELS))
+    # The key changes after every save, so the table starts again from what was saved.
+    editor_key = f"ws_actions_{session.id}_{st.session_state.get('_ws_actions_saved', 0)}"
+    edited = st.data_editor(
+        shown[["id", "what", "owner", "due", "status", "overdue", "figure"]], key=editor_key, hide_index=True,
+        num_rows="dynamic", width="stretch",
+        column_config={
+            "id": None,
+            "what": st.column_config.TextColumn("Action", required=True, max_chars=session_actions.MAX_WHAT,
+                                                width="large"),
+            "owner": st.column_config.TextColumn("Owner", max_chars=session_actions.MAX_OWNER),
+            "due": st.column_config.DateColumn("Due", format="DD/MM/YYYY"),
+            "status": st.column_config.SelectboxColumn("Status", options=STATUS_OPTIONS, required=True),
+            "overdue": st.column_config.CheckboxColumn("Overdue", disabled=True),
+            "figure": st.column_config.TextColumn("Figure", disabled=True),
+        })
+    if st.button("Save the changes to the actions", key="ws_actions_save", type="primary", icon=":material/save:"):
+        try:
+            saved = actions.save_actions(get_connection(), session.id, edited)
+            forms.flash("success", saved.sentence())
+            st.session_state["_ws_actions_saved"] = st.session_state.get("_ws_actions_saved", 0) + 1
+        except StocktakeError as exc:
+            forms.flash("error", str(exc))
+        st.rerun()
+    export = session_actions.export_frame(listed)
+    row = st.container(horizontal=True)
+    name = pack.pack_filename(session).removesuffix(" - pack.html") + " - actions"
+    row.download_button("Actions (CSV)", data=lambda: to_csv_bytes(export), file_name=f"{name}.csv", mime="text/csv",
+                        key="ws_actions_csv", icon=":material/download:", on_click="ignore")
+    row.download_button("Actions (Excel)", data=lambda: to_xlsx_bytes({"Actions": export}), file_name=f"{name}.xlsx",
+                        mime=XLSX_MIME, key="ws_actions_xlsx", icon=":material/download:", on_click="ignore")
+
+
+def _session_page(session: sessions.Session) -> None:
+    con = get_connection()
+    items = sessions.agenda(con, session.id)
+    listed_notes = notes.list_notes(con, session.id)
+    listed_actions = session_actions.list_actions(con, session.id)
+    st.subheader(plain(session.title))
+    held = f"{session.held_on:%-d %B %Y}" if session.held_on else "no date yet"
+    st.caption(f"Held {held} · mainly about {plain(session.dataset or 'no dataset')} · "
+               f"{plain(', '.join(session.attendees) or 'no attendees listed')}")
+    buttons = st.container(horizontal=True)
+    buttons.button("Present", key="ws_present", type="primary", icon=":material/slideshow:", disabled=not items,
+                   on_click=_present_from, args=(session.id, 1),
+                   help="One figure per screen, large, with next and previous. The address carries the position.")
+    # The pack draws every figure (seconds): only when the button is clicked.
+    buttons.download_button("Download the pack (HTML)", data=lambda: pack.build_pack(con, session.id).encode("utf-8"),
+                            file_name=pack.pack_filename(session), mime="text/html", key="ws_pack",
+                            icon=":material/download:", on_click="ignore",
+                            help="One file with every figure, its filters and reading, the notes and the actions. "
+                                 "Prints to A4 from a browser.")
+    overdue = int(listed_actions["overdue"].sum()) if len(listed_actions) else 0
+    agenda_tab, notes_tab, actions_tab, details_tab = st.tabs([
+        f"Agenda ({len(items)})", f"Notes ({len(listed_notes)})",
+        f"Actions ({len(listed_actions)}{f', {overdue} overdue' if overdue else ''})", "Session details"])
+    with agenda_tab:
+        _agenda_tab(session, items)
+    with notes_tab:
+        _notes_tab(session, items, listed_notes)
+    with actions_tab:
+        _actions_tab(session, items, listed_actions)
+    with details_tab:
+        forms.details_form(session)
+
+
+# ---- the page ----------------------------------------------------------------------------------------------------
+
+def main() -> None:
+    con = get_connection()
+    listed = sessions.list_sessions(con)
+    by_id = {s.id: s for s in listed}
+    wanted = _param_int(SESSION_PARAM)
+    session = by_id.get(wanted) if wanted in by_id else None
+    if presenting() and session is not None:
+        _present(session)
+        return
+    st.title("Workshop")
+    st.caption("For a facilitator running a stocktake with the room: the figures in order, presentation mode, notes "
+               "and actions, and the pack everyone takes away.")
+    forms.show_flash()
+    if wanted is not None and session is None:
+        st.warning("The session in this link no longer exists: choose another.")
+    if session is None and listed and wanted is None:
+        session = listed[0]
+    top = st.columns([3, 1], vertical_alignment="bottom")
+    if listed:
+        if session is not None and st.session_state.get(PICK_KEY) != session.id:
+            st.session_state[PICK_KEY] = session.id
+        top[0].selectbox("Session", list(by_id), key=PICK_KEY, on_change=_picked,
+                         format_func=lambda i: plain(by_id[i].title) + (f" ({by_id[i].held_on:%d/%m/%Y})"
+                                                                 if by_id[i].held_on else ""))
+    with top[1].popover("New session", icon=":material/add:", width="stretch"):
+        forms.new_session_form()
+    if session is None:
+        st.info("No session yet. Start one with 'New session', or add a view from an Explore page: the first view "
+                "starts a session for today.")
+        return
+    _session_page(session)
+
+
+try:
+    main()
+except StocktakeError as exc:
+    st.error(plain(exc))

@@ -74,3 +74,17 @@ def test_kpis_have_targets_and_the_repairs_step(contacts):
     assert on_time[on_time.index >= demo.INTERVENTION_DAY].mean() > on_time[on_time.index < demo.INTERVENTION_DAY].mean() + 5
     assert set(demo.CHANNEL_COSTS.columns) == {"channel", "unit_cost", "source"}
     assert demo.CHANNEL_COSTS.set_index("channel").loc["Phone", "unit_cost"] == 2.83
+
+
+def test_the_demo_store_ships_the_example_session(demo_store_template):
+    from analysis import notes, session_actions, sessions, store
+
+    con = store.open_store(demo_store_template, read_only=True)
+    try:
+        session = sessions.find_session(con, demo.DEMO_SESSION_TITLE)
+        agenda = sessions.agenda(con, session.id)
+        assert [i.title for i in agenda] == [title for title, *_ in demo.DEMO_AGENDA]
+        assert len(notes.list_notes(con, session.id)) == 2
+        assert session_actions.list_actions(con, session.id)["status"].tolist() == ["open", "done", "dropped"]
+    finally:
+        con.close()

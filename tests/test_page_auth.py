@@ -318,7 +318,7 @@ def _every_other_change() -> None:
 
     import streamlit as st
 
-    from analysis import classification, store
+    from analysis import classification, sessions, store
     from analysis.errors import StocktakeError
     from analysis.savings import baseline, model
     from ui import actions
@@ -338,7 +338,11 @@ def _every_other_change() -> None:
         "scenario": lambda: actions.save_scenario(con, "Cautious", ds, start, end, model.Levers(failure_pct=10)),
         "scenario renamed": lambda: actions.rename_scenario(con, ds.name, "Cautious", "Cautious, v2"),
         "scenario deleted": lambda: actions.delete_scenario(con, ds.name, "Cautious, v2"),
-        "note": lambda: actions.add_note(con, ds.name, "Ask Ana about the June dip", topic="Demand"),
+        "session": lambda: actions.create_session(con, "Repairs review", dataset=ds.name),
+        "note": lambda: actions.add_note(con, sessions.find_session(con, "Repairs review").id,
+                                         "Ask Ana about the June dip", topic="Demand"),
+        "action": lambda: actions.add_action(con, sessions.find_session(con, "Repairs review").id,
+                                             "Call Ana", owner="Tom"),
     }
     for name, attempt in attempts.items():
         try:
@@ -365,28 +369,36 @@ def test_an_editors_classification_targets_interventions_scenarios_and_notes_are
     recorded = trail(demo_store).iloc[::-1]  # oldest first, the order they were made
     assert recorded["action"].tolist() == [
         "classification", "improvement direction", "target", "trajectory", "trajectory cleared",
-        "intervention added", "scenario saved", "scenario renamed", "scenario deleted", "note added"]
+        "intervention added", "scenario saved", "scenario renamed", "scenario deleted", "session created",
+        "note added", "action added"]
     assert set(recorded["user_name"]) == {"ana@council.gov.uk"} and set(recorded["outcome"]) == {"done"}
     assert set(recorded["dataset"]) == {"demo_contacts"}
-    assert set(recorded["version"]) == {catalogue_version(demo_store, "demo_contacts")}
+    # A session, its notes and actions change no dataset, so they leave no version.
+    assert set(recorded["version"].iloc[:-3]) == {catalogue_version(demo_store, "demo_contacts")}
+    assert recorded["version"].iloc[-3:].isna().all()
     assert recorded["detail"].tolist()[1:] == [
         "contacts: lower is better", "contacts target for every series set to 1000",
         "contacts trajectory for every series: 900 on 2024-01-01 to 800 on 2024-12-01",
         "contacts trajectory for every series removed", "'New web form' on 2024-03-01 for every service",
-        "'Cautious'", "'Cautious' renamed to 'Cautious, v2'", "'Cautious, v2'", "Note added about Demand"]
+        "'Cautious'", "'Cautious' renamed to 'Cautious, v2'", "'Cautious, v2'", "Repairs review",
+        recorded["detail"].tolist()[-2], recorded["detail"].tolist()[-1]]
+    assert recorded["detail"].tolist()[-2].startswith("Note ") and "Ask Ana" not in recorded["detail"].tolist()[-2]
+    assert recorded["detail"].tolist()[-1].startswith("Action ")
     assert recorded["detail"].iloc[0].startswith("Classification edited on the Demand page: 41 reasons (")
 
 
 def test_a_viewer_may_keep_scenarios_and_notes_but_not_change_how_the_data_is_judged(demo_store):
     at = _run_every_other_change(VIEWER)
-    assert [s.value for s in at.success] == ["scenario", "scenario renamed", "scenario deleted", "note"]
+    assert [s.value for s in at.success] == ["scenario", "scenario renamed", "scenario deleted", "session", "note",
+                                             "action"]
     assert [e.value.split(":")[0] for e in at.error] == [
         "classification", "improvement", "target", "trajectory", "trajectory cleared", "intervention"]
     recorded = trail(demo_store).iloc[::-1]
     assert recorded[["action", "outcome"]].values.tolist() == [
         ["classification", "refused"], ["improvement direction", "refused"], ["target", "refused"],
         ["trajectory", "refused"], ["trajectory cleared", "refused"], ["intervention added", "refused"],
-        ["scenario saved", "done"], ["scenario renamed", "done"], ["scenario deleted", "done"], ["note added", "done"]]
+        ["scenario saved", "done"], ["scenario renamed", "done"], ["scenario deleted", "done"],
+        ["session created", "done"], ["note added", "done"], ["action added", "done"]]
     assert set(recorded["user_name"]) == {"cat@council.gov.uk"}
 
 

@@ -114,11 +114,14 @@ def test_injected_selections_drill_the_page_down_and_clear(page):
     at = page
     chart, _ = _chart(at, "Top reasons for contact")
     top_reason = max(_chart_frames(chart), key=len)["reason"].iloc[0]
-    at.session_state["dm_ch_pareto"] = {"selection": {"pareto_pick": [{"reason": top_reason}]}}
+    at.session_state["dm_ch_pareto_0"] = {"selection": {"pareto_pick": [{"reason": top_reason}]}}
     at.run()
     _no_problems(at)
     assert _metric(at, "Records") == f"{_count('WHERE reason = ?', [top_reason]):,}"
     assert any("**Drilled down to:** reason " + top_reason in md.value for md in at.markdown)
+    # The click is a chip the link carries.
+    assert at.query_params["dm_drill"] == f"Reason: {top_reason}"
+    assert at.multiselect(key="dm_drill").value == [f"Reason: {top_reason}"]
     # The Pareto itself keeps every reason (it is the chart clicked); the volume chart is filtered.
     chart, _ = _chart(at, "Top reasons for contact")
     assert len(max(_chart_frames(chart), key=len)) > 1
@@ -127,13 +130,25 @@ def test_injected_selections_drill_the_page_down_and_clear(page):
     assert _metric(at, "Records") == f"{_count():,}"
     assert not any("Drilled down" in md.value for md in at.markdown)
 
-    # A heatmap cell: Mondays 09:00-10:00.
-    at.session_state["dm_ch_dayhour"] = {"selection": {"dayhour_pick": [{"day_number": 1, "hour": 9}]}}
+    # A heatmap cell: Mondays 09:00-10:00 (the charts are drawn under new keys after each click).
+    at.session_state["dm_ch_dayhour_1"] = {"selection": {"dayhour_pick": [{"day_number": 1, "hour": 9}]}}
     at.run()
     _no_problems(at)
     expected = _count("WHERE isodow(received_at) = 1 AND hour(received_at) = 9")
     assert _metric(at, "Records") == f"{expected:,}"
-    assert any("Mondays, 09:00–10:00" in md.value for md in at.markdown)
+    assert any("Mondays; 09:00–10:00" in md.value for md in at.markdown)
+    assert at.query_params["dm_drill"] == ["Day: Monday", "Hour: 09:00"]
+
+
+def test_a_shared_link_restores_the_drill_down_and_a_chip_can_be_removed(open_app, demo_store):
+    at = open_app("pages/demand.py", query_params={"dm_drill": ["Channel: Web", "Reason: Chasing progress"]})
+    _no_problems(at)
+    assert at.multiselect(key="dm_drill").value == ["Channel: Web", "Reason: Chasing progress"]
+    assert _metric(at, "Records") == f"{_count('WHERE channel = ? AND reason = ?', ['Web', 'Chasing progress']):,}"
+    assert any("**Drilled down to:** channel Web; reason Chasing progress" in md.value for md in at.markdown)
+    at.multiselect(key="dm_drill").unselect("Reason: Chasing progress").run()
+    _no_problems(at)
+    assert _metric(at, "Records") == f"{_count('WHERE channel = ?', ['Web']):,}"
 
 
 def test_classification_editor_saves_and_survives_a_rerun(page, demo_store):

@@ -148,8 +148,10 @@ def test_save_load_and_compare_two_scenarios(savings_store, monkeypatch):
     assert list(table.columns) == ["Cautious", "Bold"]
     assert table.loc["Annual saving", "Cautious"] == cautious
     assert table.loc["Annual saving", "Bold"] == bold
-    downloads = at.get("download_button")
+    downloads = [d for d in at.get("download_button") if d.key in ("sv_dl_csv", "sv_dl_xlsx")]
     assert len(downloads) == 2
+    # Every chart on the page offers itself as PNG and SVG.
+    assert {d.label for d in at.get("download_button") if d.key.startswith("chart_")} == {"PNG image", "SVG image"}
 
     # Rename and delete.
     at.selectbox(key="sv_pick").set_value("Bold").run()

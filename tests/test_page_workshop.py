@@ -1,40 +1,263 @@
-"""AppTest: the Workshop page — notes added through the form are listed and survive a rerun; presentation mode."""
+"""AppTest: the Workshop page and the "Add this view to the session" control of the Explore pages.
+
+A view added from the Demand page lands on a session's agenda with its controls; the session is presented one figure
+per screen, next and previous moving the position in the address; notes and actions are recorded and edited.
+"""
 
 from __future__ import annotations
 
-from analysis import notes, store
+from datetime import date
+
+import pytest
+
+from analysis import notes, session_actions, sessions, store
+from data.demo import DEMO_SESSION_TITLE
 
 
-def test_a_note_is_added_listed_and_kept(demo_store, open_app):
-    at = open_app("pages/workshop.py")
-    assert not at.exception
-    assert at.title[0].value == "Workshop"
-    at.text_area(key="ws_note").input("Chasing calls fell after the online form")
-    at.selectbox(key="ws_topic").set_value("Demand")
-    submit = next(b for b in at.button if b.label == "Add note")
-    submit.click().run()
-    assert not at.exception
-    assert any("Chasing calls fell after the online form" in m.value for m in at.markdown)
-    at.run()
-    con = store.open_store(demo_store)
+def _store(path):
+    return store.open_store(path)
+
+
+def _demo_session(path) -> sessions.Session:
+    con = _store(path)
     try:
-        assert notes.list_notes(con, "demo_contacts")["note"].tolist() == ["Chasing calls fell after the online form"]
+        return sessions.find_session(con, DEMO_SESSION_TITLE)
     finally:
         con.close()
 
 
-def test_presentation_mode_from_a_link(demo_store, open_app):
-    at = open_app("pages/workshop.py", query_params={"present": "true"})
+def _tab_labels(at) -> list[str]:
+    return [t.label for t in at.tabs]
+
+
+def test_the_demo_session_is_there_on_first_run(demo_store, open_app):
+    at = open_app("pages/workshop.py")
     assert not at.exception
-    assert at.toggle(key="present").value is True
-    assert any("Presentation mode** is on" in m.value for m in at.markdown)
+    assert at.title[0].value == "Workshop"
+    assert at.subheader[0].value == DEMO_SESSION_TITLE
+    assert _tab_labels(at)[:3] == ["Agenda (5)", "Notes (2)", "Actions (3, 1 overdue)"]
+    agenda = [m.value for m in at.markdown if m.value.startswith("**") and "Open the view" in m.value]
+    assert len(agenda) == 5 and agenda[0].startswith("**1. Repairs contacts, month by month**")
+    assert at.data_editor[0].value["what"].tolist()[0] == "Check that the fall in chasing calls held through winter " \
+                                                            "2024/25"
 
 
-def test_presentation_mode_enlarges_the_text_only_when_on(demo_store, open_app):
+def test_a_view_added_from_the_demand_page_is_presented_with_next_and_previous(demo_store, open_app):
+    at = open_app("pages/demand.py")
+    assert not at.exception
+    at.radio(key="dm_grain").set_value("week")
+    at.multiselect(key="dm_service").set_value(["Parking"])
+    at.selectbox(key="ws_add_figure").set_value("pareto")
+    at.text_input(key="ws_add_title").input("Why people call about parking")
+    at.run()
+    at.button(key="ws_add").click().run()
+    assert not at.exception
+    assert at.sidebar.success[0].value == f"Added 'Why people call about parking' to '{DEMO_SESSION_TITLE}' (item 6)."
+    assert at.text_input(key="ws_add_title").value == ""
+
+    session = _demo_session(demo_store)
+    con = _store(demo_store)
+    try:
+        added = sessions.agenda(con, session.id)[-1]
+    finally:
+        con.close()
+    assert (added.position, added.title, added.view.page, added.view.figure) == (
+        6, "Why people call about parking", "demand-drivers", "pareto")
+    assert added.view.state["dm_grain"] == "week" and added.view.state["dm_service"] == ["Parking"]
+    assert added.view.state["dataset"] == "demo_contacts"
+    assert "dm_grain=Week" in added.view.link() and "dm_service=Parking" in added.view.link()
+
+    # Open the session and present it: the address carries the session, the mode and the position.
+    at.switch_page("pages/workshop.py").run()
+    assert _tab_labels(at)[0] == "Agenda (6)"
+    at.button(key="ws_present").click().run()
+    assert not at.exception
+    assert at.query_params == {"session": str(session.id), "item": "1", "present": "true"}
+    assert at.title[0].value == "Repairs contacts, month by month"
+    assert at.caption[0].value == f"{DEMO_SESSION_TITLE} · 1 of 6"
+    at.button(key="ws_next").click().run()
+    assert at.query_params["item"] == "2" and at.title[0].value == "What residents contact repairs about"
+    at.button(key="ws_next").click().run()
+    at.button(key="ws_prev").click().run()
+    assert at.query_params["item"] == "2"
+    # A link straight to the last figure, as a facilitator would share it.
+    at = open_app("pages/workshop.py", query_params={"session": str(session.id), "present": "true", "item": "6"})
+    assert not at.exception
+    assert at.title[0].value == "Why people call about parking"
+    assert at.button(key="ws_next").disabled and not at.button(key="ws_prev").disabled
+    spec = at.get("vega_lite_chart")[0].proto.spec
+    assert '"labelFontSize": 18' in spec and '"renderer": "svg"' in spec
+    assert "Reasons making up 80%" in [m.label for m in at.metric]
+    assert any("reasons make up 80% of these records" in m.value for m in at.markdown)
+
+
+def test_an_action_is_recorded_and_its_status_edited(demo_store, open_app):
+    session = _demo_session(demo_store)
+    at = open_app("pages/workshop.py", query_params={"session": str(session.id)})
+    at.text_input(key="ws_action_what").input("Ask the contact centre about winter staffing")
+    at.text_input(key="ws_action_owner").input("Tom Reid")
+    at.date_input(key="ws_action_due").set_value(date(2099, 1, 31))
+    next(b for b in at.button if b.label == "Record the action").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Action recorded."
+    assert _tab_labels(at)[2] == "Actions (4, 1 overdue)"
+    editor = at.data_editor[0]
+    table = editor.value
+    row = table.index[table["what"] == "Ask the contact centre about winter staffing"][0]
+    assert table.loc[row, "status"] == "Open"
+    # Edit the status in the table, as a user does in the browser, and save.
+    at.session_state[editor.key] = {"edited_rows": {int(row): {"status": "Done"}}, "added_rows": [],
+                                    "deleted_rows": []}
+    at.run()
+    at.button(key="ws_actions_save").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Actions saved: 1 changed."
+    con = _store(demo_store)
+    try:
+        listed = session_actions.list_actions(con, session.id)
+    finally:
+        con.close()
+    assert listed.set_index("what").loc["Ask the contact centre about winter staffing", "status"] == "done"
+    assert listed["what"].tolist()[0] == "Check that the fall in chasing calls held through winter 2024/25"
+
+
+def test_a_note_about_a_figure_is_added_and_listed(demo_store, open_app):
+    session = _demo_session(demo_store)
+    at = open_app("pages/workshop.py", query_params={"session": str(session.id)})
+    con = _store(demo_store)
+    try:
+        second = sessions.agenda(con, session.id)[1]
+    finally:
+        con.close()
+    at.selectbox(key="ws_note_about").set_value(second.id)
+    at.text_area(key="ws_note_text").input("Damp and mould reports doubled: ask why")
+    next(b for b in at.button if b.label == "Add the note").click().run()
+    assert not at.exception
+    assert _tab_labels(at)[1] == "Notes (3)"
+    assert any("Damp and mould reports doubled" in m.value and "about 2. What residents" in m.value for m in at.markdown)
+    con = _store(demo_store)
+    try:
+        listed = notes.list_notes(con, session.id)
+    finally:
+        con.close()
+    assert listed.iloc[-1][["note", "figure"]].tolist() == ["Damp and mould reports doubled: ask why",
+                                                           "What residents contact repairs about"]
+
+
+def test_a_new_session_is_started_and_a_link_to_a_missing_one_says_so(demo_store, open_app):
+    at = open_app("pages/workshop.py", query_params={"session": "999"})
+    assert at.warning[0].value == "The session in this link no longer exists: choose another."
+    at.text_input(key="ws_new_title").input("Waste review")
+    at.text_area(key="ws_new_people").input("Asha, Tom")
+    next(b for b in at.button if b.label == "Start the session").click().run()
+    assert not at.exception
+    assert at.subheader[0].value == "Waste review"
+    assert _tab_labels(at)[0] == "Agenda (0)"
+    assert at.button(key="ws_present").disabled
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/data.py", "pages/workshop.py"])
+def test_only_pages_with_saveable_views_offer_to_add_them(demo_store, open_app, page):
+    at = open_app(page)
+    assert not at.exception
+    assert [b for b in at.button if b.key == "ws_add"] == []
+
+
+def test_presentation_mode_from_a_link_hides_the_sidebar_and_enlarges_the_text(demo_store, open_app):
     def styles(at) -> str:
         return " ".join(h.proto.body for h in at.get("html"))
 
     at = open_app("pages/workshop.py")
     assert "font-size: 20px" not in styles(at)
-    at.toggle(key="present").set_value(True).run()
-    assert "font-size: 20px" in styles(at)
+    at = open_app("pages/workshop.py", query_params={"present": "true"})
+    assert at.toggle(key="present").value is True
+    assert "font-size: 20px" in styles(at) and 'section[data-testid="stSidebar"]' in styles(at)
+    at.button(key="present_leave").click().run()
+    assert at.toggle(key="present").value is False
+    assert "font-size: 20px" not in styles(at)
+
+
+def test_a_drill_down_click_travels_with_the_view_added_to_the_session(demo_store, open_app):
+    at = open_app("pages/demand.py")
+    at.session_state["dm_ch_pareto_0"] = {"selection": {"pareto_pick": [{"reason": "Chasing progress"}]}}
+    at.run()
+    assert not at.exception
+    assert at.query_params["dm_drill"] == "Reason: Chasing progress"
+    at.button(key="ws_add").click().run()
+    assert not at.exception
+    con = _store(demo_store)
+    try:
+        added = sessions.agenda(con, _demo_session(demo_store).id)[-1]
+    finally:
+        con.close()
+    assert added.view.state["dm_drill"] == ["Reason: Chasing progress"]
+    assert "dm_drill=Reason%3A+Chasing+progress" in added.view.link()
+    assert added.title == "Volume over time"
+
+
+@pytest.mark.parametrize("page,figure,set_control,metric", [
+    ("pages/savings.py", "waterfall", ("slider", "sv_fd_pct", 35), "Annual saving at full effect"),
+    ("pages/performance.py", "spc", ("selectbox", "pf_service", "Parking"), "Mean"),
+    ("pages/demand.py", "volume", ("multiselect", "dm_channel", ["Web"]), "Records"),
+])
+def test_a_view_added_from_each_explore_page_draws_the_figures_the_page_showed(demo_store, open_app, page, figure,
+                                                                                set_control, metric):
+    from analysis.views import drawing
+
+    at = open_app(page)
+    kind, key, value = set_control
+    getattr(at, kind)(key=key).set_value(value).run()
+    assert not at.exception
+    shown = next(m.value for m in at.metric if m.label == metric)
+    at.selectbox(key="ws_add_figure").set_value(figure).run()
+    at.button(key="ws_add").click().run()
+    assert not at.exception
+    con = _store(demo_store)
+    try:
+        item = sessions.agenda(con, _demo_session(demo_store).id)[-1]
+        drawn = drawing.draw_view(con, item.view)
+    finally:
+        con.close()
+    assert item.view.state[key] == value
+    assert dict(drawn.headline)[metric] == shown
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/demand.py", "pages/performance.py",
+                                  "pages/savings.py"])
+def test_every_chart_of_every_page_is_drawn_for_the_room_in_presentation_mode(demo_store, open_app, page):
+    import json
+
+    at = open_app(page, query_params={"present": "true"})
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert specs
+    for spec in specs:
+        assert spec["config"]["axis"]["labelFontSize"] >= 18 and spec["config"]["title"]["fontSize"] >= 24
+        assert spec["usermeta"]["embedOptions"]["renderer"] == "svg"
+    plain = open_app(page)
+    assert all('"labelFontSize": 18' not in c.proto.spec for c in plain.get("vega_lite_chart"))
+
+
+def test_the_agenda_is_reordered_renamed_and_trimmed_from_the_page(demo_store, open_app):
+    session = _demo_session(demo_store)
+    con = _store(demo_store)
+    try:
+        first, second = [i.id for i in sessions.agenda(con, session.id)[:2]]
+    finally:
+        con.close()
+    at = open_app("pages/workshop.py", query_params={"session": str(session.id)})
+    at.button(key=f"ws_down_{first}").click().run()
+    assert not at.exception
+    at.text_input(key=f"ws_title_{first}").input("Contacts, month by month")
+    at.button(key=f"ws_rename_{first}").click().run()
+    assert not at.exception and at.success[0].value == "Renamed."
+    at.button(key=f"ws_remove_{second}").click().run()
+    assert not at.exception
+    con = _store(demo_store)
+    try:
+        agenda = sessions.agenda(con, session.id)
+    finally:
+        con.close()
+    assert [(i.position, i.id) for i in agenda][:1] == [(1, first)] and len(agenda) == 4
+    assert agenda[0].title == "Contacts, month by month"
+    assert _tab_labels(at)[0] == "Agenda (4)"

@@ -9,8 +9,9 @@ The record is written straight after the change, on its own cursor: the analysis
 transactions, so a crash in the instant between the two would leave a change without its record (never a record
 without its change).
 
-To add a kind of change (the Workshop's actions, say): choose an action name in ``analysis.audit``, decide in
-``analysis.access.VIEWER_CHANGES`` whether a viewer may make it, and wrap the write with :func:`perform`.
+To add a kind of change: choose an action name in ``analysis.audit``, decide in ``analysis.access.VIEWER_CHANGES``
+whether a viewer may make it, and wrap the write with :func:`perform` (or, for a write that records itself in its
+own transaction, as the Workshop's do, with ``_workshop``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any, Callable, TypeVar
 import duckdb
 import pandas as pd
 
-from analysis import audit, classification, ingest, interventions, notes, store
+from analysis import audit, classification, ingest, interventions, notes, session_actions, sessions, store
 
 from analysis.access import User, may_change
 from analysis.errors import StocktakeError
@@ -42,6 +43,11 @@ _REFUSAL_WORDS = {
     audit.INTERVENTION_DELETED: "delete interventions", audit.SCENARIO_SAVED: "save scenarios",
     audit.SCENARIO_RENAMED: "rename scenarios", audit.SCENARIO_DELETED: "delete scenarios",
     audit.NOTE_ADDED: "add notes", audit.NOTE_DELETED: "delete notes",
+    audit.SESSION_CREATED: "start sessions", audit.SESSION_CHANGED: "change sessions",
+    audit.SESSION_DELETED: "delete sessions", audit.AGENDA_ITEM_ADDED: "add views to a session",
+    audit.AGENDA_ITEM_RENAMED: "rename agenda items", audit.AGENDA_REORDERED: "reorder agendas",
+    audit.AGENDA_ITEM_REMOVED: "remove agenda items", audit.ACTION_ADDED: "record actions",
+    audit.ACTIONS_EDITED: "edit actions",
 }
 
 
@@ -200,12 +206,74 @@ def delete_scenario(con: duckdb.DuckDBPyConnection, dataset: str, name: str) -> 
             detail=f"'{name}'")
 
 
-def add_note(con: duckdb.DuckDBPyConnection, dataset: str, note: str, **options: Any) -> int:
-    # The note's text stays out of the trail: a room may write a name into a note.
-    return perform(con, audit.NOTE_ADDED, dataset, lambda: notes.add_note(con, dataset, note, **options),
-                   detail="Note added" + (f" about {options['topic']}" if options.get("topic") else ""))
+# ----- the Workshop: sessions, their agendas, notes and actions --------------------------------------------------
+# These writes record themselves, in the transaction that makes the change (analysis.sessions.audit_change), so the
+# gate only checks the user and hands the analysis their name. A note's words never reach the trail: a room may
+# write a name into a note.
 
 
-def delete_note(con: duckdb.DuckDBPyConnection, dataset: str, note_id: int) -> None:
-    perform(con, audit.NOTE_DELETED, dataset, lambda: notes.delete_note(con, note_id),
-            detail=f"Note {int(note_id)} deleted")
+def _workshop(con: duckdb.DuckDBPyConnection, action: str, dataset: str | None, what: str,
+              change: Callable[[str], T]) -> T:
+    user = check_allowed(con, action, dataset, what)
+    return change(_who(user))
+
+
+def _session_dataset(con: duckdb.DuckDBPyConnection, session_id: int) -> str | None:
+    return sessions.get_session(con, session_id).dataset
+
+
+def create_session(con: duckdb.DuckDBPyConnection, title: str, **details: Any) -> int:
+    return _workshop(con, audit.SESSION_CREATED, details.get("dataset"), f"start the session '{title}'",
+                     lambda user: sessions.create_session(con, title, user=user, **details))
+
+
+def update_session(con: duckdb.DuckDBPyConnection, session_id: int, **details: Any) -> sessions.Session:
+    return _workshop(con, audit.SESSION_CHANGED, _session_dataset(con, session_id), f"change session {session_id}",
+                     lambda user: sessions.update_session(con, session_id, user=user, **details))
+
+
+def delete_session(con: duckdb.DuckDBPyConnection, session_id: int) -> None:
+    _workshop(con, audit.SESSION_DELETED, _session_dataset(con, session_id), f"delete session {session_id}",
+              lambda user: sessions.delete_session(con, session_id, user=user))
+
+
+def add_view(con: duckdb.DuckDBPyConnection, session_id: int, view: sessions.View, title: str) -> int:
+    return _workshop(con, audit.AGENDA_ITEM_ADDED, view.dataset, f"add '{title}' to session {session_id}",
+                     lambda user: sessions.add_view(con, session_id, view, title, user=user))
+
+
+def rename_item(con: duckdb.DuckDBPyConnection, item_id: int, title: str) -> None:
+    _workshop(con, audit.AGENDA_ITEM_RENAMED, None, f"rename agenda item {item_id}",
+              lambda user: sessions.rename_item(con, item_id, title, user=user))
+
+
+def move_item(con: duckdb.DuckDBPyConnection, item_id: int, steps: int) -> None:
+    _workshop(con, audit.AGENDA_REORDERED, None, f"move agenda item {item_id}",
+              lambda user: sessions.move_item(con, item_id, steps, user=user))
+
+
+def remove_item(con: duckdb.DuckDBPyConnection, item_id: int) -> None:
+    _workshop(con, audit.AGENDA_ITEM_REMOVED, None, f"remove agenda item {item_id}",
+              lambda user: sessions.remove_item(con, item_id, user=user))
+
+
+def add_note(con: duckdb.DuckDBPyConnection, session_id: int, note: str, **options: Any) -> int:
+    return _workshop(con, audit.NOTE_ADDED, _session_dataset(con, session_id), f"add a note to session {session_id}",
+                     lambda user: notes.add_note(con, session_id, note, user=user, **options))
+
+
+def delete_note(con: duckdb.DuckDBPyConnection, note_id: int) -> None:
+    _workshop(con, audit.NOTE_DELETED, None, f"delete note {note_id}",
+              lambda user: notes.delete_note(con, note_id, user=user))
+
+
+def add_action(con: duckdb.DuckDBPyConnection, session_id: int, what: str, **fields: Any) -> int:
+    return _workshop(con, audit.ACTION_ADDED, _session_dataset(con, session_id),
+                     f"add an action to session {session_id}",
+                     lambda user: session_actions.add_action(con, session_id, what, user=user, **fields))
+
+
+def save_actions(con: duckdb.DuckDBPyConnection, session_id: int, edited: pd.DataFrame) -> session_actions.SavedTable:
+    return _workshop(con, audit.ACTIONS_EDITED, _session_dataset(con, session_id),
+                     f"edit the actions of session {session_id}",
+                     lambda user: session_actions.save_table(con, session_id, edited, user=user))

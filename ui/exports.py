@@ -1,7 +1,8 @@
-"""Download buttons for a figure's data, shared by every page: the small frame behind a chart as a CSV file.
+"""Download buttons for a figure's data, shared by every page: the small frame behind a chart as CSV and Excel.
 
-The bytes come from ``analysis.exports.to_csv_bytes`` (UTF-8 with a byte-order mark for Excel, text that looks like
-a formula neutralised), so a download is safe to open in a spreadsheet.
+The bytes come from ``analysis.exports`` (CSV: UTF-8 with a byte-order mark for Excel; both with text that looks
+like a formula neutralised and £ kept), so a download is safe to open in a spreadsheet. They are made only when a
+button is clicked (a deferred download), so a rerun of the page writes no file.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import re
 import pandas as pd
 import streamlit as st
 
-from analysis.exports import to_csv_bytes
+from analysis.exports import to_csv_bytes, to_xlsx_bytes
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _slug(text: str) -> str:
@@ -20,14 +23,20 @@ def _slug(text: str) -> str:
 
 def csv_download(frame: pd.DataFrame, filename: str, key: str, label: str = "Download the data (CSV)",
                  columns: dict[str, str] | None = None) -> None:
-    """A download button for ``frame`` as ``<filename>.csv``.
+    """Download buttons for ``frame`` as ``<filename>.csv`` and ``<filename>.xlsx``, side by side.
 
     ``columns`` renames (and selects, in order) the columns to headers people understand, e.g.
     ``{"count": "Records", "cumulative_share": "Cumulative share"}``. ``key`` must be unique on the page.
     """
-    data = frame
-    if columns:
-        data = frame[[c for c in columns if c in frame.columns]].rename(columns=columns)
-    name = filename if filename.lower().endswith(".csv") else f"{_slug(filename)}.csv"
-    st.download_button(label, data=to_csv_bytes(data), file_name=name, mime="text/csv", key=key,
-                       icon=":material/download:", on_click="ignore")
+    def shown() -> pd.DataFrame:
+        if columns:
+            return frame[[c for c in columns if c in frame.columns]].rename(columns=columns)
+        return frame
+
+    stem = filename[:-4] if filename.lower().endswith(".csv") else _slug(filename)
+    row = st.container(horizontal=True, gap="small")
+    row.download_button(label, data=lambda: to_csv_bytes(shown()), file_name=f"{stem}.csv", mime="text/csv",
+                        key=key, icon=":material/download:", on_click="ignore")
+    row.download_button("Excel", data=lambda: to_xlsx_bytes({stem[:31] or "Data": shown()}),
+                        file_name=f"{stem}.xlsx", mime=XLSX_MIME, key=f"{key}_xlsx", icon=":material/download:",
+                        on_click="ignore", help="The same data as an Excel workbook.")

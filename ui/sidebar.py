@@ -1,4 +1,5 @@
-"""The sidebar every page shares: which dataset is in use, and presentation mode."""
+"""The sidebar every page shares: which dataset is in use, presentation mode, and (on Explore pages) adding the
+view to a workshop session."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from analysis.errors import StocktakeError
 from analysis.formatting import format_count
 from analysis.roles import KIND_NAMES
 from ui.connection import DATASET_KEY, analysable_datasets, apply_next_dataset
+from ui.agenda import render_add_view
 from ui.presentation import render_presentation_toggle
 from ui.text import plain
 
 
-def render_sidebar() -> None:
-    """Everything app.py puts in the sidebar, below the page navigation.
+def render_sidebar(page: str | None = None) -> None:
+    """Everything app.py puts in the sidebar, below the page navigation. ``page`` is the ``url_path`` of the page
+    about to run (``st.navigation``'s choice), which decides whether its view can be added to a session.
 
     This is the first thing on every page that opens the store, so a store that cannot be opened (another program
     holds it) stops here with the reason, instead of a traceback on every page.
@@ -24,6 +27,7 @@ def render_sidebar() -> None:
         st.error(plain(exc))
         st.stop()
     render_presentation_toggle()
+    render_add_view(page)
 
 
 def render_dataset_picker() -> None:

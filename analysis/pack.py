@@ -1,0 +1,180 @@
+"""The stocktake pack: one self-contained HTML file that records a session for everyone who was (or was not) there.
+
+Title, day, attendees and the data (each dataset's date range and load time); then each agenda item in order with
+its chart (inline SVG drawn by :mod:`analysis.chart_export`), its filters in words and its reading in a sentence
+(:mod:`analysis.views`), the notes about it; then every note and the actions table, overdue first.
+
+The file makes no request of its own (no script, font, stylesheet or image by address), so it opens the same on a
+laptop with no network and in an email client, and it prints to A4 from a browser: each figure stays on one page.
+Built from the Workshop page (a download) and by ``python -m analysis pack --session NAME --out FILE.html``.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+
+from analysis import notes, session_actions, sessions, store
+from analysis.chart_export import inline_svg
+from analysis.errors import StocktakeError
+from analysis.formatting import format_count
+from analysis.store import quote_identifier as q
+from analysis.views import catalogue, drawing
+
+_STYLE = """
+  :root { color: #111; font-family: "Liberation Sans", Arial, Helvetica, sans-serif; }
+  body { margin: 24px auto; max-width: 980px; padding: 0 16px; line-height: 1.45; }
+  h1 { font-size: 28px; margin: 0 0 4px; }
+  h2 { font-size: 21px; margin: 0 0 6px; }
+  h3 { font-size: 17px; margin: 18px 0 6px; }
+  .meta { color: #333; margin: 2px 0; }
+  .label { font-weight: bold; }
+  section.item { border-top: 2px solid #005EB8; padding-top: 12px; margin-top: 28px; }
+  .figure svg { width: 100%; height: auto; display: block; }
+  .filters, .reading { margin: 6px 0; }
+  .reading { font-size: 17px; }
+  .headline { display: flex; gap: 28px; margin: 8px 0; }
+  .headline div { font-size: 14px; color: #333; }
+  .headline strong { display: block; font-size: 24px; color: #111; }
+  .problem { color: #8a1c00; font-weight: bold; }
+  .view { font-family: "Liberation Mono", monospace; font-size: 12px; color: #444; word-break: break-all; }
+  table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 14px; }
+  th, td { border: 1px solid #999; padding: 4px 8px; text-align: left; vertical-align: top; }
+  th { background: #E8EDEE; }
+  tr.overdue td { background: #FDECEA; }
+  ul.notes li { margin-bottom: 6px; }
+  @page { size: A4; margin: 14mm 12mm; }
+  @media print {
+    body { margin: 0; max-width: none; padding: 0; }
+    section.item { break-inside: avoid; page-break-inside: avoid; }
+    section.item.first { break-before: auto; }
+    tr { break-inside: avoid; }
+    h2, h3 { break-after: avoid; }
+  }
+"""
+
+
+def _e(text) -> str:
+    return html.escape("" if text is None else str(text))
+
+
+def _long_date(day: date | datetime | None) -> str:
+    if day is None or pd.isna(day):
+        return "–"
+    return f"{pd.Timestamp(day):%-d %B %Y}"
+
+
+def dataset_span(con: duckdb.DuckDBPyConnection, ds: store.Dataset) -> tuple[date | None, date | None]:
+    """The first and last date (or period) a dataset holds."""
+    column = ds.roles.get("date") or ds.roles.get("period")
+    if not column:
+        return None, None
+    first, last = store.query_rows(con, f"SELECT min({q(column)}), max({q(column)}) FROM {q(ds.table)}")[0]
+    as_day = lambda v: None if v is None else pd.Timestamp(v).date()  # noqa: E731
+    return as_day(first), as_day(last)
+
+
+def _datasets_html(con, names: list[str]) -> str:
+    rows = []
+    for name in names:
+        try:
+            ds = store.get_dataset(con, name)
+        except StocktakeError:
+            rows.append(f"<tr><td>{_e(name)}</td><td colspan='3'>No longer loaded</td></tr>")
+            continue
+        first, last = dataset_span(con, ds)
+        span = f"{_long_date(first)} to {_long_date(last)}" if first else "–"
+        rows.append(f"<tr><td>{_e(ds.name)}</td><td>{format_count(ds.row_count)}</td><td>{_e(span)}</td>"
+                    f"<td>{_e(f'{ds.loaded_at:%-d %B %Y, %H:%M}' if ds.loaded_at else '–')} "
+                    f"from {_e(ds.source_file)}</td></tr>")
+    return ("<table><thead><tr><th>Dataset</th><th>Rows</th><th>Dates</th><th>Loaded</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
+
+
+def _figure_html(con, item: sessions.AgendaItem, session: sessions.Session) -> str:
+    label = catalogue.figure_label(item.view.page, item.view.figure)
+    page = catalogue.page_title(item.view.page)
+    parts = [f"<h2>{item.position}. {_e(item.title)}</h2>",
+             f"<p class='meta'>{_e(page)}: {_e(label)}</p>"]
+    try:
+        figure = drawing.draw_view(con, item.view, dataset=session.dataset)
+    except StocktakeError as exc:
+        parts.append(f"<p class='problem'>This figure could not be drawn: {_e(exc)}</p>")
+    else:
+        parts.append(f"<div class='figure'>{inline_svg(figure.spec, id_prefix=f'f{item.position}-')}</div>")
+        if figure.headline:
+            parts.append("<div class='headline'>" + "".join(
+                f"<div>{_e(k)}<strong>{_e(v)}</strong></div>" for k, v in figure.headline) + "</div>")
+        parts.append(f"<p class='filters'><span class='label'>Filters:</span> {_e(figure.filters)} "
+                     f"({_e(figure.dataset)})</p>")
+        parts.append(f"<p class='reading'><span class='label'>Reading:</span> {_e(figure.reading)}</p>")
+    parts.append(f"<p class='view'>View in Stocktake: {_e(item.view.link())}</p>")
+    return "".join(parts)
+
+
+def _notes_html(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "<p>No notes were taken.</p>"
+    items = []
+    for row in frame.itertuples():
+        about = f" (about {int(row.position)}. {_e(row.figure)})" if isinstance(row.figure, str) else ""
+        topic = f" · {_e(row.topic)}" if isinstance(row.topic, str) and row.topic else ""
+        items.append(f"<li><span class='label'>{_e(f'{pd.Timestamp(row.written_at):%-d %b %Y, %H:%M}')}"
+                     f"{topic}{about}:</span> {_e(row.note)}</li>")
+    return "<ul class='notes'>" + "".join(items) + "</ul>"
+
+
+def _actions_html(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "<p>No actions were agreed.</p>"
+    rows = []
+    for row in frame.itertuples():
+        due = _long_date(row.due) if row.due is not None else "–"
+        status = session_actions.STATUS_LABELS.get(row.status, row.status) + (" (overdue)" if row.overdue else "")
+        owner = row.owner if isinstance(row.owner, str) and row.owner else "–"
+        figure = row.figure if isinstance(row.figure, str) else "–"
+        rows.append(f"<tr class='{'overdue' if row.overdue else ''}'><td>{_e(row.what)}</td><td>{_e(owner)}</td>"
+                    f"<td>{_e(due)}</td><td>{_e(status)}</td><td>{_e(figure)}</td></tr>")
+    return ("<table><thead><tr><th>Action</th><th>Owner</th><th>Due</th><th>Status</th><th>Figure</th></tr></thead>"
+            "<tbody>" + "".join(rows) + "</tbody></table>")
+
+
+def build_pack(con: duckdb.DuckDBPyConnection, session_id: int, *, today: date | None = None) -> str:
+    """The session's pack as one HTML document (text). Draws every agenda item's chart: seconds, so only on request."""
+    session = sessions.get_session(con, session_id)
+    items = sessions.agenda(con, session.id)
+    session_notes = notes.list_notes(con, session.id)
+    actions = session_actions.list_actions(con, session.id, today=today)
+    names = list(dict.fromkeys([n for n in [session.dataset, *(i.view.dataset for i in items)] if n]))
+    made = datetime.now()
+    head = [
+        f"<h1>{_e(session.title)}</h1>",
+        f"<p class='meta'><span class='label'>Held:</span> {_e(_long_date(session.held_on))}</p>",
+        f"<p class='meta'><span class='label'>Attendees:</span> {_e(', '.join(session.attendees) or '–')}</p>",
+        f"<p class='meta'><span class='label'>Pack made:</span> {_e(f'{made:%-d %B %Y, %H:%M}')} by Stocktake</p>",
+        "<h3>The data</h3>", _datasets_html(con, names) if names else "<p>No dataset.</p>",
+        "<h3>Agenda</h3>",
+        "<ol>" + "".join(f"<li>{_e(i.title)}</li>" for i in items) + "</ol>" if items else "<p>The agenda is empty.</p>",
+    ]
+    body = []
+    for item in items:
+        about = session_notes[session_notes["item_id"] == item.id]
+        section = _figure_html(con, item, session)
+        if len(about):
+            section += "<h3>Notes on this figure</h3>" + _notes_html(about)
+        body.append(f"<section class='item'>{section}</section>")
+    tail = ["<section class='item'><h2>Notes</h2>", _notes_html(session_notes), "</section>",
+            "<section class='item'><h2>Actions</h2>", _actions_html(actions), "</section>"]
+    return ("<!DOCTYPE html>\n<html lang='en-GB'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{_e(session.title)}</title>"
+            f"<style>{_STYLE}</style></head><body>" + "".join(head) + "".join(body) + "".join(tail)
+            + "</body></html>\n")
+
+
+def pack_filename(session: sessions.Session) -> str:
+    """A file name for the pack: the session's title with characters file systems refuse replaced."""
+    safe = "".join("_" if ch in '<>:"/\\|?*' or ord(ch) < 32 else ch for ch in session.title).strip(" .")
+    return f"{safe or 'Stocktake session'} - pack.html"

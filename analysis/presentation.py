@@ -1,0 +1,129 @@
+"""Charts for the back of the room: a Vega-Lite spec rewritten with presentation sizes and a high-contrast palette.
+
+Presentation mode is per browser session, and one Streamlit process serves every session, so nothing here is a
+global Altair theme: :func:`for_presentation` returns a new spec whose own ``config`` carries the sizes (axis labels
+18 px, axis titles 20 px, chart titles 28 px, legends 18 px, on a 1920 x 1080 screen) and whose explicit sizes and
+colours are raised or swapped where a builder set them on a mark, axis or title (those win over ``config`` in
+Vega-Lite). The colours keep their meanings: Making Data Count's blue is still improvement and orange concern, only
+darker, so they survive a washed-out projector and read apart for colour-blind viewers (Okabe-Ito hues).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from analysis.charts import common
+
+AXIS_LABEL_PX = 18
+AXIS_TITLE_PX = 20
+TITLE_PX = 28
+SUBTITLE_PX = 20
+LEGEND_PX = 18
+TEXT_PX = 18
+HEADLINE_PX = 56  # headline numbers (st.metric values) in presentation mode
+MIN_HEIGHT = 480  # a figure alone on a 1080-pixel screen
+LABEL_LIMIT_PX = 260
+
+INK = "#111111"
+SOFT_INK = "#333333"
+
+# Normal colour -> its presentation version: the same hue and meaning, with at least 3:1 contrast on white
+# (WCAG's figure for graphics), most above 4.5:1.
+PRESENTATION_COLOURS = {
+    common.MDC_IMPROVEMENT: "#0063B0",  # blue: special cause improvement
+    common.MDC_CONCERN: "#C75B00",  # orange: special cause concern
+    common.MDC_COMMON: "#595959",  # grey: common cause (and the SPC line)
+    common.MDC_NEUTRAL: "#361475",  # purple: special cause, neither better nor worse (already dark)
+    common.ACCENT_ORANGE: "#B36B00",
+    common.ACCENT_SKY: "#0072B2",
+    common.ACCENT_PURPLE: "#490092",
+    common.NEUTRAL_GREY: "#6E6E6E",
+    common.NHS_BLUE: "#005EB8",
+    common.DARK_GREY: "#2B3840",
+    common.TARGET_RED: "#B3001B",
+    "#F0E442": "#8C7A00",  # Okabe-Ito yellow is unreadable on a projector: a dark mustard keeps it apart
+    "#56B4E9": "#0072B2",
+    "#E69F00": "#B36B00",
+}
+PRESENTATION_CATEGORY = ["#0072B2", "#C75B00", "#009E73", "#CC79A7", "#000000", "#B36B00", "#56B4E9", "#8C7A00"]
+
+_SWAPS = {k.lower(): v for k, v in PRESENTATION_COLOURS.items()}
+_COLOUR_KEYS = {"color", "fill", "stroke", "labelColor", "titleColor", "subtitleColor"}
+
+PRESENTATION_CONFIG: dict[str, Any] = {
+    "axis": {"labelFontSize": AXIS_LABEL_PX, "titleFontSize": AXIS_TITLE_PX, "labelColor": INK, "titleColor": INK,
+             "tickColor": SOFT_INK, "domainColor": SOFT_INK, "labelLimit": 360, "titlePadding": 12},
+    "legend": {"labelFontSize": LEGEND_PX, "titleFontSize": LEGEND_PX, "labelColor": INK, "titleColor": INK,
+               "symbolSize": 220, "labelLimit": 480},
+    "header": {"labelFontSize": AXIS_LABEL_PX, "titleFontSize": AXIS_TITLE_PX, "labelColor": INK},
+    "title": {"fontSize": TITLE_PX, "subtitleFontSize": SUBTITLE_PX, "color": INK, "subtitleColor": SOFT_INK,
+              "subtitlePadding": 8},
+    "text": {"fontSize": TEXT_PX},
+    "range": {"category": PRESENTATION_CATEGORY},
+    "line": {"strokeWidth": 3},
+    "circle": {"size": 140},
+    "point": {"size": 140},
+}
+
+
+def _swap(value):
+    if isinstance(value, str):
+        return _SWAPS.get(value.lower(), value)
+    return value
+
+
+def _deep_merge(base: dict, extra: dict) -> dict:
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = _deep_merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _restyle(node, parent_key: str | None = None, in_colour: bool = False):
+    """Raise explicit sizes and swap explicit colours, everywhere in the spec (layers, facets, encodings).
+    ``in_colour``: inside a colour channel (``"color": {"value": …, "condition": {…}}``), whose values are colours."""
+    if isinstance(node, list):
+        return [_restyle(v, parent_key, in_colour) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key in ("datasets", "data"):  # the figures themselves: never touched
+            out[key] = value
+        elif key in _COLOUR_KEYS and isinstance(value, str):
+            out[key] = _swap(value)
+        elif in_colour and key == "value" and isinstance(value, str):
+            out[key] = _swap(value)
+        elif key == "range" and isinstance(value, list):
+            out[key] = [_swap(v) for v in value]
+        elif key == "labelFontSize" and isinstance(value, (int, float)):
+            out[key] = max(value, AXIS_LABEL_PX)
+        elif key == "titleFontSize" and isinstance(value, (int, float)):
+            out[key] = max(value, AXIS_TITLE_PX)
+        elif key == "subtitleFontSize" and isinstance(value, (int, float)):
+            out[key] = max(value, SUBTITLE_PX)
+        elif key == "labelLimit" and isinstance(value, (int, float)) and value:
+            out[key] = max(value, LABEL_LIMIT_PX)  # larger labels need more room before they are cut short
+        elif key == "fontSize" and isinstance(value, (int, float)):
+            out[key] = max(value, TITLE_PX if parent_key == "title" else TEXT_PX)
+        else:
+            out[key] = _restyle(value, key, in_colour or key in _COLOUR_KEYS)
+    return out
+
+
+def for_presentation(spec: dict, *, min_height: int = MIN_HEIGHT) -> dict:
+    """A copy of a Vega-Lite spec (``chart.to_dict()``) drawn for a room: presentation sizes and colours in its own
+    config, explicit sizes raised, explicit colours swapped, a single chart at least ``min_height`` tall, and the
+    SVG renderer (so text stays sharp when a projector scales it, and a test can measure it)."""
+    out = _restyle(copy.deepcopy({k: v for k, v in spec.items() if k not in ("datasets", "data")}))
+    for key in ("datasets", "data"):
+        if key in spec:
+            out[key] = spec[key]
+    out["config"] = _deep_merge(out.get("config") or {}, PRESENTATION_CONFIG)
+    if isinstance(out.get("height"), (int, float)) and out["height"] < min_height:
+        out["height"] = min_height
+    usermeta = dict(out.get("usermeta") or {})
+    usermeta["embedOptions"] = {**(usermeta.get("embedOptions") or {}), "renderer": "svg"}
+    out["usermeta"] = usermeta
+    return out

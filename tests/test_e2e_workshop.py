@@ -1,0 +1,174 @@
+"""Real-browser tests of the Workshop: a session presented at 1920 x 1080, read from the back of the room.
+
+Opens a session link in presentation mode, steps through two figures, takes a screenshot of each (written to
+``$STOCKTAKE_SCREENSHOTS`` or the test's tmp folder) and measures what Vega drew: axis labels at least 18 px, the
+chart title at least 24 px, headline numbers at least 48 px, no sidebar. Also downloads a chart as PNG and the pack,
+and clicks a Demand chart: the click is a chip in the link, and the link restores it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis import sessions, store
+from data.demo import DEMO_AGENDA, DEMO_SESSION_TITLE
+from tests.test_e2e_browser import (CHROMIUM, CHROMIUM_ARGS, FIRST_RENDER_TIMEOUT_MS, screenshot, served_app,
+                                    wait_for_app)
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def served(demo_store_template, tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+    folder = tmp_path_factory.mktemp("workshop")
+    db = folder / "stocktake.duckdb"
+    shutil.copyfile(demo_store_template, db)
+    con = store.open_store(db)
+    try:
+        session_id = sessions.find_session(con, DEMO_SESSION_TITLE).id
+    finally:
+        con.close()
+    with served_app(db, folder / "streamlit.log") as url:
+        yield url, session_id
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def screen(browser):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(FIRST_RENDER_TIMEOUT_MS)
+    yield tab
+    context.close()
+
+
+def _records(page) -> str:
+    """The Demand page's "Records" figure (not "Failure records")."""
+    metric = page.locator("[data-testid='stMetric']").filter(has=page.get_by_text("Records", exact=True)).first
+    return metric.locator("[data-testid='stMetricValue']").inner_text()
+
+
+def _px(locator) -> float:
+    return float(locator.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+
+
+def _chart_text_sizes(page) -> dict[str, float]:
+    """The smallest axis label, axis title and chart title Vega drew in the first chart, in CSS pixels (measured in
+    one go in the page, after the chart has settled: a chart redrawn meanwhile would give stale elements)."""
+    page.locator("[data-testid='stVegaLiteChart'] svg .role-axis-label text").first.wait_for()
+    wait_for_app(page)
+    sizes = page.wait_for_function("""() => {
+        const svg = document.querySelector("[data-testid='stVegaLiteChart'] svg");
+        if (!svg) return null;
+        const smallest = (selector) => {
+            const found = [...svg.querySelectorAll(selector)].map(e => parseFloat(getComputedStyle(e).fontSize))
+                .filter(Number.isFinite);
+            return found.length ? Math.min(...found) : null;
+        };
+        const out = {axis_label: smallest(".role-axis-label text"), axis_title: smallest(".role-axis-title text"),
+                     title: smallest(".role-title-text text")};
+        return Object.values(out).every(v => v !== null) ? out : null;
+    }""").json_value()
+    return sizes
+
+
+def test_a_session_link_in_presentation_mode_reads_from_the_back_of_the_room(screen, served, tmp_path):
+    url, session_id = served
+    screen.goto(f"{url}/workshop-room?dataset=demo_contacts&session={session_id}&present=true&item=1")
+    screen.locator("h1").filter(has_text=DEMO_AGENDA[0][0]).first.wait_for()
+    wait_for_app(screen)
+    assert screen.locator("[data-testid='stException']").count() == 0
+    assert not screen.locator("section[data-testid='stSidebar']").is_visible()
+    assert screen.get_by_text(f"{DEMO_SESSION_TITLE} · 1 of 5").is_visible()
+    sizes = _chart_text_sizes(screen)
+    assert sizes["axis_label"] >= 18 and sizes["axis_title"] >= 18 and sizes["title"] >= 24, sizes
+    assert _px(screen.locator("[data-testid='stMetricValue']").first) >= 48
+    first = screenshot(screen, "present-1", tmp_path)
+
+    screen.get_by_role("button", name="Next").click()
+    screen.locator("h1").filter(has_text=DEMO_AGENDA[1][0]).first.wait_for()
+    wait_for_app(screen)
+    assert "item=2" in screen.url and "present=true" in screen.url and f"session={session_id}" in screen.url
+    sizes = _chart_text_sizes(screen)
+    assert sizes["axis_label"] >= 18 and sizes["title"] >= 24, sizes
+    second = screenshot(screen, "present-2", tmp_path)
+    assert first.stat().st_size > 20_000 and second.stat().st_size > 20_000
+
+    # The address opens the same screen for someone else.
+    screen.goto(screen.url)
+    screen.locator("h1").filter(has_text=DEMO_AGENDA[1][0]).first.wait_for()
+
+
+def test_a_chart_downloads_as_png_and_the_pack_as_html(screen, served, tmp_path):
+    url, session_id = served
+    screen.goto(f"{url}/workshop-room?dataset=demo_contacts&session={session_id}&present=true&item=4")
+    screen.locator("h1").filter(has_text=DEMO_AGENDA[3][0]).first.wait_for()
+    wait_for_app(screen)
+    screen.locator("[data-testid='stVegaLiteChart'] svg .role-axis-label text").first.wait_for()
+    screenshot(screen, "present-4-spc", tmp_path)
+    screen.get_by_role("button", name="Download chart").click()
+    with screen.expect_download() as download:
+        screen.get_by_role("button", name="PNG image").click()
+    png = tmp_path / download.value.suggested_filename
+    download.value.save_as(png)
+    assert png.read_bytes().startswith(b"\x89PNG") and png.name.endswith(".png")
+
+    screen.goto(f"{url}/workshop-room?dataset=demo_contacts&session={session_id}")
+    screen.get_by_role("button", name="Download the pack (HTML)").wait_for()
+    wait_for_app(screen)
+    with screen.expect_download(timeout=120_000) as download:
+        screen.get_by_role("button", name="Download the pack (HTML)").click()
+    html = tmp_path / "pack.html"
+    download.value.save_as(html)
+    assert download.value.suggested_filename == f"{DEMO_SESSION_TITLE} - pack.html"
+    assert html.read_text(encoding="utf-8").count("<svg") == 5
+
+
+def test_a_chart_click_is_in_the_link_and_the_link_restores_it(screen, served, tmp_path):
+    url, _ = served
+    screen.set_viewport_size({"width": 1400, "height": 1000})
+    screen.goto(f"{url}/demand-drivers?dataset=demo_contacts")
+    screen.locator("h1").filter(has_text="Demand drivers").first.wait_for()
+    wait_for_app(screen)
+    total = _records(screen)
+    # The top reasons chart is the second chart; its first (largest) bar is at the left of the plot.
+    pareto = screen.locator("[data-testid='stVegaLiteChart']").nth(1)
+    pareto.scroll_into_view_if_needed()
+    pareto.locator("canvas, svg").first.wait_for()
+    wait_for_app(screen)
+    box = pareto.bounding_box()
+    screen.mouse.click(box["x"] + box["width"] * 0.10, box["y"] + box["height"] * 0.55)
+    screen.wait_for_url("**dm_drill=Reason*", timeout=FIRST_RENDER_TIMEOUT_MS)
+    wait_for_app(screen)
+    assert "dm_drill=Reason%3A+Report+a+repair" in screen.url
+    chips = screen.locator("[data-testid='stMultiSelect']").filter(has_text="Drilled down to")
+    assert "Reason: Report a repair" in chips.inner_text()
+    drilled = _records(screen)
+    assert drilled != total
+    chips.scroll_into_view_if_needed()
+    screenshot(screen, "drill-chip", tmp_path)
+
+    # Someone else opens the link: the same chip and the same figures.
+    link = screen.url
+    other = screen.context.new_page()
+    other.set_default_timeout(FIRST_RENDER_TIMEOUT_MS)
+    other.goto(link)
+    other.locator("h1").filter(has_text="Demand drivers").first.wait_for()
+    wait_for_app(other)
+    assert "Reason: Report a repair" in other.locator("[data-testid='stMultiSelect']").filter(
+        has_text="Drilled down to").inner_text()
+    assert _records(other) == drilled

@@ -1,0 +1,71 @@
+"""Charts for the back of the room: presentation sizes and colours in each spec, never a process-wide theme."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from analysis import presentation
+from analysis.charts import common
+from analysis.charts import spc as spc_charts
+from analysis.spc import xmr
+
+
+def _spc_spec() -> dict:
+    values = [70, 72, 69, 71, 70, 73, 68, 71, 70, 72, 69, 71, 70, 72, 69, 95]  # common cause, then one far above
+    result = xmr.xmr(values, dates=pd.date_range("2024-01-01", periods=len(values), freq="MS"), target=75,
+                     improvement="increase")
+    notes = pd.DataFrame({"day": [pd.Timestamp("2024-11-01")], "label": ["New form"]})
+    return spc_charts.build_spc_chart(result, title="Satisfaction", unit="number", interventions=notes).to_dict(
+        validate=False)
+
+
+def _walk(node, found):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.append((key, value))
+            _walk(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _walk(value, found)
+    return found
+
+
+def test_the_spec_carries_presentation_sizes_in_its_own_config():
+    spec = presentation.for_presentation(_spc_spec())
+    config = spec["config"]
+    assert config["axis"]["labelFontSize"] >= 18 and config["axis"]["titleFontSize"] >= 18
+    assert config["title"]["fontSize"] >= 24 and config["legend"]["labelFontSize"] >= 18
+    assert spec["usermeta"]["embedOptions"]["renderer"] == "svg"
+    assert spec["height"] >= presentation.MIN_HEIGHT
+
+
+def test_sizes_a_builder_set_itself_are_raised_and_colours_swapped_keeping_their_meaning():
+    original = _spc_spec()
+    spec = presentation.for_presentation(original)
+    assert original["title"]["fontSize"] == 16 and spec["title"]["fontSize"] == presentation.TITLE_PX
+    sizes = [v for k, v in _walk(spec, []) if k == "fontSize"]
+    assert sizes and min(sizes) >= presentation.TEXT_PX  # the intervention label was 11 px
+    ranges = [v for k, v in _walk(spec, []) if k == "range"]
+    point_colours = next(r for r in ranges if isinstance(r, list) and presentation.PRESENTATION_COLOURS[
+        common.MDC_IMPROVEMENT] in r)
+    assert common.MDC_IMPROVEMENT not in point_colours
+    # The same point types keep the same order: blue is still improvement, grey common cause.
+    domain = next(v for k, v in _walk(spec, []) if k == "domain" and isinstance(v, list) and xmr.IMPROVEMENT in v)
+    assert point_colours[domain.index(xmr.IMPROVEMENT)] == "#0063B0"
+    assert point_colours[domain.index(xmr.COMMON_CAUSE)] == "#595959"
+
+
+def test_the_data_is_untouched_and_the_original_spec_unchanged():
+    original = _spc_spec()
+    before = repr(original)
+    spec = presentation.for_presentation(original)
+    assert repr(original) == before
+    assert spec["datasets"] == original["datasets"]
+
+
+def test_it_is_not_a_global_theme():
+    presentation.for_presentation(_spc_spec())
+    chart = alt.Chart(pd.DataFrame({"a": [1]})).mark_bar().encode(x="a:Q").to_dict(validate=False)
+    assert "axis" not in chart.get("config", {})
+    assert alt.theme.active in ("default", None) or alt.theme.active != "presentation"

@@ -1,0 +1,73 @@
+"""Drawing a chart on a page: the one helper every page draws its charts through.
+
+- In presentation mode (this browser session's toggle, never a process-wide theme: one Streamlit process serves
+  every session) the chart's spec is redrawn for the back of the room (:func:`analysis.presentation.for_presentation`:
+  sizes in the spec's own config, a high-contrast palette, the SVG renderer).
+- Under each chart, a "Download" menu gives the chart as PNG and SVG. The files are drawn only when a button is
+  clicked (Streamlit's deferred downloads: the callable runs on the click, with no rerun), and kept per chart spec
+  (:mod:`analysis.chart_export`), so a rerun costs no drawing and a second download is instant.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import altair as alt
+import streamlit as st
+
+from analysis import chart_export
+from analysis.presentation import for_presentation
+from ui.presentation import presenting
+
+Chart = alt.TopLevelMixin | dict
+
+
+def _spec(chart: Chart) -> dict:
+    # validate=False: the builders' specs are checked against the Vega-Lite schema by the tests, once; checking them
+    # on every draw cost a third of a rerun (README, issue 10).
+    return chart if isinstance(chart, dict) else chart.to_dict(validate=False)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", (text or "").lower()).strip("_") or "chart"
+
+
+def show_chart(chart: Chart, *, key: str | None = None, on_select: str = "ignore",
+               selection_mode: str | None = None, name: str | None = None, downloads: bool = True,
+               height: int | None = None) -> Any:
+    """Draw an Altair chart (or a Vega-Lite dict) and its download menu; return the selection event when
+    ``on_select="rerun"``. ``key`` or ``name`` must tell the chart apart from the page's others: the download
+    buttons are named after it (``name`` also names the files)."""
+    if not (key or name):
+        raise ValueError("show_chart needs a key or a name, unique on the page")
+    select = dict(on_select=on_select, selection_mode=selection_mode) if on_select != "ignore" else {}
+    if presenting():
+        spec = for_presentation(_spec(chart), **({"min_height": height} if height else {}))
+        event = st.vega_lite_chart(spec=spec, key=key, width="stretch", **select)
+    elif isinstance(chart, dict):
+        event = st.vega_lite_chart(spec=chart, key=key, width="stretch", **select)
+    else:
+        event = st.altair_chart(chart, key=key, width="stretch", **select)
+    if downloads:
+        chart_downloads(chart, name=name, key=key)
+    return event
+
+
+def chart_downloads(chart: Chart, *, name: str | None = None, key: str | None = None) -> None:
+    """A "Download chart" menu with the chart as PNG and SVG, drawn only when asked."""
+    base = _slug(name) if name else None
+    with st.popover("Download chart", icon=":material/image:", type="tertiary"):
+        def png() -> bytes:
+            return chart_export.png_bytes(_spec(chart))
+
+        def svg() -> bytes:
+            return chart_export.svg_bytes(_spec(chart))
+
+        # Named by the caller, not from the chart's title: reading the title would serialise the chart on every rerun.
+        stem = base or _slug(key)
+        widget = key or f"chart_{stem}"
+        st.download_button("PNG image", data=png, file_name=f"{stem}.png", mime="image/png", key=f"{widget}_png",
+                           icon=":material/download:")
+        st.download_button("SVG image", data=svg, file_name=f"{stem}.svg", mime="image/svg+xml",
+                           key=f"{widget}_svg", icon=":material/download:")
