@@ -21,7 +21,8 @@ in a way a MutationObserver can see reliably, so the page is instrumented before
 the last one before the rerun). A click counts as **answered** when, all at once:
 
 1. Streamlit's script state (``[data-testid=stApp]``'s ``data-test-script-state``) has gone to ``running`` and back
-   to ``notRunning`` after the action, and no element is marked stale (``data-stale="true"``);
+   to ``notRunning`` after the action (or, when React drew a quick run's two states at once, a second has passed and
+   the state is ``notRunning``), and no element is marked stale (``data-stale="true"``);
 2. every chart affected by the control has painted since the action. Which charts those are is learnt from the first
    click to each value (the charts that painted within 2 s of a settled page) and checked on every later click;
    for a first visit, it is every chart visible on the page (charts in a hidden tab are not drawn until shown);
@@ -112,12 +113,14 @@ INSTRUMENT_JS = """
   const since = (c) => { const p = bench.paints.get(c); return p && p.last > bench.action ? p : null; };
   // null while the page is still working; otherwise the answer for the last action.
   bench.settled = (expected, quietMs, restlessMs) => {
-    if (!bench.sawRunning || bench.state !== 'notRunning') return null;
+    // React may batch a quick run's "running" and "notRunning" into one render, so the attribute never shows the
+    // run: after a second, the painted charts (and the quiet) are the evidence instead.
+    const now = performance.now();
+    if (bench.state !== 'notRunning' || (!bench.sawRunning && now - bench.action < 1000)) return null;
     if (document.querySelector('[data-stale="true"]')) return null;
     const painted = bench.charts().filter(since);
     const wanted = expected === 'visible' ? bench.visibleCharts() : painted;
     if (wanted.some(c => !since(c)) || painted.length < (expected === 'visible' ? 0 : expected)) return null;
-    const now = performance.now();
     const last = Math.max(bench.lastStateChange, ...wanted.map(c => since(c).last));
     const answer = {painted: painted.length, charts: bench.charts().length, restless: false};
     if (now - last >= quietMs) return {...answer, seconds: (last - bench.action) / 1000};
