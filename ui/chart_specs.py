@@ -20,6 +20,10 @@ import altair as alt
 import pyarrow as pa
 from streamlit import dataframe_util
 
+# Altair's default refuses to inline more than 5,000 rows (a guard for notebooks); st.altair_chart never applied it,
+# and a day-grain small multiple has tens of thousands of points. Set once for the process: every chart is made here.
+alt.data_transformers.disable_max_rows()
+
 
 def vega_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     """The chart's Vega-Lite dict, unvalidated, with its datasets as Arrow IPC bytes ready for ``st.vega_lite_chart``."""
