@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui.auth import sign_in_gate
+from ui.sections import run_page
 from ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="Stocktake", page_icon=":material/monitoring:", layout="wide")
@@ -11,6 +12,7 @@ signed_in = sign_in_gate() is not None
 
 pages = {
     "Stocktake": [
+        # The default page is served at "/" (its url_path is not an address of its own: link to "/").
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True, url_path="home"),
     ],
     "Data": [
@@ -34,4 +36,4 @@ navigation = st.navigation(pages, position="sidebar" if signed_in else "hidden")
 if not signed_in:
     st.stop()
 render_sidebar(navigation.url_path)
-navigation.run()
+run_page(navigation)  # a failure no figure caught is a sentence and a log reference, never a traceback

@@ -57,6 +57,7 @@ SCENARIO_DELETED = "scenario deleted"
 NOTE_ADDED = "note added"
 NOTE_DELETED = "note deleted"
 DEMO_BUILT = "demo built"
+LOOKUP_CHOSEN = "lookup chosen"
 # The Workshop's changes (sessions, their agendas, notes and actions): they change no dataset.
 SESSION_CREATED = "session created"
 SESSION_CHANGED = "session changed"

@@ -52,7 +52,8 @@ def summarise_dataset(con: duckdb.DuckDBPyConnection, ds: Dataset) -> DatasetSum
     wanted = SUMMARY_ROLES.get(ds.kind, ())
     summary.missing_roles = [r for r in NEEDED_ROLES.get(ds.kind, ()) if r not in roles]
     date_role = DATE_ROLE.get(ds.kind)
-    if date_role and date_role in roles:
+    # A period column of text (a KPI series loaded before periods were recognised) has no span to show.
+    if date_role and date_role in roles and ds.column(roles[date_role]).type in ("date", "timestamp"):
         col = quote_identifier(roles[date_role])
         summary.date_column = roles[date_role]
         first, last = store.query_rows(con, f"SELECT min({col}), max({col}) FROM {table}")[0]

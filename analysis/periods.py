@@ -247,3 +247,26 @@ def describe_span(start: date | None, end: date | None) -> str:
     if end:
         return f"up to {fmt(end)}"
     return "all dates"
+
+
+def infer_grain(starts) -> str | None:
+    """The grain a column of period starts was written at, from the dates themselves, for a period column the loader
+    recorded no grain for (an older store, or a file of dates): first days of April a year apart are financial years,
+    first days of January a year apart are years, first days of a quarter three months apart are quarters, first days
+    of months are months, Mondays a week apart are weeks; anything else is days. None when there are no dates."""
+    days = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(starts)).dropna().unique())).normalize().sort_values()
+    if len(days) == 0:
+        return None
+    gaps = np.diff(days.values.astype("datetime64[D]").astype("int64"))
+    smallest_gap = gaps.min() if len(gaps) else None
+    if (days.day == 1).all():
+        if (days.month == FINANCIAL_YEAR_START_MONTH).all() and (smallest_gap is None or smallest_gap >= 365):
+            return "financial_year"
+        if (days.month == 1).all() and (smallest_gap is None or smallest_gap >= 365):
+            return "year"
+        if ((days.month - 1) % 3 == 0).all() and (smallest_gap is None or smallest_gap >= 89):
+            return "quarter"
+        return "month"
+    if (days.day_of_week == 0).all() and (smallest_gap is None or smallest_gap >= 7):
+        return "week"
+    return "day"

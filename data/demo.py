@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import audit, notes, session_actions, sessions, store
+from analysis.lookups import DEMO_SOURCE
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
 from analysis.ingest import load_frame
@@ -305,7 +306,7 @@ def build_demo(con, progress=None, user: str | None = None) -> dict[str, int]:
     say(0.55, "Loading contact records")
     loaded = {}
     report = load_frame(con, contacts, dataset=RECORDS_DATASET, kind="records", roles=CONTACT_ROLES,
-                        source_file="demo borough generator (data/demo.py)")
+                        source_file=DEMO_SOURCE)
     loaded[RECORDS_DATASET] = report.rows_loaded
     say(0.8, "Loading lookups and KPI series")
     for name, frame, kind, roles in (
@@ -318,7 +319,7 @@ def build_demo(con, progress=None, user: str | None = None) -> dict[str, int]:
                                              "value": "value", "target": "target"}),
     ):
         loaded[name] = load_frame(con, frame, dataset=name, kind=kind, roles=roles,
-                                  source_file="demo borough generator (data/demo.py)").rows_loaded
+                                  source_file=DEMO_SOURCE).rows_loaded
     _record_intervention(con)
     say(0.9, "Preparing repeat demand and the KPI summary")
     prepare_dataset(con, RECORDS_DATASET)

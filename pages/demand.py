@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from analysis import classification, drill, filters, forecast, periods, store
+from analysis import classification, drill, filters, forecast, lookups, periods, store
 from analysis.charts import demand as charts
 from analysis.demand import change, figures, repeats, scan
 from analysis.errors import StocktakeError
@@ -24,9 +24,12 @@ from ui import actions
 from ui import drill as drill_ui
 from ui.auth import can_edit, guard_page
 from ui.charts import show_chart
+from ui.links import page_link
 from ui.connection import current_dataset, get_connection
 from ui.exports import csv_download
 from ui.filters import render_filter_sentence, render_filters
+from ui.lookup_choice import render_lookup_choice
+from ui.sections import figure, show_coverage
 from ui.text import plain
 
 guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
@@ -83,9 +86,10 @@ def _context(ds: store.Dataset) -> dict:
     """What the figures need besides the filters: the classification and the population lookup, with versions."""
     con = get_connection()
     cls_version = classification.classification_version(con, ds)
-    population = figures.find_population_lookup(con, ds) if "area" in ds.roles else None
+    choice = lookups.lookup_for(con, ds, lookups.POPULATION) if "area" in ds.roles else None
+    population = choice.lookup if choice else None
     return {"cls_version": cls_version, "classes": _run("classification", ds, extra_version=cls_version)
-            if "reason" in ds.roles else None,
+            if "reason" in ds.roles else None, "population_choice": choice,
             "population": population, "population_version": population.version if population else 0}
 
 
@@ -101,7 +105,7 @@ def _needs(ds: store.Dataset, *roles: str, what: str = "This figure") -> bool:
         labels = " and ".join(f"'{RECORD_ROLES.get(r, r)}'" for r in missing)
         st.info(f"{what} needs a column with the role {labels}. Give a column that role on the Data page.",
                 icon=":material/info:")
-        st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+        page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
         return False
     return True
 
@@ -405,10 +409,12 @@ def _rate_section(ds, filters, base_filters, split, figs, context):
     if not _needs(ds, "area", what="Rates per resident"):
         return
     population = context["population"]
+    render_lookup_choice(ds, lookups.POPULATION, context["population_choice"])
     if population is None:
-        st.info("Load a population lookup (a lookup dataset with 'Area' and 'Population' columns) to see records "
+        st.info("No population lookup applies to this dataset: load one (a lookup dataset with 'Area' and "
+                "'Population' columns) whose area names match this dataset's, or choose one above, to see records "
                 "per 1,000 residents by area.")
-        st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+        page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
         return
     f, _ = _apply_drill(base_filters, split, exclude="dm_ch_rate")
     if f == filters and figs.value.rate is not None:
@@ -472,7 +478,7 @@ def main() -> None:
     ds = current_dataset()
     if ds is None:
         st.info("No dataset is loaded yet. Load your records on the Data page, or build the demo.")
-        st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+        page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
         return
     if ds.kind != "records":
         st.info(f"'{ds.name}' is a {ds.kind} dataset. The Demand page works on records (one row per contact, "
@@ -480,9 +486,10 @@ def main() -> None:
         return
     if not _needs(ds, "date", what="The Demand page"):
         return
+    show_coverage(ds)
     coverage = _run("coverage", ds)
     if coverage[0] is None:
-        st.info(f"'{ds.name}' has no records with a date.")
+        st.info(f"'{plain(ds.name)}' has no records with a date.")
         return
     options = _run("options", ds)
     base_filters, grain = render_filters(ds, options, coverage)
@@ -503,17 +510,24 @@ def main() -> None:
     if total == 0:
         st.warning("No records match these filters. Widen the period or remove a filter.")
         return
-    _volume_section(ds, filters, base_filters, grain, split, figs)
-    _pareto_section(ds, filters, base_filters, split, figs)
-    _failure_section(ds, filters, base_filters, grain, split, figs, context)
-    _repeat_section(ds, base_filters, split)
-    _seasonality_section(ds, filters, base_filters, split, figs)
-    _change_section(ds, filters, coverage)
-    _rate_section(ds, filters, base_filters, split, figs, context)
-    _forecast_section(ds, filters, grain, figs)
+    # Each section fails on its own: one sentence in its place, and the rest of the page is still drawn.
+    with figure("the volume over time"):
+        _volume_section(ds, filters, base_filters, grain, split, figs)
+    with figure("the top reasons"):
+        _pareto_section(ds, filters, base_filters, split, figs)
+    with figure("failure and value demand"):
+        _failure_section(ds, filters, base_filters, grain, split, figs, context)
+    with figure("repeat demand"):
+        _repeat_section(ds, base_filters, split)
+    with figure("the seasonality charts"):
+        _seasonality_section(ds, filters, base_filters, split, figs)
+    with figure("the change between two periods"):
+        _change_section(ds, filters, coverage)
+    with figure("records per 1,000 residents"):
+        _rate_section(ds, filters, base_filters, split, figs, context)
+    with figure("the forecast"):
+        _forecast_section(ds, filters, grain, figs)
 
 
-try:
+with figure("the Demand page"):
     main()
-except StocktakeError as exc:
-    st.error(plain(exc))

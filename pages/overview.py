@@ -2,15 +2,16 @@
 
 import streamlit as st
 
-from analysis import store
+from analysis import coverage, store
 from analysis.charts.overview import build_top_values_chart
-from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_signed_percent
 from analysis.overview import summarise_dataset
 from analysis.roles import KIND_NAMES, role_label
 from ui.auth import guard_page
 from ui.charts import show_chart
+from ui.links import page_link
 from ui.connection import current_dataset, get_connection
+from ui.sections import figure, show_coverage
 from ui.text import plain
 
 guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
@@ -22,7 +23,7 @@ dataset = current_dataset()
 if dataset is None:
     st.info("There is no data to look at yet. Load a file on the Data page, or build the demo data with "
             "`python -m data.demo`.")
-    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
     st.stop()
 
 
@@ -32,15 +33,13 @@ def cached_summary(name: str, version: int):
     return summarise_dataset(con, store.get_dataset(con, name))
 
 
-try:
-    summary = cached_summary(dataset.name, dataset.version)
-except StocktakeError as exc:
-    st.error(plain(exc))
-    st.stop()
-
-st.subheader(f"Dataset in use: {dataset.name}")
+st.subheader(f"Dataset in use: {plain(dataset.name)}")
 st.caption(f"{KIND_NAMES[dataset.kind]} dataset from {plain(dataset.source_file)}, loaded "
            f"{dataset.loaded_at:%d %B %Y at %H:%M}. Change it in the sidebar.")
+span = show_coverage(dataset)
+
+with figure("the summary of this dataset", stop=True):
+    summary = cached_summary(dataset.name, dataset.version)
 
 cols = st.columns(4)
 cols[0].metric("Rows", format_count(summary.rows))
@@ -51,7 +50,12 @@ first_role = next(iter(summary.distinct), None)
 if first_role:
     cols[3].metric(f"{role_label(dataset.kind, first_role)}s", format_count(summary.distinct[first_role]))
 
-if summary.last_12_months is not None:
+if summary.last_12_months is None and dataset.kind == "records" and span is not None and span.days:
+    # Less than 12 whole months: the figure is declined, and the page says why rather than leaving it out silently.
+    st.info(coverage.year_figure("The last 12 complete months figure", span.days, can_scale=False).note
+            if not span.covers_a_year else "Contacts in the last 12 complete months need 12 whole calendar months "
+            "of data; this dataset starts or ends part-way through a month.", icon=":material/date_range:")
+elif summary.last_12_months is not None:
     st.metric(
         f"Contacts in the last 12 complete months ({summary.months_label})",
         format_count(summary.last_12_months),
@@ -72,7 +76,7 @@ for row_start in range(0, len(chart_roles), 2):
     columns = st.columns(2)
     for column, role in zip(columns, chart_roles[row_start:row_start + 2]):
         label = role.replace("_", " ").capitalize()
-        with column:
+        with column, figure(f"the chart of rows by {label.lower()}"):
             show_chart(
                 build_top_values_chart(summary.top_values[role], title=f"Rows by {label.lower()} (top 8)", label=label),
                 name=f"rows_by_{role}",
@@ -81,7 +85,7 @@ for row_start in range(0, len(chart_roles), 2):
 st.divider()
 st.markdown("**Where next**")
 links = st.columns(4)
-links[0].page_link("pages/demand.py", label="What drives demand?", icon=":material/call_received:")
-links[1].page_link("pages/performance.py", label="Is performance really changing?", icon=":material/monitoring:")
-links[2].page_link("pages/savings.py", label="What would a change save?", icon=":material/savings:")
-links[3].page_link("pages/data.py", label="Load or fix data", icon=":material/upload_file:")
+page_link("pages/demand.py", where=links[0], label="What drives demand?", icon=":material/call_received:")
+page_link("pages/performance.py", where=links[1], label="Is performance really changing?", icon=":material/monitoring:")
+page_link("pages/savings.py", where=links[2], label="What would a change save?", icon=":material/savings:")
+page_link("pages/data.py", where=links[3], label="Load or fix data", icon=":material/upload_file:")

@@ -17,7 +17,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analysis import classification, interventions, periods, store
+from analysis import classification, interventions, lookups, periods, store
 from analysis.charts import spc as charts
 from analysis.demand import figures
 from analysis.errors import StocktakeError
@@ -27,8 +27,11 @@ from analysis.spc import reading, xmr
 from ui import actions
 from ui.auth import can_edit, guard_page
 from ui.charts import show_chart
+from ui.links import page_link
 from ui.connection import current_dataset, get_connection
 from ui.exports import csv_download
+from ui.lookup_choice import render_lookup_choice
+from ui.sections import figure, show_coverage
 from ui.text import plain
 
 guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
@@ -63,6 +66,13 @@ def _default_grain(db: str, name: str, version: int, _ds: store.Dataset) -> str:
     """Month, unless the data are too short for 13 months: then the grain that gives an SPC chart enough points."""
     first, last = figures.data_coverage(get_connection(), _ds)
     return periods.default_grain(first, last, definitions.DEFAULT_GRAIN)
+
+
+@st.cache_data(show_spinner=False, max_entries=100)
+def _kpi_grain(db: str, name: str, version: int, _ds: store.Dataset) -> str:
+    """A KPI series' grain: as the loader recorded it, else as its period dates show it (8 first days of April:
+    financial years)."""
+    return definitions.dataset_grain(_ds, get_connection())
 
 
 @st.cache_data(show_spinner=False, max_entries=100)
@@ -175,13 +185,18 @@ ds = current_dataset()
 if ds is None:
     st.info("No data loaded yet. Load a records file or a KPI series on the Data page, or build the demo.",
             icon=":material/info:")
-    st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+    page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
     st.stop()
 if ds.kind not in ("records", "kpi"):
-    st.info(f"'{ds.name}' is a lookup. Choose a records or KPI dataset in the sidebar.", icon=":material/info:")
+    st.info(f"'{plain(ds.name)}' is a lookup. Choose a records or KPI dataset in the sidebar.", icon=":material/info:")
     st.stop()
 
 con = get_connection()
+show_coverage(ds)
+if ds.kind == "kpi" and "period" in ds.roles:
+    # A period column of text cannot be put in time order: say so once, plainly, instead of failing on every figure.
+    with figure("this KPI series' periods", stop=True):
+        definitions.check_period_column(con, ds)
 # Cached results are keyed on the store file too: two stores (tests, benchmarks) can hold a dataset of the same name
 # and version.
 DB = str(store.default_db_path())
@@ -203,20 +218,17 @@ with st.sidebar:
                                           value=definitions.DEFAULT_WITHIN_DAYS, step=1, key="pf_days", bind=BIND,
                                           help="For the KPI 'Closed within N days'."))
     else:
-        grain, within_days = definitions.dataset_grain(ds), definitions.DEFAULT_WITHIN_DAYS
+        grain, within_days = _kpi_grain(DB, ds.name, ds.version, ds), definitions.DEFAULT_WITHIN_DAYS
     rules = st.radio("SPC rules", list(RULE_LABELS), key="pf_rules", bind=BIND, format_func=RULE_LABELS.get,
                      help="NHS-R: NHSRplotthedots (runs and trends of 7). Making Data Count tool: runs and trends of 6, "
                           "points beyond the limits count towards 'two of three', limits only from 13 points.")
     show_near = st.checkbox("Show the near-limit (2 sigma) lines", key="pf_near", bind=BIND)
 
-try:
+with figure("the KPIs this dataset offers", stop=True):
     options, split_vals = _options(DB, ds.name, ds.version, cls_version, ds, within_days)
-except StocktakeError as exc:
-    st.error(plain(exc))
-    st.stop()
 if not options:
     st.info(f"'{ds.name}' has no KPI to chart: a KPI series needs the roles Period and Value.", icon=":material/info:")
-    st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+    page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
     st.stop()
 by_key = {o.key: o for o in options}
 
@@ -244,9 +256,9 @@ if kpi in definitions.RECORD_KPIS:
     st.caption(definitions.RECORD_KPIS[kpi].description.format(days=within_days))
 if option.missing:
     st.info(option.missing, icon=":material/info:")
-    st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+    page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
     if kpi == "failure_demand_pct":
-        st.page_link("pages/demand.py", label="Classify reasons on the Demand page", icon=":material/call_received:")
+        page_link("pages/demand.py", label="Classify reasons on the Demand page", icon=":material/call_received:")
     st.stop()
 
 directions, targets = storage.kpi_settings(con, ds.name)
@@ -300,12 +312,8 @@ if rebase_day:
 # ---- the chart -----------------------------------------------------------------------------------------------------------
 filters = Filters.for_roles({role: None if value == ALL else value
                              for role, value in (("service", service), ("area", area), ("channel", channel))})
-try:
-    with st.spinner("Working out the KPI…"):
-        kpi_values = _series(DB, ds.name, ds.version, cls_version, ds, kpi, grain, None, filters, within_days)
-except StocktakeError as exc:
-    st.error(plain(exc))
-    st.stop()
+with figure(f"the series of {option.label}", stop=True), st.spinner("Working out the KPI…"):
+    kpi_values = _series(DB, ds.name, ds.version, cls_version, ds, kpi, grain, None, filters, within_days)
 
 trajectory = storage.get_trajectory(con, ds.name, kpi, series_name)
 traj_values = storage.trajectory_values(trajectory, kpi_values["period"]) if trajectory else None
@@ -321,16 +329,15 @@ if points < 2:
             "Choose another KPI, service or a shorter period.", icon=":material/info:")
     result = None
 else:
-    try:
+    result = None
+    with figure(f"the SPC limits of {option.label}"):
         result = xmr.xmr(kpi_values["value"].to_numpy(dtype=float), dates=kpi_values["period"], improvement=improvement,
                          target=target_value if target_value is not None else kpi_values["target"].to_numpy(dtype=float),
                          trajectory=None if traj_values is None else traj_values.to_numpy(dtype=float),
                          rebase_at=rebase_at, rules=rules)
-    except StocktakeError as exc:
-        st.error(plain(exc))
-        st.stop()
 
-if result is not None:
+
+def _show_chart(result) -> None:
     summary = reading.summarise(result, improvement)
     fmt = lambda v: definitions.format_kpi_value(v, option.unit)  # noqa: E731
     st.markdown(f"**{reading.reading(result, improvement, fmt, grain)}**")
@@ -369,6 +376,11 @@ if result is not None:
             "- **Assurance** compares the target with the limits: a target outside them will consistently be met "
             "or missed; a target between them will be met some months and missed others, by chance.\n"
             "- Hover over a point to see the rule that fired.")
+
+
+if result is not None:
+    with figure(f"the SPC chart of {option.label}"):
+        _show_chart(result)
 
 # ---- target, trajectory, interventions ------------------------------------------------------------------------------
 with st.expander("Target and trajectory", icon=":material/flag:"):
@@ -462,14 +474,13 @@ with st.expander("Interventions", icon=":material/event_note:"):
 st.header("Summary of every KPI", divider="gray")
 st.caption("The Making Data Count summary: each KPI for each service, its latest value, target, variation and "
            "assurance. Click a row to open its chart above. Click a column header to sort.")
-try:
-    with st.spinner("Working out every KPI…"):
-        matrix = _matrix(DB, ds.name, ds.version, cls_version, ds, grain, within_days,
-                         tuple(sorted(directions.items())), tuple(sorted(targets.items())), rules)
-except StocktakeError as exc:
-    st.error(plain(exc))
-    matrix = None
-if matrix is not None and len(matrix):
+matrix = None
+with figure("the summary of every KPI"), st.spinner("Working out every KPI…"):
+    matrix = _matrix(DB, ds.name, ds.version, cls_version, ds, grain, within_days,
+                     tuple(sorted(directions.items())), tuple(sorted(targets.items())), rules)
+
+
+def _show_matrix(matrix) -> None:
     table = pd.DataFrame({
         "variation_icon": [charts.svg_data_uri(charts.variation_icon_svg(v, s)) for v, s in
                            zip(matrix["variation"], matrix["variation_side"])],
@@ -502,6 +513,11 @@ if matrix is not None and len(matrix):
                           "lpl": "Lower process limit", "upl": "Upper process limit", "variation": "Variation",
                           "assurance": "Assurance", "points": "Points"})
 
+
+if matrix is not None and len(matrix):
+    with figure("the summary of every KPI"):
+        _show_matrix(matrix)
+
 # ---- small multiples ------------------------------------------------------------------------------------------------
 compare_roles = [r for r in ("area", "service") if split_vals.get(r)]
 if compare_roles:
@@ -510,7 +526,7 @@ if compare_roles:
                   format_func=SPLIT_LABELS.get)
     sm_filters = filters.without(by)
     sm_notes = interventions.list_interventions(con, ds.name, sm_filters.services[0] if sm_filters.services else None)
-    try:
+    with figure("the small charts by area or service"):
         sm_chart, shown, total = _small_multiples(
             DB, ds.name, ds.version, cls_version, ds, kpi, grain, by, sm_filters, within_days,
             improvement, rules, stored_target if by == "area" else None,
@@ -522,46 +538,60 @@ if compare_roles:
                 st.caption(f"Showing the {shown} of {total:,} with the most data. Choose a service above to narrow "
                            "the comparison.")
             show_chart(sm_chart, key="pf_sm_chart", name=f"small_multiples_{kpi}")
-    except StocktakeError as exc:
-        st.error(plain(exc))
 
 # ---- peer comparison ------------------------------------------------------------------------------------------------
-benchmarks = peers.benchmark_datasets(con)
-st.header("Peer comparison", divider="gray")
-if not benchmarks:
-    st.caption("Load a benchmark dataset on the Data page to compare with other organisations: a KPI series with "
-               "the roles Period, Area (your organisation and each comparator), Measure and Value, one row per area, "
-               "period and measure.")
-else:
+
+
+def _peer_section() -> None:
+    """Compare with other organisations: only with this dataset's own benchmarks (itself, when it is a benchmark, or
+    the one chosen for it), never every benchmark in the store on every dataset's page."""
+    benchmarks = peers.benchmarks_for(con, ds)
+    if not peers.is_benchmark(ds):
+        render_lookup_choice(ds, lookups.BENCHMARK, lookups.lookup_for(con, ds, lookups.BENCHMARK))
+    if not benchmarks:
+        st.caption("To compare with other organisations, load a benchmark dataset on the Data page (a KPI series "
+                   "with the roles Period, Area: your organisation and each comparator, Measure and Value) and open "
+                   "it here, or choose it for this dataset above.")
+        return
     names = [b.name for b in benchmarks]
     p1, p2, p3 = st.columns(3)
+    if st.session_state.get("pf_bm") not in names:
+        st.session_state.pop("pf_bm", None)
     bench_name = p1.selectbox("Benchmark dataset", names, key="pf_bm", bind=BIND)
     bench = next(b for b in benchmarks if b.name == bench_name)
-    bench_grain = definitions.dataset_grain(bench)
+    definitions.check_period_column(con, bench)
+    bench_grain = _kpi_grain(DB, bench.name, bench.version, bench)
     measures = definitions.kpi_measures(con, bench)
     measure = p2.selectbox("Measure", measures, key="pf_bm_measure", bind=BIND)
-    areas = cube.split_values(con, bench, "area")
+    areas = peers.organisations(con, bench)
+    if not areas:
+        st.info(f"'{plain(bench.name)}' has no organisations named in its Area column.", icon=":material/info:")
+        return
     own = p3.selectbox("Your organisation", areas, key="pf_bm_own", bind=BIND)
     better = st.radio("Which way is better for this measure?", list(DIRECTION_LABELS), key="pf_bm_dir", bind=BIND,
                       format_func=DIRECTION_LABELS.get, horizontal=True)
     st.warning(peers.PEER_CAUTION, icon=":material/balance:")
-    try:
-        peer = _peer(DB, bench.name, bench.version, bench, measure, own, better)
-    except StocktakeError as exc:
-        st.error(plain(exc))
-        peer = None
-    if peer is not None and len(peer):
-        last = peer.iloc[-1]
-        unit = definitions.kpi_unit(measure)
-        f = lambda v: definitions.format_kpi_value(v, unit)  # noqa: E731
-        q1, q2, q3 = st.columns(3)
-        q1.metric(f"Rank in {periods.period_words(last['period'], bench_grain)}", f"{int(last['rank'])} of {int(last['of'])}",
-                  help="1 is the best, by the direction chosen above.")
-        q2.metric("Quartile", f"{int(last['quartile'])} of 4", help="1 is the best quarter.")
-        q3.metric("Distance from the comparators' median", f"{last['distance_from_median']:+,.1f}",
-                  help=f"Your value {f(last['own_value'])}; their median {f(last['comparator_median'])}.")
-        show_chart(charts.build_peer_chart(peer, title=f"{measure}: {own} and its comparators", own_label=own,
-                                           unit=unit, y_title=measure, grain=bench_grain),
-                   key="pf_peer_chart", name=f"peers_{measure}")
-    elif peer is not None:
+    peer = _peer(DB, bench.name, bench.version, bench, measure, own, better)
+    if not len(peer):
         st.info(f"No period has values for both {plain(own)} and its comparators.", icon=":material/info:")
+        return
+    last = peer.iloc[-1]
+    unit = definitions.kpi_unit(measure)
+    f = lambda v: definitions.format_kpi_value(v, unit)  # noqa: E731
+    q1, q2, q3, q4 = st.columns(4)
+    q1.metric(f"Rank in {periods.period_words(last['period'], bench_grain)}", f"{int(last['rank'])} of {int(last['of'])}",
+              help="1 is the best, by the direction chosen above.")
+    q2.metric("Quartile", f"{int(last['quartile'])} of 4", help="1 is the best quarter.")
+    q3.metric("Distance from the comparators' median", f"{last['distance_from_median']:+,.1f}",
+              help=f"Your value {f(last['own_value'])}; their median {f(last['comparator_median'])}.")
+    q4.metric("Median of all organisations", f(last["median_all"]),
+              help=f"The median of all {int(last['of'])} organisations with a value, yours included: the median "
+                   "benchmarking publishers such as Oflog print.")
+    show_chart(charts.build_peer_chart(peer, title=f"{measure}: {own} and its comparators", own_label=own,
+                                       unit=unit, y_title=measure, grain=bench_grain),
+               key="pf_peer_chart", name=f"peers_{measure}")
+
+
+st.header("Peer comparison", divider="gray")
+with figure("the peer comparison"):
+    _peer_section()

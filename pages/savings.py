@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from analysis import exports
+from analysis import coverage, exports, lookups
 from analysis.charts import savings as charts
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_money
@@ -24,7 +24,10 @@ from analysis.store import default_db_path
 from ui import actions
 from ui.auth import guard_page
 from ui.charts import show_chart
+from ui.links import page_link
 from ui.connection import current_dataset, get_connection
+from ui.lookup_choice import render_lookup_choice
+from ui.sections import figure, show_coverage
 from ui.text import plain
 
 guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
@@ -77,7 +80,7 @@ def _month_key(start: date) -> str:
 
 def _link_to_data_page() -> None:
     try:
-        st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+        page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
     except StreamlitAPIException:  # the Data page is not in this app's navigation
         st.caption("Open the Data page from the menu.")
 
@@ -109,11 +112,9 @@ if missing:
 
 con = get_connection()
 DB = str(default_db_path())
-try:
+span = show_coverage(dataset)
+with figure("the 12-month periods this dataset covers", stop=True):
     periods = _periods(DB, dataset.name, dataset.version)
-except StocktakeError as exc:
-    st.error(plain(exc))
-    st.stop()
 period_by_key = {_month_key(s): (s, e) for s, e in periods}
 
 # ---- scenario actions (callbacks run before the widgets are drawn, so they may set widget values) ----------------
@@ -209,21 +210,26 @@ def _prune(key: str, options: list) -> None:
 _prune("sv_period", list(period_by_key))
 period_key = st.selectbox(
     "Baseline period (12 months)", list(period_by_key), index=0, key="sv_period", bind=BIND,
-    format_func=lambda k: baseline.period_label(*period_by_key[k]) + (" (latest full 12 months)"
-                                                                     if k == _month_key(periods[0][0]) else ""),
+    format_func=lambda k: baseline.period_label(*period_by_key[k]) + (
+        f" (the data cover only {coverage.span_words(span.days)} of it)" if span is not None and not span.covers_a_year
+        else " (latest full 12 months)" if k == _month_key(periods[0][0]) else ""),
     help="The contacts the savings are worked out from. The latest full 12 months is chosen at first.",
 )
 period_start, period_end = period_by_key[period_key]
-try:
+with figure("the baseline of contacts", stop=True):
     base = _baseline(DB, dataset.name, dataset.version, period_start, period_end)
-except StocktakeError as exc:
-    st.error(plain(exc))
-    st.stop()
+if base.coverage_note:
+    # Less than a year of data: every annual figure below is the covered days scaled up, and says so.
+    st.warning(base.coverage_note, icon=":material/date_range:")
 
 # ---- unit costs and handling minutes -----------------------------------------------------------------------------
 
-lookup_versions = costs.unit_cost_lookups(get_connection())
+# Only lookups that may serve this dataset (never the demo's costs for real data); the one chosen for it, or whose
+# channel names match its own, is the starting choice; otherwise the published benchmark, named as such.
+cost_choice = lookups.lookup_for(con, dataset, lookups.UNIT_COST)
+lookup_versions = {d.name: d.version for d in lookups.candidates(con, dataset, lookups.UNIT_COST)}
 preset_options = [SOCITM] + list(lookup_versions)
+default_preset = cost_choice.lookup.name if cost_choice.lookup is not None else SOCITM
 
 
 def _preset_table(preset: str, channels: list[str]) -> pd.DataFrame:
@@ -255,7 +261,7 @@ _prune("sv_preset", preset_options)
 cost_box = st.expander("Cost per contact and handling time, by channel", expanded=False)
 with cost_box:
     preset = st.selectbox(
-        "Unit costs from", preset_options, index=1 if len(preset_options) > 1 else 0, key="sv_preset", bind=BIND,
+        "Unit costs from", preset_options, index=preset_options.index(default_preset), key="sv_preset", bind=BIND,
         on_change=_apply_preset,
         format_func=lambda p: p if p == SOCITM else f"Lookup dataset '{p}' (the benchmark fills its gaps)",
         help="A lookup dataset with a channel and a unit cost column overrides the benchmark.",
@@ -267,6 +273,7 @@ unit_costs: dict[str, float] = {}
 entered_minutes: dict[str, float] = {}
 
 with cost_box:
+    render_lookup_choice(dataset, lookups.UNIT_COST, cost_choice)
     st.caption(costs.SOCITM_CAVEAT)
     head = st.columns([2, 2, 2, 5])
     for col, text in zip(head, ("**Channel**", "**£ per contact**", "**Minutes per contact**", "**Source**")):
@@ -388,11 +395,8 @@ levers = model.Levers(
     years=years,
 )
 
-try:
+with figure("the saving", stop=True):
     result = model.compute(base, levers)
-except StocktakeError as exc:
-    st.error(plain(exc))
-    st.stop()
 
 # ---- outputs --------------------------------------------------------------------------------------------------------
 
@@ -416,17 +420,20 @@ m[1].metric("Contacts moved to other channels", f"{format_count(result.contacts_
 m[2].metric("Scenario cost a year", format_money(result.scenario_cost),
             help=f"Baseline cost {format_money(result.baseline_cost)} a year, from contacts × cost per contact.")
 st.markdown(model.explain(result))
-st.caption(f"Baseline: {format_count(base.total_contacts)} contacts to '{dataset.name}' from "
-           f"{baseline.period_label(period_start, period_end)}.")
+st.caption(f"Baseline: {format_count(base.total_contacts)} contacts to '{plain(dataset.name)}' from "
+           f"{baseline.period_label(period_start, period_end)}"
+           + (f", scaled up from the {base.covered_days} days the data cover." if base.coverage_note else ".")
+           + (f" Unit costs: {plain(costs.SOCITM_SOURCE)}." if preset == SOCITM else
+              f" Unit costs: the lookup '{plain(preset)}' (the benchmark fills its gaps)."))
 for i in same:
     st.warning(f"Shift {i} moves contacts from a channel to itself, so it is left out: choose two channels.")
 for note in dict.fromkeys(result.notes):
     st.caption(f":material/info: {plain(note)}")
 
 c1, c2 = st.columns(2)
-with c1:
+with c1, figure("the waterfall of the saving"):
     show_chart(charts.waterfall_spec(result.waterfall), name="savings_by_lever")
-with c2:
+with c2, figure("the projection over the years"):
     show_chart(charts.projection_spec(result.projection, result.payback_year), name="savings_projection")
 
 with st.expander("Year by year", expanded=False):
@@ -442,8 +449,10 @@ with st.expander("Year by year", expanded=False):
 
 st.subheader("How sure is it?")
 spread_pct = st.slider("Move each input down and up by (%)", 5, 50, value=25, step=5, key="sv_spread", bind=BIND)
-torn = model.tornado(base, levers, spread=spread_pct / 100.0)
-show_chart(charts.tornado_spec(torn, spread=spread_pct / 100.0), name="savings_sensitivity")
+torn = pd.DataFrame()
+with figure("how much each input matters"):
+    torn = model.tornado(base, levers, spread=spread_pct / 100.0)
+    show_chart(charts.tornado_spec(torn, spread=spread_pct / 100.0), name="savings_sensitivity")
 if not torn.empty:
     top = torn.iloc[0]
     st.caption(f"The saving depends most on **{plain(top['input'])}**: from {format_money(top['saving_low'])} to "
@@ -513,7 +522,7 @@ if len(chosen) < 2:
 else:
     results: list[tuple[str, model.ScenarioResult]] = []
     inputs_rows = []
-    try:
+    with figure("the comparison of scenarios", stop=True):
         for name in chosen:
             if name == CURRENT:
                 results.append((name, result))
@@ -526,9 +535,6 @@ else:
                 results.append((name, model.compute(_baseline(DB, dataset.name, dataset.version, ps, pe), lv)))
             inputs_rows.append({"Scenario": name, "Baseline period": baseline.period_label(ps, pe),
                                 "Inputs": lv.to_json()})
-    except StocktakeError as exc:
-        st.error(plain(exc))
-        st.stop()
     table = scenarios.compare_scenarios(results)
     shown = table.set_index("Scenario").T
     fmt_rows = {}

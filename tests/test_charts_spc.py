@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import json
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from analysis.spc import xmr
 from analysis.charts import spc as charts
@@ -100,3 +102,30 @@ def test_trajectory_line_is_drawn_when_given():
     assert len(lines) == 1 and lines[0]["mark"]["color"] == charts.TRAJECTORY_COLOUR
     without = spec_of(charts.build_spc_chart(xmr.xmr(VALUES, dates=DATES), title="t", unit="count"))
     assert not [l for l in without["layer"] if l.get("encoding", {}).get("y", {}).get("field") == "trajectory"]
+
+
+@pytest.mark.parametrize("grain, starts, label", [
+    ("month", ["2024-01-01", "2024-02-01", "2024-03-01"], {"format": "%b %Y"}),
+    ("day", [f"2017-12-{d}" for d in range(27, 32)], {"format": "%-d %b %Y"}),
+    ("financial_year", [f"{y}-04-01" for y in range(2015, 2023)],
+     {"labelExpr": "year(datum.value) + '/' + slice('' + (year(datum.value) + 1), 2)"}),
+])
+def test_a_short_series_has_one_tick_per_period_written_by_its_grain(grain, starts, label):
+    """Three months gave "Jan 2024" twice on the axis: Vega-Lite put ticks between the periods."""
+    from analysis.spc import xmr as xmr_module
+
+    dates = pd.to_datetime(starts)
+    result = xmr_module.xmr(np.arange(len(dates), dtype=float) + 1, dates=dates)
+    spec = charts.build_spc_chart(result, title="t", grain=grain).to_dict()
+    axis = spec["layer"][0]["encoding"]["x"]["axis"]
+    assert [(v["year"], v["month"], v["date"]) for v in axis["values"]] == [(d.year, d.month, d.day) for d in dates]
+    assert {k: axis[k] for k in label} == label and "tickCount" not in axis
+
+
+def test_a_long_series_keeps_automatic_ticks():
+    from analysis.spc import xmr as xmr_module
+
+    dates = pd.date_range("2016-04-01", periods=36, freq="MS")
+    spec = charts.build_spc_chart(xmr_module.xmr(np.arange(36, dtype=float), dates=dates), title="t").to_dict()
+    axis = spec["layer"][0]["encoding"]["x"]["axis"]
+    assert "values" not in axis and axis["format"] == "%b %Y" and axis["tickCount"] == 8

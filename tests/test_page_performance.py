@@ -209,8 +209,14 @@ def test_peer_comparison_with_a_benchmark_dataset(demo_store, open_app):
     load_frame(con, frame, dataset="peer_days", kind="kpi",
                roles={"period": "period", "council": "area", "measure": "measure", "value": "value"})
     con.close()
+    # Not chosen for the demo's records: their page offers no comparison (a benchmark never leaks onto every page).
     at = open_app(PAGE)
+    assert not at.exception and not [s for s in at.selectbox if s.key == "pf_bm"]
+    # Chosen for them (kept in the store, through the audited gate): it is offered.
+    choice = next(s for s in at.selectbox if s.key == "lookup_benchmark_demo_contacts")
+    choice.set_value("peer_days").run()
     assert not at.exception
+    assert at.selectbox(key="pf_bm").value == "peer_days"
     at.selectbox(key="pf_bm_own").set_value("Northbridge").run()
     at.radio(key="pf_bm_dir").set_value("decrease").run()
     assert not at.exception

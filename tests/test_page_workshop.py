@@ -72,7 +72,9 @@ def test_a_view_added_from_the_demand_page_is_presented_with_next_and_previous(d
     assert _tab_labels(at)[0] == "Agenda (6)"
     at.button(key="ws_present").click().run()
     assert not at.exception
-    assert at.query_params == {"session": str(session.id), "item": "1", "present": "true"}
+    # (and the dataset in use, which every address carries: issue 8)
+    assert at.query_params == {"session": str(session.id), "item": "1", "present": "true",
+                               "dataset": "demo_contacts"}
     assert at.title[0].value == "Repairs contacts, month by month"
     assert at.caption[0].value == f"{DEMO_SESSION_TITLE} · 1 of 6"
     at.button(key="ws_next").click().run()

@@ -159,3 +159,20 @@ def test_unknown_grain_is_refused_in_words():
 )
 def test_default_grain_gives_enough_points_when_it_can(first, last, expected):
     assert periods.default_grain(first, last, "month") == expected
+
+
+@pytest.mark.parametrize("starts, grain", [
+    (["2015-04-01", "2016-04-01", "2018-04-01"], "financial_year"),  # a year missing still reads as financial years
+    (["2020-01-01", "2021-01-01"], "year"),
+    (["2020-01-01", "2020-04-01", "2020-10-01"], "quarter"),
+    (["2020-01-01", "2020-02-01"], "month"),
+    (["2020-04-01", "2020-05-01"], "month"),  # first days of April, but a month apart
+    (["2024-01-01", "2024-01-08"], "week"),  # Mondays
+    (["2024-01-01", "2024-01-02"], "day"),
+    (["2024-01-03"], "day"),
+    ([], None),
+])
+def test_infer_grain_from_period_starts(starts, grain):
+    from analysis.periods import infer_grain
+
+    assert infer_grain(pd.to_datetime(starts)) == grain

@@ -22,7 +22,7 @@ from typing import Any, Callable, TypeVar
 import duckdb
 import pandas as pd
 
-from analysis import audit, classification, ingest, interventions, notes, session_actions, sessions, store
+from analysis import audit, classification, ingest, interventions, lookups, notes, session_actions, sessions, store
 
 from analysis.access import User, may_change
 from analysis.errors import StocktakeError
@@ -43,6 +43,7 @@ _REFUSAL_WORDS = {
     audit.INTERVENTION_DELETED: "delete interventions", audit.SCENARIO_SAVED: "save scenarios",
     audit.SCENARIO_RENAMED: "rename scenarios", audit.SCENARIO_DELETED: "delete scenarios",
     audit.NOTE_ADDED: "add notes", audit.NOTE_DELETED: "delete notes",
+    audit.LOOKUP_CHOSEN: "choose which lookup a dataset uses",
     audit.SESSION_CREATED: "start sessions", audit.SESSION_CHANGED: "change sessions",
     audit.SESSION_DELETED: "delete sessions", audit.AGENDA_ITEM_ADDED: "add views to a session",
     audit.AGENDA_ITEM_RENAMED: "rename agenda items", audit.AGENDA_REORDERED: "reorder agendas",
@@ -141,6 +142,18 @@ def save_classification(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, 
               + ", ".join(f"{format_count(n)} {kind}" for kind, n in counts.sort_index().items()) + ")")
     return perform(con, audit.CLASSIFICATION, dataset.name,
                    lambda: classification.save_classification(con, dataset, frame), detail=detail)
+
+
+def choose_lookup(con: duckdb.DuckDBPyConnection, dataset: str, purpose: str, lookup: str | None,
+                  *, automatic: bool = False) -> None:
+    """``lookups.choose_lookup`` for a user (``automatic``: forget the choice and match by names again)."""
+    words = lookups.PURPOSES[purpose][3] if purpose in lookups.PURPOSES else purpose
+    if automatic:
+        perform(con, audit.LOOKUP_CHOSEN, dataset, lambda: lookups.forget_choice(con, dataset, purpose),
+                detail=f"{words.capitalize()}: matched by names again")
+        return
+    perform(con, audit.LOOKUP_CHOSEN, dataset, lambda: lookups.choose_lookup(con, dataset, purpose, lookup),
+            detail=f"{words.capitalize()}: " + (f"'{lookup}' chosen" if lookup else "none"))
 
 
 # ----- KPI settings, interventions ----------------------------------------------------------------------------------

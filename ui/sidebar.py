@@ -40,18 +40,24 @@ def render_dataset_picker() -> None:
             return
         names = [d.name for d in datasets]
         by_name = {d.name: d for d in datasets}
-        # A URL naming a dataset that no longer exists falls back to the first one rather than failing.
+        # A link names its dataset (``?dataset=…``): a new session opens on it. A URL naming a dataset that no longer
+        # exists falls back to the first one rather than failing.
+        linked = st.query_params.get(DATASET_KEY)
+        if DATASET_KEY not in st.session_state and linked in by_name:
+            st.session_state[DATASET_KEY] = linked
         if st.session_state.get(DATASET_KEY) not in by_name:
             st.session_state.pop(DATASET_KEY, None)
         # Records first (the Explore pages mostly work from case-level data), newest load first within a kind, so
         # the default is the file the user has just loaded.
         names.sort(key=lambda n: by_name[n].kind != "records")
-        # No format_func: a bound widget writes its *label* into the URL, so labels must stay the plain names.
         chosen = st.selectbox(
             "Dataset in use",
             names,
             key=DATASET_KEY,
-            bind="query-params",
             help="Every page analyses this dataset. Load more on the Data page.",
         )
+        # Not bound to the URL with bind=: a bound widget leaves its default out of the address, so a link copied
+        # while the newest load is in use would open whatever is newest next week. The dataset is always written in.
+        if st.query_params.get(DATASET_KEY) != chosen:
+            st.query_params[DATASET_KEY] = chosen
         st.caption(f"{KIND_NAMES[by_name[chosen].kind]}, {format_count(by_name[chosen].row_count)} rows")

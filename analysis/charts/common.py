@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import altair as alt
+import pandas as pd
 
 # NHS "Making Data Count" point colours, as NHSRplotthedots' ptd_spc_colours() has them: blue for special cause
 # improvement, orange for concern, purple for a change with no better or worse, grey for common cause.
@@ -59,3 +60,30 @@ def titled(chart: alt.Chart, title: str, subtitle: str | None = None) -> alt.Cha
         params["subtitleColor"] = DARK_GREY
     return chart.properties(title=alt.TitleParams(**params), usermeta={"embedOptions": {
         "formatLocale": UK_FORMAT_LOCALE, "timeFormatLocale": UK_TIME_LOCALE}})
+
+
+# Ticks of a time axis, by grain: Vega-Lite's own ticks fall between periods on a short series (three months gave
+# "Jan 2024" twice), and "%b %Y" writes a financial year as "Apr 2015". So a short series gets one tick per period,
+# written as the page writes that period; a long one gets the grain's format.
+MAX_TICK_PER_PERIOD = 16
+_AXIS_FORMAT = {"day": "%-d %b %Y", "week": "%-d %b %Y", "month": "%b %Y", "year": "%Y"}
+_AXIS_LABEL_EXPR = {
+    "quarter": "['Jan–Mar', 'Apr–Jun', 'Jul–Sep', 'Oct–Dec'][quarter(datum.value) - 1] + ' ' + year(datum.value)",
+    "financial_year": "year(datum.value) + '/' + slice('' + (year(datum.value) + 1), 2)",
+}
+
+
+def period_axis(grain: str, dates=None, **options) -> alt.Axis:
+    """A time axis whose labels follow ``grain`` ('2016/17', 'Apr–Jun 2024', 'Jan 2024', '3 Jun 2024'); with the
+    period ``dates`` of a short series (MAX_TICK_PER_PERIOD or fewer), exactly one tick per period."""
+    options.setdefault("labelAngle", 0)
+    if grain in _AXIS_LABEL_EXPR:
+        options["labelExpr"] = _AXIS_LABEL_EXPR[grain]
+    else:
+        options["format"] = _AXIS_FORMAT.get(grain, "%b %Y")
+    starts = sorted({pd.Timestamp(d) for d in pd.to_datetime(pd.Series(dates)).dropna()}) if dates is not None else []
+    if starts and len(starts) <= MAX_TICK_PER_PERIOD:
+        options["values"] = [alt.DateTime(year=d.year, month=d.month, date=d.day) for d in starts]
+    else:
+        options.setdefault("tickCount", 8)
+    return alt.Axis(**options)

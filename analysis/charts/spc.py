@@ -19,7 +19,7 @@ import pandas as pd
 
 from analysis import periods
 from analysis.charts.common import (DARK_GREY, DEFAULT_HEIGHT, MDC_COMMON, MDC_CONCERN, MDC_IMPROVEMENT,
-                                    MDC_NEUTRAL, TARGET_RED, titled)
+                                    MDC_NEUTRAL, TARGET_RED, period_axis, titled)
 from analysis.kpis.definitions import format_kpi_value
 from analysis.spc import reading, xmr
 
@@ -50,7 +50,8 @@ def _value_format(unit: str) -> tuple[str, float]:
         return ",.1f", 1.0
     if unit == "percent_points":
         return ",.0f", 1.0
-    return ",.0f", 1.0
+    # Any other number: as many decimals as the tick needs (a rate of 0.405 or a score of 7.6 must not read 0 or 8).
+    return ",~f", 1.0
 
 
 def _default_formatter(unit: str) -> Callable[[float], str]:
@@ -93,13 +94,14 @@ CHART_COLUMNS = ["date", "value", "segment", "mean", "lpl", "upl", "near_lpl", "
 
 
 def _layers(data: pd.DataFrame, unit: str, y_title: str, show_near_lines: bool, point_size: int,
-            values_only: bool = False) -> list[alt.Chart]:
+            values_only: bool = False, grain: str = "month") -> list[alt.Chart]:
     """The chart's layers, without data of their own: the caller gives the layer chart the data once (Altair would
     otherwise serialise the frame once per layer). ``values_only`` skips rows without a value (intervention rows in
     small multiples)."""
     fmt, _ = _value_format(unit)
     base = alt.Chart().transform_filter("isValid(datum.value)") if values_only else alt.Chart()
-    x = alt.X("date:T", title="Period", axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
+    dates = data["date"] if pd.api.types.is_datetime64_any_dtype(data["date"]) else None
+    x = alt.X("date:T", title="Period", axis=period_axis(grain, dates))
     line = base.mark_line(color=LINE_GREY, strokeWidth=1.5).encode(x=x, y=_y(unit, y_title))
     mean = base.mark_line(color="#000000", strokeWidth=1.2).encode(
         x=alt.X("date:T"), y=alt.Y("mean:Q"), detail=alt.Detail("segment:N"))
@@ -189,7 +191,7 @@ def build_spc_chart(
     if len(data) and data["short_segment"].any():
         lines.append(f"Warning: fewer than {short} points since the limits were last set, so they may still move. "
                      "Treat signals with care.")
-    layers = _layers(data, unit, y_title, show_near_lines, point_size=60)
+    layers = _layers(data, unit, y_title, show_near_lines, point_size=60, grain=grain)
     if len(data):
         layers += _intervention_layers(interventions, data["date"].min(), data["date"].max())
     chart = alt.layer(*layers, data=data[[c for c in CHART_COLUMNS if c in data]]).properties(
@@ -217,7 +219,7 @@ def build_small_multiples(
     so they travel as extra rows with a ``note_day`` and no value)."""
     data = chart_frame(frame, unit, format_value, grain)
     data = data[[c for c in ["series"] + CHART_COLUMNS if c in data]]
-    layers = _layers(data, unit, y_title, False, point_size=18, values_only=True)
+    layers = _layers(data, unit, y_title, False, point_size=18, values_only=True, grain=grain)
     if interventions is not None and len(interventions) and len(data):
         notes = interventions.assign(day=pd.to_datetime(interventions["day"]))
         notes = notes[(notes["day"] >= data["date"].min()) & (notes["day"] <= data["date"].max())]
@@ -326,7 +328,7 @@ def build_peer_chart(frame: pd.DataFrame, *, title: str, own_label: str, unit: s
     tooltip = [alt.Tooltip("period_label:N", title="Period"), alt.Tooltip("own_text:N", title=own_label),
                alt.Tooltip("median_text:N", title="Comparators' median"), alt.Tooltip("rank_text:N", title="Rank")]
     base = alt.Chart(data)
-    x = alt.X("period:T", title="Period", axis=alt.Axis(format="%b %Y", labelAngle=0))
+    x = alt.X("period:T", title="Period", axis=period_axis(grain, data["period"]))
     band = base.mark_area(color=MDC_COMMON, opacity=0.3).encode(
         x=x, y=alt.Y("comparator_q1:Q", title=y_title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)),
         y2=alt.Y2("comparator_q3:Q"))

@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import classification, periods, store
+from analysis import classification, lookups, periods, store
 from analysis.filters import BLANK, DAY_NAMES, LIST_FILTERS, OTHER, Filters, and_where, build_where, role_column
 from analysis.store import quote_identifier as q
 
@@ -310,13 +310,9 @@ def month_year_frame(frame: pd.DataFrame, span) -> pd.DataFrame:
 
 
 def find_population_lookup(con, dataset: store.Dataset) -> store.Dataset | None:
-    """A lookup dataset with area and population roles; one named after the dataset's prefix is preferred."""
-    candidates = [d for d in store.list_datasets(con, "lookup") if {"area", "population"} <= set(d.roles)]
-    if not candidates:
-        return None
-    prefix = dataset.name.split("_")[0].lower()
-    candidates.sort(key=lambda d: (not d.name.lower().startswith(prefix), d.name))
-    return candidates[0]
+    """The population lookup that applies to ``dataset``: the one chosen for it, else one whose area names match at
+    least half of its records (never the demo's for a dataset that is not the demo's). See ``analysis.lookups``."""
+    return lookups.lookup_for(con, dataset, lookups.POPULATION).lookup
 
 
 def rate_per_thousand(con, dataset: store.Dataset, filters: Filters,

@@ -40,6 +40,7 @@ import numpy as np
 
 from analysis import classification, periods, store
 from analysis.demand import repeats
+from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_money, format_percent
 from analysis.roles import KPI as KPI_KIND
 from analysis.roles import RECORD_ROLES, RECORDS
@@ -99,12 +100,36 @@ RECORD_KPIS: dict[str, KpiDef] = {
 }
 
 
-def dataset_grain(dataset: store.Dataset) -> str:
-    """The grain of a KPI-series dataset's periods, as the loader recorded it for its period column (month when it
-    recorded none); records datasets are summarised by month unless the page asks for another grain."""
+def dataset_grain(dataset: store.Dataset, con: duckdb.DuckDBPyConnection | None = None) -> str:
+    """The grain of a KPI-series dataset's periods: as the loader recorded it for its period column; else, given a
+    connection, as the period dates themselves show it (first days of April a year apart: financial years); else
+    month. Records datasets are summarised by month unless the page asks for another grain."""
     column = dataset.roles.get("period")
     grain = getattr(dataset.column(column), "grain", None) if column else None
+    if grain in periods.GRAINS:
+        return grain
+    if con is not None and column and dataset.column(column).type in ("date", "timestamp"):
+        rows = store.query_rows(con, f"SELECT DISTINCT CAST({q(column)} AS DATE) FROM {q(dataset.table)} "
+                                     f"WHERE {q(column)} IS NOT NULL ORDER BY 1 LIMIT 5000")
+        grain = periods.infer_grain([r[0] for r in rows])
     return grain if grain in periods.GRAINS else DEFAULT_GRAIN
+
+
+def check_period_column(con: duckdb.DuckDBPyConnection, dataset: store.Dataset) -> str:
+    """The KPI series' period column, when it holds dates; else a StocktakeError saying what it holds and what to do
+    (a column of text such as '2016-17' cannot be put in time order by the engine)."""
+    column = dataset.roles.get("period")
+    if not column:
+        raise StocktakeError(f"Dataset '{dataset.name}' has no column with the role 'Period': set it on the Data page.")
+    if dataset.column(column).type in ("date", "timestamp"):
+        return column
+    example = store.query_rows(
+        con, f"SELECT CAST({q(column)} AS VARCHAR) FROM {q(dataset.table)} WHERE {q(column)} IS NOT NULL LIMIT 1")
+    such_as = f" such as '{example[0][0]}'" if example else ""
+    raise StocktakeError(
+        f"The period column '{column}' of '{dataset.name}' holds text{such_as}, not periods Stocktake can put in "
+        "time order: load the file again so its periods (financial years, quarters, months) are read as dates, "
+        "or give the role 'Period' to a date column on the Data page.")
 
 
 def kpi_label(key: str, within_days: int = DEFAULT_WITHIN_DAYS) -> str:

@@ -7,11 +7,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import store
+from analysis import lookups, store
 from analysis.errors import StocktakeError
 from analysis.filters import Filters
 from analysis.kpis.series import kpi_dataset_table
 from analysis.roles import KPI as KPI_KIND
+from analysis.store import quote_identifier as q
 
 # --- Peer comparison -------------------------------------------------------------------------------------------
 
@@ -31,6 +32,31 @@ def benchmark_datasets(con: duckdb.DuckDBPyConnection) -> list[store.Dataset]:
     return [d for d in store.list_datasets(con, KPI_KIND) if {"area", "period", "value"} <= set(d.roles)]
 
 
+def is_benchmark(dataset: store.Dataset) -> bool:
+    return dataset.kind == KPI_KIND and {"area", "period", "value"} <= set(dataset.roles)
+
+
+def benchmarks_for(con: duckdb.DuckDBPyConnection, dataset: store.Dataset) -> list[store.Dataset]:
+    """The benchmark datasets a dataset's Performance page compares with: the dataset itself when it is one, and the
+    one chosen for it on that page (``analysis.lookups``). Never every benchmark in the store on every page."""
+    found = [dataset] if is_benchmark(dataset) else []
+    chosen = lookups.lookup_for(con, dataset, lookups.BENCHMARK).lookup
+    if chosen is not None and chosen.name != dataset.name:
+        found.append(chosen)
+    return found
+
+
+def organisations(con: duckdb.DuckDBPyConnection, dataset: store.Dataset) -> list[str]:
+    """The organisations (areas) of a benchmark dataset, by name; a blank area is no organisation."""
+    col = dataset.roles.get("area")
+    if not col:
+        return []
+    rows = store.query_rows(
+        con, f"SELECT DISTINCT CAST({q(col)} AS VARCHAR) AS a FROM {q(dataset.table)} "
+             f"WHERE nullif(trim(CAST({q(col)} AS VARCHAR)), '') IS NOT NULL ORDER BY 1")
+    return [r[0] for r in rows]
+
+
 def peer_comparison(
     con: duckdb.DuckDBPyConnection,
     dataset: store.Dataset,
@@ -43,14 +69,16 @@ def peer_comparison(
     """Per period: your value, the comparators' median and quartiles, your rank and quartile.
 
     Columns: period, own_value, comparators (how many had a value), comparator_median, comparator_q1,
-    comparator_q3 (25th and 75th percentiles), rank (1 = best, among own + comparators, ties share the best rank),
+    comparator_q3 (25th and 75th percentiles of the others), median_all (the median of every organisation with a value,
+    yours included: the figure benchmarking publishers such as Oflog print as the median), rank (1 = best, among own +
+    comparators, ties share the best rank),
     of (how many ranked), quartile (1 = best quarter ... 4 = worst, by rank), distance_from_median (own - median),
     better_than_median (True / False / None when neutral or equal).
     "Best" follows ``improvement``; with "neutral", rank 1 is the highest value.
     """
     if "area" not in dataset.roles:
         raise StocktakeError(f"'{dataset.name}' has no column with the role 'Area', so it cannot compare areas.")
-    frame = kpi_dataset_table(con, dataset, [measure], split="area", filters=filters)
+    frame = kpi_dataset_table(con, dataset, [measure], split="area", filters=filters, skip_blank_series=True)
     if frame.empty:
         raise StocktakeError(f"'{dataset.name}' has no values for '{measure}'.")
     if own_area not in set(frame["series"]):
@@ -77,9 +105,10 @@ def peer_comparison(
         rows.append({
             "period": period, "own_value": own_value, "comparators": len(others), "comparator_median": median,
             "comparator_q1": float(np.quantile(others, 0.25)), "comparator_q3": float(np.quantile(others, 0.75)),
+            "median_all": float(np.median(everyone)),
             "rank": rank, "of": of, "quartile": quartile, "distance_from_median": distance,
             "better_than_median": better_than,
         })
     return pd.DataFrame(rows, columns=[
-        "period", "own_value", "comparators", "comparator_median", "comparator_q1", "comparator_q3", "rank", "of",
+        "period", "own_value", "comparators", "comparator_median", "comparator_q1", "comparator_q3", "median_all", "rank", "of",
         "quartile", "distance_from_median", "better_than_median"])

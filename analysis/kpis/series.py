@@ -15,8 +15,8 @@ from analysis.errors import StocktakeError
 from analysis.filters import Filters, where_clauses
 from analysis.kpis.compute import check_split, record_kpi_table
 from analysis.kpis.cube import CUBE_GRAINS, cube_narrowing, from_cube, kpi_cube
-from analysis.kpis.definitions import (ALL, DEFAULT_GRAIN, DEFAULT_WITHIN_DAYS, RECORD_KPIS, kpi_label, kpi_unit,
-                                       label_sql)
+from analysis.kpis.definitions import (ALL, BLANK, DEFAULT_GRAIN, DEFAULT_WITHIN_DAYS, RECORD_KPIS,
+                                       check_period_column, kpi_label, kpi_unit, label_sql)
 from analysis.kpis.storage import ALL_SERIES
 from analysis.roles import KPI as KPI_KIND
 from analysis.spc import reading, xmr
@@ -31,11 +31,14 @@ def kpi_dataset_table(
     *,
     split: str | None = "service",
     filters: Filters | None = None,
+    skip_blank_series: bool = False,
 ) -> pd.DataFrame:
     """A KPI-series dataset's values, long: ``kpi`` (the measure), ``series``, ``period``, ``value``, ``target``, ``n``.
 
     Several rows for one measure, series and period (e.g. areas when split by service) are averaged, and so are their
-    targets; ``n`` counts them. Without a service (or the split's) role there is one series, "All".
+    targets; ``n`` counts them. Without a service (or the split's) role there is one series, "All". Rows whose split
+    value is blank form a series called "(blank)", unless ``skip_blank_series`` leaves them out (a blank organisation
+    is not a peer). A period column of text is refused with a sentence (see ``check_period_column``).
     """
     if dataset.kind != KPI_KIND:
         raise StocktakeError(f"'{dataset.name}' is not a KPI-series dataset.")
@@ -44,11 +47,14 @@ def kpi_dataset_table(
         if needed not in roles:
             raise StocktakeError(
                 f"Dataset '{dataset.name}' has no column with the role '{needed}': set it on the Data page.")
+    check_period_column(con, dataset)
     measure_sql = label_sql(f"t.{q(roles['measure'])}") if "measure" in roles else "'Value'"
     series_sql = label_sql(f"t.{q(roles[split])}") if split and split in roles else f"'{ALL}'"
     target_sql = f"avg(CAST(t.{q(roles['target'])} AS DOUBLE))" if "target" in roles else "CAST(NULL AS DOUBLE)"
     where, params = where_clauses(filters or Filters(), roles, alias="t", date_role="period")
     conds = [f"t.{q(roles['period'])} IS NOT NULL"] + where
+    if skip_blank_series and split and split in roles:
+        conds.append(f"nullif(trim(CAST(t.{q(roles[split])} AS VARCHAR)), '') IS NOT NULL")
     if measures is not None:
         ms = list(measures)
         if not ms:

@@ -10,7 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import classification, periods, store
+from analysis import classification, coverage, periods, store
 from analysis.errors import StocktakeError
 from analysis.store import quote_identifier
 
@@ -34,6 +34,15 @@ class Baseline:
     has_minutes: bool
     has_classification: bool
     notes: tuple[str, ...] = ()
+    covered_days: int | None = None  # days of the period the data cover (None: all of it, or not known)
+    scale: float = 1.0  # the counts were multiplied by this to make a year of the covered days
+
+    @property
+    def coverage_note(self) -> str:
+        """'The baseline year is based on 5 days, scaled to a year: treat it as indicative.', or ''."""
+        if self.scale == 1.0 or self.covered_days is None:
+            return ""
+        return coverage.year_figure("The baseline year", self.covered_days, can_scale=True).note
 
     @property
     def services(self) -> list[str]:
@@ -207,14 +216,37 @@ def baseline(
         .groupby(["service", "channel", "reason"], as_index=False)["contacts"].sum()
         .sort_values(["service", "channel", "reason"]).reset_index(drop=True)
     )
+    covered_days, scale = _covered_days(con, ds, start.date(), end.date())
+    if scale != 1.0:
+        # Less than the 12 months: the counts are scaled to a year, and the page says so (Baseline.coverage_note).
+        for frame in (cells, failure):
+            for column in ("contacts", "failure_contacts"):
+                if column in frame:
+                    frame[column] = (frame[column] * scale).round().astype("int64")
+        cells["minutes_sum"] = cells["minutes_sum"] * scale
+        cells["minutes_n"] = (cells["minutes_n"] * scale).round().astype("int64")
     has_minutes = bool(minutes_col) and int(cells["minutes_n"].sum()) > 0
     if not has_minutes:
         notes.append("The data has no handling minutes, so the minutes per contact you enter are used.")
     return Baseline(
         dataset=ds.name, version=ds.version, period_start=start.date(), period_end=end.date(), cells=cells,
         failure=failure, has_minutes=has_minutes, has_classification=classes is not None and not classes.empty,
-        notes=tuple(notes),
+        notes=tuple(notes), covered_days=covered_days if scale != 1.0 else None, scale=scale,
     )
+
+
+def _covered_days(con: duckdb.DuckDBPyConnection, ds: store.Dataset, start: date, end: date) -> tuple[int, float]:
+    """Days of [start, end) the data cover (from their first to their last date) and the factor that makes those
+    days a year's worth: 1.0 when the data cover the whole period."""
+    span = data_span(con, ds)
+    period_days = (end - start).days
+    if span is None or period_days <= 0:
+        return period_days, 1.0
+    first, last = max(span[0], start), min(span[1], end - pd.Timedelta(days=1).to_pytimedelta())
+    covered = (last - first).days + 1
+    if covered <= 0 or covered >= period_days:
+        return period_days, 1.0
+    return covered, coverage.DAYS_IN_YEAR / covered
 
 
 def baseline_from_frame(cells: pd.DataFrame, failure: pd.DataFrame | None = None, *, dataset: str = "example",

@@ -1,0 +1,87 @@
+"""Real-browser look at every Explore page on real files nobody here wrote and on a crafted five-day extract (issue 8):
+each page renders, says which dates the data cover, shows no engine error, and its address carries the dataset.
+Screenshots go to ``$STOCKTAKE_SCREENSHOTS`` (default: the test's tmp folder) for a person to look at."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from analysis import store
+from analysis.ingest import load_frame
+from tests.awkward_store import five_day_frame
+from tests.conftest import REAL_DATA_DIR
+from tests.test_e2e_browser import CHROMIUM_ARGS, browser, page, screenshot, served_app, wait_for_app  # noqa: F401
+from tests.test_real_files import LFB, NHS, OFLOG, cli_load
+
+pytestmark = pytest.mark.e2e
+
+PAGES = {"": "overview", "demand-drivers": "demand", "performance-trends": "performance",
+         "savings-scenarios": "savings"}
+ENGINE = re.compile(r"Binder Error|Conversion Error|Invalid Input|Catalog Error|Traceback|duckdb|/tmp/", re.I)
+
+
+@pytest.fixture(scope="module")
+def real_url(tmp_path_factory):
+    from tests.test_e2e_browser import CHROMIUM
+    from pathlib import Path
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+    folder = tmp_path_factory.mktemp("real_served")
+    db = folder / "stocktake.duckdb"
+    con = store.open_store(db)
+    frame = five_day_frame()
+    frame["Created Date"] = pd.to_datetime(frame["Created Date"], format="%d/%m/%Y %H:%M")
+    frame["Closed Date"] = pd.to_datetime(frame["Closed Date"], format="%d/%m/%Y %H:%M")
+    load_frame(con, frame, dataset="five_days", kind="records",
+               roles={"Created Date": "date", "Closed Date": "closed_date", "Request Type": "reason",
+                      "Channel": "channel", "Council District": "area", "Agency": "service", "Caller": "customer_id"})
+    con.close()
+    if (REAL_DATA_DIR / LFB).exists():
+        cli_load(db, REAL_DATA_DIR / LFB, "lfb_animal_rescue", "records")
+        cli_load(db, REAL_DATA_DIR / NHS, "nhs_ae", "kpi", "attendances=value")
+        raw = pd.read_csv(REAL_DATA_DIR / OFLOG)
+        raw["period"] = pd.to_datetime(raw["Financial year"].str[:4] + "-04-01")
+        con = store.open_store(db)
+        load_frame(con, raw[["period", "Local authority name", "Measure", "Value"]], dataset="oflog_asc",
+                   kind="kpi", roles={"period": "period", "Local authority name": "area", "Measure": "measure",
+                                      "Value": "value"})
+        con.close()
+    with served_app(db, folder / "streamlit.log") as url:
+        yield url
+
+
+@pytest.mark.parametrize("dataset", ["five_days", "lfb_animal_rescue", "nhs_ae", "oflog_asc"])
+def test_every_explore_page_in_the_browser(dataset, page, real_url, tmp_path):  # noqa: F811
+    if dataset != "five_days" and not (REAL_DATA_DIR / LFB).exists():
+        pytest.skip(f"the real files are not here ({REAL_DATA_DIR})")
+    for path, name in PAGES.items():
+        page.goto(f"{real_url}/{path}?dataset={dataset}")
+        page.locator("h1").first.wait_for()
+        wait_for_app(page)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')")
+        body = page.locator("body").inner_text()
+        if dataset in ("five_days", "lfb_animal_rescue"):
+            assert "Data from" in body, f"{name} on {dataset} does not state its dates"
+        elif name in ("overview", "performance"):
+            assert "Periods from" in body, f"{name} on {dataset} does not state its periods"
+        assert ENGINE.search(body) is None, f"{name} on {dataset}: {ENGINE.search(body).group(0)}"
+        assert "Something went wrong" not in body, f"{name} on {dataset}"
+        assert f"dataset={dataset}" in page.url
+        screenshot(page, f"realdata_{dataset}_{name}", tmp_path)
+        charts = page.locator("[data-testid='stVegaLiteChart']")
+        if name == "performance" and charts.count():
+            charts.first.scroll_into_view_if_needed()
+            page.wait_for_timeout(1000)
+            charts.first.screenshot(path=str(screenshot(page, f"realdata_{dataset}_spc", tmp_path)))
+
+
+def test_the_newest_load_is_written_into_the_address(page, real_url):  # noqa: F811
+    """Opened with no dataset named, the picker's default is still put into the link."""
+    page.goto(real_url)
+    wait_for_app(page)
+    page.wait_for_url(re.compile(r"dataset="))
+    assert re.search(r"[?&]dataset=[^&]+", page.url)
