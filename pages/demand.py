@@ -113,7 +113,7 @@ def _drill_chart(spec: dict, chart: str) -> None:
 # ---- sections -----------------------------------------------------------------------------------------------------
 
 
-@st.fragment
+@st.fragment(key="demand_volume")
 def volume_section(view: DemandView) -> None:
     st.subheader("Volume over time")
     ds = view.dataset
@@ -152,7 +152,7 @@ def pareto_section(view: DemandView) -> None:
     csv_download(pareto.frame, "demand_top_reasons", "dm_dl_pareto", columns=explained.PARETO_COLUMNS)
 
 
-@st.fragment
+@st.fragment(key="demand_failure")
 def failure_section(view: DemandView) -> None:
     st.subheader("Failure and value demand")
     ds = view.dataset
@@ -195,7 +195,7 @@ def failure_section(view: DemandView) -> None:
         _how(explained.FAILURE)
 
 
-@st.fragment
+@st.fragment(key="demand_repeats")
 def repeat_section(view: DemandView) -> None:
     st.subheader("Repeat demand")
     ds = view.dataset
@@ -262,7 +262,7 @@ def seasonality_section(view: DemandView) -> None:
     _how(explained.SEASONALITY)
 
 
-@st.fragment
+@st.fragment(key="demand_change")
 def change_section(view: DemandView) -> None:
     st.subheader("What changed between two periods")
     first, last = view.coverage
@@ -280,7 +280,7 @@ def change_section(view: DemandView) -> None:
     by = cols[4].selectbox("Split the change by", options, key="dm_change_by", bind=BIND,
                            format_func=lambda k: CHANGE_BY[k])
     with figure("the change between two periods"):
-        result = dm.change_between(view.dataset, view.filters, a, b, by)
+        result, water = dm.change_between(view.dataset, view.filters, a, b, by)
         labels = [f"{start:%d %b %Y} – {end:%d %b %Y}" for start, end in (a, b)]
         m = st.columns(3)
         m[0].metric("First period", format_count(result.before_total), help=labels[0])
@@ -288,7 +288,6 @@ def change_section(view: DemandView) -> None:
         relative = result.relative_change
         m[2].metric("Change", f"{result.total_change:+,}",
                     delta=format_percent(relative) if relative is not None else None, delta_color="inverse")
-        water = change.waterfall_frame(result, top_n=10, before_label="First period", after_label="Second period")
         show_chart(chart_spec(charts.build_change_waterfall, water, CHANGE_BY[by]), name="change_between_periods")
         _how(explained.change(labels, CHANGE_BY[by]))
         csv_download(result.contributions, "change_between_periods", "dm_dl_change", columns={
@@ -296,7 +295,7 @@ def change_section(view: DemandView) -> None:
             "share_of_change": "Share of total change"})
 
 
-@st.fragment
+@st.fragment(key="demand_rates")
 def rate_section(view: DemandView) -> None:
     st.subheader("Records per 1,000 residents")
     if not _needs(view.dataset, "area", what="Rates per resident"):
@@ -319,7 +318,7 @@ def rate_section(view: DemandView) -> None:
         csv_download(rates, "rate_per_1000", "dm_dl_rate", columns=explained.RATE_COLUMNS)
 
 
-@st.fragment
+@st.fragment(key="demand_forecast")
 def forecast_section(view: DemandView) -> None:
     st.subheader("Forecast")
     horizon = int(st.slider("Periods ahead", 3, 12, 6, key="dm_horizon", bind=BIND))

@@ -104,7 +104,7 @@ class PerformanceView:
 # ---- sections -----------------------------------------------------------------------------------------------------
 
 
-@st.fragment
+@st.fragment(key="performance_chart")
 def spc_section(view: PerformanceView) -> None:
     """The chart of the KPI, with the points to recalculate its limits from (its own controls)."""
     notes = view.notes()
@@ -165,13 +165,13 @@ def spc_section(view: PerformanceView) -> None:
             st.markdown(explained.how_to_read(result.attrs["trend_points"], result.attrs["shift_points"]))
 
 
-@st.fragment
+@st.fragment(key="performance_target")
 def target_section(view: PerformanceView) -> None:
     with st.expander("Target and trajectory", icon=":material/flag:"):
         render_target_forms(view.dataset, view.option, view.series_name, view.series()["period"])
 
 
-@st.fragment
+@st.fragment(key="performance_interventions")
 def interventions_section(view: PerformanceView) -> None:
     with st.expander("Interventions", icon=":material/event_note:"):
         render_intervention_forms(view.dataset, view.service, view.notes())
@@ -198,7 +198,7 @@ def summary_section(view: PerformanceView) -> None:
         csv_download(found.matrix, "kpi_summary", key="pf_dl_matrix", columns=explained.SUMMARY_COLUMNS)
 
 
-@st.fragment
+@st.fragment(key="performance_small_multiples")
 def small_multiples_section(view: PerformanceView) -> None:
     compare_roles = [r for r in ("area", "service") if view.split_values.get(r)]
     if not compare_roles:
@@ -222,7 +222,7 @@ def small_multiples_section(view: PerformanceView) -> None:
         show_chart(found.spec, key="pf_sm_chart", name=f"small_multiples_{view.kpi}")
 
 
-@st.fragment
+@st.fragment(key="performance_peers")
 def peer_section(view: PerformanceView) -> None:
     """Compare with other organisations: only with this dataset's own benchmarks (itself, when it is a benchmark, or
     the one chosen for it), never every benchmark in the store on every dataset's page."""

@@ -113,7 +113,7 @@ def outcome_section(view: SavingsView) -> None:
         st.dataframe(scenarios.year_by_year(result.projection), hide_index=True, width="stretch")
 
 
-@st.fragment
+@st.fragment(key="savings_sensitivity")
 def sensitivity_section(view: SavingsView) -> None:
     st.subheader("How sure is it?")
     spread = st.slider("Move each input down and up by (%)", 5, 50, value=25, step=5, key="sv_spread", bind=BIND)
@@ -126,7 +126,7 @@ def sensitivity_section(view: SavingsView) -> None:
                        f"to {format_money(top['saving_high'])} a year when it moves {spread}% either way.")
 
 
-@st.fragment
+@st.fragment(key="savings_saved")
 def saved_section(view: SavingsView) -> None:
     st.subheader("Saved scenarios")
     flash = st.session_state.pop("sv_flash", None)
@@ -166,7 +166,7 @@ def saved_section(view: SavingsView) -> None:
             st.rerun(scope="app")
 
 
-@st.fragment
+@st.fragment(key="savings_compare")
 def compare_section(view: SavingsView) -> None:
     st.subheader("Compare scenarios")
     ds, con = view.dataset, get_connection()

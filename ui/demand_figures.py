@@ -7,6 +7,8 @@ it reads (the classification, a population lookup). A rerun whose inputs have no
 
 from __future__ import annotations
 
+import pandas as pd
+
 from analysis import classification, forecast
 from analysis.demand import change, figures, repeats, scan
 from ui.cache import by_dataset
@@ -24,6 +26,14 @@ failure = by_dataset()(figures.failure_share)
 repeat_demand = by_dataset(spinner=REPEAT_SPINNER)(repeats.repeat_demand)
 day_hour = by_dataset()(figures.day_hour_counts)
 month_year = by_dataset()(figures.month_year_counts)
-change_between = by_dataset()(change.change_between)
+
+
+@by_dataset()
+def change_between(con, dataset, filters, before, after, by) -> tuple[change.ChangeDecomposition, pd.DataFrame]:
+    """The change between two periods and its waterfall (the 10 largest changes, the rest as 'All other')."""
+    result = change.change_between(con, dataset, filters, before, after, by)
+    return result, change.waterfall_frame(result, top_n=10, before_label="First period", after_label="Second period")
+
+
 rate = by_dataset()(figures.rate_per_thousand)
 demand_forecast = by_dataset(spinner="Fitting the forecast…")(forecast.demand_forecast)
