@@ -29,7 +29,7 @@ from ui.auth import guard_page
 from ui.chart_specs import chart_spec
 from ui.charts import show_chart
 from ui.classification_editor import render_classification_editor
-from ui.connection import current_dataset, get_connection
+from ui.connection import current_dataset, dataset_version
 from ui.exports import csv_download
 from ui.filters import render_filter_sentence, render_filters
 from ui.links import page_link
@@ -370,7 +370,7 @@ def demand_view(ds: store.Dataset) -> DemandView | None:
     if chips:
         st.button("Clear the drill-down", key="dm_clear", on_click=drill_ui.clear_chips,
                   icon=":material/filter_alt_off:")
-    classes_version = classification.classification_version(get_connection(), ds)
+    classes_version = dataset_version(classification.classification_dataset_name(ds))
     classes = dm.classes(ds, also=(classes_version,)) if "reason" in ds.roles else None
     choice = lookup_for(ds, lookups.POPULATION) if "area" in ds.roles else None
     population = choice.lookup if choice else None

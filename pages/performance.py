@@ -31,7 +31,7 @@ from ui import performance_figures as pf
 from ui.auth import can_edit, guard_page
 from ui.chart_specs import chart_spec
 from ui.charts import show_chart
-from ui.connection import current_dataset, get_connection
+from ui.connection import current_dataset, dataset_version, get_connection
 from ui.exports import csv_download
 from ui.kpi_settings import apply_matrix_selection, load_settings, render_intervention_forms, render_target_forms
 from ui.links import page_link
@@ -303,7 +303,7 @@ def chart_settings(ds: store.Dataset) -> tuple[str, int, str, bool]:
 def performance_view(ds: store.Dataset) -> PerformanceView | None:
     """Draw the settings, the KPI choice and the direction, and gather what the sections share (None: stop)."""
     con = get_connection()
-    classes_version = classification.classification_version(con, ds) if ds.kind == "records" else 0
+    classes_version = dataset_version(classification.classification_dataset_name(ds)) if ds.kind == "records" else 0
     # Matrix clicks must land before the widgets they set are created.
     apply_matrix_selection(ds.name, MATRIX_KEY)
     grain, within_days, rules, show_near = chart_settings(ds)

@@ -35,7 +35,7 @@ def render_lookup_choice(dataset: store.Dataset, purpose: str, choice: lookups.L
     if choice is not None and choice.lookup is not None:
         st.caption(plain(choice.sentence()))
     con = get_connection()
-    offered = [d.name for d in lookups.candidates(con, dataset, purpose)]
+    offered = [d.name for d in lookups.candidates(con, dataset, purpose, catalogue())]
     if not offered or not can_edit():
         return
     words = lookups.PURPOSES[purpose][3]

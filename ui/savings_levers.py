@@ -21,7 +21,7 @@ from analysis.formatting import format_count, format_money
 from analysis.savings import baseline, costs, model, scenarios
 from ui import actions
 from ui import savings_figures as sf
-from ui.connection import get_connection
+from ui.connection import catalogue, get_connection
 from ui.lookup_choice import render_lookup_choice
 from ui.text import plain
 
@@ -74,7 +74,8 @@ class CostPresets:
     """The published benchmark and the cost lookups that may serve a dataset, each as a table of unit costs."""
 
     def __init__(self, dataset: store.Dataset, choice: lookups.LookupChoice, data_channels: list[str]):
-        self.lookups = {d.name: d for d in lookups.candidates(get_connection(), dataset, lookups.UNIT_COST)}
+        self.lookups = {d.name: d for d in lookups.candidates(get_connection(), dataset, lookups.UNIT_COST,
+                                                              catalogue())}
         self.options = [SOCITM, *self.lookups]
         self.default = choice.lookup.name if choice.lookup is not None and choice.lookup.name in self.lookups \
             else SOCITM
