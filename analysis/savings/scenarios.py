@@ -33,8 +33,8 @@ class SavedScenario:
 
 
 def ensure_scenarios_table(con: duckdb.DuckDBPyConnection) -> None:
-    store.execute(
-        con,
+    store.create_if_missing(
+        con, SCENARIOS_TABLE,
         f"""CREATE TABLE IF NOT EXISTS {quote_identifier(SCENARIOS_TABLE)} (
             dataset VARCHAR NOT NULL, name VARCHAR NOT NULL, dataset_version BIGINT, period_start DATE,
             period_end DATE, inputs JSON, saved_at TIMESTAMP, PRIMARY KEY (dataset, name))""",
