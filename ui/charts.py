@@ -52,9 +52,20 @@ def show_chart(chart: Chart, *, key: str | None = None, on_select: str = "ignore
 
 
 def chart_downloads(chart: Chart, *, name: str | None = None, key: str | None = None) -> None:
-    """A "Download chart" menu with the chart as PNG and SVG, drawn only when asked."""
+    """A "Download chart" menu with the chart as PNG and SVG, drawn only when asked.
+
+    The menu's buttons are made only while it is open (a popover with ``on_change="rerun"``: opening it reruns the
+    chart's section, which then draws them). Made on every rerun, the two buttons of each of a page's charts were a
+    tenth of a cached rerun of the Demand page."""
     base = _slug(name) if name else None
-    with st.popover("Download chart", icon=":material/image:", type="tertiary"):
+    # Named by the caller, not from the chart's title: reading the title would serialise the chart on every rerun.
+    stem = base or _slug(key)
+    widget = key or f"chart_{stem}"
+    menu = st.popover("Download chart", icon=":material/image:", type="tertiary", key=f"{widget}_menu",
+                      on_change="rerun")
+    if not menu.open:
+        return
+    with menu:
         # vl-convert reads plain Vega-Lite: the data goes back to JSON rows, only when a file is asked for.
         def png() -> bytes:
             return chart_export.png_bytes(inline_spec(_spec(chart)))
@@ -62,9 +73,6 @@ def chart_downloads(chart: Chart, *, name: str | None = None, key: str | None = 
         def svg() -> bytes:
             return chart_export.svg_bytes(inline_spec(_spec(chart)))
 
-        # Named by the caller, not from the chart's title: reading the title would serialise the chart on every rerun.
-        stem = base or _slug(key)
-        widget = key or f"chart_{stem}"
         st.download_button("PNG image", data=png, file_name=f"{stem}.png", mime="image/png", key=f"{widget}_png",
                            icon=":material/download:")
         st.download_button("SVG image", data=svg, file_name=f"{stem}.svg", mime="image/svg+xml",
