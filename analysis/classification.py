@@ -242,6 +242,11 @@ def read_classification_file(source: str | os.PathLike | BinaryIO, filename: str
     return validate_classification(frame, source=label)
 
 
+def changed_types(before: pd.DataFrame, after: pd.DataFrame) -> int:
+    """How many reasons have another demand type in ``after`` than in ``before`` (the same rows, in the same order)."""
+    return int((after["demand_type"].to_numpy() != before["demand_type"].to_numpy()).sum())
+
+
 def merge_classification(current: pd.DataFrame, incoming: pd.DataFrame) -> pd.DataFrame:
     """Apply a validated classification (e.g. from a user's file) on top of the current one.
 

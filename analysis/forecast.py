@@ -273,6 +273,15 @@ def forecast_series(history: pd.DataFrame, grain: str, horizon: int = 6) -> Fore
     return ForecastResult(history[["period", "label", "value"]], forecast, accuracy, m, messages)
 
 
+def verdict(result: ForecastResult) -> str | None:
+    """Which model to trust, in a sentence, when both could be scored on past data (None otherwise)."""
+    ets, naive = result.mase(ETS), result.mase(SEASONAL_NAIVE)
+    if np.isnan(ets) or np.isnan(naive):
+        return None
+    return ("ETS did better than the baseline." if ets < naive else
+            "ETS did no better than the simple baseline: trust the baseline.")
+
+
 def demand_forecast(con, dataset: store.Dataset, filters: Filters, grain: str = "month",
                     horizon: int = 6, coverage=None, volume: pd.DataFrame | None = None) -> ForecastResult:
     """Forecast the filtered record count: complete periods only (a partial first or last period is dropped).

@@ -25,9 +25,8 @@ COLUMNS = ["id", "dataset", "service", "day", "label"]
 
 def ensure_interventions_table(con: duckdb.DuckDBPyConnection) -> None:
     """Create the interventions table and its id sequence if this store has none. Idempotent."""
-    store.execute(con, f"CREATE SEQUENCE IF NOT EXISTS {q(INTERVENTION_SEQUENCE)}")
-    store.execute(
-        con,
+    store.create_if_missing(
+        con, INTERVENTIONS_TABLE, f"CREATE SEQUENCE IF NOT EXISTS {q(INTERVENTION_SEQUENCE)}",
         f"""CREATE TABLE IF NOT EXISTS {q(INTERVENTIONS_TABLE)} (
             id BIGINT NOT NULL, dataset VARCHAR NOT NULL, service VARCHAR, day DATE NOT NULL,
             label VARCHAR NOT NULL, created_at TIMESTAMP)""",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Sequence
 
 import duckdb
 
@@ -77,12 +78,15 @@ def _check_purpose(purpose: str) -> None:
         raise StocktakeError(f"'{purpose}' is not a kind of lookup: use one of {', '.join(PURPOSES)}.")
 
 
-def candidates(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, purpose: str) -> list[store.Dataset]:
+def candidates(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, purpose: str,
+               catalogue: Sequence[store.Dataset] | None = None) -> list[store.Dataset]:
     """The datasets that could serve ``dataset`` for ``purpose``: of the right kind, with the roles it needs, and not
-    the demo's unless ``dataset`` is the demo's too. By name."""
+    the demo's unless ``dataset`` is the demo's too. By name. ``catalogue``: every dataset, when the caller has read
+    them already."""
     _check_purpose(purpose)
     kind, needs, _, _ = PURPOSES[purpose]
-    found = [d for d in store.list_datasets(con, kind) if set(needs) <= set(d.roles) and d.name != dataset.name
+    listed = store.list_datasets(con, kind) if catalogue is None else [d for d in catalogue if d.kind == kind]
+    found = [d for d in listed if set(needs) <= set(d.roles) and d.name != dataset.name
              and (is_demo(dataset) or not is_demo(d))]
     return sorted(found, key=lambda d: d.name)
 

@@ -15,6 +15,7 @@ Every write runs in one transaction and, when :mod:`analysis.audit` is present, 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Mapping
@@ -114,6 +115,14 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
                 page VARCHAR NOT NULL, figure VARCHAR NOT NULL, params VARCHAR NOT NULL, state VARCHAR NOT NULL,
                 added_at TIMESTAMP NOT NULL)"""
         )
+    except duckdb.TransactionException:
+        # Two sessions found the tables missing at once: the other one's creation won (it may take a moment to
+        # commit), which is all that is needed.
+        for wait in (0.02, 0.05, 0.1, 0.2):
+            time.sleep(wait)
+            if tables_exist(con, SESSIONS_TABLE, AGENDA_TABLE):
+                return
+        raise
     finally:
         cur.close()
 

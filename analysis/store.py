@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -148,8 +149,30 @@ def ensure_catalogue(con: duckdb.DuckDBPyConnection) -> None:
         cur.close()
 
 
+# Lists that every query run through this module is appended to, while a recording_queries() block is open.
+_recordings: list[list[str]] = []
+
+
+@contextmanager
+def recording_queries() -> Iterator[list[str]]:
+    """The SQL of every query run through this module (any thread) while the block runs: how the tests see which
+    figures a rerun worked out again, and which it took from the cache."""
+    seen: list[str] = []
+    _recordings.append(seen)
+    try:
+        yield seen
+    finally:
+        _recordings.remove(seen)
+
+
+def _record(sql: str) -> None:
+    for seen in _recordings:
+        seen.append(sql)
+
+
 def query_df(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict | None = None) -> pd.DataFrame:
     """Run one query on its own cursor and return the whole result as a DataFrame."""
+    _record(sql)
     cur = con.cursor()
     try:
         return cur.execute(sql, params or []).df()
@@ -159,6 +182,7 @@ def query_df(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | d
 
 def query_rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict | None = None) -> list[tuple]:
     """Run one query on its own cursor and return all rows as tuples."""
+    _record(sql)
     cur = con.cursor()
     try:
         return cur.execute(sql, params or []).fetchall()
@@ -168,12 +192,40 @@ def query_rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] |
 
 def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict | None = None) -> None:
     """Run one statement on its own cursor (for writes outside a load's transaction)."""
+    _record(sql)
     cur = con.cursor()
     try:
         cur.execute(sql, params or [])
         cur.fetchall() if cur.description else None
     finally:
         cur.close()
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(query_rows(con, "SELECT 1 FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main' "
+                                "AND NOT temporary", [table]))
+
+
+def create_if_missing(con: duckdb.DuckDBPyConnection, table: str, *statements: str) -> None:
+    """Run ``statements`` (``CREATE … IF NOT EXISTS``, the last one creating ``table``) unless ``table`` is there.
+
+    Pages create their settings tables the first time they read them. Two sessions served at once may both find the
+    table missing, and DuckDB then refuses the second creation as a write-write conflict on the catalogue: harmless
+    once the table exists, so only a creation that left no table is an error. Checking first also keeps a plain
+    read from writing to the catalogue on every rerun.
+    """
+    for attempt in range(1, 6):
+        if table_exists(con, table):
+            return
+        try:
+            for sql in statements:
+                execute(con, sql)
+            return
+        except duckdb.TransactionException:
+            # The other creation may not have committed yet when this one is refused: look again a moment later.
+            if attempt == 5:
+                raise
+            time.sleep(0.02 * attempt)
 
 
 @contextmanager
@@ -246,6 +298,14 @@ def list_datasets(con: duckdb.DuckDBPyConnection, kind: str | None = None) -> li
         Dataset(d, k, t, s, l, int(r or 0), int(v or 0), tuple(by_dataset.get(d, [])))
         for d, k, t, s, l, r, v in entries
     ]
+
+
+def catalogue_stamp(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int]:
+    """A fingerprint of the catalogue that changes with every load, role change and delete (each gives a dataset a
+    new version from the sequence, or removes one): one small query, so a reader can keep the catalogue until then."""
+    count, total, newest = query_rows(
+        con, f"SELECT count(*), coalesce(sum(version), 0), coalesce(max(version), 0) FROM {quote_identifier(DATASETS_TABLE)}")[0]
+    return int(count), int(total), int(newest)
 
 
 def get_dataset(con: duckdb.DuckDBPyConnection, name: str) -> Dataset:

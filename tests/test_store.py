@@ -135,3 +135,31 @@ def test_a_store_from_before_grains_is_migrated_when_opened(tmp_path):
             {"name": "period", "type": "date", "role": "period", "grain": None}]
     finally:
         con.close()
+
+
+def test_a_table_created_by_two_sessions_at_once_is_no_error(tmp_path):
+    # Streamlit serves each session on its own thread: two first visits can both find a settings table missing.
+    import threading
+
+    con = store.open_store(tmp_path / "race.duckdb")
+    ddl = "CREATE TABLE IF NOT EXISTS settings_once (k VARCHAR, v VARCHAR)"
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def create() -> None:
+        barrier.wait()
+        try:
+            store.create_if_missing(con, "settings_once", ddl)
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert store.table_exists(con, "settings_once")
+    with store.recording_queries() as seen:
+        store.create_if_missing(con, "settings_once", ddl)
+    assert not any("CREATE" in q for q in seen)  # once it exists, a read writes nothing

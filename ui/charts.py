@@ -18,15 +18,16 @@ import streamlit as st
 
 from analysis import chart_export
 from analysis.presentation import for_presentation
+from ui.chart_specs import inline_spec, vega_spec
 from ui.presentation import presenting
 
 Chart = alt.TopLevelMixin | dict
 
 
 def _spec(chart: Chart) -> dict:
-    # validate=False: the builders' specs are checked against the Vega-Lite schema by the tests, once; checking them
-    # on every draw cost a third of a rerun (README, issue 10).
-    return chart if isinstance(chart, dict) else chart.to_dict(validate=False)
+    # Unvalidated (the builders' specs are checked against the Vega-Lite schema by the tests, once; checking them on
+    # every draw cost a third of a rerun), with the data as Arrow bytes: see ui.chart_specs. A dict is already a spec.
+    return chart if isinstance(chart, dict) else vega_spec(chart)
 
 
 def _slug(text: str) -> str:
@@ -42,31 +43,36 @@ def show_chart(chart: Chart, *, key: str | None = None, on_select: str = "ignore
     if not (key or name):
         raise ValueError("show_chart needs a key or a name, unique on the page")
     select = dict(on_select=on_select, selection_mode=selection_mode) if on_select != "ignore" else {}
-    if presenting():
-        spec = for_presentation(_spec(chart), **({"min_height": height} if height else {}))
-        event = st.vega_lite_chart(spec=spec, key=key, width="stretch", **select)
-    elif isinstance(chart, dict):
-        event = st.vega_lite_chart(spec=chart, key=key, width="stretch", **select)
-    else:
-        event = st.altair_chart(chart, key=key, width="stretch", **select)
+    spec = _spec(chart)
+    drawn = for_presentation(spec, **({"min_height": height} if height else {})) if presenting() else spec
+    event = st.vega_lite_chart(spec=drawn, key=key, width="stretch", **select)
     if downloads:
-        chart_downloads(chart, name=name, key=key)
+        chart_downloads(spec, name=name, key=key)
     return event
 
 
 def chart_downloads(chart: Chart, *, name: str | None = None, key: str | None = None) -> None:
-    """A "Download chart" menu with the chart as PNG and SVG, drawn only when asked."""
+    """A "Download chart" menu with the chart as PNG and SVG, drawn only when asked.
+
+    The menu's buttons are made only while it is open (a popover with ``on_change="rerun"``: opening it reruns the
+    chart's section, which then draws them). Made on every rerun, the two buttons of each of a page's charts were a
+    tenth of a cached rerun of the Demand page."""
     base = _slug(name) if name else None
-    with st.popover("Download chart", icon=":material/image:", type="tertiary"):
+    # Named by the caller, not from the chart's title: reading the title would serialise the chart on every rerun.
+    stem = base or _slug(key)
+    widget = key or f"chart_{stem}"
+    menu = st.popover("Download chart", icon=":material/image:", type="tertiary", key=f"{widget}_menu",
+                      on_change="rerun")
+    if not menu.open:
+        return
+    with menu:
+        # vl-convert reads plain Vega-Lite: the data goes back to JSON rows, only when a file is asked for.
         def png() -> bytes:
-            return chart_export.png_bytes(_spec(chart))
+            return chart_export.png_bytes(inline_spec(_spec(chart)))
 
         def svg() -> bytes:
-            return chart_export.svg_bytes(_spec(chart))
+            return chart_export.svg_bytes(inline_spec(_spec(chart)))
 
-        # Named by the caller, not from the chart's title: reading the title would serialise the chart on every rerun.
-        stem = base or _slug(key)
-        widget = key or f"chart_{stem}"
         st.download_button("PNG image", data=png, file_name=f"{stem}.png", mime="image/png", key=f"{widget}_png",
                            icon=":material/download:")
         st.download_button("SVG image", data=svg, file_name=f"{stem}.svg", mime="image/svg+xml",

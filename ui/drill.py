@@ -37,6 +37,11 @@ def _selected(state, name: str) -> list[dict]:
     return list(picked or [])
 
 
+def clicked(event, name: str) -> bool:
+    """True when a chart's selection ``event`` (what ``st.vega_lite_chart`` returns) holds a click on ``name``."""
+    return bool(_selected(event, name))
+
+
 def current_chips() -> list[str]:
     """The chips in force: the multiselect's, or the link's before the multiselect is first drawn."""
     chips = st.session_state.get(DRILL_KEY)

@@ -12,11 +12,22 @@ from analysis import lookups, store
 from analysis.errors import StocktakeError
 from ui import actions
 from ui.auth import can_edit
-from ui.connection import get_connection
+from ui.cache import by_dataset
+from ui.connection import catalogue, get_connection
 from ui.text import plain
 
 AUTOMATIC = "__automatic__"
 NONE = "__none__"
+
+_lookup_for = by_dataset(64)(lookups.lookup_for)
+
+
+def lookup_for(dataset: store.Dataset, purpose: str) -> lookups.LookupChoice:
+    """``analysis.lookups.lookup_for``, kept until the dataset, the choice or a candidate lookup changes: measuring
+    how well each candidate's names match is a scan of the records (a third of a second at 10M rows)."""
+    stamp = (lookups.stored_choice(get_connection(), dataset.name, purpose),
+             tuple((d.name, d.version) for d in catalogue() if d.kind != "records"))  # every possible candidate
+    return _lookup_for(dataset, purpose, also=stamp)
 
 
 def render_lookup_choice(dataset: store.Dataset, purpose: str, choice: lookups.LookupChoice | None) -> None:
@@ -24,7 +35,7 @@ def render_lookup_choice(dataset: store.Dataset, purpose: str, choice: lookups.L
     if choice is not None and choice.lookup is not None:
         st.caption(plain(choice.sentence()))
     con = get_connection()
-    offered = [d.name for d in lookups.candidates(con, dataset, purpose)]
+    offered = [d.name for d in lookups.candidates(con, dataset, purpose, catalogue())]
     if not offered or not can_edit():
         return
     words = lookups.PURPOSES[purpose][3]

@@ -12,6 +12,7 @@ from ui.connection import DATASET_KEY, analysable_datasets, apply_next_dataset
 from ui.agenda import render_add_view
 from ui.presentation import render_presentation_toggle
 from ui.text import plain
+from ui.warm_up import start_warm_up
 
 
 def render_sidebar(page: str | None = None) -> None:
@@ -21,6 +22,7 @@ def render_sidebar(page: str | None = None) -> None:
     This is the first thing on every page that opens the store, so a store that cannot be opened (another program
     holds it) stops here with the reason, instead of a traceback on every page.
     """
+    start_warm_up()
     try:
         render_dataset_picker()
     except StocktakeError as exc:

@@ -20,7 +20,7 @@ import pandas as pd
 from analysis import periods
 from analysis.charts.common import (DARK_GREY, DEFAULT_HEIGHT, MDC_COMMON, MDC_CONCERN, MDC_IMPROVEMENT,
                                     MDC_NEUTRAL, TARGET_RED, period_axis, titled)
-from analysis.kpis.definitions import format_kpi_value
+from analysis.kpis.definitions import ALL, format_kpi_value
 from analysis.spc import reading, xmr
 
 # Point colours by type, as Making Data Count and NHSRplotthedots draw them (blue improvement, orange concern).
@@ -339,3 +339,40 @@ def build_peer_chart(frame: pd.DataFrame, *, title: str, own_label: str, unit: s
     chart = alt.layer(band, median, own).properties(width="container", height=280)
     return titled(chart, title, f"{own_label} (blue line) against the comparators' median (dashed) and their middle "
                                 "half (grey band)")
+
+
+def icons_html(summary: reading.SpcSummary, size: int = 56) -> str:
+    """The two MDC icons of one chart (variation and assurance), side by side with their words, as HTML for
+    ``st.html`` (the icons are SVG written here; the words are fixed labels, never data)."""
+    variation = summary.variation if summary.points >= 2 else None
+    v = svg_data_uri(variation_icon_svg(variation, summary.variation_side))
+    a = svg_data_uri(assurance_icon_svg(summary.assurance))
+    v_label = reading.VARIATION_LABELS.get(variation, "")
+    if summary.variation_side and variation not in (None, xmr.COMMON_CAUSE):
+        v_label += f" ({'higher' if summary.variation_side == 'high' else 'lower'})"
+    a_label = reading.ASSURANCE_LABELS.get(summary.assurance, "")
+    return (
+        f'<div style="display:flex;gap:18px;align-items:center">'
+        f'<figure style="margin:0;text-align:center"><img src="{v}" width="{size}" height="{size}" alt="{v_label}">'
+        f'<figcaption style="font-size:0.8rem">{v_label}</figcaption></figure>'
+        f'<figure style="margin:0;text-align:center"><img src="{a}" width="{size}" height="{size}" alt="{a_label}">'
+        f'<figcaption style="font-size:0.8rem">{a_label}</figcaption></figure></div>'
+    )
+
+
+def summary_table(matrix: pd.DataFrame, grain: str, all_label: str = "All services") -> pd.DataFrame:
+    """The summary matrix (``analysis.kpis.series.summary_matrix``) as the page shows it: the two icons as images,
+    values formatted by their unit, the readings in words."""
+    return pd.DataFrame({
+        "variation_icon": [svg_data_uri(variation_icon_svg(v, s)) for v, s in
+                           zip(matrix["variation"], matrix["variation_side"])],
+        "assurance_icon": [svg_data_uri(assurance_icon_svg(a)) for a in matrix["assurance"]],
+        "kpi": matrix["kpi_label"],
+        "series": [all_label if s == ALL else s for s in matrix["series"]],
+        "latest_period": [periods.period_label(p, grain) if pd.notna(p) else "–" for p in matrix["latest_period"]],
+        "latest": [format_kpi_value(v, u) for v, u in zip(matrix["latest_value"], matrix["unit"])],
+        "target": [format_kpi_value(v, u) if pd.notna(v) else "–" for v, u in zip(matrix["target"], matrix["unit"])],
+        "variation": [reading.VARIATION_LABELS.get(v if isinstance(v, str) else None, "") for v in matrix["variation"]],
+        "assurance": [reading.ASSURANCE_LABELS.get(a if isinstance(a, str) else None, "") for a in matrix["assurance"]],
+        "points": matrix["points"],
+    })

@@ -26,6 +26,11 @@ class ChangeDecomposition:
     def total_change(self) -> int:
         return self.after_total - self.before_total
 
+    @property
+    def relative_change(self) -> float | None:
+        """The change as a share of the first period's records (None when the first period has none)."""
+        return self.total_change / self.before_total if self.before_total else None
+
 
 def change_between(
     con,

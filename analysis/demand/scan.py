@@ -54,7 +54,8 @@ def page_figures(
     reason_col = roles.get("reason")
     where, params = build_where(filters, roles)
     has = {r: r in roles for r in ("service", "reason", "channel", "area")}
-    raw = lambda role: f"CAST({q(roles[role])} AS VARCHAR)" if has[role] else "CAST(NULL AS VARCHAR)"
+    # Categories are grouped as stored and cast to text after grouping: an ENUM column groups on its small codes.
+    raw = lambda role: q(roles[role]) if has[role] else "CAST(NULL AS VARCHAR)"
     split_sql = figures.label_sql(role_column(roles, split)) if split else "'All'"
     columns = {
         "period": periods.period_start_sql(q(date_col), grain), "split": split_sql, "service": raw("service"),
@@ -62,23 +63,25 @@ def page_figures(
         "day_number": f"isodow({q(date_col)})", "hour": f"hour({q(date_col)})",
         "year": f"year({q(date_col)})", "month_number": f"month({q(date_col)})",
     }
-    sets = {
-        "volume": ("period", "split"),
-        "reasons": ("service", "reason"),
-        "period_reasons": ("period", "service", "reason"),
-        "day_hour": ("day_number", "hour"),
-        "month_year": ("year", "month_number"),
-    }
-    if has["channel"]:
-        sets["channel_reasons"] = ("channel", "service", "reason")
+    # Each grouping set costs a pass over the grouped rows, so only the sets nothing else can be summed from:
+    # volume without a split (or split by service or reason) is period x service x reason summed; the reasons are
+    # channel x service x reason summed; months are the periods when the grain is a day or a month.
+    sets = {"period_reasons": ("period", "service", "reason"), "day_hour": ("day_number", "hour")}
+    sets["channel_reasons" if has["channel"] else "reasons"] = (
+        ("channel", "service", "reason") if has["channel"] else ("service", "reason"))
+    if split and split not in ("service", "reason"):
+        sets["volume"] = ("period", "split")
+    if grain not in ("day", "month"):
+        sets["month_year"] = ("year", "month_number")
     if has["area"]:
         sets["areas"] = ("area",)
     names = [c for c in columns if any(c in cols for cols in sets.values())]
     columns = {c: columns[c] for c in names}
     grouping_sets = ", ".join("(" + ", ".join(cols) + ")" for cols in sets.values())
+    as_text = lambda c: f"CAST({c} AS VARCHAR) AS {c}" if c in ("service", "reason", "channel", "area") else c
     frame = store.query_df(
         con,
-        f"""SELECT grouping({', '.join(names)}) AS set_id, {', '.join(names)}, count(*) AS count
+        f"""SELECT grouping({', '.join(names)}) AS set_id, {', '.join(as_text(c) for c in names)}, count(*) AS count
             FROM (SELECT {', '.join(f'{sql} AS {name}' for name, sql in columns.items())}
                   FROM {q(dataset.table)} {and_where(where, f'{q(date_col)} IS NOT NULL')})
             GROUP BY GROUPING SETS ({grouping_sets})""",
@@ -93,10 +96,29 @@ def page_figures(
             mask &= ~bit[col]
         return frame.loc[frame["set_id"] == mask, [*sets[set_name], "count"]].reset_index(drop=True)
 
+    def summed(counts: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+        # dropna=False: a blank service or reason is a group of its own, as in SQL's GROUP BY.
+        return counts.groupby(keys, as_index=False, dropna=False, sort=False)["count"].sum()
+
+    by_period = part("period_reasons")
+    reasons = summed(part("channel_reasons"), ["service", "reason"]) if has["channel"] else part("reasons")
+    if "volume" in sets:
+        volume_counts = part("volume")
+    elif split:
+        volume_counts = summed(by_period.assign(split=by_period[split].fillna(BLANK).astype(object)),
+                               ["period", "split"])
+    else:
+        volume_counts = summed(by_period.assign(split=pd.Series("All", index=by_period.index, dtype=object)),
+                               ["period", "split"])
+    if "month_year" in sets:
+        month_counts = part("month_year")
+    else:
+        days = pd.to_datetime(by_period["period"])
+        month_counts = summed(by_period.assign(year=days.dt.year, month_number=days.dt.month),
+                              ["year", "month_number"])
     span = figures.effective_span(con, dataset, filters, coverage)
-    reasons = part("reasons")
     total = int(reasons["count"].sum())
-    volume = figures.volume_frame(part("volume"), grain, bool(split), top_n, span)
+    volume = figures.volume_frame(volume_counts, grain, bool(split), top_n, span)
     label = lambda s: s.fillna(BLANK).astype(object)
     pareto = figures.pareto_of(reasons.assign(reason=label(reasons["reason"])).groupby("reason", as_index=False)["count"]
                        .sum()) if reason_col else figures.pareto_of(pd.DataFrame({"reason": [], "count": []}))
@@ -129,11 +151,10 @@ def page_figures(
             by_channel = part("channel_reasons")
             failure["channel"] = figures.failure_frame(typed(by_channel, label(by_channel["channel"])), "channel", grain,
                                                 span)
-        by_period = part("period_reasons")
-        by_period["period"] = pd.to_datetime(by_period["period"])
+        by_period = by_period.assign(period=pd.to_datetime(by_period["period"]))
         failure["period"] = figures.failure_frame(typed(by_period, by_period["period"]), "period", grain, span)
     day_hour = figures.day_hour_frame(part("day_hour"))
-    month_year = figures.month_year_frame(part("month_year"), span)
+    month_year = figures.month_year_frame(month_counts, span)
     rate = None
     population = population if population is not None else (figures.find_population_lookup(con, dataset)
                                                              if has["area"] else None)

@@ -36,11 +36,13 @@ def is_benchmark(dataset: store.Dataset) -> bool:
     return dataset.kind == KPI_KIND and {"area", "period", "value"} <= set(dataset.roles)
 
 
-def benchmarks_for(con: duckdb.DuckDBPyConnection, dataset: store.Dataset) -> list[store.Dataset]:
+def benchmarks_for(con: duckdb.DuckDBPyConnection, dataset: store.Dataset,
+                   choice: lookups.LookupChoice | None = None) -> list[store.Dataset]:
     """The benchmark datasets a dataset's Performance page compares with: the dataset itself when it is one, and the
-    one chosen for it on that page (``analysis.lookups``). Never every benchmark in the store on every page."""
+    one chosen for it on that page (``analysis.lookups``; ``choice`` when the caller has it already). Never every
+    benchmark in the store on every page."""
     found = [dataset] if is_benchmark(dataset) else []
-    chosen = lookups.lookup_for(con, dataset, lookups.BENCHMARK).lookup
+    chosen = (choice if choice is not None else lookups.lookup_for(con, dataset, lookups.BENCHMARK)).lookup
     if chosen is not None and chosen.name != dataset.name:
         found.append(chosen)
     return found

@@ -110,6 +110,15 @@ def kpi_series(
     return frame[["series", "period", "value", "target", "n"]].reset_index(drop=True)
 
 
+def top_series(many: pd.DataFrame, limit: int) -> tuple[pd.DataFrame, int]:
+    """``many`` (a ``series``, ``value`` frame of several series) cut to the ``limit`` series with the most data (most
+    periods with a value, then the largest total), leaving out series with fewer than 2 values (no SPC chart), and
+    how many series had 2 or more. A borough file can have hundreds of wards: the room sees readable charts."""
+    counted = many.groupby("series")["value"].agg(["count", "sum"])
+    counted = counted[counted["count"] >= 2].sort_values(["count", "sum"], ascending=False)
+    return many[many["series"].isin(counted.index[:limit])], len(counted)
+
+
 def series_spc(
     series: pd.DataFrame,
     *,

@@ -23,14 +23,11 @@ ALL_SERIES = ""  # a setting stored for series '' applies to every series of the
 
 def ensure_settings_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the KPI settings tables if this store has none. Idempotent."""
-    store.execute(
-        con,
+    store.create_if_missing(
+        con, TRAJECTORY_TABLE,
         f"""CREATE TABLE IF NOT EXISTS {q(SETTINGS_TABLE)} (
             dataset VARCHAR NOT NULL, kpi VARCHAR NOT NULL, series VARCHAR NOT NULL,
             improvement VARCHAR, target DOUBLE, updated_at TIMESTAMP)""",
-    )
-    store.execute(
-        con,
         f"""CREATE TABLE IF NOT EXISTS {q(TRAJECTORY_TABLE)} (
             dataset VARCHAR NOT NULL, kpi VARCHAR NOT NULL, series VARCHAR NOT NULL,
             start_period DATE NOT NULL, start_value DOUBLE NOT NULL,

@@ -108,3 +108,22 @@ def default_minutes(channel: str) -> float:
     if channel in DEFAULT_MINUTES:
         return DEFAULT_MINUTES[channel]
     return DEFAULT_MINUTES.get(canonical_channel(channel) or "", FALLBACK_MINUTES)
+
+
+def channels_to_cost(data_channels: list[str], priced: list[str] | None = None) -> list[str]:
+    """The channels the page asks a unit cost for: those in the data, any benchmark channel the data lacks (a shift
+    may move contacts there) and any channel the chosen lookup prices (``priced``)."""
+    channels = list(data_channels)
+    mapped = {canonical_channel(c) for c in channels}
+    channels += [c for c in SOCITM_2012 if c not in mapped and c not in channels]
+    channels += [c for c in (priced or []) if c not in channels]
+    return channels
+
+
+def default_shift(channels: list[str]) -> tuple[str, str]:
+    """The channel shift offered at first: from phone to web (by their usual names), else the first to the last."""
+    phone = next((c for c in channels if canonical_channel(c) == "Phone"), channels[0])
+    web = next((c for c in channels if canonical_channel(c) == "Web"), channels[-1])
+    if web == phone:
+        web = next(c for c in channels if c != phone) if len(channels) > 1 else phone
+    return phone, web

@@ -12,7 +12,8 @@ import pandas as pd
 
 from analysis import store
 from analysis.errors import StocktakeError
-from analysis.savings.baseline import to_date
+from analysis.formatting import format_count, format_money
+from analysis.savings.baseline import period_label, to_date
 from analysis.savings.model import Levers, ScenarioResult
 from analysis.store import quote_identifier
 
@@ -32,8 +33,8 @@ class SavedScenario:
 
 
 def ensure_scenarios_table(con: duckdb.DuckDBPyConnection) -> None:
-    store.execute(
-        con,
+    store.create_if_missing(
+        con, SCENARIOS_TABLE,
         f"""CREATE TABLE IF NOT EXISTS {quote_identifier(SCENARIOS_TABLE)} (
             dataset VARCHAR NOT NULL, name VARCHAR NOT NULL, dataset_version BIGINT, period_start DATE,
             period_end DATE, inputs JSON, saved_at TIMESTAMP, PRIMARY KEY (dataset, name))""",
@@ -173,3 +174,47 @@ def projections_long(results: Sequence[tuple[str, ScenarioResult]]) -> pd.DataFr
         f.insert(0, "scenario", name)
         frames.append(f)
     return pd.concat(frames, ignore_index=True)
+
+
+def comparison_for_people(table: pd.DataFrame) -> pd.DataFrame:
+    """``compare_scenarios``' table turned to one column per scenario, each row written by its label: money as £,
+    FTE with one decimal, the payback year in words, counts with thousands separators."""
+    shown = table.set_index("Scenario").T
+    rows = {}
+    for row in shown.index:
+        values = shown.loc[row]
+        if "(£)" in row:
+            rows[row.replace(" (£)", "")] = [format_money(v) for v in values]
+        elif row == "FTE released":
+            rows[row] = [f"{v:,.1f} FTE" for v in values]
+        elif row == "Payback year":
+            rows[row] = [f"Year {int(v)}" if not pd.isna(v) else "Not within the projection" for v in values]
+        elif row == "Years projected":
+            rows[row] = [f"{int(v)}" for v in values]
+        else:
+            rows[row] = [format_count(v) for v in values]
+    return pd.DataFrame(rows, index=shown.columns).T
+
+
+def year_by_year(projection: pd.DataFrame) -> pd.DataFrame:
+    """A scenario's projection as the page's 'Year by year' table."""
+    return pd.DataFrame({
+        "Year": projection["year"].map(lambda y: f"Year {y}"),
+        "Share of full effect": projection["ramp_pct"].map(lambda v: f"{v:,.0f}%"),
+        "Saving": projection["gross_saving"].map(format_money),
+        "One-off cost": projection["one_off_cost"].map(format_money),
+        "Net this year": projection["net_saving"].map(format_money),
+        "Cumulative net": projection["cumulative_net"].map(format_money),
+    })
+
+
+def saved_list_for_people(saved: pd.DataFrame, dataset_version: int) -> pd.DataFrame:
+    """``list_scenarios``' frame as the page lists it: name, baseline period, when saved, whether the data changed."""
+    return pd.DataFrame({
+        "Scenario": saved["name"],
+        "Baseline period": [period_label(pd.Timestamp(s).date(), pd.Timestamp(e).date())
+                            for s, e in zip(saved["period_start"], saved["period_end"])],
+        "Saved": [pd.Timestamp(t).strftime("%d/%m/%Y %H:%M") for t in saved["saved_at"]],
+        "Data since": ["unchanged" if int(v) == dataset_version else "reloaded or roles changed"
+                       for v in saved["dataset_version"]],
+    })

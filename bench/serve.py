@@ -1,0 +1,143 @@
+"""What the browser and sessions benchmarks share: the stores they run on and the app served on loopback.
+
+- :func:`demo_store`: the demo borough (``python -m data.demo``'s datasets), built once into ``bench/_work/``.
+- :func:`prepared_records_store`: the ``bench.records`` store of N rows with the tables a load prepares (repeat
+  table, KPI cube) already built, as a user's store would be after loading the file on the Data page.
+- :func:`served_app`: ``python -m ui.launch`` (what ``./run.sh`` runs) on a private copy of a store, on a free
+  loopback port, until the block ends; its process id is given so the caller can read the server's CPU time.
+
+Nothing here times anything; the benchmarks do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from analysis import store
+from bench.records import WORK_DIR, ensure_bench_store
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-dev-shm-usage", "--disable-component-update", "--no-first-run", "--disable-sync"]
+START_TIMEOUT_S = 90
+
+
+def demo_store() -> Path:
+    """The demo borough in ``bench/_work/demo.duckdb`` (built the first time, ~10 s), as ``./run.sh`` builds it."""
+    from data.demo import build_demo
+
+    path = WORK_DIR / "demo.duckdb"
+    if path.exists():
+        return path
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    building = path.with_suffix(".building")
+    building.unlink(missing_ok=True)
+    con = store.open_store(building)
+    try:
+        build_demo(con)
+    finally:
+        con.close()
+    building.rename(path)
+    return path
+
+
+def prepared_records_store(rows: int) -> Path:
+    """``bench.records``' store of ``rows`` rows with its repeat tables and KPI cube prepared (once; ~1 min at 10M)."""
+    from analysis.prepare import prepare_dataset
+    from bench.records import DATASET
+
+    source = ensure_bench_store(rows)
+    path = WORK_DIR / f"bench_{rows}_prepared.duckdb"
+    if path.exists() and path.stat().st_mtime >= source.stat().st_mtime:
+        return path
+    building = path.with_suffix(".building")
+    shutil.copyfile(source, building)
+    con = store.open_store(building)
+    try:
+        prepare_dataset(con, DATASET)
+    finally:
+        con.close()
+    building.rename(path)
+    return path
+
+
+def store_for(size: str) -> Path:
+    """``demo`` or a row count such as ``10000000`` -> the store to serve."""
+    return demo_store() if size == "demo" else prepared_records_store(int(size))
+
+
+def private_copy(path: Path, folder: Path) -> Path:
+    """A copy of ``path`` in ``folder`` that only one server opens (a DuckDB file has one writer process)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / "stocktake.duckdb"
+    shutil.copyfile(path, copy)
+    return copy
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    pid: int
+    log_path: Path
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far (from /proc)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+
+@contextlib.contextmanager
+def served_app(db: Path, log_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+    """The app served by ``python -m ui.launch`` on ``db`` at a free loopback port; stopped when the block ends."""
+    port = free_port()
+    env = {**os.environ, "STOCKTAKE_DB": str(db), **(extra_env or {})}
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ui.launch", "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + START_TIMEOUT_S
+        try:
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the app did not start: " + log_path.read_text()[-2000:])
+                time.sleep(0.2)
+            yield Server(url, process.pid, log_path)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def load_average() -> float:
+    """The machine's one-minute load average (other engineers share these cores: noted beside every figure)."""
+    return os.getloadavg()[0]

@@ -1,0 +1,294 @@
+"""The Savings page's inputs: the cost per contact and handling time of each channel, the three levers with costs and
+timing, and the saved-scenario actions that set them (callbacks, which run before the widgets are drawn and so may
+set their values). Every input is keyed ``sv_…`` and bound to the URL.
+
+Defaults go through each widget's own value or index (not seeded into session state), so Streamlit leaves a value out
+of the URL only when it is the real default, and a shared link always restores what the sender saw.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from analysis import lookups, store
+from analysis.errors import StocktakeError
+from analysis.formatting import format_count, format_money
+from analysis.savings import baseline, costs, model, scenarios
+from ui import actions
+from ui import savings_figures as sf
+from ui.connection import catalogue, get_connection
+from ui.lookup_choice import render_lookup_choice
+from ui.text import plain
+
+BIND = "query-params"
+SOCITM = "Socitm 2012 benchmark"
+MAX_SHIFTS = 3
+MAX_YEARS = 5
+DEFAULT_RAMP = (50.0, 100.0, 100.0, 100.0, 100.0)
+
+
+def _slug(channel: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", channel.lower()).strip("_") or "x"
+
+
+def cost_key(channel: str) -> str:
+    return f"sv_uc_{_slug(channel)}"
+
+
+def minutes_key(channel: str) -> str:
+    return f"sv_min_{_slug(channel)}"
+
+
+def month_key(start: date) -> str:
+    return f"{start:%Y-%m}"
+
+
+def prune(key: str, options: list) -> None:
+    """Drop a remembered choice that is no longer an option (another dataset, period or preset)."""
+    if key in st.session_state:
+        value = st.session_state[key]
+        if isinstance(value, list):
+            kept = [v for v in value if v in options]
+            if kept != value:  # writing unchanged state would count as a programmatic change on every run
+                st.session_state[key] = kept
+        elif value not in options:
+            del st.session_state[key]
+
+
+@dataclass(frozen=True)
+class CostInputs:
+    """The unit costs and handling minutes as set on the page, and where they started from."""
+
+    preset: str  # SOCITM or the name of a cost lookup
+    channels: list[str]
+    unit_costs: dict[str, float]
+    minutes: dict[str, float]
+
+
+class CostPresets:
+    """The published benchmark and the cost lookups that may serve a dataset, each as a table of unit costs."""
+
+    def __init__(self, dataset: store.Dataset, choice: lookups.LookupChoice, data_channels: list[str]):
+        self.lookups = {d.name: d for d in lookups.candidates(get_connection(), dataset, lookups.UNIT_COST,
+                                                              catalogue())}
+        self.options = [SOCITM, *self.lookups]
+        self.default = choice.lookup.name if choice.lookup is not None and choice.lookup.name in self.lookups \
+            else SOCITM
+        self.data_channels = data_channels
+
+    def channels(self, preset: str) -> list[str]:
+        priced = None if preset == SOCITM else sf.cost_lookup(self.lookups[preset])["channel"].astype(str).tolist()
+        return costs.channels_to_cost(self.data_channels, priced)
+
+    def table(self, preset: str) -> pd.DataFrame:
+        channels = self.channels(preset)
+        if preset == SOCITM:
+            return costs.unit_cost_table(channels)
+        return costs.unit_cost_table(channels, sf.cost_lookup(self.lookups[preset]), preset)
+
+    def apply(self) -> None:
+        """A callback: the chosen preset's costs into the inputs."""
+        table = self.table(st.session_state["sv_preset"])
+        for ch, cost in zip(table["channel"], table["unit_cost"]):
+            st.session_state[cost_key(ch)] = None if pd.isna(cost) else float(cost)
+
+
+def render_costs(dataset: store.Dataset, base: baseline.Baseline, choice: lookups.LookupChoice) -> CostInputs:
+    """The expander with the cost per contact and handling minutes of each channel."""
+    presets = CostPresets(dataset, choice, list(base.channels))
+    prune("sv_preset", presets.options)
+    unit_costs: dict[str, float] = {}
+    minutes: dict[str, float] = {}
+    with st.expander("Cost per contact and handling time, by channel", expanded=False):
+        preset = st.selectbox(
+            "Unit costs from", presets.options, index=presets.options.index(presets.default), key="sv_preset",
+            bind=BIND, on_change=presets.apply,
+            format_func=lambda p: p if p == SOCITM else f"Lookup dataset '{p}' (the benchmark fills its gaps)",
+            help="A lookup dataset with a channel and a unit cost column overrides the benchmark.")
+        channels = presets.channels(preset)
+        sources = presets.table(preset).set_index("channel")
+        data_minutes = base.by_channel().set_index("channel")["avg_minutes"]
+        render_lookup_choice(dataset, lookups.UNIT_COST, choice)
+        st.caption(costs.SOCITM_CAVEAT)
+        head = st.columns([2, 2, 2, 5])
+        for col, text in zip(head, ("**Channel**", "**£ per contact**", "**Minutes per contact**", "**Source**")):
+            col.markdown(text)
+        contacts = base.cells.groupby("channel")["contacts"].sum()
+        for ch in channels:
+            c1, c2, c3, c4 = st.columns([2, 2, 2, 5], vertical_alignment="center")
+            c1.markdown(f"{plain(ch)}  \n:gray[{format_count(int(contacts.get(ch, 0)))} contacts]")
+            preset_cost = sources.loc[ch, "unit_cost"]
+            cost = c2.number_input(f"£ per contact, {ch}", value=None if pd.isna(preset_cost) else float(preset_cost),
+                                   key=cost_key(ch), bind=BIND, min_value=0.0, step=0.01, format="%.2f",
+                                   label_visibility="collapsed", placeholder="enter £")
+            if cost is not None:
+                unit_costs[ch] = float(cost)
+            if not pd.isna(data_minutes.get(ch, float("nan"))):
+                c3.markdown(f"{data_minutes[ch]:,.1f} :gray[(from the data)]")
+            else:
+                entered = c3.number_input(
+                    f"Minutes per contact, {ch}", value=costs.default_minutes(ch), key=minutes_key(ch), bind=BIND,
+                    min_value=0.0, step=0.5, format="%.1f", label_visibility="collapsed",
+                    help="No handling minutes in the data for this channel: enter your own figure.")
+                minutes[ch] = float(entered or 0)
+            if cost is None:
+                c4.warning("No unit cost: its contacts count as £0 until you enter a local figure.")
+            elif not pd.isna(preset_cost) and abs(float(cost) - float(preset_cost)) < 0.005:
+                note = sources.loc[ch, "note"]
+                c4.caption(plain(f"{sources.loc[ch, 'source']}" + (f" {note}" if note else "")))
+            else:
+                c4.caption(f"Entered here (the preset says {format_money(preset_cost, 2)})." if not pd.isna(preset_cost)
+                           else "Entered here.")
+        st.button("Reset unit costs to the preset", key="sv_reset_costs", on_click=presets.apply)
+    return CostInputs(preset, channels, unit_costs, minutes)
+
+
+def render_levers(base: baseline.Baseline, inputs: CostInputs) -> tuple[model.Levers, list[int]]:
+    """The three levers, the one-off cost and the ramp-up; returns the levers and the shifts left out (from a channel
+    to itself)."""
+    channels = inputs.channels
+    phone, web = costs.default_shift(channels)
+    for i in range(1, MAX_SHIFTS + 1):
+        prune(f"sv_sh{i}_from", channels)
+        prune(f"sv_sh{i}_to", channels)
+    prune("sv_fd_services", base.services)
+    prune("sv_fd_reasons", base.failure_reasons)
+    st.subheader("Levers")
+    lever_cols = st.columns(3, gap="large")
+    with lever_cols[0]:
+        st.markdown("**1. Remove failure demand**")
+        fd_pct = st.slider("Failure demand removed (%)", 0, 100, value=20, step=1, key="sv_fd_pct", bind=BIND,
+                           help="The share of failure demand (chasing, repeat and correction contacts) the change "
+                                "prevents.")
+        fd_services = st.multiselect("Only in these services", base.services, default=[], key="sv_fd_services",
+                                     bind=BIND, placeholder="All services")
+        fd_reasons = st.multiselect("Only for these failure reasons", base.failure_reasons, default=[],
+                                    key="sv_fd_reasons", bind=BIND, placeholder="All failure reasons",
+                                    disabled=not base.failure_reasons)
+        st.caption(f"{format_count(int(base.cells['failure_contacts'].sum()))} of {format_count(base.total_contacts)} "
+                   "contacts in the period are failure demand." if base.has_classification else
+                   "No reason is classified as failure demand yet: classify reasons on the Demand page.")
+    with lever_cols[1]:
+        st.markdown("**2. Shift channels** (on what remains)")
+        n_shift = int(st.number_input("How many channel shifts", min_value=0, max_value=MAX_SHIFTS, value=1, step=1,
+                                      key="sv_nshift", bind=BIND))
+        shifts: list[model.ChannelShift] = []
+        same: list[int] = []
+        for i in range(1, n_shift + 1):
+            a, b = st.columns(2)
+            from_ch = a.selectbox(f"Shift {i}: from", channels, index=channels.index(phone), key=f"sv_sh{i}_from",
+                                  bind=BIND)
+            to_ch = b.selectbox(f"Shift {i}: to", channels, index=channels.index(web), key=f"sv_sh{i}_to", bind=BIND)
+            pct = st.slider(f"Shift {i}: share moved (%)", 0, 100, value=10 if i == 1 else 0, step=1,
+                            key=f"sv_sh{i}_pct", bind=BIND)
+            if from_ch == to_ch:
+                same.append(i)
+            else:
+                shifts.append(model.ChannelShift(from_ch, to_ch, float(pct)))
+    with lever_cols[2]:
+        st.markdown("**3. Cut handling time** (on what remains)")
+        ht_pct = st.slider("Handling time cut (%)", 0, 100, value=5, step=1, key="sv_ht_pct", bind=BIND)
+        a, b = st.columns(2)
+        fte_cost = a.number_input("Cost of an FTE hour (£)", min_value=0.0, value=model.DEFAULT_FTE_HOUR_COST,
+                                  step=1.0, format="%.2f", key="sv_fte_cost", bind=BIND,
+                                  help="Salary plus on-costs, per hour. Values the minutes saved by the handling-time "
+                                       "cut.")
+        fte_hours = b.number_input("Productive hours per FTE a year", min_value=1.0,
+                                   value=model.DEFAULT_PRODUCTIVE_HOURS, step=10.0, format="%.0f",
+                                   key="sv_fte_hours", bind=BIND,
+                                   help="Hours a full-time post spends on contacts in a year, after leave and "
+                                        "training.")
+    st.markdown("**Costs and timing**")
+    t1, t2, t3 = st.columns([2, 2, 6])
+    one_off = t1.number_input("One-off cost of the change (£)", min_value=0.0, value=25_000.0, step=1_000.0,
+                              format="%.0f", key="sv_oneoff", bind=BIND)
+    years = int(t2.radio("Years to project", [3, 4, 5], index=0, key="sv_years", bind=BIND, horizontal=True))
+    with t3:
+        st.caption("Ramp-up: share of the full annual effect reached in each year")
+        ramp_cols = st.columns(MAX_YEARS)
+        ramp = [ramp_cols[i].number_input(f"Year {i + 1} (%)", min_value=0, max_value=100, value=int(DEFAULT_RAMP[i]),
+                                          step=5, key=f"sv_ramp{i + 1}", bind=BIND) for i in range(years)]
+    levers = model.Levers(
+        failure_pct=float(fd_pct), failure_services=tuple(fd_services), failure_reasons=tuple(fd_reasons),
+        shifts=tuple(shifts), handling_pct=float(ht_pct), unit_costs=inputs.unit_costs,
+        minutes_per_contact=inputs.minutes, fte_hour_cost=float(fte_cost or 0), productive_hours=float(fte_hours or 1),
+        one_off_cost=float(one_off or 0), ramp_up=tuple(float(r or 0) for r in ramp), years=years)
+    return levers, same
+
+
+# ---- saved scenarios: callbacks ------------------------------------------------------------------------------------
+
+
+def _levers_to_state(levers: model.Levers, period_start: date, channels: list[str]) -> None:
+    ss = st.session_state
+    ss["sv_period"] = month_key(period_start)
+    ss["sv_fd_pct"] = int(round(levers.failure_pct))
+    ss["sv_fd_services"] = list(levers.failure_services)
+    ss["sv_fd_reasons"] = list(levers.failure_reasons)
+    ss["sv_nshift"] = min(MAX_SHIFTS, len(levers.shifts))
+    for i, s in enumerate(levers.shifts[:MAX_SHIFTS], start=1):
+        ss[f"sv_sh{i}_from"] = s.from_channel
+        ss[f"sv_sh{i}_to"] = s.to_channel
+        ss[f"sv_sh{i}_pct"] = int(round(s.percent))
+    ss["sv_ht_pct"] = int(round(levers.handling_pct))
+    for ch in dict.fromkeys([*channels, *levers.unit_costs]):
+        cost = levers.unit_costs.get(ch)
+        ss[cost_key(ch)] = None if cost is None or pd.isna(cost) else float(cost)
+    for ch, minutes in levers.minutes_per_contact.items():
+        ss[minutes_key(ch)] = float(minutes)
+    ss["sv_fte_cost"] = float(levers.fte_hour_cost)
+    ss["sv_fte_hours"] = float(levers.productive_hours)
+    ss["sv_oneoff"] = float(levers.one_off_cost)
+    ss["sv_years"] = int(levers.years)
+    for i in range(MAX_YEARS):
+        ramp = levers.ramp_up[min(i, len(levers.ramp_up) - 1)] if levers.ramp_up else 100.0
+        ss[f"sv_ramp{i + 1}"] = int(round(ramp))
+
+
+def load_scenario(dataset: store.Dataset, period_keys: list[str], channels: list[str]) -> None:
+    name = st.session_state.get("sv_pick")
+    if not name:
+        return
+    try:
+        saved = scenarios.load_scenario(get_connection(), dataset.name, name)
+    except StocktakeError as exc:
+        st.session_state["sv_flash"] = ("error", plain(exc))
+        return
+    _levers_to_state(saved.levers, saved.period_start, channels)
+    note = ""
+    if month_key(saved.period_start) not in period_keys:
+        note = " Its baseline period is no longer in the data, so the latest period is used."
+    if saved.dataset_version != dataset.version:
+        note += " The data has been reloaded or its roles changed since it was saved, so the figures may differ."
+    st.session_state["sv_flash"] = ("success", f"Loaded '{plain(name)}'.{note}")
+
+
+def delete_scenario(dataset: store.Dataset) -> None:
+    name = st.session_state.get("sv_pick")
+    if not name:
+        return
+    try:
+        actions.delete_scenario(get_connection(), dataset.name, name)
+        st.session_state["sv_flash"] = ("success", f"Deleted '{plain(name)}'.")
+        st.session_state["sv_compare"] = [n for n in st.session_state.get("sv_compare", []) if n != name]
+    except StocktakeError as exc:
+        st.session_state["sv_flash"] = ("error", plain(exc))
+
+
+def rename_scenario(dataset: store.Dataset) -> None:
+    old, new = st.session_state.get("sv_pick"), (st.session_state.get("sv_rename") or "").strip()
+    if not old:
+        return
+    try:
+        actions.rename_scenario(get_connection(), dataset.name, old, new)
+        st.session_state["sv_flash"] = ("success", f"Renamed '{plain(old)}' to '{plain(new)}'.")
+        st.session_state["sv_pick"] = new
+        st.session_state["sv_compare"] = [new if n == old else n for n in st.session_state.get("sv_compare", [])]
+        st.session_state["sv_rename"] = ""
+    except StocktakeError as exc:
+        st.session_state["sv_flash"] = ("error", plain(exc))
