@@ -67,12 +67,13 @@ def chart_frame(result: pd.DataFrame, unit: str = "number", format_value: Callab
     if "date" not in data:
         data["date"] = pd.RangeIndex(len(data))
     data = data[data["value"].notna()].copy()
+    # Each distinct date and number written once: small multiples repeat every date per series, a mean per segment.
     if pd.api.types.is_datetime64_any_dtype(data["date"]):
-        data["period_label"] = [periods.period_words(d, grain) for d in data["date"]]
+        data["period_label"] = _each_once(data["date"], lambda d: periods.period_words(d, grain))
     else:
         data["period_label"] = data["date"].astype(str)
-    data["value_text"] = [fmt(v) for v in data["value"]]
-    data["mean_text"] = [fmt(v) for v in data["mean"]]
+    data["value_text"] = _each_once(data["value"], fmt)
+    data["mean_text"] = _each_once(data["mean"], fmt)
     data["limits_text"] = [
         "not shown (too few points)" if pd.isna(lo) else f"{fmt(lo)} to {fmt(hi)}"
         for lo, hi in zip(data["lpl"], data["upl"])
@@ -81,6 +82,11 @@ def chart_frame(result: pd.DataFrame, unit: str = "number", format_value: Callab
     data["rule_text"] = data["special_cause_detail"].fillna("Common cause variation")
     data["target_text"] = [fmt(v) if pd.notna(v) else "–" for v in data["target"]]
     return data
+
+
+def _each_once(values: pd.Series, write: Callable) -> list[str]:
+    written: dict = {}
+    return [written[v] if v in written else written.setdefault(v, write(v)) for v in values]
 
 
 def _y(unit: str, title: str, zero: bool = False) -> alt.Y:
