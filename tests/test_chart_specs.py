@@ -49,3 +49,18 @@ def test_charts_made_outside_vega_spec_keep_altairs_rows_and_no_row_limit():
 def test_a_spec_without_arrow_data_is_given_back_as_it_is():
     spec = {"mark": "bar", "datasets": {"d": [{"x": 1}]}}
     assert inline_spec(spec) is spec
+
+
+def test_a_spec_made_as_a_dict_with_rows_is_kept_with_its_rows_as_arrow():
+    from analysis.charts import savings
+    from ui.chart_specs import chart_spec
+
+    waterfall = pd.DataFrame({"label": ["Baseline cost", "Failure demand removed", "Scenario cost"],
+                              "start": [0.0, 100_000.0, 0.0], "end": [100_000.0, 80_000.0, 80_000.0],
+                              "amount": [100_000.0, -20_000.0, 80_000.0], "kind": ["total", "lever", "total"]})
+    made = savings.waterfall_spec(waterfall)
+    spec = chart_spec(savings.waterfall_spec, waterfall)
+    assert set(spec["datasets"]) == set(made["datasets"])
+    assert all(isinstance(rows, bytes) for rows in spec["datasets"].values())
+    assert inline_spec(spec)["datasets"] == made["datasets"]
+    assert chart_spec(savings.waterfall_spec, waterfall) == spec  # made once

@@ -105,11 +105,14 @@ def vega_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     return spec
 
 
-def chart_spec(build: Callable[..., alt.TopLevelMixin], *inputs: Any, **options: Any) -> dict[str, Any]:
-    """``vega_spec(build(*inputs, **options))``, made once per builder and inputs (see the module's docstring)."""
+def chart_spec(build: Callable[..., alt.TopLevelMixin | dict], *inputs: Any, **options: Any) -> dict[str, Any]:
+    """``vega_spec(build(*inputs, **options))``, made once per builder and inputs (see the module's docstring).
+
+    ``build`` may also return a Vega-Lite dict whose datasets are rows (the Savings page's ``*_spec`` functions):
+    its rows are turned into Arrow once here, not by Streamlit on every draw."""
     key = content_key(f"{build.__module__}.{build.__qualname__}", inputs, options)
     if key is None:  # an input that cannot be pickled (a lambda): build it every time
-        return vega_spec(build(*inputs, **options))
+        return _drawable(build(*inputs, **options))
     # A shallow copy: Streamlit moves the data out of the spec's top level; nothing changes what lies below it.
     return dict(_cached_spec(key, build, inputs, options))
 
@@ -128,9 +131,20 @@ def content_key(*parts: Any) -> str | None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=1000)
-def _cached_spec(key: str, _build: Callable[..., alt.TopLevelMixin], _inputs: tuple, _options: dict) -> dict:
+def _cached_spec(key: str, _build: Callable[..., alt.TopLevelMixin | dict], _inputs: tuple, _options: dict) -> dict:
     # A resource, not a copy per call (st.cache_data would unpickle it each time): callers only read it.
-    return vega_spec(_build(*_inputs, **_options))
+    return _drawable(_build(*_inputs, **_options))
+
+
+def _drawable(made: alt.TopLevelMixin | dict) -> dict[str, Any]:
+    if not isinstance(made, dict):
+        return vega_spec(made)
+    spec = dict(made)
+    if spec.get("datasets"):
+        spec["datasets"] = {name: rows if isinstance(rows, bytes) else
+                            dataframe_util.convert_anything_to_arrow_bytes(rows)
+                            for name, rows in spec["datasets"].items()}
+    return spec
 
 
 def inline_spec(spec: dict[str, Any]) -> dict[str, Any]:
