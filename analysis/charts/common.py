@@ -119,7 +119,9 @@ def period_axis(grain: str, dates=None, **options) -> alt.Axis:
         options["labelExpr"] = _AXIS_LABEL_EXPR[grain]
     else:
         options["format"] = _AXIS_FORMAT.get(grain, "%b %Y")
-    starts = sorted({pd.Timestamp(d) for d in pd.to_datetime(pd.Series(dates)).dropna()}) if dates is not None else []
+    # Distinct dates first: a small multiple repeats every date once per series.
+    starts = list(pd.DatetimeIndex(pd.to_datetime(pd.Series(dates)).dropna().unique()).sort_values()) \
+        if dates is not None else []
     if starts and len(starts) <= MAX_TICK_PER_PERIOD:
         options["values"] = [alt.DateTime(year=d.year, month=d.month, date=d.day) for d in starts]
     else:
