@@ -89,7 +89,7 @@ def _iso_text(column: pd.Series) -> pd.Series:
 
 
 def vega_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The chart's Vega-Lite dict, unvalidated, with its datasets as Arrow IPC bytes ready for ``st.vega_lite_chart``."""
+    """The chart's Vega-Lite dict, unvalidated, with its datasets as Arrow IPC bytes for ``st.vega_lite_chart``."""
     frames: dict[str, bytes] = {}
     _making.frames = frames
     try:
@@ -103,6 +103,16 @@ def vega_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     if datasets:
         spec["datasets"] = datasets
     return spec
+
+
+def with_frames(spec: dict[str, Any], frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """A Vega-Lite dict that names its datasets (a template such as ``analysis.charts.spc.small_multiples_template``)
+    with each named frame as Arrow, written as Altair would write it."""
+    out = dict(spec)
+    out["datasets"] = {**(spec.get("datasets") or {}), **{
+        name: dataframe_util.convert_arrow_table_to_arrow_bytes(_frame_to_arrow(frame))
+        for name, frame in frames.items()}}
+    return out
 
 
 def chart_spec(build: Callable[..., alt.TopLevelMixin | dict], *inputs: Any, **options: Any) -> dict[str, Any]:
