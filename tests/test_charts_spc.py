@@ -158,6 +158,11 @@ def test_the_small_multiples_template_draws_the_same_chart_as_the_builder():
         assert _named_by_content(drawn) == _named_by_content(built)
     kept = len(charts._SMALL_MULTIPLES_TEMPLATES)
     again = many.assign(value=many["value"] * 1.01)
-    charts.small_multiples_template(series.series_spc(again, improvement="decrease"), title="Contacts by area",
-                                 interventions=notes, subtitle="Own scales")
-    assert len(charts._SMALL_MULTIPLES_TEMPLATES) == kept  # same shape, other values: the template is reused
+    frame = series.series_spc(again, improvement="decrease")
+    template, data = charts.small_multiples_template(frame, title="Failure demand by area", y_title="Failure demand",
+                                                     interventions=notes, subtitle="Own scales")
+    assert len(charts._SMALL_MULTIPLES_TEMPLATES) == kept  # same shape, other KPI and values: the template is reused
+    built = inline_spec(vega_spec(charts.build_small_multiples(
+        frame, title="Failure demand by area", y_title="Failure demand", interventions=notes, subtitle="Own scales")))
+    assert _named_by_content(inline_spec(with_frames(template, {charts.SMALL_MULTIPLES_DATA: data}))) == \
+        _named_by_content(built)

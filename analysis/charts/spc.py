@@ -87,8 +87,12 @@ def chart_frame(result: pd.DataFrame, unit: str = "number", format_value: Callab
 
 
 def _each_once(values: pd.Series, write: Callable) -> list[str]:
-    written: dict = {}
-    return [written[v] if v in written else written.setdefault(v, write(v)) for v in values]
+    # Factorised, not iterated: iterating dates makes a Timestamp of every row.
+    codes, distinct = pd.factorize(values)
+    written = [write(v) for v in distinct]
+    if (codes < 0).any():  # missing values are coded -1: the last entry
+        written.append(write(values[codes < 0].iloc[0]))
+    return [written[c] for c in codes]
 
 
 def _y(unit: str, title: str, zero: bool = False) -> alt.Y:
@@ -232,6 +236,7 @@ def build_small_multiples(
 SMALL_MULTIPLES_DATA = "small_multiples"
 _SMALL_MULTIPLES_TEMPLATES: dict[tuple, str] = {}
 _TEMPLATE_LIMIT = 256
+_TITLE_SLOT, _Y_TITLE_SLOT = "@@stocktake small multiples title@@", "@@stocktake small multiples y title@@"
 
 
 def small_multiples_template(
@@ -258,7 +263,7 @@ def small_multiples_template(
     data = _small_multiples_data(frame, unit, None, grain, interventions)
     dates = data["date"] if len(data) and pd.api.types.is_datetime64_any_dtype(data["date"]) else None
     distinct = pd.to_datetime(pd.Series(dates)).dropna().unique() if dates is not None else []
-    shape = (title, unit, y_title, columns, independent_y, subtitle, grain,
+    shape = (unit, columns, independent_y, subtitle, grain,
              tuple(t for t in POINT_COLOURS if t in set(data["point_type"].dropna())) if len(data) else (),
              bool(len(data) and data["target"].notna().any()),
              bool(len(data) and "trajectory" in data and data["trajectory"].notna().any()),
@@ -266,12 +271,15 @@ def small_multiples_template(
              tuple(sorted(distinct)) if 0 < len(distinct) <= 16 else None, dates is None)
     text = _SMALL_MULTIPLES_TEMPLATES.get(shape)
     if text is None:
-        chart = _small_multiples_chart(data, alt.NamedData(name=SMALL_MULTIPLES_DATA), title, unit, y_title,
-                                       columns, independent_y, subtitle, grain)
+        # The titles (the KPI's name, the scope) are written in afterwards, so one template serves every KPI.
+        chart = _small_multiples_chart(data, alt.NamedData(name=SMALL_MULTIPLES_DATA), _TITLE_SLOT, unit,
+                                       _Y_TITLE_SLOT, columns, independent_y, subtitle, grain)
         text = json.dumps(chart.to_dict(validate=False))
         if len(_SMALL_MULTIPLES_TEMPLATES) >= _TEMPLATE_LIMIT:
             _SMALL_MULTIPLES_TEMPLATES.clear()
         _SMALL_MULTIPLES_TEMPLATES[shape] = text
+    text = text.replace(json.dumps(_TITLE_SLOT), json.dumps(title)).replace(json.dumps(_Y_TITLE_SLOT),
+                                                                            json.dumps(y_title))
     return json.loads(text), data
 
 
