@@ -49,8 +49,8 @@ class ForecastResult:
     messages: list[str] = field(default_factory=list)
 
     def mase(self, model: str) -> float:
-        row = self.accuracy[self.accuracy["model"] == model]
-        return float(row["mase"].iloc[0]) if len(row) else float("nan")
+        found = dict(zip(self.accuracy["model"], self.accuracy["mase"]))
+        return float(found[model]) if model in found else float("nan")
 
 
 def seasonal_naive(y: np.ndarray, m: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:

@@ -26,7 +26,7 @@ from ui import savings_figures as sf
 from ui.auth import guard_page
 from ui.chart_specs import chart_spec
 from ui.charts import show_chart
-from ui.connection import current_dataset, get_connection
+from ui.connection import current_dataset, get_connection, once_per_run
 from ui.links import page_link
 from ui.lookup_choice import lookup_for
 from ui.savings_levers import (SOCITM, CostInputs, delete_scenario, load_scenario, month_key, prune, rename_scenario,
@@ -146,7 +146,7 @@ def saved_section(view: SavingsView) -> None:
                                                        f"({baseline.period_label(view.start, view.end)}).")
             st.rerun(scope="app")  # the comparison below offers it too
     with figure("the saved scenarios"):
-        saved = scenarios.list_scenarios(con, ds.name)
+        saved = saved_scenarios(ds)
         names = saved["name"].tolist()
         if not names:
             st.caption(f"No scenarios saved for {plain(ds.name)} yet. Scenarios are kept in the Stocktake database, "
@@ -168,11 +168,18 @@ def saved_section(view: SavingsView) -> None:
             st.rerun(scope="app")
 
 
+def saved_scenarios(ds: store.Dataset) -> pd.DataFrame:
+    """The dataset's saved scenarios, read once per run (the saved list and the comparison both show them; saving,
+    renaming or deleting one reruns the page)."""
+    return once_per_run(("scenarios", str(store.default_db_path()), ds.name),
+                        lambda: scenarios.list_scenarios(get_connection(), ds.name)).copy()
+
+
 @st.fragment(key="savings_compare")
 def compare_section(view: SavingsView) -> None:
     st.subheader("Compare scenarios")
     ds, con = view.dataset, get_connection()
-    names = scenarios.list_scenarios(con, ds.name)["name"].tolist()
+    names = saved_scenarios(ds)["name"].tolist()
     options = names + [CURRENT]
     prune("sv_compare", options)
     chosen = st.multiselect("Scenarios to compare (two to four)", options, default=[], key="sv_compare", bind=BIND,
