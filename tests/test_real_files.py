@@ -102,12 +102,7 @@ def test_oflog_on_every_explore_page(real_db, monkeypatch, open_app):
         period_type = store.get_dataset(con, "oflog_asc").column("Financial year").type
     finally:
         con.close()
-    if period_type == "text":
-        at = open_app("pages/performance.py", query_params={"dataset": "oflog_asc"})
-        assert not at.exception
-        assert [e.value for e in at.error][0].startswith("The period column 'Financial year' of 'oflog_asc' "
-                                                         "holds text such as '20")
-        pytest.skip("periods such as '2016-17' are read as text until the loader's period columns (issue 11) land")
+    assert period_type == "date"  # '2016-17' and the like are periods, not text
     for page in EXPLORE:
         open_clean(open_app, page, "oflog_asc")
 
@@ -160,3 +155,10 @@ def test_oflog_financial_years_on_the_performance_page(oflog_store, oflog_frame,
     assert "Rank in 2022/23" in m
     # Eight annual points at most: the short-series warning, never an error.
     assert any("points since the limits were last set" in w.value for w in at.warning)
+    # With no council chosen the chart is every council's value averaged (and says so); choosing one charts its own.
+    assert at.selectbox(key="pf_area").value == "All"
+    assert m["Latest (2022/23)"] == f"{latest['Value'].mean():,.2f}"
+    at.selectbox(key="pf_area").set_value("Darlington").run()
+    assert not at.exception and not at.error
+    own = latest.loc[latest["Local authority name"] == "Darlington", "Value"].iloc[0]
+    assert metrics(at)["Latest (2022/23)"] == f"{own:,.2f}"

@@ -52,14 +52,21 @@ DEFAULT_WIDTH = "container"
 DEFAULT_HEIGHT = 320
 
 
-def titled(chart: alt.Chart, title: str, subtitle: str | None = None) -> alt.Chart:
-    """Give a chart its title (and an optional subtitle line), left-aligned, and the UK number locale."""
+def titled(chart: alt.Chart, title: str, subtitle: str | list[str] | None = None) -> alt.Chart:
+    """Give a chart its title (and an optional subtitle: a line, or a list of lines), left-aligned, and the UK number
+    locale."""
     params = {"text": title, "anchor": "start", "fontSize": 16}
     if subtitle:
         params["subtitle"] = subtitle
         params["subtitleColor"] = DARK_GREY
-    return chart.properties(title=alt.TitleParams(**params), usermeta={"embedOptions": {
+    chart = chart.properties(title=alt.TitleParams(**params), usermeta={"embedOptions": {
         "formatLocale": UK_FORMAT_LOCALE, "timeFormatLocale": UK_TIME_LOCALE}})
+    if isinstance(chart, (alt.Chart, alt.LayerChart)):
+        # The height is the plot's own; only the width fits the page. Streamlit's default ("fit") squeezes the title,
+        # subtitle, axis titles and legend into the height, which left an SPC chart's plot 60 px tall and pushed a
+        # long y-axis title over the chart's title.
+        chart = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    return chart
 
 
 # Ticks of a time axis, by grain: Vega-Lite's own ticks fall between periods on a short series (three months gave
