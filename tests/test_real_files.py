@@ -162,3 +162,16 @@ def test_oflog_financial_years_on_the_performance_page(oflog_store, oflog_frame,
     assert not at.exception and not at.error
     own = latest.loc[latest["Local authority name"] == "Darlington", "Value"].iloc[0]
     assert metrics(at)["Latest (2022/23)"] == f"{own:,.2f}"
+
+
+@pytest.mark.parametrize("name,kind", [(LFB, "records"), (NHS, "kpi"), (OFLOG, "kpi")])
+def test_the_data_page_guesses_what_each_real_file_holds(name, kind, tmp_path):
+    from analysis.preview import inspect_file
+    from analysis.roles import suggest_kind
+
+    con = store.open_store(tmp_path / "look.duckdb")
+    try:
+        preview = inspect_file(con, real_data_file(name), kind="records", source_name=name)
+    finally:
+        con.close()
+    assert suggest_kind(preview.columns) == kind
