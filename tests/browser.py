@@ -100,7 +100,12 @@ def screenshot(page, name: str, tmp_path: Path) -> Path:
 
 
 def wait_for_app(page) -> None:
-    """Streamlit has finished a run when its status widget is gone and no element is stale."""
+    """Streamlit has finished a run when its status widget is gone, and the page is drawn when no visible element is
+    still a skeleton (a widget whose code is still loading shows as a grey block: a click on it is lost, and a
+    screenshot shows grey blocks)."""
     page.wait_for_selector("[data-testid='stApp']")
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=FIRST_RENDER_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => ![...document.querySelectorAll('[data-testid=\"stSkeleton\"]')].some(e => e.offsetParent !== null)",
+        timeout=FIRST_RENDER_TIMEOUT_MS)
