@@ -82,6 +82,9 @@ def test_nhs_ae_on_every_explore_page(real_db, monkeypatch, open_app):
     latest = raw[raw["period"] == raw["period"].max()]["attendances"].mean()
     assert metrics(at)["Latest (Mar 2019)"] == definitions.format_kpi_value(latest, "number")
     assert any("Periods from April 2016 to March 2019" in c.value for c in at.caption)
+    # With no measure column the KPI is called after its value column, and the chart says it averages every trust.
+    assert at.selectbox(key="pf_kpi").value == "attendances"
+    assert at.selectbox(key="pf_area").options[0] == "All areas" and len(at.selectbox(key="pf_area").options) > 100
 
 
 def test_oflog_financial_year_is_a_period_with_its_grain(real_db):

@@ -235,7 +235,8 @@ def kpi_measures(con: duckdb.DuckDBPyConnection, dataset: store.Dataset) -> list
     """The measures of a KPI-series dataset (one series each), sorted."""
     measure = dataset.roles.get("measure")
     if not measure:
-        return ["Value"] if "value" in dataset.roles else []
+        # One measure: the value column's own name ("attendances"), which says more than "Value".
+        return [dataset.roles["value"]] if "value" in dataset.roles else []
     rows = store.query_rows(
         con, f"SELECT DISTINCT CAST({q(measure)} AS VARCHAR) FROM {q(dataset.table)} WHERE {q(measure)} IS NOT NULL "
              "ORDER BY 1")
