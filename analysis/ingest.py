@@ -28,7 +28,7 @@ from analysis.convert import REASON_COLUMN, ReadPlan, load_select_sql
 from analysis.detect import (DATE, MAX_FAILURE_SHARE, MONTH_FIRST, TEXT, TIMESTAMP, TYPE_WORDS, date_order_votes,
                              looks_like_date)
 from analysis.errors import StocktakeError, unexpected_failure
-from analysis.preview import describe_typed_source, plan_read, read_sample, relation_for
+from analysis.preview import relation_for, sample_and_plan
 from analysis.roles import KINDS, check_roles
 from analysis.sources import Source, open_source
 from analysis.store import Column, quote_identifier
@@ -279,11 +279,7 @@ def load_file(
     source = open_source(path, source_name, sheet=sheet)
     cur = con.cursor()
     try:
-        if source.frame is not None:
-            cur.register("source_frame", source.frame)
-        describe_typed_source(cur, source)
-        sample, complete = read_sample(cur, source)
-        plan = plan_read(source, sample, complete, kind=kind, types=types, roles=roles, date_order=date_order)
+        _, plan = sample_and_plan(cur, source, kind=kind, types=types, roles=roles, date_order=date_order)
         existing = _existing_target(con, dataset, mode)
         if mode == APPEND:
             _check_append_columns(existing, [Column(c.name, c.type) for c in plan.columns])

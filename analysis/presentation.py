@@ -123,6 +123,10 @@ def for_presentation(spec: dict, *, min_height: int = MIN_HEIGHT) -> dict:
     out["config"] = _deep_merge(out.get("config") or {}, PRESENTATION_CONFIG)
     if isinstance(out.get("height"), (int, float)) and out["height"] < min_height:
         out["height"] = min_height
+    if (out.get("autosize") or {}).get("type") == "fit-x":
+        # On a page the height is the plot's own (the page scrolls); on a projected screen the whole chart, titles,
+        # axes and legend included, must fit the height it is given, under the reading and headline numbers.
+        out["autosize"] = {**out["autosize"], "type": "fit"}
     usermeta = dict(out.get("usermeta") or {})
     usermeta["embedOptions"] = {**(usermeta.get("embedOptions") or {}), "renderer": "svg"}
     out["usermeta"] = usermeta

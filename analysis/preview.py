@@ -171,6 +171,17 @@ def plan_read(source: Source, sample: dict[str, list], complete: bool, *, kind: 
     return ReadPlan(columns=columns, date_order=order, date_order_reason=order_reason, required_date=required)
 
 
+def sample_and_plan(cur: duckdb.DuckDBPyConnection, source: Source, *, kind: str, types: dict[str, str] | None,
+                    roles: dict[str, str] | None, date_order: str | None) -> tuple[dict[str, list], ReadPlan]:
+    """What both a preview and a load do first: make the source readable on ``cur``, read its sample, and decide
+    every column's type from it. Returns the sample and the plan."""
+    if source.frame is not None:
+        cur.register("source_frame", source.frame)
+    describe_typed_source(cur, source)
+    sample, complete = read_sample(cur, source)
+    return sample, plan_read(source, sample, complete, kind=kind, types=types, roles=roles, date_order=date_order)
+
+
 def inspect_file(
     con: duckdb.DuckDBPyConnection,
     path: str | os.PathLike,
@@ -186,11 +197,7 @@ def inspect_file(
     source = sources.open_source(path, source_name, sheet=sheet)
     cur = con.cursor()
     try:
-        if source.frame is not None:
-            cur.register("source_frame", source.frame)
-        describe_typed_source(cur, source)
-        sample, complete = read_sample(cur, source)
-        plan = plan_read(source, sample, complete, kind=kind, types=types, roles=None, date_order=date_order)
+        sample, plan = sample_and_plan(cur, source, kind=kind, types=types, roles=None, date_order=date_order)
         relation, params = relation_for(source, limit=max_rows)
         cur.execute("DROP TABLE IF EXISTS reject_errors")
         cur.execute("DROP TABLE IF EXISTS reject_scans")

@@ -10,7 +10,10 @@ import re
 from functools import lru_cache
 from typing import Sequence
 
+import pandas as pd
+
 from analysis.errors import StocktakeError
+from analysis.periods import infer_grain
 
 RECORDS = "records"
 KPI = "kpi"
@@ -292,3 +295,39 @@ def suggest_roles(kind: str, columns: Sequence) -> dict[str, str]:
         if first_date is not None:
             suggested[first_date.name] = "date"
     return {c.name: suggested[c.name] for c in columns if c.name in suggested}
+
+
+# Grains at which a date column reads as the periods of a KPI series rather than the days of records.
+PERIOD_GRAINS = {"month", "quarter", "financial_year", "year"}
+
+
+def column_grain(column) -> str | None:
+    """A date column's grain: the one its periods were written at ('2016-17': financial years), else the one its
+    sampled dates fall at (first days of months: months). None when nothing was sampled."""
+    if getattr(column, "grain", None):
+        return column.grain
+    values = [v for v in getattr(column, "sample_values", []) if v]
+    if not values:
+        return None
+    # ISO dates read as they are; anything else the way a UK file writes it (the type was decided on them already).
+    iso = pd.to_datetime(pd.Series(values), format="ISO8601", errors="coerce")
+    dates = iso if iso.notna().all() else pd.to_datetime(pd.Series(values), dayfirst=True, errors="coerce")
+    return infer_grain(dates.dropna())
+
+
+def suggest_kind(columns: Sequence) -> str:
+    """What a file most likely holds, for the Data page's first guess (the user can change it).
+
+    A KPI series when its dates are all periods (months, quarters, financial years, years: 'Financial year',
+    '2017-03-01', '2017-04-01', …) and it has a number to chart; records otherwise, and always when a column holds
+    times or single days (contacts, calls, payments). A lookup is never guessed: it is chosen for what it is for.
+    """
+    dated = [c for c in columns if c.type in ("date", "timestamp")]
+    if not dated or any(c.type == "timestamp" for c in dated):
+        return RECORDS
+    if not all(column_grain(c) in PERIOD_GRAINS for c in dated):
+        return RECORDS
+    if not any(c.type in ("number", "integer") for c in columns):
+        return RECORDS
+    return KPI
+

@@ -18,7 +18,7 @@ from analysis.formatting import format_count
 from analysis.ingest import TooManyRejects
 from analysis.prepare import prepare_dataset
 from analysis.preview import FilePreview, inspect_file
-from analysis.roles import KIND_LABELS, KINDS, ROLES_BY_KIND, role_clashes, role_label
+from analysis.roles import KIND_LABELS, KINDS, RECORDS, ROLES_BY_KIND, role_clashes, role_label, suggest_kind
 from analysis.sources import file_format_of
 from analysis.workbook import list_sheets
 from ui import actions
@@ -104,7 +104,19 @@ else:
 if uploaded is not None:
     path = save_upload(uploaded)
     top = st.columns([2, 2, 1])
-    kind = top[0].selectbox("What is in it?", KINDS, format_func=lambda k: KIND_LABELS[k], key="data_kind")
+    if st.session_state.get("data_kind_guessed_for") != uploaded.file_id:
+        # A new file: guess what it holds from a first look (the same preview the page shows for records, so a
+        # records file is read once). A wrong guess loads periods as contacts or contacts as a KPI series.
+        st.session_state["data_kind_guessed_for"] = uploaded.file_id
+        try:
+            first_look = cached_preview(str(path), uploaded.name, RECORDS, None, None, ())
+            st.session_state["data_kind"] = suggest_kind(first_look.columns)
+        except StocktakeError:
+            st.session_state["data_kind"] = RECORDS  # the preview below says what is wrong with the file
+    kind = top[0].selectbox("What is in it?", KINDS, format_func=lambda k: KIND_LABELS[k], key="data_kind",
+                            help="Records: one row per contact, request, case or incident. KPI series: one value per "
+                                 "period (month, quarter, financial year), e.g. a benchmarking file. Guessed from "
+                                 "the file's dates: change it if the guess is wrong.")
     dataset_name = top[1].text_input("Dataset name", value=suggested_dataset_name(uploaded.name),
                                      key=f"data_name_{uploaded.file_id}")
     order_choice = top[2].selectbox("Dates such as 01/02/2024 are", [AUTO_ORDER, DAY_FIRST, MONTH_FIRST],

@@ -85,10 +85,7 @@ class PerformanceView:
 
     @property
     def title(self) -> str:
-        where = ", ".join(filter(None, [self.service if self.service != ALL else "all services",
-                                        self.area if self.area != ALL else None,
-                                        self.channel if self.channel != ALL else None]))
-        return f"{self.option.label}: {where}"
+        return definitions.series_title(self.option.label, self.dataset, self.service, self.area, self.channel)
 
     def notes(self, service: str | None = None) -> pd.DataFrame:
         """The interventions shown on this service's charts (every service's with ``ALL``)."""
@@ -325,7 +322,8 @@ def performance_view(ds: store.Dataset) -> PerformanceView | None:
     chosen = {"service": ALL, "area": ALL, "channel": ALL}
     for col, role, everything in ((c2, "service", "All services"), (c3, "area", "All areas"),
                                   (c4, "channel", "All channels")):
-        if values.get(role) and (role == "service" or ds.kind == "records"):
+        # A KPI series has no channel; its areas (councils, trusts) are offered so a manager can pick their own.
+        if values.get(role) and (role != "channel" or ds.kind == "records"):
             chosen[role] = col.selectbox(role.capitalize(), [ALL] + values[role], key=f"pf_{role}", bind=BIND,
                                          format_func=lambda s, e=everything: e if s == ALL else s,
                                          **({"on_change": load_settings, "args": (ds.name,)} if role == "service"

@@ -76,3 +76,29 @@ def open_app():
         return at
 
     return _open
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (one per test module); skipped where it is not installed."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+
+    require_chromium()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab (its own cookies) at 1400 x 1000."""
+    from tests.browser import FIRST_RENDER_TIMEOUT_MS
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    tab.set_default_timeout(FIRST_RENDER_TIMEOUT_MS)
+    yield tab
+    context.close()

@@ -44,7 +44,8 @@ def test_chart_has_points_coloured_by_type_limits_target_and_interventions():
     assert spec["datasets"][rule["data"]["name"]][0]["label"] == "New form"
     assert len(spec["datasets"][rule["data"]["name"]]) == 1
     # 10 points per segment: fewer than 13, so the chart warns.
-    assert "fewer than 13 points" in spec["title"]["subtitle"]
+    # On a line of its own (a list of lines), after the caller's subtitle.
+    assert spec["title"]["subtitle"][-1].startswith("Warning: fewer than 13 points")
 
 
 def test_special_causes_get_their_colours_and_rule_in_the_tooltip():

@@ -9,22 +9,19 @@ every page is opened on it, checking the DOM for anything made from the data.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import secrets
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from analysis import store
-from tests.conftest import REPO_ROOT
-from tests.test_e2e_browser import CHROMIUM, FIRST_RENDER_TIMEOUT_MS, _free_port, screenshot, wait_for_app
+from tests.browser import (FIRST_RENDER_TIMEOUT_MS, free_port, require_chromium, screenshot, served_app, stop,
+                           wait_for_app, wait_until_up)
 
 pytestmark = pytest.mark.e2e
 
@@ -33,34 +30,10 @@ VIEWER = "cat@council.gov.uk"
 PAGES = ["", "datasets", "demand-drivers", "performance-trends", "savings-scenarios", "workshop-room"]
 
 
-def _wait_for(url: str, process: subprocess.Popen, log_path: Path, what: str) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"{what} did not start: " + log_path.read_text()[-2000:])
-        time.sleep(0.3)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
-
-
 @contextlib.contextmanager
 def oidc_provider(folder: Path):
     """oidc-provider-mock on a free loopback port, knowing an editor and a viewer (their email is their subject)."""
-    port = _free_port()
+    port = free_port()
     log_path = folder / "oidc.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
@@ -70,48 +43,10 @@ def oidc_provider(folder: Path):
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(f"{url}/.well-known/openid-configuration", process, log_path, "the OpenID provider")
+        wait_until_up(f"{url}/.well-known/openid-configuration", process, log_path, "the OpenID provider")
         yield url
     finally:
-        _stop(process)
-
-
-@contextlib.contextmanager
-def served_app(db: Path, folder: Path, secrets_toml: str | None = None):
-    """Stocktake on a free loopback port (via ui.launch, as run.sh), with an optional secrets file."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    options = ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"]
-    env = {**os.environ, "STOCKTAKE_DB": str(db)}
-    if secrets_toml is not None:
-        secrets_path = folder / "secrets.toml"
-        secrets_path.write_text(secrets_toml.replace("{app}", url))
-        options += ["--secrets.files", str(secrets_path)]
-        # The provider speaks plain http on loopback; Authlib refuses that unless told this is a test.
-        env["AUTHLIB_INSECURE_TRANSPORT"] = "1"
-    log_path = folder / "streamlit.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "ui.launch", *options], cwd=REPO_ROOT, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_for(f"{url}/_stcore/health", process, log_path, "the app")
-        yield url
-    finally:
-        _stop(process)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from tests.test_e2e_browser import CHROMIUM_ARGS
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+        stop(process)
 
 
 def new_page(browser):
@@ -132,8 +67,7 @@ def main_buttons(page) -> list[str]:
 
 @pytest.fixture(scope="module")
 def signed_in_app(demo_store_template, tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+    require_chromium()
     folder = tmp_path_factory.mktemp("signin")
     db = folder / "stocktake.duckdb"
     shutil.copyfile(demo_store_template, db)
@@ -265,8 +199,7 @@ sign_out_url = "/oauth2/sign_out"
 
 @pytest.fixture(scope="module")
 def proxy_store(demo_store_template, tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+    require_chromium()
     folder = tmp_path_factory.mktemp("proxy")
     db = folder / "stocktake.duckdb"
     shutil.copyfile(demo_store_template, db)
@@ -334,8 +267,7 @@ def hostile_store(demo_store_template, tmp_path_factory):
 
     Each test serves it itself, so it can look in the store after the app (its one writer) has stopped.
     """
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+    require_chromium()
     from analysis.ingest import load_frame
     from analysis.prepare import prepare_dataset
 

@@ -7,114 +7,24 @@ goes through); everything else is in the AppTests. Run alone with `./test.sh -m 
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.browser import FIRST_RENDER_TIMEOUT_MS, require_chromium, screenshot, served_app, wait_for_app
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-dev-shm-usage", "--disable-component-update", "--no-first-run", "--disable-sync"]
-# Generous: a first render took 4-5.6 s on an idle 2-core machine, far longer while other tests load it.
-FIRST_RENDER_TIMEOUT_MS = 120_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def served_app(db: Path, log_path: Path):
-    """Stocktake served on a free loopback port on the store ``db``, started as run.sh starts it (ui.launch)."""
-    port = _free_port()
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "ui.launch", "--server.port", str(port), "--server.address",
-             "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=REPO_ROOT, env={**os.environ, "STOCKTAKE_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("the app did not start: " + log_path.read_text()[-2000:])
-            time.sleep(0.3)
-        try:
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 @pytest.fixture(scope="module")
 def app_url(demo_store_template, tmp_path_factory):
     """One server for the module's tests, on a private copy of the demo store."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+    require_chromium()
     folder = tmp_path_factory.mktemp("served")
     db = folder / "stocktake.duckdb"
     shutil.copyfile(demo_store_template, db)
-    with served_app(db, folder / "streamlit.log") as url:
+    with served_app(db, folder) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser, tmp_path):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    tab = context.new_page()
-    tab.set_default_timeout(FIRST_RENDER_TIMEOUT_MS)
-    yield tab
-    context.close()
-
-
-def screenshot(page, name: str, tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("STOCKTAKE_SCREENSHOTS", tmp_path))
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def wait_for_app(page) -> None:
-    """Streamlit has finished a run when its status widget is gone and no element is stale."""
-    page.wait_for_selector("[data-testid='stApp']")
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=FIRST_RENDER_TIMEOUT_MS)
 
 
 def test_the_overview_renders_with_the_demo_data(page, app_url, tmp_path):
@@ -179,7 +89,7 @@ def test_the_first_visitor_on_a_shared_link_gets_the_page(browser, demo_store_te
     """A fresh server, and a deep link as its very first request: no "Page not found" notice over the page."""
     db = tmp_path / "stocktake.duckdb"
     shutil.copyfile(demo_store_template, db)
-    with served_app(db, tmp_path / "streamlit.log") as url:
+    with served_app(db, tmp_path) as url:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         tab = context.new_page()
         tab.set_default_timeout(FIRST_RENDER_TIMEOUT_MS)

@@ -8,20 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_e2e_browser import (CHROMIUM, browser, page, screenshot, served_app,  # noqa: F401 (fixtures)
-                                    wait_for_app)
+from tests.browser import require_chromium, screenshot, served_app, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def app_url(demo_store_template, tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+    require_chromium()
     folder = tmp_path_factory.mktemp("served_loader")
     db = folder / "stocktake.duckdb"
     shutil.copyfile(demo_store_template, db)
-    with served_app(db, folder / "streamlit.log") as url:
+    with served_app(db, folder) as url:
         yield url
 
 

@@ -13,7 +13,7 @@ from analysis import store
 from analysis.ingest import load_frame
 from tests.awkward_store import five_day_frame
 from tests.conftest import REAL_DATA_DIR
-from tests.test_e2e_browser import CHROMIUM_ARGS, browser, page, screenshot, served_app, wait_for_app  # noqa: F401
+from tests.browser import require_chromium, screenshot, served_app, wait_for_app
 from tests.test_real_files import LFB, NHS, OFLOG, cli_load
 
 pytestmark = pytest.mark.e2e
@@ -25,11 +25,7 @@ ENGINE = re.compile(r"Binder Error|Conversion Error|Invalid Input|Catalog Error|
 
 @pytest.fixture(scope="module")
 def real_url(tmp_path_factory):
-    from tests.test_e2e_browser import CHROMIUM
-    from pathlib import Path
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+    require_chromium()
     folder = tmp_path_factory.mktemp("real_served")
     db = folder / "stocktake.duckdb"
     con = store.open_store(db)
@@ -50,12 +46,12 @@ def real_url(tmp_path_factory):
                    kind="kpi", roles={"period": "period", "Local authority name": "area", "Measure": "measure",
                                       "Value": "value"})
         con.close()
-    with served_app(db, folder / "streamlit.log") as url:
+    with served_app(db, folder) as url:
         yield url
 
 
 @pytest.mark.parametrize("dataset", ["five_days", "lfb_animal_rescue", "nhs_ae", "oflog_asc"])
-def test_every_explore_page_in_the_browser(dataset, page, real_url, tmp_path):  # noqa: F811
+def test_every_explore_page_in_the_browser(dataset, page, real_url, tmp_path):
     if dataset != "five_days" and not (REAL_DATA_DIR / LFB).exists():
         pytest.skip(f"the real files are not here ({REAL_DATA_DIR})")
     for path, name in PAGES.items():

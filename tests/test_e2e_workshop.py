@@ -9,22 +9,20 @@ and clicks a Demand chart: the click is a chip in the link, and the link restore
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from analysis import sessions, store
 from data.demo import DEMO_AGENDA, DEMO_SESSION_TITLE
-from tests.test_e2e_browser import (CHROMIUM, CHROMIUM_ARGS, FIRST_RENDER_TIMEOUT_MS, screenshot, served_app,
-                                    wait_for_app)
+from tests.browser import FIRST_RENDER_TIMEOUT_MS, require_chromium, screenshot, served_app, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def served(demo_store_template, tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+    require_chromium()
     folder = tmp_path_factory.mktemp("workshop")
     db = folder / "stocktake.duckdb"
     shutil.copyfile(demo_store_template, db)
@@ -33,18 +31,8 @@ def served(demo_store_template, tmp_path_factory):
         session_id = sessions.find_session(con, DEMO_SESSION_TITLE).id
     finally:
         con.close()
-    with served_app(db, folder / "streamlit.log") as url:
+    with served_app(db, folder) as url:
         yield url, session_id
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -150,9 +138,17 @@ def test_a_chart_click_is_in_the_link_and_the_link_restores_it(screen, served, t
     pareto.scroll_into_view_if_needed()
     pareto.locator("canvas, svg").first.wait_for()
     wait_for_app(screen)
-    box = pareto.bounding_box()
-    screen.mouse.click(box["x"] + box["width"] * 0.10, box["y"] + box["height"] * 0.55)
-    screen.wait_for_url("**dm_drill=Reason*", timeout=FIRST_RENDER_TIMEOUT_MS)
+    # Under load the chart can still be settling when the first click lands (Vega ignores a click on a chart it is
+    # redrawing), so click again, as a person would, while the address has no drill-down.
+    for _ in range(5):
+        box = pareto.bounding_box()
+        screen.mouse.click(box["x"] + box["width"] * 0.10, box["y"] + box["height"] * 0.55)
+        try:
+            screen.wait_for_url("**dm_drill=Reason*", timeout=15_000)
+            break
+        except PlaywrightTimeout:
+            wait_for_app(screen)
+    assert "dm_drill=" in screen.url, "five clicks on the top reasons chart set no drill-down"
     wait_for_app(screen)
     assert "dm_drill=Reason%3A+Report+a+repair" in screen.url
     chips = screen.locator("[data-testid='stMultiSelect']").filter(has_text="Drilled down to")

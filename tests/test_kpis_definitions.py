@@ -12,3 +12,18 @@ def test_format_kpi_value():
     assert definitions.format_kpi_value(2.834, "money") == "£2.83"
     assert definitions.format_kpi_value(87.0, "percent_points") == "87.0%"
     assert definitions.format_kpi_value(float("nan"), "count") == "–"
+
+
+def test_a_kpi_series_of_many_areas_says_its_chart_is_their_average():
+    from analysis import store
+    from analysis.kpis.definitions import series_scope, series_title
+
+    councils = store.Dataset("oflog", "kpi", "ds_oflog", None, None, 10, 1, (
+        store.Column("period", "date", "period", "year"), store.Column("Council", "text", "area", None),
+        store.Column("Value", "number", "value", None)))
+    assert series_title("Carer quality of life", councils) == "Carer quality of life: average of every area's value"
+    assert series_title("Carer quality of life", councils, area="Darlington") == "Carer quality of life: Darlington"
+    records = store.Dataset("calls", "records", "ds_calls", None, None, 10, 1, (
+        store.Column("date", "date", "date", None), store.Column("Ward", "text", "area", None)))
+    assert series_scope(records) == "all services"
+    assert series_scope(records, "Housing repairs", "North") == "Housing repairs, North"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +13,6 @@ from analysis.sessions import View
 from data import demo
 from tests.conftest import REPO_ROOT
 
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -89,30 +87,19 @@ def test_the_cli_writes_the_pack_and_refuses_a_session_that_does_not_exist(demo_
 
 
 @pytest.mark.e2e
-def test_the_pack_opens_in_chromium_without_errors_and_prints_to_a4(demo_pack, tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
-    from playwright.sync_api import sync_playwright
-
-    from tests.test_e2e_browser import CHROMIUM_ARGS
-
+def test_the_pack_opens_in_chromium_without_errors_and_prints_to_a4(demo_pack, page, tmp_path):
     text, _ = demo_pack
     html_file = tmp_path / "pack.html"
     html_file.write_text(text, encoding="utf-8")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1100, "height": 1400})
-            errors, requests = [], []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(html_file.as_uri())
-            page.wait_for_load_state("load")
-            assert page.locator("section.item svg").count() == 5
-            page.screenshot(path=str(tmp_path / "pack.png"), full_page=True)
-            pdf = page.pdf(format="A4", print_background=True)
-        finally:
-            browser.close()
+    page.set_viewport_size({"width": 1100, "height": 1400})
+    errors, requests = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(html_file.as_uri())
+    page.wait_for_load_state("load")
+    assert page.locator("section.item svg").count() == 5
+    page.screenshot(path=str(tmp_path / "pack.png"), full_page=True)
+    pdf = page.pdf(format="A4", print_background=True)
     assert errors == [] and requests == [html_file.as_uri()]
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 1

@@ -81,8 +81,9 @@ def test_changing_a_type_in_the_preview_rejects_what_does_not_fit(demo_store, op
 def test_the_real_files_load_through_the_page(demo_store, open_app, file_name, kind, dataset, rows, expected_types):
     path = real_data_file(file_name)
     at = upload(open_app("pages/data.py"), path.read_bytes(), file_name)
-    if kind != "records":
-        at.selectbox(key="data_kind").set_value(kind).run()
+    # The page's guess of what the file holds: the animal rescues are records (times of calls), the A&E file a
+    # KPI series (one value per month).
+    assert at.selectbox(key="data_kind").value == kind
     at.button(key="data_load").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == [f"Loaded {rows:,} rows into '{dataset}'. 0 rows were rejected."]
@@ -177,3 +178,15 @@ def test_blank_rows_are_skipped_and_counted(demo_store, open_app):
         assert store.query_rows(con, 'SELECT count(*), count(DISTINCT Area) FROM "ds_with_blanks"') == [(2, 2)]
     finally:
         con.close()
+
+
+def test_a_file_of_financial_years_is_guessed_to_be_a_kpi_series_with_its_roles(demo_store, open_app):
+    content = ("Financial year,Local authority name,Measure,Value\n2016-17,Darlington,Delays,5.1\n"
+               "2017-18,Darlington,Delays,4.8\n2016-17,Enfield,Delays,3.9\n2017-18,Enfield,Delays,4.0\n").encode()
+    at = upload(open_app("pages/data.py"), content=content, name="council kpis.csv")
+    assert at.selectbox(key="data_kind").value == "kpi"
+    assert editor_roles(at, 0) == ["Period", "Area", "Measure", "Value"]
+    # The user's own choice stands on every rerun for this file.
+    at.selectbox(key="data_kind").set_value("records").run()
+    at.run()
+    assert at.selectbox(key="data_kind").value == "records"

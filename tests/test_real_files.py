@@ -82,6 +82,9 @@ def test_nhs_ae_on_every_explore_page(real_db, monkeypatch, open_app):
     latest = raw[raw["period"] == raw["period"].max()]["attendances"].mean()
     assert metrics(at)["Latest (Mar 2019)"] == definitions.format_kpi_value(latest, "number")
     assert any("Periods from April 2016 to March 2019" in c.value for c in at.caption)
+    # With no measure column the KPI is called after its value column, and the chart says it averages every trust.
+    assert at.selectbox(key="pf_kpi").value == "attendances"
+    assert at.selectbox(key="pf_area").options[0] == "All areas" and len(at.selectbox(key="pf_area").options) > 100
 
 
 def test_oflog_financial_year_is_a_period_with_its_grain(real_db):
@@ -102,12 +105,7 @@ def test_oflog_on_every_explore_page(real_db, monkeypatch, open_app):
         period_type = store.get_dataset(con, "oflog_asc").column("Financial year").type
     finally:
         con.close()
-    if period_type == "text":
-        at = open_app("pages/performance.py", query_params={"dataset": "oflog_asc"})
-        assert not at.exception
-        assert [e.value for e in at.error][0].startswith("The period column 'Financial year' of 'oflog_asc' "
-                                                         "holds text such as '20")
-        pytest.skip("periods such as '2016-17' are read as text until the loader's period columns (issue 11) land")
+    assert period_type == "date"  # '2016-17' and the like are periods, not text
     for page in EXPLORE:
         open_clean(open_app, page, "oflog_asc")
 
@@ -160,3 +158,23 @@ def test_oflog_financial_years_on_the_performance_page(oflog_store, oflog_frame,
     assert "Rank in 2022/23" in m
     # Eight annual points at most: the short-series warning, never an error.
     assert any("points since the limits were last set" in w.value for w in at.warning)
+    # With no council chosen the chart is every council's value averaged (and says so); choosing one charts its own.
+    assert at.selectbox(key="pf_area").value == "All"
+    assert m["Latest (2022/23)"] == f"{latest['Value'].mean():,.2f}"
+    at.selectbox(key="pf_area").set_value("Darlington").run()
+    assert not at.exception and not at.error
+    own = latest.loc[latest["Local authority name"] == "Darlington", "Value"].iloc[0]
+    assert metrics(at)["Latest (2022/23)"] == f"{own:,.2f}"
+
+
+@pytest.mark.parametrize("name,kind", [(LFB, "records"), (NHS, "kpi"), (OFLOG, "kpi")])
+def test_the_data_page_guesses_what_each_real_file_holds(name, kind, tmp_path):
+    from analysis.preview import inspect_file
+    from analysis.roles import suggest_kind
+
+    con = store.open_store(tmp_path / "look.duckdb")
+    try:
+        preview = inspect_file(con, real_data_file(name), kind="records", source_name=name)
+    finally:
+        con.close()
+    assert suggest_kind(preview.columns) == kind

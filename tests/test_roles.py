@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from analysis.errors import StocktakeError
-from analysis.roles import check_roles, header_words, role_clashes, role_label, suggest_roles
+from analysis.roles import check_roles, header_words, role_clashes, role_label, suggest_kind, suggest_roles
 
 
 @dataclass
@@ -21,6 +21,7 @@ class Col:
     sample_top_share: float = 0.0
     sample_complete: bool = True
     sample_values: list = field(default_factory=list)
+    grain: str | None = None
 
 
 def repeating(name: str) -> Col:
@@ -109,3 +110,22 @@ def test_check_roles(kind, roles, message):
     with pytest.raises(StocktakeError) as raised:
         check_roles(kind, roles, ["Ward", "Borough"])
     assert str(raised.value).startswith(message)
+
+
+MONTHS = ["2017-03-01", "2017-04-01", "2017-05-01"]
+
+
+@pytest.mark.parametrize("columns,kind", [
+    # Periods as UK public data writes them, with a number each: a KPI series.
+    ([Col("Financial year", "date", grain="financial_year"), Col("Council"), Col("Value", "number")], "kpi"),
+    ([Col("period", "date", sample_values=MONTHS), Col("org_code"), Col("attendances", "integer")], "kpi"),
+    ([Col("Quarter", "date", sample_values=["2019-04-01", "2019-07-01"]), Col("Score", "number")], "kpi"),
+    # Times or single days: records, whatever else the file holds.
+    ([Col("DateTimeOfCall", "timestamp"), Col("FinYear", "date", grain="financial_year"), Col("Cost", "number")],
+     "records"),
+    ([Col("Payment date", "date", sample_values=["03/01/2024", "17/01/2024"]), Col("Amount", "number")], "records"),
+    ([Col("period", "date", sample_values=MONTHS), Col("Name")], "records"),  # no number to chart
+    ([Col("Ref"), Col("Amount", "number")], "records"),  # no dates at all
+])
+def test_suggest_kind(columns, kind):
+    assert suggest_kind(columns) == kind

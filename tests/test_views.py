@@ -126,6 +126,8 @@ def test_url_params_are_written_as_the_pages_widgets_write_them(page, state, par
     ("demand-drivers", "volume", {"dm_service": ["A", "B", "C"]}, "Volume over time"),
     ("performance-trends", "spc", {"pf_kpi": "closed_within_days", "pf_days": 10, "pf_service": "Parking"},
      "Closed within 10 days: Parking"),
+    ("performance-trends", "spc", {"pf_kpi": "Outcome, ASC Quality of Life", "pf_area": "Darlington"},
+     "Outcome, ASC Quality of Life: Darlington"),
 ])
 def test_default_titles_say_what_the_figure_shows(page, figure, state, title):
     assert catalogue.default_title(page, figure, state) == title

@@ -85,13 +85,21 @@ def _share_altair_class_table() -> None:
 _share_altair_class_table()
 
 
-def titled(chart: alt.Chart, title: str, subtitle: str | None = None) -> alt.Chart:
-    """Give a chart its title (and an optional subtitle line), left-aligned, and the UK number locale."""
-    return chart.properties(**title_properties(title, subtitle))
+def titled(chart: alt.Chart, title: str, subtitle: str | list[str] | None = None) -> alt.Chart:
+    """Give a chart its title (and an optional subtitle: a line, or a list of lines), left-aligned, and the UK number
+    locale."""
+    properties = title_properties(title, subtitle)
+    if isinstance(chart, (alt.Chart, alt.LayerChart)):
+        # The height is the plot's own; only the width fits the page. Streamlit's default ("fit") squeezes the title,
+        # subtitle, axis titles and legend into the height, which left an SPC chart's plot 60 px tall and pushed a
+        # long y-axis title over the chart's title.
+        properties["autosize"] = alt.AutoSizeParams(type="fit-x", contains="padding")
+    return chart.properties(**properties)  # one call: each .properties() copies the chart
 
 
-def title_properties(title: str, subtitle: str | None = None) -> dict:
-    """:func:`titled`'s properties, for a chart made in one piece (``alt.FacetChart(..., **title_properties(t))``)."""
+def title_properties(title: str, subtitle: str | list[str] | None = None) -> dict:
+    """:func:`titled`'s title and locale, for a chart made in one piece (``alt.FacetChart(..., **title_properties(t))``;
+    a facet keeps Vega-Lite's own sizing)."""
     params = {"text": title, "anchor": "start", "fontSize": 16}
     if subtitle:
         params["subtitle"] = subtitle

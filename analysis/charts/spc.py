@@ -95,9 +95,16 @@ def _each_once(values: pd.Series, write: Callable) -> list[str]:
     return [written[c] for c in codes]
 
 
-def _y(unit: str, title: str, zero: bool = False) -> alt.Y:
+# The longest a y-axis title may run, in pixels, before it ends in "…": a KPI named at length ("Outcome, ASC Carer
+# Quality of Life") drawn taller than the plot squashed the plot and pushed the chart's title out of sight. The chart's
+# title carries the full name.
+Y_TITLE_LIMIT_PX = 220
+SMALL_Y_TITLE_LIMIT_PX = 110
+
+
+def _y(unit: str, title: str, zero: bool = False, title_limit: int = Y_TITLE_LIMIT_PX) -> alt.Y:
     fmt, _ = _value_format(unit)
-    return alt.Y("value:Q", title=title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=zero))
+    return alt.Y("value:Q", title=title, axis=alt.Axis(format=fmt, titleLimit=title_limit), scale=alt.Scale(zero=zero))
 
 
 CHART_COLUMNS = ["date", "value", "segment", "mean", "lpl", "upl", "near_lpl", "near_upl", "target", "trajectory",
@@ -114,7 +121,8 @@ def _layers(data: pd.DataFrame, unit: str, y_title: str, show_near_lines: bool, 
     base = alt.Chart().transform_filter("isValid(datum.value)") if values_only else alt.Chart()
     dates = data["date"] if pd.api.types.is_datetime64_any_dtype(data["date"]) else None
     x = alt.X("date:T", title="Period", axis=period_axis(grain, dates))
-    line = base.mark_line(color=LINE_GREY, strokeWidth=1.5).encode(x=x, y=_y(unit, y_title))
+    line = base.mark_line(color=LINE_GREY, strokeWidth=1.5).encode(
+        x=x, y=_y(unit, y_title, title_limit=SMALL_Y_TITLE_LIMIT_PX if values_only else Y_TITLE_LIMIT_PX))
     mean = base.mark_line(color="#000000", strokeWidth=1.2).encode(
         x=alt.X("date:T"), y=alt.Y("mean:Q"), detail=alt.Detail("segment:N"))
     lpl = base.mark_line(color=LINE_GREY, strokeDash=[6, 4], strokeWidth=1).encode(
@@ -141,7 +149,7 @@ def _layers(data: pd.DataFrame, unit: str, y_title: str, show_near_lines: bool, 
             "point_type:N",
             title="Point",
             scale=alt.Scale(domain=present, range=[POINT_COLOURS[t] for t in present]),
-            legend=alt.Legend(orient="bottom", labelExpr=_label_expr(), symbolType="circle"),
+            legend=alt.Legend(orient="bottom", labelExpr=_label_expr(), symbolType="circle", labelLimit=0),
         ),
         tooltip=[
             alt.Tooltip("period_label:N", title="Period"),
@@ -208,7 +216,9 @@ def build_spc_chart(
         layers += _intervention_layers(interventions, data["date"].min(), data["date"].max())
     chart = alt.layer(*layers, data=data[[c for c in CHART_COLUMNS if c in data]]).properties(
         width="container", height=height)
-    return titled(chart, title, "\n".join(lines) if lines else None)
+    # A list, not text joined by newlines: Vega-Lite draws each item of a list on its own line, and one long line
+    # runs past the chart's width and clips the title above it.
+    return titled(chart, title, lines or None)
 
 
 def build_small_multiples(
@@ -404,7 +414,8 @@ def build_peer_chart(frame: pd.DataFrame, *, title: str, own_label: str, unit: s
     base = alt.Chart(data)
     x = alt.X("period:T", title="Period", axis=period_axis(grain, data["period"]))
     band = base.mark_area(color=MDC_COMMON, opacity=0.3).encode(
-        x=x, y=alt.Y("comparator_q1:Q", title=y_title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)),
+        x=x, y=alt.Y("comparator_q1:Q", title=y_title, axis=alt.Axis(format=fmt, titleLimit=Y_TITLE_LIMIT_PX),
+                     scale=alt.Scale(zero=False)),
         y2=alt.Y2("comparator_q3:Q"))
     median = base.mark_line(color=DARK_GREY, strokeDash=[5, 3]).encode(
         x=alt.X("period:T"), y=alt.Y("comparator_median:Q"), tooltip=tooltip)

@@ -115,6 +115,30 @@ def dataset_grain(dataset: store.Dataset, con: duckdb.DuckDBPyConnection | None 
     return grain if grain in periods.GRAINS else DEFAULT_GRAIN
 
 
+def series_scope(dataset: store.Dataset, service: str = ALL, area: str = ALL, channel: str = ALL) -> str:
+    """What a KPI chart covers, in words ("Housing repairs, North ward"; "" when there is nothing to say).
+
+    A KPI series of many areas (councils, trusts) with no area chosen is the plain average of their values each
+    period, and the words say so: "all services" would let a room read 152 councils' mean as one council's figure.
+    """
+    chosen = {"service": service, "area": area, "channel": channel}
+    parts = []
+    if service != ALL:
+        parts.append(service)
+    elif "service" in dataset.roles or dataset.kind == "records":
+        parts.append("all services")
+    parts += [chosen[role] for role in ("area", "channel") if chosen[role] != ALL]
+    if dataset.kind == "kpi" and area == ALL and "area" in dataset.roles:
+        parts.append("average of every area's value")
+    return ", ".join(parts)
+
+
+def series_title(label: str, dataset: store.Dataset, service: str = ALL, area: str = ALL, channel: str = ALL) -> str:
+    """A KPI chart's title: the KPI and what it covers (see :func:`series_scope`)."""
+    scope = series_scope(dataset, service, area, channel)
+    return f"{label}: {scope}" if scope else label
+
+
 def check_period_column(con: duckdb.DuckDBPyConnection, dataset: store.Dataset) -> str:
     """The KPI series' period column, when it holds dates; else a StocktakeError saying what it holds and what to do
     (a column of text such as '2016-17' cannot be put in time order by the engine)."""
@@ -211,7 +235,8 @@ def kpi_measures(con: duckdb.DuckDBPyConnection, dataset: store.Dataset) -> list
     """The measures of a KPI-series dataset (one series each), sorted."""
     measure = dataset.roles.get("measure")
     if not measure:
-        return ["Value"] if "value" in dataset.roles else []
+        # One measure: the value column's own name ("attendances"), which says more than "Value".
+        return [dataset.roles["value"]] if "value" in dataset.roles else []
     rows = store.query_rows(
         con, f"SELECT DISTINCT CAST({q(measure)} AS VARCHAR) FROM {q(dataset.table)} WHERE {q(measure)} IS NOT NULL "
              "ORDER BY 1")

@@ -15,7 +15,7 @@ from analysis.errors import StocktakeError
 from analysis.filters import Filters, where_clauses
 from analysis.kpis.compute import check_split, record_kpi_table
 from analysis.kpis.cube import CUBE_GRAINS, cube_narrowing, from_cube, kpi_cube
-from analysis.kpis.definitions import (ALL, BLANK, DEFAULT_GRAIN, DEFAULT_WITHIN_DAYS, RECORD_KPIS,
+from analysis.kpis.definitions import (ALL, DEFAULT_GRAIN, DEFAULT_WITHIN_DAYS, RECORD_KPIS,
                                        check_period_column, kpi_label, kpi_unit, label_sql)
 from analysis.kpis.storage import ALL_SERIES
 from analysis.roles import KPI as KPI_KIND
@@ -48,7 +48,9 @@ def kpi_dataset_table(
             raise StocktakeError(
                 f"Dataset '{dataset.name}' has no column with the role '{needed}': set it on the Data page.")
     check_period_column(con, dataset)
-    measure_sql = label_sql(f"t.{q(roles['measure'])}") if "measure" in roles else "'Value'"
+    # Without a measure column the one measure is named after the value column ("attendances"), as kpi_measures says.
+    only_measure = None if "measure" in roles else roles["value"]
+    measure_sql = label_sql(f"t.{q(roles['measure'])}") if only_measure is None else "''"
     series_sql = label_sql(f"t.{q(roles[split])}") if split and split in roles else f"'{ALL}'"
     target_sql = f"avg(CAST(t.{q(roles['target'])} AS DOUBLE))" if "target" in roles else "CAST(NULL AS DOUBLE)"
     where, params = where_clauses(filters or Filters(), roles, alias="t", date_role="period")
@@ -57,10 +59,11 @@ def kpi_dataset_table(
         conds.append(f"nullif(trim(CAST(t.{q(roles[split])} AS VARCHAR)), '') IS NOT NULL")
     if measures is not None:
         ms = list(measures)
-        if not ms:
+        if not ms or (only_measure is not None and only_measure not in ms):
             return pd.DataFrame(columns=["kpi", "series", "period", "value", "target", "n"])
-        conds.append(f"{measure_sql} IN ({', '.join('?' * len(ms))})")
-        params = params + ms
+        if only_measure is None:
+            conds.append(f"{measure_sql} IN ({', '.join('?' * len(ms))})")
+            params = params + ms
     frame = store.query_df(
         con,
         f"""SELECT {measure_sql} AS kpi, {series_sql} AS series, CAST(t.{q(roles['period'])} AS DATE) AS period,
@@ -71,6 +74,8 @@ def kpi_dataset_table(
     )
     frame["period"] = pd.to_datetime(frame["period"])
     frame["n"] = frame["n"].astype("int64")
+    if only_measure is not None:
+        frame["kpi"] = only_measure
     return frame
 
 

@@ -133,10 +133,11 @@ def default_title(page: str, figure: str, state: Mapping[str, Any]) -> str:
             return f"{label}: {' and '.join(services)}"
     if page == PERFORMANCE_PAGE:
         kpi = value(state, "pf_kpi")
-        service = value(state, "pf_service", definitions.ALL)
+        narrowed = [held for held in (value(state, "pf_service", definitions.ALL), value(state, "pf_area", definitions.ALL))
+                    if held != definitions.ALL]
         if kpi:
             name = definitions.kpi_label(kpi, int(value(state, "pf_days", definitions.DEFAULT_WITHIN_DAYS)))
-            return name + (f": {service}" if service != definitions.ALL else "")
+            return name + (f": {', '.join(narrowed)}" if narrowed else "")
     return label
 
 

@@ -65,7 +65,7 @@ def draw(con, ds: store.Dataset, view: View) -> Figure:
         raise StocktakeError(option.missing)
     every = definitions.ALL
     service = value(state, "pf_service", every)
-    area = value(state, "pf_area", every) if is_records else every
+    area = value(state, "pf_area", every)
     channel = value(state, "pf_channel", every) if is_records else every
     rules = value(state, "pf_rules", "nhsr")
     rules = rules if rules in PERFORMANCE_RULE_LABELS else "nhsr"
@@ -77,9 +77,7 @@ def draw(con, ds: store.Dataset, view: View) -> Figure:
     chosen = Filters.for_roles({role: None if held == every else held
                                 for role, held in (("service", service), ("area", area), ("channel", channel))})
     values = series.kpi_series(con, ds, kpi, grain=grain, filters=chosen, within_days=within_days)
-    where = ", ".join(filter(None, [service if service != every else "all services",
-                                    area if area != every else None, channel if channel != every else None]))
-    title = f"{option.label}: {where}"
+    title = definitions.series_title(option.label, ds, service, area, channel)
     if int(values["value"].notna().sum()) < 2:
         raise StocktakeError(f"{title} has fewer than 2 periods with a value: an SPC chart needs at least 2.")
     notes = interventions.list_interventions(con, ds.name, service if service != every else None)
@@ -101,7 +99,7 @@ def draw(con, ds: store.Dataset, view: View) -> Figure:
         show_near_lines=bool(state.get("pf_near")),
         subtitle=f"{PERFORMANCE_RULE_LABELS[rules]} rules; {PERFORMANCE_DIRECTION_LABELS[improvement].lower()}")
     words = ", ".join(filter(None, [
-        option.label, where, f"by {periods.GRAIN_LABELS[grain].lower()}",
+        option.label, definitions.series_scope(ds, service, area, channel), f"by {periods.GRAIN_LABELS[grain].lower()}",
         "limits recalculated from " + ", ".join(periods.period_words(d, "month") for d in sorted(rebase_at))
         if rebase_at else None]))
     latest = periods.period_label(summary.latest_date, grain) if summary.latest_date is not None else "–"
