@@ -93,9 +93,13 @@ def test_a_figures_data_downloads_from_its_menu(page, app_url, tmp_path):
     page.locator("h1").filter(has_text="Demand drivers").first.wait_for()
     wait_for_app(page)
     assert page.get_by_role("button", name="Download the data (CSV)").count() == 0  # not made until opened
-    page.get_by_role("button", name="Download data").first.click()
+    menu = page.get_by_role("button", name="Download data").first
+    # The menu opens under its button: with the button low on the screen it would open below the window's edge.
+    menu.evaluate("button => button.scrollIntoView({block: 'center'})")
+    menu.click()
     csv_button = page.get_by_role("button", name="Download the data (CSV)")
     csv_button.wait_for()
+    wait_for_app(page)  # opening the menu reruns the volume's section, which makes the buttons
     screenshot(page, "demand-download-data-menu", tmp_path)
     with page.expect_download() as csv_download:
         csv_button.click()
