@@ -18,6 +18,7 @@ Definitions (Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, 3
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass, field
 
@@ -48,8 +49,8 @@ class ForecastResult:
     messages: list[str] = field(default_factory=list)
 
     def mase(self, model: str) -> float:
-        row = self.accuracy[self.accuracy["model"] == model]
-        return float(row["mase"].iloc[0]) if len(row) else float("nan")
+        found = dict(zip(self.accuracy["model"], self.accuracy["mase"]))
+        return float(found[model]) if model in found else float("nan")
 
 
 def seasonal_naive(y: np.ndarray, m: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:
@@ -93,10 +94,20 @@ def _ets_fit(y: np.ndarray, m: int):
 
 def ets_fit_params(y: np.ndarray, m: int) -> np.ndarray:
     """Maximum-likelihood ETS parameters only: the results object would also estimate a Hessian for standard
-    errors (~70 ms a time), which forecasts do not use."""
+    errors (~70 ms a time), which forecasts do not use.
+
+    Kept per series (its values and season length): the fit does not depend on how far ahead the forecast looks, so
+    moving the horizon, or another person asking for the same series, refits nothing (the fit was the largest part
+    of a forecast's CPU)."""
+    return np.array(_fitted_params(np.ascontiguousarray(y, dtype=float).tobytes(), m), dtype=float)
+
+
+@functools.lru_cache(maxsize=512)
+def _fitted_params(values: bytes, m: int) -> tuple[float, ...]:
+    y = np.frombuffer(values, dtype=float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return np.asarray(_ets_model(y, m).fit(disp=False, maxiter=200, return_params=True), dtype=float)
+        return tuple(np.asarray(_ets_model(y, m).fit(disp=False, maxiter=200, return_params=True), dtype=float))
 
 
 def ets_point_forecast(y: np.ndarray, m: int, params, horizon: int) -> np.ndarray:

@@ -34,11 +34,9 @@ def ensure_interventions_table(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection) -> bool:
-    rows = store.query_rows(
-        con, "SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
-        [INTERVENTIONS_TABLE],
-    )
-    return bool(rows)
+    # duckdb_tables(), not information_schema.tables: the view costs twice as much, and the Performance page asks
+    # on every run.
+    return store.table_exists(con, INTERVENTIONS_TABLE)
 
 
 def _as_date(day) -> date:

@@ -14,6 +14,7 @@ Rules every module follows:
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
@@ -99,7 +100,14 @@ def quote_identifier(name: str) -> str:
 def default_db_path() -> Path:
     """``$STOCKTAKE_DB`` if set, else ``data/stocktake.duckdb`` in the project."""
     env = os.environ.get("STOCKTAKE_DB")
-    return Path(env).expanduser().resolve() if env else DEFAULT_DB_PATH
+    return _resolved(env) if env else DEFAULT_DB_PATH
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(path: str) -> Path:
+    # Every cached figure's key names the store file: resolving the path (a system call per part of it) on each of
+    # a page run's dozens of calls was 2% of the server's CPU with a room of people.
+    return Path(path).expanduser().resolve()
 
 
 def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

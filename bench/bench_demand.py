@@ -101,6 +101,9 @@ def page_rerun(con, ds, filters, coverage, classes, population, timings: dict[st
     timed("change", lambda: change.change_between(con, ds, filters, a, b, "reason"))
 
     def forecast_or_message():
+        # The ETS parameters are kept per series (analysis.forecast): rounds repeat the same filters, and a rerun
+        # after a filter change fits a series it has not seen, so each timing starts without them.
+        forecast._fitted_params.cache_clear()
         try:
             return forecast.demand_forecast(con, ds, filters, "month", 6, coverage=coverage, volume=volume)
         except StocktakeError as exc:  # too little history: the page shows the message instead

@@ -16,7 +16,9 @@ Reported: p50 and p95 of click -> answer (control changes) and of page visits, t
 ``st.error`` on the page, a run that did not finish within ``ANSWER_TIMEOUT_S``, a dropped connection), whether the
 load landed and how long it took, and whether every session sees the new dataset in its sidebar picker afterwards
 (each client checks on its next answer after the load, and once more at the end). Bounded in time: the whole run
-stops after ``DURATION_S`` + ``GRACE_S`` whatever happens.
+stops after ``DURATION_S`` + ``GRACE_S`` whatever happens. ``by_action`` gives each action (a page visit or one
+control) its count, median and p95, slowest first; ``click_p50_p95_after_30s_s`` the clicks answered after the room
+has arrived (the first half minute holds everyone's first visits, with every cache empty).
 
     .venv/bin/python -m bench.sessions                          # demo store, 30 sessions, 2 minutes
     .venv/bin/python -m bench.sessions --size 10000000 --json
@@ -51,6 +53,7 @@ GRACE_S = 240.0
 NEW_DATASET = "room upload"
 PAGES = {"demand": "demand-drivers", "performance": "performance-trends", "savings": "savings-scenarios"}
 ACTIONS_PER_VISIT = (2, 5)
+SETTLED_AFTER_S = 30.0
 # The controls a person changes on each page, by label (any the page shows; others are skipped).
 CONTROLS = {
     "demand": ["Show counts by", "Split by", "Periods ahead", "Repeat window (days)"],
@@ -82,6 +85,9 @@ class Tally:
     visits: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     saw_new_dataset: bool = False
+    # (what: "page: control" or "page: visit", seconds, when it was answered) of every answer, to say which actions
+    # are slow and when.
+    actions: list[tuple[str, float, float]] = field(default_factory=list)
 
 
 class StreamlitClient:
@@ -203,8 +209,10 @@ async def room_member(number: int, url: str, deadline: float, load_landed: async
     rng = random.Random(seed)
     client = StreamlitClient(url)
 
-    def note(answer: Answer, into: list[float]) -> None:
+    def note(answer: Answer, into: list[float], what: str = "") -> None:
         into.append(answer.seconds)
+        if what:
+            tally.actions.append((what, answer.seconds, time.monotonic()))
         tally.errors.extend(f"session {number}: {e}" for e in answer.errors)
         if load_landed.is_set() and NEW_DATASET in client.picker_options:
             tally.saw_new_dataset = True
@@ -218,7 +226,7 @@ async def room_member(number: int, url: str, deadline: float, load_landed: async
         while time.monotonic() < deadline:
             page = pages[visit % len(pages)]
             visit += 1
-            note(await client.visit(page), tally.visits)
+            note(await client.visit(page), tally.visits, f"{page}: visit")
             for _ in range(rng.randint(*ACTIONS_PER_VISIT)):
                 await asyncio.sleep(rng.uniform(*THINK_S))
                 if time.monotonic() >= deadline:
@@ -229,7 +237,7 @@ async def room_member(number: int, url: str, deadline: float, load_landed: async
                 widget = rng.choice(offered)
                 state = client.new_value(widget, rng)
                 if state is not None:
-                    note(await client.change(widget, state), tally.clicks)
+                    note(await client.change(widget, state), tally.clicks, f"{page}: {widget.label}")
         # Afterwards: once the load has landed, does this session's sidebar offer the new dataset?
         if not tally.saw_new_dataset:
             try:
@@ -318,6 +326,12 @@ async def run_room(url: str, csv: Path, sessions: int, duration: float, seed: in
     done, pending = await asyncio.wait(tasks, timeout=duration + GRACE_S)
     for task in pending:
         task.cancel()
+    by_action: dict[str, list[float]] = {}
+    for what, seconds, _ in (a for t in tallies for a in t.actions):
+        by_action.setdefault(what, []).append(seconds)
+    # After the room has arrived (everyone's first visits, with every cache empty, fall in the first half minute).
+    settled = [seconds for t in tallies for what, seconds, at in t.actions
+               if at - started >= SETTLED_AFTER_S and not what.endswith(": visit")]
     clicks = [s for t in tallies for s in t.clicks]
     visits = [s for t in tallies for s in t.visits]
     errors = [e for t in tallies for e in t.errors]
@@ -330,6 +344,8 @@ async def run_room(url: str, csv: Path, sessions: int, duration: float, seed: in
         "click_p50_s": round(percentile(clicks, 0.5), 2) if clicks else None,
         "click_p95_s": round(percentile(clicks, 0.95), 2) if clicks else None,
         "click_max_s": round(max(clicks), 2) if clicks else None,
+        "click_p50_p95_after_30s_s": [round(percentile(settled, 0.5), 2), round(percentile(settled, 0.95), 2)]
+        if settled else None,
         "visits": len(visits),
         "visit_p50_s": round(percentile(visits, 0.5), 2) if visits else None,
         "visit_p95_s": round(percentile(visits, 0.95), 2) if visits else None,
@@ -339,6 +355,9 @@ async def run_room(url: str, csv: Path, sessions: int, duration: float, seed: in
         "load_s": load_result.get("load_s"),
         "load_error": load_result.get("error"),
         "sessions_seeing_new_dataset": sum(t.saw_new_dataset for t in tallies),
+        # Each action's count, median and p95 (seconds), slowest p95 first: where the room waits.
+        "by_action": {what: [len(v), round(percentile(v, 0.5), 2), round(percentile(v, 0.95), 2)]
+                      for what, v in sorted(by_action.items(), key=lambda kv: -percentile(kv[1], 0.95))},
     }
 
 

@@ -31,7 +31,7 @@ from ui import performance_figures as pf
 from ui.auth import can_edit, guard_page
 from ui.chart_specs import chart_spec
 from ui.charts import show_chart
-from ui.connection import current_dataset, dataset_version, get_connection
+from ui.connection import current_dataset, dataset_version, get_connection, once_per_run
 from ui.exports import csv_download
 from ui.kpi_settings import apply_matrix_selection, load_settings, render_intervention_forms, render_target_forms
 from ui.links import page_link
@@ -90,7 +90,10 @@ class PerformanceView:
     def notes(self, service: str | None = None) -> pd.DataFrame:
         """The interventions shown on this service's charts (every service's with ``ALL``)."""
         service = self.service if service is None else service
-        return interventions.list_interventions(get_connection(), self.dataset.name, None if service == ALL else service)
+        # Read once per run (the chart, the small multiples and the interventions form all show them).
+        return once_per_run(("interventions", str(store.default_db_path()), self.dataset.name, service),
+                            lambda: interventions.list_interventions(get_connection(), self.dataset.name,
+                                                                     None if service == ALL else service)).copy()
 
     def series(self, filters: Filters | None = None, split: str | None = None) -> pd.DataFrame:
         return pf.kpi_series(self.dataset, self.kpi, grain=self.grain, split=split,

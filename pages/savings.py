@@ -24,8 +24,9 @@ from analysis.savings import baseline, costs, model, scenarios
 from ui import actions
 from ui import savings_figures as sf
 from ui.auth import guard_page
+from ui.chart_specs import chart_spec
 from ui.charts import show_chart
-from ui.connection import current_dataset, get_connection
+from ui.connection import current_dataset, get_connection, once_per_run
 from ui.links import page_link
 from ui.lookup_choice import lookup_for
 from ui.savings_levers import (SOCITM, CostInputs, delete_scenario, load_scenario, month_key, prune, rename_scenario,
@@ -106,9 +107,10 @@ def outcome_section(view: SavingsView) -> None:
         st.caption(f":material/info: {plain(note)}")
     c1, c2 = st.columns(2)
     with c1, figure("the waterfall of the saving"):
-        show_chart(charts.waterfall_spec(result.waterfall), name="savings_by_lever")
+        show_chart(chart_spec(charts.waterfall_spec, result.waterfall), name="savings_by_lever")
     with c2, figure("the projection over the years"):
-        show_chart(charts.projection_spec(result.projection, result.payback_year), name="savings_projection")
+        show_chart(chart_spec(charts.projection_spec, result.projection, result.payback_year),
+                   name="savings_projection")
     with st.expander("Year by year", expanded=False):
         st.dataframe(scenarios.year_by_year(result.projection), hide_index=True, width="stretch")
 
@@ -119,7 +121,7 @@ def sensitivity_section(view: SavingsView) -> None:
     spread = st.slider("Move each input down and up by (%)", 5, 50, value=25, step=5, key="sv_spread", bind=BIND)
     with figure("how much each input matters"):
         torn = sf.sensitivity(view.dataset, view.start, view.end, view.levers, spread / 100.0)
-        show_chart(charts.tornado_spec(torn, spread=spread / 100.0), name="savings_sensitivity")
+        show_chart(chart_spec(charts.tornado_spec, torn, spread=spread / 100.0), name="savings_sensitivity")
         if not torn.empty:
             top = torn.iloc[0]
             st.caption(f"The saving depends most on **{plain(top['input'])}**: from {format_money(top['saving_low'])} "
@@ -144,7 +146,7 @@ def saved_section(view: SavingsView) -> None:
                                                        f"({baseline.period_label(view.start, view.end)}).")
             st.rerun(scope="app")  # the comparison below offers it too
     with figure("the saved scenarios"):
-        saved = scenarios.list_scenarios(con, ds.name)
+        saved = saved_scenarios(ds)
         names = saved["name"].tolist()
         if not names:
             st.caption(f"No scenarios saved for {plain(ds.name)} yet. Scenarios are kept in the Stocktake database, "
@@ -166,11 +168,18 @@ def saved_section(view: SavingsView) -> None:
             st.rerun(scope="app")
 
 
+def saved_scenarios(ds: store.Dataset) -> pd.DataFrame:
+    """The dataset's saved scenarios, read once per run (the saved list and the comparison both show them; saving,
+    renaming or deleting one reruns the page)."""
+    return once_per_run(("scenarios", str(store.default_db_path()), ds.name),
+                        lambda: scenarios.list_scenarios(get_connection(), ds.name)).copy()
+
+
 @st.fragment(key="savings_compare")
 def compare_section(view: SavingsView) -> None:
     st.subheader("Compare scenarios")
     ds, con = view.dataset, get_connection()
-    names = scenarios.list_scenarios(con, ds.name)["name"].tolist()
+    names = saved_scenarios(ds)["name"].tolist()
     options = names + [CURRENT]
     prune("sv_compare", options)
     chosen = st.multiselect("Scenarios to compare (two to four)", options, default=[], key="sv_compare", bind=BIND,
@@ -195,9 +204,10 @@ def compare_section(view: SavingsView) -> None:
         st.dataframe(shown, width="stretch", height=35 * (len(shown) + 1) + 3)
         c1, c2 = st.columns(2)
         with c1:
-            show_chart(charts.comparison_spec(scenarios.comparison_long(results)), name="scenarios_compared")
+            show_chart(chart_spec(charts.comparison_spec, scenarios.comparison_long(results)),
+                       name="scenarios_compared")
         with c2:
-            show_chart(charts.comparison_projection_spec(scenarios.projections_long(results)),
+            show_chart(chart_spec(charts.comparison_projection_spec, scenarios.projections_long(results)),
                        name="scenarios_projection_compared")
         proj = scenarios.projections_long(results).rename(columns={
             "scenario": "Scenario", "year": "Year", "ramp_pct": "Share of full effect (%)",

@@ -130,3 +130,40 @@ def test_a_long_series_keeps_automatic_ticks():
     spec = charts.build_spc_chart(xmr_module.xmr(np.arange(36, dtype=float), dates=dates), title="t").to_dict()
     axis = spec["layer"][0]["encoding"]["x"]["axis"]
     assert "values" not in axis and axis["format"] == "%b %Y" and axis["tickCount"] == 8
+
+
+def test_the_small_multiples_template_draws_the_same_chart_as_the_builder():
+    """small_multiples_template keeps the chart's Vega-Lite per shape and fills in the data: for every shape the page
+    meets (interventions or not, a target or not, a short series with a tick per period, shared scales), the spec and
+    data drawn are the builder's own, and a second KPI of the same shape reuses the template."""
+    from analysis.kpis import series
+    from tests.test_chart_schema import _named_by_content
+    from ui.chart_specs import inline_spec, vega_spec, with_frames
+
+    rng = np.random.default_rng(3)
+    periods_ = pd.date_range("2023-01-01", periods=30, freq="MS")
+    many = pd.DataFrame({"series": np.repeat(["North", "South", "East"], 30), "period": np.tile(periods_, 3),
+                         "value": rng.normal(100, 10, 90).round(1), "n": 50})
+    many.loc[many.index[-3:], "value"] = [160.0, 170.0, 180.0]  # a special cause in one series
+    notes = pd.DataFrame({"day": [pd.Timestamp("2024-02-10")], "label": ["New triage"]})
+    short = many[many["period"] >= periods_[-10]]
+    cases = [dict(frame=series.series_spc(many, improvement="decrease"), interventions=notes, subtitle="Own scales"),
+             dict(frame=series.series_spc(many, improvement="increase", target=120.0)),
+             dict(frame=series.series_spc(short, improvement="neutral"), independent_y=False, grain="month"),
+             dict(frame=series.series_spc(many, improvement="decrease", rules="mdc"), unit="share")]
+    for case in cases:
+        frame = case.pop("frame")
+        built = inline_spec(vega_spec(charts.build_small_multiples(frame, title="Contacts by area", **case)))
+        template, data = charts.small_multiples_template(frame, title="Contacts by area", **case)
+        drawn = inline_spec(with_frames(template, {charts.SMALL_MULTIPLES_DATA: data}))
+        assert _named_by_content(drawn) == _named_by_content(built)
+    kept = len(charts._SMALL_MULTIPLES_TEMPLATES)
+    again = many.assign(value=many["value"] * 1.01)
+    frame = series.series_spc(again, improvement="decrease")
+    template, data = charts.small_multiples_template(frame, title="Failure demand by area", y_title="Failure demand",
+                                                     interventions=notes, subtitle="Own scales")
+    assert len(charts._SMALL_MULTIPLES_TEMPLATES) == kept  # same shape, other KPI and values: the template is reused
+    built = inline_spec(vega_spec(charts.build_small_multiples(
+        frame, title="Failure demand by area", y_title="Failure demand", interventions=notes, subtitle="Own scales")))
+    assert _named_by_content(inline_spec(with_frames(template, {charts.SMALL_MULTIPLES_DATA: data}))) == \
+        _named_by_content(built)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 
+import pandas as pd
 import pytest
 
 from tests.browser import FIRST_RENDER_TIMEOUT_MS, require_chromium, screenshot, served_app, wait_for_app
@@ -83,6 +84,33 @@ def test_every_page_renders_in_the_browser(page, app_url, tmp_path, path, title)
         page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").filter(
             visible=True).first.wait_for()
     screenshot(page, f"page-{path}", tmp_path)
+
+
+def test_a_figures_data_downloads_from_its_menu(page, app_url, tmp_path):
+    """The CSV and Excel buttons sit in a "Download data" menu (made only when opened): the browser opens it and gets
+    the volume's CSV and workbook, with people's headings and every record of the demo."""
+    page.goto(f"{app_url}/demand-drivers?dataset=demo_contacts")
+    page.locator("h1").filter(has_text="Demand drivers").first.wait_for()
+    wait_for_app(page)
+    assert page.get_by_role("button", name="Download the data (CSV)").count() == 0  # not made until opened
+    menu = page.get_by_role("button", name="Download data").first
+    # The menu opens under its button: with the button low on the screen it would open below the window's edge.
+    menu.evaluate("button => button.scrollIntoView({block: 'center'})")
+    menu.click()
+    csv_button = page.get_by_role("button", name="Download the data (CSV)")
+    csv_button.wait_for()
+    wait_for_app(page)  # opening the menu reruns the volume's section, which makes the buttons
+    screenshot(page, "demand-download-data-menu", tmp_path)
+    with page.expect_download() as csv_download:
+        csv_button.click()
+    assert csv_download.value.suggested_filename == "demand_volume.csv"
+    rows = pd.read_csv(csv_download.value.path(), encoding="utf-8-sig")
+    assert list(rows.columns) == ["Period", "Group", "Records", "Incomplete period"]
+    assert rows["Records"].sum() == 501_147
+    with page.expect_download() as xlsx_download:
+        page.get_by_role("button", name="Excel").click()
+    assert xlsx_download.value.suggested_filename == "demand_volume.xlsx"
+    assert pd.read_excel(xlsx_download.value.path(), engine="calamine")["Records"].sum() == 501_147
 
 
 def test_the_first_visitor_on_a_shared_link_gets_the_page(browser, demo_store_template, tmp_path):

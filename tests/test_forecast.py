@@ -118,3 +118,22 @@ def test_ets_intervals_match_statsmodels(m, n):
         np.testing.assert_allclose(ours["mean"], frame["mean"], rtol=1e-9)
         np.testing.assert_allclose(ours[lo], frame["pi_lower"], rtol=1e-9)
         np.testing.assert_allclose(ours[hi], frame["pi_upper"], rtol=1e-9)
+
+
+def test_another_horizon_for_the_same_series_fits_nothing_again(monkeypatch):
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    fits = []
+    real_fit = ETSModel.fit
+    monkeypatch.setattr(ETSModel, "fit", lambda self, *a, **k: fits.append(1) or real_fit(self, *a, **k))
+    rng = np.random.default_rng(11)
+    y = np.tile(SEASON, 4) * 50 + rng.normal(0, 5, 48)  # a series no other test fits
+    six = forecast.forecast_series(_monthly(y), "month", horizon=6)
+    assert len(fits) == 1
+    nine = forecast.forecast_series(_monthly(y), "month", horizon=9)
+    assert len(fits) == 1  # the parameters of the first fit, kept for this series
+    assert len(nine.forecast) == 2 * 9
+    # The first six periods ahead are the same forecast, whichever horizon was asked for.
+    np.testing.assert_allclose(nine.forecast["mean"].to_numpy()[9:15], six.forecast["mean"].to_numpy()[6:12])
+    forecast.forecast_series(_monthly(y + 1), "month", horizon=6)
+    assert len(fits) == 2  # another series is fitted

@@ -3,11 +3,13 @@ selection drills the page down, the classification editor saves and survives a r
 
 from __future__ import annotations
 
+import io
 import json
 
 import pandas as pd
 import pyarrow as pa
 import pytest
+import streamlit as st
 
 from analysis import classification, store
 from tests.conftest import APP_PATH
@@ -54,7 +56,7 @@ def page(demo_store, open_app):
     return at
 
 
-def test_renders_every_figure_on_the_demo_and_a_filter_changes_them(page):
+def test_renders_every_figure_on_the_demo_and_a_filter_changes_them(page, monkeypatch):
     at = page
     assert at.title[0].value == "Demand drivers"
     assert _metric(at, "Records") == f"{_count():,}"
@@ -68,7 +70,32 @@ def test_renders_every_figure_on_the_demo_and_a_filter_changes_them(page):
     # The demo's failure share is between 30% and 50% by design.
     share = float(_metric(at, "Failure demand").rstrip("%"))
     assert 30 <= share <= 50
-    assert len(at.get("download_button")) >= 10
+    # Each figure's data is offered as CSV and Excel in a "Download data" menu whose buttons are made when it opens.
+    menus = [p.key for p in at.get("popover") if (p.key or "").startswith("dm_dl_")]
+    assert len(menus) >= 10 and not [d for d in at.get("download_button") if d.key.startswith("dm_dl_")]
+    for menu in menus:
+        at.session_state[menu] = True
+    made = {}  # key -> what the button's click runs (AppTest has no server to hand the file to)
+    draw = st.download_button
+    monkeypatch.setattr(st, "download_button", lambda label, data, *a, key=None, **k: (
+        made.__setitem__(key, data), draw(label, data, *a, key=key, **k))[1])
+    at.run()
+    _no_problems(at)
+    offered = {d.key: d.label for d in at.get("download_button") if d.key.startswith("dm_dl_")}
+    for menu in menus:
+        stem = menu.removesuffix("_menu")
+        assert offered[stem].endswith("(CSV)") and offered[f"{stem}_xlsx"] == "Excel"
+    # The volume's CSV, made as the browser's click makes it: the records of every period, under people's headers.
+    volume_csv = made["dm_dl_volume"]()
+    assert volume_csv.startswith(b"\xef\xbb\xbf")  # a byte-order mark, so Excel reads UTF-8
+    rows = pd.read_csv(io.BytesIO(volume_csv), encoding="utf-8-sig")
+    assert list(rows.columns) == ["Period", "Group", "Records", "Incomplete period"]
+    assert rows["Records"].sum() == _count()
+    workbook = pd.read_excel(io.BytesIO(made["dm_dl_volume_xlsx"]()), engine="calamine")
+    assert workbook["Records"].sum() == _count()
+    for menu in menus:
+        at.session_state[menu] = False
+    monkeypatch.setattr(st, "download_button", draw)
 
     # A filter change changes the figures (same session: saves starting the app again).
     _, before = _chart(at, "Volume over time")

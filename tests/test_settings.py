@@ -41,6 +41,11 @@ def test_no_developer_menu_and_no_reload_under_a_room():
     assert config["server"]["fileWatcherType"] == "none"
 
 
+def test_no_full_garbage_collection_after_every_run():
+    # A full collection after each run cost ~0.11 s of CPU per click with the caches of a room in the process.
+    assert _config()["runner"]["postScriptGC"] is False
+
+
 def test_secrets_are_never_committed():
     ignored = (REPO_ROOT / ".gitignore").read_text().splitlines()
     assert ".streamlit/secrets.toml" in ignored
@@ -57,5 +62,6 @@ def test_streamlit_reads_these_settings_as_written(monkeypatch):
         assert config.get_option("client.showErrorDetails") == "none"
         assert config.get_option("browser.gatherUsageStats") is False
         assert config.get_option("server.maxUploadSize") == 2048
+        assert config.get_option("runner.postScriptGC") is False
     finally:
         config.get_config_options(force_reparse=True)

@@ -6,11 +6,15 @@ the connection is shared (``st.cache_resource``) but every query opens its own c
 
 from __future__ import annotations
 
+from typing import Callable, TypeVar
+
 import duckdb
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from analysis import store
+
+T = TypeVar("T")
 
 DATASET_KEY = "dataset"
 _NEXT_DATASET_KEY = "dataset_on_next_run"
@@ -61,6 +65,19 @@ def _this_run() -> _RunMarker | None:
         marker = (ctx.cursors, _RunMarker())
         ctx.stocktake_run = marker
     return marker[1]
+
+
+def once_per_run(key: tuple, read: Callable[[], T]) -> T:
+    """``read()``, done once per run of the page for ``key`` (a fragment's run is a run of its own): for store reads
+    that a person can change between runs (interventions, targets), which several sections of one run ask for.
+    A change is always followed by a new run (``st.rerun``), which reads again."""
+    run = _this_run()
+    if run is None:
+        return read()
+    memo = run.__dict__.setdefault("stocktake_once", {})
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
 
 
 def dataset_version(name: str) -> int:

@@ -16,7 +16,7 @@ from analysis.demand import figures
 from analysis.filters import Filters
 from analysis.kpis import cube, definitions, explained, peers, series
 from ui.cache import by_dataset
-from ui.chart_specs import vega_spec
+from ui.chart_specs import with_frames
 
 MAX_SMALL_MULTIPLES = 20  # a council's wards fit; a file with hundreds of areas shows the 20 with the most data
 
@@ -94,7 +94,9 @@ def small_multiples(con, dataset: store.Dataset, kpi: str, grain: str, by: str, 
     frames = series.series_spc(many, improvement=improvement, rules=rules, target=target)
     scope = ", ".join(filters.services + filters.areas + filters.channels) or (
         "all services" if by == "area" else "all areas")
-    chart = charts.build_small_multiples(
+    # The chart's Vega-Lite is kept per shape of chart and only the data is filled in (most of the cost was Altair).
+    template, data = charts.small_multiples_template(
         frames, title=f"{label} by {explained.SPLIT_LABELS[by].lower()}: {scope}", unit=unit, y_title=label,
         subtitle="Each chart has its own mean and limits; the scales differ.", interventions=notes, grain=grain)
-    return SmallMultiples(vega_spec(chart), min(total, MAX_SMALL_MULTIPLES), total)
+    return SmallMultiples(with_frames(template, {charts.SMALL_MULTIPLES_DATA: data}),
+                          min(total, MAX_SMALL_MULTIPLES), total)

@@ -4,7 +4,8 @@
   line, points coloured by type, the mean and process limits per segment (broken at rebase points), optional near
   lines, target and trajectory lines, interventions as labelled vertical rules, and a tooltip naming the rule that
   fired.
-- :func:`build_small_multiples`: the same chart, small, once per area or service.
+- :func:`build_small_multiples`: the same chart, small, once per area or service; :func:`small_multiples_template`
+  the same as a Vega-Lite dict made once per shape of chart, and its data.
 - :func:`variation_icon_svg` / :func:`assurance_icon_svg`: the two MDC summary icons as SVG text, and
   :func:`svg_data_uri` to put them in a table's image column or an ``<img>``.
 """
@@ -12,6 +13,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from typing import Callable
 
 import altair as alt
@@ -19,7 +21,7 @@ import pandas as pd
 
 from analysis import periods
 from analysis.charts.common import (DARK_GREY, DEFAULT_HEIGHT, MDC_COMMON, MDC_CONCERN, MDC_IMPROVEMENT,
-                                    MDC_NEUTRAL, TARGET_RED, period_axis, titled)
+                                    MDC_NEUTRAL, TARGET_RED, period_axis, title_properties, titled)
 from analysis.kpis.definitions import ALL, format_kpi_value
 from analysis.spc import reading, xmr
 
@@ -67,12 +69,13 @@ def chart_frame(result: pd.DataFrame, unit: str = "number", format_value: Callab
     if "date" not in data:
         data["date"] = pd.RangeIndex(len(data))
     data = data[data["value"].notna()].copy()
+    # Each distinct date and number written once: small multiples repeat every date per series, a mean per segment.
     if pd.api.types.is_datetime64_any_dtype(data["date"]):
-        data["period_label"] = [periods.period_words(d, grain) for d in data["date"]]
+        data["period_label"] = _each_once(data["date"], lambda d: periods.period_words(d, grain))
     else:
         data["period_label"] = data["date"].astype(str)
-    data["value_text"] = [fmt(v) for v in data["value"]]
-    data["mean_text"] = [fmt(v) for v in data["mean"]]
+    data["value_text"] = _each_once(data["value"], fmt)
+    data["mean_text"] = _each_once(data["mean"], fmt)
     data["limits_text"] = [
         "not shown (too few points)" if pd.isna(lo) else f"{fmt(lo)} to {fmt(hi)}"
         for lo, hi in zip(data["lpl"], data["upl"])
@@ -81,6 +84,15 @@ def chart_frame(result: pd.DataFrame, unit: str = "number", format_value: Callab
     data["rule_text"] = data["special_cause_detail"].fillna("Common cause variation")
     data["target_text"] = [fmt(v) if pd.notna(v) else "–" for v in data["target"]]
     return data
+
+
+def _each_once(values: pd.Series, write: Callable) -> list[str]:
+    # Factorised, not iterated: iterating dates makes a Timestamp of every row.
+    codes, distinct = pd.factorize(values)
+    written = [write(v) for v in distinct]
+    if (codes < 0).any():  # missing values are coded -1: the last entry
+        written.append(write(values[codes < 0].iloc[0]))
+    return [written[c] for c in codes]
 
 
 # The longest a y-axis title may run, in pixels, before it ends in "…": a KPI named at length ("Outcome, ASC Carer
@@ -227,9 +239,64 @@ def build_small_multiples(
 
     ``interventions`` (``day``, ``label``) are drawn as vertical rules in every small chart (a facet has one dataset,
     so they travel as extra rows with a ``note_day`` and no value)."""
+    data = _small_multiples_data(frame, unit, format_value, grain, interventions)
+    return _small_multiples_chart(data, data, title, unit, y_title, columns, independent_y, subtitle, grain)
+
+
+SMALL_MULTIPLES_DATA = "small_multiples"
+_SMALL_MULTIPLES_TEMPLATES: dict[tuple, str] = {}
+_TEMPLATE_LIMIT = 256
+_TITLE_SLOT, _Y_TITLE_SLOT = "@@stocktake small multiples title@@", "@@stocktake small multiples y title@@"
+
+
+def small_multiples_template(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    unit: str = "number",
+    y_title: str = "Value",
+    columns: int = 3,
+    independent_y: bool = True,
+    subtitle: str | None = None,
+    interventions: pd.DataFrame | None = None,
+    grain: str = "month",
+) -> tuple[dict, pd.DataFrame]:
+    """:func:`build_small_multiples` as an unvalidated Vega-Lite dict whose data is the dataset named
+    ``SMALL_MULTIPLES_DATA``, and that data: (spec, frame).
+
+    The chart's shape (its layers, axis, legend and titles) depends on the data only through a few traits (which
+    point types occur, whether there is a target, a trajectory or an intervention, the periods of a short series), so
+    it is built with Altair once per shape and kept as text; another KPI, rule set or direction of the same shape
+    only fills in the data. Building the Altair chart was most of the small multiples' cost, and they are asked for
+    again on every change of KPI, grain, rules or direction. The tests check that the two give the same chart.
+    """
+    data = _small_multiples_data(frame, unit, None, grain, interventions)
+    dates = data["date"] if len(data) and pd.api.types.is_datetime64_any_dtype(data["date"]) else None
+    distinct = pd.to_datetime(pd.Series(dates)).dropna().unique() if dates is not None else []
+    shape = (unit, columns, independent_y, subtitle, grain,
+             tuple(t for t in POINT_COLOURS if t in set(data["point_type"].dropna())) if len(data) else (),
+             bool(len(data) and data["target"].notna().any()),
+             bool(len(data) and "trajectory" in data and data["trajectory"].notna().any()),
+             "note_day" in data,
+             tuple(sorted(distinct)) if 0 < len(distinct) <= 16 else None, dates is None)
+    text = _SMALL_MULTIPLES_TEMPLATES.get(shape)
+    if text is None:
+        # The titles (the KPI's name, the scope) are written in afterwards, so one template serves every KPI.
+        chart = _small_multiples_chart(data, alt.NamedData(name=SMALL_MULTIPLES_DATA), _TITLE_SLOT, unit,
+                                       _Y_TITLE_SLOT, columns, independent_y, subtitle, grain)
+        text = json.dumps(chart.to_dict(validate=False))
+        if len(_SMALL_MULTIPLES_TEMPLATES) >= _TEMPLATE_LIMIT:
+            _SMALL_MULTIPLES_TEMPLATES.clear()
+        _SMALL_MULTIPLES_TEMPLATES[shape] = text
+    text = text.replace(json.dumps(_TITLE_SLOT), json.dumps(title)).replace(json.dumps(_Y_TITLE_SLOT),
+                                                                            json.dumps(y_title))
+    return json.loads(text), data
+
+
+def _small_multiples_data(frame: pd.DataFrame, unit: str, format_value: Callable[[float], str] | None, grain: str,
+                          interventions: pd.DataFrame | None) -> pd.DataFrame:
     data = chart_frame(frame, unit, format_value, grain)
     data = data[[c for c in ["series"] + CHART_COLUMNS if c in data]]
-    layers = _layers(data, unit, y_title, False, point_size=18, values_only=True, grain=grain)
     if interventions is not None and len(interventions) and len(data):
         notes = interventions.assign(day=pd.to_datetime(interventions["day"]))
         notes = notes[(notes["day"] >= data["date"].min()) & (notes["day"] <= data["date"].max())]
@@ -237,17 +304,24 @@ def build_small_multiples(
             rows = pd.DataFrame([{"series": s_, "note_day": d, "note_label": lbl}
                                  for s_ in data["series"].unique() for d, lbl in zip(notes["day"], notes["label"])])
             data = pd.concat([data, rows], ignore_index=True)
-            layers.append(alt.Chart().transform_filter("isValid(datum.note_day)").mark_rule(
-                color=DARK_GREY, strokeDash=[4, 3], strokeWidth=1).encode(
-                x=alt.X("note_day:T"), tooltip=[alt.Tooltip("note_label:N", title="Intervention")]))
-    chart = alt.layer(*layers, data=data).properties(
-        width=210, height=120).facet(
+    return data
+
+
+def _small_multiples_chart(data: pd.DataFrame, source, title: str, unit: str, y_title: str, columns: int,
+                           independent_y: bool, subtitle: str | None, grain: str) -> alt.FacetChart:
+    """The chart of ``data`` (its shape read from it), drawing ``source`` (the frame itself, or a named dataset)."""
+    layers = _layers(data, unit, y_title, False, point_size=18, values_only=True, grain=grain)
+    if "note_day" in data:
+        layers.append(alt.Chart().transform_filter("isValid(datum.note_day)").mark_rule(
+            color=DARK_GREY, strokeDash=[4, 3], strokeWidth=1).encode(
+            x=alt.X("note_day:T"), tooltip=[alt.Tooltip("note_label:N", title="Intervention")]))
+    # Made in one piece: .properties(), .facet(), .resolve_scale() and a title each copy the whole chart (a third of
+    # the time to build it).
+    return alt.FacetChart(
+        data=source, spec=alt.LayerChart(layer=layers, width=210, height=120),
         facet=alt.Facet("series:N", title=None, header=alt.Header(labelFontSize=12, labelFontWeight="bold")),
-        columns=columns,
-    )
-    if independent_y:
-        chart = chart.resolve_scale(y="independent")
-    return titled(chart, title, subtitle)
+        columns=columns, **title_properties(title, subtitle),
+        **({"resolve": alt.Resolve(scale=alt.ScaleResolveMap(y="independent"))} if independent_y else {}))
 
 
 # --- Icons -----------------------------------------------------------------------------------------------------

@@ -36,8 +36,7 @@ def ensure_settings_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def table_exists(con, table: str) -> bool:
-    return bool(store.query_rows(
-        con, "SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [table]))
+    return store.table_exists(con, table)  # duckdb_tables(): half the cost of information_schema.tables
 
 
 def _upsert_setting(con, dataset: str, kpi: str, series: str, column: str, value) -> None:
