@@ -107,8 +107,10 @@ def test_a_figures_data_downloads_from_its_menu(page, app_url, tmp_path):
     rows = pd.read_csv(csv_download.value.path(), encoding="utf-8-sig")
     assert list(rows.columns) == ["Period", "Group", "Records", "Incomplete period"]
     assert rows["Records"].sum() == 501_147
+    # The page may have scrolled while the file was saved: bring the open menu back to the middle of the window.
+    menu.evaluate("button => button.scrollIntoView({block: 'center'})")
     with page.expect_download() as xlsx_download:
-        page.get_by_role("button", name="Excel").click()
+        page.get_by_role("button", name="Excel").click(timeout=30_000)
     assert xlsx_download.value.suggested_filename == "demand_volume.xlsx"
     assert pd.read_excel(xlsx_download.value.path(), engine="calamine")["Records"].sum() == 501_147
 
