@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -29,6 +30,16 @@ FIRST_RENDER_TIMEOUT_MS = 120_000
 def require_chromium() -> None:
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
+
+
+def private_demo_store(template: Path, tmp_path_factory, name: str) -> tuple[Path, Path]:
+    """A folder of a test module's own holding a copy of the demo store, as (folder, store path); the tests that
+    need it are skipped where Chromium is absent."""
+    require_chromium()
+    folder = tmp_path_factory.mktemp(name)
+    db = folder / "stocktake.duckdb"
+    shutil.copyfile(template, db)
+    return folder, db
 
 
 def free_port() -> int:

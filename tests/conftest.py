@@ -92,6 +92,16 @@ def browser():
         launched.close()
 
 
+@pytest.fixture(scope="module")
+def app_url(demo_store_template, tmp_path_factory):
+    """The app served on the test module's own copy of the demo store (one server per module)."""
+    from tests.browser import private_demo_store, served_app
+
+    folder, db = private_demo_store(demo_store_template, tmp_path_factory, "served")
+    with served_app(db, folder) as url:
+        yield url
+
+
 @pytest.fixture
 def page(browser):
     """A fresh browser tab (its own cookies) at 1400 x 1000."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import re
 import secrets
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ import pandas as pd
 import pytest
 
 from analysis import store
-from tests.browser import (FIRST_RENDER_TIMEOUT_MS, free_port, require_chromium, screenshot, served_app, stop,
+from tests.browser import (FIRST_RENDER_TIMEOUT_MS, free_port, private_demo_store, screenshot, served_app, stop,
                            wait_for_app, wait_until_up)
 
 pytestmark = pytest.mark.e2e
@@ -67,10 +66,7 @@ def main_buttons(page) -> list[str]:
 
 @pytest.fixture(scope="module")
 def signed_in_app(demo_store_template, tmp_path_factory):
-    require_chromium()
-    folder = tmp_path_factory.mktemp("signin")
-    db = folder / "stocktake.duckdb"
-    shutil.copyfile(demo_store_template, db)
+    folder, db = private_demo_store(demo_store_template, tmp_path_factory, "signin")
     with oidc_provider(folder) as provider:
         toml = (
             "[auth]\n"
@@ -199,10 +195,7 @@ sign_out_url = "/oauth2/sign_out"
 
 @pytest.fixture(scope="module")
 def proxy_store(demo_store_template, tmp_path_factory):
-    require_chromium()
-    folder = tmp_path_factory.mktemp("proxy")
-    db = folder / "stocktake.duckdb"
-    shutil.copyfile(demo_store_template, db)
+    folder, db = private_demo_store(demo_store_template, tmp_path_factory, "proxy")
     return folder, db
 
 
@@ -267,13 +260,10 @@ def hostile_store(demo_store_template, tmp_path_factory):
 
     Each test serves it itself, so it can look in the store after the app (its one writer) has stopped.
     """
-    require_chromium()
     from analysis.ingest import load_frame
     from analysis.prepare import prepare_dataset
 
-    folder = tmp_path_factory.mktemp("hostile")
-    db = folder / "stocktake.duckdb"
-    shutil.copyfile(demo_store_template, db)
+    folder, db = private_demo_store(demo_store_template, tmp_path_factory, "hostile")
     days = pd.date_range("2024-01-01", periods=120, freq="D").repeat(3)
     n = len(days)
     frame = pd.DataFrame({

@@ -12,20 +12,9 @@ import shutil
 import pandas as pd
 import pytest
 
-from tests.browser import FIRST_RENDER_TIMEOUT_MS, require_chromium, screenshot, served_app, wait_for_app
+from tests.browser import FIRST_RENDER_TIMEOUT_MS, screenshot, served_app, wait_for_app
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def app_url(demo_store_template, tmp_path_factory):
-    """One server for the module's tests, on a private copy of the demo store."""
-    require_chromium()
-    folder = tmp_path_factory.mktemp("served")
-    db = folder / "stocktake.duckdb"
-    shutil.copyfile(demo_store_template, db)
-    with served_app(db, folder) as url:
-        yield url
 
 
 def test_the_overview_renders_with_the_demo_data(page, app_url, tmp_path):

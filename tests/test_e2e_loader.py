@@ -3,24 +3,13 @@ column shows its grain. Screenshots go to ``$STOCKTAKE_SCREENSHOTS`` (default: t
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.browser import require_chromium, screenshot, served_app, wait_for_app
+from tests.browser import screenshot, wait_for_app
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def app_url(demo_store_template, tmp_path_factory):
-    require_chromium()
-    folder = tmp_path_factory.mktemp("served_loader")
-    db = folder / "stocktake.duckdb"
-    shutil.copyfile(demo_store_template, db)
-    with served_app(db, folder) as url:
-        yield url
 
 
 def upload(page, app_url, path: Path) -> None:

@@ -8,24 +8,20 @@ and clicks a Demand chart: the click is a chip in the link, and the link restore
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from analysis import sessions, store
 from data.demo import DEMO_AGENDA, DEMO_SESSION_TITLE
-from tests.browser import FIRST_RENDER_TIMEOUT_MS, require_chromium, screenshot, served_app, wait_for_app
+from tests.browser import FIRST_RENDER_TIMEOUT_MS, private_demo_store, screenshot, served_app, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def served(demo_store_template, tmp_path_factory):
-    require_chromium()
-    folder = tmp_path_factory.mktemp("workshop")
-    db = folder / "stocktake.duckdb"
-    shutil.copyfile(demo_store_template, db)
+    folder, db = private_demo_store(demo_store_template, tmp_path_factory, "workshop")
     con = store.open_store(db)
     try:
         session_id = sessions.find_session(con, DEMO_SESSION_TITLE).id
