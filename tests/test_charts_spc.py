@@ -37,6 +37,10 @@ def test_chart_has_points_coloured_by_type_limits_target_and_interventions():
     points = [l for l in layers if (l["mark"]["type"] if isinstance(l["mark"], dict) else l["mark"]) == "circle"][0]
     scale = points["encoding"]["color"]["scale"]
     assert dict(zip(scale["domain"], scale["range"])) == {"common_cause": MDC_COMMON}
+    # Legend labels whole ("Special cause: neither better nor worse"), a long y-axis title cut before it outgrows the plot.
+    assert points["encoding"]["color"]["legend"]["labelLimit"] == 0
+    line = [l for l in layers if l.get("encoding", {}).get("y", {}).get("title") == "Contacts"][0]
+    assert line["encoding"]["y"]["axis"]["titleLimit"] == charts.Y_TITLE_LIMIT_PX
     tips = [t["title"] for t in points["encoding"]["tooltip"]]
     assert tips == ["Period", "Value", "Reading", "Rule", "Mean", "Process limits", "Target"]
     # Only the intervention inside the chart's dates is drawn.

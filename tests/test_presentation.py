@@ -69,3 +69,12 @@ def test_it_is_not_a_global_theme():
     chart = alt.Chart(pd.DataFrame({"a": [1]})).mark_bar().encode(x="a:Q").to_dict(validate=False)
     assert "axis" not in chart.get("config", {})
     assert alt.theme.active in ("default", None) or alt.theme.active != "presentation"
+
+
+def test_a_presented_chart_fits_its_whole_self_in_the_height_it_is_given():
+    from analysis.presentation import for_presentation
+
+    spec = {"mark": "point", "height": 320, "autosize": {"type": "fit-x", "contains": "padding"}}
+    presented = for_presentation(spec, min_height=560)
+    assert presented["autosize"] == {"type": "fit", "contains": "padding"} and presented["height"] == 560
+    assert spec["autosize"]["type"] == "fit-x"  # the page's own spec is untouched
