@@ -120,3 +120,71 @@ def wait_for_app(page) -> None:
     page.wait_for_function(
         "() => ![...document.querySelectorAll('[data-testid=\"stSkeleton\"]')].some(e => e.offsetParent !== null)",
         timeout=FIRST_RENDER_TIMEOUT_MS)
+
+
+NGINX = "/usr/sbin/nginx"
+
+
+def require_nginx() -> None:
+    if not Path(NGINX).exists():
+        pytest.skip("Debian's nginx is not installed (apt-get install nginx); .ci/run installs it")
+
+
+NGINX_CONF = """\
+# A reverse proxy in front of Stocktake, as a council's sign-in proxy (oauth2-proxy behind nginx) places it: every
+# request and the WebSocket are passed on, with the headers the proxy sets itself ({user_header} names the user).
+{user_line}
+worker_processes 1;
+daemon off;
+pid {folder}/nginx.pid;
+events {{ worker_connections 256; }}
+http {{
+    access_log {folder}/nginx-access.log;
+    client_body_temp_path {folder}/nginx-body;
+    proxy_temp_path {folder}/nginx-proxy;
+    fastcgi_temp_path {folder}/nginx-fastcgi;
+    uwsgi_temp_path {folder}/nginx-uwsgi;
+    scgi_temp_path {folder}/nginx-scgi;
+    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://127.0.0.1:{app_port};
+            proxy_http_version 1.1;
+            proxy_set_header Host $host;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_read_timeout 1h;
+{header_lines}
+        }}
+    }}
+}}
+"""
+
+
+@contextlib.contextmanager
+def nginx_proxy(app_url: str, folder: Path, headers: dict[str, str]):
+    """Debian's nginx on a free loopback port, passing every request (the WebSocket included) to ``app_url`` with
+    ``headers`` set by the proxy itself, as a sign-in proxy sets the user's address after signing them in.
+
+    A header the browser sends under the same name is replaced, as a real proxy replaces it. Yields the proxy's URL.
+    """
+    require_nginx()
+    port = free_port()
+    app_port = int(app_url.rsplit(":", 1)[1])
+    header_lines = "\n".join(f'            proxy_set_header {name} "{value}";' for name, value in headers.items())
+    # As root, nginx's workers would run as "nobody" and could not reach the test's private folder.
+    user_line = "user root;" if os.geteuid() == 0 else ""
+    conf = folder / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(folder=folder, port=port, app_port=app_port, header_lines=header_lines,
+                                      user_line=user_line, user_header=", ".join(headers) or "nothing"))
+    log_path = folder / "nginx-error.log"
+    log_path.touch()
+    process = subprocess.Popen([NGINX, "-e", str(log_path), "-p", str(folder), "-c", str(conf)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{url}/_stcore/health", process, log_path, "nginx")
+        yield url
+    finally:
+        stop(process)

@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from analysis import store
-from tests.browser import (FIRST_RENDER_TIMEOUT_MS, free_port, private_demo_store, screenshot, served_app, stop,
-                           wait_for_app, wait_until_up)
+from tests.browser import (FIRST_RENDER_TIMEOUT_MS, free_port, nginx_proxy, private_demo_store, screenshot,
+                           served_app, stop, wait_for_app, wait_until_up)
 
 pytestmark = pytest.mark.e2e
 
@@ -201,24 +201,24 @@ def proxy_store(demo_store_template, tmp_path_factory):
 
 def test_behind_a_proxy_on_the_same_server_its_header_names_the_user(browser, proxy_store, tmp_path):
     folder, db = proxy_store
-    with served_app(db, folder, PROXY_TOML.format(trusted='"127.0.0.1", "::1"')) as url:
-        # What the proxy adds to every request it passes on (the browser here stands in for it).
-        context = browser.new_context(viewport={"width": 1400, "height": 1000},
-                                      extra_http_headers={"X-Forwarded-Email": EDITOR})
-        page = context.new_page()
-        page.set_default_timeout(FIRST_RENDER_TIMEOUT_MS)
+    with served_app(db, folder, PROXY_TOML.format(trusted='"127.0.0.1", "::1"')) as app_url, \
+            nginx_proxy(app_url, folder, {"X-Forwarded-Email": EDITOR}) as proxy_url:
+        # Through the proxy (Debian's nginx on loopback), which sets the user's address on every request, the
+        # WebSocket included: the person is the editor it names.
+        context, page = new_page(browser)
         try:
-            page.goto(f"{url}/datasets")
+            page.goto(f"{proxy_url}/datasets")
             wait_for_app(page)
             page.get_by_text(f"Signed in as {EDITOR}, editor.").wait_for()
             page.locator("[data-testid='stFileUploader']").wait_for()
             assert page.get_by_role("link", name="Sign out").get_attribute("href") == "/oauth2/sign_out"
+            screenshot(page, "auth_behind_proxy", tmp_path)
         finally:
             context.close()
-        # A request without the header (one that went round the proxy) sees no page at all.
+        # A request that goes round the proxy, straight to the app's port, sees no page at all.
         context, page = new_page(browser)
         try:
-            page.goto(f"{url}/datasets")
+            page.goto(f"{app_url}/datasets")
             wait_for_app(page)
             page.get_by_text("Stocktake is reached through your organisation's sign-in").wait_for()
             assert main_buttons(page) == [] and page.locator("[data-testid='stFileUploader']").count() == 0
@@ -228,15 +228,15 @@ def test_behind_a_proxy_on_the_same_server_its_header_names_the_user(browser, pr
 
 def test_a_forged_proxy_header_from_another_address_is_ignored(browser, proxy_store, tmp_path):
     folder, db = proxy_store
-    # The proxy is said to be at 10.9.9.9; this browser connects from 127.0.0.1 and claims, in X-Forwarded-For,
-    # to be it. The web server must not take that claim as the connection's address.
-    with served_app(db, folder, PROXY_TOML.format(trusted='"10.9.9.9"')) as url:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, extra_http_headers={
-            "X-Forwarded-Email": EDITOR, "X-Forwarded-For": "10.9.9.9"})
-        page = context.new_page()
-        page.set_default_timeout(FIRST_RENDER_TIMEOUT_MS)
+    # The proxy is said to be at 10.9.9.9. An intermediary on this server (127.0.0.1) claims, in X-Forwarded-For, to
+    # be it and names the editor. The web server must not take that claim as the connection's address: if it did,
+    # this session would be the editor's.
+    forged = {"X-Forwarded-Email": EDITOR, "X-Forwarded-For": "10.9.9.9", "X-Real-IP": "10.9.9.9"}
+    with served_app(db, folder, PROXY_TOML.format(trusted='"10.9.9.9"')) as app_url, \
+            nginx_proxy(app_url, folder, forged) as proxy_url:
+        context, page = new_page(browser)
         try:
-            page.goto(f"{url}/datasets")
+            page.goto(f"{proxy_url}/datasets")
             wait_for_app(page)
             page.get_by_text("Stocktake is reached through your organisation's sign-in").wait_for()
             assert page.get_by_text("Signed in as").count() == 0

@@ -104,9 +104,16 @@ def test_a_chart_downloads_as_png_and_the_pack_as_html(screen, served, tmp_path)
     wait_for_app(screen)
     screen.locator("[data-testid='stVegaLiteChart'] svg .role-axis-label text").first.wait_for()
     screenshot(screen, "present-4-spc", tmp_path)
-    screen.get_by_role("button", name="Download chart").click()
+    menu = screen.get_by_role("button", name="Download chart").first
+    # The menu opens under its button, which sits at the bottom of a presented screen: bring it to the middle of the
+    # window first, and wait for the rerun that opening it starts (it makes the buttons), or a click is lost.
+    menu.evaluate("button => button.scrollIntoView({block: 'center'})")
+    menu.click()
+    png_button = screen.get_by_role("button", name="PNG image")
+    png_button.wait_for()
+    wait_for_app(screen)
     with screen.expect_download() as download:
-        screen.get_by_role("button", name="PNG image").click()
+        png_button.click()
     png = tmp_path / download.value.suggested_filename
     download.value.save_as(png)
     assert png.read_bytes().startswith(b"\x89PNG") and png.name.endswith(".png")
