@@ -32,7 +32,7 @@ guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.a
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "stocktake-uploads"
 TYPE_LABELS = {TEXT: "Text", NUMBER: "Number", INTEGER: "Whole number", DATE: "Date", TIMESTAMP: "Date and time"}
 GRAIN_LABELS = {"week": "weeks", "month": "months", "quarter": "quarters", "financial_year": "financial years",
-                "year": "years"}
+                "academic_year": "academic years", "year": "years", "span": "multi-year spans"}
 AUTO_ORDER = "Decide from the data"
 NO_ROLE = "(none)"
 

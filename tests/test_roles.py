@@ -16,7 +16,7 @@ class Col:
 
     name: str
     type: str = "text"
-    sample_filled: int = 0
+    sample_filled: int | None = None  # None: nothing known about the values
     sample_distinct: int = 0
     sample_top_share: float = 0.0
     sample_complete: bool = True

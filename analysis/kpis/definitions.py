@@ -106,13 +106,13 @@ def dataset_grain(dataset: store.Dataset, con: duckdb.DuckDBPyConnection | None 
     month. Records datasets are summarised by month unless the page asks for another grain."""
     column = dataset.roles.get("period")
     grain = getattr(dataset.column(column), "grain", None) if column else None
-    if grain in periods.GRAINS:
+    if grain in periods.KNOWN_GRAINS:
         return grain
     if con is not None and column and dataset.column(column).type in ("date", "timestamp"):
         rows = store.query_rows(con, f"SELECT DISTINCT CAST({q(column)} AS DATE) FROM {q(dataset.table)} "
                                      f"WHERE {q(column)} IS NOT NULL ORDER BY 1 LIMIT 5000")
         grain = periods.infer_grain([r[0] for r in rows])
-    return grain if grain in periods.GRAINS else DEFAULT_GRAIN
+    return grain if grain in periods.KNOWN_GRAINS else DEFAULT_GRAIN
 
 
 def series_scope(dataset: store.Dataset, service: str = ALL, area: str = ALL, channel: str = ALL) -> str:

@@ -7,7 +7,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import lookups, store
+from analysis import lookups, store, totals
 from analysis.errors import StocktakeError
 from analysis.filters import Filters
 from analysis.kpis.series import kpi_dataset_table
@@ -53,9 +53,12 @@ def organisations(con: duckdb.DuckDBPyConnection, dataset: store.Dataset) -> lis
     col = dataset.roles.get("area")
     if not col:
         return []
+    # A national total among the councils is the comparator line, not a peer.
+    exclude = totals.exclusion_sql(dataset.roles)
     rows = store.query_rows(
         con, f"SELECT DISTINCT CAST({q(col)} AS VARCHAR) AS a FROM {q(dataset.table)} "
-             f"WHERE nullif(trim(CAST({q(col)} AS VARCHAR)), '') IS NOT NULL ORDER BY 1")
+             f"WHERE nullif(trim(CAST({q(col)} AS VARCHAR)), '') IS NOT NULL {'AND ' + exclude if exclude else ''} "
+             "ORDER BY 1")
     return [r[0] for r in rows]
 
 
