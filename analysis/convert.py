@@ -110,7 +110,7 @@ def quick_sql(col: ColumnProfile, raw: str, order: str) -> str:
         return f"TRY_CAST({text} AS DOUBLE)"
     if col.period_shapes:
         return period_text.period_sql(f"trim({raw})", col.period_shapes)
-    formats = resolve_date_formats(col.date_formats or ALL_DATE_FORMATS, order)
+    formats = _with_date_only(resolve_date_formats(col.date_formats or ALL_DATE_FORMATS, order), col.type)
     return date_sql(raw, formats, col.type == DATE)
 
 
@@ -124,8 +124,23 @@ def careful_sql(col: ColumnProfile, raw: str, order: str) -> str:
         return f"TRY_CAST(nullif(regexp_extract({text}, '{_NUMBER}'), '') AS DOUBLE)"
     if col.period_shapes:
         return period_text.period_sql(f"trim({raw})", col.period_shapes)
-    formats = resolve_date_formats(col.date_formats or ALL_DATE_FORMATS, order)
+    formats = _with_date_only(resolve_date_formats(col.date_formats or ALL_DATE_FORMATS, order), col.type)
     return date_sql(f"trim({raw})", formats, col.type == DATE)
+
+
+def _with_date_only(formats: list[str], column_type: str) -> list[str]:
+    """A date-and-time column's formats with each one's date alone added after them: a date without a time in such
+    a column (an Excel cell typed as a date among date-times) is midnight of that day, not a rejected row."""
+    if column_type != TIMESTAMP:
+        return formats
+    out = list(formats)
+    for fmt in formats:
+        cut = min((fmt.find(p) for p in ("%H", "%I") if p in fmt), default=-1)
+        if cut > 0:
+            date_only = fmt[:cut].rstrip(" T,")
+            if date_only and date_only not in out:
+                out.append(date_only)
+    return out
 
 
 def date_sql(text: str, formats: Sequence[str], as_date: bool) -> str:

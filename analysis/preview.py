@@ -162,8 +162,9 @@ def plan_read(source: Source, sample: dict[str, list], complete: bool, *, kind: 
                 # dates that every row fails.
                 found = period_text.detect_periods([v for v in values if v], header=name)
                 if found:
+                    detected = col.detected_type  # what the file showed stays what the page calls "detected"
                     apply_periods(col, found, next(v for v in values if v))
-                    col.type = types[name] = DATE
+                    col.detected_type, col.type = detected, DATE
             if col.type in (NUMBER, INTEGER):
                 col.decimal_comma = decimal_comma
         if col.type != DATE or not col.period_shapes:

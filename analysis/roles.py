@@ -121,7 +121,7 @@ ROLE_HINTS = {
         ("value", ("value", "actual", "result", "score", "indicator", "amount", "count", "number", "rate")),
         ("service", ("service", "department", "directorate")),
         ("area", ("area", "ward", "borough", "org", "provider", "local authority", "council", "authority",
-                  "organisation", "organization", "health board", "board", "trust", "region", "hscp", "org code",
+                  "organisation", "organization", "health board", "board", "trust", "region", "hscp", "la", "org code",
                   "organisation code", "provider code", "trust code", "area code", "la code", "board code")),
         ("national", ("scotland", "england", "wales", "national", "uk", "country", "nation", "national average")),
     ],
@@ -152,6 +152,9 @@ STATUS_VALUES = {"open", "closed", "resolved", "pending", "in progress", "comple
 AREA_VALUE_PATTERNS = (r"[A-Z]{1,2}\d[A-Z\d]?( \d[A-Z]{0,2})?", r"[EWSN]\d{8}")
 # An id that repeats for some rows and not all: at most this share of distinct values, at least this many repeats.
 CUSTOMER_MAX_DISTINCT_SHARE = 0.95
+# A record id is almost unique: at least this share of its values distinct (an export that repeats some records, as
+# a council's requests workbook repeated 1,146 request numbers, still has its id; a category has far fewer).
+RECORD_ID_MIN_DISTINCT_SHARE = 0.8
 CUSTOMER_MAX_TOP_SHARE = 0.5
 
 
@@ -302,6 +305,8 @@ def misleading(role: str, column) -> str | None:
     values = [v for v in getattr(column, "sample_values", []) if v]
     if role in NUMBER_ROLES and filled == 0:
         return "every value is blank"
+    if role in MEASURE_ROLES and values and all(_number_is_zero(v) for v in values):
+        return "every value is 0"
     if filled is not None and filled >= CONSTANT_MIN_FILLED and distinct == 1 \
             and role not in ID_ROLES | {"record_id"}:
         return f"every row has the same value ('{values[0] if values else ''}')"
@@ -327,7 +332,7 @@ def _fits(role: str, column, guard: bool = True) -> bool:
     if role == "record_id":
         # A record's id is (almost) unique; a column that repeats a lot is a category, not an id.
         filled = getattr(column, "sample_filled", None)
-        return not filled or getattr(column, "sample_distinct", 0) >= filled * CUSTOMER_MAX_DISTINCT_SHARE
+        return not filled or getattr(column, "sample_distinct", 0) >= filled * RECORD_ID_MIN_DISTINCT_SHARE
     return True
 
 
@@ -442,6 +447,12 @@ def passed_over(kind: str, columns: Sequence) -> dict[str, str]:
         reason = misleading(role, by_name[name])
         if reason:
             notes[name] = f"passed over as the {role_label(kind, role)}: {reason}"
+    # A date that never changes ('Effective Date' of a payments file) is no date to count by, whatever won.
+    for column in columns:
+        if column.type in ("date", "timestamp") and column.name not in notes and column.name not in guarded:
+            reason = misleading("date" if kind == RECORDS else "period", column)
+            if reason and reason.startswith("every row"):
+                notes[column.name] = f"passed over as a date: {reason}"
     return notes
 
 

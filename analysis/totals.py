@@ -241,10 +241,11 @@ def national_series(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, meas
                      GROUP BY 1, 2 ORDER BY 1""", params)
         if len(frame):
             # One nation: its name labels the line.
-            frame = frame[frame["area"] == frame["area"].iloc[0]]
-            frame.attrs["label"] = str(frame["area"].iloc[0])
+            code = str(frame["area"].iloc[0])
+            frame = frame[frame["area"] == code]
+            label = NATIONAL_CODES.get(code.strip().upper(), (code,))[0]
             return frame[["period", "national"]].assign(period=lambda f: pd.to_datetime(f["period"])) \
-                .reset_index(drop=True).pipe(_labelled, frame.attrs["label"])
+                .reset_index(drop=True).pipe(_labelled, label)
     if "national" in roles:
         column = roles["national"]
         exclude = exclusion_sql(roles)
@@ -253,8 +254,19 @@ def national_series(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, meas
                      FROM {q(dataset.table)} WHERE {' AND '.join(conds + ([exclude] if exclude else []))}
                      AND {q(column)} IS NOT NULL GROUP BY 1 ORDER BY 1""", params)
         frame["period"] = pd.to_datetime(frame["period"])
-        return _labelled(frame, column)
+        return _labelled(frame, _nation_named_in(column))
     return pd.DataFrame(columns=["period", "national"])
+
+
+def _nation_named_in(header: str) -> str:
+    """'Scotland' for 'Scotland_Indicator_Real'; the header itself when it names no nation."""
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", header).replace("_", " ").lower().split()
+    for size in (3, 2, 1):
+        for i in range(len(words) - size + 1):
+            phrase = " ".join(words[i:i + size])
+            if phrase in NATIONAL_NAMES and phrase not in ("national", "national total"):
+                return "UK" if phrase == "uk" else phrase.title().replace(" And ", " and ")
+    return header
 
 
 def _labelled(frame: pd.DataFrame, label: str) -> pd.DataFrame:

@@ -182,7 +182,8 @@ def test_blank_rows_are_skipped_and_counted(demo_store, open_app):
 
 def test_a_file_of_financial_years_is_guessed_to_be_a_kpi_series_with_its_roles(demo_store, open_app):
     content = ("Financial year,Local authority name,Measure,Value\n2016-17,Darlington,Delays,5.1\n"
-               "2017-18,Darlington,Delays,4.8\n2016-17,Enfield,Delays,3.9\n2017-18,Enfield,Delays,4.0\n").encode()
+               "2017-18,Darlington,Delays,4.8\n2016-17,Enfield,Delays,3.9\n2017-18,Enfield,Delays,4.0\n"
+               "2017-18,Enfield,Admissions,40\n").encode()
     at = upload(open_app("pages/data.py"), content=content, name="council kpis.csv")
     assert at.selectbox(key="data_kind").value == "kpi"
     assert editor_roles(at, 0) == ["Period", "Area", "Measure", "Value"]

@@ -170,6 +170,20 @@ def kpi_unit(key: str) -> str:
     return "percent_points" if "%" in key else "number"
 
 
+def lower_bound_for(unit: str, values) -> float | None:
+    """0 when a KPI's values are counts (contacts received; a measure whose values are all whole numbers of at least
+    zero, such as attendances or bed days), so an SPC chart's lower limit is never below zero; None otherwise."""
+    if unit == "count":
+        return 0.0
+    if unit in ("share", "money", "days", "minutes"):
+        return None
+    numbers = np.asarray(values, dtype=float)
+    numbers = numbers[np.isfinite(numbers)]
+    if len(numbers) and (numbers >= 0).all() and (numbers == np.round(numbers)).all():
+        return 0.0
+    return None
+
+
 def format_kpi_value(value, unit: str) -> str:
     """A KPI value for people: 12,345; 4.5 days; 41.2%; £1,234; 6.3 minutes."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
