@@ -148,7 +148,7 @@ def closed_at_weekends(series: pd.DataFrame) -> bool:
     if series.empty:
         return False
     days = pd.to_datetime(series["period"])
-    weekend = (days.dt.dayofweek >= 5).to_numpy()
+    weekend = (days.dt.day_of_week >= 5).to_numpy()
     values = series["value"].to_numpy(dtype=float)
     if weekend.sum() < 2:
         return False
@@ -157,7 +157,7 @@ def closed_at_weekends(series: pd.DataFrame) -> bool:
 
 def working_days_only(series: pd.DataFrame) -> pd.DataFrame:
     """The series without its Saturdays and Sundays."""
-    return series[pd.to_datetime(series["period"]).dt.dayofweek < 5].reset_index(drop=True)
+    return series[pd.to_datetime(series["period"]).dt.day_of_week < 5].reset_index(drop=True)
 
 
 def top_series(many: pd.DataFrame, limit: int) -> tuple[pd.DataFrame, int]:
