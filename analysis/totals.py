@@ -26,6 +26,8 @@ from analysis.store import quote_identifier as q
 
 TOTAL_ROLE = "total"
 TOTAL_COLUMN = "Total row"
+REASONS_JOINED = "; "
+NATIONAL = "national total"
 
 # ONS codes of the nations and the UK, and their names, highest level first (level 0: the UK).
 NATIONAL_CODES = {
@@ -128,7 +130,10 @@ def mark_totals(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tu
         "SELECT " + ", ".join(f"approx_count_distinct({q(n)})" for n, _ in text_columns) + f", count(*) FROM {t}"
     ).fetchone()
     rows_in_table = int(counted[-1])
-    small = [(n, r) for (n, r), d in zip(text_columns, counted) if 2 <= int(d or 0) <= SUM_CHECK_MAX_DISTINCT * 5]
+    # A qualifier column may hold one flag and blanks; a category needs two values or more.
+    small = [(n, r) for (n, r), d in zip(text_columns, counted)
+             if (2 if not _QUALIFIER_HEADER.search(re.sub(r"[^A-Za-z]", "", n)) else 1)
+             <= int(d or 0) <= SUM_CHECK_MAX_DISTINCT * 5]
     conditions: list[tuple[str, list, str]] = []  # (SQL condition, params, reason written into the marker)
     for name, role in small:
         is_qualifier = bool(_QUALIFIER_HEADER.search(re.sub(r"[^A-Za-z]", "", name)))
@@ -145,7 +150,7 @@ def mark_totals(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tu
         for value in nationals:
             label = NATIONAL_CODES.get(str(value).strip().upper(), (str(value).strip(),))[0]
             shown = value if label == value else f"{value} ({label})"
-            conditions.append((f"{q(name)} = ?", [value], f"national total: '{shown}' in '{name}'"))
+            conditions.append((f"{q(name)} = ?", [value], f"{NATIONAL}: '{shown}' in '{name}'"))
             found.national.append((name, value))
         if len(values) >= 3:
             for value in values:
@@ -155,12 +160,15 @@ def mark_totals(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tu
         return found
     marker = _free_name(TOTAL_COLUMN, [n for n, _, _ in columns])
     cur.execute(f"ALTER TABLE {t} ADD COLUMN {q(marker)} VARCHAR")
+    # Every reason a row is a total, joined: Scotland's "All reasons" row is a national total and a reasons total,
+    # so the national line can use the nation's ordinary rows only.
+    add = f"CASE WHEN {q(marker)} IS NULL THEN ? ELSE {q(marker)} || '{REASONS_JOINED}' || ? END"
     for condition, params, reason in conditions:
-        cur.execute(f"UPDATE {t} SET {q(marker)} = coalesce({q(marker)}, ?) WHERE {condition}", [reason, *params])
+        cur.execute(f"UPDATE {t} SET {q(marker)} = {add} WHERE {condition}", [reason, reason, *params])
     if kind == "kpi" and rows_in_table <= SUM_CHECK_MAX_ROWS:
         for condition in _sums_of_the_others(cur, t, marker, columns, small):
-            cur.execute(f"UPDATE {t} SET {q(marker)} = coalesce({q(marker)}, ?) WHERE {condition[0]}",
-                        [condition[2], *condition[1]])
+            cur.execute(f"UPDATE {t} SET {q(marker)} = {add} WHERE {condition[0]}",
+                        [condition[2], condition[2], *condition[1]])
             conditions.append(condition)
     marked = int(cur.execute(f"SELECT count({q(marker)}) FROM {t}").fetchone()[0])
     if not marked:
@@ -168,8 +176,9 @@ def mark_totals(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tu
         found.national = []
         return found
     found.column, found.rows = marker, marked
-    by_reason = dict(cur.execute(f"SELECT {q(marker)}, count(*) FROM {t} WHERE {q(marker)} IS NOT NULL "
-                                 "GROUP BY 1").fetchall())
+    counted = cur.execute("SELECT " + ", ".join(f"count_if(contains({q(marker)}, ?))" for _ in conditions)
+                          + f" FROM {t}", [reason for _, _, reason in conditions]).fetchone() if conditions else []
+    by_reason = {reason: n for (_, _, reason), n in zip(conditions, counted)}
     parts = [f"{reason} ({int(by_reason.get(reason, 0)):,} rows)" for _, _, reason in conditions
              if by_reason.get(reason)]
     found.sentences.append(
@@ -237,8 +246,9 @@ def national_series(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, meas
         frame = store.query_df(
             con, f"""SELECT CAST({q(period)} AS DATE) AS period, CAST({q(area)} AS VARCHAR) AS area,
                             avg(CAST({q(roles['value'])} AS DOUBLE)) AS national
-                     FROM {q(dataset.table)} WHERE {' AND '.join(conds)} AND starts_with({q(marker)}, 'national')
-                     GROUP BY 1, 2 ORDER BY 1""", params)
+                     FROM {q(dataset.table)} WHERE {' AND '.join(conds)} AND starts_with({q(marker)}, ?)
+                     AND NOT contains({q(marker)}, ?) GROUP BY 1, 2 ORDER BY 1""",
+            params + [NATIONAL, REASONS_JOINED])
         if len(frame):
             # One nation: its name labels the line.
             code = str(frame["area"].iloc[0])
