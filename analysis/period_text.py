@@ -77,7 +77,11 @@ SHAPES: tuple[PeriodShape, ...] = (
     # Academic years: said so ("AY 2016/17"), or written as financial years are in a column whose header says so.
     PeriodShape("academic_year", ACADEMIC_YEAR, rf"(?:ay|academic\s*year)\s*{_AY}"),
     PeriodShape("academic_year_plain", ACADEMIC_YEAR, _AY),
+    # A plain year: only where the file says the values are years (the headers of a table with one column per year);
+    # a column of 2019, 2020 is otherwise a column of numbers.
+    PeriodShape("calendar_year", YEAR, r"(?P<year>(?:19|20)\d{2})"),
 )
+EXPLICIT_ONLY = {"calendar_year"}
 _COMPILED = [(shape, re.compile(shape.pattern, re.IGNORECASE)) for shape in SHAPES]
 
 # A span longer than this is not one (a pair of years written that way is something else).
@@ -130,6 +134,8 @@ def _parses(value: str) -> list[tuple[date, str, str]]:
     text = value.strip()
     readings = []
     for shape, compiled in _COMPILED:
+        if shape.name in EXPLICIT_ONLY:
+            continue
         match = compiled.fullmatch(text)
         if match:
             first = _first_day(shape, match.groupdict())
@@ -311,6 +317,8 @@ def _sql_first_day(shape: PeriodShape, parts: str) -> str:
         return f"(CASE WHEN {consecutive} THEN {first} END)"
     if shape.grain == QUARTER:
         return f"make_date({year}, 1 + 3 * (CAST({parts}['quarter'] AS INTEGER) - 1), 1)"
+    if shape.grain == YEAR:
+        return f"make_date({year}, 1, 1)"
     if shape.grain == MONTH:
         month = f"CAST({parts}['month'] AS INTEGER)" if "(?P<month>" in shape.pattern else _sql_month_name(parts)
         return f"make_date({year}, {month}, 1)"

@@ -167,6 +167,13 @@ def plan_read(source: Source, sample: dict[str, list], complete: bool, *, kind: 
                     col.detected_type, col.type = detected, DATE
             if col.type in (NUMBER, INTEGER):
                 col.decimal_comma = decimal_comma
+        if name == getattr(source, "period_column", None) and name not in types and col.type != DATE:
+            # The headers of a table with one column per period, made rows: periods of the layout's grain, even
+            # when they are plain years (2019, 2020) that would otherwise be numbers.
+            found = period_text.detect_periods([v for v in values if v], header=name) or (
+                period_text.PeriodColumn("year", ["calendar_year"]) if source.wide.grain == "year" else None)
+            if found:
+                apply_periods(col, found, next(v for v in values if v))
         if col.type != DATE or not col.period_shapes:
             col.spans, col.span_examples = 0, []
         columns.append(col)

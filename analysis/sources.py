@@ -76,6 +76,7 @@ class Source:
     wide: object | None = None
     unpivot: object | None = None
     layout_notes: list[str] = field(default_factory=list)
+    period_column: str | None = None  # the Period column a wide table's headers became
 
     def read_as_cp1252(self) -> None:
         """Read the file as Windows-1252 from now on (its sampled parts were UTF-8, but not all of it is)."""
@@ -98,7 +99,8 @@ class Source:
         lines DuckDB cannot read go to its reject tables on the same cursor, with their line numbers."""
         if self.file_format == "excel":
             return frame_name, []
-        columns = {f"c{i}": "VARCHAR" for i in range(len(self.names))}
+        width = self.unpivot.width if self.unpivot is not None else len(self.names)
+        columns = {f"c{i}": "VARCHAR" for i in range(width)}
         options = {"columns": columns, "header": True, "skip": self.skip, "delim": self.delimiter or ",",
                    "quote": '"', "escape": '"', "auto_detect": False, "ignore_errors": True, "store_rejects": True,
                    "null_padding": False,

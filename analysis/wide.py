@@ -39,6 +39,7 @@ class WideLayout:
     periods: tuple[tuple[int, str], ...]
     identity: tuple[int, ...]
     derived: tuple[int, ...]
+    width: int  # the table's columns as written (what the reader reads before the periods become rows)
 
     def sentence(self, names: list[str]) -> str:
         labels = [label for _, label in self.periods]
@@ -69,7 +70,7 @@ def find_wide(names: list[str]) -> WideLayout | None:
     others = [i for i in range(len(names)) if i not in positions]
     derived = tuple(i for i in others if DERIVED_HEADER.search(str(names[i])))
     identity = tuple(i for i in others if i not in derived)
-    return WideLayout(grain, tuple(found), identity, derived)
+    return WideLayout(grain, tuple(found), identity, derived, len(names))
 
 
 def _long_names(names: list[str], layout: WideLayout) -> list[str]:
@@ -126,4 +127,5 @@ def make_long(source: Source) -> WideLayout | None:
         source.total_line = None
         source.unpivot = layout
     source.names = long_names
+    source.period_column = long_names[-2]
     return layout

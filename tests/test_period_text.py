@@ -65,7 +65,8 @@ def test_not_periods(value):
 def test_the_sql_gives_the_same_first_days_as_python():
     con = duckdb.connect()
     values = [v for v, _, _ in CASES] + NOT_PERIODS
-    shapes = [s.name for s in period_text.SHAPES]
+    # Plain years are read only where a file says so (a wide table's headers): not among the shapes tried here.
+    shapes = [s.name for s in period_text.SHAPES if s.name not in period_text.EXPLICIT_ONLY]
     got = con.execute(f"SELECT v, {period_text.period_sql('v', shapes)} FROM unnest(?::VARCHAR[]) AS t(v)",
                       [values]).fetchall()
     expected = {v: (period_text.parse_period(v) or (None,))[0] for v in values}
