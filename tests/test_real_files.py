@@ -18,6 +18,8 @@ from analysis.kpis import definitions, peers
 from tests.conftest import REPO_ROOT, real_data_file
 from tests.test_page_awkward import ENGINE_WORDS, page_text
 
+pytestmark = pytest.mark.real_data
+
 LFB = "lfb_animal_rescue_2009_2019.csv"
 NHS = "nhs_ae_attendances_2016_2019.csv"
 OFLOG = "oflog_adult_social_care_2016_2023.csv"

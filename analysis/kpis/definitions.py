@@ -140,20 +140,22 @@ def series_title(label: str, dataset: store.Dataset, service: str = ALL, area: s
 
 
 def check_period_column(con: duckdb.DuckDBPyConnection, dataset: store.Dataset) -> str:
-    """The KPI series' period column, when it holds dates; else a StocktakeError saying what it holds and what to do
-    (a column of text such as '2016-17' cannot be put in time order by the engine)."""
+    """The KPI series' period column, when it holds dates; else a StocktakeError saying what it holds (text, or
+    numbers such as 201607) and what to do: such values cannot be put in time order by the engine."""
     column = dataset.roles.get("period")
     if not column:
         raise StocktakeError(f"Dataset '{dataset.name}' has no column with the role 'Period': set it on the Data page.")
-    if dataset.column(column).type in ("date", "timestamp"):
+    held = dataset.column(column).type
+    if held in ("date", "timestamp"):
         return column
     example = store.query_rows(
         con, f"SELECT CAST({q(column)} AS VARCHAR) FROM {q(dataset.table)} WHERE {q(column)} IS NOT NULL LIMIT 1")
     such_as = f" such as '{example[0][0]}'" if example else ""
+    what = "numbers" if held in ("integer", "number") else "text"
     raise StocktakeError(
-        f"The period column '{column}' of '{dataset.name}' holds text{such_as}, not periods Stocktake can put in "
-        "time order: load the file again so its periods (financial years, quarters, months) are read as dates, "
-        "or give the role 'Period' to a date column on the Data page.")
+        f"The period column '{column}' of '{dataset.name}' holds {what}{such_as}, not periods Stocktake can put in "
+        "time order: load the file again so its periods (financial years, quarters, months such as 201607) are read "
+        "as dates, or give the role 'Period' to a date column on the Data page.")
 
 
 def kpi_label(key: str, within_days: int = DEFAULT_WITHIN_DAYS) -> str:
