@@ -21,7 +21,9 @@ COLUMN_TYPES = (TEXT, NUMBER, INTEGER, DATE, TIMESTAMP)
 DAY_FIRST, MONTH_FIRST = "day-first", "month-first"
 
 # Written in spreadsheets for "no value"; read as blank in number and date columns.
-NULL_TOKENS = ("", "n/a", "na", "null", "none", "-", "--", "#n/a", "nan", "nil")
+NULL_TOKENS = ("", "n/a", "na", "null", "none", "-", "--", "#n/a", "nan", "nil",
+               # How published statistics mark a figure not available, suppressed or not applicable (ONS, PHS, NHS).
+               "..", ":", "x", "[c]", "[x]", "[z]", "[u]", "[w]", "[low]", "*")
 # Distinct values a file's types are decided on, shared among its columns (at least 50 each, at most 500), evenly
 # spread over those sampled.
 DETECT_VALUES = 200_000

@@ -445,3 +445,10 @@ def test_repeated_ids_are_reported_and_exact_copies_dropped_on_request(con, tmp_
     assert (report.rows_loaded, report.rows_left_out) == (205, {"exact duplicates": 10})
     frame = table(con, "dropped")
     assert len(frame) == 205 and frame["Request Number"].value_counts().max() == 2
+
+
+def test_published_statistics_markers_are_blanks_not_rejected_rows(con, tmp_path):
+    text = "Council,Year,Value\nAngus,2016-17,12.5\nFife,2016-17,..\nMoray,2016-17,[c]\nHighland,2016-17,:\n"
+    report = ingest.load_file(con, write(tmp_path, "pub.csv", text), dataset="pub", kind="kpi")
+    assert (report.rows_loaded, report.rows_rejected) == (4, 0)
+    assert table(con, "pub")["Value"].isna().sum() == 3
