@@ -93,6 +93,9 @@ class ColumnProfile:
     span_column: str | None = None
     span_rows: int = 0  # rows holding a span, counted over the rows read
     row_number: bool = False  # a column that numbers the rows (an index a program wrote): not data of its own
+    # Every distinct value of a low-cardinality text column over the rows read (the case-variant check counts them);
+    # None when not counted. The totals check reads them instead of scanning the column again.
+    distinct_values: list[str] | None = None
 
 
 def is_null_token(value: str) -> bool:

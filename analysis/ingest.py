@@ -398,7 +398,8 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, *, dataset: str, kind: 
         ids = checks.check_suggested_ids(cur, staging, plan) if not roles_given else []
         columns = [Column(n, t, r, g) for n, t, r, g in output_columns(plan)
                    if n not in checks.dropped_columns(plan)]
-        totals = _mark_totals(cur, staging, columns, kind, existing if mode == APPEND else None)
+        known = {c.name: c.distinct_values for c in plan.columns if c.distinct_values is not None}
+        totals = _mark_totals(cur, staging, columns, kind, existing if mode == APPEND else None, known)
         if totals.column:
             columns.append(Column(totals.column, TEXT, TOTAL_ROLE))
         counted = checks.Counts(rows, blank, rejected, missing_dates=failures.get(-1, (0, []))[0])
@@ -420,15 +421,16 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, *, dataset: str, kind: 
                       rows_total=totals.rows, notes=list(source.layout_notes))
 
 
-def _mark_totals(cur, staging: str, columns: list[Column], kind: str,
-                 existing: store.Dataset | None) -> totals_module.TotalsFound:
+def _mark_totals(cur, staging: str, columns: list[Column], kind: str, existing: store.Dataset | None,
+                 known: dict[str, list[str]]) -> totals_module.TotalsFound:
     """Mark the total rows; an append keeps the dataset's own marker column (added empty when nothing is found, so
     the rows line up), and marks nothing in a dataset loaded without one."""
     if existing is not None:
         marker = existing.roles.get(TOTAL_ROLE)
         if not marker:
             return totals_module.TotalsFound()
-        found = totals_module.mark_totals(cur, staging, [(c.name, c.type, c.role) for c in columns], kind=kind)
+        found = totals_module.mark_totals(cur, staging, [(c.name, c.type, c.role) for c in columns], kind=kind,
+                                          known_values=known)
         if found.column is None:
             cur.execute(f"ALTER TABLE {quote_identifier(staging)} ADD COLUMN {quote_identifier(marker)} VARCHAR")
         elif found.column != marker:
@@ -436,7 +438,8 @@ def _mark_totals(cur, staging: str, columns: list[Column], kind: str,
                         f"TO {quote_identifier(marker)}")
         found.column = None  # the catalogue keeps the dataset's own columns
         return found
-    return totals_module.mark_totals(cur, staging, [(c.name, c.type, c.role) for c in columns], kind=kind)
+    return totals_module.mark_totals(cur, staging, [(c.name, c.type, c.role) for c in columns], kind=kind,
+                                     known_values=known)
 
 
 def _read_again_if_reader_disagrees(lines, source: Source) -> None:

@@ -40,6 +40,8 @@ NATIONAL_NAMES = {
     "england": 3, "wales": 3, "scotland": 3, "northern ireland": 3, "national": 0, "national total": 0,
 }
 SUB_NATIONAL = 4
+# Ids are no categories: never looked at for totals.
+_ID_ROLES = {"record_id", "customer_id", "property_id"}
 
 # "Total", "Grand total", "All", "Overall"; "All …" when what follows is a kind of category ("All delay reasons",
 # "All ages"), not a place ("All Saints" is a ward).
@@ -113,7 +115,7 @@ def _free_name(name: str, taken: Sequence[str]) -> str:
 
 
 def mark_totals(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tuple[str, str, str | None]], *,
-                kind: str) -> TotalsFound:
+                kind: str, known_values: dict[str, list[str]] | None = None) -> TotalsFound:
     """Find the total rows of a freshly typed table and mark them in a new text column (the reason for each).
 
     ``columns`` are (name, type, role). Looked at: text columns with a role (area, service, reason, channel, measure,
@@ -123,13 +125,22 @@ def mark_totals(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tu
     """
     found = TotalsFound()
     t = q(table)
+    known_values = known_values or {}
     text_columns = [(name, role) for name, typ, role in columns if typ == "text" and role not in ("total",)]
+    if kind != "kpi":
+        # Records: only the categories with a role, and qualifier columns (a records file rarely holds totals, and a
+        # scan of every text column of 10M rows costs a second).
+        text_columns = [(n, r) for n, r in text_columns
+                        if (r and r not in _ID_ROLES) or _QUALIFIER_HEADER.search(re.sub(r"[^A-Za-z]", "", n))]
     if not text_columns:
         return found
-    counted = cur.execute(
-        "SELECT " + ", ".join(f"approx_count_distinct({q(n)})" for n, _ in text_columns) + f", count(*) FROM {t}"
-    ).fetchone()
-    rows_in_table = int(counted[-1])
+    unknown = [n for n, _ in text_columns if n not in known_values]
+    rows_in_table = int(cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
+    counted = cur.execute("SELECT " + ", ".join(f"approx_count_distinct({q(n)})" for n in unknown)
+                          + f" FROM {t}").fetchone() if unknown else []
+    distinct = dict(zip(unknown, counted))
+    distinct.update({n: len(v) for n, v in known_values.items()})
+    counted = [distinct[n] for n, _ in text_columns]
     # A qualifier column may hold one flag and blanks; a category needs two values or more.
     small = [(n, r) for (n, r), d in zip(text_columns, counted)
              if (2 if not _QUALIFIER_HEADER.search(re.sub(r"[^A-Za-z]", "", n)) else 1)
@@ -139,8 +150,11 @@ def mark_totals(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tu
         is_qualifier = bool(_QUALIFIER_HEADER.search(re.sub(r"[^A-Za-z]", "", name)))
         if kind == "records" and role is None and not is_qualifier:
             continue
-        values = [r[0] for r in cur.execute(
-            f"SELECT DISTINCT CAST({q(name)} AS VARCHAR) FROM {t} WHERE {q(name)} IS NOT NULL LIMIT 1001").fetchall()]
+        values = known_values.get(name)
+        if values is None:
+            values = [r[0] for r in cur.execute(
+                f"SELECT DISTINCT CAST({q(name)} AS VARCHAR) FROM {t} WHERE {q(name)} IS NOT NULL LIMIT 1001"
+            ).fetchall()]
         if is_qualifier:
             if any(str(v).strip().lower() == DERIVED_FLAG for v in values):
                 conditions.append((f"lower(trim({q(name)})) = ?", [DERIVED_FLAG],
