@@ -26,6 +26,8 @@ from analysis.store import quote_identifier
 CASE_VARIANT_MAX_DISTINCT = 5_000
 # A date column with more distinct dates than this is daily: its grain is not worked out from every date.
 GRAIN_DATES = 5_000
+# Above this many rows, repeated record ids are counted over every row only when the sample shows some.
+REPEATS_EXACT_MAX_ROWS = 2_000_000
 # Dates of a date role outside these years are reported: placeholders such as 01/01/1900 are common.
 EARLIEST_PLAUSIBLE_YEAR = 1950
 LATEST_PLAUSIBLE_YEARS_AHEAD = 5
@@ -256,6 +258,7 @@ def case_variants(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, *,
                 if value.strip():
                     merged[value.strip()] = merged.get(value.strip(), 0) + n
             spellings = list(merged.items())
+        col.distinct_values = [value for value, _ in spellings]
         groups: dict[str, list[tuple[str, int]]] = {}
         for value, n in spellings:
             groups.setdefault(value.lower(), []).append((value, n))
@@ -357,6 +360,9 @@ def preview_counts(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, s
     result = Counts(rows=rows, blank_rows=blank, rejected=rejected, missing_dates=failures.get(-1, (0, []))[0],
                     reader_rejects=[(line, reason, text) for line, _, reason, text in lines])
     result.warnings = value_warnings(cur, table, plan, counts)
+    # What the load will set apart or could leave out, counted over the rows read (nothing is removed here).
+    result.warnings += set_spans_aside(cur, table, plan, False, {})
+    result.warnings += repeated_ids(cur, table, plan, False, {})
     return result
 
 
@@ -383,6 +389,84 @@ def unify_case(cur, staging: str, plan: ReadPlan, columns: bool | Sequence[str])
     if not unified:
         return []
     return ["Case variants unified (each to its most used spelling) in: " + ", ".join(f"'{n}'" for n in unified) + "."]
+
+
+def set_spans_aside(cur, table: str, plan: ReadPlan, single_years_only: bool, left_out: dict) -> list[str]:
+    """Count the multi-year spans each period column set apart in its span column ('2010-14' among '2010-11'), and
+    say so; with ``single_years_only`` leave their rows out (counted in ``left_out``) and the span column with them."""
+    sentences = []
+    q = quote_identifier(table)
+    for col in plan.columns:
+        if not col.span_column or not converts_itself(col) or col.span_column in plan.dropped:
+            continue
+        s = quote_identifier(col.span_column)
+        n, distinct, examples = cur.execute(
+            f"SELECT count({s}), count(DISTINCT {s}), list(DISTINCT {s} ORDER BY {s})[:3] FROM {q}").fetchone()
+        col.span_rows = int(n)
+        grain = periods.GRAIN_UNITS.get(col.grain, "periods")
+        such = ", ".join(f"'{e}'" for e in examples or [])
+        if single_years_only or not n:
+            cur.execute(f"DELETE FROM {q} WHERE {s} IS NOT NULL")
+            cur.execute(f"ALTER TABLE {q} DROP COLUMN {s}")
+            plan.dropped.add(col.span_column)
+            if n:
+                left_out["multi-year spans"] = left_out.get("multi-year spans", 0) + int(n)
+                sentences.append(f"{int(n):,} rows of multi-year spans in '{col.name}' (such as {such}) were left "
+                                 f"out, as asked: only single {grain} are loaded.")
+            continue
+        sentences.append(
+            f"Column '{col.name}': {int(n):,} rows hold multi-year spans ({int(distinct):,} different, such as {such}), "
+            f"not single {grain}. They are set apart in the column '{col.span_column}' with no period of their own, "
+            "so no chart mixes them with single years; to load the single years only, choose 'single years only' "
+            "(command line: --single-years-only).")
+    return sentences
+
+
+def dropped_columns(plan: ReadPlan) -> set:
+    return set(plan.dropped)
+
+
+def repeated_ids(cur, table: str, plan: ReadPlan, drop_duplicates: bool, left_out: dict) -> list[str]:
+    """Rows that repeat a record id already used by another row, and how many of them are exact copies of an earlier
+    row (every value the same); with ``drop_duplicates`` the copies are left out (counted in ``left_out``)."""
+    id_column = next((c for c in plan.columns if c.role == "record_id"), None)
+    if id_column is None:
+        return []
+    q, c = quote_identifier(table), quote_identifier(id_column.name)
+    if id_column.sample_distinct >= id_column.sample_filled and not id_column.sample_complete:
+        # A large file whose sample repeats no id: counting every id again is a hash of millions of values (3 s at
+        # 10M rows, a third of the load). Checked over every row when the file is small or the sample shows repeats.
+        rows = cur.execute(f"SELECT count(*) FROM {q}").fetchone()[0]
+        if rows > REPEATS_EXACT_MAX_ROWS:
+            plan.repeated_ids = plan.exact_duplicates = 0
+            return []
+    repeats = cur.execute(f"""SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {q}
+                              WHERE {c} IS NOT NULL GROUP BY {c} HAVING count(*) > 1)""").fetchone()[0]
+    plan.repeated_ids = int(repeats)
+    if not repeats:
+        plan.exact_duplicates = 0
+        return []
+    names = [r[0] for r in cur.execute(f"SELECT column_name FROM (DESCRIBE {q})").fetchall()
+             if r[0] != REASON_COLUMN]
+    every = ", ".join(quote_identifier(n) for n in names)
+    # Blank rows (every value missing) are not copies of one another: only rows with an id are compared.
+    exact = cur.execute(f"""SELECT count(*) - (SELECT count(*) FROM (SELECT DISTINCT {every} FROM {q}
+                                                                      WHERE {c} IS NOT NULL))
+                            FROM {q} WHERE {c} IS NOT NULL""").fetchone()[0]
+    plan.exact_duplicates = int(exact)
+    said = (f"{int(repeats):,} rows repeat a value of '{id_column.name}' (the record id) that an earlier row has; "
+            f"{int(exact):,} of them are exact copies of an earlier row.")
+    if drop_duplicates and exact:
+        cur.execute(f"""DELETE FROM {q} WHERE {c} IS NOT NULL AND rowid NOT IN (
+                            SELECT min(rowid) FROM {q} WHERE {c} IS NOT NULL GROUP BY {every})""")
+        left_out["exact duplicates"] = left_out.get("exact duplicates", 0) + int(exact)
+        kept = int(repeats) - int(exact)
+        return [said + f" The {int(exact):,} copies were left out, as asked"
+                + (f"; the other {kept:,} differ from the first and are kept." if kept else ".")]
+    if exact:
+        return [said + " They are loaded as they are; choose 'drop exact duplicates' (command line: "
+                "--drop-duplicates) to leave the copies out."]
+    return [said + " None is an exact copy, so all are loaded: check whether the id is really unique."]
 
 
 def check_suggested_ids(cur, staging: str, plan: ReadPlan) -> list[str]:

@@ -1,6 +1,8 @@
 """The command line: load files and list datasets, without the app.
 
     python -m analysis load PATH --dataset NAME [--kind records|kpi|lookup] [--replace | --append] [--db PATH] [--json]
+        (the kind is guessed from the file's dates when not given, as the Data page guesses it; a table with one
+        column per period is read as rows of Period and Value unless --keep-wide)
     python -m analysis datasets [--db PATH] [--json]
     python -m analysis pack --session NAME [--db PATH] --out FILE.html
 
@@ -28,7 +30,7 @@ from analysis.formatting import format_count
 from analysis.ingest import TooManyRejects
 from analysis.prepare import prepare_dataset
 from analysis.preview import inspect_file
-from analysis.roles import KINDS
+from analysis.roles import KINDS, suggest_kind
 
 
 def _pairs(values: list[str] | None, what: str) -> dict[str, str]:
@@ -48,7 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     load = commands.add_parser("load", help="load a CSV, TSV, Excel or Parquet file as a dataset")
     load.add_argument("path")
     load.add_argument("--dataset", required=True, help="name of the dataset to create, replace or append to")
-    load.add_argument("--kind", choices=KINDS, default="records")
+    load.add_argument("--kind", choices=KINDS,
+                      help="records, kpi or lookup (default: guessed from the file's dates, and said)")
     mode = load.add_mutually_exclusive_group()
     mode.add_argument("--replace", action="store_true", help="replace the dataset if it exists (the default)")
     mode.add_argument("--append", action="store_true", help="add the rows to the existing dataset")
@@ -63,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
                       help="write 'CROYDON' and 'Croydon' as one spelling (the most used)")
     load.add_argument("--accept-rejects", action="store_true",
                       help="load even when more than half the rows would be rejected (they are kept as rejects)")
+    load.add_argument("--keep-wide", action="store_true",
+                      help="load a table with one column per period as it is (default: rows of Period and Value)")
+    load.add_argument("--single-years-only", action="store_true",
+                      help="leave out the rows of multi-year spans ('2010-14') in a column of single years")
+    load.add_argument("--drop-duplicates", action="store_true",
+                      help="leave out rows that are exact copies of an earlier row (when a record id repeats)")
     load.add_argument("--db", help="DuckDB file (default: $STOCKTAKE_DB or data/stocktake.duckdb)")
     load.add_argument("--json", action="store_true", help="print the load report as one JSON object")
     load.add_argument("--progress", action="store_true",
@@ -81,18 +90,30 @@ def _parser() -> argparse.ArgumentParser:
 
 def _load(args) -> int:
     roles = None
-    if args.role:
-        # Explicit roles start from the suggestions, then apply the user's choices on top.
-        con = store.open_store(args.db)
-        preview = inspect_file(con, args.path, kind=args.kind, sheet=args.sheet, date_order=args.date_order,
-                               types=_pairs(args.type, "type") or None)
-        roles = {c.name: c.role for c in preview.columns if c.role}
-        for column, role in _pairs(args.role, "role").items():
-            for other in [c for c, r in roles.items() if r == role and c != column]:
-                roles.pop(other)
-            roles[column] = role
-    else:
-        con = store.open_store(args.db)
+    con = store.open_store(args.db)
+    kind, guessed = args.kind, None
+    reshape = not args.keep_wide
+    try:
+        if kind is None:
+            # What the Data page guesses: a KPI series when the dates are all periods and there is a number.
+            first_look = inspect_file(con, args.path, kind="records", sheet=args.sheet, date_order=args.date_order,
+                                      types=_pairs(args.type, "type") or None, reshape=reshape)
+            kind = suggest_kind(first_look.columns)
+            guessed = (f"Read as {'a KPI series' if kind == 'kpi' else 'records'}: guessed from its dates "
+                       f"({'all periods, with a number to chart' if kind == 'kpi' else 'times or single days'}); "
+                       f"use --kind {'records' if kind == 'kpi' else 'kpi'} to load it the other way.")
+        if args.role:
+            # Explicit roles start from the suggestions, then apply the user's choices on top.
+            preview = inspect_file(con, args.path, kind=kind, sheet=args.sheet, date_order=args.date_order,
+                                   types=_pairs(args.type, "type") or None, reshape=reshape)
+            roles = {c.name: c.role for c in preview.columns if c.role}
+            for column, role in _pairs(args.role, "role").items():
+                for other in [c for c, r in roles.items() if r == role and c != column]:
+                    roles.pop(other)
+                roles[column] = role
+    except BaseException:
+        con.close()
+        raise
     started = time.monotonic()
 
     # Progress goes to a terminal (or when asked): a script reading stderr gets only the one-line error, if any.
@@ -105,10 +126,15 @@ def _load(args) -> int:
     try:
         existed = store.dataset_exists(con, args.dataset.strip())
         report = ingest.load_file(
-            con, args.path, dataset=args.dataset, kind=args.kind, mode=ingest.APPEND if args.append else ingest.REPLACE,
+            con, args.path, dataset=args.dataset, kind=kind, mode=ingest.APPEND if args.append else ingest.REPLACE,
             sheet=args.sheet, date_order=args.date_order, types=_pairs(args.type, "type") or None, roles=roles,
             unify_case=args.unify_case, accept_rejects=args.accept_rejects, progress=progress,
+            single_years_only=args.single_years_only, drop_duplicates=args.drop_duplicates, reshape=reshape,
         )
+        if guessed:
+            report.notes.insert(0, guessed)
+        if report.notes and reshape and any("one column per period" in n for n in report.notes):
+            report.notes.append("Use --keep-wide to load the table as it is, one column per period.")
         action = audit.APPEND if args.append else (audit.REPLACE if existed else audit.LOAD)
         with con.cursor() as cur:
             audit.record_change(
@@ -125,7 +151,10 @@ def _load(args) -> int:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
         return 0
     print(f"Loaded {format_count(report.rows_loaded)} rows into '{report.dataset}' ({report.kind}) in "
-          f"{time.monotonic() - started:.1f} s; {format_count(report.rows_rejected)} rejected.")
+          f"{time.monotonic() - started:.1f} s; {format_count(report.rows_rejected)} rejected"
+          + "".join(f"; {format_count(n)} {what} left out" for what, n in report.rows_left_out.items()) + ".")
+    for note in report.notes:
+        print(note)
     for col in report.columns:
         print(f"  {col.name}: {col.type}" + (f" ({col.role})" if col.role else ""))
     for warning in report.warnings:

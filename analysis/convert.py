@@ -21,7 +21,7 @@ and keeps one set of rules (DuckDB's reader would read '1.5' in a whole-number c
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from analysis import period_text
@@ -43,6 +43,21 @@ class ReadPlan:
     date_order: str
     date_order_reason: str
     required_date: str | None = None  # a records file's date column: a row without a date is rejected
+    # What the rows showed once typed: rows repeating a record id, and how many of them are exact copies.
+    repeated_ids: int = 0
+    exact_duplicates: int = 0
+    dropped: set = field(default_factory=set)  # output columns left out after all (spans with single years only)
+
+
+def output_columns(plan: ReadPlan) -> list[tuple[str, str, str | None, str | None]]:
+    """(name, type, role, grain) of every column the conversion gives, in order: the file's columns, each period
+    column with multi-year spans followed by the column its spans are set apart in (text, grain 'span')."""
+    out = []
+    for col in plan.columns:
+        out.append((col.name, col.type, col.role, col.grain))
+        if col.span_column and converts_itself(col):
+            out.append((col.span_column, TEXT, None, period_text.SPAN))
+    return out
 
 
 def raw_column(i: int) -> str:
@@ -95,7 +110,7 @@ def quick_sql(col: ColumnProfile, raw: str, order: str) -> str:
         return f"TRY_CAST({text} AS DOUBLE)"
     if col.period_shapes:
         return period_text.period_sql(f"trim({raw})", col.period_shapes)
-    formats = resolve_date_formats(col.date_formats or ALL_DATE_FORMATS, order)
+    formats = _with_date_only(resolve_date_formats(col.date_formats or ALL_DATE_FORMATS, order), col.type)
     return date_sql(raw, formats, col.type == DATE)
 
 
@@ -109,8 +124,23 @@ def careful_sql(col: ColumnProfile, raw: str, order: str) -> str:
         return f"TRY_CAST(nullif(regexp_extract({text}, '{_NUMBER}'), '') AS DOUBLE)"
     if col.period_shapes:
         return period_text.period_sql(f"trim({raw})", col.period_shapes)
-    formats = resolve_date_formats(col.date_formats or ALL_DATE_FORMATS, order)
+    formats = _with_date_only(resolve_date_formats(col.date_formats or ALL_DATE_FORMATS, order), col.type)
     return date_sql(f"trim({raw})", formats, col.type == DATE)
+
+
+def _with_date_only(formats: list[str], column_type: str) -> list[str]:
+    """A date-and-time column's formats with each one's date alone added after them: a date without a time in such
+    a column (an Excel cell typed as a date among date-times) is midnight of that day, not a rejected row."""
+    if column_type != TIMESTAMP:
+        return formats
+    out = list(formats)
+    for fmt in formats:
+        cut = min((fmt.find(p) for p in ("%H", "%I") if p in fmt), default=-1)
+        if cut > 0:
+            date_only = fmt[:cut].rstrip(" T,")
+            if date_only and date_only not in out:
+                out.append(date_only)
+    return out
 
 
 def date_sql(text: str, formats: Sequence[str], as_date: bool) -> str:
@@ -160,13 +190,21 @@ def load_select_sql(plan: ReadPlan, relation: str) -> str:
             first.append(f"{raw} AS r{i}, {quick_sql(col, raw, plan.date_order)} AS q{i}")
             second.append(f"r{i}, " + (f"CASE WHEN isfinite(q{i}) THEN q{i} END AS v{i}" if col.type == NUMBER
                                        else f"q{i} AS v{i}"))
-            # What to say about a value written but not converted: nothing for a null token (it is a blank).
+            # What to say about a value written but not converted: nothing for a null token (it is a blank), nor for
+            # a multi-year span in a period column (set apart in its own column, below).
+            span = (f" WHEN {period_text.span_sql(f'trim(r{i})')} THEN NULL" if col.span_column else "")
             third.append(f"v{i}, r{i}, CASE WHEN v{i} IS NULL AND r{i} IS NOT NULL THEN CASE WHEN "
-                         f"{is_token_sql(f'r{i}')} THEN NULL ELSE '{i}' || {_PART} || r{i} END END AS x{i}")
+                         f"{is_token_sql(f'r{i}')} THEN NULL{span} ELSE '{i}' || {_PART} || r{i} END END AS x{i}")
             items.append(f"x{i}")
-            tokens_or_null.append(f"(r{i} IS NULL OR {is_token_sql(f'r{i}')})")
-        blanks.append(f"v{i} IS NULL")
+            if not col.row_number:
+                tokens_or_null.append(f"(r{i} IS NULL OR {is_token_sql(f'r{i}')})")
+        # A row whose only value is its row number (a file's last line holding just its index) is blank.
+        if not col.row_number:
+            blanks.append(f"v{i} IS NULL")
         outer.append(f"v{i} AS {quote_identifier(col.name)}")
+        if col.span_column and i in converted:
+            outer.append(f"CASE WHEN v{i} IS NULL AND r{i} IS NOT NULL AND {period_text.span_sql(f'trim(r{i})')} "
+                         f"THEN trim(r{i}) END AS {quote_identifier(col.span_column)}")
     layer1 = f"SELECT {', '.join(first)} FROM {relation}"
     layer2 = f"SELECT {', '.join(second)} FROM ({layer1})"
     layer3 = f"SELECT {', '.join(third)} FROM ({layer2})"

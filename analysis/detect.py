@@ -21,7 +21,9 @@ COLUMN_TYPES = (TEXT, NUMBER, INTEGER, DATE, TIMESTAMP)
 DAY_FIRST, MONTH_FIRST = "day-first", "month-first"
 
 # Written in spreadsheets for "no value"; read as blank in number and date columns.
-NULL_TOKENS = ("", "n/a", "na", "null", "none", "-", "--", "#n/a", "nan", "nil")
+NULL_TOKENS = ("", "n/a", "na", "null", "none", "-", "--", "#n/a", "nan", "nil",
+               # How published statistics mark a figure not available, suppressed or not applicable (ONS, PHS, NHS).
+               "..", ":", "x", "[c]", "[x]", "[z]", "[u]", "[w]", "[low]", "*")
 # Distinct values a file's types are decided on, shared among its columns (at least 50 each, at most 500), evenly
 # spread over those sampled.
 DETECT_VALUES = 200_000
@@ -84,6 +86,16 @@ class ColumnProfile:
     sample_top_share: float = 0.0
     sample_complete: bool = False
     sample_values: list[str] = field(default_factory=list)  # up to 50 distinct values, most common first
+    # A period column with multi-year spans among its single periods ('2010-14' among '2010-11'): how many distinct
+    # spans the sample shows, a few of them, and the column the load sets them apart in (named by the plan).
+    spans: int = 0
+    span_examples: list[str] = field(default_factory=list)
+    span_column: str | None = None
+    span_rows: int = 0  # rows holding a span, counted over the rows read
+    row_number: bool = False  # a column that numbers the rows (an index a program wrote): not data of its own
+    # Every distinct value of a low-cardinality text column over the rows read (the case-variant check counts them);
+    # None when not counted. The totals check reads them instead of scanning the column again.
+    distinct_values: list[str] | None = None
 
 
 def is_null_token(value: str) -> bool:
@@ -191,7 +203,40 @@ def detect_column_type(values: Sequence[str], *, decimal_comma: bool = False) ->
 
 
 _PERIOD_WORDS = {"financial_year": "financial years", "quarter": "quarters", "month": "months", "week": "weeks",
-                 "year": "years", "day": "days"}
+                 "year": "years", "day": "days", "academic_year": "academic years"}
+# A header that says a column of whole numbers such as 201607 holds months.
+_TIME_HEADER = _re.compile(r"month|period|date|year|time|yyyymm|when|(^|[^a-z])mon([^a-z]|$)", _re.IGNORECASE)
+# Whole numbers read as months only when the header says so or there are at least this many distinct values (a
+# column of ids that all happen to read as yyyymm is then vanishingly unlikely).
+COMPACT_MONTHS_MIN_DISTINCT = 6
+
+
+def compact_months(name: str, values: Sequence[str]) -> bool:
+    """True when a column of whole numbers holds months written yyyymm (201607), as Public Health Scotland and much
+    NHS data write them."""
+    filled = [v.strip() for v in values if v is not None and v.strip()]
+    if not filled or not all(_re.fullmatch(r"(19[5-9]\d|20\d\d)(0[1-9]|1[0-2])", v) for v in filled):
+        return False
+    return bool(_TIME_HEADER.search(name)) or len(set(filled)) >= COMPACT_MONTHS_MIN_DISTINCT
+
+
+def apply_periods(profile: "ColumnProfile", found: "period_text.PeriodColumn", example: str) -> None:
+    """Make a profile a period column: a DATE of each period's first day, its grain and shapes, and the note saying
+    so (and how many multi-year spans are set apart)."""
+    profile.detected_type = profile.type = DATE
+    profile.grain, profile.period_shapes = found.grain, list(found.shapes)
+    profile.spans, profile.span_examples = found.spans, list(found.span_examples)
+    starts = ""
+    if "financial" in " ".join(profile.period_shapes) or found.grain == "financial_year":
+        starts = " (financial years start on 1 April)"
+    elif found.grain == "academic_year":
+        starts = " (academic years start on 1 September)"
+    note = f"{_PERIOD_WORDS[profile.grain]} such as '{example}': read as the date each one starts{starts}"
+    if found.spans:
+        such = ", ".join(f"'{v}'" for v in found.span_examples)
+        note += (f"; multi-year spans such as {such} are set apart in a column of their own, never mixed with "
+                 "single years")
+    profile.notes = [note]
 
 
 def profile_sample(name: str, values: Sequence[str | None], *, decimal_comma: bool = False,
@@ -216,13 +261,12 @@ def profile_sample(name: str, values: Sequence[str | None], *, decimal_comma: bo
                             decimal_comma=detected in (NUMBER, INTEGER) and decimal_comma
                             and number_uses_decimal_comma(shown))
     if detected == TEXT and shown:
-        period = period_text.detect_period_shapes(shown)
-        if period:
-            profile.detected_type = profile.type = DATE
-            profile.grain, profile.period_shapes = period
-            starts = " (financial years start on 1 April)" if "financial" in " ".join(profile.period_shapes) else ""
-            profile.notes = [f"{_PERIOD_WORDS[profile.grain]} such as '{shown[0]}': read as the date each one "
-                             f"starts{starts}"]
+        found = period_text.detect_periods(shown, counts, header=name)
+        if found:
+            single = next((v for v in shown if period_text.parse_span(v) is None), shown[0])
+            apply_periods(profile, found, single)
+    elif detected == INTEGER and compact_months(name, shown):
+        apply_periods(profile, period_text.PeriodColumn("month", ["year_month_compact"]), shown[0])
     profile.sample_filled = filled
     profile.sample_distinct = len(distinct)
     profile.sample_top_share = (counts.most_common(1)[0][1] / filled) if filled else 0.0

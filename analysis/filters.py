@@ -19,6 +19,8 @@ from analysis.errors import StocktakeError
 from analysis.roles import RECORD_ROLES
 from analysis.store import quote_identifier
 
+TOTAL_ROLE = "total"  # analysis.totals.TOTAL_ROLE (filters is imported by totals' users; kept free of imports)
+
 BLANK = "(blank)"
 OTHER = "All other"  # the label of the groups summed beyond a chart's top N: never a filter value
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -46,6 +48,8 @@ class Filters:
     statuses: tuple[str, ...] = ()
     weekdays: tuple[int, ...] = ()
     hours: tuple[int, ...] = ()
+    # Rows a dataset marks as totals of the others (``analysis.totals``) are left out unless asked for.
+    with_totals: bool = False
 
     def __post_init__(self):
         for name in (*LIST_FILTERS, "weekdays", "hours"):
@@ -113,7 +117,8 @@ def role_column(roles: Mapping[str, str], role: str) -> str:
 
 def where_clauses(filters: Filters, roles: Mapping[str, str], alias: str | None = None,
                   date_role: str = "date") -> tuple[list[str], list[Any]]:
-    """The conditions (joined with AND by the caller) and their bound parameters, in order.
+    """The conditions (joined with AND by the caller) and their bound parameters, in order. Rows the dataset marks
+    as totals of the others (role 'total') are left out unless ``filters.with_totals``.
 
     ``roles`` maps role -> column name (``Dataset.roles``); ``alias`` qualifies the columns (``t."reason"``) for
     queries that join other tables; ``date_role`` is the column the period applies to ('period' in a KPI series).
@@ -148,6 +153,9 @@ def where_clauses(filters: Filters, roles: Mapping[str, str], alias: str | None 
         if values:
             clauses.append(f"{function}({col(date_role)}) IN ({', '.join('?' for _ in values)})")
             params.extend(int(v) for v in values)
+    if roles.get(TOTAL_ROLE) and not filters.with_totals:
+        # A total row is the sum of the others: counted in, it doubles every sum and is one more area.
+        clauses.append(f"{col(TOTAL_ROLE)} IS NULL")
     return clauses, params
 
 

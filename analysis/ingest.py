@@ -23,8 +23,9 @@ from typing import Callable, Sequence
 import duckdb
 import pandas as pd
 
-from analysis import checks, rejects, store
-from analysis.convert import REASON_COLUMN, ReadPlan, load_select_sql
+from analysis import checks, rejects, store, wide
+from analysis import totals as totals_module
+from analysis.convert import REASON_COLUMN, ReadPlan, load_select_sql, output_columns
 from analysis.detect import (DATE, MAX_FAILURE_SHARE, MONTH_FIRST, TEXT, TIMESTAMP, TYPE_WORDS, date_order_votes,
                              looks_like_date)
 from analysis.errors import StocktakeError, unexpected_failure
@@ -32,6 +33,7 @@ from analysis.preview import relation_for, sample_and_plan
 from analysis.roles import KINDS, check_roles
 from analysis.sources import Source, open_source
 from analysis.store import Column, quote_identifier
+from analysis.totals import TOTAL_ROLE
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,10 @@ class LoadReport:
     version: int = 0
     rows_blank: int = 0  # rows with every value blank: skipped, not loaded and not rejected
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step, for the benchmark
+    # Rows read and converted but left out, as asked (what -> how many): exact duplicates, multi-year spans.
+    rows_left_out: dict[str, int] = field(default_factory=dict)
+    rows_total: int = 0  # rows marked as totals of the others (kept, left out of sums)
+    notes: list[str] = field(default_factory=list)  # what was done to the file's layout (a wide table made long)
 
     def as_dict(self) -> dict:
         return {
@@ -74,6 +80,9 @@ class LoadReport:
             "rows_loaded": self.rows_loaded,
             "rows_rejected": self.rows_rejected,
             "rows_blank": self.rows_blank,
+            "rows_left_out": dict(self.rows_left_out),
+            "rows_total": self.rows_total,
+            "notes": list(self.notes),
             "columns": [{"name": c.name, "type": c.type, "role": c.role, "grain": c.grain} for c in self.columns],
             "warnings": list(self.warnings),
         }
@@ -184,7 +193,8 @@ def commit_table(
 
 
 def _check_append_columns(existing: store.Dataset, columns: list[Column]) -> None:
-    old = [(c.name, c.type) for c in existing.columns]
+    # The marker of total rows is the loader's own column: an append marks the new rows in it.
+    old = [(c.name, c.type) for c in existing.columns if c.role != TOTAL_ROLE]
     new = [(c.name, c.type) for c in columns]
     if old == new:
         return
@@ -258,6 +268,9 @@ def load_file(
     unify_case: bool | Sequence[str] = False,
     accept_rejects: bool = False,
     progress: Progress | None = None,
+    single_years_only: bool = False,
+    drop_duplicates: bool = False,
+    reshape: bool = True,
 ) -> LoadReport:
     """Load a CSV/TSV, Excel or Parquet file as a dataset, atomically.
 
@@ -266,6 +279,11 @@ def load_file(
     Rows whose values do not convert, or (for records) that have no date, are rejected with a reason each; rows with
     every value blank are skipped and counted. A load that would reject more than half the rows raises
     :class:`TooManyRejects` and writes nothing, unless ``accept_rejects``.
+
+    A period column's multi-year spans are set apart in a column of their own (``single_years_only`` leaves their
+    rows out instead); rows that repeat a record id are counted (``drop_duplicates`` leaves out exact copies); rows
+    that are totals of the others are marked (``analysis.totals``); a table with one column per period is turned into
+    Period and Value rows unless ``reshape`` is False (``analysis.wide``).
     """
     say = progress or _no_progress
     dataset = store.validate_dataset_name(dataset)
@@ -277,12 +295,14 @@ def load_file(
     started = time.perf_counter()
     say(0.02, f"Looking at {source_name or os.path.basename(str(path))}")
     source = open_source(path, source_name, sheet=sheet)
+    if reshape:
+        wide.make_long(source)
     cur = con.cursor()
     try:
         _, plan = sample_and_plan(cur, source, kind=kind, types=types, roles=roles, date_order=date_order)
         existing = _existing_target(con, dataset, mode)
         if mode == APPEND:
-            _check_append_columns(existing, [Column(c.name, c.type) for c in plan.columns])
+            _check_append_columns(existing, [Column(n, t) for n, t, _, _ in output_columns(plan)])
         timings["decide types from a sample"] = time.perf_counter() - started
         notes: list[str] = []
         for _ in range(MAX_READS):
@@ -290,7 +310,8 @@ def load_file(
                 return _load_once(con, cur, source, plan, dataset=dataset, kind=kind, mode=mode,
                                   existing=existing, forced=set(types or {}), roles_given=roles is not None,
                                   unify_case=unify_case, accept_rejects=accept_rejects, say=say, timings=timings,
-                                  notes=notes)
+                                  notes=notes, single_years_only=single_years_only,
+                                  drop_duplicates=drop_duplicates)
             except _ReadAgain as again:
                 if again.note:
                     notes.append(again.note)
@@ -310,7 +331,8 @@ def load_file(
 
 def _load_once(con, cur, source: Source, plan: ReadPlan, *, dataset: str, kind: str, mode: str,
                existing: store.Dataset | None, forced: set[str], roles_given: bool, unify_case, accept_rejects: bool,
-               say: Progress, timings: dict, notes: list[str]) -> LoadReport:
+               say: Progress, timings: dict, notes: list[str], single_years_only: bool = False,
+               drop_duplicates: bool = False) -> LoadReport:
     table = store.table_name_for(dataset)
     staging = f"{table}__staging"
     relation, params = relation_for(source)
@@ -368,15 +390,24 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, *, dataset: str, kind: 
         say(0.75, "Looking for spellings that differ only in case")
         checks.date_grains(cur, staging, plan)
         checks.case_variants(cur, staging, plan)
+        # Fixes first, then the report: it describes the data as loaded (after merges), not as first read.
+        unified = checks.unify_case(cur, staging, plan, unify_case)
+        left_out: dict[str, int] = {}
+        after = checks.set_spans_aside(cur, staging, plan, single_years_only, left_out)
+        after += checks.repeated_ids(cur, staging, plan, drop_duplicates, left_out)
+        ids = checks.check_suggested_ids(cur, staging, plan) if not roles_given else []
+        columns = [Column(n, t, r, g) for n, t, r, g in output_columns(plan)
+                   if n not in checks.dropped_columns(plan)]
+        known = {c.name: c.distinct_values for c in plan.columns if c.distinct_values is not None}
+        totals = _mark_totals(cur, staging, columns, kind, existing if mode == APPEND else None, known)
+        if totals.column:
+            columns.append(Column(totals.column, TEXT, TOTAL_ROLE))
         counted = checks.Counts(rows, blank, rejected, missing_dates=failures.get(-1, (0, []))[0])
         warnings = _warnings(plan, kind, notes, source, counted, lines)
         warnings += checks.value_warnings(cur, staging, plan, counts)
-        warnings += checks.unify_case(cur, staging, plan, unify_case)
-        if not roles_given:
-            warnings += checks.check_suggested_ids(cur, staging, plan)
+        warnings += unified + after + totals.sentences + ids
         timed("counts, case variants and checks")
         say(0.9, "Writing to the database")
-        columns = [Column(c.name, c.type, c.role, c.grain) for c in plan.columns]
         _, version = _swap_in(cur, dataset=dataset, kind=kind, source_file=source.source_name, staging=staging,
                               columns=columns, mode=mode, existing=existing)
         timed("swap in and catalogue")
@@ -385,8 +416,30 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, *, dataset: str, kind: 
              if rows_rejected else pd.DataFrame(columns=["row", "reason"]))
     say(1.0, "Loaded")
     final_columns = list(store.get_dataset(con, dataset).columns) if mode == APPEND else columns
-    return LoadReport(dataset, kind, table, rows - rejected, rows_rejected, final_columns, warnings, shown,
-                      version, rows_blank=blank, timings=dict(timings))
+    return LoadReport(dataset, kind, table, rows - rejected - sum(left_out.values()), rows_rejected, final_columns,
+                      warnings, shown, version, rows_blank=blank, timings=dict(timings), rows_left_out=left_out,
+                      rows_total=totals.rows, notes=list(source.layout_notes))
+
+
+def _mark_totals(cur, staging: str, columns: list[Column], kind: str, existing: store.Dataset | None,
+                 known: dict[str, list[str]]) -> totals_module.TotalsFound:
+    """Mark the total rows; an append keeps the dataset's own marker column (added empty when nothing is found, so
+    the rows line up), and marks nothing in a dataset loaded without one."""
+    if existing is not None:
+        marker = existing.roles.get(TOTAL_ROLE)
+        if not marker:
+            return totals_module.TotalsFound()
+        found = totals_module.mark_totals(cur, staging, [(c.name, c.type, c.role) for c in columns], kind=kind,
+                                          known_values=known)
+        if found.column is None:
+            cur.execute(f"ALTER TABLE {quote_identifier(staging)} ADD COLUMN {quote_identifier(marker)} VARCHAR")
+        elif found.column != marker:
+            cur.execute(f"ALTER TABLE {quote_identifier(staging)} RENAME COLUMN {quote_identifier(found.column)} "
+                        f"TO {quote_identifier(marker)}")
+        found.column = None  # the catalogue keeps the dataset's own columns
+        return found
+    return totals_module.mark_totals(cur, staging, [(c.name, c.type, c.role) for c in columns], kind=kind,
+                                     known_values=known)
 
 
 def _read_again_if_reader_disagrees(lines, source: Source) -> None:
@@ -420,6 +473,7 @@ def _read_again_if_columns_disagree(cur, staging: str, plan: ReadPlan, forced: s
             col.notes.append(f"looked like {TYPE_WORDS[col.type]} but {col.failures:,} of {col.non_blank:,} values "
                              "are not: kept as text")
             col.type, col.date_formats, col.period_shapes, col.grain = TEXT, [], [], None
+            col.spans, col.span_column = 0, None
             again = _ReadAgain()
     if again:
         raise again

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import duckdb
 import pandas as pd
 
-from analysis import periods, store
+from analysis import periods, store, totals
 from analysis.store import Dataset, quote_identifier
 
 
@@ -29,6 +29,7 @@ class DatasetSummary:
     previous_12_months: int | None = None
     months_label: str | None = None
     missing_roles: list[str] = field(default_factory=list)
+    total_rows: int = 0  # rows marked as totals of the others (left out of the counts above)
 
     @property
     def change_12_months(self) -> float | None:
@@ -74,6 +75,11 @@ def summarise_dataset(con: duckdb.DuckDBPyConnection, ds: Dataset) -> DatasetSum
             covers_previous = pd.Timestamp(first).normalize() <= pd.Timestamp(start_prev)
             summary.previous_12_months = int(prev_n) if covers_previous else None
             summary.months_label = periods.describe_span(start_last, end - timedelta(days=1))
+    # Total rows (a nation among councils, "All reasons") are no more areas or reasons: counted apart.
+    exclude = totals.exclusion_sql(roles)
+    not_total = f"WHERE {exclude}" if exclude else ""
+    if exclude:
+        summary.total_rows = int(store.query_rows(con, f"SELECT count(*) FROM {table} WHERE NOT ({exclude})")[0][0])
     for role in wanted:
         if role not in roles:
             continue
@@ -81,7 +87,7 @@ def summarise_dataset(con: duckdb.DuckDBPyConnection, ds: Dataset) -> DatasetSum
         top = store.query_df(
             con,
             f"""SELECT {col} AS value, count(*) AS rows, count(*) OVER () AS distinct_values FROM {table}
-                GROUP BY {col} ORDER BY rows DESC, value LIMIT 8""",
+                {not_total} GROUP BY {col} ORDER BY rows DESC, value LIMIT 8""",
         )
         summary.distinct[role] = int(top["distinct_values"].iloc[0]) if len(top) else 0
         summary.top_values[role] = top[["value", "rows"]]

@@ -25,14 +25,18 @@ import pandas as pd
 from analysis.errors import StocktakeError
 
 GRAINS = ("day", "week", "month", "quarter", "financial_year", "year")
+"""The grains records can be counted by (the Performance page's Period choice)."""
+KNOWN_GRAINS = GRAINS + ("academic_year",)
+"""Every grain a period column can have: a KPI series of academic years (1 September to 31 August) as well."""
 GRAIN_LABELS = {"day": "Day", "week": "Week", "month": "Month", "quarter": "Quarter",
-                "financial_year": "Financial year", "year": "Year"}
+                "financial_year": "Financial year", "year": "Year", "academic_year": "Academic year"}
 GRAIN_UNITS = {"day": "days", "week": "weeks", "month": "months", "quarter": "quarters",
-               "financial_year": "financial years", "year": "years"}
-SEASON_LENGTH = {"day": 7, "week": 52, "month": 12, "quarter": 4, "financial_year": 1, "year": 1}
+               "financial_year": "financial years", "year": "years", "academic_year": "academic years"}
+SEASON_LENGTH = {"day": 7, "week": 52, "month": 12, "quarter": 4, "financial_year": 1, "year": 1, "academic_year": 1}
 """Periods in one seasonal cycle at each grain: a week of days, a year of weeks, months or quarters."""
 
 FINANCIAL_YEAR_START_MONTH = 4  # UK public bodies' financial year starts on 1 April
+ACADEMIC_YEAR_START_MONTH = 9  # a school or university year starts on 1 September
 
 _STEP = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
          "quarter": pd.DateOffset(months=3), "financial_year": pd.DateOffset(years=1),
@@ -41,7 +45,7 @@ _FREQ = {"day": "D", "week": "W-MON", "month": "MS", "quarter": "QS-JAN", "finan
 _QUARTER_MONTHS = ("Jan–Mar", "Apr–Jun", "Jul–Sep", "Oct–Dec")
 
 
-def check_grain(grain: str, allowed: Iterable[str] = GRAINS) -> str:
+def check_grain(grain: str, allowed: Iterable[str] = KNOWN_GRAINS) -> str:
     """``grain`` when it is one of ``allowed``, else a StocktakeError listing them (so it can be written into SQL)."""
     allowed = tuple(allowed)
     if grain not in allowed:
@@ -57,9 +61,10 @@ def period_start_sql(date_sql: str, grain: str) -> str:
     check_grain(grain)
     if grain == "day":
         return f"CAST({date_sql} AS DATE)"
-    if grain == "financial_year":
-        return (f"make_date(CAST(year({date_sql}) - CASE WHEN month({date_sql}) < {FINANCIAL_YEAR_START_MONTH} "
-                f"THEN 1 ELSE 0 END AS BIGINT), {FINANCIAL_YEAR_START_MONTH}, 1)")
+    if grain in ("financial_year", "academic_year"):
+        first = FINANCIAL_YEAR_START_MONTH if grain == "financial_year" else ACADEMIC_YEAR_START_MONTH
+        return (f"make_date(CAST(year({date_sql}) - CASE WHEN month({date_sql}) < {first} "
+                f"THEN 1 ELSE 0 END AS BIGINT), {first}, 1)")
     return f"CAST(date_trunc('{grain}', {date_sql}) AS DATE)"
 
 
@@ -112,6 +117,9 @@ def period_start(day: date | datetime | pd.Timestamp, grain: str) -> pd.Timestam
         return ts.replace(day=1, month=3 * ((ts.month - 1) // 3) + 1)
     if grain == "financial_year":
         return financial_year_start(ts)
+    if grain == "academic_year":
+        return pd.Timestamp(year=ts.year if ts.month >= ACADEMIC_YEAR_START_MONTH else ts.year - 1,
+                            month=ACADEMIC_YEAR_START_MONTH, day=1)
     return ts.replace(day=1, month=1)
 
 
@@ -141,6 +149,9 @@ def period_label(start: date | datetime | pd.Timestamp, grain: str) -> str:
         return f"{_QUARTER_MONTHS[(ts.month - 1) // 3]} {ts.year}"
     if grain == "financial_year":
         return financial_year_label(ts)
+    if grain == "academic_year":
+        start = period_start(ts, grain).year
+        return f"AY {start}/{(start + 1) % 100:02d}"
     return str(ts.year)
 
 
@@ -262,6 +273,8 @@ def infer_grain(starts) -> str | None:
     if (days.day == 1).all():
         if (days.month == FINANCIAL_YEAR_START_MONTH).all() and (smallest_gap is None or smallest_gap >= 365):
             return "financial_year"
+        if (days.month == ACADEMIC_YEAR_START_MONTH).all() and (smallest_gap is None or smallest_gap >= 365):
+            return "academic_year"
         if (days.month == 1).all() and (smallest_gap is None or smallest_gap >= 365):
             return "year"
         if ((days.month - 1) % 3 == 0).all() and (smallest_gap is None or smallest_gap >= 89):

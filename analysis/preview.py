@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from analysis import checks, sources
+from analysis import checks, period_text, sources, wide
 from analysis.convert import ReadPlan, load_select_sql, raw_column
 from analysis.detect import (COLUMN_TYPES, DATE, DETECT_VALUES, INTEGER, NUMBER, TEXT, TIMESTAMP, ColumnProfile,
-                             date_order_votes, decide_date_order, profile_sample, type_from_duckdb)
+                             apply_periods, date_order_votes, decide_date_order, profile_sample, type_from_duckdb)
 from analysis.errors import StocktakeError
-from analysis.roles import check_roles, suggest_roles
+from analysis.roles import check_role_types, check_roles, is_row_number, passed_over, suggest_roles
 from analysis.sources import Source
 from analysis.store import quote_identifier
 
@@ -51,6 +51,11 @@ class FilePreview:
     malformed_rows: int = 0
     blank_rows: int = 0
     notes: list[str] = field(default_factory=list)  # what was guessed about the file (title rows, encoding…)
+    wide: object | None = None  # analysis.wide.WideLayout when the table has one column per period
+    reshaped: bool = False  # True when the preview (and the load) read it as rows of Period and Value
+    layout_notes: list[str] = field(default_factory=list)
+    repeated_ids: int = 0  # rows repeating a record id, and how many are exact copies (in the rows read)
+    exact_duplicates: int = 0
 
     def column(self, name: str) -> ColumnProfile:
         return next(c for c in self.columns if c.name == name)
@@ -151,9 +156,33 @@ def plan_read(source: Source, sample: dict[str, list], complete: bool, *, kind: 
             col.type = types[name]
             if col.type != DATE or col.detected_type != DATE:
                 col.period_shapes, col.grain = [], None
+            if col.type in (DATE, TIMESTAMP) and source_type == "VARCHAR" and col.detected_type not in (DATE,
+                                                                                                         TIMESTAMP):
+                # A column made a date by hand may hold periods (201607, '2016-17'): read them as such, not as
+                # dates that every row fails.
+                found = period_text.detect_periods([v for v in values if v], header=name)
+                if found:
+                    detected = col.detected_type  # what the file showed stays what the page calls "detected"
+                    apply_periods(col, found, next(v for v in values if v))
+                    col.detected_type, col.type = detected, DATE
             if col.type in (NUMBER, INTEGER):
                 col.decimal_comma = decimal_comma
+        if name == getattr(source, "period_column", None) and name not in types and col.type != DATE:
+            # The headers of a table with one column per period, made rows: periods of the layout's grain, even
+            # when they are plain years (2019, 2020) that would otherwise be numbers.
+            found = period_text.detect_periods([v for v in values if v], header=name) or (
+                period_text.PeriodColumn("year", ["calendar_year"]) if source.wide.grain == "year" else None)
+            if found:
+                apply_periods(col, found, next(v for v in values if v))
+        if col.type != DATE or not col.period_shapes:
+            col.spans, col.span_examples = 0, []
         columns.append(col)
+    taken = {n.lower() for n in names}
+    for col in columns:
+        col.row_number = is_row_number(col)
+        col.span_column = None
+        if col.spans:
+            col.span_column = _free_name(f"{col.name} (multi-year span)", taken)
 
     open_dates = [c for c in columns if c.type in (DATE, TIMESTAMP) and c.source_type == "VARCHAR"
                   and not c.period_shapes and (any("{A}" in f for f in c.date_formats) or not c.date_formats)]
@@ -165,10 +194,24 @@ def plan_read(source: Source, sample: dict[str, list], complete: bool, *, kind: 
 
     chosen_roles = suggest_roles(kind, columns) if roles is None else {k: v for k, v in roles.items() if v}
     check_roles(kind, chosen_roles, names)
+    check_role_types(kind, chosen_roles, {c.name: c.type for c in columns})
     for col in columns:
         col.role = chosen_roles.get(col.name)
+    if roles is None:
+        # Say why a column that looked like the date or the amount was not given that role.
+        for name, note in passed_over(kind, columns).items():
+            next(c for c in columns if c.name == name).notes.append(note)
     required = next((c.name for c in columns if c.role == "date"), None) if kind == "records" else None
     return ReadPlan(columns=columns, date_order=order, date_order_reason=order_reason, required_date=required)
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    """``name``, numbered when the file already has a column called that."""
+    candidate, n = name, 2
+    while candidate.lower() in taken:
+        candidate, n = f"{name} ({n})", n + 1
+    taken.add(candidate.lower())
+    return candidate
 
 
 def sample_and_plan(cur: duckdb.DuckDBPyConnection, source: Source, *, kind: str, types: dict[str, str] | None,
@@ -192,9 +235,16 @@ def inspect_file(
     date_order: str | None = None,
     types: dict[str, str] | None = None,
     max_rows: int | None = PREVIEW_ROWS,
+    reshape: bool = True,
 ) -> FilePreview:
-    """Read a file (the first ``max_rows`` rows) and say how Stocktake would load it. Writes nothing."""
+    """Read a file (the first ``max_rows`` rows) and say how Stocktake would load it. Writes nothing.
+
+    A table with one column per period is read as rows of Period and Value unless ``reshape`` is False; either way
+    ``wide`` says what was found, so the page can offer the other way."""
     source = sources.open_source(path, source_name, sheet=sheet)
+    layout = wide.find_wide(source.names) if source.file_format in ("csv", "excel") else None
+    if reshape:
+        wide.make_long(source)
     cur = con.cursor()
     try:
         sample, plan = sample_and_plan(cur, source, kind=kind, types=types, roles=None, date_order=date_order)
@@ -222,7 +272,9 @@ def inspect_file(
             complete=not max_rows or rows_read < max_rows, date_order=plan.date_order,
             date_order_reason=plan.date_order_reason, columns=plan.columns, sample=first_rows,
             problems=checks.problem_sentences(plan, counts, source), malformed_rows=len(counts.reader_rejects),
-            blank_rows=counts.blank_rows, notes=list(source.notes),
+            blank_rows=counts.blank_rows, notes=list(source.notes), wide=layout, reshaped=source.wide is not None,
+            layout_notes=list(source.layout_notes), repeated_ids=plan.repeated_ids,
+            exact_duplicates=plan.exact_duplicates,
         )
     finally:
         try:

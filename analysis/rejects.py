@@ -7,7 +7,8 @@ from its reject table (``analysis.checks.reader_rejects``) and are listed by lin
 
 from __future__ import annotations
 
-from analysis.convert import BLANK_ROW, REASON_COLUMN, ReadPlan, expected_words, failed_value_sql, reason_text_sql
+from analysis.convert import (BLANK_ROW, REASON_COLUMN, ReadPlan, converts_itself, expected_words, failed_value_sql,
+                              reason_text_sql)
 from analysis.store import quote_identifier
 
 
@@ -39,8 +40,13 @@ def first_reasons(cur, staging: str, plan: ReadPlan, lines, n: int = 3) -> list[
 
 def write_rejects(cur, staging: str, rejects_table: str, plan: ReadPlan, lines) -> None:
     """The rejected rows, for download: where (row N of the data, or line N of the file), why, and the values."""
-    values = ", ".join(f"CAST({quote_identifier(c.name)} AS VARCHAR) AS {quote_identifier(c.name)}"
-                       for c in plan.columns)
+    # A value that did not convert is NULL in its typed column: the rejects show it as written (from the reason), not
+    # as a blank ("None").
+    failed = failed_value_sql(REASON_COLUMN)
+    values = ", ".join(
+        (f"coalesce(CAST({quote_identifier(c.name)} AS VARCHAR), list_filter({failed}, lambda f: f.col = {i})[1].value)"
+         if converts_itself(c) else f"CAST({quote_identifier(c.name)} AS VARCHAR)") + f" AS {quote_identifier(c.name)}"
+        for i, c in enumerate(plan.columns))
     cur.execute(
         f"""CREATE TABLE {quote_identifier(rejects_table)} AS
             SELECT 'row ' || (rowid - (SELECT min(rowid) FROM {quote_identifier(staging)}) + 1) AS "row",

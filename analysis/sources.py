@@ -71,6 +71,12 @@ class Source:
     size_bytes: int = 0
     source_types: list[str] = field(default_factory=list)  # DuckDB type of each column as the file gives it
     raw_names: list[str] = field(default_factory=list)  # Parquet: the names as written in the file
+    # A table with one column per period read as rows of Period and Value (analysis.wide): its layout, the CSV
+    # reader's columns to turn into rows, and the sentence saying so.
+    wide: object | None = None
+    unpivot: object | None = None
+    layout_notes: list[str] = field(default_factory=list)
+    period_column: str | None = None  # the Period column a wide table's headers became
 
     def read_as_cp1252(self) -> None:
         """Read the file as Windows-1252 from now on (its sampled parts were UTF-8, but not all of it is)."""
@@ -93,13 +99,25 @@ class Source:
         lines DuckDB cannot read go to its reject tables on the same cursor, with their line numbers."""
         if self.file_format == "excel":
             return frame_name, []
-        columns = {f"c{i}": "VARCHAR" for i in range(len(self.names))}
+        width = self.unpivot.width if self.unpivot is not None else len(self.names)
+        columns = {f"c{i}": "VARCHAR" for i in range(width)}
         options = {"columns": columns, "header": True, "skip": self.skip, "delim": self.delimiter or ",",
                    "quote": '"', "escape": '"', "auto_detect": False, "ignore_errors": True, "store_rejects": True,
                    "null_padding": False,
                    "compression": self.compression or "none"}
         named = ", ".join(f"{key} = ?" for key in options)
-        return f"read_csv(?, {named})", [self.path, *options.values()]
+        reader, params = f"read_csv(?, {named})", [self.path, *options.values()]
+        if self.unpivot is None:
+            return reader, params
+        # One row per row and period with a value: the identity columns, the period's header (a bound list) and the
+        # cell, unnested side by side.
+        layout = self.unpivot
+        kept = [f"c{i} AS c{k}" for k, i in enumerate(layout.identity)]
+        k = len(layout.identity)
+        cells = ", ".join(f"c{i}" for i, _ in layout.periods)
+        select = ", ".join(kept + [f"unnest(?::VARCHAR[]) AS c{k}", f"unnest([{cells}]) AS c{k + 1}"])
+        return (f"(SELECT * FROM (SELECT {select} FROM {reader}) WHERE nullif(trim(c{k + 1}), '') IS NOT NULL)",
+                [[label for _, label in layout.periods], *params])
 
 
 def file_format_of(path: str | os.PathLike, source_name: str | None = None) -> str:

@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 
 from analysis.errors import StocktakeError
-from analysis.roles import KINDS, ROLES_BY_KIND
+from analysis.roles import KINDS, ROLES_BY_KIND, check_role_types
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "stocktake.duckdb"
@@ -380,6 +380,8 @@ def set_roles(con: duckdb.DuckDBPyConnection, dataset: str, roles: dict[str, str
             raise StocktakeError(f"Dataset '{dataset}' has no column '{column}'.")
         if role and role not in allowed:
             raise StocktakeError(f"'{role}' is not a role for a {ds.kind} dataset: use one of {', '.join(allowed)}.")
+    # A number as the date (a grid mis-click) would leave every page with "no usable dates": refused, with why.
+    check_role_types(ds.kind, roles, {c.name: c.type for c in ds.columns})
     with transaction(con) as cur:
         for column, role in roles.items():
             if role:

@@ -49,17 +49,49 @@ def list_sheets(path: str | os.PathLike, source_name: str | None = None) -> list
     return visible + [m.name for m in metadata if m.name not in visible]
 
 
+def _filled_cells(book, name: str) -> int:
+    try:
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=True)
+    except Exception:  # a sheet calamine cannot read is no candidate
+        return 0
+    return sum(1 for row in rows for cell in row if cell not in (None, ""))
+
+
+def sheet_with_data(path: str | os.PathLike, source_name: str | None = None) -> str | None:
+    """The sheet a workbook's data are on: of the visible sheets (hidden ones if none is visible), the one with
+    the most filled cells, so a 'Notes' or 'Contents' sheet before the table, or an empty first sheet, is passed
+    over. None when every sheet is empty."""
+    from python_calamine import CalamineWorkbook
+
+    sheets = list_sheets(path, source_name)
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        visible = [m.name for m in book.sheets_metadata if "hidden" not in str(m.visible).lower()]
+    except Exception:
+        raise _damaged(os.path.basename(source_name or str(path))) from None
+    filled = {name: _filled_cells(book, name) for name in (visible or sheets)}
+    best = max(filled, key=lambda name: (filled[name], -sheets.index(name)), default=None)
+    return best if best is not None and filled[best] else None
+
+
 def read_sheet(path: str, base: str, sheet: str | None) -> SheetRows:
-    """The rows of ``sheet`` (by default the first visible one), with empty rows dropped."""
+    """The rows of ``sheet`` (by default the one with the data: :func:`sheet_with_data`), with empty rows dropped."""
     from python_calamine import CalamineWorkbook
 
     sheets = list_sheets(path, base)
     if not sheets:
         raise StocktakeError(f"'{base}' has no sheets: there is nothing to load.")
-    chosen = sheet or sheets[0]
+    notes = []
+    chosen = sheet
+    if chosen is None:
+        chosen = sheet_with_data(path, base)
+        if chosen is None:
+            raise StocktakeError(f"Every sheet of '{base}' is empty: there is nothing to load.")
+        if chosen != sheets[0]:
+            notes.append(f"Read the sheet '{chosen}', the one with the data (the workbook's first sheet, "
+                         f"'{sheets[0]}', holds less or nothing). Choose another sheet if this is not the one.")
     if chosen not in sheets:
         raise StocktakeError(f"'{base}' has no sheet called '{sheet}'. Its sheets are: {', '.join(sheets)}.")
-    notes = []
     try:
         book = CalamineWorkbook.from_path(path)
         worksheet = book.get_sheet_by_name(chosen)
@@ -70,7 +102,7 @@ def read_sheet(path: str, base: str, sheet: str | None) -> SheetRows:
         log.warning("calamine could not read sheet %r of %s", chosen, path, exc_info=True)
         raise StocktakeError(f"Sheet '{chosen}' of '{base}' could not be read: it may be damaged. Open it in Excel, "
                              "save it again and load that.") from None
-    if sheet is None and chosen != first_sheet:
+    if sheet is None and chosen != first_sheet and first_sheet not in sheets[:1]:
         notes.append(f"The first sheet of the workbook ('{first_sheet}') is hidden: read the sheet '{chosen}'.")
     rows = [list(r) for r in rows if any(c not in (None, "") for c in r)]
     if not rows:

@@ -18,9 +18,10 @@ from analysis.formatting import format_count
 from analysis.ingest import TooManyRejects
 from analysis.prepare import prepare_dataset
 from analysis.preview import FilePreview, inspect_file
-from analysis.roles import KIND_LABELS, KINDS, RECORDS, ROLES_BY_KIND, role_clashes, role_label, suggest_kind
+from analysis.roles import (DATE_ROLES, KIND_LABELS, KINDS, NUMBER_ROLES, RECORDS, ROLES_BY_KIND, role_clashes,
+                            role_label, role_type_problem, suggest_kind)
 from analysis.sources import file_format_of
-from analysis.workbook import list_sheets
+from analysis.workbook import list_sheets, sheet_with_data
 from ui import actions
 from ui.audit_view import render_audit_trail
 from ui.auth import can_edit, guard_page
@@ -32,7 +33,7 @@ guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.a
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "stocktake-uploads"
 TYPE_LABELS = {TEXT: "Text", NUMBER: "Number", INTEGER: "Whole number", DATE: "Date", TIMESTAMP: "Date and time"}
 GRAIN_LABELS = {"week": "weeks", "month": "months", "quarter": "quarters", "financial_year": "financial years",
-                "year": "years"}
+                "academic_year": "academic years", "year": "years", "span": "multi-year spans"}
 AUTO_ORDER = "Decide from the data"
 NO_ROLE = "(none)"
 
@@ -68,9 +69,14 @@ def suggested_dataset_name(file_name: str) -> str:
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=8)
 def cached_preview(path: str, source_name: str, kind: str, sheet: str | None, date_order: str | None,
-                   types: tuple) -> FilePreview:
+                   types: tuple, reshape: bool = True) -> FilePreview:
     return inspect_file(get_connection(), path, kind=kind, source_name=source_name, sheet=sheet,
-                        date_order=date_order, types=dict(types) or None)
+                        date_order=date_order, types=dict(types) or None, reshape=reshape)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_sheet_with_data(path: str, source_name: str) -> str | None:
+    return sheet_with_data(path, source_name)
 
 
 def detected_label(column) -> str:
@@ -125,16 +131,22 @@ if uploaded is not None:
     if file_format_of(path, uploaded.name) == "excel":
         try:
             sheets = list_sheets(path, uploaded.name)
-            sheet = st.selectbox("Sheet", sheets, key=f"data_sheet_{uploaded.file_id}")
+            # The sheet with the data first (a 'Notes' sheet or an empty first sheet is passed over).
+            with_data = cached_sheet_with_data(str(path), uploaded.name)
+            sheet = st.selectbox("Sheet", sheets, key=f"data_sheet_{uploaded.file_id}",
+                                 index=sheets.index(with_data) if with_data in sheets else 0,
+                                 help="The sheet with the most data is chosen first.")
         except StocktakeError as exc:
             st.error(plain(exc))
             st.stop()
 
     type_key = f"data_types_{uploaded.name}"  # the types a user forced for this file, kept across reruns
     forced_types = st.session_state.setdefault(type_key, {})
+    reshape = st.session_state.get(f"data_reshape_{uploaded.file_id}", True)
     try:
         preview = cached_preview(str(path), uploaded.name, kind, sheet,
-                                 None if order_choice == AUTO_ORDER else order_choice, tuple(sorted(forced_types.items())))
+                                 None if order_choice == AUTO_ORDER else order_choice, tuple(sorted(forced_types.items())),
+                                 reshape)
     except StocktakeError as exc:
         st.error(plain(exc))
         st.stop()
@@ -151,6 +163,16 @@ if uploaded is not None:
     st.markdown(f"**How the file was read:** {plain(', '.join(how))}; checked {scope}.")
     for note in preview.notes:
         st.caption(plain(note))
+    if preview.wide is not None:
+        # A published table with one column per period: offered as rows of Period and Value (the CLI's default).
+        st.info(plain(preview.layout_notes[0] if preview.layout_notes else preview.wide.sentence(
+            [c.name for c in preview.columns])) if preview.reshaped else
+            "This table has one column per period: no column can be the period or the value as it is. Tick the box "
+            "below to read it as rows of Period and Value.", icon=":material/table_rows:")
+        st.checkbox("Turn the period columns into rows of Period and Value", value=True,
+                    key=f"data_reshape_{uploaded.file_id}",
+                    help="One row per row of the table and period with a value; the other columns are kept with "
+                         "each row, and columns worked out from the periods (Change, Per 1,000) are left out.")
     if any(c.type in (DATE, TIMESTAMP) and any("{A}" in f for f in c.date_formats) for c in preview.columns):
         st.info(plain(preview.date_order_reason))
     if preview.problems:
@@ -198,6 +220,39 @@ if uploaded is not None:
     with st.expander("First 20 rows, as written in the file"):
         st.dataframe(preview.sample, hide_index=True, width="stretch")
 
+    # A role on a column of the wrong type is refused here, with the way to fix it (never loaded silently).
+    wrong_type = {}
+    for name, role in chosen_roles.items():
+        problem = role_type_problem(kind, role, name, preview.column(name).type)
+        if problem:
+            wrong_type[name] = (role, problem)
+    for name, (role, problem) in wrong_type.items():
+        st.error(plain(problem), icon=":material/block:")
+        if role in DATE_ROLES:
+            if st.button(f"Read '{plain(name)}' as a date", key=f"data_as_date_{name}"):
+                st.session_state[type_key] = {**st.session_state[type_key], name: DATE}
+                st.rerun()
+        elif role in NUMBER_ROLES:
+            if st.button(f"Read '{plain(name)}' as a number", key=f"data_as_number_{name}"):
+                st.session_state[type_key] = {**st.session_state[type_key], name: NUMBER}
+                st.rerun()
+
+    spans = [c for c in preview.columns if c.span_rows or c.spans]
+    single_years_only = False
+    if spans:
+        col = spans[0]
+        single_years_only = st.checkbox(
+            f"Load the single years only (leave out the {format_count(col.span_rows)} rows of multi-year spans in "
+            f"'{col.name}', such as {', '.join(repr(e) for e in col.span_examples[:2])})",
+            value=False, key=f"data_single_years_{uploaded.file_id}",
+            help="Otherwise the spans are kept in a column of their own and never charted with single years.")
+    drop_duplicates = False
+    if preview.exact_duplicates:
+        drop_duplicates = st.checkbox(
+            f"Leave out the {format_count(preview.exact_duplicates)} rows that are exact copies of an earlier row",
+            value=False, key=f"data_drop_duplicates_{uploaded.file_id}",
+            help="Rows repeating a record id with every value the same; rows that repeat an id but differ are kept.")
+
     variants = [c.name for c in preview.columns if c.case_variants]
     unify = False
     if variants:
@@ -224,7 +279,8 @@ if uploaded is not None:
                 con, path, dataset=dataset_name, kind=kind, mode=mode, source_name=uploaded.name, sheet=sheet,
                 date_order=None if order_choice == AUTO_ORDER else order_choice,
                 types=st.session_state[type_key] or None, roles=chosen_roles, unify_case=unify,
-                accept_rejects=accept_rejects,
+                accept_rejects=accept_rejects, single_years_only=single_years_only,
+                drop_duplicates=drop_duplicates, reshape=reshape,
                 progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),
             )
         except TooManyRejects as exc:
@@ -247,7 +303,8 @@ if uploaded is not None:
             st.session_state["data_upload_round"] = upload_round + 1
             st.rerun()
 
-    if st.button("Load into Stocktake", type="primary", disabled=bool(duplicate_roles), key="data_load"):
+    if st.button("Load into Stocktake", type="primary", disabled=bool(duplicate_roles or wrong_type),
+                 key="data_load"):
         run_load(accept_rejects=False)
     pending = st.session_state.get("data_pending_rejects")
     if pending and pending["key"] == load_key:
@@ -263,7 +320,11 @@ report = st.session_state.get("data_last_report")
 if report is not None:
     st.success(f"Loaded {format_count(report.rows_loaded)} rows into '{report.dataset}'. "
                f"{format_count(report.rows_rejected)} rows were rejected."
-               + (f" {format_count(report.rows_blank)} blank rows were skipped." if report.rows_blank else ""))
+               + (f" {format_count(report.rows_blank)} blank rows were skipped." if report.rows_blank else "")
+               + "".join(f" {format_count(n)} {what} were left out, as asked." for what, n in
+                         getattr(report, "rows_left_out", {}).items()))
+    for note in getattr(report, "notes", []):
+        st.info(plain(note), icon=":material/table_rows:")
     for warning in report.warnings:
         st.warning(plain(warning))
     if report.rows_rejected:

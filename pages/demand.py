@@ -286,8 +286,20 @@ def change_section(view: DemandView) -> None:
         m[0].metric("First period", format_count(result.before_total), help=labels[0])
         m[1].metric("Second period", format_count(result.after_total), help=labels[1])
         relative = result.relative_change
+        # A percentage from a base of a few records says nothing (13 -> 16,000 is +124,223%): not shown as one.
         m[2].metric("Change", f"{result.total_change:+,}",
-                    delta=format_percent(relative) if relative is not None else None, delta_color="inverse")
+                    delta=format_percent(relative) if relative is not None and not result.too_few_to_compare
+                    else None, delta_color="inverse",
+                    help=f"Too few to compare as a percentage: the first period has {result.before_total:,} records "
+                         f"(fewer than {change.MIN_BASE_RECORDS})." if result.too_few_to_compare else None)
+        if result.too_few_to_compare:
+            st.caption(f"Too few to compare: the first period has {format_count(result.before_total)} records, fewer "
+                       f"than {change.MIN_BASE_RECORDS}, so the change is not given as a percentage.")
+        lengths = [change.period_days(p) if all(p) else 0 for p in (a, b)]
+        if all(lengths) and lengths[0] != lengths[1]:
+            st.caption(f"The periods differ in length ({lengths[0]:,} days against {lengths[1]:,}): compare the "
+                       f"records per day ({result.before_total / lengths[0]:,.1f} against "
+                       f"{result.after_total / lengths[1]:,.1f}).")
         show_chart(chart_spec(charts.build_change_waterfall, water, CHANGE_BY[by]), name="change_between_periods")
         _how(explained.change(labels, CHANGE_BY[by]))
         csv_download(result.contributions, "change_between_periods", "dm_dl_change", columns={

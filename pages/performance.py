@@ -24,6 +24,7 @@ from analysis.charts import spc as charts
 from analysis.errors import StocktakeError
 from analysis.filters import Filters
 from analysis.kpis import definitions, explained, peers, storage
+from analysis.kpis import series as series_module
 from analysis.kpis.explained import DIRECTION_LABELS, RULE_LABELS, SPLIT_LABELS
 from analysis.spc import reading, xmr
 from ui import actions
@@ -125,8 +126,28 @@ def spc_section(view: PerformanceView) -> None:
         rebase_at.append(pd.Timestamp(rebase_day))
     with figure(f"the series of {view.option.label}", stop=True):
         values = view.series()
+    if view.grain == "day" and series_module.closed_at_weekends(values):
+        # Weekend zeros of a service closed at weekends would pull the mean down and widen the limits.
+        if st.checkbox("Working days only (Monday to Friday)", value=True, key="pf_working_days", bind=BIND,
+                       help="Every Saturday and Sunday in these data has none: a service closed at weekends."):
+            values = series_module.working_days_only(values)
+            st.caption("Working days only: every Saturday and Sunday in these data has none, so weekends are left "
+                       "out of the chart and its limits. Untick to show every day.")
     points = int(values["value"].notna().sum())
     if points < 2:
+        spans = pf.span_series(view.dataset, view.kpi, view.filters) if view.dataset.kind == "kpi" else None
+        if spans is not None and len(spans):
+            # Published only as multi-year spans: charted on their own axis, never with single years.
+            st.info(f"{plain(view.option.label)} is published as multi-year spans ({len(spans)}, such as "
+                    f"'{plain(spans['span'].iloc[0])}'), not single years: they are charted on their own, in order "
+                    "of the spans, with no SPC limits (the spans overlap).", icon=":material/info:")
+            with figure(f"the spans of {view.option.label}"):
+                show_chart(chart_spec(charts.build_span_chart, spans,
+                                      title=f"{view.option.label} by multi-year span: "
+                                            f"{definitions.series_scope(view.dataset, view.service, view.area)}",
+                                      unit=view.option.unit, y_title=view.option.label),
+                           key="pf_span_chart", name=f"spans_{view.kpi}")
+            return
         st.info(f"{plain(view.title)} has {points} period{'s' if points != 1 else ''} with a value: an SPC chart needs "
                 "at least 2. Choose another KPI, service or a shorter period.", icon=":material/info:")
         return
@@ -137,7 +158,9 @@ def spc_section(view: PerformanceView) -> None:
                          target=view.stored_target if view.stored_target is not None else
                          values["target"].to_numpy(dtype=float),
                          trajectory=storage.trajectory_values(trajectory, values["period"]).to_numpy(dtype=float)
-                         if trajectory else None, rebase_at=rebase_at, rules=view.rules)
+                         if trajectory else None, rebase_at=rebase_at, rules=view.rules,
+                         # A count cannot be negative: its lower limit is never below zero (and the page says so).
+                         lower_bound=definitions.lower_bound_for(view.option.unit, values["value"]))
         summary = reading.summarise(result, view.improvement)
         fmt = lambda v: definitions.format_kpi_value(v, view.option.unit)  # noqa: E731
         st.markdown(f"**{reading.reading(result, view.improvement, fmt, view.grain)}**")
@@ -147,7 +170,9 @@ def spc_section(view: PerformanceView) -> None:
         m1.metric(f"Latest ({latest})", fmt(summary.latest_value))
         m2.metric("Mean", fmt(summary.mean))
         m3.metric("Lower limit", "–" if summary.lpl is None else fmt(summary.lpl),
-                  help="The process limits: points between them vary by chance alone.")
+                  help="The process limits: points between them vary by chance alone."
+                       + (" Set at zero: the limit worked out was below zero, and a count cannot be negative."
+                          if summary.lpl_floored else ""))
         m4.metric("Upper limit", "–" if summary.upl is None else fmt(summary.upl))
         m5.metric("Target", fmt(summary.target) if summary.target is not None else "–",
                   help="Set one under 'Target and trajectory' below." if summary.target is None else None)
@@ -156,6 +181,8 @@ def spc_section(view: PerformanceView) -> None:
                        f"{xmr.SHORT_SEGMENT_POINTS} the limits may still move, so treat signals with care.",
                        icon=":material/warning:")
         subtitle = f"{RULE_LABELS[view.rules]} rules; {DIRECTION_LABELS[view.improvement].lower()}"
+        if summary.lpl_floored:
+            subtitle += "; lower limit set at zero (a count cannot be negative)"
         show_chart(chart_spec(charts.build_spc_chart, result, title=view.title, unit=view.option.unit,
                               y_title=view.option.label, grain=view.grain, interventions=notes,
                               show_near_lines=view.show_near, subtitle=subtitle),
@@ -270,8 +297,14 @@ def peer_section(view: PerformanceView) -> None:
         q4.metric("Median of all organisations", f(last["median_all"]),
                   help=f"The median of all {int(last['of'])} organisations with a value, yours included: the median "
                        "benchmarking publishers such as Oflog print.")
+        national_label = peer.attrs.get("national_label")
+        if national_label and pd.notna(last.get("national")):
+            st.caption(f"{plain(national_label)}: {f(last['national'])} in "
+                       f"{periods.period_words(last['period'], bench_grain)} (the national figure the data carry, "
+                       "drawn as the dotted line; it is not one of the comparators).")
         show_chart(chart_spec(charts.build_peer_chart, peer, title=f"{measure}: {own} and its comparators",
-                              own_label=own, unit=unit, y_title=measure, grain=bench_grain),
+                              own_label=own, unit=unit, y_title=measure, grain=bench_grain,
+                              national_label=national_label),
                    key="pf_peer_chart", name=f"peers_{measure}")
 
 

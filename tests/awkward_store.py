@@ -91,7 +91,10 @@ def build_awkward_store(path: Path, folder: Path) -> None:
         })
         load_file(con, _write(folder, "kpi_text_period", text_periods), dataset="kpi_text_period", kind="kpi",
                   types={"Financial year": "text"},
-                  roles={"Financial year": "period", "Council": "area", "Measure": "measure", "Value": "value"})
+                  roles={"Council": "area", "Measure": "measure", "Value": "value"})
+        # Today's loader refuses the period role on text (issue 18); a store written by an older one still has it.
+        con.execute(f"UPDATE {store.COLUMNS_TABLE} SET role = 'period' WHERE dataset = ? AND name = ?",
+                    ["kpi_text_period", "Financial year"])
 
         load_file(con, _write(folder, "five_days", five_day_frame()), dataset="five_days", kind="records",
                   roles={"Created Date": "date", "Closed Date": "closed_date", "Request Type": "reason",

@@ -109,16 +109,23 @@ def cases(demo_store_template, tmp_path_factory):
             series.series_spc(many, improvement="decrease"), title="Contacts by area", interventions=notes),
         "spc.build_peer_chart": spc.build_peer_chart(peer, title="Days to close: Own and its comparators",
                                                      own_label="Own"),
+        # With the nation's own line (a national total row or column), as issue 18 draws it.
+        "spc.build_peer_chart (national)": spc.build_peer_chart(
+            peer.assign(national=peer["comparator_median"] * 1.1), title="Days to close: Own and its comparators",
+            own_label="Own", national_label="England"),
+        "spc.build_span_chart": spc.build_span_chart(
+            pd.DataFrame({"span": ["2009-11", "2010-12", "2010-14", "2012-15"], "value": [3.1, 2.9, 3.4, 3.0],
+                          "n": [32, 32, 32, 32]}), title="C&L05a by multi-year span", y_title="C&L05a"),
     }
     con.close()
     return made
 
 
 def test_every_builder_has_a_case(cases):
-    assert _builders() == set(cases), "add a case for each new chart builder"
+    assert _builders() == {name.split(" (")[0] for name in cases}, "add a case for each new chart builder"
 
 
-@pytest.mark.parametrize("name", sorted(_builders()))
+@pytest.mark.parametrize("name", sorted(_builders()) + ["spc.build_peer_chart (national)"])
 def test_the_spec_the_pages_draw_is_valid_vega_lite(cases, name):
     chart = cases[name]
     spec = inline_spec(vega_spec(chart)) if isinstance(chart, alt.TopLevelMixin) else chart

@@ -29,7 +29,10 @@ def test_load_json_and_datasets_json(tmp_path):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert set(report) == {"dataset", "kind", "table", "rows_loaded", "rows_rejected", "rows_blank", "columns",
-                           "warnings"}
+                           "warnings", "rows_left_out", "rows_total", "notes"}
+    assert (report["rows_left_out"], report["rows_total"]) == ({}, 0)
+    # No --kind: guessed from the dates (times: records) and said.
+    assert report["notes"][0].startswith("Read as records: guessed from its dates")
     assert (report["dataset"], report["kind"], report["table"], report["rows_loaded"], report["rows_rejected"]) == \
         ("calls", "records", "ds_calls", 2, 0)
     assert report["columns"] == [

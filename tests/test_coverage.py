@@ -80,10 +80,11 @@ def test_a_five_day_extract_on_every_figure_that_needs_a_year(five_days):
     assert (base.covered_days, base.scale) == (5, pytest.approx(73.0))
     assert base.total_contacts == FIVE_DAYS_ROWS * 73
     assert base.coverage_note == "The baseline year is based on 5 days, scaled to a year: treat it as indicative."
-    # Demand: the default comparison periods never overlap (issue 8 saw 27/12-27/12 against 27/12-31/12).
+    # Demand: the default comparison periods never overlap (issue 8 saw 27/12-27/12 against 27/12-31/12) and
+    # cover every day (issue 18 saw the first day left out).
     (a_start, a_end), (b_start, b_end) = change.default_periods(span.first, span.last)
-    assert ((a_start, a_end), (b_start, b_end)) == ((date(2017, 12, 28), date(2017, 12, 29)),
-                                                    (date(2017, 12, 30), date(2017, 12, 31)))
+    assert ((a_start, a_end), (b_start, b_end)) == ((date(2017, 12, 27), date(2017, 12, 28)),
+                                                    (date(2017, 12, 29), date(2017, 12, 31)))
 
 
 def test_a_full_year_is_not_scaled(tmp_path):

@@ -43,19 +43,32 @@ def test_decompose_change_exact_with_many_categories():
         # Three and a half years: the last 12 complete months against the 12 before.
         (date(2022, 4, 1), date(2025, 11, 14), (date(2023, 11, 1), date(2024, 10, 31)),
          (date(2024, 11, 1), date(2025, 10, 31))),
-        # Five days (issue 8 found 27/12-27/12 against 27/12-31/12): two days against the next two, no overlap.
-        (date(2017, 12, 27), date(2017, 12, 31), (date(2017, 12, 28), date(2017, 12, 29)),
-         (date(2017, 12, 30), date(2017, 12, 31))),
-        # Eighteen months: nine against nine, equal lengths.
-        (date(2024, 1, 1), date(2025, 6, 30), (date(2024, 1, 2), date(2024, 9, 30)),
+        # Five days (issue 8 found 27/12-27/12 against 27/12-31/12; issue 18 found the first day left out): every
+        # day in one period or the other, no overlap: two days against three.
+        (date(2017, 12, 27), date(2017, 12, 31), (date(2017, 12, 27), date(2017, 12, 28)),
+         (date(2017, 12, 29), date(2017, 12, 31))),
+        (date(2017, 12, 27), date(2017, 12, 30), (date(2017, 12, 27), date(2017, 12, 28)),
+         (date(2017, 12, 29), date(2017, 12, 30))),
+        # Eighteen whole months: nine against nine, every day covered.
+        (date(2024, 1, 1), date(2025, 6, 30), (date(2024, 1, 1), date(2024, 9, 30)),
          (date(2024, 10, 1), date(2025, 6, 30))),
         (date(2024, 1, 1), date(2024, 1, 1), (date(2024, 1, 1), date(2024, 1, 1)), (date(2024, 1, 1), date(2024, 1, 1))),
     ],
 )
-def test_default_periods_never_overlap_and_are_equal(first, last, before, after):
+def test_default_periods_never_overlap_and_cover_every_day(first, last, before, after):
     got_before, got_after = change.default_periods(first, last)
     assert (got_before, got_after) == (before, after)
     if first < last:
         assert got_before[1] < got_after[0]
-        # Equal lengths (12 calendar months may differ by a leap day).
-        assert abs((got_before[1] - got_before[0]).days - (got_after[1] - got_after[0]).days) <= 1
+        if (last - first).days < 700:
+            # Every day of the data in one period or the other; lengths differ by a day at most (or a month's).
+            assert got_before[0] == first and got_after[1] == last
+            assert (got_after[0] - got_before[1]).days == 1
+            assert abs(change.period_days(got_before) - change.period_days(got_after)) <= 31
+
+
+@pytest.mark.parametrize("before,flagged", [(13, True), (29, True), (30, False), (500, False)])
+def test_a_change_from_fewer_than_30_records_is_too_few_to_compare(before, flagged):
+    result = change.decompose_change(pd.DataFrame({"category": ["a"], "before": [before], "after": [before * 100]}))
+    assert result.too_few_to_compare is flagged
+    assert result.relative_change == pytest.approx(99.0)

@@ -82,6 +82,36 @@ def test_profile_sample_recognises_periods(values, type_, grain):
     assert (col.type, col.grain) == (type_, grain)
 
 
+MONTHS = ["201607", "201608", "201609", "201610", "201611", "201612"]
+
+
+@pytest.mark.parametrize("name,values,type_,grain", [
+    # Public Health Scotland's months: whole numbers (a CSV's text '201607', an Excel number written '201607').
+    ("MonthOfDelay", MONTHS, "date", "month"),
+    ("Month", MONTHS[:2], "date", "month"),  # the header says so: two months are enough
+    ("Ref", MONTHS, "date", "month"),  # six distinct yyyymm values with months 01-12: months whatever the header
+    ("Ref", MONTHS[:3], "integer", None),  # three ids that happen to look like months stay numbers
+    ("Count", ["201613", "201607", "201608", "201609", "201610", "201611"], "integer", None),  # month 13: a number
+    ("Month", ["2016M07", "2016M08"], "date", "month"),
+    ("Month", ["Jul-16", "Aug-16"], "date", "month"),
+    ("Month", ["July 2016", "August 2016"], "date", "month"),
+    ("Month", ["2016/07", "2016/08"], "date", "month"),
+    ("Academic year", ["2016/17", "2017/18"], "date", "academic_year"),
+    ("Year", ["2016/17", "2017/18"], "date", "financial_year"),
+])
+def test_months_written_every_way_are_months(name, values, type_, grain):
+    col = detect.profile_sample(name, values)
+    assert (col.type, col.grain) == (type_, grain)
+
+
+def test_a_column_of_years_with_a_few_spans_keeps_its_grain_and_names_them():
+    values = ["2015-16", "2016-17", "2017-18"] * 30 + ["2010-14", "2012-15"] * 5
+    col = detect.profile_sample("Year", values)
+    assert (col.type, col.grain, col.spans, col.span_examples) == ("date", "financial_year", 2,
+                                                                   ["2010-14", "2012-15"])
+    assert "multi-year spans such as '2010-14', '2012-15' are set apart" in col.notes[0]
+
+
 def test_profile_sample_keeps_value_statistics_for_role_suggestions():
     col = detect.profile_sample("Customer", ["C1", "C1", "C2", " C3", None, ""], complete=True)
     assert (col.sample_filled, col.sample_distinct, col.sample_top_share) == (4, 3, 0.5)

@@ -70,8 +70,8 @@ def test_a_kpi_series_with_a_text_period_gets_one_plain_sentence(awkward_db, mon
     at = open_app("pages/performance.py", query_params={"dataset": "kpi_text_period"})
     assert [e.value for e in at.error] == [
         "The period column 'Financial year' of 'kpi_text_period' holds text such as '2015-16', not periods "
-        "Stocktake can put in time order: load the file again so its periods (financial years, quarters, months) "
-        "are read as dates, or give the role 'Period' to a date column on the Data page."]
+        "Stocktake can put in time order: load the file again so its periods (financial years, quarters, months "
+        "such as 201607) are read as dates, or give the role 'Period' to a date column on the Data page."]
 
 
 def test_an_annual_series_of_8_points_is_charted_by_financial_year_with_the_short_series_warning(

@@ -182,7 +182,8 @@ def test_blank_rows_are_skipped_and_counted(demo_store, open_app):
 
 def test_a_file_of_financial_years_is_guessed_to_be_a_kpi_series_with_its_roles(demo_store, open_app):
     content = ("Financial year,Local authority name,Measure,Value\n2016-17,Darlington,Delays,5.1\n"
-               "2017-18,Darlington,Delays,4.8\n2016-17,Enfield,Delays,3.9\n2017-18,Enfield,Delays,4.0\n").encode()
+               "2017-18,Darlington,Delays,4.8\n2016-17,Enfield,Delays,3.9\n2017-18,Enfield,Delays,4.0\n"
+               "2017-18,Enfield,Admissions,40\n").encode()
     at = upload(open_app("pages/data.py"), content=content, name="council kpis.csv")
     assert at.selectbox(key="data_kind").value == "kpi"
     assert editor_roles(at, 0) == ["Period", "Area", "Measure", "Value"]
@@ -190,3 +191,46 @@ def test_a_file_of_financial_years_is_guessed_to_be_a_kpi_series_with_its_roles(
     at.selectbox(key="data_kind").set_value("records").run()
     at.run()
     assert at.selectbox(key="data_kind").value == "records"
+
+
+def test_a_role_on_the_wrong_type_is_refused_in_the_preview_with_a_way_to_fix_it(demo_store, open_app):
+    """Issue 18: a grid mis-click gave a number column the date role and the load went through. Now the preview
+    refuses it in a sentence, the load button waits, and one click reads the column as a date (here months written
+    201607, which a date column reads as months)."""
+    content = "Ref,Board,Bed days\n201607,S08000015,12\n201608,S08000015,15\n201609,S08000015,11\n".encode()
+    at = upload(open_app("pages/data.py"), content=content, name="delays.csv")
+    at.selectbox(key="data_kind").set_value("kpi").run()
+    key = next(k for k in at.session_state._state.filtered_state if k.startswith("data_columns_"))
+    assert at.dataframe[0].value["Type"].tolist()[0] == "Whole number"
+    at.session_state[key] = {"edited_rows": {0: {"Role": "Period"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Column 'Ref' holds whole numbers, so it cannot be the 'Period': that role needs a date. Choose another "
+        "column, or change this column's type first."]
+    assert at.button(key="data_load").disabled
+    at.button(key="data_as_date_Ref").click().run()
+    assert not at.exception and not at.error
+    assert at.dataframe[0].value["Type"].tolist()[0] == "Date"
+    at.button(key="data_load").click().run()
+    assert not at.exception and not at.error
+    con = store.open_store(demo_store)
+    try:
+        ds = store.get_dataset(con, "delays")
+        assert (ds.roles["period"], ds.column("Ref").type, ds.column("Ref").grain) == ("Ref", "date", "month")
+        assert ds.row_count == 3
+    finally:
+        con.close()
+
+
+def test_a_payments_file_gets_its_paid_date_and_amount_and_says_what_it_passed_over(demo_store, open_app, tmp_path):
+    from tests.public_tables import write_payments
+
+    path = write_payments(tmp_path)
+    at = upload(open_app("pages/data.py"), content=path.read_bytes(), name=path.name)
+    roles = dict(zip(at.dataframe[0].value["Column"], at.dataframe[0].value["Role"]))
+    assert (roles["Payment Date"], roles["Amount"]) == ("Date or time received", "Cost (£)")
+    assert (roles["Effective Date"], roles["Irrecoverable VAT Amount"]) == ("(none)", "(none)")
+    said = " ".join(m.value for m in at.markdown)
+    assert "Column 'Effective Date': passed over as a date: every row has the same value ('30/06/2020')." in said
+    assert "Column 'Irrecoverable VAT Amount': passed over as the Cost (£): every value is 0." in said

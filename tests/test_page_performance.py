@@ -261,3 +261,75 @@ def test_small_multiples_show_the_20_areas_with_most_data_and_say_so(tmp_path, m
     assert not at.exception
     assert facet_series(at) == {f"Ward {w:02d}" for w in range(5, 25)}
     assert any("Showing the 20 of 25 with the most data" in c.value for c in at.caption)
+
+
+def test_a_daily_count_closed_at_weekends_offers_working_days_and_floors_its_limit(empty_store):
+    """Issue 18: a council service closed at weekends: the daily chart offers working days only (on at first), and a
+    count's lower limit is never below zero, and says so."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import APP_PATH
+
+    con = store.open_store(empty_store)
+    days = [d for d in pd.date_range("2025-03-03 09:00", periods=35, freq="D") if d.day_of_week < 5]
+    counts = [1, 0, 3, 0, 12, 2, 0, 1, 5, 0, 2, 1, 0, 9, 1, 2, 0, 4, 1, 0, 3, 1, 0, 2, 1]
+    received = [d for d, n in zip(days, counts) for _ in range(n)]
+    load_frame(con, pd.DataFrame({"received": received, "service": "Repairs"}), dataset="weekdays",
+               kind="records", roles={"received": "date", "service": "service"})
+    con.close()
+    at = AppTest.from_file(str(APP_PATH.parent / PAGE), default_timeout=90)
+    at.session_state["dataset"] = "weekdays"
+    at.run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="pf_grain").value == "day"
+    assert at.checkbox(key="pf_working_days").value is True
+    data = spc_chart_data(at)
+    dates = pd.to_datetime(data["date"])
+    assert (dates.dt.day_of_week < 5).all() and len(data) == 25
+    assert (data["lpl"] == 0).all()
+    reading = " ".join(m.value for m in at.markdown)
+    assert "(the lower limit is set at zero: a count cannot be negative)" in reading
+    assert metric(at, "Lower limit") == "0"
+    # Every day: the weekends' zeros come back.
+    at.checkbox(key="pf_working_days").uncheck().run()
+    assert not at.exception and len(spc_chart_data(at)) > 25
+
+
+def test_a_measure_published_only_as_spans_is_charted_on_its_own(empty_store):
+    """Issue 18: LGBF-style spans are never put on the single years' time axis; a measure of spans only gets a chart
+    of its spans; the peer chart draws the national column as the nation's line."""
+    from streamlit.testing.v1 import AppTest
+
+    from analysis import ingest
+    from tests.conftest import APP_PATH
+    from tests.test_ingest import SPANS_CSV
+
+    folder = empty_store.parent
+    lines = SPANS_CSV.strip().split("\n")
+    # The nation's figure beside each row, as LGBF's Scotland_Indicator_Real: the same for every council each year.
+    scotland = [f"{3 + (int(line.split(',')[2][:4]) - 2010) / 10:.1f}" for line in lines[1:]]
+    (folder / "lgbf.csv").write_text("\n".join([lines[0] + ",Scotland_Value"]
+                                               + [f"{line},{v}" for line, v in zip(lines[1:], scotland)]) + "\n")
+    con = store.open_store(empty_store)
+    ingest.load_file(con, folder / "lgbf.csv", dataset="bench", kind="kpi")
+    assert store.get_dataset(con, "bench").roles["national"] == "Scotland_Value"
+    con.close()
+    at = AppTest.from_file(str(APP_PATH.parent / PAGE), default_timeout=90)
+    at.session_state["dataset"] = "bench"
+    at.session_state["pf_kpi"] = "B2"
+    at.run()
+    assert not at.exception and not at.error
+    assert any("is published as multi-year spans (3, such as '2010-14')" in i.value for i in at.info)
+    spans = next(c for c in at.get("vega_lite_chart") if "multi-year span" in json.loads(c.proto.spec)["title"]["text"])
+    assert chart_frames(spans)[0]["span"].tolist() == ["2010-14", "2012-15", "2013-16"]
+    # A measure of single years: its SPC chart has the ten years and no span among them.
+    at.selectbox(key="pf_kpi").set_value("A1").run()
+    assert not at.exception and not at.error
+    assert len(spc_chart_data(at)) == 10
+    at.selectbox(key="pf_bm_measure").set_value("A1").run()
+    at.selectbox(key="pf_bm_own").set_value("Fife").run()
+    assert not at.exception and not at.error
+    assert any(c.value.startswith("Scotland: 3.90 in 2019/20") for c in at.caption), [c.value for c in at.caption]
+    peer = next(c for c in at.get("vega_lite_chart") if "comparators" in json.loads(c.proto.spec)["title"]["text"])
+    national = next(f for f in chart_frames(peer) if "national" in f.columns)
+    assert national["national"].round(1).tolist() == [3.0 + k / 10 for k in range(10)]

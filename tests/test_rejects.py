@@ -22,9 +22,27 @@ def test_rejects_table_and_first_reasons():
         "row 4: 'Opened' is blank: every record needs a date"]
     rejects.write_rejects(con, "staging", "rejected", plan, lines)
     assert con.execute("SELECT * FROM rejected").fetchall() == [
-        ("row 2", "'Cost': 'lots' is not a number", "2", None),
+        # A value that did not convert is shown as written (issue 18: it read 'None').
+        ("row 2", "'Cost': 'lots' is not a number", "2", "lots"),
         ("row 4", "'Opened' is blank: every record needs a date", "4", None),
-        ("row 5", "'Cost': '£x' is not a number; 'Opened' is blank: every record needs a date", "5", None),
+        ("row 5", "'Cost': '£x' is not a number; 'Opened' is blank: every record needs a date", "5", "£x"),
         ("line 9", "line 9 has more values than the header has columns", None, None),
     ]
     assert rejects.failed_values(con, "staging", plan, "Cost") == ["lots", "£x"]
+
+
+def test_a_value_that_did_not_convert_is_shown_as_written_in_the_rejects(tmp_path):
+    """Issue 18: the rejects table showed a failed date as 'None'; it shows the value as the file wrote it."""
+    from analysis import ingest, store
+
+    path = tmp_path / "cases.csv"
+    path.write_text("Ref,Opened,Cost\n" + "".join(f"{i},0{1 + i % 9}/01/2024,{i}\n" for i in range(1, 200))
+                    + "200,31/02/2024,lots\n")
+    con = store.open_store(tmp_path / "s.duckdb")
+    try:
+        report = ingest.load_file(con, path, dataset="cases")
+        rejected = report.rejects
+        assert rejected[["Opened", "Cost"]].values.tolist() == [["31/02/2024", "lots"]]
+        assert rejected["Ref"].tolist() == ["200"]
+    finally:
+        con.close()

@@ -16,7 +16,7 @@ class Col:
 
     name: str
     type: str = "text"
-    sample_filled: int = 0
+    sample_filled: int | None = None  # None: nothing known about the values
     sample_distinct: int = 0
     sample_top_share: float = 0.0
     sample_complete: bool = True
@@ -129,3 +129,94 @@ MONTHS = ["2017-03-01", "2017-04-01", "2017-05-01"]
 ])
 def test_suggest_kind(columns, kind):
     assert suggest_kind(columns) == kind
+
+
+def constant(name: str, type_: str, value: str, rows: int = 400) -> Col:
+    """A column with one value on every row (an 'Effective Date' that never changes)."""
+    return Col(name, type_, rows, 1, 1.0, sample_values=[value])
+
+
+def varying(name: str, type_: str, distinct: int = 120, values: list | None = None, rows: int = 400) -> Col:
+    return Col(name, type_, rows, distinct, 0.02, sample_values=values or [f"{i}.50" for i in range(1, 51)])
+
+
+# Issue 18: defaults that picked the one column that cannot vary.
+PAYMENTS = [Col("Body"), Col("Service Area"), Col("Expenditure Category"),
+            constant("Effective Date", "date", "30/06/2020"), varying("Payment Date", "date"),
+            constant("Irrecoverable VAT Amount", "number", "0.00"), varying("Amount", "number"),
+            Col("Supplier Name")]
+
+
+@pytest.mark.parametrize("kind,columns,expected", [
+    # A payments file: the varying, event-named date is the date; the amount is 'Amount', never VAT or all zeros.
+    ("records", PAYMENTS, {"Service Area": "service", "Expenditure Category": "reason", "Payment Date": "date",
+                           "Amount": "cost"}),
+    # The VAT column first and varying: still not the cost.
+    ("records", [varying("VAT Amount", "number"), varying("Net Amount", "number"), varying("Paid Date", "date")],
+     {"Net Amount": "cost", "Paid Date": "date"}),
+    # Two dates named alike: the one that varies most.
+    ("records", [varying("Date", "date", distinct=3), varying("Date (2)", "date", distinct=300)],
+     {"Date (2)": "date"}),
+    # The only date is constant: no date at all (the Overview then says there are no usable dates, not "1 day").
+    ("records", [constant("Effective Date", "date", "30/06/2020"), varying("Amount", "number")], {"Amount": "cost"}),
+    # A category with one value on every row is no category.
+    ("records", [varying("Received", "timestamp"), constant("Service", "text", "Housing"), Col("Reason")],
+     {"Received": "date", "Reason": "reason"}),
+    # A KPI series: a constant period, a measure of one value, an all-zero value column: none is suggested.
+    ("kpi", [constant("Period", "date", "2020-04-01"), constant("Measure", "text", "Delays"),
+             constant("Value", "number", "0"), varying("Actual", "number")], {"Actual": "value"}),
+    # An index the program wrote (0, 1, 2, …) is no value; the first real number is.
+    ("kpi", [Col("index", "integer", 12_765, 12_765, 1 / 12_765, sample_values=[str(i) for i in range(1, 51)]),
+             Col("period", "date", grain="month"), Col("org_code"), varying("attendances", "integer")],
+     {"period": "period", "org_code": "area", "attendances": "value"}),
+    # LGBF: the value is the council's indicator and its national counterpart the Scotland indicator, not its
+    # numerator; the indicator code is the measure.
+    ("kpi", [Col("Code"), Col("LocalAuthority"), Col("Year", "date", grain="financial_year"),
+             varying("LA_IndicatorReal", "number"), varying("Scotland_Indicator_Real", "number"),
+             varying("Scotland_Num_Real", "number")],
+     {"Code": "measure", "LocalAuthority": "area", "Year": "period", "LA_IndicatorReal": "value",
+      "Scotland_Indicator_Real": "national"}),
+])
+def test_suggestions_never_pick_a_column_that_cannot_vary(kind, columns, expected):
+    assert suggest_roles(kind, columns) == expected
+
+
+def test_what_was_passed_over_is_said():
+    from analysis.roles import passed_over
+
+    notes = passed_over("records", PAYMENTS)
+    assert notes == {
+        "Effective Date": "passed over as a date: every row has the same value ('30/06/2020')",
+        "Irrecoverable VAT Amount": "passed over as the Cost (£): every value is 0",
+    }
+    notes = passed_over("records", [constant("Effective Date", "date", "30/06/2020")])
+    assert notes == {"Effective Date": "passed over as the Date or time received: every row has the same value "
+                                       "('30/06/2020')"}
+
+
+@pytest.mark.parametrize("kind,role,column,type_,message", [
+    ("records", "date", "Supplier ID", "integer",
+     "Column 'Supplier ID' holds whole numbers, so it cannot be the 'Date or time received': that role needs a date."),
+    ("records", "cost", "Supplier Name", "text",
+     "Column 'Supplier Name' holds text, so it cannot be the 'Cost (£)': that role needs numbers."),
+    ("kpi", "period", "Month", "integer", "Column 'Month' holds whole numbers, so it cannot be the 'Period'"),
+    ("kpi", "measure", "Value", "number", "Column 'Value' holds numbers, so it cannot be the 'Measure'"),
+    ("records", "reason", "Opened", "date", "Column 'Opened' holds dates, so it cannot be the 'Reason'"),
+])
+def test_a_role_on_a_column_of_the_wrong_type_is_refused(kind, role, column, type_, message):
+    from analysis.roles import check_role_types, role_type_problem
+
+    assert role_type_problem(kind, role, column, type_).startswith(message)
+    with pytest.raises(StocktakeError, match="change this column's type first"):
+        check_role_types(kind, {column: role}, {column: type_})
+
+
+@pytest.mark.parametrize("kind,role,type_", [
+    ("records", "date", "timestamp"), ("records", "date", "date"), ("records", "cost", "integer"),
+    ("kpi", "value", "number"), ("records", "reason", "text"), ("records", "record_id", "integer"),
+    ("records", None, "integer"),
+])
+def test_a_role_on_a_column_of_the_right_type_passes(kind, role, type_):
+    from analysis.roles import role_type_problem
+
+    assert role_type_problem(kind, role, "Column", type_) is None

@@ -220,3 +220,42 @@ def test_one_frame_builder_for_one_series_and_for_stacked_series():
     single = xmr.xmr(RNORM_123, dates=DATES)
     pd.testing.assert_frame_equal(xmr.xmr_frame(columns, attrs, rule_set), single)
     assert single.attrs["rules"] == "nhsr" and single["special_cause_detail"].iloc[0] == "Common cause variation"
+
+
+def test_a_count_s_lower_limit_is_set_at_zero_and_said():
+    """Issue 18: a daily count whose limits worked out as -5 and 13 reads 0 and 13, and the reading says why."""
+    from analysis.spc import reading
+
+    counts = [1, 0, 3, 0, 12, 2, 0, 1, 5, 0, 2, 1, 0, 9]
+    plain = xmr.xmr(counts)
+    assert plain["lpl"].iloc[0] < 0 and not plain["lpl_floored"].any()
+    floored = xmr.xmr(counts, lower_bound=0)
+    assert (floored["lpl"] == 0).all() and floored["lpl_floored"].all()
+    assert (floored["near_lpl"] >= 0).all()
+    # The mean and the upper limit are the same numbers: only what cannot happen is taken away.
+    assert floored["upl"].iloc[0] == pytest.approx(plain["upl"].iloc[0])
+    assert floored["mean"].iloc[0] == pytest.approx(plain["mean"].iloc[0])
+    assert floored.attrs["lower_bound"] == 0
+    sentence = reading.reading(floored, "neutral")
+    assert sentence.endswith("will vary between 0 and 13.6 (the lower limit is set at zero: a count cannot be "
+                             "negative).")
+    assert reading.summarise(floored).lpl_floored
+
+
+def test_a_lower_limit_above_zero_is_left_alone():
+    floored = xmr.xmr([50, 52, 49, 51, 50, 53, 48, 50, 51, 49, 52, 50, 51], lower_bound=0)
+    assert (floored["lpl"] > 40).all() and not floored["lpl_floored"].any()
+
+
+@pytest.mark.parametrize("unit,values,bound", [
+    ("count", [3.0, 5.0], 0.0),
+    ("number", [12_765.0, 13_001.0, 0.0], 0.0),  # whole numbers of at least zero: attendances, bed days
+    ("number", [0.41, 0.39], None),  # a rate
+    ("number", [-2.0, 3.0], None),  # a change can be negative
+    ("share", [1.0, 0.0], None),
+    ("percent_points", [95.0, 96.0], 0.0),
+])
+def test_lower_bound_for(unit, values, bound):
+    from analysis.kpis.definitions import lower_bound_for
+
+    assert lower_bound_for(unit, values) == bound

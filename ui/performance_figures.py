@@ -25,6 +25,7 @@ peer_comparison = by_dataset(50)(peers.peer_comparison)
 kpi_measures = by_dataset(50)(definitions.kpi_measures)
 organisations = by_dataset(50)(peers.organisations)
 period_column = by_dataset(50)(definitions.check_period_column)
+span_series = by_dataset(50)(series.span_series)
 
 
 @by_dataset(100)
@@ -91,7 +92,7 @@ def small_multiples(con, dataset: store.Dataset, kpi: str, grain: str, by: str, 
     many, total = series.top_series(many, MAX_SMALL_MULTIPLES)
     if many.empty:
         return SmallMultiples(None, 0, 0)
-    frames = series.series_spc(many, improvement=improvement, rules=rules, target=target)
+    frames = series.series_spc(many, improvement=improvement, rules=rules, target=target, unit=unit)
     scope = ", ".join(filters.services + filters.areas + filters.channels) or (
         "all services" if by == "area" else "all areas")
     # The chart's Vega-Lite is kept per shape of chart and only the data is filled in (most of the cost was Altair).

@@ -116,6 +116,7 @@ _AXIS_FORMAT = {"day": "%-d %b %Y", "week": "%-d %b %Y", "month": "%b %Y", "year
 _AXIS_LABEL_EXPR = {
     "quarter": "['Jan–Mar', 'Apr–Jun', 'Jul–Sep', 'Oct–Dec'][quarter(datum.value) - 1] + ' ' + year(datum.value)",
     "financial_year": "year(datum.value) + '/' + slice('' + (year(datum.value) + 1), 2)",
+    "academic_year": "'AY ' + year(datum.value) + '/' + slice('' + (year(datum.value) + 1), 2)",
 }
 
 

@@ -396,9 +396,35 @@ def svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
+def build_span_chart(frame: pd.DataFrame, *, title: str, unit: str = "number", y_title: str = "Value") -> alt.Chart:
+    """A measure's values per multi-year span ('2010-14', '2012-15'), in order of the spans, on an axis of their own:
+    spans cover several years and overlap, so they are never put on a time axis with single years.
+
+    ``frame`` is ``analysis.kpis.series.span_series``'.
+    """
+    fmt, _ = _value_format(unit)
+    f = _default_formatter(unit)
+    data = frame.copy()
+    data["value_text"] = [f(v) for v in data["value"]]
+    chart = alt.Chart(data).mark_line(color="#005EB8", point=True).encode(
+        x=alt.X("span:O", title="Multi-year span", sort=list(data["span"]), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt, titleLimit=Y_TITLE_LIMIT_PX),
+                scale=alt.Scale(zero=False)),
+        tooltip=[alt.Tooltip("span:N", title="Span"), alt.Tooltip("value_text:N", title=y_title)],
+    ).properties(width="container", height=280)
+    return titled(chart, title, "Each point covers several years and the spans overlap: read it as a published "
+                                "series of its own, not as years")
+
+
+# The nation's line on a peer chart: NHS purple, apart from the blue of your own line and the grey of the others.
+NATIONAL_COLOUR = "#330072"
+
+
 def build_peer_chart(frame: pd.DataFrame, *, title: str, own_label: str, unit: str = "number",
-                     y_title: str = "Value", grain: str = "month") -> alt.LayerChart:
-    """Your value over time against the comparators' median and middle half (25th to 75th percentile).
+                     y_title: str = "Value", grain: str = "month",
+                     national_label: str | None = None) -> alt.LayerChart:
+    """Your value over time against the comparators' median and middle half (25th to 75th percentile), and the
+    nation's own figure as a line when the frame has one (``national``, named ``national_label``).
 
     ``frame`` is ``analysis.kpis.peers.peer_comparison``'s.
     """
@@ -421,9 +447,20 @@ def build_peer_chart(frame: pd.DataFrame, *, title: str, own_label: str, unit: s
         x=alt.X("period:T"), y=alt.Y("comparator_median:Q"), tooltip=tooltip)
     own = base.mark_line(color="#005EB8", strokeWidth=2.5, point=True).encode(
         x=alt.X("period:T"), y=alt.Y("own_value:Q"), tooltip=tooltip)
-    chart = alt.layer(band, median, own).properties(width="container", height=280)
-    return titled(chart, title, f"{own_label} (blue line) against the comparators' median (dashed) and their middle "
-                                "half (grey band)")
+    layers = [band, median, own]
+    subtitle = f"{own_label} (blue line) against the comparators' median (dashed) and their middle half (grey band)"
+    if "national" in data and data["national"].notna().any():
+        # The nation's own figure, where the data carry it (a total row or a national column): what publishers draw.
+        national_label = national_label or "National"
+        data["national_text"] = [f(v) if pd.notna(v) else "–" for v in data["national"]]
+        layers.append(alt.Chart(data).mark_line(color=NATIONAL_COLOUR, strokeWidth=2,
+                                                strokeDash=[2, 2]).encode(
+            x=alt.X("period:T"), y=alt.Y("national:Q"),
+            tooltip=[alt.Tooltip("period_label:N", title="Period"),
+                     alt.Tooltip("national_text:N", title=national_label)]))
+        subtitle += f"; {national_label} (purple dotted line)"
+    chart = alt.layer(*layers).properties(width="container", height=280)
+    return titled(chart, title, subtitle)
 
 
 def icons_html(summary: reading.SpcSummary, size: int = 56) -> str:

@@ -13,6 +13,11 @@ from analysis.errors import StocktakeError
 from analysis.filters import OTHER, Filters, and_where, build_where, role_column
 from analysis.store import quote_identifier as q
 
+MIN_BASE_RECORDS = 30
+"""A change from a first period with fewer records than this is "too few to compare" as a percentage: from a base
+of 13, one more record is +8%, and a busy second period reads as +124,223%."""
+
+
 @dataclass
 class ChangeDecomposition:
     """The change in volume between two periods, split into contributions that add up exactly to the total."""
@@ -30,6 +35,11 @@ class ChangeDecomposition:
     def relative_change(self) -> float | None:
         """The change as a share of the first period's records (None when the first period has none)."""
         return self.total_change / self.before_total if self.before_total else None
+
+    @property
+    def too_few_to_compare(self) -> bool:
+        """True when the first period has fewer than MIN_BASE_RECORDS records: its percentage change says little."""
+        return self.before_total < MIN_BASE_RECORDS
 
 
 def change_between(
@@ -113,16 +123,27 @@ def waterfall_frame(change: ChangeDecomposition, top_n: int = 10, before_label: 
 def default_periods(first: date, last: date) -> tuple[tuple[date, date], tuple[date, date]]:
     """The two periods compared before the user chooses any, as (first day, last day) pairs that never overlap.
 
-    The last 12 complete months against the 12 before when the data cover 24 complete months; otherwise the later
-    half of the data's days against the earlier half (a five-day extract: days 2-3 against days 4-5), so that a short
-    extract is not compared with itself.
+    The last 12 complete months against the 12 before when the data cover 24 complete months. Otherwise the data
+    are cut in two so that every day is in one period or the other: whole months split into the earlier and the later
+    half (eighteen months: nine against nine), else days (a five-day extract: days 1-2 against days 3-5; the page
+    says when the lengths differ). A single day is compared with itself.
     """
     two_years = periods.last_complete_months(first, last, 24)
     if two_years is not None:
         start, end = two_years
         middle, _ = periods.months_ending(end, 12)
         return (start, middle - timedelta(days=1)), (middle, end - timedelta(days=1))
-    half = max(((last - first).days + 1) // 2, 1)
-    after_start = last - timedelta(days=half - 1)
-    before_start = max(after_start - timedelta(days=half), first)
-    return (before_start, max(after_start - timedelta(days=1), first)), (after_start, last)
+    if first >= last:
+        return (first, first), (first, first)
+    whole_months = first.day == 1 and (last + timedelta(days=1)).day == 1
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    if whole_months and months >= 2:
+        middle = (pd.Timestamp(first) + pd.DateOffset(months=months // 2)).date()
+    else:
+        middle = first + timedelta(days=((last - first).days + 1) // 2)
+    return (first, middle - timedelta(days=1)), (middle, last)
+
+
+def period_days(period: tuple[date, date]) -> int:
+    """Days in a (first day, last day) period, both included."""
+    return (period[1] - period[0]).days + 1

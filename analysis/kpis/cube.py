@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import classification, periods, store
-from analysis.filters import Filters
+from analysis.filters import Filters, where_clauses
 from analysis.kpis.compute import check_records, record_long
 from analysis.kpis.definitions import BLANK, DEFAULT_GRAIN, DEFAULT_WITHIN_DAYS, PAIR_SEP, PAIR_SPLIT, SPLITS
 from analysis.kpis.storage import table_exists
@@ -210,6 +210,9 @@ def split_values(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, role: s
                  "ORDER BY 1", [dataset.name, _cube_source(con, dataset), role])
         if rows:
             return [r[0] for r in rows]
+    # A total row (a nation among councils, "All reasons") is not one more area or service to choose.
+    where, params = where_clauses(Filters(), dataset.roles)
     rows = store.query_rows(
-        con, f"SELECT DISTINCT coalesce(CAST({q(col)} AS VARCHAR), ?) FROM {q(dataset.table)} ORDER BY 1", [BLANK])
+        con, f"SELECT DISTINCT coalesce(CAST({q(col)} AS VARCHAR), ?) FROM {q(dataset.table)} "
+             f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY 1", [BLANK, *params])
     return [r[0] for r in rows]

@@ -106,13 +106,13 @@ def dataset_grain(dataset: store.Dataset, con: duckdb.DuckDBPyConnection | None 
     month. Records datasets are summarised by month unless the page asks for another grain."""
     column = dataset.roles.get("period")
     grain = getattr(dataset.column(column), "grain", None) if column else None
-    if grain in periods.GRAINS:
+    if grain in periods.KNOWN_GRAINS:
         return grain
     if con is not None and column and dataset.column(column).type in ("date", "timestamp"):
         rows = store.query_rows(con, f"SELECT DISTINCT CAST({q(column)} AS DATE) FROM {q(dataset.table)} "
                                      f"WHERE {q(column)} IS NOT NULL ORDER BY 1 LIMIT 5000")
         grain = periods.infer_grain([r[0] for r in rows])
-    return grain if grain in periods.GRAINS else DEFAULT_GRAIN
+    return grain if grain in periods.KNOWN_GRAINS else DEFAULT_GRAIN
 
 
 def series_scope(dataset: store.Dataset, service: str = ALL, area: str = ALL, channel: str = ALL) -> str:
@@ -140,20 +140,22 @@ def series_title(label: str, dataset: store.Dataset, service: str = ALL, area: s
 
 
 def check_period_column(con: duckdb.DuckDBPyConnection, dataset: store.Dataset) -> str:
-    """The KPI series' period column, when it holds dates; else a StocktakeError saying what it holds and what to do
-    (a column of text such as '2016-17' cannot be put in time order by the engine)."""
+    """The KPI series' period column, when it holds dates; else a StocktakeError saying what it holds (text, or
+    numbers such as 201607) and what to do: such values cannot be put in time order by the engine."""
     column = dataset.roles.get("period")
     if not column:
         raise StocktakeError(f"Dataset '{dataset.name}' has no column with the role 'Period': set it on the Data page.")
-    if dataset.column(column).type in ("date", "timestamp"):
+    held = dataset.column(column).type
+    if held in ("date", "timestamp"):
         return column
     example = store.query_rows(
         con, f"SELECT CAST({q(column)} AS VARCHAR) FROM {q(dataset.table)} WHERE {q(column)} IS NOT NULL LIMIT 1")
     such_as = f" such as '{example[0][0]}'" if example else ""
+    what = "numbers" if held in ("integer", "number") else "text"
     raise StocktakeError(
-        f"The period column '{column}' of '{dataset.name}' holds text{such_as}, not periods Stocktake can put in "
-        "time order: load the file again so its periods (financial years, quarters, months) are read as dates, "
-        "or give the role 'Period' to a date column on the Data page.")
+        f"The period column '{column}' of '{dataset.name}' holds {what}{such_as}, not periods Stocktake can put in "
+        "time order: load the file again so its periods (financial years, quarters, months such as 201607) are read "
+        "as dates, or give the role 'Period' to a date column on the Data page.")
 
 
 def kpi_label(key: str, within_days: int = DEFAULT_WITHIN_DAYS) -> str:
@@ -168,6 +170,20 @@ def kpi_unit(key: str) -> str:
     if kpi:
         return kpi.unit
     return "percent_points" if "%" in key else "number"
+
+
+def lower_bound_for(unit: str, values) -> float | None:
+    """0 when a KPI's values are counts (contacts received; a measure whose values are all whole numbers of at least
+    zero, such as attendances or bed days), so an SPC chart's lower limit is never below zero; None otherwise."""
+    if unit == "count":
+        return 0.0
+    if unit in ("share", "money", "days", "minutes"):
+        return None
+    numbers = np.asarray(values, dtype=float)
+    numbers = numbers[np.isfinite(numbers)]
+    if len(numbers) and (numbers >= 0).all() and (numbers == np.round(numbers)).all():
+        return 0.0
+    return None
 
 
 def format_kpi_value(value, unit: str) -> str:

@@ -7,7 +7,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import lookups, store
+from analysis import lookups, store, totals
 from analysis.errors import StocktakeError
 from analysis.filters import Filters
 from analysis.kpis.series import kpi_dataset_table
@@ -53,9 +53,12 @@ def organisations(con: duckdb.DuckDBPyConnection, dataset: store.Dataset) -> lis
     col = dataset.roles.get("area")
     if not col:
         return []
+    # A national total among the councils is the comparator line, not a peer.
+    exclude = totals.exclusion_sql(dataset.roles)
     rows = store.query_rows(
         con, f"SELECT DISTINCT CAST({q(col)} AS VARCHAR) AS a FROM {q(dataset.table)} "
-             f"WHERE nullif(trim(CAST({q(col)} AS VARCHAR)), '') IS NOT NULL ORDER BY 1")
+             f"WHERE nullif(trim(CAST({q(col)} AS VARCHAR)), '') IS NOT NULL {'AND ' + exclude if exclude else ''} "
+             "ORDER BY 1")
     return [r[0] for r in rows]
 
 
@@ -71,6 +74,8 @@ def peer_comparison(
     """Per period: your value, the comparators' median and quartiles, your rank and quartile.
 
     Columns: period, own_value, comparators (how many had a value), comparator_median, comparator_q1,
+    national (the nation's own figure, from the dataset's national total rows or its national value column: the
+    comparator line publishers draw; NaN without one; its name in ``attrs["national_label"]``),
     comparator_q3 (25th and 75th percentiles of the others), median_all (the median of every organisation with a value,
     yours included: the figure benchmarking publishers such as Oflog print as the median), rank (1 = best, among own +
     comparators, ties share the best rank),
@@ -111,6 +116,11 @@ def peer_comparison(
             "rank": rank, "of": of, "quartile": quartile, "distance_from_median": distance,
             "better_than_median": better_than,
         })
-    return pd.DataFrame(rows, columns=[
+    result = pd.DataFrame(rows, columns=[
         "period", "own_value", "comparators", "comparator_median", "comparator_q1", "comparator_q3", "median_all", "rank", "of",
         "quartile", "distance_from_median", "better_than_median"])
+    national = totals.national_series(con, dataset, measure if "measure" in dataset.roles else None)
+    by_period = dict(zip(pd.to_datetime(national["period"]), national["national"]))
+    result["national"] = [by_period.get(pd.Timestamp(p), np.nan) for p in result["period"]]
+    result.attrs["national_label"] = national.attrs.get("label") if len(national) else None
+    return result

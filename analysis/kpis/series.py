@@ -10,13 +10,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import store
+from analysis import period_text, store
 from analysis.errors import StocktakeError
 from analysis.filters import Filters, where_clauses
 from analysis.kpis.compute import check_split, record_kpi_table
 from analysis.kpis.cube import CUBE_GRAINS, cube_narrowing, from_cube, kpi_cube
 from analysis.kpis.definitions import (ALL, DEFAULT_GRAIN, DEFAULT_WITHIN_DAYS, RECORD_KPIS,
-                                       check_period_column, kpi_label, kpi_unit, label_sql)
+                                       check_period_column, kpi_label, kpi_unit, label_sql, lower_bound_for)
 from analysis.kpis.storage import ALL_SERIES
 from analysis.roles import KPI as KPI_KIND
 from analysis.spc import reading, xmr
@@ -79,6 +79,33 @@ def kpi_dataset_table(
     return frame
 
 
+def span_column(dataset: store.Dataset) -> str | None:
+    """The column a KPI series' multi-year spans were set apart in at load ('Year (multi-year span)'), or None."""
+    return next((c.name for c in dataset.columns if c.grain == period_text.SPAN), None)
+
+
+def span_series(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, measure: str,
+                filters: Filters | None = None) -> pd.DataFrame:
+    """A measure's values per multi-year span ('2010-14'), never mixed with single years: ``span``, ``value`` (the
+    mean over the rows, as a KPI series' chart of many areas shows), ``n``; in order of the spans' first years, then
+    their last. Empty when the dataset set no spans apart or the measure has none."""
+    column = span_column(dataset)
+    roles = dataset.roles
+    if column is None or "value" not in roles:
+        return pd.DataFrame(columns=["span", "value", "n"])
+    where, params = where_clauses(filters or Filters(), roles, date_role="period")
+    conds = [f"{q(column)} IS NOT NULL"] + where
+    if "measure" in roles:
+        conds.append(f"CAST({q(roles['measure'])} AS VARCHAR) = ?")
+        params = params + [measure]
+    frame = store.query_df(
+        con, f"""SELECT CAST({q(column)} AS VARCHAR) AS span, avg(CAST({q(roles['value'])} AS DOUBLE)) AS value,
+                        count(*) AS n FROM {q(dataset.table)} WHERE {' AND '.join(conds)} GROUP BY 1""", params)
+    order = [period_text.parse_span(s) or (0, 0) for s in frame["span"]]
+    frame["_order"] = order
+    return frame.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
 # --- One chart -------------------------------------------------------------------------------------------------
 
 def kpi_series(
@@ -115,6 +142,24 @@ def kpi_series(
     return frame[["series", "period", "value", "target", "n"]].reset_index(drop=True)
 
 
+def closed_at_weekends(series: pd.DataFrame) -> bool:
+    """True when a daily series has nothing on every Saturday and Sunday but something on weekdays (a service
+    closed at weekends): its SPC chart is then read on working days only, or the weekend zeros set the limits."""
+    if series.empty:
+        return False
+    days = pd.to_datetime(series["period"])
+    weekend = (days.dt.day_of_week >= 5).to_numpy()
+    values = series["value"].to_numpy(dtype=float)
+    if weekend.sum() < 2:
+        return False
+    return bool((np.nan_to_num(values[weekend]) == 0).all() and (np.nan_to_num(values[~weekend]) > 0).any())
+
+
+def working_days_only(series: pd.DataFrame) -> pd.DataFrame:
+    """The series without its Saturdays and Sundays."""
+    return series[pd.to_datetime(series["period"]).dt.day_of_week < 5].reset_index(drop=True)
+
+
 def top_series(many: pd.DataFrame, limit: int) -> tuple[pd.DataFrame, int]:
     """``many`` (a ``series``, ``value`` frame of several series) cut to the ``limit`` series with the most data (most
     periods with a value, then the largest total), leaving out series with fewer than 2 values (no SPC chart), and
@@ -134,10 +179,12 @@ def series_spc(
     rules: str = "nhsr",
     screen_outliers: bool = True,
     fix_after_n_points: int | None = None,
+    unit: str | None = None,
 ) -> pd.DataFrame:
     """An SPC chart (``xmr.xmr``) for each series of a :func:`kpi_series` frame, stacked with a ``series`` column.
 
-    ``target`` (if given) overrides the frame's own target column; ``trajectory`` is a Series indexed by period.
+    ``target`` (if given) overrides the frame's own target column; ``trajectory`` is a Series indexed by period;
+    ``unit`` (the KPI's) floors the lower limits of counts at zero (``definitions.lower_bound_for``).
     """
     # xmr_columns per series and one DataFrame at the end: a DataFrame per series costs more than its arithmetic.
     columns: dict[str, list] = {"series": []}
@@ -151,7 +198,8 @@ def series_spc(
         cols, attrs, rule_set = xmr.xmr_columns(
             group["value"].to_numpy(dtype=float), dates=group["period"].to_numpy(), improvement=improvement,
             target=tgt, trajectory=traj, rebase_at=rebase_at, rules=rules, screen_outliers=screen_outliers,
-            fix_after_n_points=fix_after_n_points)
+            fix_after_n_points=fix_after_n_points,
+            lower_bound=None if unit is None else lower_bound_for(unit, series["value"]))
         cols["n"] = group["n"].to_numpy()
         columns["series"].append(np.full(len(group), name, dtype=object))
         for key, values in cols.items():
@@ -214,7 +262,7 @@ def summary_matrix(
         values = group["value"].to_numpy(dtype=float)
         tgt = target if target is not None else group["target"].to_numpy(dtype=float)
         columns, _, _ = xmr.xmr_columns(values, dates=group["period"].to_numpy(), improvement=improvement,
-                                        target=tgt, rules=rules)
+                                        target=tgt, rules=rules, lower_bound=lower_bound_for(kpi_unit(kpi), values))
         s = reading.summarise(columns, improvement)
         rows.append({
             "kpi": kpi, "kpi_label": kpi_label(kpi, within_days), "unit": kpi_unit(kpi), "series": series,

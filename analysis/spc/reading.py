@@ -36,6 +36,7 @@ class SpcSummary:
     upl: float | None
     segment_points: int
     short_segment: bool
+    lpl_floored: bool = False  # the lower limit was set at zero (a count)
 
 
 def assurance_type(target: float | None, lpl: float | None, upl: float | None, improvement: str) -> str | None:
@@ -100,6 +101,7 @@ def summarise(result: pd.DataFrame | Mapping[str, np.ndarray], improvement: str 
         upl=upl,
         segment_points=int(at("segment_points")),
         short_segment=bool(at("short_segment")),
+        lpl_floored=bool(at("lpl_floored")) if "lpl_floored" in result else False,
     )
 
 
@@ -147,9 +149,11 @@ def reading(
         since = f" since {periods.period_words(seg_start['date'], grain)}" if has_dates else ""
         if pd.isna(last["lpl"]):
             return f"Common cause variation{since}: no sign of change; the process averages {fmt(last['mean'])}."
+        floored = " (the lower limit is set at zero: a count cannot be negative)" \
+            if bool(last.get("lpl_floored", False)) else ""
         return (
             f"Common cause variation{since}: no sign of change; the process averages {fmt(last['mean'])} and will "
-            f"vary between {fmt(last['lpl'])} and {fmt(last['upl'])}."
+            f"vary between {fmt(last['lpl'])} and {fmt(last['upl'])}{floored}."
         )
     run = len(types) - start
     since = f" since {periods.period_words(points['date'].iloc[start], grain)}" if has_dates else ""

@@ -10,7 +10,9 @@ and the point's type. In the manner of NHSRplotthedots (``ptd_spc`` -> ``ptd_spc
 3. :func:`segment_ids`: a new segment from each rebase date (the limits are recalculated there);
 4. :func:`segment_limits`: per segment, the mean and the average moving range ``|y_i - y_{i-1}|`` (with outlier
    screening, moving ranges of at least ``3.267 x AMR`` dropped and the AMR recomputed once), process limits
-   ``mean +/- 2.66 x AMR`` and near-limit lines ``mean +/- (2/3 x 2.66) x AMR``;
+   ``mean +/- 2.66 x AMR`` and near-limit lines ``mean +/- (2/3 x 2.66) x AMR``; for counts (``lower_bound=0``) a
+   lower limit below zero is set at zero, as Making Data Count's tools do for counts, and the point says so
+   (``lpl_floored``);
 5. :func:`special_causes`: the rules of :mod:`analysis.spc.rules`, in order of precedence (the first that fires names
    the point's special cause): outside the limits; a trend (7 points each strictly higher, or each strictly lower,
    than the one before: a tie breaks it); two of three (2 or 3 of 3 consecutive points between the near line and the
@@ -71,6 +73,7 @@ class XmrOptions:
     fix_after_n_points: int | None
     screen_outliers: bool
     short_segment_points: int
+    lower_bound: float | None = None  # no limit below this (0 for counts); None: none
 
     def attrs(self) -> dict[str, Any]:
         """The options as the result frame's ``attrs`` carry them."""
@@ -78,12 +81,14 @@ class XmrOptions:
             "improvement": self.improvement, "rules": self.rule_set.name, "shift_points": self.rule_set.shift_points,
             "trend_points": self.rule_set.trend_points, "screen_outliers": bool(self.screen_outliers),
             "fix_after_n_points": self.fix_after_n_points, "short_segment_points": self.short_segment_points,
+            "lower_bound": self.lower_bound,
         }
 
 
 def validate_options(improvement: str = "increase", rules: str | RuleSet = "nhsr", run_length: int | None = None,
                      fix_after_n_points: int | None = None, screen_outliers: bool = True,
-                     short_segment_points: int = SHORT_SEGMENT_POINTS) -> XmrOptions:
+                     short_segment_points: int = SHORT_SEGMENT_POINTS,
+                     lower_bound: float | None = None) -> XmrOptions:
     """The options checked, each problem a StocktakeError saying what to choose instead."""
     if improvement not in DIRECTION:
         raise StocktakeError(f"'{improvement}' is not an improvement direction: use increase, decrease or neutral.")
@@ -101,7 +106,8 @@ def validate_options(improvement: str = "increase", rules: str | RuleSet = "nhsr
         raise StocktakeError(
             f"Limits can be fixed after {MIN_FIX_AFTER_N_POINTS} points or more, not {fix_after_n_points}."
         )
-    return XmrOptions(improvement, rule_set, fix_after_n_points, screen_outliers, short_segment_points)
+    return XmrOptions(improvement, rule_set, fix_after_n_points, screen_outliers, short_segment_points,
+                      None if lower_bound is None else float(lower_bound))
 
 
 # --- 2. The points in time order -------------------------------------------------------------------------------
@@ -208,6 +214,7 @@ def segment_limits(y: np.ndarray, seg: np.ndarray, options: XmrOptions) -> dict[
     m = len(y)
     limits = {name: np.full(m, np.nan) for name in _LIMIT_COLUMNS}
     limits["segment_points"] = np.zeros(m, dtype=int)
+    limits["lpl_floored"] = np.zeros(m, dtype=bool)
     for s in np.unique(seg) if m else []:
         at = np.flatnonzero(seg == s)
         ys = y[at]
@@ -221,6 +228,12 @@ def segment_limits(y: np.ndarray, seg: np.ndarray, options: XmrOptions) -> dict[
             limits["lpl"][at], limits["upl"][at] = mean - LIMIT_FACTOR * amr, mean + LIMIT_FACTOR * amr
             limits["near_lpl"][at] = mean - NEAR_LIMIT_FACTOR * amr
             limits["near_upl"][at] = mean + NEAR_LIMIT_FACTOR * amr
+            bound = options.lower_bound
+            if bound is not None and mean - LIMIT_FACTOR * amr < bound:
+                # A count cannot fall below zero: the limit is set there (MDC's tools do the same for counts).
+                limits["lpl"][at] = bound
+                limits["near_lpl"][at] = max(bound, mean - NEAR_LIMIT_FACTOR * amr)
+                limits["lpl_floored"][at] = True
     return limits
 
 
@@ -300,6 +313,7 @@ def in_input_order(points: Points, seg: np.ndarray, limits: dict[str, np.ndarray
     columns["trajectory"] = points.trajectory
     columns["segment_points"] = back(limits["segment_points"], 0)
     columns["short_segment"] = columns["segment_points"] < options.short_segment_points
+    columns["lpl_floored"] = back(limits["lpl_floored"], False)
     return columns
 
 
@@ -316,12 +330,13 @@ def xmr_columns(
     rules: str | RuleSet = "nhsr",
     run_length: int | None = None,
     short_segment_points: int = SHORT_SEGMENT_POINTS,
+    lower_bound: float | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, Any], RuleSet]:
     """The chart's columns as numpy arrays (no DataFrame), with the options (as ``attrs``) and the rule set used:
     the steps above, one after the other. For callers that chart many series and stack them (building a DataFrame
     per series costs more than the arithmetic)."""
     options = validate_options(improvement, rules, run_length, fix_after_n_points, screen_outliers,
-                               short_segment_points)
+                               short_segment_points, lower_bound)
     points = order_points(values, dates, target, trajectory)
     y = points.y
     seg = segment_ids(points, rebase_at)
@@ -354,12 +369,14 @@ def xmr(values: Sequence[float] | pd.Series | np.ndarray, **options: Any) -> pd.
     one number per point (NaN where none); ``rebase_at`` dates (or 0-based positions without ``dates``) where the
     limits are recalculated; ``fix_after_n_points`` (12 or more) fixes each segment's mean and limits from its first
     n points; ``screen_outliers``; ``rules`` is "nhsr" (NHSRplotthedots, the default) or "mdc"; ``run_length``
-    overrides the shift and trend length; ``short_segment_points`` is where the short-segment warning starts.
+    overrides the shift and trend length; ``short_segment_points`` is where the short-segment warning starts;
+    ``lower_bound`` (0 for counts) is where a lower limit below it is set.
 
     Columns: date (when given), value, segment, mean, lpl, upl, near_lpl, near_upl, relative_to_mean,
     outside_limits, close_to_limits, special_cause (the rule that fired: "outside_limits", "trend", "two_of_three",
     "shift", or None), special_cause_direction (+1 high/rising, -1 low/falling, 0), point_type, target, trajectory,
-    segment_points, short_segment, special_cause_detail (the rule in words).
+    segment_points, short_segment, lpl_floored (the lower limit was set at ``lower_bound``), special_cause_detail
+    (the rule in words).
 
     Missing values (NaN) stay as rows with no statistics and are left out of the calculations.
     """

@@ -90,7 +90,8 @@ def draw(con, ds: store.Dataset, view: View) -> Figure:
     result = xmr.xmr(values["value"].to_numpy(dtype=float), dates=values["period"], improvement=improvement,
                      target=target if target is not None else values["target"].to_numpy(dtype=float),
                      trajectory=None if trajectory_values is None else trajectory_values.to_numpy(dtype=float),
-                     rebase_at=rebase_at, rules=rules)
+                     rebase_at=rebase_at, rules=rules,
+                     lower_bound=definitions.lower_bound_for(option.unit, values["value"]))
     summary = reading.summarise(result, improvement)
     fmt = lambda v: definitions.format_kpi_value(v, option.unit)  # noqa: E731
     sentence = f"{reading.reading(result, improvement, fmt, grain)} {assurance_sentence(summary, fmt)}"
