@@ -1,12 +1,17 @@
 """Stocktake: the entry point. Routes only: page config, navigation, the shared sidebar, run."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui.auth import sign_in_gate
 from ui.sections import run_page
 from ui.sidebar import render_sidebar
 
-st.set_page_config(page_title="Stocktake", page_icon=":material/monitoring:", layout="wide")
+# The icon is an SVG of our own, which Streamlit puts into the page itself: a ":material/…:" icon would make every
+# browser fetch it from a Google host (fonts.gstatic.com), a request leaving the council's network.
+ICON = str(Path(__file__).resolve().parent / "ui" / "assets" / "stocktake.svg")
+st.set_page_config(page_title="Stocktake", page_icon=ICON, layout="wide")
 # With sign-in configured, a visitor who has not signed in sees only the sign-in button: no page, no dataset name.
 signed_in = sign_in_gate() is not None
 
