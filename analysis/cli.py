@@ -103,18 +103,20 @@ def _load(args) -> int:
             print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
 
     try:
-        existed = store.dataset_exists(con, args.dataset.strip())
-        report = ingest.load_file(
-            con, args.path, dataset=args.dataset, kind=args.kind, mode=ingest.APPEND if args.append else ingest.REPLACE,
-            sheet=args.sheet, date_order=args.date_order, types=_pairs(args.type, "type") or None, roles=roles,
-            unify_case=args.unify_case, accept_rejects=args.accept_rejects, progress=progress,
-        )
-        action = audit.APPEND if args.append else (audit.REPLACE if existed else audit.LOAD)
-        with con.cursor() as cur:
-            audit.record_change(
-                cur, user=audit.cli_user(), action=action, dataset=report.dataset, version=report.version,
-                detail=f"{os.path.basename(args.path)}: {format_count(report.rows_loaded)} rows loaded, "
-                       f"{format_count(report.rows_rejected)} rejected ({report.kind}), from the command line")
+        name = args.dataset.strip()
+        existing = store.get_dataset(con, name) if name and store.dataset_exists(con, name) else None
+        action = audit.APPEND if args.append else (audit.REPLACE if existing else audit.LOAD)
+        # Recorded inside the load's own transaction: the load and its record commit together, or neither does.
+        record = audit.load_recorder(audit.cli_user(), action, name, os.path.basename(args.path),
+                                     rows_before=existing.row_count if existing and args.append else 0,
+                                     suffix=", from the command line")
+        with store.committed_with(record):
+            report = ingest.load_file(
+                con, args.path, dataset=args.dataset, kind=args.kind,
+                mode=ingest.APPEND if args.append else ingest.REPLACE, sheet=args.sheet, date_order=args.date_order,
+                types=_pairs(args.type, "type") or None, roles=roles, unify_case=args.unify_case,
+                accept_rejects=args.accept_rejects, progress=progress,
+            )
         # The load has committed; prepare what the Explore pages read so their first visit is quick.
         report.warnings += prepare_dataset(con, report.dataset, progress=progress)
     except TooManyRejects as exc:

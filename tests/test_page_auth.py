@@ -8,6 +8,7 @@ against an OpenID Connect provider is in tests/test_e2e_auth.py.
 from __future__ import annotations
 
 import getpass
+import time
 
 import pandas as pd
 import pytest
@@ -21,6 +22,8 @@ SECRETS = {
              "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"},
     "stocktake": {"editors": ["ana@council.gov.uk"]},
 }
+# st.user as Streamlit keeps it: the ID token's claims, "iat" (issued at) among them. The cookie's own signing time is
+# what the app goes by when there is a cookie; AppTest has none, so the app falls back to "iat" (ui.auth).
 EDITOR = {"is_logged_in": True, "email": "ana@council.gov.uk", "name": "Ana Editor"}
 VIEWER = {"is_logged_in": True, "email": "cat@council.gov.uk", "name": "Cat Viewer"}
 SIGNED_OUT = {"is_logged_in": False}
@@ -37,12 +40,17 @@ def open_as(user: dict | None, page: str | None = None, timeout: float = 90):
     at = AppTest.from_file(str(APP_PATH), default_timeout=timeout)
     if user is not None:
         at.secrets.update(SECRETS)
-        at.user = dict(user)
+        at.user = signed_in_now(user)
     at.run()
     if page:
         at.switch_page(page)
         at.run()
     return at
+
+
+def signed_in_now(user: dict, hours_ago: float = 0.0) -> dict:
+    """``user``'s claims, signed in ``hours_ago`` (a sign-in carries its time; without one it is not believed)."""
+    return {**user, "iat": int(time.time() - hours_ago * 3600)} if user.get("is_logged_in") else dict(user)
 
 
 def trail(db) -> pd.DataFrame:
@@ -98,7 +106,7 @@ def test_someone_signed_in_but_not_on_the_viewer_list_is_turned_away(demo_store)
 
     at = AppTest.from_file(str(APP_PATH), default_timeout=60)
     at.secrets.update({**SECRETS, "stocktake": {"editors": ["ana@council.gov.uk"], "viewer_domains": ["council.gov.uk"]}})
-    at.user = {"is_logged_in": True, "email": "eve@gmail.com"}
+    at.user = signed_in_now({"is_logged_in": True, "email": "eve@gmail.com"})
     at.run()
     assert [e.value for e in at.error] == [
         "You are signed in as eve@gmail.com, who has no access to Stocktake. Ask the person who runs it to add your "
@@ -111,7 +119,7 @@ def test_a_setting_that_cannot_be_used_stops_the_app_with_a_sentence(demo_store)
 
     at = AppTest.from_file(str(APP_PATH), default_timeout=60)
     at.secrets.update({**SECRETS, "stocktake": {"editor_domains": ["council"]}})
-    at.user = dict(EDITOR)
+    at.user = signed_in_now(EDITOR)
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == [
@@ -198,7 +206,7 @@ def test_a_viewers_forged_load_delete_and_role_edit_are_refused_and_audited(demo
     version_before = catalogue_version(demo_store, "demo_contacts")
     at = AppTest.from_function(_forged_changes, args=(str(csv_path),), default_timeout=60)
     at.secrets.update(SECRETS)
-    at.user = dict(VIEWER)
+    at.user = signed_in_now(VIEWER)
     at.run()
     assert not at.exception
     assert [s.value for s in at.success] == []
@@ -234,7 +242,7 @@ def test_the_same_forged_changes_from_an_editor_go_through_and_are_recorded(demo
     csv_path.write_bytes(CSV)
     at = AppTest.from_function(_forged_changes, args=(str(csv_path),), default_timeout=90)
     at.secrets.update(SECRETS)
-    at.user = dict(EDITOR)
+    at.user = signed_in_now(EDITOR)
     at.run()
     assert not at.exception
     # The role edit comes after the delete, so it is refused for want of a dataset, in words.
@@ -357,7 +365,7 @@ def _run_every_other_change(user: dict):
 
     at = AppTest.from_function(_every_other_change, default_timeout=90)
     at.secrets.update(SECRETS)
-    at.user = dict(user)
+    at.user = signed_in_now(user)
     at.run()
     assert not at.exception
     return at
