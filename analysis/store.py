@@ -125,16 +125,23 @@ def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False
         con = duckdb.connect(str(db_path), read_only=read_only)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
-            pid = re.search(r"PID (\d+)", str(exc))
-            holder = f" (process {pid.group(1)})" if pid else ""
             raise StocktakeError(
-                f"The Stocktake database {db_path} is open in another program{holder}, probably the running app. "
-                "A DuckDB file has one writer: stop the app and try again, or load the file from the app's Data page."
+                f"The Stocktake database is open in another program{_lock_holder(str(exc))}, probably the running app "
+                "or a load from the command line. A DuckDB file has one writer: stop the other program and try again, "
+                "or load the file from the app's Data page."
             ) from None
         raise StocktakeError(f"Could not open the Stocktake database {db_path}: {exc}") from None
     if not read_only:
         ensure_catalogue(con)
     return con
+
+
+def _lock_holder(message: str) -> str:
+    """' (python3.11)': the program DuckDB says holds the lock, by its name only. The sentence may reach a page, so it
+    carries neither the store's path nor a process number (they tell a visitor how the server is laid out)."""
+    held = re.search(r"lock is held in (.+?)(?: \(PID \d+\))?(?: by user|\. See|$)", message)
+    program = os.path.basename(held.group(1).strip().strip('"')) if held else ""
+    return f" ({program})" if program else ""
 
 
 def ensure_catalogue(con: duckdb.DuckDBPyConnection) -> None:

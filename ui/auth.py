@@ -42,6 +42,12 @@ def _oidc_session(settings: AccessSettings) -> tuple[User, str]:
     claims = st.user.to_dict()
     user = access.oidc_user(claims, settings)
     if not user.signed_in:
+        # A session ended by its person signing out elsewhere has lost st.user; its cookie still says who it was.
+        cookies = st.context.cookies
+        former = access.oidc_user(gate.cookie_claims(cookies), settings) if cookies.get(gate.USER_COOKIE) else None
+        if former is not None and former.signed_in and \
+                gate.state_of(former, gate.signed_in_at(cookies), settings) == sign_in.SIGNED_OUT:
+            return access.NOBODY, sign_in.SIGNED_OUT
         return access.NOBODY, sign_in.UNKNOWN
     # The cookie's signing time (Streamlit's server clock); without the cookie (AppTest), the ID token's issue time.
     signed_at = gate.signed_in_at(st.context.cookies)
