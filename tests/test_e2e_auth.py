@@ -215,6 +215,11 @@ def test_behind_a_proxy_on_the_same_server_its_header_names_the_user(browser, pr
             screenshot(page, "auth_behind_proxy", tmp_path)
         finally:
             context.close()
+        # The server's own routes follow the same rule (ui.gate): through the proxy, the person it names; round it, no
+        # one.
+        import httpx
+        assert httpx.get(f"{proxy_url}/_stcore/metrics", timeout=30).status_code == 200
+        assert httpx.get(f"{app_url}/_stcore/metrics", timeout=30).status_code == 403
         # A request that goes round the proxy, straight to the app's port, sees no page at all.
         context, page = new_page(browser)
         try:

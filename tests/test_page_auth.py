@@ -114,6 +114,47 @@ def test_someone_signed_in_but_not_on_the_viewer_list_is_turned_away(demo_store)
     assert button_labels(at) == ["Sign out"] and len(at.selectbox) == 0
 
 
+def test_a_sign_in_older_than_its_lifetime_shows_the_sign_in_screen_and_says_why(demo_store):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP_PATH), default_timeout=60)
+    at.secrets.update(SECRETS)
+    at.user = signed_in_now(EDITOR, hours_ago=9)
+    at.run()
+    assert not at.exception
+    assert button_labels(at) == ["Sign in"]
+    assert [i.value for i in at.info] == ["Your sign-in has ended: it lasts 8 hours. Sign in again to continue."]
+    # A server that sets a longer lifetime keeps the same sign-in.
+    at = AppTest.from_file(str(APP_PATH), default_timeout=60)
+    at.secrets.update({**SECRETS, "stocktake": {**SECRETS["stocktake"], "sign_in_hours": 12}})
+    at.user = signed_in_now(EDITOR, hours_ago=9)
+    at.run()
+    assert not at.exception
+    assert "Sign out" in button_labels(at) and [i.value for i in at.info] == []
+
+
+def test_a_session_whose_person_signed_out_elsewhere_is_signed_out_on_its_next_run(demo_store):
+    from analysis import sign_in
+    from ui import gate
+
+    at = open_as(EDITOR, "pages/data.py")
+    assert "Delete" in button_labels(at)
+    con = store.open_store(demo_store)
+    try:
+        gate.ensure_sign_outs_loaded(str(demo_store)).record(con, EDITOR["email"], time.time() + 1)
+    finally:
+        con.close()
+    at.run()
+    assert button_labels(at) == ["Sign in"]
+    assert [i.value for i in at.info] == [
+        "You signed out (in this window or another), so this window is signed out too. Sign in again to continue."]
+    con = store.open_store(demo_store)
+    try:  # kept in the store: a restart keeps it
+        assert sign_in.read_sign_outs(con)[EDITOR["email"]] > 0
+    finally:
+        con.close()
+
+
 def test_a_setting_that_cannot_be_used_stops_the_app_with_a_sentence(demo_store):
     from streamlit.testing.v1 import AppTest
 
