@@ -21,7 +21,7 @@ import os
 import sys
 import time
 
-from analysis import audit, ingest, store
+from analysis import audit, ingest, store, uploads
 from analysis.detect import COLUMN_TYPES, DAY_FIRST, MONTH_FIRST
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
@@ -110,7 +110,8 @@ def _load(args) -> int:
         record = audit.load_recorder(audit.cli_user(), action, name, os.path.basename(args.path),
                                      rows_before=existing.row_count if existing and args.append else 0,
                                      suffix=", from the command line")
-        with store.committed_with(record):
+        # The load's rewritten copies (UTF-16, Windows-1252, unzipped) go beside this store, in its private folder.
+        with store.committed_with(record), uploads.beside(args.db):
             report = ingest.load_file(
                 con, args.path, dataset=args.dataset, kind=args.kind,
                 mode=ingest.APPEND if args.append else ingest.REPLACE, sheet=args.sheet, date_order=args.date_order,

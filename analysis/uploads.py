@@ -15,17 +15,32 @@ import re
 import shutil
 import stat
 import tempfile
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
 from analysis import store
 
 FOLDER_NAME = "stocktake-uploads"
 _CHUNK = 16 << 20
+# The store whose folder a load's copies go to, when it is not the default one (the CLI's --db).
+_store_in_use: ContextVar[str | None] = ContextVar("stocktake_store_in_use", default=None)
+
+
+@contextmanager
+def beside(db_path: str | os.PathLike | None) -> Iterator[None]:
+    """Inside the block, copies made without naming a store go beside ``db_path`` (None: the default store)."""
+    token = _store_in_use.set(str(db_path) if db_path else None)
+    try:
+        yield
+    finally:
+        _store_in_use.reset(token)
 
 
 def upload_dir(db_path: str | os.PathLike | None = None) -> Path:
     """The private folder beside the store (created, and made private again if someone loosened it)."""
+    db_path = db_path or _store_in_use.get()
     folder = Path(db_path).expanduser().resolve().parent / FOLDER_NAME if db_path else \
         store.default_db_path().parent / FOLDER_NAME
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)

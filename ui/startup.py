@@ -11,12 +11,16 @@ log = logging.getLogger("stocktake")
 
 
 def start_up() -> None:
-    """Empty the private upload folder (no load runs yet: whatever is there was left by a crash or a kill) and read
-    the sign-outs from the store, so the gate's first request reads no table."""
+    """Read the sign-outs from the store (so the gate's first request reads no table), then empty the private upload
+    folder: no load runs yet, so whatever is there was left by a crash or a kill.
+
+    When the store cannot be opened (another program, a command-line load, holds it) the folder is left alone: its
+    files may be that load's. The sign-outs are then read on the first request that needs them."""
+    try:
+        gate.ensure_sign_outs_loaded(str(store.default_db_path()))
+    except Exception:  # noqa: BLE001 - the first page says why the store cannot be opened
+        log.exception("Could not read the store at start-up: the private upload folder was not emptied")
+        return
     removed = uploads.sweep()
     if removed:
         log.info("Removed %s file(s) left in the private upload folder by an earlier run", removed)
-    try:
-        gate.ensure_sign_outs_loaded(str(store.default_db_path()))
-    except Exception:  # noqa: BLE001 - read again on the first request; a store that cannot open says so there
-        log.exception("Could not read the sign-outs from the store at start-up")
