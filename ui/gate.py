@@ -27,7 +27,6 @@ import json
 import logging
 import threading
 import time
-from http.cookies import SimpleCookie
 from typing import Any, Mapping
 
 from analysis import access, sign_in, store
@@ -252,12 +251,10 @@ class SignInGate:
 
 
 def _cookies(header: str) -> dict[str, str]:
-    jar = SimpleCookie()
-    try:
-        jar.load(header)
-    except Exception:  # noqa: BLE001 - a malformed Cookie header is no sign-in
-        return {}
-    return {name: morsel.value for name, morsel in jar.items()}
+    # Starlette's own parser, which Streamlit's WebSocket reads the cookie with: the gate and the pages agree on it.
+    from starlette.requests import cookie_parser
+
+    return cookie_parser(header)
 
 
 async def _in_thread(function, *args):
