@@ -15,6 +15,7 @@ import re
 import shutil
 import stat
 import tempfile
+import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -24,6 +25,9 @@ from analysis import store
 
 FOLDER_NAME = "stocktake-uploads"
 _CHUNK = 16 << 20
+# A copy nobody has used for this long belongs to a page left open or a session that has ended (Streamlit drops a
+# session only lazily): it is deleted by the next sweep. A page that comes back to it writes it again from the upload.
+IDLE_SECONDS = 3600
 # The store whose folder a load's copies go to, when it is not the default one (the CLI's --db).
 _store_in_use: ContextVar[str | None] = ContextVar("stocktake_store_in_use", default=None)
 
@@ -96,6 +100,31 @@ def sweep(db_path: str | os.PathLike | None = None) -> int:
         else:
             discard(entry)
         removed += 1
+    return removed
+
+
+def touch(path: str | os.PathLike) -> None:
+    """Mark a copy as in use now (so an idle sweep leaves it)."""
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        pass
+
+
+def sweep_idle(db_path: str | os.PathLike | None = None, *, idle_seconds: float = IDLE_SECONDS,
+               now: float | None = None) -> int:
+    """Delete the copies nobody has used for ``idle_seconds``. Returns how many went. (A load still reading one
+    keeps reading: the file goes when DuckDB closes it.)"""
+    folder = upload_dir(db_path)
+    now = time.time() if now is None else now
+    removed = 0
+    for entry in folder.iterdir():
+        try:
+            if entry.is_file() and now - entry.stat().st_mtime > idle_seconds:
+                discard(entry)
+                removed += 1
+        except FileNotFoundError:
+            continue
     return removed
 
 

@@ -46,3 +46,17 @@ def test_a_rewritten_copy_goes_to_the_private_folder_and_is_removed_when_the_sou
     assert stat.S_IMODE(os.stat(source.path).st_mode) == 0o600
     source.close()
     assert uploads.held() == []
+
+
+def test_a_copy_unused_for_an_hour_is_swept_and_one_in_use_is_kept(tmp_path):
+    import time
+
+    db = tmp_path / "stocktake.duckdb"
+    old = uploads.save_stream(io.BytesIO(b"x"), "left.csv", key="1", db_path=db)
+    new = uploads.save_stream(io.BytesIO(b"y"), "working.csv", key="2", db_path=db)
+    hours_ago = time.time() - 2 * 3600
+    os.utime(old, (hours_ago, hours_ago))
+    os.utime(new, (hours_ago, hours_ago))
+    uploads.touch(new)  # the page that works on it has just run
+    assert uploads.sweep_idle(db) == 1
+    assert uploads.held(db) == [new]

@@ -1,6 +1,7 @@
 """An upload's copy on disk for one session: written to the private folder (``analysis.uploads``) while the Data page
-works on it, deleted as soon as its load ends or is refused, when the file is taken off the page, or when the session
-ends (its finaliser runs when Streamlit drops the session's state), and in any case at the next start-up."""
+works on it, deleted as soon as its load ends or is refused, or the file is taken off the page. A copy left behind by
+a page nobody came back to (an hour unused: Streamlit drops a closed tab's session only lazily) goes at the next Data
+page run of anyone, and every copy at the next start-up."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ def keep_upload(uploaded) -> Path:
     if the person goes on working with the same file)."""
     held = st.session_state.get(_HELD)
     if held is not None and held.file_id == uploaded.file_id and held.path.exists():
+        uploads.touch(held.path)
         return held.path
     release_upload()
     path = uploads.save_stream(uploaded, uploaded.name, key=uploaded.file_id)
@@ -42,3 +44,4 @@ def release_upload() -> None:
     held = st.session_state.pop(_HELD, None)
     if held is not None:
         held.release()
+    uploads.sweep_idle()
