@@ -251,7 +251,7 @@ else:
 
 report = st.session_state.get("data_last_report")
 if report is not None:
-    st.success(f"Loaded {format_count(report.rows_loaded)} rows into '{report.dataset}'. "
+    st.success(f"Loaded {format_count(report.rows_loaded)} rows into '{plain(report.dataset)}'. "
                f"{format_count(report.rows_rejected)} rows were rejected."
                + (f" {format_count(report.rows_blank)} blank rows were skipped." if report.rows_blank else ""))
     for warning in report.warnings:
@@ -308,7 +308,7 @@ if editor and buttons[0].button("Save roles", disabled=not changes, key="data_sa
     except StocktakeError as exc:
         st.error(plain(exc))
     else:
-        st.toast(f"Roles saved for '{ds.name}'.")
+        st.toast(f"Roles saved for '{plain(ds.name)}'.")
         st.rerun()
 # Rejected rows are raw records (names, addresses): for the editors who fix loads, not for every viewer.
 rejects = ingest.rejected_rows(con, ds.name) if editor else []
@@ -320,7 +320,7 @@ if len(rejects):
     )
 if editor:
     with buttons[2].popover("Delete this dataset"):
-        st.write(f"Delete '{ds.name}' and its {format_count(ds.row_count)} rows? This cannot be undone.")
+        st.write(f"Delete '{plain(ds.name)}' and its {format_count(ds.row_count)} rows? This cannot be undone.")
         if st.button("Delete", type="primary", key="data_delete"):
             try:
                 actions.delete_dataset(con, ds.name)
