@@ -1,14 +1,24 @@
 """Stocktake: the entry point. Routes only: page config, navigation, the shared sidebar, run."""
 
+from pathlib import Path
+
 import streamlit as st
 
+from ui.actions import record_forged
 from ui.auth import sign_in_gate
+from ui.connection import get_connection
 from ui.sections import run_page
 from ui.sidebar import render_sidebar
 
-st.set_page_config(page_title="Stocktake", page_icon=":material/monitoring:", layout="wide")
+# The icon is an SVG of our own, which Streamlit puts into the page itself: a ":material/…:" icon would make every
+# browser fetch it from a Google host (fonts.gstatic.com), a request leaving the council's network.
+ICON = str(Path(__file__).resolve().parent / "ui" / "assets" / "stocktake.svg")
+st.set_page_config(page_title="Stocktake", page_icon=ICON, layout="wide")
 # With sign-in configured, a visitor who has not signed in sees only the sign-in button: no page, no dataset name.
-signed_in = sign_in_gate() is not None
+user = sign_in_gate()
+signed_in = user is not None
+if signed_in and not user.is_editor:
+    record_forged(get_connection(), user)  # an editor's control used from a viewer's session: refused, and recorded
 
 pages = {
     "Stocktake": [

@@ -40,6 +40,11 @@ VIEWER_CHANGES = frozenset({
     *audit.WORKSHOP_CHANGES,
 })
 
+# A sign-in lasts a working day unless [stocktake] sign_in_hours says otherwise; at most as long as Streamlit's own
+# cookie (30 days), which it cannot outlive.
+DEFAULT_SIGN_IN_HOURS = 8.0
+MAX_SIGN_IN_HOURS = 30 * 24.0
+
 # Addresses Streamlit reports as "no address" (st.context.ip_address is None for a loopback connection).
 LOOPBACK = ("127.0.0.1", "::1")
 
@@ -77,6 +82,9 @@ class AccessSettings:
     viewers: frozenset[str] = field(default_factory=frozenset)
     viewer_domains: frozenset[str] = field(default_factory=frozenset)
     proxy: ProxySettings | None = None
+    # How long a sign-in with st.login lasts ([stocktake] sign_in_hours): Streamlit's own cookie lives 30 days, far
+    # too long for a shared or lost laptop on a council's network.
+    sign_in_hours: float = DEFAULT_SIGN_IN_HOURS
 
     @property
     def sign_in_required(self) -> bool:
@@ -150,6 +158,7 @@ def access_settings(secrets: Mapping[str, Any]) -> AccessSettings:
         editor_domains=_domains(section.get("editor_domains"), "stocktake.editor_domains"),
         viewers=_words(section.get("viewers"), "stocktake.viewers"),
         viewer_domains=_domains(section.get("viewer_domains"), "stocktake.viewer_domains"),
+        sign_in_hours=_sign_in_hours(section.get("sign_in_hours")),
     )
     if auth and proxy_section:
         raise StocktakeError(
@@ -169,6 +178,17 @@ def access_settings(secrets: Mapping[str, Any]) -> AccessSettings:
             )
         return AccessSettings(mode=OIDC, providers=providers, **common)
     return AccessSettings()
+
+
+def _sign_in_hours(value: Any) -> float:
+    if value is None:
+        return DEFAULT_SIGN_IN_HOURS
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_SIGN_IN_HOURS:
+        raise StocktakeError(
+            f"The setting 'stocktake.sign_in_hours' in secrets.toml must be a number of hours above 0 and at most "
+            f"{MAX_SIGN_IN_HOURS:,.0f} (30 days), e.g. 8; it is {value!r}."
+        )
+    return float(value)
 
 
 def _proxy_settings(section: Any) -> ProxySettings:
@@ -237,10 +257,22 @@ def oidc_user(claims: Mapping[str, Any], settings: AccessSettings) -> User:
     address = next((str(claims[k]).strip() for k in ("email", "preferred_username")
                     if isinstance(claims.get(k), str) and "@" in claims[k]), "")
     name = address or f"sub:{claims.get('sub', 'unknown')}"
-    verified = claims.get("email_verified") is not False
+    verified = not _says_no(claims.get("email_verified"))
     display = str(claims.get("name") or name)
     return User(name.lower() if address else name, role_for(address, settings, verified=verified), signed_in=True,
                 display_name=display)
+
+
+def _says_no(value: Any) -> bool:
+    """Whether a claim says "no": false as JSON, or as text ("false", "False", "0", "no"), as some providers and
+    proxies send booleans. Anything else (absent included) is not a "no"."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value == 0
+    if isinstance(value, str):
+        return value.strip().lower() in ("false", "0", "no", "f", "n")
+    return False
 
 
 def proxy_user(headers: Mapping[str, str], peer: str | None, settings: AccessSettings) -> User:

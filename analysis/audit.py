@@ -11,20 +11,24 @@ The trail is append-only: nothing here updates or deletes a row, and deleting a 
 ``detail`` describes the change in words (a file name, a row count, the columns whose roles changed, a target); it
 never carries values from the records or the text of a note, so the trail itself holds no one's personal data.
 
-Callers pass the cursor of the transaction that made the change when they have one (the record then commits or
-rolls back with it), or a fresh cursor of their own (``con.cursor()``) after the change: like every query in
-Stocktake, the record runs on the object it is given, and DuckDB refuses concurrent use of one connection.
+A change and its record commit together: the record is written on the cursor of the transaction that makes the change
+(``analysis.store.committed_with``, used by the app's gate ``ui.actions`` and the CLI; the Workshop's writes call
+:func:`record_change` in their own transaction), so a full disk or a crash leaves neither. Refusals are recorded on a
+cursor of their own: they change nothing else.
 """
 
 from __future__ import annotations
 
 import getpass
 from datetime import datetime
+from typing import Callable
 
 import duckdb
 import pandas as pd
 
+from analysis import store
 from analysis.errors import StocktakeError
+from analysis.formatting import format_count
 from analysis.store import quote_identifier as q
 
 AUDIT_TABLE = "stocktake_audit"
@@ -162,6 +166,35 @@ def record_change(
             detail,
         ],
     )
+
+
+def catalogue_version(cur: duckdb.DuckDBPyConnection, dataset: str | None) -> int | None:
+    """A dataset's version as the transaction on ``cur`` sees it (None without a dataset, or when it is gone): the
+    version a change leaves, read before the change commits, for the record that commits with it."""
+    if not dataset:
+        return None
+    rows = cur.execute(f"SELECT version FROM {q(store.DATASETS_TABLE)} WHERE dataset = ?", [dataset]).fetchall()
+    return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+
+def load_recorder(user: str, action: str, dataset: str, source: str, *, rows_before: int = 0,
+                  suffix: str = "") -> Callable[[duckdb.DuckDBPyConnection], None]:
+    """The audit record of a load, to be written inside the load's own transaction
+    (``store.committed_with(load_recorder(...))`` around ``ingest.load_file``): the rows the load leaves in the dataset
+    (less those there before, for an append), the rows it set aside, the dataset's kind and new version, as that
+    transaction sees them. ``suffix`` ends the detail (", from the command line")."""
+    def write(cur: duckdb.DuckDBPyConnection) -> None:
+        row = cur.execute(f"SELECT row_count, version, kind FROM {q(store.DATASETS_TABLE)} WHERE dataset = ?",
+                          [dataset]).fetchone()
+        rows, version, kind = (int(row[0] or 0), int(row[1]), row[2]) if row else (0, None, "?")
+        rejects = store.rejects_table_for(store.table_name_for(dataset))
+        kept = cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary",
+                           [rejects]).fetchone()[0]
+        rejected = int(cur.execute(f"SELECT count(*) FROM {q(rejects)}").fetchone()[0]) if kept else 0
+        record_change(cur, user=user, action=action, dataset=dataset, version=version,
+                      detail=f"{source}: {format_count(rows - rows_before)} rows loaded, {format_count(rejected)} "
+                             f"rejected ({kind}){suffix}")
+    return write
 
 
 def audit_trail(

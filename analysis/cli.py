@@ -23,7 +23,7 @@ import os
 import sys
 import time
 
-from analysis import audit, ingest, store
+from analysis import audit, ingest, store, uploads
 from analysis.detect import COLUMN_TYPES, DAY_FIRST, MONTH_FIRST
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
@@ -124,23 +124,26 @@ def _load(args) -> int:
             print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
 
     try:
-        existed = store.dataset_exists(con, args.dataset.strip())
-        report = ingest.load_file(
-            con, args.path, dataset=args.dataset, kind=kind, mode=ingest.APPEND if args.append else ingest.REPLACE,
-            sheet=args.sheet, date_order=args.date_order, types=_pairs(args.type, "type") or None, roles=roles,
-            unify_case=args.unify_case, accept_rejects=args.accept_rejects, progress=progress,
-            single_years_only=args.single_years_only, drop_duplicates=args.drop_duplicates, reshape=reshape,
-        )
+        name = args.dataset.strip()
+        existing = store.get_dataset(con, name) if name and store.dataset_exists(con, name) else None
+        action = audit.APPEND if args.append else (audit.REPLACE if existing else audit.LOAD)
+        # Recorded inside the load's own transaction: the load and its record commit together, or neither does.
+        record = audit.load_recorder(audit.cli_user(), action, name, os.path.basename(args.path),
+                                     rows_before=existing.row_count if existing and args.append else 0,
+                                     suffix=", from the command line")
+        # The load's rewritten copies (UTF-16, Windows-1252, unzipped) go beside this store, in its private folder.
+        with store.committed_with(record), uploads.beside(args.db):
+            report = ingest.load_file(
+                con, args.path, dataset=args.dataset, kind=kind,
+                mode=ingest.APPEND if args.append else ingest.REPLACE, sheet=args.sheet, date_order=args.date_order,
+                types=_pairs(args.type, "type") or None, roles=roles, unify_case=args.unify_case,
+                accept_rejects=args.accept_rejects, progress=progress,
+                single_years_only=args.single_years_only, drop_duplicates=args.drop_duplicates, reshape=reshape,
+            )
         if guessed:
             report.notes.insert(0, guessed)
         if report.notes and reshape and any("one column per period" in n for n in report.notes):
             report.notes.append("Use --keep-wide to load the table as it is, one column per period.")
-        action = audit.APPEND if args.append else (audit.REPLACE if existed else audit.LOAD)
-        with con.cursor() as cur:
-            audit.record_change(
-                cur, user=audit.cli_user(), action=action, dataset=report.dataset, version=report.version,
-                detail=f"{os.path.basename(args.path)}: {format_count(report.rows_loaded)} rows loaded, "
-                       f"{format_count(report.rows_rejected)} rejected ({report.kind}), from the command line")
         # The load has committed; prepare what the Explore pages read so their first visit is quick.
         report.warnings += prepare_dataset(con, report.dataset, progress=progress)
     except TooManyRejects as exc:

@@ -446,7 +446,7 @@ def _read_again_if_reader_disagrees(lines, source: Source) -> None:
     """Bytes that are not UTF-8 after the sampled parts: read the file again as Windows-1252."""
     if source.encoding == "utf-8" and any("ENCODING" in kind or "UNICODE" in kind for _, kind, _, _ in lines):
         source.read_as_cp1252()
-        raise _ReadAgain(f"'{source.source_name}' is not all UTF-8: read as Windows-1252.")
+        raise _ReadAgain()  # the source notes which lines were Windows-1252
 
 
 def _read_again_if_columns_disagree(cur, staging: str, plan: ReadPlan, forced: set[str]) -> None:

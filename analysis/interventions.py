@@ -75,12 +75,10 @@ def add_intervention(
     )
     if existing:
         return int(existing[0][0])
-    new_id = int(store.query_rows(con, f"SELECT nextval('{INTERVENTION_SEQUENCE}')")[0][0])
-    store.execute(
-        con,
-        f"INSERT INTO {q(INTERVENTIONS_TABLE)} VALUES (?, ?, ?, ?, ?, ?)",
-        [new_id, dataset, service, day, label, datetime.now().replace(microsecond=0)],
-    )
+    with store.transaction(con) as cur:  # one transaction: the change and its audit record commit together
+        new_id = int(cur.execute(f"SELECT nextval('{INTERVENTION_SEQUENCE}')").fetchone()[0])
+        cur.execute(f"INSERT INTO {q(INTERVENTIONS_TABLE)} VALUES (?, ?, ?, ?, ?, ?)",
+                    [new_id, dataset, service, day, label, datetime.now().replace(microsecond=0)])
     return new_id
 
 
@@ -114,5 +112,6 @@ def delete_intervention(con: duckdb.DuckDBPyConnection, intervention_id: int) ->
     found = store.query_rows(con, f"SELECT 1 FROM {q(INTERVENTIONS_TABLE)} WHERE id = ?", [int(intervention_id)])
     if not found:
         return False
-    store.execute(con, f"DELETE FROM {q(INTERVENTIONS_TABLE)} WHERE id = ?", [int(intervention_id)])
+    with store.transaction(con) as cur:
+        cur.execute(f"DELETE FROM {q(INTERVENTIONS_TABLE)} WHERE id = ?", [int(intervention_id)])
     return True

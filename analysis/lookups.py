@@ -120,7 +120,8 @@ def forget_choice(con: duckdb.DuckDBPyConnection, dataset: str, purpose: str) ->
     """Go back to matching by names for ``dataset`` and ``purpose``."""
     _check_purpose(purpose)
     ensure_choices_table(con)
-    store.execute(con, f"DELETE FROM {q(CHOICES_TABLE)} WHERE dataset = ? AND purpose = ?", [dataset, purpose])
+    with store.transaction(con) as cur:  # one transaction: the change and its audit record commit together
+        cur.execute(f"DELETE FROM {q(CHOICES_TABLE)} WHERE dataset = ? AND purpose = ?", [dataset, purpose])
 
 
 def match_rate(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, lookup: store.Dataset, role: str) -> float:

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import functools
 import os
+from contextvars import ContextVar
 import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import duckdb
 import pandas as pd
@@ -124,16 +125,23 @@ def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False
         con = duckdb.connect(str(db_path), read_only=read_only)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
-            pid = re.search(r"PID (\d+)", str(exc))
-            holder = f" (process {pid.group(1)})" if pid else ""
             raise StocktakeError(
-                f"The Stocktake database {db_path} is open in another program{holder}, probably the running app. "
-                "A DuckDB file has one writer: stop the app and try again, or load the file from the app's Data page."
+                f"The Stocktake database is open in another program{_lock_holder(str(exc))}, probably the running app "
+                "or a load from the command line. A DuckDB file has one writer: stop the other program and try again, "
+                "or load the file from the app's Data page."
             ) from None
         raise StocktakeError(f"Could not open the Stocktake database {db_path}: {exc}") from None
     if not read_only:
         ensure_catalogue(con)
     return con
+
+
+def _lock_holder(message: str) -> str:
+    """' (python3.11)': the program DuckDB says holds the lock, by its name only. The sentence may reach a page, so it
+    carries neither the store's path nor a process number (they tell a visitor how the server is laid out)."""
+    held = re.search(r"lock is held in (.+?)(?: \(PID \d+\))?(?: by user|\. See|$)", message)
+    program = os.path.basename(held.group(1).strip().strip('"')) if held else ""
+    return f" ({program})" if program else ""
 
 
 def ensure_catalogue(con: duckdb.DuckDBPyConnection) -> None:
@@ -199,8 +207,14 @@ def query_rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] |
 
 
 def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict | None = None) -> None:
-    """Run one statement on its own cursor (for writes outside a load's transaction)."""
+    """Run one statement on its own cursor (for writes outside a load's transaction).
+
+    Inside :func:`committed_with` only ``CREATE`` statements (a settings table made on first use) may run this way: a
+    change's writes belong in its one :func:`transaction`, with its audit record."""
     _record(sql)
+    if _pending.get() is not None and not sql.lstrip().upper().startswith("CREATE"):
+        raise RuntimeError("A recorded change wrote outside its transaction: use store.transaction for every write, "
+                           f"so the change and its audit record commit together ({sql.split()[0]} …).")
     cur = con.cursor()
     try:
         cur.execute(sql, params or [])
@@ -246,11 +260,25 @@ def transaction(
     because DuckDB only makes a transaction durable at COMMIT. Pass ``cursor`` when the writes read TEMP tables or
     registered frames, which only the cursor that made them can see; it is left open for the caller.
     """
+    pending = _pending.get()
+    if pending is not None and pending.committed:
+        raise RuntimeError("A recorded change must be one transaction, and this one has committed already: make the "
+                           "change's writes in one store.transaction block.")
+    if pending is not None and pending.depth:
+        raise RuntimeError("A recorded change opened a second transaction inside its first: it would commit apart "
+                           "from the change's audit record.")
+    outermost = pending is not None
     cur = cursor or con.cursor()
+    if pending is not None:
+        pending.depth += 1
     try:
         cur.execute("BEGIN TRANSACTION")
         yield cur
+        if outermost:
+            pending.write(cur)  # the change's audit record, in the change's own transaction
         cur.execute("COMMIT")
+        if outermost:
+            pending.committed = True
     except BaseException:
         try:
             cur.execute("ROLLBACK")
@@ -258,8 +286,44 @@ def transaction(
             pass
         raise
     finally:
+        if pending is not None:
+            pending.depth -= 1
         if cursor is None:
             cur.close()
+
+
+class PendingRecord:
+    """A record waiting for the change it describes (see :func:`committed_with`)."""
+
+    def __init__(self, write: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+        self.write = write
+        self.depth = 0
+        self.committed = False
+
+
+_pending: ContextVar[PendingRecord | None] = ContextVar("stocktake_pending_record", default=None)
+
+
+@contextmanager
+def committed_with(write: Callable[[duckdb.DuckDBPyConnection], None]) -> Iterator[PendingRecord]:
+    """Make the change run inside this block commit together with ``write(cur)`` (its audit record).
+
+    The first :func:`transaction` opened in the block, on whatever cursor (a load's own, with its TEMP tables), runs
+    ``write`` on that cursor just before its COMMIT, so the change and its record land together or not at all: a
+    full disk or a crash leaves neither. A transaction that rolls back (a load that reads the file again) leaves the
+    record waiting for the next. The block refuses a second committed transaction and writes outside a transaction
+    (``RuntimeError``: a programming error, which the tests of every change would show). ``committed`` on the
+    returned object says whether the change wrote anything (a change with nothing to do records nothing).
+    Blocks do not nest; each thread (each browser session) has its own.
+    """
+    if _pending.get() is not None:
+        raise RuntimeError("committed_with blocks do not nest: one change, one record.")
+    pending = PendingRecord(write)
+    token = _pending.set(pending)
+    try:
+        yield pending
+    finally:
+        _pending.reset(token)
 
 
 def validate_dataset_name(name: str) -> str:

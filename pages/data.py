@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -27,10 +25,10 @@ from ui.audit_view import render_audit_trail
 from ui.auth import can_edit, guard_page
 from ui.connection import get_connection, use_dataset_on_next_run
 from ui.text import plain
+from ui.uploads import keep_upload, release_upload
 
 guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "stocktake-uploads"
 TYPE_LABELS = {TEXT: "Text", NUMBER: "Number", INTEGER: "Whole number", DATE: "Date", TIMESTAMP: "Date and time"}
 GRAIN_LABELS = {"week": "weeks", "month": "months", "quarter": "quarters", "financial_year": "financial years",
                 "academic_year": "academic years", "year": "years", "span": "multi-year spans"}
@@ -44,21 +42,6 @@ st.caption("Load exports from case-management systems and spreadsheets: CSV, TSV
 con = get_connection()
 # Viewers see the datasets and the audit trail; the load, role and delete controls are an editor's.
 editor = can_edit()
-
-
-def save_upload(uploaded) -> Path:
-    """Keep the upload on disk (DuckDB reads files, and a 1 GB upload must not be copied around in memory)."""
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", uploaded.name)
-    path = UPLOAD_DIR / f"{uploaded.file_id}-{safe}"
-    if not path.exists():
-        partial = path.with_suffix(path.suffix + ".part")
-        with open(partial, "wb") as out:
-            uploaded.seek(0)
-            while chunk := uploaded.read(16 << 20):
-                out.write(chunk)
-        os.replace(partial, path)
-    return path
 
 
 def suggested_dataset_name(file_name: str) -> str:
@@ -107,8 +90,11 @@ else:
     st.info("You are signed in as a viewer: you can look at every page, but only editors can load, change or delete "
             "data.")
 
-if uploaded is not None:
-    path = save_upload(uploaded)
+if uploaded is None:
+    release_upload()  # the file was taken off the page (or a load finished): its copy on disk goes too
+else:
+    # DuckDB reads files: the upload is kept on disk, privately, while the page works on it (ui.uploads).
+    path = keep_upload(uploaded)
     top = st.columns([2, 2, 1])
     if st.session_state.get("data_kind_guessed_for") != uploaded.file_id:
         # A new file: guess what it holds from a first look (the same preview the page shows for records, so a
@@ -284,14 +270,17 @@ if uploaded is not None:
                 progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message),
             )
         except TooManyRejects as exc:
+            # Not ended: the file waits on disk for "Load anyway" (or Cancel, which deletes it).
             bar.empty()
             st.session_state["data_pending_rejects"] = {"key": load_key, "message": str(exc),
                                                         "rejected": exc.rows_rejected, "read": exc.rows_read}
         except StocktakeError as exc:
+            release_upload()  # refused or failed: the copy goes now (a retry writes it again from the page)
             bar.empty()
             st.session_state.pop("data_pending_rejects", None)
             st.error(f"Nothing was loaded: {plain(exc)}")
         else:
+            release_upload()
             # The load has committed; now the tables the Explore pages read, so their first visit is quick.
             report.warnings += prepare_dataset(
                 con, report.dataset, progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message))
@@ -314,11 +303,12 @@ if uploaded is not None:
             run_load(accept_rejects=True)
         if confirm[1].button("Cancel", key="data_load_cancel"):
             st.session_state.pop("data_pending_rejects", None)
+            release_upload()
             st.rerun()
 
 report = st.session_state.get("data_last_report")
 if report is not None:
-    st.success(f"Loaded {format_count(report.rows_loaded)} rows into '{report.dataset}'. "
+    st.success(f"Loaded {format_count(report.rows_loaded)} rows into '{plain(report.dataset)}'. "
                f"{format_count(report.rows_rejected)} rows were rejected."
                + (f" {format_count(report.rows_blank)} blank rows were skipped." if report.rows_blank else "")
                + "".join(f" {format_count(n)} {what} were left out, as asked." for what, n in
@@ -379,7 +369,7 @@ if editor and buttons[0].button("Save roles", disabled=not changes, key="data_sa
     except StocktakeError as exc:
         st.error(plain(exc))
     else:
-        st.toast(f"Roles saved for '{ds.name}'.")
+        st.toast(f"Roles saved for '{plain(ds.name)}'.")
         st.rerun()
 # Rejected rows are raw records (names, addresses): for the editors who fix loads, not for every viewer.
 rejects = ingest.rejected_rows(con, ds.name) if editor else []
@@ -391,7 +381,7 @@ if len(rejects):
     )
 if editor:
     with buttons[2].popover("Delete this dataset"):
-        st.write(f"Delete '{ds.name}' and its {format_count(ds.row_count)} rows? This cannot be undone.")
+        st.write(f"Delete '{plain(ds.name)}' and its {format_count(ds.row_count)} rows? This cannot be undone.")
         if st.button("Delete", type="primary", key="data_delete"):
             try:
                 actions.delete_dataset(con, ds.name)

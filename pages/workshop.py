@@ -274,7 +274,8 @@ def main() -> None:
         if session is not None and st.session_state.get(PICK_KEY) != session.id:
             st.session_state[PICK_KEY] = session.id
         top[0].selectbox("Session", list(by_id), key=PICK_KEY, on_change=_picked,
-                         format_func=lambda i: plain(by_id[i].title) + (f" ({by_id[i].held_on:%d/%m/%Y})"
+                         # A select box's options are plain text (never Markdown): the title as typed.
+                         format_func=lambda i: by_id[i].title + (f" ({by_id[i].held_on:%d/%m/%Y})"
                                                                  if by_id[i].held_on else ""))
     with top[1].popover("New session", icon=":material/add:", width="stretch"):
         forms.new_session_form()

@@ -80,6 +80,13 @@ def served_app(db: Path, folder: Path, secrets_toml: str | None = None):
     Its log is ``folder/streamlit.log``. ``secrets_toml`` (with ``{app}`` standing for the app's address) is written
     to a temporary secrets file for the sign-in tests, so nothing in the repository's .streamlit is touched.
     """
+    with served_app_process(db, folder, secrets_toml) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def served_app_process(db: Path, folder: Path, secrets_toml: str | None = None):
+    """:func:`served_app`, yielding (url, the server's process) for tests that watch the process (its memory)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     options = ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
@@ -97,7 +104,7 @@ def served_app(db: Path, folder: Path, secrets_toml: str | None = None):
                                    stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until_up(f"{url}/_stcore/health", process, log_path, "the app")
-        yield url
+        yield url, process
     finally:
         stop(process)
 

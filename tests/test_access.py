@@ -144,3 +144,31 @@ def test_viewers_may_not_change_the_data_or_how_it_is_judged(action):
 def test_viewers_may_keep_the_rooms_own_work(action):
     assert access.may_change(access.User("cat@council.gov.uk", VIEWER, signed_in=True), action)
     assert not access.may_change(access.NOBODY, action)
+
+
+@pytest.mark.parametrize("claim", [False, "false", "False", " FALSE ", "0", 0, "no"])
+def test_an_address_the_provider_says_is_unverified_in_any_spelling_is_never_an_editor(claim):
+    settings = access_settings({"auth": OIDC_AUTH, "stocktake": TEAM})
+    user = access.oidc_user({"is_logged_in": True, "email": "ana@council.gov.uk", "email_verified": claim}, settings)
+    assert user.role == VIEWER
+
+
+@pytest.mark.parametrize("claim", [True, "true", "True", 1, None])
+def test_a_verified_or_silent_claim_keeps_the_editor(claim):
+    settings = access_settings({"auth": OIDC_AUTH, "stocktake": TEAM})
+    claims = {"is_logged_in": True, "email": "ana@council.gov.uk"}
+    if claim is not None:
+        claims["email_verified"] = claim
+    assert access.oidc_user(claims, settings).role == EDITOR
+
+
+def test_a_sign_in_lasts_eight_hours_unless_set_otherwise():
+    assert access_settings({"auth": OIDC_AUTH}).sign_in_hours == access.DEFAULT_SIGN_IN_HOURS == 8
+    assert access_settings({"auth": OIDC_AUTH, "stocktake": {"sign_in_hours": 12}}).sign_in_hours == 12
+    assert access_settings({"auth": OIDC_AUTH, "stocktake": {"sign_in_hours": 0.5}}).sign_in_hours == 0.5
+
+
+@pytest.mark.parametrize("hours", [0, -1, 721, "8", True])
+def test_a_sign_in_lifetime_that_cannot_be_used_stops_with_a_sentence(hours):
+    with pytest.raises(StocktakeError, match="'stocktake.sign_in_hours' in secrets.toml must be a number of hours"):
+        access_settings({"auth": OIDC_AUTH, "stocktake": {"sign_in_hours": hours}})

@@ -215,6 +215,11 @@ def test_behind_a_proxy_on_the_same_server_its_header_names_the_user(browser, pr
             screenshot(page, "auth_behind_proxy", tmp_path)
         finally:
             context.close()
+        # The server's own routes follow the same rule (ui.gate): through the proxy, the person it names; round it, no
+        # one.
+        import httpx
+        assert httpx.get(f"{proxy_url}/_stcore/metrics", timeout=30).status_code == 200
+        assert httpx.get(f"{app_url}/_stcore/metrics", timeout=30).status_code == 403
         # A request that goes round the proxy, straight to the app's port, sees no page at all.
         context, page = new_page(browser)
         try:
@@ -251,6 +256,7 @@ SCRIPT = "<script>window.__stocktake_pwned='script'</script>"
 IMG = "<img src=x onerror=\"window.__stocktake_pwned='img'\">"
 DROP = '"; DROP TABLE stocktake_datasets; --'
 PIXEL = "![p](http://127.0.0.1:9/pixel.png)"
+LINK = "[click](javascript:window.__stocktake_pwned='link')"
 HOSTILE_DATASET = "hostile data"
 
 
@@ -266,18 +272,25 @@ def hostile_store(demo_store_template, tmp_path_factory):
     folder, db = private_demo_store(demo_store_template, tmp_path_factory, "hostile")
     days = pd.date_range("2024-01-01", periods=120, freq="D").repeat(3)
     n = len(days)
+    # Every role column holds every attack (a Markdown image, a javascript: link, HTML, SQL) beside a plain value:
+    # each value becomes a label, an option, a caption or a chart somewhere (the channels are the Savings page's
+    # cost and minutes labels).
     frame = pd.DataFrame({
         "Date Received": days,
-        SCRIPT: [(SCRIPT, IMG, DROP)[i % 3] for i in range(n)],    # reason
-        IMG: [(IMG, PIXEL, "Housing")[i % 3] for i in range(n)],    # service
-        DROP: [(DROP, "Phone", SCRIPT)[i % 3] for i in range(n)],   # channel
-        PIXEL: [(PIXEL, "Ward 1", IMG)[i % 3] for i in range(n)],   # area
+        SCRIPT: [(SCRIPT, IMG, DROP, PIXEL, LINK)[i % 5] for i in range(n)],           # reason
+        IMG: [(IMG, PIXEL, LINK, "Housing")[i % 4] for i in range(n)],                  # service
+        DROP: [(DROP, "Phone", SCRIPT, PIXEL, LINK, "Web")[i % 6] for i in range(n)],   # channel
+        PIXEL: [(PIXEL, "Ward 1", IMG, LINK)[i % 4] for i in range(n)],                 # area
     })
     con = store.open_store(db)
     try:
         load_frame(con, frame, dataset=HOSTILE_DATASET, kind="records", source_file=f"{IMG}.csv",
                    roles={"Date Received": "date", SCRIPT: "reason", IMG: "service", DROP: "channel", PIXEL: "area"})
         prepare_dataset(con, HOSTILE_DATASET)
+        # A workshop session about it, whose title and note are attacks too.
+        from analysis import notes, sessions
+        session_id = sessions.create_session(con, f"{PIXEL} {LINK}", dataset=HOSTILE_DATASET)
+        notes.add_note(con, session_id, f"{IMG} {PIXEL} {LINK}")
         tables_before = store.query_rows(con, "SELECT count(*) FROM duckdb_tables()")[0][0]
         datasets_before = [d.name for d in store.list_datasets(con)]
     finally:
@@ -298,12 +311,27 @@ def test_hostile_names_and_values_render_as_text_on_every_page_and_run_no_sql(br
         con.close()
 
 
+def outside_requests(page, url: str) -> list[str]:
+    """Every request the page makes to anywhere but the app itself (and data: or blob: URLs, which are not
+    requests), collected from now on."""
+    seen: list[str] = []
+    own = url.rstrip("/") + "/"
+
+    def note(request) -> None:
+        if not (request.url.startswith(own) or request.url == url or request.url.startswith(("data:", "blob:"))):
+            seen.append(request.url)
+    page.on("request", note)
+    return seen
+
+
 def _visit_every_page_on_hostile_data(browser, url: str, tmp_path: Path) -> None:
     context, page = new_page(browser)
-    # A request made because of the data: the Markdown image's address, or the <img src=x> resolved against the app.
+    # A request made because of the data: the Markdown image's address, or the <img src=x> resolved against the app;
+    # and any request at all to a host other than the app's.
     data_requests: list[str] = []
     page.on("request", lambda request: data_requests.append(request.url)
             if "pixel.png" in request.url or request.url.split("?")[0].endswith("/x") else None)
+    elsewhere = outside_requests(page, url)
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     try:
@@ -320,16 +348,30 @@ def _visit_every_page_on_hostile_data(browser, url: str, tmp_path: Path) -> None
                     pwned: window.__stocktake_pwned || null,
                     scripts: [...main.querySelectorAll('script')].map(s => s.textContent).filter(t => t.includes('pwned')),
                     onerror: [...document.querySelectorAll('[onerror]')].length,
-                    imgs: [...main.querySelectorAll('img')].map(i => i.getAttribute('src'))
-                          .filter(s => s === 'x' || (s || '').includes('pixel')),
-                    links: [...main.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))
-                           .filter(h => h.includes('pixel') || h.startsWith('javascript')),
+                    // Any image at all that is not the app's own (Stocktake shows none; a chart is SVG).
+                    imgs: [...main.querySelectorAll('img')].map(i => i.getAttribute('src') || '')
+                          .filter(s => !s.startsWith('data:') && !s.startsWith(location.origin + '/') && !s.startsWith('/')),
+                    // Any link made from the data: its words, or an address that is not a page of the app.
+                    links: [...main.querySelectorAll('a')].map(a => [a.getAttribute('href') || '', a.textContent])
+                           .filter(([h, t]) => t.includes('click') || h.includes('pixel') || h.includes('javascript')
+                                    || h.includes('127.0.0.1:9')),
                 };
             }""")
             assert found == {"pwned": None, "scripts": [], "onerror": 0, "imgs": [], "links": []}, path
             assert not page.locator("[data-testid='stException']").count(), path
             screenshot(page, f"hostile_{path or 'overview'}", tmp_path)
+        # The Savings page with the cost table open: each channel's cost and minutes inputs are labelled with it.
+        page.goto(f"{url}/savings-scenarios?dataset={HOSTILE_DATASET.replace(' ', '+')}")
+        wait_for_app(page)
+        page.get_by_text("Cost per contact and handling time, by channel").click()
+        page.get_by_text("£ per contact").first.wait_for()
+        wait_for_app(page)
+        page.wait_for_timeout(1000)
+        assert page.evaluate("() => document.querySelectorAll('[data-testid=\"stApp\"] img').length") == 0
+        assert page.evaluate("window.__stocktake_pwned || null") is None
+        screenshot(page, "hostile_savings_costs", tmp_path)
         assert data_requests == [] and dialogs == []
+        assert elsewhere == [], elsewhere
         # Shown as the text it is: the file name on the Overview, the values in the Demand page's filters.
         assert f"dataset from {IMG}.csv" in texts[""].replace("\u2060", "")
         page.goto(f"{url}/demand-drivers?dataset={HOSTILE_DATASET.replace(' ', '+')}")

@@ -142,6 +142,17 @@ def test_cp1252_file_keeps_the_pound_sign(con, tmp_path):
     assert frame.iloc[0].tolist() == ["Café repairs", 12.5]
 
 
+def test_a_file_mixing_utf8_and_windows_1252_rows_loads_each_row_as_written_and_says_so(con, tmp_path):
+    path = tmp_path / "merged.csv"
+    path.write_bytes("Service,Cost (£)\r\nCafé repairs,£1.50\r\n".encode()
+                     + "Café repairs,£1.50\r\n".encode("cp1252") + "Crème,£2\r\n".encode())
+    report = ingest.load_file(con, str(path), dataset="merged")
+    frame = table(con, "merged")
+    assert frame["Service"].tolist() == ["Café repairs", "Café repairs", "Crème"]
+    assert frame["Cost (£)"].tolist() == [1.5, 1.5, 2.0]
+    assert any("mixes two encodings" in w and "line 3 is Windows-1252" in w for w in report.warnings)
+
+
 def test_utf8_bom_and_crlf(con, tmp_path):
     path = write(tmp_path, "bom.csv", "\ufeffRef,Opened\r\nA,31/01/2024\r\nB,01/02/2024\r\n")
     ingest.load_file(con, path, dataset="bom")

@@ -8,6 +8,7 @@ against an OpenID Connect provider is in tests/test_e2e_auth.py.
 from __future__ import annotations
 
 import getpass
+import time
 
 import pandas as pd
 import pytest
@@ -21,6 +22,8 @@ SECRETS = {
              "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"},
     "stocktake": {"editors": ["ana@council.gov.uk"]},
 }
+# st.user as Streamlit keeps it: the ID token's claims, "iat" (issued at) among them. The cookie's own signing time is
+# what the app goes by when there is a cookie; AppTest has none, so the app falls back to "iat" (ui.auth).
 EDITOR = {"is_logged_in": True, "email": "ana@council.gov.uk", "name": "Ana Editor"}
 VIEWER = {"is_logged_in": True, "email": "cat@council.gov.uk", "name": "Cat Viewer"}
 SIGNED_OUT = {"is_logged_in": False}
@@ -37,12 +40,17 @@ def open_as(user: dict | None, page: str | None = None, timeout: float = 90):
     at = AppTest.from_file(str(APP_PATH), default_timeout=timeout)
     if user is not None:
         at.secrets.update(SECRETS)
-        at.user = dict(user)
+        at.user = signed_in_now(user)
     at.run()
     if page:
         at.switch_page(page)
         at.run()
     return at
+
+
+def signed_in_now(user: dict, hours_ago: float = 0.0) -> dict:
+    """``user``'s claims, signed in ``hours_ago`` (a sign-in carries its time; without one it is not believed)."""
+    return {**user, "iat": int(time.time() - hours_ago * 3600)} if user.get("is_logged_in") else dict(user)
 
 
 def trail(db) -> pd.DataFrame:
@@ -98,7 +106,7 @@ def test_someone_signed_in_but_not_on_the_viewer_list_is_turned_away(demo_store)
 
     at = AppTest.from_file(str(APP_PATH), default_timeout=60)
     at.secrets.update({**SECRETS, "stocktake": {"editors": ["ana@council.gov.uk"], "viewer_domains": ["council.gov.uk"]}})
-    at.user = {"is_logged_in": True, "email": "eve@gmail.com"}
+    at.user = signed_in_now({"is_logged_in": True, "email": "eve@gmail.com"})
     at.run()
     assert [e.value for e in at.error] == [
         "You are signed in as eve@gmail.com, who has no access to Stocktake. Ask the person who runs it to add your "
@@ -106,12 +114,53 @@ def test_someone_signed_in_but_not_on_the_viewer_list_is_turned_away(demo_store)
     assert button_labels(at) == ["Sign out"] and len(at.selectbox) == 0
 
 
+def test_a_sign_in_older_than_its_lifetime_shows_the_sign_in_screen_and_says_why(demo_store):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP_PATH), default_timeout=60)
+    at.secrets.update(SECRETS)
+    at.user = signed_in_now(EDITOR, hours_ago=9)
+    at.run()
+    assert not at.exception
+    assert button_labels(at) == ["Sign in"]
+    assert [i.value for i in at.info] == ["Your sign-in has ended: it lasts 8 hours. Sign in again to continue."]
+    # A server that sets a longer lifetime keeps the same sign-in.
+    at = AppTest.from_file(str(APP_PATH), default_timeout=60)
+    at.secrets.update({**SECRETS, "stocktake": {**SECRETS["stocktake"], "sign_in_hours": 12}})
+    at.user = signed_in_now(EDITOR, hours_ago=9)
+    at.run()
+    assert not at.exception
+    assert "Sign out" in button_labels(at) and [i.value for i in at.info] == []
+
+
+def test_a_session_whose_person_signed_out_elsewhere_is_signed_out_on_its_next_run(demo_store):
+    from analysis import sign_in
+    from ui import gate
+
+    at = open_as(EDITOR, "pages/data.py")
+    assert "Delete" in button_labels(at)
+    con = store.open_store(demo_store)
+    try:
+        gate.ensure_sign_outs_loaded(str(demo_store)).record(con, EDITOR["email"], time.time() + 1)
+    finally:
+        con.close()
+    at.run()
+    assert button_labels(at) == ["Sign in"]
+    assert [i.value for i in at.info] == [
+        "You signed out (in this window or another), so this window is signed out too. Sign in again to continue."]
+    con = store.open_store(demo_store)
+    try:  # kept in the store: a restart keeps it
+        assert sign_in.read_sign_outs(con)[EDITOR["email"]] > 0
+    finally:
+        con.close()
+
+
 def test_a_setting_that_cannot_be_used_stops_the_app_with_a_sentence(demo_store):
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(APP_PATH), default_timeout=60)
     at.secrets.update({**SECRETS, "stocktake": {"editor_domains": ["council"]}})
-    at.user = dict(EDITOR)
+    at.user = signed_in_now(EDITOR)
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == [
@@ -198,7 +247,7 @@ def test_a_viewers_forged_load_delete_and_role_edit_are_refused_and_audited(demo
     version_before = catalogue_version(demo_store, "demo_contacts")
     at = AppTest.from_function(_forged_changes, args=(str(csv_path),), default_timeout=60)
     at.secrets.update(SECRETS)
-    at.user = dict(VIEWER)
+    at.user = signed_in_now(VIEWER)
     at.run()
     assert not at.exception
     assert [s.value for s in at.success] == []
@@ -234,7 +283,7 @@ def test_the_same_forged_changes_from_an_editor_go_through_and_are_recorded(demo
     csv_path.write_bytes(CSV)
     at = AppTest.from_function(_forged_changes, args=(str(csv_path),), default_timeout=90)
     at.secrets.update(SECRETS)
-    at.user = dict(EDITOR)
+    at.user = signed_in_now(EDITOR)
     at.run()
     assert not at.exception
     # The role edit comes after the delete, so it is refused for want of a dataset, in words.
@@ -357,7 +406,7 @@ def _run_every_other_change(user: dict):
 
     at = AppTest.from_function(_every_other_change, default_timeout=90)
     at.secrets.update(SECRETS)
-    at.user = dict(user)
+    at.user = signed_in_now(user)
     at.run()
     assert not at.exception
     return at

@@ -92,3 +92,54 @@ def test_temporary_copies_are_removed_on_close(tmp_path):
     import os
 
     assert not os.path.exists(temp)
+
+
+def _read(source) -> str:
+    with open(source.path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def test_a_file_mixing_utf8_and_windows_1252_lines_is_read_right_line_by_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("STOCKTAKE_DB", str(tmp_path / "s.duckdb"))
+    path = tmp_path / "merged.csv"
+    path.write_bytes("Ref,Service,Cost\n1,Café,£1.50\n".encode() + "2,Café,£1.50\n".encode("cp1252")
+                     + "3,Naïve,£2\n".encode() + "4,Crème,£3\n".encode("cp1252"))
+    source = sources.open_source(path)
+    try:
+        assert _read(source) == "Ref,Service,Cost\n1,Café,£1.50\n2,Café,£1.50\n3,Naïve,£2\n4,Crème,£3\n"
+        assert source.encoding == "UTF-8 and Windows-1252, by line"
+        assert source.notes == ["'merged.csv' mixes two encodings, as a file put together from two systems' exports "
+                                "does: lines 3 and 5 are Windows-1252 and the others UTF-8. Each line was read as "
+                                "it was written."]
+    finally:
+        source.close()
+
+
+def test_a_windows_1252_file_is_still_read_as_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("STOCKTAKE_DB", str(tmp_path / "s.duckdb"))
+    source = open_text(tmp_path, "Service,Cost\nCafé,£1.50\n", encoding="cp1252")
+    try:
+        assert source.encoding == "cp1252" and source.notes == []
+        assert _read(source) == "Service,Cost\nCafé,£1.50\n"
+    finally:
+        source.close()
+
+
+def test_mixed_lines_beyond_the_sampled_parts_are_read_right_and_numbered(tmp_path, monkeypatch):
+    # 3 MB of UTF-8 (with accents, so the file is not plain ASCII), then Windows-1252 lines the sample never sees:
+    # the load finds them and reads the file again line by line (Source.read_as_cp1252).
+    monkeypatch.setenv("STOCKTAKE_DB", str(tmp_path / "s.duckdb"))
+    lines = ["Ref,Service"] + [f"{i},Café {i}" for i in range(1, 150_001)]
+    path = tmp_path / "late.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode() + "150001,Crème\n150002,Brûlée\n".encode("cp1252"))
+    source = sources.open_source(path)
+    try:
+        assert source.encoding == "utf-8"  # what the sample says
+        source.read_as_cp1252()
+        text = _read(source)
+        assert text.endswith("150000,Café 150000\n150001,Crème\n150002,Brûlée\n") and "Ã" not in text
+        assert source.notes[-1] == ("'late.csv' mixes two encodings, as a file put together from two systems' "
+                                    "exports does: lines 150,002 and 150,003 are Windows-1252 and the others UTF-8. "
+                                    "Each line was read as it was written.")
+    finally:
+        source.close()

@@ -2,22 +2,30 @@
 
 Pages call these functions, never the analysis write functions directly. Each one asks ``ui.auth`` who is using the
 session (afresh: a hidden control is a courtesy, this check is the rule), refuses a viewer with one sentence and
-records the refusal, makes the change through ``analysis``, then records who made it, what it was and the version of
+records the refusal, makes the change through ``analysis``, and records who made it, what it was and the version of
 the dataset it left, in the audit trail (``analysis.audit``).
 
-The record is written straight after the change, on its own cursor: the analysis functions commit their own
-transactions, so a crash in the instant between the two would leave a change without its record (never a record
-without its change).
+The record is written inside the change's own transaction, on its cursor (``analysis.store.committed_with``), so the
+change and its record commit together: a full disk, a crash or a killed process leaves neither. A full disk and a clash
+with another person's change each get their own sentence (``analysis.errors.known_failure``).
+
+A viewer's browser is never shown an editor's controls, so an editor's action arriving from a viewer's session was
+forged (a hand-made WebSocket message). Streamlit drops it, since the control is not drawn; :func:`record_forged`
+records it in the trail as refused first, so the attempt is seen.
 
 To add a kind of change: choose an action name in ``analysis.audit``, decide in ``analysis.access.VIEWER_CHANGES``
 whether a viewer may make it, and wrap the write with :func:`perform` (or, for a write that records itself in its
-own transaction, as the Workshop's do, with ``_workshop``).
+own transaction, as the Workshop's do, with ``_workshop``). A control only editors are shown goes in
+:data:`EDITOR_CONTROLS`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from typing import Any, Callable, TypeVar
+import threading
+from datetime import datetime
+from typing import Any, Callable, Iterator, TypeVar
 
 import duckdb
 import pandas as pd
@@ -25,7 +33,7 @@ import pandas as pd
 from analysis import audit, classification, ingest, interventions, lookups, notes, session_actions, sessions, store
 
 from analysis.access import User, may_change
-from analysis.errors import StocktakeError
+from analysis.errors import StocktakeError, known_failure
 from analysis.formatting import format_count
 from analysis.kpis import storage as kpi_settings
 from analysis.savings import scenarios
@@ -56,12 +64,25 @@ def _who(user: User) -> str:
     return user.name or "a visitor who has not signed in"
 
 
+@contextlib.contextmanager
+def _said_plainly() -> Iterator[None]:
+    """A full disk or a clash with another person's change, said as such (nothing was changed: one transaction)."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        known = known_failure(exc)
+        if known is None:
+            raise
+        raise known from None
+
+
 def _record(con: duckdb.DuckDBPyConnection, user: User, action: str, dataset: str | None, version: int | None,
             detail: str, outcome: str = audit.DONE) -> None:
     cur = con.cursor()
     try:
-        audit.record_change(cur, user=_who(user), action=action, dataset=dataset, version=version, detail=detail,
-                            outcome=outcome)
+        with _said_plainly():
+            audit.record_change(cur, user=_who(user), action=action, dataset=dataset, version=version,
+                                detail=detail, outcome=outcome)
     finally:
         cur.close()
 
@@ -83,55 +104,149 @@ def check_allowed(con: duckdb.DuckDBPyConnection, action: str, dataset: str | No
     raise StocktakeError(f"Only editors can {words}: sign in first. Nothing was changed.")
 
 
-def perform(con: duckdb.DuckDBPyConnection, action: str, dataset: str | None, change: Callable[[], T], *,
-            detail: str, version: Callable[[T], int | None] | None = None) -> T:
-    """Check, make the change (``change()``), record it; returns what ``change`` returned.
+_IN_CATALOGUE = object()  # perform's default: record the version the catalogue holds once the change is made
 
-    ``version`` works out the dataset's version to record from that result; by default the dataset's version in the
-    catalogue after the change (None when there is no dataset or it no longer exists).
+
+def perform(con: duckdb.DuckDBPyConnection, action: str, dataset: str | None, change: Callable[[], T], *,
+            detail: str, version: int | None | object = _IN_CATALOGUE, what: str = "") -> T:
+    """Check, then make the change (``change()``) and record it in one transaction; returns what ``change`` returned.
+
+    ``version`` is the dataset version to record; by default the dataset's version in the catalogue as the change
+    leaves it (None when there is no dataset or it no longer exists). ``what`` says what was tried, for a refusal
+    (by default ``detail``). A change that finds nothing to do records nothing.
     """
-    user = check_allowed(con, action, dataset, detail)
-    result = change()
-    if version is not None:
-        recorded = version(result)
-    else:
-        recorded = (store.dataset_version(con, dataset) or None) if dataset else None
-    _record(con, user, action, dataset, recorded, detail)
-    return result
+    user = check_allowed(con, action, dataset, what or detail)
+
+    def write(cur: duckdb.DuckDBPyConnection) -> None:
+        recorded = audit.catalogue_version(cur, dataset) if version is _IN_CATALOGUE else version
+        audit.record_change(cur, user=_who(user), action=action, dataset=dataset, version=recorded, detail=detail)
+
+    with _said_plainly(), store.committed_with(write):
+        return change()
+
+
+# ----- forged requests ----------------------------------------------------------------------------------------------
+
+# The controls only editors are shown, by widget key, and the change each asks for. A key ending in "*" stands for the
+# keys made from it (one per file or dataset). A new editor-only control belongs here, so a forged use is recorded.
+EDITOR_CONTROLS = {
+    "data_load": audit.LOAD, "data_load_anyway": audit.LOAD, "data_upload_*": audit.LOAD,
+    "data_delete": audit.DELETE, "data_save_roles": audit.ROLES,
+    "dm_cls_save": audit.CLASSIFICATION, "dm_cls_apply": audit.CLASSIFICATION, "dm_cls_upload": audit.CLASSIFICATION,
+    "pf_t_save": audit.TARGET, "pf_tr_save": audit.TRAJECTORY, "pf_tr_clear": audit.TRAJECTORY_CLEARED,
+    "pf_iv_add": audit.INTERVENTION_ADDED, "pf_iv_delete": audit.INTERVENTION_DELETED,
+    "lookup_*": audit.LOOKUP_CHOSEN,
+}
+
+
+def _editor_action(key: str) -> str | None:
+    if key in EDITOR_CONTROLS:
+        return EDITOR_CONTROLS[key]
+    return next((action for pattern, action in EDITOR_CONTROLS.items()
+                 if pattern.endswith("*") and key.startswith(pattern[:-1])), None)
+
+
+def _used(state: Any) -> bool:
+    """Whether an incoming widget state asks for something: a button's click, or any value of another control."""
+    which = getattr(state, "WhichOneof", None)
+    if which is not None:  # the WidgetState message as the browser sent it
+        kind = which("value")
+        return bool(state.trigger_value) if kind == "trigger_value" else kind is not None
+    return bool(getattr(state, "value", None))
+
+
+def forged_controls() -> list[tuple[str, str]]:
+    """(key, action) of each editor-only control that this run's incoming widget states use.
+
+    Streamlit 1.67 keeps the states the browser sent for this run in the session state's ``_new_widget_state``
+    (no public view of states for widgets the script has not drawn); a widget's id ends with its key."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+    from streamlit.runtime.state.common import user_key_from_element_id
+
+    ctx = get_script_run_ctx()
+    try:
+        states = dict(ctx.session_state._state._new_widget_state.states)  # noqa: SLF001 - see the docstring
+    except AttributeError:
+        return []
+    found = []
+    for widget_id, state in states.items():
+        key = user_key_from_element_id(widget_id) if widget_id.startswith("$$ID") else None
+        action = _editor_action(key) if key and key != "None" else None
+        if action is not None and _used(state):
+            found.append((key, action))
+    return found
+
+
+def record_forged(con: duckdb.DuckDBPyConnection, user: User) -> int:
+    """Record, as refused, every editor action this run's request asks for from someone who is not an editor.
+
+    Called on every run for signed-in people who are not editors: their browser never draws those controls, so such a
+    request was made by hand. Streamlit then ignores it (the control is not drawn); the trail keeps the attempt.
+    A visitor who has not signed in is not recorded (they see only the sign-in button, and could fill the trail)."""
+    if user.is_editor or not user.signed_in:
+        return 0
+    forged = forged_controls()
+    for key, action in forged:
+        words = _REFUSAL_WORDS.get(action, "make this change")
+        _record(con, user, action, None, None,
+                f"Refused: a forged request to {words} (the '{key}' control, which this viewer is not shown)",
+                outcome=audit.REFUSED)
+    return len(forged)
 
 
 # ----- datasets --------------------------------------------------------------------------------------------------
 
+# Loads running in this process (the store's one writer), by the table they write: a second load into the same name
+# is told so at once instead of failing on DuckDB's write-write conflict after reading the whole file.
+_loads_running: dict[str, tuple[str, datetime]] = {}
+_loads_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _one_load_per_dataset(name: str, user: User) -> Iterator[None]:
+    key = store.table_name_for(name)
+    with _loads_lock:
+        running = _loads_running.get(key)
+        if running is not None:
+            who, since = running
+            raise StocktakeError(
+                f"Another load into '{name}' is in progress (started by {who} at {since:%H:%M}), so nothing was "
+                "loaded: wait for it to finish, then load again (or choose another name).")
+        _loads_running[key] = (_who(user), datetime.now())
+    try:
+        yield
+    finally:
+        with _loads_lock:
+            _loads_running.pop(key, None)
+
 
 def load_file(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, dataset: str, mode: str = ingest.REPLACE,
               source_name: str | None = None, **options: Any) -> ingest.LoadReport:
-    """``ingest.load_file`` for a user: a load, replace or append, checked and recorded with the new version."""
+    """``ingest.load_file`` for a user: a load, replace or append, checked and recorded (in the load's own
+    transaction) with the new version, the rows loaded and the rows rejected."""
     name = (dataset or "").strip()
     source = source_name or os.path.basename(str(path))
-    action = audit.APPEND if mode == ingest.APPEND else (
-        audit.REPLACE if store.dataset_exists(con, name) else audit.LOAD)
+    existing = store.get_dataset(con, name) if name and store.dataset_exists(con, name) else None
+    action = audit.APPEND if mode == ingest.APPEND else (audit.REPLACE if existing else audit.LOAD)
     user = check_allowed(con, action, name, f"{action} '{name}' from {source}")
-    report = ingest.load_file(con, path, dataset=dataset, mode=mode, source_name=source_name, **options)
-    _record(con, user, action, report.dataset, report.version,
-            f"{source}: {format_count(report.rows_loaded)} rows loaded, {format_count(report.rows_rejected)} "
-            f"rejected ({report.kind})")
-    return report
+    write = audit.load_recorder(_who(user), action, name, source,
+                                rows_before=existing.row_count if existing and mode == ingest.APPEND else 0)
+    with _one_load_per_dataset(name, user), _said_plainly(), store.committed_with(write):
+        return ingest.load_file(con, path, dataset=dataset, mode=mode, source_name=source_name, **options)
 
 
 def delete_dataset(con: duckdb.DuckDBPyConnection, dataset: str) -> None:
     """``store.delete_dataset`` for a user. The trail keeps the version that was deleted and its row count."""
     ds = store.get_dataset(con, dataset)
-    user = check_allowed(con, audit.DELETE, ds.name, f"delete '{ds.name}'")
-    store.delete_dataset(con, ds.name)
-    _record(con, user, audit.DELETE, ds.name, ds.version,
-            f"Deleted version {ds.version} with its {format_count(ds.row_count)} rows")
+    perform(con, audit.DELETE, ds.name, lambda: store.delete_dataset(con, ds.name), version=ds.version,
+            detail=f"Deleted version {ds.version} with its {format_count(ds.row_count)} rows",
+            what=f"delete '{ds.name}'")
 
 
 def set_roles(con: duckdb.DuckDBPyConnection, dataset: str, roles: dict[str, str | None]) -> store.Dataset:
     """``store.set_roles`` for a user, recorded with the column names and their new roles."""
     detail = "; ".join(f"'{column}' set to {role or 'no role'}" for column, role in roles.items())
-    return perform(con, audit.ROLES, dataset, lambda: store.set_roles(con, dataset, roles),
-                   detail=f"Roles: {detail}", version=lambda ds: ds.version)
+    return perform(con, audit.ROLES, dataset, lambda: store.set_roles(con, dataset, roles), detail=f"Roles: {detail}")
 
 
 def save_classification(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, frame: pd.DataFrame,
@@ -228,7 +343,8 @@ def delete_scenario(con: duckdb.DuckDBPyConnection, dataset: str, name: str) -> 
 def _workshop(con: duckdb.DuckDBPyConnection, action: str, dataset: str | None, what: str,
               change: Callable[[str], T]) -> T:
     user = check_allowed(con, action, dataset, what)
-    return change(_who(user))
+    with _said_plainly():
+        return change(_who(user))
 
 
 def _session_dataset(con: duckdb.DuckDBPyConnection, session_id: int) -> str | None:

@@ -6,6 +6,11 @@ page, and again by :func:`guard_page` at the top of each page) shows a visitor w
 button, and the rules of ``analysis.access`` decide who is
 an editor. Pages ask :func:`current_user` what to show; ``ui.actions`` asks it again before every change, so hiding a
 control is a courtesy and the refusal is the server's.
+
+A sign-in is believed only while it is current (``analysis.sign_in``): for ``[stocktake] sign_in_hours`` from the
+moment Streamlit signed its cookie, and never once that person has signed out, here or in any other tab or device.
+This is checked on every run of every session, so the Sign out button (which also ends the person's other sessions
+at once, ``ui.gate.sign_out_everywhere``) leaves no session behind that can still change data.
 """
 
 from __future__ import annotations
@@ -13,10 +18,13 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-from analysis import access
+from analysis import access, sign_in
 from analysis.access import AccessSettings, User
 from analysis.errors import StocktakeError
+from ui import gate
+from ui.connection import once_per_run
 from ui.text import plain
 
 
@@ -30,11 +38,32 @@ def access_settings() -> AccessSettings:
     return access.access_settings(_secrets())
 
 
+def _oidc_session(settings: AccessSettings) -> tuple[User, str]:
+    """The person st.login signed in for this session, and whether that sign-in is still current."""
+    claims = st.user.to_dict()
+    user = access.oidc_user(claims, settings)
+    if not user.signed_in:
+        # A session ended by its person signing out elsewhere has lost st.user; its cookie still says who it was.
+        cookies = st.context.cookies
+        former = access.oidc_user(gate.cookie_claims(cookies), settings) if cookies.get(gate.USER_COOKIE) else None
+        if former is not None and former.signed_in and \
+                gate.state_of(former, gate.signed_in_at(cookies), settings) == sign_in.SIGNED_OUT:
+            return access.NOBODY, sign_in.SIGNED_OUT
+        return access.NOBODY, sign_in.UNKNOWN
+    # The cookie's signing time (Streamlit's server clock); without the cookie (AppTest), the ID token's issue time.
+    signed_at = gate.signed_in_at(st.context.cookies)
+    if signed_at is None and isinstance(claims.get("iat"), (int, float)):
+        signed_at = float(claims["iat"])
+    return user, gate.state_of(user, signed_at, settings)
+
+
 def current_user(settings: AccessSettings | None = None) -> User:
     """Who is using this session, worked out afresh from the sign-in cookie or the proxy's header on every call."""
     settings = settings or access_settings()
     if settings.mode == access.OIDC:
-        return access.oidc_user(st.user.to_dict(), settings)
+        # Once per run: checking the cookie's signature costs ~0.2 ms, and a run asks who is signed in a dozen times.
+        user, state = once_per_run(("oidc_session",), lambda: _oidc_session(settings))
+        return user if state == sign_in.CURRENT else access.NOBODY
     if settings.mode == access.PROXY:
         return access.proxy_user(dict(st.context.headers.items()), st.context.ip_address, settings)
     return access.LOCAL_EDITOR
@@ -57,11 +86,15 @@ def sign_in_gate(*, show_identity: bool = True) -> User | None:
     except StocktakeError as exc:
         st.error(f"Stocktake cannot start: {plain(exc)}")
         return None
-    user = current_user(settings)
     if not settings.sign_in_required:
-        return user
-    if not user.signed_in:
-        _sign_in_screen(settings)
+        return current_user(settings)
+    state = sign_in.CURRENT
+    if settings.mode == access.OIDC:
+        user, state = once_per_run(("oidc_session",), lambda: _oidc_session(settings))
+    else:
+        user = current_user(settings)
+    if not user.signed_in or state != sign_in.CURRENT:
+        _sign_in_screen(settings, ended=state if state in (sign_in.EXPIRED, sign_in.SIGNED_OUT) else None)
         return None
     if not user.can_view:
         st.title("Stocktake")
@@ -90,8 +123,13 @@ def guard_page() -> User:
     return user
 
 
-def _sign_in_screen(settings: AccessSettings) -> None:
+def _sign_in_screen(settings: AccessSettings, ended: str | None = None) -> None:
     st.title("Stocktake")
+    if ended == sign_in.EXPIRED:
+        st.info(f"Your sign-in has ended: it lasts {settings.sign_in_hours:g} hours. Sign in again to continue.")
+    elif ended == sign_in.SIGNED_OUT:
+        st.info("You signed out (in this window or another), so this window is signed out too. Sign in again to "
+                "continue.")
     if settings.mode == access.PROXY:
         st.info("Stocktake is reached through your organisation's sign-in. Open it from the address you were given; "
                 "if you did, ask the person who runs it to check the sign-in proxy.")
@@ -110,6 +148,11 @@ def _sign_in_screen(settings: AccessSettings) -> None:
 def _sign_out_button(settings: AccessSettings, *, key: str) -> None:
     if settings.mode == access.OIDC:
         if st.button("Sign out", key=key, icon=":material/logout:"):
+            user = access.oidc_user(st.user.to_dict(), settings)
+            if user.signed_in:
+                # Before the cookie goes: every other tab and device of this person is signed out with it.
+                ctx = get_script_run_ctx()
+                gate.sign_out_everywhere(user.name, settings, except_session=ctx.session_id if ctx else None)
             st.logout()
     elif settings.proxy and settings.proxy.sign_out_url:
         st.link_button("Sign out", settings.proxy.sign_out_url, icon=":material/logout:")

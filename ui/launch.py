@@ -1,4 +1,6 @@
-"""Start the app: ``python -m ui.launch [streamlit options]`` is ``streamlit run app.py`` with one fix.
+"""Start the app: ``python -m ui.launch [streamlit options]`` is ``streamlit run serve.py`` with two fixes.
+
+``serve.py`` is ``app.py`` served by Streamlit's own web server with Stocktake's gate in front of it (``ui.gate``).
 
 Streamlit decides at server start whether an app is an old-style "pages/ folder" app, and only changes its mind once
 a script has called ``st.navigation``. Stocktake keeps its pages in ``pages/`` but routes them with ``st.navigation``
@@ -18,7 +20,7 @@ import os
 import sys
 from pathlib import Path
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
+SERVER = Path(__file__).resolve().parent.parent / "serve.py"
 
 
 def main(options: list[str]) -> None:
@@ -27,7 +29,7 @@ def main(options: list[str]) -> None:
 
     PagesManager.uses_pages_directory = False
     os.environ.setdefault("FORWARDED_ALLOW_IPS", "")
-    sys.argv = ["streamlit", "run", str(APP), *options]
+    sys.argv = ["streamlit", "run", str(SERVER), *options]
     cli.main()
 
 

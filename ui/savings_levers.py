@@ -123,7 +123,9 @@ def render_costs(dataset: store.Dataset, base: baseline.Baseline, choice: lookup
             c1, c2, c3, c4 = st.columns([2, 2, 2, 5], vertical_alignment="center")
             c1.markdown(f"{plain(ch)}  \n:gray[{format_count(int(contacts.get(ch, 0)))} contacts]")
             preset_cost = sources.loc[ch, "unit_cost"]
-            cost = c2.number_input(f"£ per contact, {ch}", value=None if pd.isna(preset_cost) else float(preset_cost),
+            # Labels are Markdown even when hidden (label_visibility="collapsed"): a channel name goes through plain().
+            cost = c2.number_input(f"£ per contact, {plain(ch)}",
+                                   value=None if pd.isna(preset_cost) else float(preset_cost),
                                    key=cost_key(ch), bind=BIND, min_value=0.0, step=0.01, format="%.2f",
                                    label_visibility="collapsed", placeholder="enter £")
             if cost is not None:
@@ -132,7 +134,7 @@ def render_costs(dataset: store.Dataset, base: baseline.Baseline, choice: lookup
                 c3.markdown(f"{data_minutes[ch]:,.1f} :gray[(from the data)]")
             else:
                 entered = c3.number_input(
-                    f"Minutes per contact, {ch}", value=costs.default_minutes(ch), key=minutes_key(ch), bind=BIND,
+                    f"Minutes per contact, {plain(ch)}", value=costs.default_minutes(ch), key=minutes_key(ch), bind=BIND,
                     min_value=0.0, step=0.5, format="%.1f", label_visibility="collapsed",
                     help="No handling minutes in the data for this channel: enter your own figure.")
                 minutes[ch] = float(entered or 0)

@@ -5,8 +5,11 @@ Stocktake never turns it on), so ``<script>`` and ``<img onerror=…>`` appear a
 all of them, widget labels, radio options and metric values included: a column named
 ``![x](http://elsewhere/pixel.png)`` would make every browser that opens the page fetch that address, and ``**`` or
 ``:red[…]`` would change what a figure seems to say. So any name or value that came from a file, or that a user typed,
-goes through :func:`plain` before it is put into Markdown. Tables (``st.dataframe``), ``st.text``, ``st.code`` and
-chart labels need nothing: they never parse Markdown.
+goes through :func:`plain` before it is put into Markdown. Tables (``st.dataframe``), ``st.text``, ``st.code``,
+chart labels and the options of select boxes and multiselects need nothing: they never parse Markdown (checked in
+Chromium with Streamlit 1.67: a Markdown image in a select box's option is shown as typed), so :func:`plain` there
+would show its backslashes. Radio options, metrics (label, value and delta), tabs, expanders, checkboxes, pills,
+segmented controls, select sliders and every widget's label, hidden or not, do parse it.
 """
 
 from __future__ import annotations

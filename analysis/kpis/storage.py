@@ -41,17 +41,17 @@ def table_exists(con, table: str) -> bool:
 
 def _upsert_setting(con, dataset: str, kpi: str, series: str, column: str, value) -> None:
     ensure_settings_tables(con)
-    found = store.query_rows(
-        con, f"SELECT 1 FROM {q(SETTINGS_TABLE)} WHERE dataset = ? AND kpi = ? AND series = ?", [dataset, kpi, series])
     now = datetime.now().replace(microsecond=0)
-    if found:
-        store.execute(
-            con, f"UPDATE {q(SETTINGS_TABLE)} SET {q(column)} = ?, updated_at = ? WHERE dataset = ? AND kpi = ? "
-                 "AND series = ?", [value, now, dataset, kpi, series])
-    else:
-        row = {"improvement": None, "target": None, column: value}
-        store.execute(con, f"INSERT INTO {q(SETTINGS_TABLE)} VALUES (?, ?, ?, ?, ?, ?)",
-                      [dataset, kpi, series, row["improvement"], row["target"], now])
+    with store.transaction(con) as cur:  # one transaction: the change and its audit record commit together
+        found = cur.execute(f"SELECT 1 FROM {q(SETTINGS_TABLE)} WHERE dataset = ? AND kpi = ? AND series = ?",
+                            [dataset, kpi, series]).fetchall()
+        if found:
+            cur.execute(f"UPDATE {q(SETTINGS_TABLE)} SET {q(column)} = ?, updated_at = ? WHERE dataset = ? AND kpi = ? "
+                        "AND series = ?", [value, now, dataset, kpi, series])
+        else:
+            row = {"improvement": None, "target": None, column: value}
+            cur.execute(f"INSERT INTO {q(SETTINGS_TABLE)} VALUES (?, ?, ?, ?, ?, ?)",
+                        [dataset, kpi, series, row["improvement"], row["target"], now])
 
 
 def set_improvement(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, improvement: str) -> None:
@@ -100,17 +100,20 @@ def set_trajectory(
     if pd.isna(start) or pd.isna(end) or end <= start:
         raise StocktakeError("A trajectory needs a start period before its end period.")
     ensure_settings_tables(con)
-    clear_trajectory(con, dataset, kpi, series)
-    store.execute(
-        con, f"INSERT INTO {q(TRAJECTORY_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [dataset, kpi, series or ALL_SERIES, start.date(), float(start_value), end.date(), float(end_value),
-         datetime.now().replace(microsecond=0)])
+    with store.transaction(con) as cur:  # the old line goes and the new one comes in one transaction
+        cur.execute(f"DELETE FROM {q(TRAJECTORY_TABLE)} WHERE dataset = ? AND kpi = ? AND series = ?",
+                    [dataset, kpi, series or ALL_SERIES])
+        cur.execute(
+            f"INSERT INTO {q(TRAJECTORY_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [dataset, kpi, series or ALL_SERIES, start.date(), float(start_value), end.date(), float(end_value),
+             datetime.now().replace(microsecond=0)])
 
 
 def clear_trajectory(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, series: str | None) -> None:
     if table_exists(con, TRAJECTORY_TABLE):
-        store.execute(con, f"DELETE FROM {q(TRAJECTORY_TABLE)} WHERE dataset = ? AND kpi = ? AND series = ?",
-                      [dataset, kpi, series or ALL_SERIES])
+        with store.transaction(con) as cur:
+            cur.execute(f"DELETE FROM {q(TRAJECTORY_TABLE)} WHERE dataset = ? AND kpi = ? AND series = ?",
+                        [dataset, kpi, series or ALL_SERIES])
 
 
 def get_trajectory(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, series: str | None) -> dict | None:

@@ -110,15 +110,17 @@ def rename_scenario(con: duckdb.DuckDBPyConnection, dataset: str, old: str, new:
         con, f"SELECT 1 FROM {quote_identifier(SCENARIOS_TABLE)} WHERE dataset = ? AND name = ?", [dataset, new])
     if taken:
         raise StocktakeError(f"There is already a scenario called '{new}' for {dataset}: choose another name.")
-    store.execute(con, f"UPDATE {quote_identifier(SCENARIOS_TABLE)} SET name = ? WHERE dataset = ? AND name = ?",
-                  [new, dataset, old])
+    with store.transaction(con) as cur:  # one transaction: the change and its audit record commit together
+        cur.execute(f"UPDATE {quote_identifier(SCENARIOS_TABLE)} SET name = ? WHERE dataset = ? AND name = ?",
+                    [new, dataset, old])
 
 
 def delete_scenario(con: duckdb.DuckDBPyConnection, dataset: str, name: str) -> None:
     ensure_scenarios_table(con)
     load_scenario(con, dataset, name)
-    store.execute(con, f"DELETE FROM {quote_identifier(SCENARIOS_TABLE)} WHERE dataset = ? AND name = ?",
-                  [dataset, name])
+    with store.transaction(con) as cur:
+        cur.execute(f"DELETE FROM {quote_identifier(SCENARIOS_TABLE)} WHERE dataset = ? AND name = ?",
+                    [dataset, name])
 
 
 # --------------------------------------------------------------------------------------------------------------------

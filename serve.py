@@ -1,0 +1,26 @@
+"""The web server Stocktake runs in: Streamlit's own app (``app.py``) with Stocktake's gate in front of every route.
+
+``./run.sh`` starts it through ``ui.launch`` (``streamlit run serve.py``): Streamlit 1.67 sees the ``App`` below and
+serves it with its own uvicorn runner and every ``--server.*`` option, exactly as it serves ``app.py`` alone, plus the
+middleware, which runs before Streamlit's routes (``ui.gate``: nothing but the sign-in screen for someone who is not
+signed in, uploads only from editors, sign-out that ends every session). At start-up the private upload folder is
+emptied (``analysis.uploads``) and the sign-outs are read from the store.
+"""
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.middleware import Middleware
+from streamlit.starlette import App
+
+from ui.gate import SignInGate
+from ui.startup import start_up
+
+
+@asynccontextmanager
+async def lifespan(_app):
+    start_up()
+    yield
+
+
+app = App(str(Path(__file__).resolve().parent / "app.py"), middleware=[Middleware(SignInGate)], lifespan=lifespan)
