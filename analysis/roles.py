@@ -66,7 +66,6 @@ ROLES_BY_KIND = {RECORDS: RECORD_ROLES, KPI: KPI_ROLES, LOOKUP: LOOKUP_ROLES}
 # Roles whose column must hold dates, numbers or text. A role is only suggested for a column of the right type.
 DATE_ROLES = {"date", "closed_date", "period"}
 NUMBER_ROLES = {"cost", "handling_minutes", "value", "target", "population", "unit_cost"}
-ID_ROLES = {"customer_id", "property_id"}
 
 # Words in a header that suggest a role. Headers are compared lower-cased, with camelCase and punctuation turned into
 # spaces ("RequestType" -> "request type"); a longer match is a more specific one, so "Contact type" is a channel

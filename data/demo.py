@@ -25,7 +25,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from analysis import audit, notes, session_actions, sessions, store
+from analysis import audit, notes, session_actions, session_removal, sessions, store
 from analysis.lookups import DEMO_SOURCE
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
@@ -373,7 +373,7 @@ def build_demo_session(con, user: str | None = None) -> int:
     replaces it (with the demo datasets it is about)."""
     for existing in sessions.list_sessions(con):
         if existing.title == DEMO_SESSION_TITLE:
-            sessions.delete_session(con, existing.id, user=user)
+            session_removal.delete_session(con, existing.id, user=user)
     session_id = sessions.create_session(con, DEMO_SESSION_TITLE, held_on=DEMO_SESSION_DAY,
                                          dataset=RECORDS_DATASET, attendees=DEMO_ATTENDEES, user=user)
     items = [sessions.add_view(con, session_id,

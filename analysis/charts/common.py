@@ -26,8 +26,6 @@ TARGET_RED = "#DA291C"
 CATEGORY_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 COUNT_FORMAT = ",.0f"
-MONEY_FORMAT = "$,.0f"  # Vega's currency; the locale below makes it £
-PERCENT_FORMAT = ".1%"
 
 # d3 locale so Vega-Lite writes £ and UK dates.
 UK_FORMAT_LOCALE = {
@@ -48,7 +46,6 @@ UK_TIME_LOCALE = {
     "shortMonths": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
 }
 
-DEFAULT_WIDTH = "container"
 DEFAULT_HEIGHT = 320
 
 

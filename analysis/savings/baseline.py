@@ -62,10 +62,6 @@ class Baseline:
     def total_contacts(self) -> int:
         return int(self.cells["contacts"].sum())
 
-    def channels_with_minutes(self) -> list[str]:
-        by = self.cells.groupby("channel")["minutes_n"].sum()
-        return [c for c in by.index if by[c] > 0]
-
     def by_channel(self) -> pd.DataFrame:
         """channel, contacts, failure_contacts, avg_minutes (from data; NaN where none), largest first."""
         g = self.cells.groupby("channel", as_index=False)[["contacts", "failure_contacts", "minutes_sum",
