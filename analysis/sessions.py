@@ -4,7 +4,7 @@ A session has a title (unique), the day it is held, the dataset it is mainly abo
 agenda: an ordered list of saved views, each with the title the facilitator gives it. A saved view is what a link
 to an Explore page carries (the page's ``url_path`` and its query parameters, exactly as the URL held them), the
 value of every control on the page at the time (so the figure can be drawn again outside the page, for the pack
-and presentation mode: :mod:`analysis.views`), and which of the page's figures it is about.
+and presentation mode: :mod:`analysis.explore`), and which of the page's figures it is about.
 
 Notes and actions recorded in the session live in :mod:`analysis.notes` and :mod:`analysis.session_actions`, keyed
 on the session's id (and an agenda item's id when they are about one figure); both import this module, so deleting a
@@ -46,7 +46,7 @@ class View:
 
     ``params``: the page's query parameters as the URL carried them (``{"dm_grain": ["Week"]}``), for the link;
     ``state``: every control's value (``{"dm_grain": "week", "dm_from": "2024-04-01"}``), to draw the figure again;
-    ``figure``: which of the page's figures (``analysis.views.catalogue.PAGES``).
+    ``figure``: which of the page's figures (its key in ``analysis.explore.PAGES``).
     """
 
     page: str

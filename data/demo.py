@@ -32,7 +32,7 @@ from analysis.formatting import format_count
 from analysis.ingest import load_frame
 from analysis.interventions import add_intervention, list_interventions
 from analysis.prepare import prepare_dataset
-from analysis.views import catalogue
+from analysis import explore
 
 SEED = 20240601
 VOLUME_SCALE = 1.13  # brings the total to about 500,000 contacts
@@ -377,7 +377,7 @@ def build_demo_session(con, user: str | None = None) -> int:
     session_id = sessions.create_session(con, DEMO_SESSION_TITLE, held_on=DEMO_SESSION_DAY,
                                          dataset=RECORDS_DATASET, attendees=DEMO_ATTENDEES, user=user)
     items = [sessions.add_view(con, session_id,
-                               sessions.View(page, figure, catalogue.url_params(page, state), state), title,
+                               sessions.View(page, figure, explore.url_params(page, state), state), title,
                                user=user)
              for title, page, figure, state in DEMO_AGENDA]
     for position, (item_number, text) in enumerate(DEMO_NOTES):

@@ -93,4 +93,4 @@ def test_a_records_page_shows_no_benchmark_it_was_not_given(awkward_db, monkeypa
     at = open_app("pages/performance.py", query_params={"dataset": "dates_only"})
     assert not at.exception and not at.error
     assert not [s for s in at.selectbox if s.key == "pf_bm"]
-    assert any("load a benchmark dataset" in c.value for c in at.caption)
+    assert any("load a benchmark dataset" in i.value for i in at.info)

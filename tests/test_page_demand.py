@@ -158,7 +158,7 @@ def test_injected_selections_drill_the_page_down_and_clear(page):
     assert not any("Drilled down" in md.value for md in at.markdown)
 
     # A heatmap cell: Mondays 09:00-10:00 (the charts are drawn under new keys after each click).
-    at.session_state["dm_ch_dayhour_1"] = {"selection": {"dayhour_pick": [{"day_number": 1, "hour": 9}]}}
+    at.session_state["dm_ch_day_hour_1"] = {"selection": {"dayhour_pick": [{"day_number": 1, "hour": 9}]}}
     at.run()
     _no_problems(at)
     expected = _count("WHERE isodow(received_at) = 1 AND hour(received_at) = 9")

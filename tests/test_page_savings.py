@@ -151,13 +151,14 @@ def test_save_load_and_compare_two_scenarios(savings_store, monkeypatch):
     downloads = [d for d in at.get("download_button") if d.key in ("sv_dl_csv", "sv_dl_xlsx")]
     assert len(downloads) == 2
     # Every chart on the page offers itself as PNG and SVG, in a menu whose buttons are made when it is opened.
-    menus = ["chart_savings_by_lever_menu", "chart_savings_projection_menu", "chart_savings_sensitivity_menu",
-             "chart_scenarios_compared_menu", "chart_scenarios_projection_compared_menu"]
-    assert not [d for d in at.get("download_button") if d.key.startswith("chart_")]
+    # (each declared figure's chart is keyed 'sv_ch_<figure>')
+    menus = [f"sv_ch_{figure}_menu" for figure in ("waterfall", "projection", "sensitivity", "comparison",
+                                                    "comparison_projection")]
+    assert not [d for d in at.get("download_button") if d.key.startswith("sv_ch_")]
     for menu in menus:
         at.session_state[menu] = True
     at.run()
-    offered = {(d.key.rsplit("_", 1)[0], d.label) for d in at.get("download_button") if d.key.startswith("chart_")}
+    offered = {(d.key.rsplit("_", 1)[0], d.label) for d in at.get("download_button") if d.key.startswith("sv_ch_")}
     assert offered == {(m.removesuffix("_menu"), label) for m in menus for label in ("PNG image", "SVG image")}
     for menu in menus:
         at.session_state[menu] = False

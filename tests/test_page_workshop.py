@@ -89,7 +89,7 @@ def test_a_view_added_from_the_demand_page_is_presented_with_next_and_previous(d
     assert at.button(key="ws_next").disabled and not at.button(key="ws_prev").disabled
     spec = at.get("vega_lite_chart")[0].proto.spec
     assert '"labelFontSize": 18' in spec and '"renderer": "svg"' in spec
-    assert "Reasons making up 80%" in [m.label for m in at.metric]
+    assert "Reasons making up 80% of demand" in [m.label for m in at.metric]
     assert any("reasons make up 80% of these records" in m.value for m in at.markdown)
 
 
@@ -204,7 +204,7 @@ def test_a_drill_down_click_travels_with_the_view_added_to_the_session(demo_stor
 ])
 def test_a_view_added_from_each_explore_page_draws_the_figures_the_page_showed(demo_store, open_app, page, figure,
                                                                                 set_control, metric):
-    from analysis.views import drawing
+    from analysis import explore, registry
 
     at = open_app(page)
     kind, key, value = set_control
@@ -217,7 +217,7 @@ def test_a_view_added_from_each_explore_page_draws_the_figures_the_page_showed(d
     con = _store(demo_store)
     try:
         item = sessions.agenda(con, _demo_session(demo_store).id)[-1]
-        drawn = drawing.draw_view(con, item.view)
+        drawn = explore.draw_saved(registry.Context(con), item.view)
     finally:
         con.close()
     assert item.view.state[key] == value
