@@ -263,3 +263,116 @@ def test_the_agenda_is_reordered_renamed_and_trimmed_from_the_page(demo_store, o
     assert [(i.position, i.id) for i in agenda][:1] == [(1, first)] and len(agenda) == 4
     assert agenda[0].title == "Contacts, month by month"
     assert _tab_labels(at)[0] == "Agenda (4)"
+
+
+def test_a_presented_figure_shows_a_reclassification_a_new_lookup_and_a_reload_at_once(demo_store, open_app):
+    """Presentation draws each figure through the one cache, keyed by what the figure reads: the classification's
+    version, the population lookup that applies, the dataset's version. Each change shows on the next run."""
+    import pandas as pd
+
+    from analysis import classification, explore, lookups
+    from analysis.ingest import load_frame
+
+    con = _store(demo_store)
+    try:
+        session_id = sessions.create_session(con, "Staleness check", dataset="demo_contacts")
+        for title, figure in (("Failure", "failure_service"), ("Rates", "rate"), ("Volume", "volume")):
+            state = {"dataset": "demo_contacts"}
+            sessions.add_view(con, session_id, sessions.View("demand-drivers", figure,
+                                                              explore.url_params("demand-drivers", state), state),
+                              title)
+    finally:
+        con.close()
+
+    def presented(item: int):
+        at = open_app("pages/workshop.py", query_params={"session": str(session_id), "present": "true",
+                                                         "item": str(item)})
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        return {m.label: m.value for m in at.metric}, next(m.value for m in at.markdown if m.value.startswith("### "))
+
+    metrics, _ = presented(1)
+    con = _store(demo_store)
+    try:  # every reason of one service becomes failure demand
+        ds = store.get_dataset(con, "demo_contacts")
+        frame = classification.classification_frame(con, ds)
+        frame.loc[frame["service"] == "Parking", "demand_type"] = "failure"
+        classification.save_classification(con, ds, frame)
+    finally:
+        con.close()
+    after, _ = presented(1)
+    assert after["Failure records"] != metrics["Failure records"], (metrics, after)
+
+    _, reading = presented(2)
+    con = _store(demo_store)
+    try:  # a new population lookup, ten times the residents, chosen for the dataset
+        wards = store.query_df(con, "SELECT * FROM ds_demo_ward_population")
+        load_frame(con, wards.assign(population=wards["population"] * 10), dataset="ward_population_2031",
+                   kind="lookup", roles={"ward": "area", "population": "population"})
+        lookups.choose_lookup(con, "demo_contacts", lookups.POPULATION, "ward_population_2031")
+    finally:
+        con.close()
+    _, after_reading = presented(2)
+    assert after_reading != reading
+    numbers = lambda text: [float(n.replace(",", "")) for n in __import__("re").findall(r"\(([\d,.]+)\)", text)]
+    assert [round(n * 10, 0) for n in numbers(after_reading)] == [round(n, 0) for n in numbers(reading)]
+
+    metrics, _ = presented(3)
+    con = _store(demo_store)
+    try:  # the records reloaded with the first thousand rows only
+        rows = store.query_df(con, "SELECT * FROM ds_demo_contacts ORDER BY received_at LIMIT 1000")
+        roles = store.get_dataset(con, "demo_contacts").roles
+        load_frame(con, rows, dataset="demo_contacts", kind="records",
+                   roles={column: role for role, column in roles.items()})
+    finally:
+        con.close()
+    after, _ = presented(3)
+    assert metrics["Records"] == "501,147" and after["Records"] == "1,000"
+
+
+@pytest.mark.parametrize("page_file,page_key", [("pages/demand.py", "demand-drivers"),
+                                                ("pages/performance.py", "performance-trends"),
+                                                ("pages/savings.py", "savings-scenarios")])
+def test_every_figure_a_page_shows_can_be_added_presented_and_packed(demo_store, open_app, page_file, page_key):
+    import pandas as pd
+
+    from analysis import explore, lookups, pack
+    from analysis.ingest import load_frame
+    from analysis.savings.declared import CURRENT
+
+    con = _store(demo_store)
+    try:  # something for every figure to show: a benchmark for the peers, a saved scenario to compare
+        load_frame(con, pd.DataFrame({"period": [pd.Timestamp(f"2024-{m:02d}-01") for m in (1, 2, 3) for _ in range(3)],
+                                      "area": ["Northbridge", "P1", "P2"] * 3, "measure": ["Days to close"] * 9,
+                                      "value": [10.0, 8.0, 12.0, 9.0, 8.5, 11.0, 7.0, 9.0, 12.0]}),
+                   dataset="peer_days", kind="kpi",
+                   roles={"period": "period", "area": "area", "measure": "measure", "value": "value"})
+        lookups.choose_lookup(con, "demo_contacts", lookups.BENCHMARK, "peer_days")
+        session_id = sessions.create_session(con, "Every figure", dataset="demo_contacts")
+    finally:
+        con.close()
+    at = open_app(page_file)
+    if page_key == "savings-scenarios":
+        at.text_input(key="sv_save_name").set_value("Cautious").run()
+        at.button(key="sv_save_btn").click().run()
+        at.multiselect(key="sv_compare").set_value(["Cautious", CURRENT]).run()
+    at.selectbox(key="ws_add_session").set_value(session_id).run()
+    declared = explore.PAGES[page_key].figures
+    assert at.selectbox(key="ws_add_figure").options == [f.title for f in declared.values()]
+    for key in declared:
+        at.selectbox(key="ws_add_figure").set_value(key).run()
+        at.button(key="ws_add").click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+    con = _store(demo_store)
+    try:
+        items = sessions.agenda(con, session_id)
+        assert [i.view.figure for i in items] == list(declared)
+        html = pack.build_pack(con, session_id)
+    finally:
+        con.close()
+    assert "could not be drawn" not in html and html.count("<svg") >= len(declared)
+    for position, item in enumerate(items, start=1):
+        shown = open_app("pages/workshop.py", query_params={"session": str(session_id), "present": "true",
+                                                            "item": str(position)})
+        assert not shown.exception and not shown.error and not shown.info, (item.title, [i.value for i in shown.info])
+        spec = shown.get("vega_lite_chart")[0].proto.spec
+        assert '"labelFontSize": 18' in spec, item.title
