@@ -14,6 +14,7 @@ import streamlit as st
 from streamlit.testing.v1 import local_script_runner
 
 from analysis import store
+from tests.conftest import page_ok
 
 ONE_SCAN = "(day_number, hour)"  # a set only the Demand page's every-count scan groups by (analysis.demand.scan)
 
@@ -33,7 +34,7 @@ def _cold_run(at) -> list[str]:
     st.cache_resource.clear()
     with store.recording_queries() as seen:
         at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    page_ok(at)
     return list(seen)
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from analysis import notes, session_actions, sessions, store
 from data.demo import DEMO_SESSION_TITLE
+from tests.conftest import page_ok
 
 
 def _store(path):
@@ -32,7 +33,7 @@ def _tab_labels(at) -> list[str]:
 
 def test_the_demo_session_is_there_on_first_run(demo_store, open_app):
     at = open_app("pages/workshop.py")
-    assert not at.exception
+    page_ok(at)
     assert at.title[0].value == "Workshop"
     assert at.subheader[0].value == DEMO_SESSION_TITLE
     assert _tab_labels(at)[:3] == ["Agenda (5)", "Notes (2)", "Actions (3, 1 overdue)"]
@@ -44,14 +45,14 @@ def test_the_demo_session_is_there_on_first_run(demo_store, open_app):
 
 def test_a_view_added_from_the_demand_page_is_presented_with_next_and_previous(demo_store, open_app):
     at = open_app("pages/demand.py")
-    assert not at.exception
+    page_ok(at)
     at.radio(key="dm_grain").set_value("week")
     at.multiselect(key="dm_service").set_value(["Parking"])
     at.selectbox(key="ws_add_figure").set_value("pareto")
     at.text_input(key="ws_add_title").input("Why people call about parking")
     at.run()
     at.button(key="ws_add").click().run()
-    assert not at.exception
+    page_ok(at)
     assert at.sidebar.success[0].value == f"Added 'Why people call about parking' to '{DEMO_SESSION_TITLE}' (item 6)."
     assert at.text_input(key="ws_add_title").value == ""
 
@@ -71,7 +72,7 @@ def test_a_view_added_from_the_demand_page_is_presented_with_next_and_previous(d
     at.switch_page("pages/workshop.py").run()
     assert _tab_labels(at)[0] == "Agenda (6)"
     at.button(key="ws_present").click().run()
-    assert not at.exception
+    page_ok(at)
     # (and the dataset in use, which every address carries: issue 8)
     assert at.query_params == {"session": str(session.id), "item": "1", "present": "true",
                                "dataset": "demo_contacts"}
@@ -84,7 +85,7 @@ def test_a_view_added_from_the_demand_page_is_presented_with_next_and_previous(d
     assert at.query_params["item"] == "2"
     # A link straight to the last figure, as a facilitator would share it.
     at = open_app("pages/workshop.py", query_params={"session": str(session.id), "present": "true", "item": "6"})
-    assert not at.exception
+    page_ok(at)
     assert at.title[0].value == "Why people call about parking"
     assert at.button(key="ws_next").disabled and not at.button(key="ws_prev").disabled
     spec = at.get("vega_lite_chart")[0].proto.spec
@@ -100,7 +101,7 @@ def test_an_action_is_recorded_and_its_status_edited(demo_store, open_app):
     at.text_input(key="ws_action_owner").input("Tom Reid")
     at.date_input(key="ws_action_due").set_value(date(2099, 1, 31))
     next(b for b in at.button if b.label == "Record the action").click().run()
-    assert not at.exception
+    page_ok(at)
     assert at.success[0].value == "Action recorded."
     assert _tab_labels(at)[2] == "Actions (4, 1 overdue)"
     editor = at.data_editor[0]
@@ -112,7 +113,7 @@ def test_an_action_is_recorded_and_its_status_edited(demo_store, open_app):
                                     "deleted_rows": []}
     at.run()
     at.button(key="ws_actions_save").click().run()
-    assert not at.exception
+    page_ok(at)
     assert at.success[0].value == "Actions saved: 1 changed."
     con = _store(demo_store)
     try:
@@ -134,7 +135,7 @@ def test_a_note_about_a_figure_is_added_and_listed(demo_store, open_app):
     at.selectbox(key="ws_note_about").set_value(second.id)
     at.text_area(key="ws_note_text").input("Damp and mould reports doubled: ask why")
     next(b for b in at.button if b.label == "Add the note").click().run()
-    assert not at.exception
+    page_ok(at)
     assert _tab_labels(at)[1] == "Notes (3)"
     assert any("Damp and mould reports doubled" in m.value and "about 2. What residents" in m.value for m in at.markdown)
     con = _store(demo_store)
@@ -152,7 +153,7 @@ def test_a_new_session_is_started_and_a_link_to_a_missing_one_says_so(demo_store
     at.text_input(key="ws_new_title").input("Waste review")
     at.text_area(key="ws_new_people").input("Asha, Tom")
     next(b for b in at.button if b.label == "Start the session").click().run()
-    assert not at.exception
+    page_ok(at)
     assert at.subheader[0].value == "Waste review"
     assert _tab_labels(at)[0] == "Agenda (0)"
     assert at.button(key="ws_present").disabled
@@ -161,7 +162,7 @@ def test_a_new_session_is_started_and_a_link_to_a_missing_one_says_so(demo_store
 @pytest.mark.parametrize("page", ["pages/overview.py", "pages/data.py", "pages/workshop.py"])
 def test_only_pages_with_saveable_views_offer_to_add_them(demo_store, open_app, page):
     at = open_app(page)
-    assert not at.exception
+    page_ok(at)
     assert [b for b in at.button if b.key == "ws_add"] == []
 
 
@@ -183,10 +184,10 @@ def test_a_drill_down_click_travels_with_the_view_added_to_the_session(demo_stor
     at = open_app("pages/demand.py")
     at.session_state["dm_ch_pareto_0"] = {"selection": {"pareto_pick": [{"reason": "Chasing progress"}]}}
     at.run()
-    assert not at.exception
+    page_ok(at)
     assert at.query_params["dm_drill"] == "Reason: Chasing progress"
     at.button(key="ws_add").click().run()
-    assert not at.exception
+    page_ok(at)
     con = _store(demo_store)
     try:
         added = sessions.agenda(con, _demo_session(demo_store).id)[-1]
@@ -209,11 +210,11 @@ def test_a_view_added_from_each_explore_page_draws_the_figures_the_page_showed(d
     at = open_app(page)
     kind, key, value = set_control
     getattr(at, kind)(key=key).set_value(value).run()
-    assert not at.exception
+    page_ok(at)
     shown = next(m.value for m in at.metric if m.label == metric)
     at.selectbox(key="ws_add_figure").set_value(figure).run()
     at.button(key="ws_add").click().run()
-    assert not at.exception
+    page_ok(at)
     con = _store(demo_store)
     try:
         item = sessions.agenda(con, _demo_session(demo_store).id)[-1]
@@ -230,7 +231,7 @@ def test_every_chart_of_every_page_is_drawn_for_the_room_in_presentation_mode(de
     import json
 
     at = open_app(page, query_params={"present": "true"})
-    assert not at.exception
+    page_ok(at)
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     assert specs
     for spec in specs:
@@ -249,12 +250,13 @@ def test_the_agenda_is_reordered_renamed_and_trimmed_from_the_page(demo_store, o
         con.close()
     at = open_app("pages/workshop.py", query_params={"session": str(session.id)})
     at.button(key=f"ws_down_{first}").click().run()
-    assert not at.exception
+    page_ok(at)
     at.text_input(key=f"ws_title_{first}").input("Contacts, month by month")
     at.button(key=f"ws_rename_{first}").click().run()
-    assert not at.exception and at.success[0].value == "Renamed."
+    page_ok(at)
+    assert at.success[0].value == "Renamed."
     at.button(key=f"ws_remove_{second}").click().run()
-    assert not at.exception
+    page_ok(at)
     con = _store(demo_store)
     try:
         agenda = sessions.agenda(con, session.id)
@@ -287,7 +289,7 @@ def test_a_presented_figure_shows_a_reclassification_a_new_lookup_and_a_reload_a
     def presented(item: int):
         at = open_app("pages/workshop.py", query_params={"session": str(session_id), "present": "true",
                                                          "item": str(item)})
-        assert not at.exception and not at.error, [e.value for e in at.error]
+        page_ok(at)
         return {m.label: m.value for m in at.metric}, next(m.value for m in at.markdown if m.value.startswith("### "))
 
     metrics, _ = presented(1)
@@ -361,7 +363,7 @@ def test_every_figure_a_page_shows_can_be_added_presented_and_packed(demo_store,
     for key in declared:
         at.selectbox(key="ws_add_figure").set_value(key).run()
         at.button(key="ws_add").click().run()
-        assert not at.exception and not at.error, [e.value for e in at.error]
+        page_ok(at)
     con = _store(demo_store)
     try:
         items = sessions.agenda(con, session_id)
@@ -373,6 +375,7 @@ def test_every_figure_a_page_shows_can_be_added_presented_and_packed(demo_store,
     for position, item in enumerate(items, start=1):
         shown = open_app("pages/workshop.py", query_params={"session": str(session_id), "present": "true",
                                                             "item": str(position)})
-        assert not shown.exception and not shown.error and not shown.info, (item.title, [i.value for i in shown.info])
+        page_ok(shown)
+        assert not shown.info, (item.title, [i.value for i in shown.info])
         spec = shown.get("vega_lite_chart")[0].proto.spec
         assert '"labelFontSize": 18' in spec, item.title

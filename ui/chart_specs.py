@@ -1,8 +1,9 @@
-"""Charts drawn outside the figure registry, made once per builder and inputs (the Overview's charts).
+"""Charts as Streamlit draws them: Vega-Lite with its data as Arrow bytes, and the few charts drawn outside the
+figure registry (the Overview's), made once per builder and inputs.
 
-Figures declared in :mod:`analysis.registry` are made and kept with the figure (``ui.figures``); this keeps the few
-other charts the same way: :func:`chart_spec` makes the spec with :func:`analysis.charts.spec.make_spec` (the one
-way a chart becomes Vega-Lite) and keeps it, with its data as the Arrow bytes Streamlit sends, per builder and content.
+Figures declared in :mod:`analysis.registry` are made and kept with the figure (``ui.figures``); :func:`chart_spec`
+keeps the other charts in the same cache (``ui.cache``), made with :func:`analysis.charts.spec.make_spec` (the one way
+a chart becomes Vega-Lite), per builder and content.
 """
 
 from __future__ import annotations
@@ -10,11 +11,10 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import pyarrow as pa
-import streamlit as st
 from streamlit import dataframe_util
 
 from analysis.charts.spec import make_spec
-from analysis.registry import digest
+from ui import cache
 
 
 def arrow_spec(spec: dict[str, Any]) -> dict[str, Any]:
@@ -30,11 +30,7 @@ def arrow_spec(spec: dict[str, Any]) -> dict[str, Any]:
 
 def chart_spec(build: Callable[..., Any], *inputs: Any, **options: Any) -> dict[str, Any]:
     """``make_spec(build, *inputs, **options)`` with Arrow bytes, made once per builder and inputs."""
-    key = digest((f"{build.__module__}.{build.__qualname__}", inputs, options))
+    kept = cache.remember(f"chart {build.__module__}.{build.__qualname__}", (), (inputs, options),
+                          lambda: arrow_spec(make_spec(build, *inputs, **options)))
     # A shallow copy: Streamlit moves the data out of the spec's top level; nothing changes what lies below it.
-    return dict(_kept_spec(key, build, inputs, options))
-
-
-@st.cache_resource(show_spinner=False, max_entries=200)
-def _kept_spec(key: str, _build: Callable[..., Any], _inputs: tuple, _options: dict) -> dict:
-    return arrow_spec(make_spec(_build, *_inputs, **_options))
+    return dict(kept)

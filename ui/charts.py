@@ -27,8 +27,9 @@ Chart = alt.TopLevelMixin | dict
 
 def _spec(chart: Chart) -> dict:
     # Unvalidated (the builders' specs are checked against the Vega-Lite schema by the tests, once; checking them on
-    # every draw cost a third of a rerun), with the data as Arrow bytes. A dict is already a spec.
-    return arrow_spec(chart) if isinstance(chart, dict) else arrow_spec(make_spec(lambda: chart))
+    # every draw cost a third of a rerun), with the data as Arrow bytes. A dict is already a spec: a kept one, of which
+    # Streamlit gets a shallow copy (it moves the data out of the spec's top level).
+    return dict(arrow_spec(chart)) if isinstance(chart, dict) else arrow_spec(make_spec(lambda: chart))
 
 
 def _slug(text: str) -> str:
