@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import classification, forecast, store
-from analysis.demand import change, figures, repeats, scan
+from analysis.demand import change, choices, figures, repeats, scan
 from analysis.filters import Filters
 from analysis.errors import StocktakeError
 from bench.records import DATASET, ensure_bench_store
@@ -205,8 +205,8 @@ def bench(rows: int, with_pandas: bool = True) -> None:
         coverage = figures.data_coverage(con, ds)
         classes = classification.classification_frame(con, ds)
         population = figures.find_population_lookup(con, ds)
-        figures.filter_options(con, ds)
-        figures.has_times(con, ds)
+        choices.filter_options(con, ds)
+        choices.has_times(con, ds)
         cached_s = time.perf_counter() - started
         started = time.perf_counter()
         repeats.ensure_repeat_table(con, ds, "customer_id")

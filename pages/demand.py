@@ -14,7 +14,7 @@ import streamlit as st
 
 from analysis import classification, drill, lookups
 from analysis.charts import demand as charts
-from analysis.demand import declared, explained, figures
+from analysis.demand import choices, declared, explained, figures
 from analysis.demand import page as demand_page
 from analysis.demand.page import CHANGE_BY, SPLIT_LABELS, DemandView
 from analysis.formatting import format_count, format_percent
@@ -40,7 +40,7 @@ DRILL_CHARTS = {chart_key(f): (f.drill.selection, f.drill.target) for f in deman
                 if f.drill}
 
 coverage_of = cached()(figures.data_coverage)
-filter_options = cached()(figures.filter_options)
+filter_options = cached()(choices.filter_options)
 
 
 # ---- sections -----------------------------------------------------------------------------------------------------
@@ -78,7 +78,7 @@ def failure_section(view: DemandView) -> None:
         tabs = st.tabs(["By service", "By channel", "Over time"])
         for tab, shown in zip(tabs, (declared.FAILURE_SERVICE, declared.FAILURE_CHANNEL, declared.FAILURE_TREND)):
             with tab:
-                show_figure(shown, view, how=False)
+                show_figure(shown, view, how=False, drawn=overall if shown is overall.figure else None)
         with st.expander("How this is calculated"):
             st.markdown(explained.FAILURE)
 
@@ -110,7 +110,7 @@ def repeat_section(view: DemandView) -> None:
         tabs = st.tabs(["By reason", "By channel", "Which reasons follow which"])
         for tab, shown in zip(tabs, (declared.REPEAT_REASON, declared.REPEAT_CHANNEL, declared.REPEAT_PAIRS)):
             with tab:
-                show_figure(shown, view, how=False)
+                show_figure(shown, view, how=False, drawn=lead if shown is lead.figure else None)
         with st.expander("How this is calculated"):
             st.markdown(lead.how)
 
@@ -151,7 +151,7 @@ def change_section(view: DemandView) -> None:
             relative = result.relative_change
             m[2].metric("Change", f"{result.total_change:+,}",
                         delta=format_percent(relative) if relative is not None else None, delta_color="inverse")
-        show_figure(declared.CHANGE, view)
+        show_figure(declared.CHANGE, view, drawn=drawn)
 
 
 @st.fragment(key="demand_rates")
@@ -179,7 +179,7 @@ def forecast_section(view: DemandView) -> None:
             for message in drawn.result.messages:
                 st.info(message)
             st.markdown("**Accuracy on past data (MASE)**: below 1 is better than 'same period last season'.")
-        show_figure(declared.FORECAST, view, headline=True)
+        show_figure(declared.FORECAST, view, headline=True, drawn=drawn)
 
 
 # ---- page ---------------------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from analysis.kpis import page as performance_page
 from analysis.kpis.explained import DIRECTION_LABELS, RULE_LABELS, SPLIT_LABELS
 from analysis.kpis.page import ALL, PerformanceView
 from analysis.reads import CLASSIFICATION
-from analysis.spc import reading, xmr
+from analysis.spc import xmr
 from ui import actions
 from ui.auth import can_edit, guard_page
 from ui.connection import current_dataset, get_connection
@@ -80,9 +80,8 @@ def spc_section(view: PerformanceView) -> None:
         if drawn.note:
             st.info(plain(drawn.note), icon=":material/info:")
             return
-        summary_ = reading.summarise(drawn.result, view.improvement)
-        fmt = lambda v: definitions.format_kpi_value(v, view.option.unit)  # noqa: E731
-        st.markdown(f"**{reading.reading(drawn.result, view.improvement, fmt, view.grain)}**")
+        summary_ = drawn.result.summary
+        st.markdown(f"**{drawn.result.variation}**")
         icons, numbers = st.columns([3, 10])
         icons.html(charts.icons_html(summary_))
         with numbers:
@@ -93,7 +92,7 @@ def spc_section(view: PerformanceView) -> None:
             st.warning(f"Only {summary_.segment_points} points since the limits were last set: with fewer than "
                        f"{xmr.SHORT_SEGMENT_POINTS} the limits may still move, so treat signals with care.",
                        icon=":material/warning:")
-        show_figure(declared.SPC, view)
+        show_figure(declared.SPC, view, drawn=drawn)
 
 
 def _series_periods(view: PerformanceView):

@@ -89,7 +89,7 @@ def outcome_section(view: SavingsView) -> None:
         st.caption(f":material/info: {plain(note)}")
     c1, c2 = st.columns(2)
     with c1:
-        show_figure(declared.WATERFALL, view, how=False)
+        show_figure(declared.WATERFALL, view, how=False, drawn=drawn)
     with c2:
         show_figure(declared.PROJECTION, view, how=False)
     with st.expander("Year by year", expanded=False):
@@ -172,7 +172,7 @@ def compare_section(view: SavingsView) -> None:
         st.dataframe(shown, width="stretch", height=35 * (len(shown) + 1) + 3)
         c1, c2 = st.columns(2)
         with c1:
-            show_figure(declared.COMPARISON, view, how=False)
+            show_figure(declared.COMPARISON, view, how=False, drawn=drawn)
         with c2:
             show_figure(declared.COMPARISON_PROJECTION, view, how=False)
         inputs = pd.DataFrame([{"Scenario": name, "Baseline period": baseline.period_label(start, end),

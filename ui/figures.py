@@ -120,11 +120,12 @@ def drawn_for(figure: Figure, view: Any, state: Mapping[str, Any] | None = None)
 
 
 def show_figure(figure: Figure, view: Any, *, state: Mapping[str, Any] | None = None, headline: bool = False,
-                how: bool = True) -> Drawn | None:
+                how: bool = True, drawn: Drawn | None = None) -> Drawn | None:
     """Draw a declared figure for a page's ``view`` (which carries the dataset) and the page's controls (``state``,
     the session's by default); return it (None when it could not be drawn), for the page to lay out more of it.
 
-    ``headline``: its headline numbers above the chart. ``how``: its "how this is calculated" below."""
+    ``headline``: its headline numbers above the chart. ``how``: its "how this is calculated" below. ``drawn``: the
+    figure as :func:`drawn_for` gave it already this run (its inputs are not read again)."""
     dataset = view.dataset
     missing = registry.missing_roles(figure, dataset)
     if missing:
@@ -132,7 +133,7 @@ def show_figure(figure: Figure, view: Any, *, state: Mapping[str, Any] | None = 
         page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
         return None
     with failing_alone(figure.title[0].lower() + figure.title[1:]):
-        drawn = drawn_for(figure, view, state)
+        drawn = drawn or drawn_for(figure, view, state)
         if drawn.note:
             st.info(plain(drawn.note), icon=":material/info:")
             return drawn

@@ -28,7 +28,7 @@ def _clamp(value, low, high):
 def render_filters(dataset, options: dict[str, list[str]], coverage: tuple[date | None, date | None]) -> None:
     """Draw the filter bar.
 
-    ``options`` maps role -> values the list filter offers (``figures.filter_options``); ``coverage`` is the first
+    ``options`` maps role -> values the list filter offers (``choices.filter_options``); ``coverage`` is the first
     and last date in the dataset, the default period. A date in the URL outside the data is pulled back inside it.
     """
     first, last = coverage

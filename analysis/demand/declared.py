@@ -15,7 +15,7 @@ import pandas as pd
 
 from analysis import classification, forecast, lookups, periods, store
 from analysis.charts import demand as charts
-from analysis.demand import change, explained, figures, readings, repeats, scan
+from analysis.demand import change, choices, explained, figures, readings, repeats, scan
 from analysis.demand.page import CHANGE_BY, PAGE, SPLIT_LABELS, DemandView, chosen_split
 from analysis.errors import StocktakeError
 from analysis.filters import Filters
@@ -58,8 +58,9 @@ def page_counts(ctx: Context, ds: store.Dataset, filters: Filters, grain: str) -
 
 
 def page_total(ctx: Context, view: DemandView) -> int:
-    """Records the page's filters keep (the page's headline)."""
-    return figures.total_from(page_counts(ctx, view.dataset, view.filters, view.grain))
+    """Records the page's filters keep (the page's headline), summed once from the page's scan."""
+    return ctx.derived("demand total", view.dataset, (view.filters, view.grain), lambda: figures.total_from(
+        page_counts(ctx, view.dataset, view.filters, view.grain)))
 
 
 # ---- volume and top reasons ---------------------------------------------------------------------------------------
@@ -206,7 +207,7 @@ REPEAT_PAIRS = register(Figure(
 # ---- seasonality --------------------------------------------------------------------------------------------------
 
 def _day_hour(ctx, ds, p: Counted) -> pd.DataFrame:
-    if not ctx.shared(figures.has_times, ds):
+    if not ctx.shared(choices.has_times, ds):
         raise NotShown("The dates have no times of day, so there is no day × hour view.")
     grid = figures.day_hour_frame(page_counts(ctx, ds, p.filters, p.grain).part("day_hour"))
     if int(grid["count"].sum()) == 0:

@@ -22,8 +22,8 @@ import pandas as pd
 
 from analysis import classification, lookups, periods, store
 from analysis.demand import scan
-from analysis.demand.scan import Counts, label_sql
-from analysis.filters import BLANK, DAY_NAMES, LIST_FILTERS, OTHER, Filters, role_column
+from analysis.demand.scan import Counts
+from analysis.filters import BLANK, DAY_NAMES, OTHER, Filters, role_column
 from analysis.store import quote_identifier as q
 
 GRAINS = ("day", "week", "month", "quarter", "financial_year")  # the grains the Demand page offers
@@ -286,20 +286,6 @@ def failure_frame(frame: pd.DataFrame, by: str | None, grain: str, span) -> pd.D
 # Seasonality
 
 
-def has_times(con, dataset: store.Dataset) -> bool:
-    """Whether the date column holds times of day (not all midnight), so a day × hour heatmap means something."""
-    date_col = role_column(dataset.roles, "date")
-    if dataset.column(date_col).type == "date":
-        return False
-    rows = store.query_rows(
-        con,
-        f"""SELECT count(*) FROM (SELECT {q(date_col)} AS d FROM {q(dataset.table)}
-                                   WHERE {q(date_col)} IS NOT NULL LIMIT 100000)
-            WHERE hour(d) <> 0 OR minute(d) <> 0""",
-    )
-    return rows[0][0] > 0
-
-
 def day_hour_counts(con, dataset: store.Dataset, filters: Filters) -> pd.DataFrame:
     """Records per day of week × hour of day. Columns: day (Monday…), day_number (1-7), hour (0-23), count.
 
@@ -398,21 +384,3 @@ def rate_frame(frame: pd.DataFrame, span) -> pd.DataFrame:
     frame["annual_rate_per_1000"] = frame["rate_per_1000"] / years if years and years > 0 else float("nan")
     return frame.sort_values("rate_per_1000", ascending=False, na_position="last", kind="stable") \
         .reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Filter choices
-
-
-def filter_options(con, dataset: store.Dataset, limit: int = 1000) -> dict[str, list[str]]:
-    """The values each list filter can take (role -> sorted values, most frequent ``limit``), in one scan."""
-    roles = [r for r in LIST_FILTERS.values() if r in dataset.roles]
-    if not roles:
-        return {}
-    parts = [
-        f"""SELECT '{r}' AS role, * FROM (SELECT {label_sql(dataset.roles[r])} AS value, count(*) AS n
-             FROM {q(dataset.table)} GROUP BY 1 ORDER BY n DESC LIMIT {int(limit)})"""
-        for r in roles
-    ]
-    frame = store.query_df(con, " UNION ALL ".join(parts))
-    return {r: sorted(frame.loc[frame["role"] == r, "value"].tolist()) for r in roles}

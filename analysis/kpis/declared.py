@@ -84,18 +84,31 @@ def rebase_points(notes_shown: pd.DataFrame, state) -> tuple[pd.Timestamp, ...]:
     return tuple(points)
 
 
+def trajectory(ctx: Context, ds: store.Dataset, kpi: str, series_name: str) -> dict | None:
+    """The stored trajectory of a KPI's series, read once per run."""
+    return ctx.once(("trajectory", str(store.default_db_path()), ds.name, kpi, series_name),
+                    lambda: storage.get_trajectory(ctx.con, ds.name, kpi, series_name))
+
+
 def _spc_inputs(ctx: Context, ds: store.Dataset, view: PerformanceView, state) -> Spc:
     shown = notes(ctx, ds, view.service)
-    stored = storage.get_trajectory(ctx.con, ds.name, view.kpi, view.series_name)
-    trajectory = None if not stored else tuple(stored[k] for k in ("start_period", "start_value", "end_period",
+    stored = trajectory(ctx, ds, view.kpi, view.series_name)
+    kept = None if not stored else tuple(stored[k] for k in ("start_period", "start_value", "end_period",
                                                                     "end_value"))
     return Spc(view.kpi, view.option.label, view.option.unit, view.option.missing, view.title, view.grain,
                view.within_days, view.filters, view.series_name, view.improvement, view.rules, view.show_near,
-               view.stored_target, trajectory, shown[["day", "label", "id"]].reset_index(drop=True),
+               view.stored_target, kept, shown[["day", "label", "id"]].reset_index(drop=True),
                rebase_points(shown, state))
 
 
-def _spc(ctx: Context, ds: store.Dataset, p: Spc) -> pd.DataFrame:
+@dataclass(frozen=True)
+class SpcResult:
+    frame: pd.DataFrame  # xmr's frame
+    summary: reading.SpcSummary  # what the two MDC icons say
+    variation: str  # the chart in a sentence (the reading without the assurance)
+
+
+def _spc(ctx: Context, ds: store.Dataset, p: Spc) -> SpcResult:
     if p.missing:
         raise NotShown(p.missing)
     values = ctx.shared(kpi_series, ds, p.kpi, p.grain, None, p.filters, p.within_days, reads=(CLASSIFICATION,))
@@ -103,18 +116,19 @@ def _spc(ctx: Context, ds: store.Dataset, p: Spc) -> pd.DataFrame:
     if points < 2:
         raise NotShown(f"{p.title} has {points} period{'s' if points != 1 else ''} with a value: an SPC chart needs "
                        "at least 2. Choose another KPI, service or a shorter period.")
-    trajectory = None
+    along = None
     if p.trajectory:
         stored = dict(zip(("start_period", "start_value", "end_period", "end_value"), p.trajectory))
-        trajectory = storage.trajectory_values(stored, values["period"]).to_numpy(dtype=float)
+        along = storage.trajectory_values(stored, values["period"]).to_numpy(dtype=float)
     # A target saved on the page wins; otherwise a KPI series' own target column, point by point.
-    return xmr.xmr(values["value"].to_numpy(dtype=float), dates=values["period"], improvement=p.improvement,
-                   target=p.target if p.target is not None else values["target"].to_numpy(dtype=float),
-                   trajectory=trajectory, rebase_at=list(p.rebase_at), rules=p.rules)
+    frame = xmr.xmr(values["value"].to_numpy(dtype=float), dates=values["period"], improvement=p.improvement,
+                    target=p.target if p.target is not None else values["target"].to_numpy(dtype=float),
+                    trajectory=along, rebase_at=list(p.rebase_at), rules=p.rules)
+    return SpcResult(frame, reading.summarise(frame, p.improvement), reading.reading(frame, p.improvement, p.fmt, p.grain))
 
 
-def _spc_headline(result: pd.DataFrame, p: Spc) -> list[tuple[str, str]]:
-    s = reading.summarise(result, p.improvement)
+def _spc_headline(result: SpcResult, p: Spc) -> list[tuple[str, str]]:
+    s = result.summary
     latest = periods.period_label(s.latest_date, p.grain) if s.latest_date is not None else ""
     return [(f"Latest ({latest})", p.fmt(s.latest_value)), ("Mean", p.fmt(s.mean)),
             ("Lower limit", "–" if s.lpl is None else p.fmt(s.lpl)),
@@ -131,13 +145,13 @@ def _spc_words(view: PerformanceView, p: Spc) -> str:
 SPC = register(Figure(
     PAGE, "spc", "The KPI's SPC chart", _spc_inputs, _spc,
     chart=lambda result, p: charts.build_spc_chart(
-        result, title=p.title, unit=p.unit, y_title=p.label, grain=p.grain, interventions=p.notes,
+        result.frame, title=p.title, unit=p.unit, y_title=p.label, grain=p.grain, interventions=p.notes,
         show_near_lines=p.near, subtitle=f"{RULE_LABELS[p.rules]} rules; {DIRECTION_LABELS[p.improvement].lower()}"),
-    columns=explained.SPC_COLUMNS,
-    reading=lambda result, p: (f"{reading.reading(result, p.improvement, p.fmt, p.grain)} "
-                               f"{assurance_sentence(reading.summarise(result, p.improvement), p.fmt)}"),
+    table=lambda result: result.frame, columns=explained.SPC_COLUMNS,
+    reading=lambda result, p: f"{result.variation} {assurance_sentence(result.summary, p.fmt)}",
     headline=_spc_headline,
-    how=lambda result, p: explained.how_to_read(result.attrs["trend_points"], result.attrs["shift_points"]),
+    how=lambda result, p: explained.how_to_read(result.frame.attrs["trend_points"],
+                                                result.frame.attrs["shift_points"]),
     how_title="How to read this chart", words=_spc_words, spinner="Working out the KPI…"))
 
 

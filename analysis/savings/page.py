@@ -109,12 +109,19 @@ def preset_default(ctx: Context, ds: store.Dataset) -> str:
 
 
 def cost_table(ctx: Context, ds: store.Dataset, base: baseline.Baseline, preset: str) -> pd.DataFrame:
-    """Every channel the page asks a unit cost for, with the preset's cost and where it comes from."""
+    """Every channel the page asks a unit cost for, with the preset's cost and where it comes from (worked out once
+    per baseline and preset version: every rerun of the page reads it)."""
     found = cost_lookups(ctx, ds)
-    frame = ctx.shared(cost_lookup, found[preset]) if preset in found else None
-    priced = None if frame is None else frame["channel"].astype(str).tolist()
-    channels = costs.channels_to_cost(list(base.channels), priced)
-    return costs.unit_cost_table(channels, frame, preset if frame is not None else None)
+    lookup = found.get(preset)
+
+    def work_out() -> pd.DataFrame:
+        frame = ctx.shared(cost_lookup, lookup) if lookup is not None else None
+        priced = None if frame is None else frame["channel"].astype(str).tolist()
+        channels = costs.channels_to_cost(list(base.channels), priced)
+        return costs.unit_cost_table(channels, frame, preset if frame is not None else None)
+
+    return ctx.derived("unit cost table", ds, (tuple(base.channels), lookup and (lookup.name, lookup.version)),
+                       work_out)
 
 
 def _levers(state: Mapping[str, Any], base: baseline.Baseline, table: pd.DataFrame) -> tuple[model.Levers, tuple]:
