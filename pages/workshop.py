@@ -32,6 +32,7 @@ SESSION_PARAM = forms.SESSION_PARAM
 ITEM_PARAM = forms.ITEM_PARAM
 PICK_KEY = "ws_session"
 STATUS_OPTIONS = list(session_actions.STATUS_LABELS.values())
+MAX_PRESENTED_NUMBERS = 3
 PRESENT_CHART_HEIGHT = 560  # the whole chart (titles, axes, legend) on a 1080-pixel screen under the reading
 
 
@@ -111,8 +112,10 @@ def _present(session: sessions.Session) -> None:
     # The reading and the headline numbers first, the chart under them: on 1920 x 1080 all of it fits one screen.
     reading, numbers = st.columns([3, 2], vertical_alignment="center")
     reading.markdown(f"### {plain(figure.reading)}")
-    if figure.headline:
-        for column, (label, value) in zip(numbers.columns(len(figure.headline)), figure.headline):
+    # The first three headline numbers: at 56 px, more do not fit beside the reading on a projected screen.
+    shown = figure.headline[:MAX_PRESENTED_NUMBERS]
+    if shown:
+        for column, (label, value) in zip(numbers.columns(len(shown)), shown):
             column.metric(label, value)
     show_chart(figure.spec, key=f"ws_present_{item.id}", name=item.title, height=PRESENT_CHART_HEIGHT)
     st.caption(f"{plain(figure.filters)} ({plain(figure.dataset)})")

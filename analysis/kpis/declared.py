@@ -131,9 +131,9 @@ def _spc_headline(result: SpcResult, p: Spc) -> list[tuple[str, str]]:
     s = result.summary
     latest = periods.period_label(s.latest_date, p.grain) if s.latest_date is not None else ""
     return [(f"Latest ({latest})", p.fmt(s.latest_value)), ("Mean", p.fmt(s.mean)),
+            ("Target", p.fmt(s.target) if s.target is not None else "–"),
             ("Lower limit", "–" if s.lpl is None else p.fmt(s.lpl)),
-            ("Upper limit", "–" if s.upl is None else p.fmt(s.upl)),
-            ("Target", p.fmt(s.target) if s.target is not None else "–")]
+            ("Upper limit", "–" if s.upl is None else p.fmt(s.upl))]
 
 
 def _spc_words(view: PerformanceView, p: Spc) -> str:
