@@ -16,7 +16,8 @@ from analysis import classification, drill, lookups
 from analysis.charts import demand as charts
 from analysis.demand import choices, declared, explained, figures
 from analysis.demand import page as demand_page
-from analysis.demand.page import CHANGE_BY, SPLIT_LABELS, DemandView
+from analysis.demand.page import (CHANGE_BY, CHANGE_BY_KEY, CHANGE_PERIOD_KEYS, HORIZON_KEY, REPEAT_BY_KEY,
+                                  REPEAT_DAYS_KEY, SPLIT_KEY, SPLIT_LABELS, DemandView)
 from analysis.formatting import format_count, format_percent
 from analysis.reads import CLASSIFICATION
 from analysis.registry import needs_sentence
@@ -50,7 +51,7 @@ filter_options = cached()(choices.filter_options)
 def volume_section(view: DemandView) -> None:
     st.subheader("Volume over time")
     st.columns([1, 3])[0].selectbox("Split by", [s for s in SPLIT_LABELS if not s or s in view.dataset.roles],
-                                    key="dm_split", bind=BIND, format_func=lambda s: SPLIT_LABELS[s])
+                                    key=SPLIT_KEY, bind=BIND, format_func=lambda s: SPLIT_LABELS[s])
     show_figure(declared.VOLUME, view)
 
 
@@ -94,10 +95,10 @@ def repeat_section(view: DemandView) -> None:
         return
     cols = st.columns(2)
     cols[0].number_input("Repeat window (days)", min_value=1, max_value=365, value=explained.REPEAT_WINDOW_DAYS,
-                         step=1, key="dm_repeat_days", bind=BIND,
+                         step=1, key=REPEAT_DAYS_KEY, bind=BIND,
                          help="A contact is a repeat when the same customer made another contact this many days "
                               "before it, or fewer.")
-    cols[1].radio("Same", id_roles, key="dm_repeat_by", bind=BIND, horizontal=True,
+    cols[1].radio("Same", id_roles, key=REPEAT_BY_KEY, bind=BIND, horizontal=True,
                   format_func=lambda r: {"customer_id": "customer", "property_id": "property"}[r])
     with figure("repeat demand"):
         lead = drawn_for(declared.REPEAT_PAIRS if "reason" in ds.roles else declared.REPEAT_CHANNEL, view)
@@ -133,13 +134,12 @@ def change_section(view: DemandView) -> None:
     inputs = declared.CHANGE.inputs(app_context(), view.dataset, view, {})  # the default periods
     cols = st.columns(5)
     span = dict(min_value=first, max_value=last, bind=BIND, format="DD/MM/YYYY")
-    cols[0].date_input("First period from", value=inputs.first[0], key="dm_a_from", **span)
-    cols[1].date_input("First period to", value=inputs.first[1], key="dm_a_to", **span)
-    cols[2].date_input("Second period from", value=inputs.second[0], key="dm_b_from", **span)
-    cols[3].date_input("Second period to", value=inputs.second[1], key="dm_b_to", **span)
+    for col, label, start, key in zip(cols, ("First period from", "First period to", "Second period from",
+                                             "Second period to"), (*inputs.first, *inputs.second), CHANGE_PERIOD_KEYS):
+        col.date_input(label, value=start, key=key, **span)
     options = declared.change_options(view.dataset)
     if options:
-        cols[4].selectbox("Split the change by", options, key="dm_change_by", bind=BIND,
+        cols[4].selectbox("Split the change by", options, key=CHANGE_BY_KEY, bind=BIND,
                           format_func=lambda k: CHANGE_BY[k])
     with figure("the change between two periods"):
         drawn = drawn_for(declared.CHANGE, view)
@@ -172,7 +172,7 @@ def rate_section(view: DemandView) -> None:
 @st.fragment(key="demand_forecast")
 def forecast_section(view: DemandView) -> None:
     st.subheader("Forecast")
-    st.slider("Periods ahead", 3, 12, 6, key="dm_horizon", bind=BIND)
+    st.slider("Periods ahead", 3, 12, 6, key=HORIZON_KEY, bind=BIND)
     with figure("the forecast"):
         drawn = drawn_for(declared.FORECAST, view)
         if drawn.result is not None:

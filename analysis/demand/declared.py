@@ -16,7 +16,8 @@ import pandas as pd
 from analysis import classification, forecast, lookups, periods, store
 from analysis.charts import demand as charts
 from analysis.demand import change, choices, explained, figures, readings, repeats, scan
-from analysis.demand.page import CHANGE_BY, PAGE, SPLIT_LABELS, DemandView, chosen_split
+from analysis.demand.page import (CHANGE_BY, CHANGE_BY_KEY, CHANGE_PERIOD_KEYS, HORIZON_KEY, PAGE, REPEAT_BY_KEY,
+                                  REPEAT_DAYS_KEY, SPLIT_LABELS, DemandView, chosen_split)
 from analysis.errors import StocktakeError
 from analysis.filters import Filters
 from analysis.formatting import format_count, format_percent
@@ -159,8 +160,8 @@ class Repeats:
 
 def _repeat_inputs(ctx, ds, view: DemandView, state) -> Repeats:
     ids = [r for r in ID_ROLES if r in ds.roles]
-    by = value(state, "dm_repeat_by", ids[0] if ids else "customer_id")
-    window = int(value(state, "dm_repeat_days", explained.REPEAT_WINDOW_DAYS))
+    by = value(state, REPEAT_BY_KEY, ids[0] if ids else "customer_id")
+    window = int(value(state, REPEAT_DAYS_KEY, explained.REPEAT_WINDOW_DAYS))
     # Every repeat figure is drawn from one result, the one the 'by reason' chart (whose clicks drill) keeps whole.
     return Repeats(view.filters_for("reason"), min(max(window, 1), 365), by if by in ids else (ids or [by])[0])
 
@@ -259,9 +260,9 @@ def _change_inputs(ctx, ds, view: DemandView, state) -> Between:
     (a_start, a_end), (b_start, b_end) = change.default_periods(*view.coverage)
     pick = lambda key, default: day(state.get(key)) or default  # noqa: E731
     options = change_options(ds)
-    by = value(state, "dm_change_by", options[0] if options else "reason")
-    return Between(view.filters, (pick("dm_a_from", a_start), pick("dm_a_to", a_end)),
-                   (pick("dm_b_from", b_start), pick("dm_b_to", b_end)),
+    by = value(state, CHANGE_BY_KEY, options[0] if options else "reason")
+    a_from, a_to, b_from, b_to = CHANGE_PERIOD_KEYS
+    return Between(view.filters, (pick(a_from, a_start), pick(a_to, a_end)), (pick(b_from, b_start), pick(b_to, b_end)),
                    by if by in options else (options or ["reason"])[0])
 
 
@@ -333,7 +334,7 @@ def _forecast(ctx, ds, p: Ahead) -> forecast.ForecastResult:
 FORECAST = register(Figure(
     PAGE, "forecast", "Forecast",
     inputs=lambda ctx, ds, view, state: Ahead(view.filters, view.grain, view.coverage,
-                                              min(max(int(value(state, "dm_horizon", 6)), 3), 12)),
+                                              min(max(int(value(state, HORIZON_KEY, 6)), 3), 12)),
     compute=_forecast,
     chart=lambda found, p: charts.build_forecast_chart(
         found.history, found.forecast, periods.GRAIN_LABELS[p.grain],

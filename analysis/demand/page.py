@@ -21,7 +21,10 @@ from analysis.state import day, strings, url_params, value
 
 PAGE_KEY = "demand-drivers"
 PREFIX = "dm_"
+# Every control's key, written once: the page's widgets are drawn under them and the figures read them back.
 FROM_KEY, TO_KEY, GRAIN_KEY, SPLIT_KEY, DRILL_KEY = "dm_from", "dm_to", "dm_grain", "dm_split", "dm_drill"
+REPEAT_DAYS_KEY, REPEAT_BY_KEY, HORIZON_KEY, CHANGE_BY_KEY = "dm_repeat_days", "dm_repeat_by", "dm_horizon", "dm_change_by"
+CHANGE_PERIOD_KEYS = ("dm_a_from", "dm_a_to", "dm_b_from", "dm_b_to")  # first period from, to; second from, to
 # Role -> (control key, plural label) of the filter bar's list filters, in the order the bar shows them.
 LIST_CONTROLS = {
     "service": ("dm_service", "Services"),
