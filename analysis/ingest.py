@@ -47,10 +47,6 @@ REJECTS_SHOWN = 100_000
 # Reads of a file whose later rows disagree with the sample (each read fixes what the last one found).
 MAX_READS = 4
 
-# Test hook: seconds to wait inside the load transaction just before COMMIT, so a test can kill the process there
-# and check that the previous version survives. Never set in normal use.
-_PAUSE_BEFORE_COMMIT_ENV = "STOCKTAKE_PAUSE_BEFORE_COMMIT"
-
 
 @dataclass
 class LoadReport:
@@ -155,9 +151,6 @@ def _swap_in(cur, *, dataset: str, kind: str, source_file: str, staging: str, co
     row_count = int(cur.execute(f"SELECT count(*) FROM {quote_identifier(table)}").fetchone()[0])
     version = store.write_catalogue_entry(cur, dataset=dataset, kind=kind, table=table, source_file=source_file,
                                           row_count=row_count, columns=columns)
-    pause = float(os.environ.get(_PAUSE_BEFORE_COMMIT_ENV, "0") or 0)
-    if pause:
-        time.sleep(pause)
     return row_count, version
 
 

@@ -31,20 +31,13 @@ def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
     sessions.ensure_tables(con)
     if sessions.tables_exist(con, NOTES_TABLE) and _has_session_column(con):
         return
-    cur = con.cursor()
-    try:
-        cur.execute(f"CREATE SEQUENCE IF NOT EXISTS {q(NOTE_SEQUENCE)}")
-        cur.execute(
-            f"""CREATE TABLE IF NOT EXISTS {q(NOTES_TABLE)} (
-                id BIGINT NOT NULL, dataset VARCHAR, written_at TIMESTAMP NOT NULL, topic VARCHAR,
-                note VARCHAR NOT NULL, link VARCHAR, session_id BIGINT, item_id BIGINT)"""
-        )
-        columns = {r[0] for r in cur.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main'",
-            [NOTES_TABLE]).fetchall()}
-    finally:
-        cur.close()
-    if "session_id" not in columns:
+    store.create_if_missing(
+        con, NOTES_TABLE,
+        f"CREATE SEQUENCE IF NOT EXISTS {q(NOTE_SEQUENCE)}",
+        f"""CREATE TABLE IF NOT EXISTS {q(NOTES_TABLE)} (
+            id BIGINT NOT NULL, dataset VARCHAR, written_at TIMESTAMP NOT NULL, topic VARCHAR,
+            note VARCHAR NOT NULL, link VARCHAR, session_id BIGINT, item_id BIGINT)""")
+    if not _has_session_column(con):  # a notes table from before sessions
         _migrate_dataset_notes(con)
 
 

@@ -2,7 +2,7 @@
 
 Title, day, attendees and the data (each dataset's date range and load time); then each agenda item in order with
 its chart (inline SVG drawn by :mod:`analysis.chart_export`), its filters in words and its reading in a sentence
-(:mod:`analysis.views`), the notes about it; then every note and the actions table, overdue first.
+(drawn from its declaration, as the page draws it: :mod:`analysis.explore`), the notes about it; then every note and the actions table, overdue first.
 
 The file makes no request of its own (no script, font, stylesheet or image by address), so it opens the same on a
 laptop with no network and in an email client, and it prints to A4 from a browser: each figure stays on one page.
@@ -22,7 +22,8 @@ from analysis.chart_export import inline_svg
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
 from analysis.store import quote_identifier as q
-from analysis.views import catalogue, drawing
+from analysis import explore, registry
+from analysis.charts.spec import rows_spec
 
 _STYLE = """
   :root { color: #111; font-family: "Liberation Sans", Arial, Helvetica, sans-serif; }
@@ -94,17 +95,20 @@ def _datasets_html(con, names: list[str]) -> str:
             + "".join(rows) + "</tbody></table>")
 
 
-def _figure_html(con, item: sessions.AgendaItem, session: sessions.Session) -> str:
-    label = catalogue.figure_label(item.view.page, item.view.figure)
-    page = catalogue.page_title(item.view.page)
+def _figure_html(ctx: registry.Context, item: sessions.AgendaItem, session: sessions.Session) -> str:
+    label = explore.figure_label(item.view.page, item.view.figure)
+    page = explore.page_title(item.view.page)
     parts = [f"<h2>{item.position}. {_e(item.title)}</h2>",
              f"<p class='meta'>{_e(page)}: {_e(label)}</p>"]
     try:
-        figure = drawing.draw_view(con, item.view, dataset=session.dataset)
+        figure = explore.draw_saved(ctx, item.view, dataset=session.dataset)
+        if figure.note:
+            raise StocktakeError(figure.note)
     except StocktakeError as exc:
         parts.append(f"<p class='problem'>This figure could not be drawn: {_e(exc)}</p>")
     else:
-        parts.append(f"<div class='figure'>{inline_svg(figure.spec, id_prefix=f'f{item.position}-')}</div>")
+        parts.append(f"<div class='figure'>{inline_svg(rows_spec(figure.spec), id_prefix=f'f{item.position}-')}"
+                     "</div>")
         if figure.headline:
             parts.append("<div class='headline'>" + "".join(
                 f"<div>{_e(k)}<strong>{_e(v)}</strong></div>" for k, v in figure.headline) + "</div>")
@@ -160,9 +164,10 @@ def build_pack(con: duckdb.DuckDBPyConnection, session_id: int, *, today: date |
         "<ol>" + "".join(f"<li>{_e(i.title)}</li>" for i in items) + "</ol>" if items else "<p>The agenda is empty.</p>",
     ]
     body = []
+    ctx = registry.Context(con)  # one for the pack: figures drawn from the same scan share it
     for item in items:
         about = session_notes[session_notes["item_id"] == item.id]
-        section = _figure_html(con, item, session)
+        section = _figure_html(ctx, item, session)
         if len(about):
             section += "<h3>Notes on this figure</h3>" + _notes_html(about)
         body.append(f"<section class='item'>{section}</section>")

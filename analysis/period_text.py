@@ -388,8 +388,3 @@ def period_label(first_day: date, grain: str) -> str:
         return str(first_day.year)
     return first_day.strftime("%d/%m/%Y")
 
-
-def day_grain_of(first_days: Sequence[date]) -> str:
-    """The grain dates on the first of a month suggest ('month'), or 'day'. Used for date columns of KPI series."""
-    return MONTH if first_days and all(d.day == 1 for d in first_days) else DAY
-

@@ -36,19 +36,13 @@ EXPORT_HEADERS = {"what": "Action", "owner": "Owner", "due": "Due", "status": "S
 def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
     """Create the actions table if this store has none yet. Idempotent."""
     sessions.ensure_tables(con)
-    if sessions.tables_exist(con, ACTIONS_TABLE):
-        return
-    cur = con.cursor()
-    try:
-        cur.execute(f"CREATE SEQUENCE IF NOT EXISTS {q(ACTION_SEQUENCE)}")
-        cur.execute(
-            f"""CREATE TABLE IF NOT EXISTS {q(ACTIONS_TABLE)} (
-                id BIGINT NOT NULL, session_id BIGINT NOT NULL, item_id BIGINT, what VARCHAR NOT NULL,
-                owner VARCHAR, due DATE, status VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
-                changed_at TIMESTAMP NOT NULL)"""
-        )
-    finally:
-        cur.close()
+    store.create_if_missing(
+        con, ACTIONS_TABLE,
+        f"CREATE SEQUENCE IF NOT EXISTS {q(ACTION_SEQUENCE)}",
+        f"""CREATE TABLE IF NOT EXISTS {q(ACTIONS_TABLE)} (
+            id BIGINT NOT NULL, session_id BIGINT NOT NULL, item_id BIGINT, what VARCHAR NOT NULL,
+            owner VARCHAR, due DATE, status VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
+            changed_at TIMESTAMP NOT NULL)""")
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,11 @@ A session has a title (unique), the day it is held, the dataset it is mainly abo
 agenda: an ordered list of saved views, each with the title the facilitator gives it. A saved view is what a link
 to an Explore page carries (the page's ``url_path`` and its query parameters, exactly as the URL held them), the
 value of every control on the page at the time (so the figure can be drawn again outside the page, for the pack
-and presentation mode: :mod:`analysis.views`), and which of the page's figures it is about.
+and presentation mode: :mod:`analysis.explore`), and which of the page's figures it is about.
 
 Notes and actions recorded in the session live in :mod:`analysis.notes` and :mod:`analysis.session_actions`, keyed
-on the session's id (and an agenda item's id when they are about one figure). Deleting a session deletes them too.
+on the session's id (and an agenda item's id when they are about one figure); both import this module, so deleting a
+session or removing an agenda item, which changes them too, is in :mod:`analysis.session_removal`, above all three.
 
 Every write runs in one transaction and, when :mod:`analysis.audit` is present, records who made it.
 """
@@ -15,7 +16,6 @@ Every write runs in one transaction and, when :mod:`analysis.audit` is present, 
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Mapping
@@ -46,7 +46,7 @@ class View:
 
     ``params``: the page's query parameters as the URL carried them (``{"dm_grain": ["Week"]}``), for the link;
     ``state``: every control's value (``{"dm_grain": "week", "dm_from": "2024-04-01"}``), to draw the figure again;
-    ``figure``: which of the page's figures (``analysis.views.catalogue.PAGES``).
+    ``figure``: which of the page's figures (its key in ``analysis.explore.PAGES``).
     """
 
     page: str
@@ -100,31 +100,17 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the session tables if this store has none yet. Idempotent."""
     if tables_exist(con, SESSIONS_TABLE, AGENDA_TABLE):
         return
-    cur = con.cursor()
-    try:
-        cur.execute(f"CREATE SEQUENCE IF NOT EXISTS {q(SESSION_SEQUENCE)}")
-        cur.execute(f"CREATE SEQUENCE IF NOT EXISTS {q(AGENDA_SEQUENCE)}")
-        cur.execute(
-            f"""CREATE TABLE IF NOT EXISTS {q(SESSIONS_TABLE)} (
-                id BIGINT NOT NULL, title VARCHAR NOT NULL, held_on DATE, dataset VARCHAR, attendees VARCHAR[],
-                created_at TIMESTAMP NOT NULL, changed_at TIMESTAMP NOT NULL)"""
-        )
-        cur.execute(
-            f"""CREATE TABLE IF NOT EXISTS {q(AGENDA_TABLE)} (
-                id BIGINT NOT NULL, session_id BIGINT NOT NULL, position INTEGER NOT NULL, title VARCHAR NOT NULL,
-                page VARCHAR NOT NULL, figure VARCHAR NOT NULL, params VARCHAR NOT NULL, state VARCHAR NOT NULL,
-                added_at TIMESTAMP NOT NULL)"""
-        )
-    except duckdb.TransactionException:
-        # Two sessions found the tables missing at once: the other one's creation won (it may take a moment to
-        # commit), which is all that is needed.
-        for wait in (0.02, 0.05, 0.1, 0.2):
-            time.sleep(wait)
-            if tables_exist(con, SESSIONS_TABLE, AGENDA_TABLE):
-                return
-        raise
-    finally:
-        cur.close()
+    store.create_if_missing(
+        con, AGENDA_TABLE,
+        f"CREATE SEQUENCE IF NOT EXISTS {q(SESSION_SEQUENCE)}",
+        f"CREATE SEQUENCE IF NOT EXISTS {q(AGENDA_SEQUENCE)}",
+        f"""CREATE TABLE IF NOT EXISTS {q(SESSIONS_TABLE)} (
+            id BIGINT NOT NULL, title VARCHAR NOT NULL, held_on DATE, dataset VARCHAR, attendees VARCHAR[],
+            created_at TIMESTAMP NOT NULL, changed_at TIMESTAMP NOT NULL)""",
+        f"""CREATE TABLE IF NOT EXISTS {q(AGENDA_TABLE)} (
+            id BIGINT NOT NULL, session_id BIGINT NOT NULL, position INTEGER NOT NULL, title VARCHAR NOT NULL,
+            page VARCHAR NOT NULL, figure VARCHAR NOT NULL, params VARCHAR NOT NULL, state VARCHAR NOT NULL,
+            added_at TIMESTAMP NOT NULL)""")
 
 
 def _now() -> datetime:
@@ -262,22 +248,8 @@ def update_session(con: duckdb.DuckDBPyConnection, session_id: int, *, title: st
     return get_session(con, session_id)
 
 
-def delete_session(con: duckdb.DuckDBPyConnection, session_id: int, *, user: str | None = None) -> None:
-    """Delete a session with its agenda, notes and actions, all together."""
-    from analysis import notes, session_actions
-
-    current = get_session(con, session_id)
-    notes.ensure_table(con)
-    session_actions.ensure_table(con)
-    with store.transaction(con) as cur:
-        for table in (notes.NOTES_TABLE, session_actions.ACTIONS_TABLE):
-            cur.execute(f"DELETE FROM {q(table)} WHERE session_id = ?", [current.id])
-        cur.execute(f"DELETE FROM {q(AGENDA_TABLE)} WHERE session_id = ?", [current.id])
-        cur.execute(f"DELETE FROM {q(SESSIONS_TABLE)} WHERE id = ?", [current.id])
-        audit_change(cur, user, audit.SESSION_DELETED, current.dataset, current.title)
-
-
-def _touch(cur, session_id: int) -> None:
+def touch(cur, session_id: int) -> None:
+    """Mark a session as changed now (inside the caller's transaction)."""
     cur.execute(f"UPDATE {q(SESSIONS_TABLE)} SET changed_at = ? WHERE id = ?", [_now(), int(session_id)])
 
 
@@ -342,7 +314,7 @@ def add_view(con: duckdb.DuckDBPyConnection, session_id: int, view: View, title:
             [item_id, session.id, count + 1, title, view.page, view.figure,
              json.dumps(_clean_params(view.params), ensure_ascii=False),
              json.dumps({k: _json_value(v) for k, v in view.state.items()}, ensure_ascii=False), _now()])
-        _touch(cur, session.id)
+        touch(cur, session.id)
         audit_change(cur, user, audit.AGENDA_ITEM_ADDED, view.dataset or session.dataset, f"{session.title}: {title}")
     return item_id
 
@@ -377,7 +349,7 @@ def rename_item(con: duckdb.DuckDBPyConnection, item_id: int, title: str, *, use
     title = clean_title(title, "agenda item")
     with store.transaction(con) as cur:
         cur.execute(f"UPDATE {q(AGENDA_TABLE)} SET title = ? WHERE id = ?", [title, item.id])
-        _touch(cur, item.session_id)
+        touch(cur, item.session_id)
         audit_change(cur, user, audit.AGENDA_ITEM_RENAMED, item.view.dataset, f"'{item.title}' renamed '{title}'")
 
 
@@ -391,7 +363,7 @@ def reorder(con: duckdb.DuckDBPyConnection, session_id: int, item_ids: list[int]
     with store.transaction(con) as cur:
         for position, item_id in enumerate(wanted, start=1):
             cur.execute(f"UPDATE {q(AGENDA_TABLE)} SET position = ? WHERE id = ?", [position, item_id])
-        _touch(cur, session_id)
+        touch(cur, session_id)
         audit_change(cur, user, audit.AGENDA_REORDERED, None, title)
 
 
@@ -405,23 +377,3 @@ def move_item(con: duckdb.DuckDBPyConnection, item_id: int, steps: int, *, user:
         return
     order.insert(target, order.pop(index))
     reorder(con, item.session_id, order, user=user)
-
-
-def remove_item(con: duckdb.DuckDBPyConnection, item_id: int, *, user: str | None = None) -> None:
-    """Remove an item from its agenda. Notes and actions about it stay in the session, no longer tied to a figure."""
-    from analysis import notes, session_actions
-
-    item = get_item(con, item_id)
-    notes.ensure_table(con)
-    session_actions.ensure_table(con)
-    with store.transaction(con) as cur:
-        for table in (notes.NOTES_TABLE, session_actions.ACTIONS_TABLE):
-            cur.execute(f"UPDATE {q(table)} SET item_id = NULL WHERE item_id = ?", [item.id])
-        cur.execute(f"DELETE FROM {q(AGENDA_TABLE)} WHERE id = ?", [item.id])
-        cur.execute(
-            f"""UPDATE {q(AGENDA_TABLE)} SET position = ranked.position FROM (
-                    SELECT id, row_number() OVER (ORDER BY position, id) AS position
-                    FROM {q(AGENDA_TABLE)} WHERE session_id = ?) AS ranked
-                WHERE {q(AGENDA_TABLE)}.id = ranked.id""", [item.session_id])
-        _touch(cur, item.session_id)
-        audit_change(cur, user, audit.AGENDA_ITEM_REMOVED, item.view.dataset, item.title)

@@ -18,7 +18,7 @@ import functools
 import os
 from contextvars import ContextVar
 import re
-import time
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -223,6 +223,10 @@ def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | di
         cur.close()
 
 
+# Held while a settings table is created (see create_if_missing).
+_CREATING = threading.Lock()
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(query_rows(con, "SELECT 1 FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main' "
                                 "AND NOT temporary", [table]))
@@ -232,22 +236,17 @@ def create_if_missing(con: duckdb.DuckDBPyConnection, table: str, *statements: s
     """Run ``statements`` (``CREATE … IF NOT EXISTS``, the last one creating ``table``) unless ``table`` is there.
 
     Pages create their settings tables the first time they read them. Two sessions served at once may both find the
-    table missing, and DuckDB then refuses the second creation as a write-write conflict on the catalogue: harmless
-    once the table exists, so only a creation that left no table is an error. Checking first also keeps a plain
-    read from writing to the catalogue on every rerun.
+    table missing, and DuckDB refuses the second creation as a write-write conflict on the catalogue; so creations
+    in this process take turns (a DuckDB file has one writing process), and the second finds the table made. Checking
+    first also keeps a plain read from writing to the catalogue on every rerun.
     """
-    for attempt in range(1, 6):
+    if table_exists(con, table):
+        return
+    with _CREATING:
         if table_exists(con, table):
             return
-        try:
-            for sql in statements:
-                execute(con, sql)
-            return
-        except duckdb.TransactionException:
-            # The other creation may not have committed yet when this one is refused: look again a moment later.
-            if attempt == 5:
-                raise
-            time.sleep(0.02 * attempt)
+        for sql in statements:
+            execute(con, sql)
 
 
 @contextmanager

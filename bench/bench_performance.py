@@ -35,6 +35,7 @@ import pandas as pd
 
 from analysis import interventions, store
 from analysis.charts import spc as charts
+from analysis.charts.spec import make_spec
 from analysis.demand import repeats
 from analysis.filters import Filters
 from analysis.kpis import cube, definitions, series, storage
@@ -52,12 +53,8 @@ def _drop_cube(con) -> None:
 
 
 def chart_spec(chart) -> dict:
-    """The chart as Streamlit turns it into a spec on the server (data shipped as Arrow, not inlined)."""
-    try:
-        from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
-    except ImportError:  # a Streamlit without that helper: Altair's own (slower: it inlines the data)
-        return chart.to_dict()
-    return _convert_altair_to_vega_lite_spec(chart)
+    """The chart as the app makes its spec (``analysis.charts.spec.make_spec``: data as Arrow tables, unvalidated)."""
+    return make_spec(lambda: chart)
 
 
 def page_rerun(con, ds) -> dict[str, float]:

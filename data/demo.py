@@ -25,14 +25,14 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from analysis import audit, notes, session_actions, sessions, store
+from analysis import audit, notes, session_actions, session_removal, sessions, store
 from analysis.lookups import DEMO_SOURCE
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
 from analysis.ingest import load_frame
 from analysis.interventions import add_intervention, list_interventions
 from analysis.prepare import prepare_dataset
-from analysis.views import catalogue
+from analysis import explore
 
 SEED = 20240601
 VOLUME_SCALE = 1.13  # brings the total to about 500,000 contacts
@@ -373,11 +373,11 @@ def build_demo_session(con, user: str | None = None) -> int:
     replaces it (with the demo datasets it is about)."""
     for existing in sessions.list_sessions(con):
         if existing.title == DEMO_SESSION_TITLE:
-            sessions.delete_session(con, existing.id, user=user)
+            session_removal.delete_session(con, existing.id, user=user)
     session_id = sessions.create_session(con, DEMO_SESSION_TITLE, held_on=DEMO_SESSION_DAY,
                                          dataset=RECORDS_DATASET, attendees=DEMO_ATTENDEES, user=user)
     items = [sessions.add_view(con, session_id,
-                               sessions.View(page, figure, catalogue.url_params(page, state), state), title,
+                               sessions.View(page, figure, explore.url_params(page, state), state), title,
                                user=user)
              for title, page, figure, state in DEMO_AGENDA]
     for position, (item_number, text) in enumerate(DEMO_NOTES):

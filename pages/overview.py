@@ -2,15 +2,17 @@
 
 import streamlit as st
 
-from analysis import coverage, store
+from analysis import coverage
 from analysis.charts.overview import build_top_values_chart
 from analysis.formatting import format_count, format_signed_percent
 from analysis.overview import summarise_dataset
 from analysis.roles import KIND_NAMES, role_label
 from ui.auth import guard_page
+from ui.chart_specs import chart_spec
 from ui.charts import show_chart
+from ui.figures import cached
 from ui.links import page_link
-from ui.connection import current_dataset, get_connection
+from ui.connection import current_dataset
 from ui.sections import figure, show_coverage
 from ui.text import plain
 
@@ -27,10 +29,8 @@ if dataset is None:
     st.stop()
 
 
-@st.cache_data(show_spinner="Summarising the dataset…", max_entries=32)
-def cached_summary(name: str, version: int):
-    con = get_connection()
-    return summarise_dataset(con, store.get_dataset(con, name))
+# Kept in the one cache, per store file and dataset version (ui.figures).
+cached_summary = cached(spinner="Summarising the dataset…")(summarise_dataset)
 
 
 st.subheader(f"Dataset in use: {plain(dataset.name)}")
@@ -39,7 +39,7 @@ st.caption(f"{KIND_NAMES[dataset.kind]} dataset from {plain(dataset.source_file)
 span = show_coverage(dataset)
 
 with figure("the summary of this dataset", stop=True):
-    summary = cached_summary(dataset.name, dataset.version)
+    summary = cached_summary(dataset)
 
 cols = st.columns(4)
 cols[0].metric("Rows", format_count(summary.rows))
@@ -77,10 +77,8 @@ for row_start in range(0, len(chart_roles), 2):
     for column, role in zip(columns, chart_roles[row_start:row_start + 2]):
         label = role.replace("_", " ").capitalize()
         with column, figure(f"the chart of rows by {label.lower()}"):
-            show_chart(
-                build_top_values_chart(summary.top_values[role], title=f"Rows by {label.lower()} (top 8)", label=label),
-                name=f"rows_by_{role}",
-            )
+            show_chart(chart_spec(build_top_values_chart, summary.top_values[role],
+                                  title=f"Rows by {label.lower()} (top 8)", label=label), name=f"rows_by_{role}")
 
 st.divider()
 st.markdown("**Where next**")

@@ -1,64 +1,42 @@
 """Savings scenarios page: what a change would save, from the service's own demand and cost data.
 
-The baseline period, the unit costs and the levers (:mod:`ui.savings_levers`) make one :class:`SavingsView`; the page
-is then a list of sections, each a function of that view, and a section with controls of its own (the sensitivity
-spread, the saved scenarios, the comparison) is an ``st.fragment``. The baseline is one cached aggregate per dataset
-version and period, and a scenario's outcome is cached per set of levers (:mod:`ui.savings_figures`), so moving a
-lever is arithmetic only, once. The charts come as Vega-Lite dicts from cached templates (``charts.*_spec``). Every
-input is keyed ``sv_…`` and bound to the URL, so a view can be shared as a link.
+The baseline period, the unit costs and the levers (drawn by :mod:`ui.savings_levers`, every input keyed ``sv_…`` and
+bound to the URL) are read into one :class:`analysis.savings.page.SavingsView` by the function that reads a saved view
+for presentation and the pack; the page is then a list of sections drawing the declared figures
+(:mod:`analysis.savings.declared`) with :func:`ui.figures.show_figure`, and a section with controls of its own (the
+sensitivity spread, the saved scenarios, the comparison) is an ``st.fragment``. The baseline is one cached aggregate
+per dataset version and period, and a scenario's outcome is cached per set of levers, so moving a lever is arithmetic
+only, once. The charts come as Vega-Lite dicts from cached templates (``charts.*_spec``).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import date
 
 import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from analysis import coverage, exports, lookups, store
-from analysis.charts import savings as charts
 from analysis.formatting import format_count, format_money
-from analysis.savings import baseline, costs, model, scenarios
+from analysis.savings import baseline, costs, declared, model, scenarios
+from analysis.savings import page as savings_page
+from analysis.savings.declared import CURRENT
+from analysis.savings.page import SOCITM, SavingsView
 from ui import actions
-from ui import savings_figures as sf
 from ui.auth import guard_page
-from ui.chart_specs import chart_spec
-from ui.charts import show_chart
-from ui.connection import current_dataset, get_connection, once_per_run
+from ui.connection import current_dataset, get_connection
+from ui.figures import app_context, cached, drawn_for, show_figure
 from ui.links import page_link
 from ui.lookup_choice import lookup_for
-from ui.savings_levers import (SOCITM, CostInputs, delete_scenario, load_scenario, month_key, prune, rename_scenario,
-                               render_costs, render_levers)
+from ui.savings_levers import delete_scenario, load_scenario, prune, rename_scenario, render_costs, render_levers
 from ui.sections import figure, show_coverage
 from ui.text import plain
 
 guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
 BIND = "query-params"
-CURRENT = "Current levers (not saved)"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-
-@dataclass(frozen=True, eq=False)
-class SavingsView:
-    """What every section works from: the dataset, its 12-month periods, the baseline period chosen, the unit costs
-    and the levers as set."""
-
-    dataset: store.Dataset
-    periods: dict[str, tuple[date, date]]  # month key of the first month -> (first day, last day)
-    start: date
-    end: date
-    base: baseline.Baseline
-    costs: CostInputs
-    levers: model.Levers
-    same_channel_shifts: list[int]
-
-    def outcome(self, levers: model.Levers | None = None, period: tuple[date, date] | None = None
-                ) -> model.ScenarioResult:
-        start, end = period or (self.start, self.end)
-        return sf.outcome(self.dataset, start, end, self.levers if levers is None else levers)
+available_periods = cached()(savings_page.available_periods)
 
 
 def _link_to_data_page() -> None:
@@ -74,7 +52,11 @@ def _link_to_data_page() -> None:
 def outcome_section(view: SavingsView) -> None:
     st.subheader("What this scenario saves")
     with figure("the saving", stop=True):
-        result = view.outcome()
+        drawn = drawn_for(declared.WATERFALL, view)
+        if drawn.note:
+            st.info(plain(drawn.note), icon=":material/info:")
+            return
+        result = drawn.result
     st.info(model.ORDER_OF_APPLICATION, icon=":material/format_list_numbered:")
     years = view.levers.years
     m = st.columns(3)
@@ -94,7 +76,7 @@ def outcome_section(view: SavingsView) -> None:
     m[2].metric("Scenario cost a year", format_money(result.scenario_cost),
                 help=f"Baseline cost {format_money(result.baseline_cost)} a year, from contacts × cost per contact.")
     st.markdown(model.explain(result))
-    preset = view.costs.preset
+    preset = view.preset
     st.caption(f"Baseline: {format_count(view.base.total_contacts)} contacts to '{plain(view.dataset.name)}' from "
                f"{baseline.period_label(view.start, view.end)}"
                + (f", scaled up from the {view.base.covered_days} days the data cover." if view.base.coverage_note
@@ -106,11 +88,10 @@ def outcome_section(view: SavingsView) -> None:
     for note in dict.fromkeys(result.notes):
         st.caption(f":material/info: {plain(note)}")
     c1, c2 = st.columns(2)
-    with c1, figure("the waterfall of the saving"):
-        show_chart(chart_spec(charts.waterfall_spec, result.waterfall), name="savings_by_lever")
-    with c2, figure("the projection over the years"):
-        show_chart(chart_spec(charts.projection_spec, result.projection, result.payback_year),
-                   name="savings_projection")
+    with c1:
+        show_figure(declared.WATERFALL, view, how=False, drawn=drawn)
+    with c2:
+        show_figure(declared.PROJECTION, view, how=False)
     with st.expander("Year by year", expanded=False):
         st.dataframe(scenarios.year_by_year(result.projection), hide_index=True, width="stretch")
 
@@ -118,14 +99,10 @@ def outcome_section(view: SavingsView) -> None:
 @st.fragment(key="savings_sensitivity")
 def sensitivity_section(view: SavingsView) -> None:
     st.subheader("How sure is it?")
-    spread = st.slider("Move each input down and up by (%)", 5, 50, value=25, step=5, key="sv_spread", bind=BIND)
-    with figure("how much each input matters"):
-        torn = sf.sensitivity(view.dataset, view.start, view.end, view.levers, spread / 100.0)
-        show_chart(chart_spec(charts.tornado_spec, torn, spread=spread / 100.0), name="savings_sensitivity")
-        if not torn.empty:
-            top = torn.iloc[0]
-            st.caption(f"The saving depends most on **{plain(top['input'])}**: from {format_money(top['saving_low'])} "
-                       f"to {format_money(top['saving_high'])} a year when it moves {spread}% either way.")
+    st.slider("Move each input down and up by (%)", 5, 50, value=25, step=5, key="sv_spread", bind=BIND)
+    drawn = show_figure(declared.SENSITIVITY, view, how=False)
+    if drawn is not None and drawn.result is not None:
+        st.caption(plain(drawn.reading))
 
 
 @st.fragment(key="savings_saved")
@@ -158,7 +135,7 @@ def saved_section(view: SavingsView) -> None:
         p1.selectbox("Scenario", names, key="sv_pick", bind=BIND)
         # Loading sets the levers above, and deleting or renaming changes the comparison below: the whole page reruns.
         loaded = p2.button("Load", key="sv_load_btn", on_click=load_scenario,
-                           args=(ds, list(view.periods), view.costs.channels), help="Set the levers to this scenario's.")
+                           args=(ds, list(view.periods), list(view.channels)), help="Set the levers to this scenario's.")
         deleted = p3.button("Delete", key="sv_delete_btn", on_click=delete_scenario, args=(ds,))
         with p4:
             r1, r2 = st.columns([3, 1], vertical_alignment="bottom")
@@ -171,15 +148,13 @@ def saved_section(view: SavingsView) -> None:
 def saved_scenarios(ds: store.Dataset) -> pd.DataFrame:
     """The dataset's saved scenarios, read once per run (the saved list and the comparison both show them; saving,
     renaming or deleting one reruns the page)."""
-    return once_per_run(("scenarios", str(store.default_db_path()), ds.name),
-                        lambda: scenarios.list_scenarios(get_connection(), ds.name)).copy()
+    return declared.saved(app_context(), ds).copy()
 
 
 @st.fragment(key="savings_compare")
 def compare_section(view: SavingsView) -> None:
     st.subheader("Compare scenarios")
-    ds, con = view.dataset, get_connection()
-    names = saved_scenarios(ds)["name"].tolist()
+    names = saved_scenarios(view.dataset)["name"].tolist()
     options = names + [CURRENT]
     prune("sv_compare", options)
     chosen = st.multiselect("Scenarios to compare (two to four)", options, default=[], key="sv_compare", bind=BIND,
@@ -188,36 +163,26 @@ def compare_section(view: SavingsView) -> None:
         st.caption("Choose two to four scenarios to see them side by side, with a download of the comparison.")
         return
     with figure("the comparison of scenarios"):
-        results, inputs = [], []
-        for name in chosen:
-            if name == CURRENT:
-                levers, period = view.levers, (view.start, view.end)
-            else:
-                saved = scenarios.load_scenario(con, ds.name, name)
-                levers = saved.levers
-                period = view.periods.get(month_key(saved.period_start), (saved.period_start, saved.period_end))
-            results.append((name, view.outcome(levers, period)))
-            inputs.append({"Scenario": name, "Baseline period": baseline.period_label(*period),
-                           "Inputs": levers.to_json()})
-        table = scenarios.compare_scenarios(results)
+        drawn = drawn_for(declared.COMPARISON, view)
+        if drawn.note:
+            st.info(plain(drawn.note), icon=":material/info:")
+            return
+        table = drawn.table
         shown = scenarios.comparison_for_people(table)
         st.dataframe(shown, width="stretch", height=35 * (len(shown) + 1) + 3)
         c1, c2 = st.columns(2)
         with c1:
-            show_chart(chart_spec(charts.comparison_spec, scenarios.comparison_long(results)),
-                       name="scenarios_compared")
+            show_figure(declared.COMPARISON, view, how=False, drawn=drawn)
         with c2:
-            show_chart(chart_spec(charts.comparison_projection_spec, scenarios.projections_long(results)),
-                       name="scenarios_projection_compared")
-        proj = scenarios.projections_long(results).rename(columns={
-            "scenario": "Scenario", "year": "Year", "ramp_pct": "Share of full effect (%)",
-            "gross_saving": "Saving (£)", "one_off_cost": "One-off cost (£)", "net_saving": "Net saving (£)",
-            "cumulative_net": "Cumulative net (£)"})
+            show_figure(declared.COMPARISON_PROJECTION, view, how=False)
+        inputs = pd.DataFrame([{"Scenario": name, "Baseline period": baseline.period_label(start, end),
+                                "Inputs": levers.to_json()} for name, start, end, levers in drawn.inputs.scenarios])
+        proj = drawn_for(declared.COMPARISON_PROJECTION, view).data
         d1, d2 = st.columns(2)
         d1.download_button("Download comparison (CSV)", lambda: exports.to_csv_bytes(table),
                            file_name="savings_comparison.csv", mime="text/csv", key="sv_dl_csv", on_click="ignore")
         d2.download_button("Download comparison (Excel)", lambda: exports.to_xlsx_bytes(
-            {"Comparison": table, "Projection": proj, "Inputs": pd.DataFrame(inputs)}),
+            {"Comparison": table, "Projection": proj, "Inputs": inputs}),
             file_name="savings_comparison.xlsx", key="sv_dl_xlsx", on_click="ignore", mime=XLSX)
 
 
@@ -225,10 +190,13 @@ def compare_section(view: SavingsView) -> None:
 
 
 def savings_view(ds: store.Dataset) -> SavingsView:
-    """Draw the baseline period, the unit costs and the levers, and gather what the sections share."""
+    """Draw the baseline period, the unit costs and the levers, and read the view the sections share."""
     span = show_coverage(ds)
     with figure("the 12-month periods this dataset covers", stop=True):
-        periods = {month_key(s): (s, e) for s, e in sf.available_periods(ds)}
+        periods = {savings_page.month_key(s): (s, e) for s, e in available_periods(ds)}
+        if not periods:
+            st.info(f"'{plain(ds.name)}' has no 12-month period to work savings out from.")
+            st.stop()
     latest = next(iter(periods))
     prune("sv_period", list(periods))
     period_key = st.selectbox(
@@ -237,17 +205,15 @@ def savings_view(ds: store.Dataset) -> SavingsView:
             f" (the data cover only {coverage.span_words(span.days)} of it)" if span is not None
             and not span.covers_a_year else " (latest full 12 months)" if k == latest else ""),
         help="The contacts the savings are worked out from. The latest full 12 months is chosen at first.")
-    start, end = periods[period_key]
     with figure("the baseline of contacts", stop=True):
-        base = sf.baseline_for(ds, start, end)
+        base = savings_page.base_of(app_context(), ds, *periods[period_key])
     if base.coverage_note:
         # Less than a year of data: every annual figure below is the covered days scaled up, and says so.
         st.warning(base.coverage_note, icon=":material/date_range:")
     # Only lookups that may serve this dataset (never the demo's costs for real data); the one chosen for it, or
     # whose channel names match its own, is the starting choice; otherwise the published benchmark, named as such.
-    inputs = render_costs(ds, base, lookup_for(ds, lookups.UNIT_COST))
-    levers, same = render_levers(base, inputs)
-    return SavingsView(ds, periods, start, end, base, inputs, levers, same)
+    render_levers(base, render_costs(ds, base, lookup_for(ds, lookups.UNIT_COST)))
+    return savings_page.read_view(app_context(), ds, st.session_state)
 
 
 def main() -> None:

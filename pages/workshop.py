@@ -12,14 +12,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import notes, pack, session_actions, sessions, store
+from analysis import explore, notes, pack, session_actions, sessions
 from analysis.errors import StocktakeError
 from analysis.exports import to_csv_bytes, to_xlsx_bytes
-from analysis.views import catalogue, drawing
+from analysis.registry import Drawn
 from ui import actions
 from ui import session_forms as forms
 from ui.auth import guard_page
 from ui.charts import show_chart
+from ui.figures import app_context
 from ui.connection import get_connection
 from ui.exports import XLSX_MIME
 from ui.presentation import PRESENT_KEY, presenting
@@ -31,6 +32,7 @@ SESSION_PARAM = forms.SESSION_PARAM
 ITEM_PARAM = forms.ITEM_PARAM
 PICK_KEY = "ws_session"
 STATUS_OPTIONS = list(session_actions.STATUS_LABELS.values())
+MAX_PRESENTED_NUMBERS = 3
 PRESENT_CHART_HEIGHT = 560  # the whole chart (titles, axes, legend) on a 1080-pixel screen under the reading
 
 
@@ -74,17 +76,10 @@ def _present_from(session_id: int, position: int) -> None:
     st.session_state[PRESENT_KEY] = True
 
 
-@st.cache_data(show_spinner="Drawing the figure…", max_entries=64, ttl=600)
-def _figure(db: str, version: int, item_id: int, view_json: str, fallback: str | None) -> catalogue.Figure:
-    """An agenda item's figure, cached on the store, the data's version and the view (the key arguments)."""
-    return drawing.draw_view(get_connection(), sessions.get_item(get_connection(), item_id).view, dataset=fallback)
-
-
-def _draw(session: sessions.Session, item: sessions.AgendaItem) -> catalogue.Figure:
-    con = get_connection()
-    name = item.view.dataset or session.dataset or ""
-    return _figure(str(store.default_db_path()), store.dataset_version(con, name), item.id,
-                   repr((item.view.page, item.view.figure, sorted(item.view.state.items()))), session.dataset)
+def _draw(session: sessions.Session, item: sessions.AgendaItem) -> Drawn:
+    """An agenda item's figure, drawn from its declaration through the one cache (``ui.figures``): the same entry
+    as the page's own figure for the same view, so a reclassification, a new lookup or a reload shows at once."""
+    return explore.draw_saved(app_context(), item.view, dataset=session.dataset)
 
 
 # ---- presentation: one figure per screen ---------------------------------------------------------------------------
@@ -111,11 +106,16 @@ def _present(session: sessions.Session) -> None:
     except StocktakeError as exc:
         st.error(plain(exc))
         return
+    if figure.note:
+        st.info(plain(figure.note), icon=":material/info:")
+        return
     # The reading and the headline numbers first, the chart under them: on 1920 x 1080 all of it fits one screen.
     reading, numbers = st.columns([3, 2], vertical_alignment="center")
     reading.markdown(f"### {plain(figure.reading)}")
-    if figure.headline:
-        for column, (label, value) in zip(numbers.columns(len(figure.headline)), figure.headline):
+    # The first three headline numbers: at 56 px, more do not fit beside the reading on a projected screen.
+    shown = figure.headline[:MAX_PRESENTED_NUMBERS]
+    if shown:
+        for column, (label, value) in zip(numbers.columns(len(shown)), shown):
             column.metric(label, value)
     show_chart(figure.spec, key=f"ws_present_{item.id}", name=item.title, height=PRESENT_CHART_HEIGHT)
     st.caption(f"{plain(figure.filters)} ({plain(figure.dataset)})")
@@ -138,8 +138,8 @@ def _agenda_tab(session: sessions.Session, items: list[sessions.AgendaItem]) -> 
     for item in items:
         with st.container(border=True):
             head, up, down, present, more = st.columns([7, 0.7, 0.7, 1.5, 1.3], vertical_alignment="center")
-            label = catalogue.figure_label(item.view.page, item.view.figure)
-            page = catalogue.page_title(item.view.page)
+            label = explore.figure_label(item.view.page, item.view.figure)
+            page = explore.page_title(item.view.page)
             head.markdown(f"**{item.position}. {plain(item.title)}**  \n:gray[{plain(page)}: {plain(label)}] · "
                           f"[Open the view]({item.view.link()})")
             # Icon-only: the words would not fit beside the title; the tooltip says what each does.

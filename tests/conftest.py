@@ -57,15 +57,28 @@ def empty_store(tmp_path, monkeypatch) -> Path:
     return path
 
 
+def page_ok(at, *, expected_errors: tuple[str, ...] = ()):
+    """Check what a user would see after a run of the page: no exception, and no ``st.error`` either. A figure that
+    fails is caught and shown as an error sentence (``ui.sections.figure``), which ``at.exception`` never sees, so a
+    page test that checks only exceptions passes over a broken figure. ``expected_errors``: words of the errors a
+    test provokes on purpose (a bad file). Returns ``at``, so a run can be checked where it happens:
+    ``page_ok(at.button(key="save").click().run())``."""
+    assert not at.exception, [e.value for e in at.exception]
+    unexpected = [e.value for e in at.error if not any(words in e.value for words in expected_errors)]
+    assert not unexpected, unexpected
+    return at
+
+
 @pytest.fixture
 def open_app():
     """Open the app in AppTest on a page (a path such as 'pages/demand.py', or None for the overview).
 
-    Usage: ``at = open_app("pages/demand.py", query_params={"dm_grain": "week"})``.
+    Usage: ``at = open_app("pages/demand.py", query_params={"dm_grain": "week"})``. The page is opened and checked
+    with :func:`page_ok` (pass ``check=False`` when a test opens it expecting an error).
     """
     from streamlit.testing.v1 import AppTest
 
-    def _open(page: str | None = None, query_params: dict | None = None, timeout: float = 90):
+    def _open(page: str | None = None, query_params: dict | None = None, timeout: float = 90, check: bool = True):
         at = AppTest.from_file(str(APP_PATH), default_timeout=timeout)
         for key, value in (query_params or {}).items():
             at.query_params[key] = value
@@ -73,7 +86,7 @@ def open_app():
         if page:
             at.switch_page(page)
             at.run()
-        return at
+        return page_ok(at) if check else at
 
     return _open
 

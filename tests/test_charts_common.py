@@ -36,33 +36,3 @@ def test_spc_colours_are_used_only_for_spc():
               *common.CATEGORY_PALETTE}
     assert not spc_colours & others
     assert len(set(common.CATEGORY_PALETTE)) == len(common.CATEGORY_PALETTE) == 8
-
-
-def test_altairs_class_table_is_built_once_and_charts_come_out_the_same(monkeypatch):
-    from altair.utils import schemapi
-
-    shared_init = schemapi._FromDict.__init__
-    assert getattr(shared_init, "shared_table", False), "analysis.charts.common shares Altair's class table"
-    frame = pd.DataFrame({"period": pd.date_range("2024-01-01", periods=3, freq="MS"), "count": [3, 5, 4],
-                          "incomplete": [False, False, True]})
-
-    def chart() -> dict:
-        # Encodings as text and conditions: each goes through Altair's _FromDict.
-        return alt.Chart(frame).mark_bar().encode(
-            x="period:T", y="count:Q", opacity=alt.condition(alt.datum.incomplete, alt.value(0.35), alt.value(1.0)),
-        ).to_dict()
-
-    shared = chart()
-    hashed = []
-    real_hash = schemapi._FromDict.hash_schema.__func__
-    monkeypatch.setattr(schemapi._FromDict, "hash_schema",
-                        classmethod(lambda cls, schema, use_json=True: hashed.append(1) or real_hash(cls, schema,
-                                                                                                  use_json)))
-    chart()
-    shared_hashes = len(hashed)
-    monkeypatch.setattr(schemapi._FromDict, "__init__", shared_init.altairs_own)  # Altair as shipped
-    hashed.clear()
-    assert chart() == shared
-    classes = sum(1 for c in schemapi.SchemaBase._default_wrapper_classes() if c._schema is not None)
-    assert len(hashed) > 2 * classes  # as shipped: every class hashed again for each encoding (three here)
-    assert shared_hashes < classes  # shared: only the encodings' own schemas

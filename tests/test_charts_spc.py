@@ -142,7 +142,15 @@ def test_the_small_multiples_template_draws_the_same_chart_as_the_builder():
     data drawn are the builder's own, and a second KPI of the same shape reuses the template."""
     from analysis.kpis import series
     from tests.test_chart_schema import _named_by_content
-    from ui.chart_specs import inline_spec, vega_spec, with_frames
+    from analysis.charts.spec import make_spec, rows_spec
+
+    def vega_spec(chart):
+        return make_spec(lambda: chart)
+
+    def with_frames(template, frames):
+        return make_spec(lambda: {**template, "datasets": {**(template.get("datasets") or {}), **frames}})
+
+    inline_spec = rows_spec
 
     rng = np.random.default_rng(3)
     periods_ = pd.date_range("2023-01-01", periods=30, freq="MS")

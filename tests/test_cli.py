@@ -81,6 +81,24 @@ def test_input_problems_exit_2_with_one_line(tmp_path, args, message):
     assert "Traceback" not in result.stderr
 
 
+# ``python -c`` program: the CLI, with the catalogue write of a load holding the transaction open until killed.
+HOLD_BEFORE_COMMIT = """
+import sys
+from analysis import cli, store
+
+def write_then_hold(*args, **kwargs):
+    version = write(*args, **kwargs)
+    print("HOLDING BEFORE COMMIT", file=sys.stderr, flush=True)
+    sys.stdin.readline()  # never answered: the test kills the process here
+    return version
+
+write = store.write_catalogue_entry
+store.write_catalogue_entry = write_then_hold
+sys.argv = ["analysis", *sys.argv[1:]]
+sys.exit(cli.main())
+"""
+
+
 def test_killing_a_load_before_it_commits_leaves_the_previous_version(tmp_path):
     db = tmp_path / "s.duckdb"
     old = tmp_path / "old.csv"
@@ -90,17 +108,18 @@ def test_killing_a_load_before_it_commits_leaves_the_previous_version(tmp_path):
     new = tmp_path / "new.csv"
     new.write_text("Opened,Cost\n" + "".join(f"0{1 + i % 9}/03/2024,{i}\n" for i in range(50_000)))
 
-    # The test hook holds the load inside its transaction, just before COMMIT, so the kill lands mid-load.
+    # The CLI run as usual, except that writing the catalogue entry (inside the load's transaction, after the new
+    # table is swapped in and just before COMMIT) says so and then waits for input that never comes: the kill lands
+    # mid-transaction, whatever the machine's speed. The hold is the test's, not the loader's.
     process = subprocess.Popen(
-        [sys.executable, "-m", "analysis", "load", str(new), "--dataset", "cases", "--db", str(db), "--progress"],
-        cwd=REPO_ROOT, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "STOCKTAKE_PAUSE_BEFORE_COMMIT": "30"},
+        [sys.executable, "-c", HOLD_BEFORE_COMMIT, "load", str(new), "--dataset", "cases", "--db", str(db)],
+        cwd=REPO_ROOT, stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     for line in process.stderr:
-        if "Writing to the database" in line or time.monotonic() > deadline:
+        if line.strip() == "HOLDING BEFORE COMMIT" or time.monotonic() > deadline:
             break
-    time.sleep(1.0)
+    assert process.poll() is None, "the load ended before it reached its commit"
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis import classification, store
-from analysis.demand import figures
+from analysis.demand import choices, figures
 from analysis.filters import Filters
 from analysis.ingest import load_frame
 from tests.demand_store import con, ds  # noqa: F401 (fixtures)
@@ -82,7 +82,7 @@ def test_failure_share_overall_by_service_channel_and_period(con, ds):
     assert by_month["incomplete"].tolist() == [True, False, True]
 
 def test_day_hour_and_month_year(con, ds):
-    assert figures.has_times(con, ds)
+    assert choices.has_times(con, ds)
     grid = figures.day_hour_counts(con, ds, Filters())
     assert len(grid) == 168 and grid["count"].sum() == 10
     # 10 Jan 2024 and 7 Feb 2024 were Wednesdays, 09:15.
@@ -95,7 +95,7 @@ def test_has_times_false_for_midnight_dates(tmp_path):
     con = store.open_store(tmp_path / "m.duckdb")
     load_frame(con, pd.DataFrame({"d": pd.to_datetime(["2024-01-01", "2024-01-02"])}), dataset="x",
                kind="records", roles={"d": "date"})
-    assert not figures.has_times(con, store.get_dataset(con, "x"))
+    assert not choices.has_times(con, store.get_dataset(con, "x"))
 
 def test_rate_per_thousand_matches_areas_ignoring_case(con, ds):
     assert figures.rate_per_thousand(con, ds, Filters()) is None
@@ -109,7 +109,7 @@ def test_rate_per_thousand_matches_areas_ignoring_case(con, ds):
     assert rates.index[0] == "East"
 
 def test_filter_options(con, ds):
-    options = figures.filter_options(con, ds)
+    options = choices.filter_options(con, ds)
     assert options["service"] == ["Repairs", "Waste"]
     assert options["area"] == ["(blank)", "East", "North", "South", "north "]
     assert "customer_id" not in options

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from analysis import store
-from analysis.demand import figures
+from analysis.demand import choices, figures
 from analysis.filters import BLANK, Filters
 from analysis.ingest import load_file
 from tests.conftest import real_data_file
@@ -109,7 +109,7 @@ def test_pareto_of_animals_matches_pandas(loaded, raw):
 
 def test_day_hour_from_real_times(loaded, raw):
     con, ds, _ = loaded
-    assert figures.has_times(con, ds)
+    assert choices.has_times(con, ds)
     grid = figures.day_hour_counts(con, ds, Filters()).set_index(["day_number", "hour"])["count"]
     expected = raw.groupby([raw["when"].dt.day_of_week + 1, raw["when"].dt.hour]).size()
     for (day, hour), n in expected.items():

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from analysis import audit, cli, store
-from tests.conftest import APP_PATH
+from tests.conftest import APP_PATH, page_ok
 
 SECRETS = {
     "auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-cookie-secret-0123456789",
@@ -79,7 +79,7 @@ def button_labels(at) -> list[str]:
 @pytest.mark.parametrize("page", [None, "pages/data.py", "pages/demand.py", "pages/workshop.py"])
 def test_a_visitor_who_has_not_signed_in_sees_only_the_sign_in_button(demo_store, page):
     at = open_as(SIGNED_OUT, page)
-    assert not at.exception
+    page_ok(at)
     assert button_labels(at) == ["Sign in"]
     assert [t.value for t in at.title] == ["Stocktake"]
     # No dataset name, no picker, no figure: nothing of the data before sign-in.
@@ -96,7 +96,7 @@ def test_a_page_file_run_on_its_own_still_asks_for_sign_in(demo_store, page):
     at.secrets.update(SECRETS)
     at.user = dict(SIGNED_OUT)
     at.run()
-    assert not at.exception
+    page_ok(at)
     assert button_labels(at) == ["Sign in"] and [t.value for t in at.title] == ["Stocktake"]
     assert len(at.selectbox) == 0 and len(at.dataframe) == 0
 
@@ -162,7 +162,7 @@ def test_a_setting_that_cannot_be_used_stops_the_app_with_a_sentence(demo_store)
     at.secrets.update({**SECRETS, "stocktake": {"editor_domains": ["council"]}})
     at.user = signed_in_now(EDITOR)
     at.run()
-    assert not at.exception
+    page_ok(at, expected_errors=("Stocktake cannot start",))
     assert [e.value for e in at.error] == [
         "Stocktake cannot start: 'council' in 'stocktake.editor_domains' is not an email domain: give the part "
         "after the @, e.g. \"council.gov.uk\"."]
@@ -174,7 +174,7 @@ def test_a_setting_that_cannot_be_used_stops_the_app_with_a_sentence(demo_store)
 
 def test_an_editor_sees_the_data_pages_load_role_and_delete_controls(demo_store):
     at = open_as(EDITOR, "pages/data.py")
-    assert not at.exception
+    page_ok(at)
     assert len(at.file_uploader) == 1
     assert "Save roles" in button_labels(at) and "Delete" in button_labels(at)
     assert any("Signed in as **Ana Editor**, editor." == c.value for c in at.caption)
@@ -182,7 +182,7 @@ def test_an_editor_sees_the_data_pages_load_role_and_delete_controls(demo_store)
 
 def test_a_viewer_sees_no_load_role_or_delete_controls_on_any_page(demo_store):
     at = open_as(VIEWER, "pages/data.py")
-    assert not at.exception
+    page_ok(at)
     assert len(at.file_uploader) == 0
     assert "Save roles" not in button_labels(at) and "Delete" not in button_labels(at)
     assert any("only editors can load, change or delete data" in i.value for i in at.info)
@@ -192,13 +192,13 @@ def test_a_viewer_sees_no_load_role_or_delete_controls_on_any_page(demo_store):
 
     at.switch_page("pages/demand.py")
     at.run()
-    assert not at.exception
+    page_ok(at)
     assert "Save classification" not in button_labels(at) and len(at.file_uploader) == 0
     assert any(c.value == "Only editors can change the classification." for c in at.caption)
 
     at.switch_page("pages/performance.py")
     at.run()
-    assert not at.exception
+    page_ok(at)
     for label in ("Save target", "Save trajectory", "Add the intervention", "Delete"):
         assert label not in button_labels(at)
     assert any(c.value == "Only editors can add or delete interventions." for c in at.caption)
@@ -209,7 +209,7 @@ def test_a_viewer_trying_another_improvement_direction_changes_the_chart_not_the
     before = at.radio(key="pf_dir").value
     other = next(o for o in ("increase", "decrease", "neutral") if o != before)
     at.radio(key="pf_dir").set_value(other).run()
-    assert not at.exception
+    page_ok(at)
     assert trail(demo_store).empty  # nothing saved, nothing refused: the control is not a save for a viewer
 
 
@@ -249,7 +249,7 @@ def test_a_viewers_forged_load_delete_and_role_edit_are_refused_and_audited(demo
     at.secrets.update(SECRETS)
     at.user = signed_in_now(VIEWER)
     at.run()
-    assert not at.exception
+    page_ok(at, expected_errors=("Only editors can",))
     assert [s.value for s in at.success] == []
     assert [e.value for e in at.error] == [
         "Only editors can load data: you are signed in as cat@council.gov.uk, a viewer, so nothing was changed. "
@@ -285,7 +285,7 @@ def test_the_same_forged_changes_from_an_editor_go_through_and_are_recorded(demo
     at.secrets.update(SECRETS)
     at.user = signed_in_now(EDITOR)
     at.run()
-    assert not at.exception
+    page_ok(at, expected_errors=("There is no dataset called 'demo_contacts'.",))
     # The role edit comes after the delete, so it is refused for want of a dataset, in words.
     assert [s.value for s in at.success] == ["load went through", "replace went through", "delete went through"]
     assert len(at.error) == 1 and at.error[0].value.startswith("There is no dataset called 'demo_contacts'.")
@@ -306,7 +306,7 @@ def test_a_data_page_load_and_a_role_edit_are_recorded_with_the_user_and_version
     at = open_as(EDITOR, "pages/data.py")
     at.file_uploader[0].set_value(("council repairs.csv", CSV, "text/csv")).run()
     at.button(key="data_load").click().run()
-    assert not at.exception
+    page_ok(at)
     assert [s.value for s in at.success] == ["Loaded 2 rows into 'council repairs'. 0 rows were rejected."]
     loaded_version = catalogue_version(demo_store, "council repairs")
 
@@ -317,7 +317,7 @@ def test_a_data_page_load_and_a_role_edit_are_recorded_with_the_user_and_version
     at.session_state[editor_key] = {"edited_rows": {3: {"Role": "(none)"}}, "added_rows": [], "deleted_rows": []}
     at.run()
     at.button(key="data_save_roles").click().run()
-    assert not at.exception
+    page_ok(at)
     role_version = catalogue_version(demo_store, "council repairs")
     assert role_version > loaded_version
 
@@ -338,7 +338,7 @@ def test_without_sign_in_the_app_records_local_user(demo_store):
     at = open_as(None, "pages/data.py")
     at.file_uploader[0].set_value(("laptop.csv", CSV, "text/csv")).run()
     at.button(key="data_load").click().run()
-    assert not at.exception
+    page_ok(at)
     assert trail(demo_store)[["user_name", "action", "dataset"]].values.tolist() == [
         ["local user", "load", "laptop"]]
     assert not any(c.value.startswith("Signed in as") for c in at.caption)
@@ -408,7 +408,7 @@ def _run_every_other_change(user: dict):
     at.secrets.update(SECRETS)
     at.user = signed_in_now(user)
     at.run()
-    assert not at.exception
+    page_ok(at, expected_errors=("Only editors can",))  # a viewer's refusals, each checked by the caller
     return at
 
 
@@ -468,7 +468,7 @@ def test_the_data_page_shows_the_newest_changes_of_the_dataset_chosen(demo_store
     assert len(at.dataframe[-1].value) == 500
     assert any(c.value == "The newest 500 of 502 changes are shown; the download has them all." for c in at.caption)
     at.selectbox(key="data_audit_dataset").set_value("demo_kpis").run()
-    assert not at.exception
+    page_ok(at)
     assert at.dataframe[-1].value[["Who", "Action", "Dataset"]].values.tolist() == [
         ["ana@council.gov.uk", "load", "demo_kpis"]]
     at.selectbox(key="data_audit_dataset").set_value("demo_contacts").run()

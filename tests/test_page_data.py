@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analysis import store
-from tests.conftest import real_data_file
+from tests.conftest import page_ok, real_data_file
 
 CSV = (
     "Case Ref,Date Received,Reason,Borough,Cost (£)\r\n"
@@ -16,9 +16,9 @@ CSV = (
 ).encode("cp1252")
 
 
-def upload(at, content: bytes = CSV, name: str = "repairs export.csv"):
+def upload(at, content: bytes = CSV, name: str = "repairs export.csv", expected_errors: tuple[str, ...] = ()):
     at.file_uploader[0].set_value((name, content, "text/csv")).run()
-    assert not at.exception
+    page_ok(at, expected_errors=expected_errors)
     return at
 
 
@@ -31,7 +31,7 @@ def test_upload_preview_then_load_and_see_it_in_the_catalogue(demo_store, open_a
     assert at.text_input[0].value == "repairs export"
 
     at.button(key="data_load").click().run()
-    assert not at.exception
+    page_ok(at)
     success = [s.value for s in at.success]
     assert success == ["Loaded 3 rows into 'repairs export'. 1 rows were rejected."]
     con = store.open_store(demo_store)
@@ -49,7 +49,7 @@ def test_upload_preview_then_load_and_see_it_in_the_catalogue(demo_store, open_a
 
 
 def test_a_broken_file_gets_a_sentence_and_changes_nothing(demo_store, open_app):
-    at = upload(open_app("pages/data.py"), content=b"", name="empty.csv")
+    at = upload(open_app("pages/data.py"), content=b"", name="empty.csv", expected_errors=("is empty",))
     assert [e.value for e in at.error] == ["'empty.csv' is empty: there is nothing to load."]
     con = store.open_store(demo_store)
     try:
@@ -64,7 +64,7 @@ def test_changing_a_type_in_the_preview_rejects_what_does_not_fit(demo_store, op
     # 'Code' is text (one value in three is not a number). Forcing it to Number is what the editor's Type column does.
     at.session_state["data_types_codes.csv"] = {"Code": "number"}
     at.run()
-    assert not at.exception
+    page_ok(at)
     text = " ".join(m.value for m in at.markdown)
     assert "Column 'Code': 1 value(s) are not a number (for example 'TBC'); those rows will be rejected." in text
     at.button(key="data_load").click().run()
@@ -85,7 +85,7 @@ def test_the_real_files_load_through_the_page(demo_store, open_app, file_name, k
     # KPI series (one value per month).
     assert at.selectbox(key="data_kind").value == kind
     at.button(key="data_load").click().run()
-    assert not at.exception
+    page_ok(at)
     assert [s.value for s in at.success] == [f"Loaded {rows:,} rows into '{dataset}'. 0 rows were rejected."]
     con = store.open_store(demo_store)
     try:
@@ -100,7 +100,7 @@ def test_deleting_a_dataset_from_the_page(demo_store, open_app):
     at = open_app("pages/data.py")
     at.selectbox(key="data_manage").set_value("demo_ward_population").run()
     at.button(key="data_delete").click().run()
-    assert not at.exception
+    page_ok(at)
     assert "demo_ward_population" not in at.selectbox(key="data_manage").options
     con = store.open_store(demo_store)
     try:
@@ -131,7 +131,7 @@ def test_a_load_rejecting_most_rows_waits_for_confirmation(demo_store, open_app)
     in_use = at.selectbox(key="dataset").value
     upload(at, content=content, name="mostly blank.csv")
     at.button(key="data_load").click().run()
-    assert not at.exception
+    page_ok(at)
     assert [w.value for w in at.warning] == [
         "3 of the 4 rows of 'mostly blank.csv' would be rejected, more than half, so nothing was loaded (first "
         "reasons: row 2: 'Opened' is blank: every record needs a date; row 3: 'Opened' is blank: every record needs "
@@ -144,7 +144,7 @@ def test_a_load_rejecting_most_rows_waits_for_confirmation(demo_store, open_app)
         con.close()
     assert at.selectbox(key="dataset").value == in_use
     at.button(key="data_load_anyway").click().run()
-    assert not at.exception
+    page_ok(at)
     assert [s.value for s in at.success] == ["Loaded 1 rows into 'mostly blank'. 3 rows were rejected."]
     assert at.selectbox(key="dataset").value == "mostly blank"
 
@@ -158,7 +158,7 @@ def test_a_load_rejecting_most_rows_waits_for_confirmation(demo_store, open_app)
      "it in Excel, save it as .xlsx (or CSV) and load that."),
 ])
 def test_files_that_are_not_tables_get_a_plain_sentence(demo_store, open_app, name, content, message):
-    at = upload(open_app("pages/data.py"), content=content, name=name)
+    at = upload(open_app("pages/data.py"), content=content, name=name, expected_errors=(message,))
     errors = [e.value for e in at.error]
     assert errors == [message]
     shown = " ".join(errors + [m.value for m in at.markdown])

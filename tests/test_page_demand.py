@@ -12,7 +12,7 @@ import pytest
 import streamlit as st
 
 from analysis import classification, store
-from tests.conftest import APP_PATH
+from tests.conftest import APP_PATH, page_ok
 
 PAGE = "pages/demand.py"
 
@@ -44,15 +44,10 @@ def _chart_frames(chart) -> list[pd.DataFrame]:
     return [pa.ipc.open_stream(d.data.data).read_pandas() for d in chart.proto.datasets]
 
 
-def _no_problems(at):
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
 @pytest.fixture
 def page(demo_store, open_app):
     at = open_app(PAGE)
-    _no_problems(at)
+    page_ok(at)
     return at
 
 
@@ -80,7 +75,7 @@ def test_renders_every_figure_on_the_demo_and_a_filter_changes_them(page, monkey
     monkeypatch.setattr(st, "download_button", lambda label, data, *a, key=None, **k: (
         made.__setitem__(key, data), draw(label, data, *a, key=key, **k))[1])
     at.run()
-    _no_problems(at)
+    page_ok(at)
     offered = {d.key: d.label for d in at.get("download_button") if d.key.startswith("dm_dl_")}
     for menu in menus:
         stem = menu.removesuffix("_menu")
@@ -100,7 +95,7 @@ def test_renders_every_figure_on_the_demo_and_a_filter_changes_them(page, monkey
     # A filter change changes the figures (same session: saves starting the app again).
     _, before = _chart(at, "Volume over time")
     at.multiselect(key="dm_service").set_value(["Housing repairs"]).run()
-    _no_problems(at)
+    page_ok(at)
     expected = _count("WHERE service = ?", ["Housing repairs"])
     assert _metric(at, "Records") == f"{expected:,}"
     assert any(md.value.startswith("**Showing:** Housing repairs, 1 April 2022") for md in at.markdown)
@@ -125,7 +120,7 @@ def test_view_restored_from_the_url(demo_store):
     at.query_params["dm_to"] = "2025-03-31"
     at.query_params["dm_channel"] = ["Phone", "Web"]
     at.run()
-    _no_problems(at)
+    page_ok(at)
     assert at.radio(key="dm_grain").value == "financial_year"
     assert any(md.value.startswith("**Showing:** Phone and web, April 2023 – March 2025") for md in at.markdown)
     chart, _ = _chart(at, "Volume over time")
@@ -143,7 +138,7 @@ def test_injected_selections_drill_the_page_down_and_clear(page):
     top_reason = max(_chart_frames(chart), key=len)["reason"].iloc[0]
     at.session_state["dm_ch_pareto_0"] = {"selection": {"pareto_pick": [{"reason": top_reason}]}}
     at.run()
-    _no_problems(at)
+    page_ok(at)
     assert _metric(at, "Records") == f"{_count('WHERE reason = ?', [top_reason]):,}"
     assert any("**Drilled down to:** reason " + top_reason in md.value for md in at.markdown)
     # The click is a chip the link carries.
@@ -153,14 +148,14 @@ def test_injected_selections_drill_the_page_down_and_clear(page):
     chart, _ = _chart(at, "Top reasons for contact")
     assert len(max(_chart_frames(chart), key=len)) > 1
     at.button(key="dm_clear").click().run()
-    _no_problems(at)
+    page_ok(at)
     assert _metric(at, "Records") == f"{_count():,}"
     assert not any("Drilled down" in md.value for md in at.markdown)
 
     # A heatmap cell: Mondays 09:00-10:00 (the charts are drawn under new keys after each click).
-    at.session_state["dm_ch_dayhour_1"] = {"selection": {"dayhour_pick": [{"day_number": 1, "hour": 9}]}}
+    at.session_state["dm_ch_day_hour_1"] = {"selection": {"dayhour_pick": [{"day_number": 1, "hour": 9}]}}
     at.run()
-    _no_problems(at)
+    page_ok(at)
     expected = _count("WHERE isodow(received_at) = 1 AND hour(received_at) = 9")
     assert _metric(at, "Records") == f"{expected:,}"
     assert any("Mondays; 09:00–10:00" in md.value for md in at.markdown)
@@ -169,12 +164,12 @@ def test_injected_selections_drill_the_page_down_and_clear(page):
 
 def test_a_shared_link_restores_the_drill_down_and_a_chip_can_be_removed(open_app, demo_store):
     at = open_app("pages/demand.py", query_params={"dm_drill": ["Channel: Web", "Reason: Chasing progress"]})
-    _no_problems(at)
+    page_ok(at)
     assert at.multiselect(key="dm_drill").value == ["Channel: Web", "Reason: Chasing progress"]
     assert _metric(at, "Records") == f"{_count('WHERE channel = ? AND reason = ?', ['Web', 'Chasing progress']):,}"
     assert any("**Drilled down to:** channel Web; reason Chasing progress" in md.value for md in at.markdown)
     at.multiselect(key="dm_drill").unselect("Reason: Chasing progress").run()
-    _no_problems(at)
+    page_ok(at)
     assert _metric(at, "Records") == f"{_count('WHERE channel = ?', ['Web']):,}"
 
 
@@ -192,10 +187,10 @@ def test_classification_editor_saves_and_survives_a_rerun(page, demo_store):
     at.session_state[f"dm_cls_editor_{version}"] = {
         "edited_rows": {0: {"demand_type": new}}, "added_rows": [], "deleted_rows": []}
     at.button(key="dm_cls_save").click().run()
-    _no_problems(at)
+    page_ok(at)
     assert any(s.value == "Classification saved." for s in at.success)
     at.run()
-    _no_problems(at)
+    page_ok(at)
     con = store.open_store(demo_store)
     try:
         after = classification.classification_frame(con, store.get_dataset(con, "demo_contacts"))
@@ -221,7 +216,7 @@ def test_missing_roles_are_named_with_a_link(demo_store, open_app):
     finally:
         con.close()
     at = open_app(PAGE)
-    _no_problems(at)
+    page_ok(at)
     infos = [i.value for i in at.info]
     assert any("role 'Channel'" in i for i in infos), infos
     assert any("role 'Customer id'" in i for i in infos), infos
@@ -239,9 +234,9 @@ def test_own_classification_file_is_applied(page, demo_store):
     new = "value" if target["demand_type"] == "failure" else "failure"
     csv = f"Service,Reason,Demand type\n{target['service']},{target['reason']},{new.capitalize()} demand\n"
     at.file_uploader(key="dm_cls_upload").set_value(("mine.csv", csv.encode(), "text/csv")).run()
-    _no_problems(at)
+    page_ok(at)
     at.button(key="dm_cls_apply").click().run()
-    _no_problems(at)
+    page_ok(at)
     assert any(s.value == "Your file was applied: 1 reason changed type." for s in at.success)
     con = store.open_store(demo_store)
     try:
@@ -256,5 +251,5 @@ def test_bad_classification_file_gives_a_plain_error(page):
     at = page
     at.file_uploader(key="dm_cls_upload").set_value(("bad.csv", b"Reason,Kind\nA,failure\n", "text/csv")).run()
     at.button(key="dm_cls_apply").click().run()
-    assert not at.exception
+    page_ok(at, expected_errors=("has no 'Demand type' column",))
     assert any("has no 'Demand type' column" in e.value for e in at.error)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from analysis import store
+from tests.conftest import page_ok
 
 
 def test_overview_shows_the_demo_dataset(demo_store, open_app):
     at = open_app()
-    assert not at.exception
+    page_ok(at)
     con = store.open_store(demo_store)
     try:
         rows = store.get_dataset(con, "demo_contacts").row_count
@@ -26,20 +27,20 @@ def test_overview_shows_the_demo_dataset(demo_store, open_app):
 def test_the_dataset_picker_switches_every_page_to_the_kpi_dataset(demo_store, open_app):
     at = open_app()
     at.selectbox(key="dataset").set_value("demo_kpis").run()
-    assert not at.exception
+    page_ok(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Rows"] == "748"
 
 
 def test_a_link_naming_a_dataset_opens_on_it(demo_store, open_app):
     at = open_app(query_params={"dataset": "demo_kpis"})
-    assert not at.exception
+    page_ok(at)
     assert at.selectbox(key="dataset").value == "demo_kpis"
 
 
 def test_an_empty_store_says_what_to_do(empty_store, open_app):
     at = open_app()
-    assert not at.exception
+    page_ok(at)
     assert any("There is no data to look at yet" in i.value for i in at.info)
 
 
@@ -54,8 +55,8 @@ def test_a_store_held_by_another_process_gets_a_sentence_not_a_traceback(tmp_pat
     try:
         assert holder.stdout.readline().strip() == "held"
         monkeypatch.setenv("STOCKTAKE_DB", str(path))
-        at = open_app()
-        assert not at.exception
+        at = open_app(check=False)
+        page_ok(at, expected_errors=("is open in another program",))
         message = at.error[0].value
         assert "is open in another program (python" in message
         # A page never shows the store's path or a process number (they describe the server to anyone who looks).

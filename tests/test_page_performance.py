@@ -10,6 +10,7 @@ import pytest
 from analysis import store
 from analysis.ingest import load_frame
 from analysis.kpis import storage
+from tests.conftest import page_ok
 
 PAGE = "pages/performance.py"
 
@@ -48,7 +49,7 @@ def metric(at, label_start: str) -> str:
 
 def test_page_renders_on_the_demo_with_an_icon_for_every_kpi(demo_store, open_app):
     at = open_app(PAGE)
-    assert not at.exception
+    page_ok(at)
     assert not at.error
     assert at.selectbox(key="pf_kpi").value == "volume"
     data = spc_chart_data(at)
@@ -70,7 +71,7 @@ def test_choosing_a_kpi_and_a_rebase_date_changes_the_limits(demo_store, open_ap
     at = open_app(PAGE)
     at.selectbox(key="pf_kpi").set_value("failure_demand_pct").run()
     at.selectbox(key="pf_service").set_value("Housing repairs").run()
-    assert not at.exception
+    page_ok(at)
     assert at.radio(key="pf_dir").value == "decrease"  # the KPI's own direction
     before = spc_chart_data(at)
     assert before["upl"].nunique() == 1
@@ -78,7 +79,7 @@ def test_choosing_a_kpi_and_a_rebase_date_changes_the_limits(demo_store, open_ap
     # The demo's intervention is offered as a rebase point; choose a date instead, as the issue asks.
     assert any("Online repairs tracking launched" in o for o in at.multiselect(key="pf_rebase").options)
     at.date_input(key="pf_rebase_date").set_value(pd.Timestamp("2024-06-01").date()).run()
-    assert not at.exception
+    page_ok(at)
     after = spc_chart_data(at)
     assert after["upl"].nunique() == 2 and after["mean"].nunique() == 2
     assert metric(at, "Upper limit") != limits_before
@@ -104,7 +105,7 @@ def test_the_url_restores_the_view(demo_store, open_app):
     for key, value in view.items():
         at.query_params[key] = value
     at.run()
-    assert not at.exception
+    page_ok(at)
     assert at.selectbox(key="pf_kpi").value == "median_days_to_close"
     assert at.selectbox(key="pf_service").value == "Parking"
     data = spc_chart_data(at)
@@ -123,10 +124,10 @@ def test_repeat_kpi_says_its_definition_and_a_day_grain_works(demo_store):
     at.session_state["dataset"] = "demo_contacts"
     at.query_params["pf_kpi"] = "Repeat contacts"
     at.run()
-    assert not at.exception and not at.error
+    page_ok(at)
     assert any("28 calendar days" in c.value and "Demand page" in c.value for c in at.caption)
     at.selectbox(key="pf_grain").set_value("day").run()
-    assert not at.exception and not at.error
+    page_ok(at)
     data = spc_chart_data(at)
     assert len(data) > 1000  # about three and a half years of days
     assert data["period_label"].iloc[0].count(" ") == 2  # '3 May 2022': a day, not a month
@@ -138,7 +139,7 @@ def test_clicking_a_matrix_row_opens_its_chart(demo_store, open_app):
     row = int(matrix.index[(matrix["kpi"] == "Repeat contacts") & (matrix["series"] == "Planning")][0])
     at.session_state["pf_matrix"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     at.run()
-    assert not at.exception
+    page_ok(at)
     assert at.selectbox(key="pf_kpi").value == "repeat_pct"
     assert at.selectbox(key="pf_service").value == "Planning"
 
@@ -148,12 +149,12 @@ def test_target_and_intervention_are_stored(demo_store, open_app):
     at.selectbox(key="pf_kpi").set_value("closed_within_days").run()
     at.number_input(key="pf_target").set_value(95.0).run()
     at.button(key="pf_t_save").click().run()
-    assert not at.exception
+    page_ok(at)
     assert metric(at, "Target") == "95.0%"
     at.date_input(key="pf_iv_date").set_value(pd.Timestamp("2023-01-09").date())
     at.text_input(key="pf_iv_label").set_value("New phone menu")
     at.button(key="pf_iv_add").click().run()
-    assert not at.exception
+    page_ok(at)
     con = store.open_store(demo_store)
     try:
         from analysis import interventions
@@ -173,7 +174,7 @@ def test_too_few_points_gives_a_message_not_a_chart(demo_store, open_app):
                roles={"period": "period", "measure": "measure", "value": "value", "target": "target"})
     con.close()
     at = open_app(PAGE, query_params={"dataset": "tiny_kpis"})
-    assert not at.exception
+    page_ok(at)
     assert any("needs at least 2" in i.value for i in at.info)
     assert not any("upl" in f.columns for c in at.get("vega_lite_chart") for f in chart_frames(c))
 
@@ -192,7 +193,7 @@ def test_a_short_extract_starts_by_day(empty_store):
     at = AppTest.from_file(str(APP_PATH.parent / PAGE), default_timeout=90)
     at.session_state["dataset"] = "short"
     at.run()
-    assert not at.exception and not at.error
+    page_ok(at)
     assert at.selectbox(key="pf_grain").value == "day"
     data = spc_chart_data(at)
     assert len(data) == 20 and set(data["value"]) == {3.0}
@@ -211,15 +212,16 @@ def test_peer_comparison_with_a_benchmark_dataset(demo_store, open_app):
     con.close()
     # Not chosen for the demo's records: their page offers no comparison (a benchmark never leaks onto every page).
     at = open_app(PAGE)
-    assert not at.exception and not [s for s in at.selectbox if s.key == "pf_bm"]
+    page_ok(at)
+    assert not [s for s in at.selectbox if s.key == "pf_bm"]
     # Chosen for them (kept in the store, through the audited gate): it is offered.
     choice = next(s for s in at.selectbox if s.key == "lookup_benchmark_demo_contacts")
     choice.set_value("peer_days").run()
-    assert not at.exception
+    page_ok(at)
     assert at.selectbox(key="pf_bm").value == "peer_days"
     at.selectbox(key="pf_bm_own").set_value("Northbridge").run()
     at.radio(key="pf_bm_dir").set_value("decrease").run()
-    assert not at.exception
+    page_ok(at)
     # March: Northbridge 6 days; comparators 7, 10, 12, 5 -> median 8.5; only Kingsley (5) is better: rank 2 of 5.
     assert metric(at, "Rank in March 2024") == "2 of 5"
     assert metric(at, "Quartile") == "2 of 4"
@@ -235,10 +237,10 @@ def test_kpi_series_dataset_uses_its_own_targets(demo_store):
     at = AppTest.from_file(str(APP_PATH.parent / PAGE), default_timeout=90)
     at.session_state["dataset"] = "demo_kpis"
     at.run()
-    assert not at.exception and not at.error
+    page_ok(at)
     assert at.selectbox(key="pf_service").value == "All"
     at.selectbox(key="pf_service").set_value("Housing repairs").run()
-    assert not at.exception
+    page_ok(at)
     data = spc_chart_data(at)
     assert data["target"].notna().all()  # the dataset's target column
     assert metric(at, "Target") != "–"
@@ -258,7 +260,7 @@ def test_small_multiples_show_the_20_areas_with_most_data_and_say_so(tmp_path, m
     con.close()
     monkeypatch.setenv("STOCKTAKE_DB", str(path))
     at = open_app(PAGE)
-    assert not at.exception
+    page_ok(at)
     assert facet_series(at) == {f"Ward {w:02d}" for w in range(5, 25)}
     assert any("Showing the 20 of 25 with the most data" in c.value for c in at.caption)
 

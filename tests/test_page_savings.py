@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from analysis import store
 from analysis.ingest import load_frame
 from analysis.savings import model
+from tests.conftest import page_ok
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,7 +79,7 @@ def _app(query: dict[str, str] | None = None) -> AppTest:
         if query:
             at.query_params.update(query)
     at.run()
-    assert not at.exception, at.exception
+    page_ok(at)
     return at
 
 
@@ -103,7 +104,7 @@ def test_page_renders_and_a_lever_moves_the_total(savings_store, monkeypatch):
     avoided_before = _metric(at, "Contacts avoided a year")
 
     at.slider(key="sv_fd_pct").set_value(60).run()
-    assert not at.exception
+    page_ok(at)
     after = _metric(at, "Annual saving at full effect")
     assert after != before
     assert int(after.strip("£").replace(",", "")) > int(before.strip("£").replace(",", ""))
@@ -118,7 +119,7 @@ def test_save_load_and_compare_two_scenarios(savings_store, monkeypatch):
     cautious = _metric(at, "Annual saving at full effect")
     at.text_input(key="sv_save_name").set_value("Cautious").run()
     at.button(key="sv_save_btn").click().run()
-    assert not at.exception
+    page_ok(at)
     assert any("Saved 'Cautious'" in s.value for s in at.success)
 
     at.slider(key="sv_fd_pct").set_value(50).run()
@@ -127,20 +128,19 @@ def test_save_load_and_compare_two_scenarios(savings_store, monkeypatch):
     assert bold != cautious
     at.text_input(key="sv_save_name").set_value("Bold").run()
     at.button(key="sv_save_btn").click().run()
-    assert not at.exception
-
+    page_ok(at)
     assert at.selectbox(key="sv_pick").options == ["Bold", "Cautious"]
 
     # Load the cautious one back: the lever returns to 10% and the total to what it was.
     at.selectbox(key="sv_pick").set_value("Cautious").run()
     at.button(key="sv_load_btn").click().run()
-    assert not at.exception
+    page_ok(at)
     assert at.slider(key="sv_fd_pct").value == 10
     assert at.slider(key="sv_sh1_pct").value == 10
     assert _metric(at, "Annual saving at full effect") == cautious
 
     at.multiselect(key="sv_compare").set_value(["Cautious", "Bold"]).run()
-    assert not at.exception
+    page_ok(at)
     specs = [c.proto.spec for c in at.get("vega_lite_chart")]
     assert any("Scenarios side by side" in s for s in specs)
     assert any("Cumulative net saving by scenario" in s for s in specs)
@@ -151,13 +151,14 @@ def test_save_load_and_compare_two_scenarios(savings_store, monkeypatch):
     downloads = [d for d in at.get("download_button") if d.key in ("sv_dl_csv", "sv_dl_xlsx")]
     assert len(downloads) == 2
     # Every chart on the page offers itself as PNG and SVG, in a menu whose buttons are made when it is opened.
-    menus = ["chart_savings_by_lever_menu", "chart_savings_projection_menu", "chart_savings_sensitivity_menu",
-             "chart_scenarios_compared_menu", "chart_scenarios_projection_compared_menu"]
-    assert not [d for d in at.get("download_button") if d.key.startswith("chart_")]
+    # (each declared figure's chart is keyed 'sv_ch_<figure>')
+    menus = [f"sv_ch_{figure}_menu" for figure in ("waterfall", "projection", "sensitivity", "comparison",
+                                                    "comparison_projection")]
+    assert not [d for d in at.get("download_button") if d.key.startswith("sv_ch_")]
     for menu in menus:
         at.session_state[menu] = True
     at.run()
-    offered = {(d.key.rsplit("_", 1)[0], d.label) for d in at.get("download_button") if d.key.startswith("chart_")}
+    offered = {(d.key.rsplit("_", 1)[0], d.label) for d in at.get("download_button") if d.key.startswith("sv_ch_")}
     assert offered == {(m.removesuffix("_menu"), label) for m in menus for label in ("PNG image", "SVG image")}
     for menu in menus:
         at.session_state[menu] = False
@@ -166,11 +167,11 @@ def test_save_load_and_compare_two_scenarios(savings_store, monkeypatch):
     at.selectbox(key="sv_pick").set_value("Bold").run()
     at.text_input(key="sv_rename").set_value("Bold v2").run()
     at.button(key="sv_rename_btn").click().run()
-    assert not at.exception
+    page_ok(at)
     assert at.selectbox(key="sv_pick").options == ["Bold v2", "Cautious"]
     assert at.multiselect(key="sv_compare").value == ["Cautious", "Bold v2"]
     at.button(key="sv_delete_btn").click().run()
-    assert not at.exception
+    page_ok(at)
     assert at.selectbox(key="sv_pick").options == ["Cautious"]
 
 
@@ -220,7 +221,7 @@ def test_missing_channel_role_says_which_role_is_needed(savings_store, monkeypat
     finally:
         con.close()
     at = _app()
-    assert not at.exception
+    page_ok(at)
     assert any("'Channel'" in w.value and "Data page" in w.value for w in at.warning)
     assert not at.get("vega_lite_chart")
 
@@ -239,7 +240,7 @@ def test_page_works_with_only_a_date_and_a_channel(tmp_path, monkeypatch):
     monkeypatch.setenv("STOCKTAKE_DB", str(path))
     monkeypatch.chdir(ROOT)
     at = _app()
-    assert not at.exception
+    page_ok(at)
     assert not at.error
     assert at.selectbox(key="sv_preset").value == "Socitm 2012 benchmark"
     assert at.number_input(key="sv_uc_telephone").value == pytest.approx(2.83)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from analysis import notes, session_actions, sessions, store
+from analysis import notes, session_actions, session_removal, sessions, store
 from analysis.errors import StocktakeError
 from analysis.sessions import View
 
@@ -83,7 +83,7 @@ def test_the_agenda_keeps_views_in_order_and_can_be_reordered_renamed_and_trimme
     sessions.reorder(con, sid, [b, a, c])
     assert [(i.position, i.id) for i in sessions.agenda(con, sid)] == [(1, b), (2, a), (3, c)]
     sessions.rename_item(con, c, "Housing repairs, week by week")
-    sessions.remove_item(con, a)
+    session_removal.remove_item(con, a)
     items = sessions.agenda(con, sid)
     assert [(i.position, i.title) for i in items] == [(1, "Volume SPC"), (2, "Housing repairs, week by week")]
     assert items[1].view.state == {"dataset": "demo_contacts", "dm_grain": "week", "dm_service": ["Housing repairs"]}
@@ -121,7 +121,7 @@ def test_deleting_a_session_deletes_its_agenda_notes_and_actions_only(con):
         item = sessions.add_view(con, sid, volume_view(), "Volume")
         notes.add_note(con, sid, "A note", item_id=item)
         session_actions.add_action(con, sid, "An action", owner="Asha")
-    sessions.delete_session(con, gone)
+    session_removal.delete_session(con, gone)
     assert [s.title for s in sessions.list_sessions(con)] == ["Keep"]
     assert len(sessions.agenda(con, keep)) == 1 and sessions.agenda(con, gone) == []
     assert len(notes.list_notes(con, keep)) == 1 and notes.list_notes(con, gone).empty

@@ -12,7 +12,7 @@ from analysis.charts import spc as charts
 from analysis.filters import Filters
 from analysis.kpis import cube, peers, series
 from analysis.overview import summarise_dataset
-from ui.chart_specs import vega_spec
+from analysis.charts.spec import make_spec, rows_spec
 
 BOARDS = ["S08000015", "S08000016", "S08000017", "S08000019"]
 REASONS = ["Health and social care", "Patient and family", "Code 9"]
@@ -108,9 +108,8 @@ def test_the_peer_chart_draws_the_national_line(loaded):
     con, _, _ = loaded
     ds = store.get_dataset(con, "delays")
     peer = peers.peer_comparison(con, ds, "NumberOfDelayedBedDays", "S08000015")
-    spec = vega_spec(charts.build_peer_chart(peer, title="Bed days: S08000015 and its comparators",
-                                             own_label="S08000015", national_label=peer.attrs["national_label"],
-                                             grain="month"))
+    spec = rows_spec(make_spec(charts.build_peer_chart, peer, title="Bed days: S08000015 and its comparators",
+                               own_label="S08000015", national_label=peer.attrs["national_label"], grain="month"))
     fields = [layer["encoding"]["y"]["field"] for layer in spec["layer"]]
     assert fields == ["comparator_q1", "comparator_median", "own_value", "national"]
     assert "Scotland (purple dotted line)" in " ".join(spec["title"]["subtitle"]) \

@@ -31,6 +31,7 @@ import duckdb
 import pandas as pd
 
 from analysis import audit, classification, ingest, interventions, lookups, notes, session_actions, sessions, store
+from analysis import session_removal
 
 from analysis.access import User, may_change
 from analysis.errors import StocktakeError, known_failure
@@ -363,7 +364,7 @@ def update_session(con: duckdb.DuckDBPyConnection, session_id: int, **details: A
 
 def delete_session(con: duckdb.DuckDBPyConnection, session_id: int) -> None:
     _workshop(con, audit.SESSION_DELETED, _session_dataset(con, session_id), f"delete session {session_id}",
-              lambda user: sessions.delete_session(con, session_id, user=user))
+              lambda user: session_removal.delete_session(con, session_id, user=user))
 
 
 def add_view(con: duckdb.DuckDBPyConnection, session_id: int, view: sessions.View, title: str) -> int:
@@ -383,7 +384,7 @@ def move_item(con: duckdb.DuckDBPyConnection, item_id: int, steps: int) -> None:
 
 def remove_item(con: duckdb.DuckDBPyConnection, item_id: int) -> None:
     _workshop(con, audit.AGENDA_ITEM_REMOVED, None, f"remove agenda item {item_id}",
-              lambda user: sessions.remove_item(con, item_id, user=user))
+              lambda user: session_removal.remove_item(con, item_id, user=user))
 
 
 def add_note(con: duckdb.DuckDBPyConnection, session_id: int, note: str, **options: Any) -> int:

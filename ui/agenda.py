@@ -13,10 +13,10 @@ from datetime import date
 import streamlit as st
 
 from analysis import sessions
-from analysis.views import catalogue
+from analysis import explore
 from analysis.errors import StocktakeError
 from ui import actions
-from ui.connection import get_connection
+from ui.connection import current_dataset, get_connection
 from ui.text import plain
 
 SESSION_KEY = "ws_add_session"
@@ -35,9 +35,9 @@ def capture_view(page: str, figure: str) -> sessions.View:
 
     The link is built from the controls and then overlaid with the address bar's own parameters, so it is complete
     even where the address bar leaves out a control at its default (a default that may change with the data)."""
-    prefix = catalogue.PAGES[page].prefix
+    prefix = explore.PAGES[page].prefix
     state = sessions.view_state(dict(st.session_state), (prefix,))
-    params = catalogue.url_params(page, state)
+    params = explore.url_params(page, state)
     params.update({k: v for k, v in _current_params().items() if k not in sessions.PRESENTATION_PARAMS})
     return sessions.View(page, figure, params, state)
 
@@ -45,11 +45,12 @@ def capture_view(page: str, figure: str) -> sessions.View:
 def _add(page: str) -> None:
     """The button's callback: runs before the page is drawn again, with the controls' values of the view on screen."""
     con = get_connection()
-    figure = st.session_state.get(FIGURE_KEY) or next(iter(catalogue.PAGES[page].figures))
-    if figure not in catalogue.PAGES[page].figures:
-        figure = next(iter(catalogue.PAGES[page].figures))
+    figures = explore.PAGES[page].figures
+    figure = st.session_state.get(FIGURE_KEY) or next(iter(figures))
+    if figure not in figures:
+        figure = next(iter(figures))
     view = capture_view(page, figure)
-    title = (st.session_state.get(TITLE_KEY) or "").strip() or catalogue.default_title(page, figure, view.state)
+    title = (st.session_state.get(TITLE_KEY) or "").strip() or explore.default_title(page, figure, view.state)
     try:
         session_id = st.session_state.get(SESSION_KEY)
         known = {s.id: s for s in sessions.list_sessions(con)}
@@ -70,10 +71,12 @@ def _add(page: str) -> None:
 
 
 def render_add_view(page: str | None) -> None:
-    """The sidebar control, on the pages whose views can be saved (``analysis.catalogue.PAGES``); nothing elsewhere."""
-    if page not in catalogue.PAGES:
+    """The sidebar control, on the pages whose views can be saved (``analysis.explore.PAGES``); nothing elsewhere.
+    Every figure the page declares can be chosen."""
+    if page not in explore.PAGES:
         return
-    page_views = catalogue.PAGES[page]
+    page_views = explore.PAGES[page]
+    offered = page_views.offered(current_dataset())
     con = get_connection()
     listed = sessions.list_sessions(con)
     ids = [s.id for s in listed]
@@ -95,6 +98,6 @@ def render_add_view(page: str | None) -> None:
                 st.selectbox("Session", ids, key=SESSION_KEY, format_func=titles.get)
             else:
                 st.caption("No session yet: the first view you add starts one for today.")
-            st.selectbox("Figure", list(page_views.figures), key=FIGURE_KEY, format_func=page_views.figures.get)
+            st.selectbox("Figure", list(offered), key=FIGURE_KEY, format_func=lambda key: offered[key].title)
             st.text_input("Title for the agenda", key=TITLE_KEY, max_chars=sessions.MAX_TITLE,
                           placeholder="What the room should see here")

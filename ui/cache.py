@@ -1,82 +1,63 @@
-"""The one cache every page reads its figures through: keyed on the store file, the dataset and its version.
+"""The one cache: every figure, and every result figures share, kept per store file, dataset version, what else it
+reads and its inputs.
 
-A figure depends on the data it was worked out from, so its cache key is where that data lives: the store file
-(two stores, such as a test's and a benchmark's, can hold a dataset of the same name and version), the dataset's
-name and version (bumped on every load or role change), the versions of anything else it reads (the reason
-classification, a population or cost lookup) and its own inputs (filters, grain, choices). Nothing else: a rerun
-with the same inputs gets the same answer back without touching DuckDB, Altair or statsmodels.
+A result depends on the data it was worked out from, so its key is where that data lives: the store file (two stores,
+such as a test's and a benchmark's, can hold a dataset of the same name and version), the dataset's name and version
+(bumped on every load or role change), the stamps of what else it reads (declared once, with the figure: the reason
+classification's version, the population lookup that applies; see :mod:`analysis.reads`) and its own inputs
+(filters, grain, choices, settings). Nothing else: a rerun with the same inputs gets the same answer back without
+touching DuckDB, Altair or statsmodels, and any change to what a figure reads changes its key at once, on every page
+and in presentation mode alike (there is no time limit to wait out).
 
-Decorate a function ``fn(con, dataset, *inputs)`` with :func:`by_dataset` and call it as ``fn(dataset, *inputs,
-also=(classification_version, …))``::
-
-    @by_dataset()
-    def volume_view(con, dataset, filters, grain):
-        ...
-
-    view = volume_view(ds, filters, "month", also=(cls_version,))
-
-The result is kept by ``st.cache_data`` (a copy is handed out on each call, so a caller may change what it gets).
+Results are kept whole for the process (``st.cache_resource``: no copy is made on each call, which for thirteen
+charts' specs and frames would cost more than the rerun itself), so callers only read what they get. Entries are
+dropped least recently used first beyond :data:`MAX_ENTRIES`. :mod:`ui.figures` is what pages call; this module only
+keeps.
 """
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
 import streamlit as st
 
 from analysis import store
-from ui.chart_specs import content_key
-from ui.connection import get_connection
+from analysis.registry import digest
 
 T = TypeVar("T")
 
-
-@dataclass(frozen=True)
-class DataVersion:
-    """Where a figure's data came from: the cache key's first part."""
-
-    store_file: str
-    dataset: str
-    version: int
-    also: tuple = ()  # versions of the other datasets the figure reads
+MAX_ENTRIES = 4000
+"""Figures and shared results together: a demo session's pages hold about 60; thirty people exploring, a few
+thousand small frames and specs."""
 
 
-def data_version(dataset: store.Dataset, also: tuple = ()) -> DataVersion:
-    return DataVersion(str(store.default_db_path()), dataset.name, dataset.version, tuple(also))
+def _keep(key: str, _compute: Callable[[], Any]) -> Any:
+    return _compute()
 
 
-def by_dataset(max_entries: int = 200, spinner: str | bool = False) -> Callable[[Callable[..., T]], Callable[..., T]]:
-    """Cache ``fn(con, dataset, *inputs, **options)`` on (store file, dataset, version, ``also``, inputs).
+# One store for every result: each spinner's wrapper of the same function shares it (Streamlit keys a cache by the
+# function's module, name and source), and shows its own words while a result is worked out.
+_kept: dict[str | None, Callable[[str, Callable[[], Any]], Any]] = {}
 
-    The connection and the dataset object are not part of the key (a connection cannot be hashed; the dataset is
-    named by its name and version). The inputs enter the key as one digest of their content
-    (:func:`ui.chart_specs.content_key`: ten times quicker than Streamlit hashing a frame such as the classification
-    on every call). ``spinner`` is shown while a result is worked out (False: none).
-    """
 
-    def wrap(fn: Callable[..., T]) -> Callable[..., T]:
-        def compute(function: str, key: DataVersion, inputs_key: str, _dataset: store.Dataset, _inputs: tuple,
-                    _options: dict) -> T:
-            return fn(get_connection(), _dataset, *_inputs, **_options)
+def _keeper(spinner: str | None) -> Callable[[str, Callable[[], Any]], Any]:
+    keeper = _kept.get(spinner)
+    if keeper is None:
+        keeper = _kept[spinner] = st.cache_resource(show_spinner=spinner or False, max_entries=MAX_ENTRIES)(_keep)
+    return keeper
 
-        # st.cache_data tells cached functions apart by module, name and source: every function wrapped here shares
-        # compute's source, so each gets its own name (and its name is part of the key as well).
-        compute.__module__ = fn.__module__
-        compute.__qualname__ = f"{fn.__qualname__}.cached"
-        compute.__name__ = f"{fn.__name__}_cached"
-        cached = st.cache_data(show_spinner=spinner, max_entries=max_entries)(compute)
-        function = f"{fn.__module__}.{fn.__qualname__}"
 
-        @functools.wraps(fn)
-        def call(dataset: store.Dataset, *inputs: Any, also: tuple = (), **options: Any) -> T:
-            inputs_key = content_key(inputs, options)
-            if inputs_key is None:
-                raise TypeError(f"{function}: cached figures take inputs that can be pickled")
-            return cached(function, data_version(dataset, also), inputs_key, dataset, inputs, options)
+def data_key(dataset: store.Dataset, stamps: tuple = ()) -> tuple:
+    """Where a result's data came from: the first part of its key."""
+    return str(store.default_db_path()), dataset.name, dataset.version, stamps
 
-        call.uncached = fn  # the function itself, for tests and benchmarks
-        return call
 
-    return wrap
+def remember(what: str, data: tuple, inputs: Any, compute: Callable[[], T], spinner: str | None = None) -> T:
+    """``compute()``, kept under (``what``, ``data`` (:func:`data_key`), ``inputs``); ``spinner`` is shown while it is
+    worked out (not for a result another one is being worked out from)."""
+    return _keeper(spinner)(digest((what, data, inputs)), compute)
+
+
+def clear() -> None:
+    """Forget every result (tests)."""
+    _keeper(None).clear()

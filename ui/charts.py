@@ -18,7 +18,8 @@ import streamlit as st
 
 from analysis import chart_export
 from analysis.presentation import for_presentation
-from ui.chart_specs import inline_spec, vega_spec
+from analysis.charts.spec import make_spec, rows_spec
+from ui.chart_specs import arrow_spec
 from ui.presentation import presenting
 
 Chart = alt.TopLevelMixin | dict
@@ -26,8 +27,9 @@ Chart = alt.TopLevelMixin | dict
 
 def _spec(chart: Chart) -> dict:
     # Unvalidated (the builders' specs are checked against the Vega-Lite schema by the tests, once; checking them on
-    # every draw cost a third of a rerun), with the data as Arrow bytes: see ui.chart_specs. A dict is already a spec.
-    return chart if isinstance(chart, dict) else vega_spec(chart)
+    # every draw cost a third of a rerun), with the data as Arrow bytes. A dict is already a spec: a kept one, of which
+    # Streamlit gets a shallow copy (it moves the data out of the spec's top level).
+    return dict(arrow_spec(chart)) if isinstance(chart, dict) else arrow_spec(make_spec(lambda: chart))
 
 
 def _slug(text: str) -> str:
@@ -68,10 +70,10 @@ def chart_downloads(chart: Chart, *, name: str | None = None, key: str | None = 
     with menu:
         # vl-convert reads plain Vega-Lite: the data goes back to JSON rows, only when a file is asked for.
         def png() -> bytes:
-            return chart_export.png_bytes(inline_spec(_spec(chart)))
+            return chart_export.png_bytes(rows_spec(_spec(chart)))
 
         def svg() -> bytes:
-            return chart_export.svg_bytes(inline_spec(_spec(chart)))
+            return chart_export.svg_bytes(rows_spec(_spec(chart)))
 
         st.download_button("PNG image", data=png, file_name=f"{stem}.png", mime="image/png", key=f"{widget}_png",
                            icon=":material/download:")

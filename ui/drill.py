@@ -14,8 +14,7 @@ from typing import Mapping
 import streamlit as st
 
 from analysis import drill
-
-DRILL_KEY = "dm_drill"
+from analysis.demand.page import DRILL_KEY
 _ROUND_KEY = "_dm_drill_round"
 
 

@@ -1,32 +1,22 @@
-"""The Demand page's filter bar: period, grain and the list filters, bound to the URL, returning Filters.
+"""The Demand page's filter bar: period, grain and the list filters, bound to the URL.
 
-Every widget has a ``dm_`` key and ``bind="query-params"``, so a view can be shared as a link and opening the link
-restores it. The active filters are written above the figures as a plain sentence (``analysis.filters.describe``).
+Every widget has a ``dm_`` key (``analysis.demand.page``: the keys a saved view reads back) and
+``bind="query-params"``, so a view can be shared as a link and opening the link restores it. The page reads the
+filters from the widgets' values with ``analysis.demand.page.read_view``, as presentation mode reads a saved view;
+they are written above the figures as a plain sentence (``analysis.filters.describe``).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 import streamlit as st
 
 from analysis import filters, periods
 from analysis.demand import figures
+from analysis.demand.page import FROM_KEY, GRAIN_KEY, LIST_CONTROLS, TO_KEY
 from analysis.filters import Filters
 from analysis.roles import RECORD_ROLES
-
-# Role -> (widget key, plural label) for the list filters, in the order the bar shows them.
-LIST_WIDGETS = {
-    "service": ("dm_service", "Services"),
-    "reason": ("dm_reason", "Reasons"),
-    "channel": ("dm_channel", "Channels"),
-    "area": ("dm_area", "Areas"),
-    "status": ("dm_status", "Status"),
-}
-GRAIN_KEY = "dm_grain"
-FROM_KEY = "dm_from"
-TO_KEY = "dm_to"
 
 
 def _clamp(value, low, high):
@@ -35,11 +25,10 @@ def _clamp(value, low, high):
     return min(max(value, low), high)
 
 
-def render_filters(dataset, options: dict[str, list[str]], coverage: tuple[date | None, date | None]) \
-        -> tuple[Filters, str]:
-    """Draw the filter bar and return the filters and the grain the user chose.
+def render_filters(dataset, options: dict[str, list[str]], coverage: tuple[date | None, date | None]) -> None:
+    """Draw the filter bar.
 
-    ``options`` maps role -> values the list filter offers (``figures.filter_options``); ``coverage`` is the first
+    ``options`` maps role -> values the list filter offers (``choices.filter_options``); ``coverage`` is the first
     and last date in the dataset, the default period. A date in the URL outside the data is pulled back inside it.
     """
     first, last = coverage
@@ -56,28 +45,23 @@ def render_filters(dataset, options: dict[str, list[str]], coverage: tuple[date 
         end = top[1].date_input("To", value=last, min_value=first, max_value=last, key=TO_KEY,
                                 bind="query-params", format="DD/MM/YYYY",
                                 help="Last day of the period analysed (inclusive).")
-        grain = top[2].radio("Show counts by", list(figures.GRAINS), index=2, horizontal=True, key=GRAIN_KEY,
-                             bind="query-params", format_func=lambda g: periods.GRAIN_LABELS[g],
-                             help="Financial years run April to March and are labelled 2024/25.")
-        present = [r for r in LIST_WIDGETS if r in dataset.roles]
-        chosen: dict[str, tuple[str, ...]] = {}
+        top[2].radio("Show counts by", list(figures.GRAINS), index=2, horizontal=True, key=GRAIN_KEY,
+                     bind="query-params", format_func=lambda g: periods.GRAIN_LABELS[g],
+                     help="Financial years run April to March and are labelled 2024/25.")
+        present = [r for r in LIST_CONTROLS if r in dataset.roles]
         if present:
             cols = st.columns(len(present))
             for col, role in zip(cols, present):
-                key, label = LIST_WIDGETS[role]
+                key, label = LIST_CONTROLS[role]
                 values = options.get(role, [])
                 # Drop values from the URL that this dataset does not have, rather than failing.
                 current = st.session_state.get(key)
                 if current and any(v not in values for v in current):
                     st.session_state[key] = [v for v in current if v in values]
-                picked = col.multiselect(label, values, key=key, bind="query-params",
-                                         placeholder=f"All {label.lower()}",
-                                         help=f"Only records whose {RECORD_ROLES[role].lower()} is one of these.")
-                chosen[role] = tuple(picked)
+                col.multiselect(label, values, key=key, bind="query-params", placeholder=f"All {label.lower()}",
+                                help=f"Only records whose {RECORD_ROLES[role].lower()} is one of these.")
     if start and end and start > end:
         st.warning("The 'From' date is after the 'To' date, so they have been swapped.")
-        start, end = end, start
-    return replace(Filters.for_roles(chosen), start=start or None, end=end or None), grain
 
 
 def render_filter_sentence(active: Filters, drill_sentence: str | None = None) -> None:

@@ -9,9 +9,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analysis import interventions, store
+from analysis import interventions, periods, store
 from analysis.errors import StocktakeError
 from analysis.kpis import definitions, explained, storage
+from analysis.kpis.explained import RULE_LABELS
 from ui import actions
 from ui.auth import can_edit
 from ui.connection import get_connection
@@ -152,3 +153,21 @@ def render_intervention_forms(ds: store.Dataset, service: str, notes: pd.DataFra
                 st.error(plain(exc))
             else:
                 st.rerun()
+
+
+def render_chart_settings(ds: store.Dataset, grain: str | None) -> None:
+    """The Performance page's sidebar settings: grain (``grain``: the records' default), 'closed within' days, SPC
+    rules, near-limit lines."""
+    with st.sidebar:
+        st.subheader("Chart settings")
+        if ds.kind == "records":
+            st.selectbox("Period", list(periods.GRAINS), index=periods.GRAINS.index(grain), key="pf_grain",
+                         bind="query-params", format_func=lambda g: periods.GRAIN_LABELS[g],
+                         help="Months at first; a short extract starts at the grain that gives at least 13 periods, "
+                              "enough for an SPC chart's limits.")
+            st.number_input("'Closed within' days", min_value=0, max_value=365, value=definitions.DEFAULT_WITHIN_DAYS,
+                            step=1, key="pf_days", bind="query-params", help="For the KPI 'Closed within N days'.")
+        st.radio("SPC rules", list(RULE_LABELS), key="pf_rules", bind="query-params", format_func=RULE_LABELS.get,
+                 help="NHS-R: NHSRplotthedots (runs and trends of 7). Making Data Count tool: runs and trends of 6, "
+                      "points beyond the limits count towards 'two of three', limits only from 13 points.")
+        st.checkbox("Show the near-limit (2 sigma) lines", key="pf_near", bind="query-params")

@@ -12,22 +12,17 @@ from analysis import lookups, store
 from analysis.errors import StocktakeError
 from ui import actions
 from ui.auth import can_edit
-from ui.cache import by_dataset
 from ui.connection import catalogue, get_connection
+from ui.figures import app_context
 from ui.text import plain
 
 AUTOMATIC = "__automatic__"
 NONE = "__none__"
 
-_lookup_for = by_dataset(64)(lookups.lookup_for)
-
-
 def lookup_for(dataset: store.Dataset, purpose: str) -> lookups.LookupChoice:
-    """``analysis.lookups.lookup_for``, kept until the dataset, the choice or a candidate lookup changes: measuring
-    how well each candidate's names match is a scan of the records (a third of a second at 10M rows)."""
-    stamp = (lookups.stored_choice(get_connection(), dataset.name, purpose),
-             tuple((d.name, d.version) for d in catalogue() if d.kind != "records"))  # every possible candidate
-    return _lookup_for(dataset, purpose, also=stamp)
+    """``analysis.lookups.lookup_for``, kept until the dataset, the choice or a candidate lookup changes (the figures
+    that read a lookup find it the same way: ``ui.figures.AppContext.lookup``)."""
+    return app_context().lookup(dataset, purpose)
 
 
 def render_lookup_choice(dataset: store.Dataset, purpose: str, choice: lookups.LookupChoice | None) -> None:

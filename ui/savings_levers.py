@@ -8,7 +8,6 @@ of the URL only when it is the real default, and a shared link always restores w
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,33 +18,16 @@ from analysis import lookups, store
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_money
 from analysis.savings import baseline, costs, model, scenarios
+from analysis.savings.page import (DEFAULT_RAMP, DEFAULTS, MAX_SHIFTS, MAX_YEARS, SOCITM, cost_key, cost_lookup,
+                                   minutes_key, month_key)
 from ui import actions
-from ui import savings_figures as sf
 from ui.connection import catalogue, get_connection
+from ui.figures import cached
 from ui.lookup_choice import render_lookup_choice
 from ui.text import plain
 
 BIND = "query-params"
-SOCITM = "Socitm 2012 benchmark"
-MAX_SHIFTS = 3
-MAX_YEARS = 5
-DEFAULT_RAMP = (50.0, 100.0, 100.0, 100.0, 100.0)
-
-
-def _slug(channel: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", channel.lower()).strip("_") or "x"
-
-
-def cost_key(channel: str) -> str:
-    return f"sv_uc_{_slug(channel)}"
-
-
-def minutes_key(channel: str) -> str:
-    return f"sv_min_{_slug(channel)}"
-
-
-def month_key(start: date) -> str:
-    return f"{start:%Y-%m}"
+cost_lookup = cached()(cost_lookup)
 
 
 def prune(key: str, options: list) -> None:
@@ -82,14 +64,14 @@ class CostPresets:
         self.data_channels = data_channels
 
     def channels(self, preset: str) -> list[str]:
-        priced = None if preset == SOCITM else sf.cost_lookup(self.lookups[preset])["channel"].astype(str).tolist()
+        priced = None if preset == SOCITM else cost_lookup(self.lookups[preset])["channel"].astype(str).tolist()
         return costs.channels_to_cost(self.data_channels, priced)
 
     def table(self, preset: str) -> pd.DataFrame:
         channels = self.channels(preset)
         if preset == SOCITM:
             return costs.unit_cost_table(channels)
-        return costs.unit_cost_table(channels, sf.cost_lookup(self.lookups[preset]), preset)
+        return costs.unit_cost_table(channels, cost_lookup(self.lookups[preset]), preset)
 
     def apply(self) -> None:
         """A callback: the chosen preset's costs into the inputs."""
@@ -150,9 +132,9 @@ def render_costs(dataset: store.Dataset, base: baseline.Baseline, choice: lookup
     return CostInputs(preset, channels, unit_costs, minutes)
 
 
-def render_levers(base: baseline.Baseline, inputs: CostInputs) -> tuple[model.Levers, list[int]]:
-    """The three levers, the one-off cost and the ramp-up; returns the levers and the shifts left out (from a channel
-    to itself)."""
+def render_levers(base: baseline.Baseline, inputs: CostInputs) -> None:
+    """The three levers, the one-off cost and the ramp-up (the page reads their values back with
+    ``analysis.savings.page.read_view``, as presentation mode reads a saved view's)."""
     channels = inputs.channels
     phone, web = costs.default_shift(channels)
     for i in range(1, MAX_SHIFTS + 1):
@@ -164,63 +146,48 @@ def render_levers(base: baseline.Baseline, inputs: CostInputs) -> tuple[model.Le
     lever_cols = st.columns(3, gap="large")
     with lever_cols[0]:
         st.markdown("**1. Remove failure demand**")
-        fd_pct = st.slider("Failure demand removed (%)", 0, 100, value=20, step=1, key="sv_fd_pct", bind=BIND,
-                           help="The share of failure demand (chasing, repeat and correction contacts) the change "
-                                "prevents.")
-        fd_services = st.multiselect("Only in these services", base.services, default=[], key="sv_fd_services",
-                                     bind=BIND, placeholder="All services")
-        fd_reasons = st.multiselect("Only for these failure reasons", base.failure_reasons, default=[],
-                                    key="sv_fd_reasons", bind=BIND, placeholder="All failure reasons",
-                                    disabled=not base.failure_reasons)
+        st.slider("Failure demand removed (%)", 0, 100, value=DEFAULTS["sv_fd_pct"], step=1, key="sv_fd_pct",
+                  bind=BIND, help="The share of failure demand (chasing, repeat and correction contacts) the change "
+                                  "prevents.")
+        st.multiselect("Only in these services", base.services, default=[], key="sv_fd_services", bind=BIND,
+                       placeholder="All services")
+        st.multiselect("Only for these failure reasons", base.failure_reasons, default=[], key="sv_fd_reasons",
+                       bind=BIND, placeholder="All failure reasons", disabled=not base.failure_reasons)
         st.caption(f"{format_count(int(base.cells['failure_contacts'].sum()))} of {format_count(base.total_contacts)} "
                    "contacts in the period are failure demand." if base.has_classification else
                    "No reason is classified as failure demand yet: classify reasons on the Demand page.")
     with lever_cols[1]:
         st.markdown("**2. Shift channels** (on what remains)")
-        n_shift = int(st.number_input("How many channel shifts", min_value=0, max_value=MAX_SHIFTS, value=1, step=1,
-                                      key="sv_nshift", bind=BIND))
-        shifts: list[model.ChannelShift] = []
-        same: list[int] = []
+        n_shift = int(st.number_input("How many channel shifts", min_value=0, max_value=MAX_SHIFTS,
+                                      value=DEFAULTS["sv_nshift"], step=1, key="sv_nshift", bind=BIND))
         for i in range(1, n_shift + 1):
             a, b = st.columns(2)
-            from_ch = a.selectbox(f"Shift {i}: from", channels, index=channels.index(phone), key=f"sv_sh{i}_from",
-                                  bind=BIND)
-            to_ch = b.selectbox(f"Shift {i}: to", channels, index=channels.index(web), key=f"sv_sh{i}_to", bind=BIND)
-            pct = st.slider(f"Shift {i}: share moved (%)", 0, 100, value=10 if i == 1 else 0, step=1,
-                            key=f"sv_sh{i}_pct", bind=BIND)
-            if from_ch == to_ch:
-                same.append(i)
-            else:
-                shifts.append(model.ChannelShift(from_ch, to_ch, float(pct)))
+            a.selectbox(f"Shift {i}: from", channels, index=channels.index(phone), key=f"sv_sh{i}_from", bind=BIND)
+            b.selectbox(f"Shift {i}: to", channels, index=channels.index(web), key=f"sv_sh{i}_to", bind=BIND)
+            st.slider(f"Shift {i}: share moved (%)", 0, 100, value=DEFAULTS["sv_sh1_pct"] if i == 1 else 0, step=1,
+                      key=f"sv_sh{i}_pct", bind=BIND)
     with lever_cols[2]:
         st.markdown("**3. Cut handling time** (on what remains)")
-        ht_pct = st.slider("Handling time cut (%)", 0, 100, value=5, step=1, key="sv_ht_pct", bind=BIND)
+        st.slider("Handling time cut (%)", 0, 100, value=DEFAULTS["sv_ht_pct"], step=1, key="sv_ht_pct", bind=BIND)
         a, b = st.columns(2)
-        fte_cost = a.number_input("Cost of an FTE hour (£)", min_value=0.0, value=model.DEFAULT_FTE_HOUR_COST,
-                                  step=1.0, format="%.2f", key="sv_fte_cost", bind=BIND,
-                                  help="Salary plus on-costs, per hour. Values the minutes saved by the handling-time "
-                                       "cut.")
-        fte_hours = b.number_input("Productive hours per FTE a year", min_value=1.0,
-                                   value=model.DEFAULT_PRODUCTIVE_HOURS, step=10.0, format="%.0f",
-                                   key="sv_fte_hours", bind=BIND,
-                                   help="Hours a full-time post spends on contacts in a year, after leave and "
-                                        "training.")
+        a.number_input("Cost of an FTE hour (£)", min_value=0.0, value=model.DEFAULT_FTE_HOUR_COST, step=1.0,
+                       format="%.2f", key="sv_fte_cost", bind=BIND,
+                       help="Salary plus on-costs, per hour. Values the minutes saved by the handling-time cut.")
+        b.number_input("Productive hours per FTE a year", min_value=1.0, value=model.DEFAULT_PRODUCTIVE_HOURS,
+                       step=10.0, format="%.0f", key="sv_fte_hours", bind=BIND,
+                       help="Hours a full-time post spends on contacts in a year, after leave and training.")
     st.markdown("**Costs and timing**")
     t1, t2, t3 = st.columns([2, 2, 6])
-    one_off = t1.number_input("One-off cost of the change (£)", min_value=0.0, value=25_000.0, step=1_000.0,
-                              format="%.0f", key="sv_oneoff", bind=BIND)
-    years = int(t2.radio("Years to project", [3, 4, 5], index=0, key="sv_years", bind=BIND, horizontal=True))
+    t1.number_input("One-off cost of the change (£)", min_value=0.0, value=DEFAULTS["sv_oneoff"], step=1_000.0,
+                    format="%.0f", key="sv_oneoff", bind=BIND)
+    years = int(t2.radio("Years to project", [3, 4, 5], index=[3, 4, 5].index(DEFAULTS["sv_years"]), key="sv_years",
+                         bind=BIND, horizontal=True))
     with t3:
         st.caption("Ramp-up: share of the full annual effect reached in each year")
         ramp_cols = st.columns(MAX_YEARS)
-        ramp = [ramp_cols[i].number_input(f"Year {i + 1} (%)", min_value=0, max_value=100, value=int(DEFAULT_RAMP[i]),
-                                          step=5, key=f"sv_ramp{i + 1}", bind=BIND) for i in range(years)]
-    levers = model.Levers(
-        failure_pct=float(fd_pct), failure_services=tuple(fd_services), failure_reasons=tuple(fd_reasons),
-        shifts=tuple(shifts), handling_pct=float(ht_pct), unit_costs=inputs.unit_costs,
-        minutes_per_contact=inputs.minutes, fte_hour_cost=float(fte_cost or 0), productive_hours=float(fte_hours or 1),
-        one_off_cost=float(one_off or 0), ramp_up=tuple(float(r or 0) for r in ramp), years=years)
-    return levers, same
+        for i in range(years):
+            ramp_cols[i].number_input(f"Year {i + 1} (%)", min_value=0, max_value=100, value=int(DEFAULT_RAMP[i]),
+                                      step=5, key=f"sv_ramp{i + 1}", bind=BIND)
 
 
 # ---- saved scenarios: callbacks ------------------------------------------------------------------------------------

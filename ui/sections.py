@@ -28,6 +28,7 @@ import streamlit as st
 from analysis import coverage, store
 from analysis.errors import StocktakeError
 from analysis.kpis import definitions
+from ui import cache
 from ui.connection import get_connection
 from ui.text import plain
 
@@ -75,17 +76,14 @@ def run_page(page) -> None:
         page.run()
 
 
-@st.cache_data(show_spinner=False, max_entries=200)
-def _coverage(db: str, name: str, version: int) -> coverage.Coverage:
-    con = get_connection()
-    ds = store.get_dataset(con, name)
-    grain = definitions.dataset_grain(ds, con) if ds.kind == "kpi" else None
-    return coverage.dataset_coverage(con, ds, grain)
-
-
 def dataset_coverage(dataset: store.Dataset) -> coverage.Coverage:
-    """The dataset's span (cached per version)."""
-    return _coverage(str(store.default_db_path()), dataset.name, dataset.version)
+    """The dataset's span, kept in the one cache (``ui.cache``) per store file and dataset version."""
+    def work_out() -> coverage.Coverage:
+        con = get_connection()
+        grain = definitions.dataset_grain(dataset, con) if dataset.kind == "kpi" else None
+        return coverage.dataset_coverage(con, dataset, grain)
+
+    return cache.remember("coverage", cache.data_key(dataset), (), work_out)
 
 
 def show_coverage(dataset: store.Dataset) -> coverage.Coverage | None:

@@ -25,6 +25,7 @@ MODULES = (
     "analysis.demand.scan",
     "analysis.kpis.series",
     "analysis.savings.model",
+    "analysis.explore",  # every page's figure declarations
 )
 
 

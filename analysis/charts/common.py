@@ -26,8 +26,6 @@ TARGET_RED = "#DA291C"
 CATEGORY_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 COUNT_FORMAT = ",.0f"
-MONEY_FORMAT = "$,.0f"  # Vega's currency; the locale below makes it £
-PERCENT_FORMAT = ".1%"
 
 # d3 locale so Vega-Lite writes £ and UK dates.
 UK_FORMAT_LOCALE = {
@@ -48,41 +46,7 @@ UK_TIME_LOCALE = {
     "shortMonths": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
 }
 
-DEFAULT_WIDTH = "container"
 DEFAULT_HEIGHT = 320
-
-
-def _share_altair_class_table() -> None:
-    """Build Altair's table of schema classes once per process, not once per encoding.
-
-    Altair 6.3 turns every encoding given as text or a dict (``y="count:Q"``, ``alt.condition(...)``,
-    ``alt.value(...)``) into its class through ``_FromDict``, whose constructor hashes the JSON of every one of the
-    ~570 schema classes: about 5 ms each time, a third to a half of building a chart (measured with cProfile on the
-    volume chart). The table depends only on the classes, so one is kept per set of classes and shared.
-    ``tests/test_charts_common.py`` checks that charts come out the same and that the table is built once.
-    """
-    from altair.utils import schemapi
-
-    build_table = schemapi._FromDict.__init__
-    if getattr(build_table, "shared_table", False):
-        return
-    tables: dict[tuple, dict] = {}
-
-    def shared(self, wrapper_classes, /) -> None:
-        classes = tuple(wrapper_classes)
-        table = tables.get(classes)
-        if table is None:
-            build_table(self, classes)
-            tables[classes] = self.class_dict
-        else:
-            self.class_dict = table
-
-    shared.shared_table = True
-    shared.altairs_own = build_table
-    schemapi._FromDict.__init__ = shared
-
-
-_share_altair_class_table()
 
 
 def titled(chart: alt.Chart, title: str, subtitle: str | list[str] | None = None) -> alt.Chart:

@@ -28,7 +28,6 @@ SELECTIONS = {
     "monthyear_pick": ("year", "month_number"),
 }
 DEMAND_COLOURS = {"Failure": TARGET_RED, "Value": NHS_BLUE, "Unclassified": NEUTRAL_GREY}
-INCOMPLETE_NOTE = "Incomplete period: the data (or the chosen dates) cover only part of it"
 
 
 def _pick(name: str) -> alt.Parameter:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from analysis import periods, store
-from analysis.demand.figures import label_sql
+from analysis.demand.scan import label_sql
 from analysis.errors import StocktakeError
 from analysis.filters import OTHER, Filters, and_where, build_where, role_column
 from analysis.store import quote_identifier as q

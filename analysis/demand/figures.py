@@ -3,8 +3,12 @@
 Every function takes the store connection, a records :class:`store.Dataset` and an :class:`analysis.filters.Filters`,
 runs its aggregation in DuckDB and returns a small pandas frame (or a small result object) for a chart and a CSV
 download. Columns are found by role; names enter SQL through ``store.quote_identifier`` and values as bound
-parameters; periods come from :mod:`analysis.periods`. The ``*_frame`` functions turn grouped counts into a figure's
-frame, so the one-scan version of the page (:mod:`analysis.demand.scan`) gives exactly the same frames.
+parameters; periods come from :mod:`analysis.periods`.
+
+Every count comes from one query, :func:`analysis.demand.scan.counts`: a figure asked for on its own (the functions
+here named after it, such as :func:`volume_over_time`) runs it with only the grouping sets it needs, and the Demand
+page runs it once for all of them (``scan.page_sets``). The ``*_from`` functions turn those counts into each figure's
+frame, so the page's figures and the single ones are the same code.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ import numpy as np
 import pandas as pd
 
 from analysis import classification, lookups, periods, store
-from analysis.filters import BLANK, DAY_NAMES, LIST_FILTERS, OTHER, Filters, and_where, build_where, role_column
+from analysis.demand import scan
+from analysis.demand.scan import Counts
+from analysis.filters import BLANK, DAY_NAMES, OTHER, Filters, role_column
 from analysis.store import quote_identifier as q
 
 GRAINS = ("day", "week", "month", "quarter", "financial_year")  # the grains the Demand page offers
@@ -49,12 +55,41 @@ def effective_span(con, dataset, filters, coverage=None) -> tuple[date | None, d
     return first, last
 
 
-def label_sql(column: str) -> str:
-    return f"coalesce(CAST({q(column)} AS VARCHAR), '{BLANK}')"
+
+def span_of(filters: Filters, coverage: tuple[date | None, date | None]) -> tuple[date | None, date | None]:
+    """:func:`effective_span` for a known coverage (no query)."""
+    return effective_span(None, None, filters, coverage)
+
+
+def _summed(counts: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    # dropna=False: a blank service or reason is a group of its own, as in SQL's GROUP BY.
+    return counts.groupby(keys, as_index=False, dropna=False, sort=False)["count"].sum()
+
+
+def _label(values: pd.Series) -> pd.Series:
+    return values.fillna(BLANK).astype(object)
 
 
 # --------------------------------------------------------------------------------------------------------------------
 # Volume over time
+
+
+def volume_sets(split: str | None) -> tuple[str, ...]:
+    """The sets :func:`volume_from` needs."""
+    extra = scan.split_set(split)
+    return (extra,) if extra else ("period_reasons",)
+
+
+def volume_from(counts: Counts, grain: str, split: str | None, top_n: int, span) -> pd.DataFrame:
+    """The volume frame (see :func:`volume_over_time`) from a scan holding ``volume_sets(split)``."""
+    extra = scan.split_set(split)
+    if extra:
+        by_split = counts.part(extra)
+    else:
+        by_period = counts.part("period_reasons")
+        group = _label(by_period[split]) if split else pd.Series("All", index=by_period.index, dtype=object)
+        by_split = _summed(by_period.assign(split=group), ["period", "split"])
+    return volume_frame(by_split, grain, bool(split), top_n, span)
 
 
 def volume_over_time(
@@ -73,18 +108,10 @@ def volume_over_time(
     ``top_n`` largest are summed as 'All other'. ``coverage`` (the dataset's first and last date, from
     :func:`data_coverage`) may be passed to save a query; every function taking it does the same.
     """
-    roles = dataset.roles
-    date_col = role_column(roles, "date")
-    where, params = build_where(filters, roles)
-    split_sql = label_sql(role_column(roles, split)) if split else "'All'"
-    frame = store.query_df(
-        con,
-        f"""SELECT {periods.period_start_sql(q(date_col), grain)} AS period, {split_sql} AS split, count(*) AS count
-            FROM {q(dataset.table)} {and_where(where, f'{q(date_col)} IS NOT NULL')}
-            GROUP BY ALL ORDER BY period, split""",
-        params,
-    )
-    return volume_frame(frame, grain, bool(split), top_n, effective_span(con, dataset, filters, coverage))
+    if split:
+        role_column(dataset.roles, split)  # a role the dataset lacks is a sentence, not a column of blanks
+    found = scan.counts(con, dataset, filters, grain, volume_sets(split))
+    return volume_from(found, grain, split, top_n, effective_span(con, dataset, filters, coverage))
 
 
 def volume_frame(frame: pd.DataFrame, grain: str, split: bool, top_n: int, span) -> pd.DataFrame:
@@ -104,9 +131,21 @@ def volume_frame(frame: pd.DataFrame, grain: str, split: bool, top_n: int, span)
     return frame[["period", "label", "split", "count", "incomplete"]].reset_index(drop=True)
 
 
+def reasons_from(counts: Counts) -> pd.DataFrame:
+    """(service, reason, count) from a scan holding the reasons (``scan.reasons_set``)."""
+    if counts.has("reasons"):
+        return counts.part("reasons")
+    return _summed(counts.part("channel_reasons"), ["service", "reason"])
+
+
+def total_from(counts: Counts) -> int:
+    """Records counted (with a date) in a scan holding the reasons."""
+    return int(reasons_from(counts)["count"].sum())
+
+
 def total_count(con, dataset: store.Dataset, filters: Filters) -> int:
-    where, params = build_where(filters, dataset.roles)
-    return int(store.query_rows(con, f"SELECT count(*) FROM {q(dataset.table)} {where}", params)[0][0])
+    """Records with a date that the filters keep."""
+    return total_from(scan.counts(con, dataset, filters, "month", ("reasons",)))
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -148,32 +187,54 @@ def pareto_of(counts: pd.DataFrame, share: float = PARETO_SHARE, category: str =
     return Pareto(frame, needed, share, total)
 
 
+def pareto_from(counts: Counts, share: float = PARETO_SHARE) -> Pareto:
+    """The top reasons from a scan holding the reasons."""
+    reasons = reasons_from(counts)
+    return pareto_of(reasons.assign(reason=_label(reasons["reason"])).groupby("reason", as_index=False)["count"]
+                     .sum(), share)
+
+
 def reason_pareto(con, dataset: store.Dataset, filters: Filters, share: float = PARETO_SHARE) -> Pareto:
     """Reasons for contact ranked by volume, with cumulative % and how many reasons make up 80% of demand."""
-    reason = role_column(dataset.roles, "reason")
-    where, params = build_where(filters, dataset.roles)
-    counts = store.query_df(
-        con, f"SELECT {label_sql(reason)} AS reason, count(*) AS count FROM {q(dataset.table)} {where} GROUP BY 1",
-        params,
-    )
-    return pareto_of(counts, share)
+    role_column(dataset.roles, "reason")
+    return pareto_from(scan.counts(con, dataset, filters, "month", ("reasons",)), share)
 
 
 # --------------------------------------------------------------------------------------------------------------------
 # Failure and value demand
 
+FAILURE_SETS = {None: "reasons", "service": "reasons", "channel": "channel_reasons", "period": "period_reasons"}
+"""The set each breakdown of failure demand is counted from (``reasons`` may be the finer ``channel_reasons``)."""
 
-def _classification_join(con, dataset: store.Dataset, classes: pd.DataFrame | None = None) -> tuple[str, list]:
-    """A LEFT JOIN that adds ``cls.demand_type`` to each record (service + reason, or reason alone)."""
-    cls_sql, cls_params = classification.classified_reasons_sql(con, dataset, classes)
-    reason = q(role_column(dataset.roles, "reason"))
-    if "service" in dataset.roles:
-        # IS NOT DISTINCT FROM: a reason recorded without a service can be classified too (service None).
-        on = (f"cls.reason = CAST(t.{reason} AS VARCHAR) "
-              f"AND cls.service IS NOT DISTINCT FROM CAST(t.{q(dataset.roles['service'])} AS VARCHAR)")
+
+def failure_from(counts: Counts, classes: pd.DataFrame, by: str | None, grain: str, span,
+                 has_service: bool) -> pd.DataFrame:
+    """The failure frame (see :func:`failure_share`) from a scan holding ``FAILURE_SETS[by]`` and the dataset's
+    classification (``classification.classification_frame``), joined to the small grouped counts here."""
+    if by in (None, "service"):
+        rows = reasons_from(counts)
+        group = pd.Series(["All"] * len(rows), dtype=object) if by is None else _label(rows["service"])
+    elif by == "channel":
+        rows = counts.part("channel_reasons")
+        group = _label(rows["channel"])
     else:
-        on = f"cls.reason = CAST(t.{reason} AS VARCHAR)"
-    return f"LEFT JOIN {cls_sql} AS cls ON {on}", cls_params
+        rows = counts.part("period_reasons")
+        rows["period"] = pd.to_datetime(rows["period"])
+        group = rows["period"]
+    key = ["service", "reason"] if has_service else ["reason"]
+    types = classes[key + ["demand_type"]].astype(object)
+    rows = rows.assign(group=group.to_numpy())
+    merged = rows[key + ["group", "count"]].astype({k: object for k in key}).merge(types, on=key, how="left")
+    kind = merged["demand_type"].where(merged["reason"].notna()).fillna(classification.UNCLASSIFIED)
+    out = merged.assign(kind=kind).pivot_table(index="group", columns="kind", values="count", aggfunc="sum",
+                                               fill_value=0)
+    for col in ("failure", "value", "unclassified"):
+        if col not in out.columns:
+            out[col] = 0
+    out = out[["failure", "value", "unclassified"]].reset_index()
+    out.columns.name = None
+    out["total"] = out[["failure", "value", "unclassified"]].sum(axis=1)
+    return failure_frame(out, by, grain, span if by == "period" else (None, None))
 
 
 def failure_share(
@@ -192,30 +253,14 @@ def failure_share(
     (NaN when none is classified), ``unclassified_share`` = unclassified / total. ``classes`` is the dataset's
     ``classification.classification_frame`` when the caller already has it (it costs a scan to build).
     """
-    roles = dataset.roles
-    join, join_params = _classification_join(con, dataset, classes)
-    # The records' own columns are qualified with t. so they cannot clash with the classification's columns.
-    where_t, params = build_where(filters, roles, alias="t")
-    if by is None:
-        group_sql = "'All'"
-    elif by == "period":
-        group_sql = periods.period_start_sql(f"t.{q(role_column(roles, 'date'))}", grain)
-    else:
-        group_sql = f"coalesce(CAST(t.{q(role_column(roles, by))} AS VARCHAR), '{BLANK}')"
-    frame = store.query_df(
-        con,
-        f"""SELECT {group_sql} AS "group",
-                   count(*) FILTER (WHERE cls.demand_type = 'failure') AS failure,
-                   count(*) FILTER (WHERE cls.demand_type = 'value') AS value,
-                   count(*) FILTER (WHERE cls.demand_type IS NULL OR cls.demand_type = 'unclassified')
-                       AS unclassified,
-                   count(*) AS total
-            FROM {q(dataset.table)} AS t {join} {where_t}
-            GROUP BY 1 ORDER BY 1""",
-        join_params + params,
-    )
+    role_column(dataset.roles, "reason")
+    if by in ("service", "channel"):
+        role_column(dataset.roles, by)
+    if classes is None:
+        classes = classification.classification_frame(con, dataset)
+    found = scan.counts(con, dataset, filters, grain, (FAILURE_SETS[by],))
     span = effective_span(con, dataset, filters, coverage) if by == "period" else (None, None)
-    return failure_frame(frame, by, grain, span)
+    return failure_from(found, classes, by, grain, span, "service" in dataset.roles)
 
 
 def failure_frame(frame: pd.DataFrame, by: str | None, grain: str, span) -> pd.DataFrame:
@@ -237,24 +282,8 @@ def failure_frame(frame: pd.DataFrame, by: str | None, grain: str, span) -> pd.D
     return frame
 
 
-
 # --------------------------------------------------------------------------------------------------------------------
 # Seasonality
-
-
-
-def has_times(con, dataset: store.Dataset) -> bool:
-    """Whether the date column holds times of day (not all midnight), so a day × hour heatmap means something."""
-    date_col = role_column(dataset.roles, "date")
-    if dataset.column(date_col).type == "date":
-        return False
-    rows = store.query_rows(
-        con,
-        f"""SELECT count(*) FROM (SELECT {q(date_col)} AS d FROM {q(dataset.table)}
-                                   WHERE {q(date_col)} IS NOT NULL LIMIT 100000)
-            WHERE hour(d) <> 0 OR minute(d) <> 0""",
-    )
-    return rows[0][0] > 0
 
 
 def day_hour_counts(con, dataset: store.Dataset, filters: Filters) -> pd.DataFrame:
@@ -262,15 +291,7 @@ def day_hour_counts(con, dataset: store.Dataset, filters: Filters) -> pd.DataFra
 
     Every one of the 168 cells is present (zero when empty).
     """
-    date_col = role_column(dataset.roles, "date")
-    where, params = build_where(filters, dataset.roles)
-    counts = store.query_df(
-        con,
-        f"""SELECT isodow({q(date_col)}) AS day_number, hour({q(date_col)}) AS hour, count(*) AS count
-            FROM {q(dataset.table)} {and_where(where, f'{q(date_col)} IS NOT NULL')} GROUP BY 1, 2""",
-        params,
-    )
-    return day_hour_frame(counts)
+    return day_hour_frame(scan.counts(con, dataset, filters, "month", ("day_hour",)).part("day_hour"))
 
 
 def day_hour_frame(counts: pd.DataFrame) -> pd.DataFrame:
@@ -282,17 +303,21 @@ def day_hour_frame(counts: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def month_year_from(counts: Counts, span) -> pd.DataFrame:
+    """Months × years from a scan holding ``month_year``, or ``period_reasons`` at a grain of a day or a month."""
+    if counts.has("month_year"):
+        months = counts.part("month_year")
+    else:
+        by_period = counts.part("period_reasons")
+        days = pd.to_datetime(by_period["period"])
+        months = _summed(by_period.assign(year=days.dt.year, month_number=days.dt.month), ["year", "month_number"])
+    return month_year_frame(months, span)
+
+
 def month_year_counts(con, dataset: store.Dataset, filters: Filters, coverage=None) -> pd.DataFrame:
     """Records per calendar month × year. Columns: year, month_number (1-12), month (Jan…), count, incomplete."""
-    date_col = role_column(dataset.roles, "date")
-    where, params = build_where(filters, dataset.roles)
-    frame = store.query_df(
-        con,
-        f"""SELECT year({q(date_col)}) AS year, month({q(date_col)}) AS month_number, count(*) AS count
-            FROM {q(dataset.table)} {and_where(where, f'{q(date_col)} IS NOT NULL')} GROUP BY 1, 2 ORDER BY 1, 2""",
-        params,
-    )
-    return month_year_frame(frame, effective_span(con, dataset, filters, coverage))
+    found = scan.counts(con, dataset, filters, "month", ("month_year",))
+    return month_year_from(found, effective_span(con, dataset, filters, coverage))
 
 
 def month_year_frame(frame: pd.DataFrame, span) -> pd.DataFrame:
@@ -315,6 +340,24 @@ def find_population_lookup(con, dataset: store.Dataset) -> store.Dataset | None:
     return lookups.lookup_for(con, dataset, lookups.POPULATION).lookup
 
 
+def population_by_area(con, population: store.Dataset) -> pd.DataFrame:
+    """A population lookup's residents per area key (its area name lower-cased and trimmed): key, population."""
+    return store.query_df(
+        con,
+        f"""SELECT lower(trim(CAST({q(population.roles['area'])} AS VARCHAR))) AS key,
+                   sum(CAST({q(population.roles['population'])} AS DOUBLE)) AS population
+            FROM {q(population.table)} GROUP BY 1""",
+    )
+
+
+def rate_from(counts: Counts, residents: pd.DataFrame, span) -> pd.DataFrame:
+    """The rates frame (see :func:`rate_per_thousand`) from a scan holding ``areas`` and
+    :func:`population_by_area`."""
+    areas = counts.part("areas").dropna(subset=["area"])
+    areas["key"] = areas["area"].str.strip().str.lower()
+    return rate_frame(areas.merge(residents, on="key", how="left")[["area", "count", "population"]], span)
+
+
 def rate_per_thousand(con, dataset: store.Dataset, filters: Filters,
                       population: store.Dataset | None = None, coverage=None) -> pd.DataFrame | None:
     """Records per 1,000 residents by area over the filtered period, or None when no population lookup exists.
@@ -326,24 +369,9 @@ def rate_per_thousand(con, dataset: store.Dataset, filters: Filters,
     population = population or find_population_lookup(con, dataset)
     if population is None:
         return None
-    roles = dataset.roles
-    area_col = role_column(roles, "area")
-    where, params = build_where(filters, roles)
-    pop_area, pop_value = population.roles["area"], population.roles["population"]
-    frame = store.query_df(
-        con,
-        f"""WITH counts AS (
-                SELECT CAST({q(area_col)} AS VARCHAR) AS area, count(*) AS count
-                FROM {q(dataset.table)} {and_where(where, f'{q(area_col)} IS NOT NULL')} GROUP BY 1),
-            pop AS (
-                SELECT lower(trim(CAST({q(pop_area)} AS VARCHAR))) AS key, sum(CAST({q(pop_value)} AS DOUBLE)) AS population
-                FROM {q(population.table)} GROUP BY 1)
-            SELECT counts.area, counts.count, pop.population
-            FROM counts LEFT JOIN pop ON lower(trim(counts.area)) = pop.key
-            ORDER BY counts.area""",
-        params,
-    )
-    return rate_frame(frame, effective_span(con, dataset, filters, coverage))
+    role_column(dataset.roles, "area")
+    found = scan.counts(con, dataset, filters, "month", ("areas",))
+    return rate_from(found, population_by_area(con, population), effective_span(con, dataset, filters, coverage))
 
 
 def rate_frame(frame: pd.DataFrame, span) -> pd.DataFrame:
@@ -356,21 +384,3 @@ def rate_frame(frame: pd.DataFrame, span) -> pd.DataFrame:
     frame["annual_rate_per_1000"] = frame["rate_per_1000"] / years if years and years > 0 else float("nan")
     return frame.sort_values("rate_per_1000", ascending=False, na_position="last", kind="stable") \
         .reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Filter choices
-
-
-def filter_options(con, dataset: store.Dataset, limit: int = 1000) -> dict[str, list[str]]:
-    """The values each list filter can take (role -> sorted values, most frequent ``limit``), in one scan."""
-    roles = [r for r in LIST_FILTERS.values() if r in dataset.roles]
-    if not roles:
-        return {}
-    parts = [
-        f"""SELECT '{r}' AS role, * FROM (SELECT {label_sql(dataset.roles[r])} AS value, count(*) AS n
-             FROM {q(dataset.table)} GROUP BY 1 ORDER BY n DESC LIMIT {int(limit)})"""
-        for r in roles
-    ]
-    frame = store.query_df(con, " UNION ALL ".join(parts))
-    return {r: sorted(frame.loc[frame["role"] == r, "value"].tolist()) for r in roles}

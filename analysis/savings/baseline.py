@@ -3,6 +3,8 @@ demand among them and the handling minutes where the data has them, from one agg
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -44,30 +46,32 @@ class Baseline:
             return ""
         return coverage.year_figure("The baseline year", self.covered_days, can_scale=True).note
 
-    @property
+    @functools.cached_property
     def services(self) -> list[str]:
         return sorted(self.cells["service"].unique().tolist())
 
-    @property
+    @functools.cached_property
     def channels(self) -> list[str]:
         """Channels by contacts, largest first."""
         by = self.cells.groupby("channel")["contacts"].sum().sort_values(ascending=False, kind="stable")
         return by.index.tolist()
 
-    @property
+    @functools.cached_property
     def failure_reasons(self) -> list[str]:
         return sorted(self.failure["reason"].unique().tolist())
 
-    @property
+    @functools.cached_property
     def total_contacts(self) -> int:
         return int(self.cells["contacts"].sum())
 
-    def channels_with_minutes(self) -> list[str]:
-        by = self.cells.groupby("channel")["minutes_n"].sum()
-        return [c for c in by.index if by[c] > 0]
-
     def by_channel(self) -> pd.DataFrame:
         """channel, contacts, failure_contacts, avg_minutes (from data; NaN where none), largest first."""
+        return self._by_channel.copy()
+
+    # Worked out once per baseline (a baseline is kept in the cache and read several times by every rerun of the
+    # Savings page): the cells never change once the baseline is made.
+    @functools.cached_property
+    def _by_channel(self) -> pd.DataFrame:
         g = self.cells.groupby("channel", as_index=False)[["contacts", "failure_contacts", "minutes_sum",
                                                            "minutes_n"]].sum()
         g["avg_minutes"] = np.where(g["minutes_n"] > 0, g["minutes_sum"] / g["minutes_n"].where(g["minutes_n"] > 0),

@@ -1,0 +1,179 @@
+"""The Savings scenarios page as its figures see it: its controls read into a :class:`SavingsView` (the baseline
+period, the unit costs and the levers).
+
+The page draws its controls (``ui.savings_levers``: every input keyed ``sv_…`` and bound to the URL) and reads the
+view with :func:`read_view` from ``st.session_state``; a saved view is read by the same function from the values it
+kept, so the page's defaults live here once (:data:`DEFAULTS`) and a control a view does not hold takes them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Mapping
+
+import pandas as pd
+
+from analysis import lookups, store
+from analysis.errors import StocktakeError
+from analysis.formatting import format_count, format_money
+from analysis.reads import CLASSIFICATION
+from analysis.registry import Context, Page
+from analysis.savings import baseline, costs, model
+from analysis.state import strings, url_params, value
+
+PAGE_KEY = "savings-scenarios"
+PREFIX = "sv_"
+SOCITM = "Socitm 2012 benchmark"
+MAX_SHIFTS = 3
+MAX_YEARS = 5
+DEFAULTS = {"sv_fd_pct": 20, "sv_nshift": 1, "sv_sh1_pct": 10, "sv_ht_pct": 5, "sv_oneoff": 25_000.0, "sv_years": 3}
+DEFAULT_RAMP = (50.0, 100.0, 100.0, 100.0, 100.0)
+
+
+def _slug(channel: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", channel.lower()).strip("_") or "x"
+
+
+def cost_key(channel: str) -> str:
+    return f"sv_uc_{_slug(channel)}"
+
+
+def minutes_key(channel: str) -> str:
+    return f"sv_min_{_slug(channel)}"
+
+
+def month_key(start: date) -> str:
+    return f"{start:%Y-%m}"
+
+
+def available_periods(con, dataset: store.Dataset) -> list[tuple[date, date]]:
+    return baseline.available_periods(con, dataset.name)
+
+
+def baseline_for(con, dataset: store.Dataset, start: date, end: date) -> baseline.Baseline:
+    return baseline.baseline(con, dataset.name, start, end)
+
+
+def cost_lookup(con, lookup: store.Dataset) -> pd.DataFrame:
+    return costs.read_unit_cost_lookup(con, lookup.name)
+
+
+def base_of(ctx: Context, ds: store.Dataset, start: date, end: date) -> baseline.Baseline:
+    """The baseline of one period: one aggregate query per dataset version and period."""
+    return ctx.shared(baseline_for, ds, start, end, reads=(CLASSIFICATION,),
+                      spinner="Counting contacts in the baseline period…")
+
+
+def outcome(ctx: Context, ds: store.Dataset, start: date, end: date, levers: model.Levers) -> model.ScenarioResult:
+    """What a scenario saves: worked out once per set of levers (moving a lever back costs nothing)."""
+    return ctx.derived("savings outcome", ds, (start, end, levers),
+                       lambda: model.compute(base_of(ctx, ds, start, end), levers), reads=(CLASSIFICATION,))
+
+
+@dataclass(frozen=True)
+class SavingsView:
+    """What every figure of the page starts from: the 12-month periods, the baseline chosen, the costs and levers."""
+
+    dataset: store.Dataset
+    periods: dict[str, tuple[date, date]]  # month key of the first month -> (first day, exclusive end)
+    start: date
+    end: date
+    base: baseline.Baseline
+    preset: str  # SOCITM or the name of a unit-cost lookup
+    channels: tuple[str, ...]
+    levers: model.Levers
+    same_channel_shifts: tuple[int, ...]  # shifts left out: from a channel to itself
+
+    def words(self) -> str:
+        levers = self.levers
+        moves = [f"{s.percent:,.0f}% moved from {s.from_channel} to {s.to_channel}" for s in levers.shifts]
+        return "; ".join([
+            f"Baseline {baseline.period_label(self.start, self.end)}: {format_count(self.base.total_contacts)} "
+            "contacts",
+            ", ".join([f"failure demand cut {levers.failure_pct:,.0f}%", *moves,
+                       f"handling time cut {levers.handling_pct:,.0f}%",
+                       f"one-off cost {format_money(levers.one_off_cost)}", f"{levers.years} years"])])
+
+
+def cost_lookups(ctx: Context, ds: store.Dataset) -> dict[str, store.Dataset]:
+    """The unit-cost lookups that may serve this dataset (never the demo's for someone's real data)."""
+    return {d.name: d for d in lookups.candidates(ctx.con, ds, lookups.UNIT_COST, ctx.datasets())}
+
+
+def preset_default(ctx: Context, ds: store.Dataset) -> str:
+    """The lookup chosen for the dataset or matching its channels, else the published benchmark."""
+    chosen = ctx.lookup(ds, lookups.UNIT_COST).lookup
+    return chosen.name if chosen is not None and chosen.name in cost_lookups(ctx, ds) else SOCITM
+
+
+def cost_table(ctx: Context, ds: store.Dataset, base: baseline.Baseline, preset: str) -> pd.DataFrame:
+    """Every channel the page asks a unit cost for, with the preset's cost and where it comes from (worked out once
+    per baseline and preset version: every rerun of the page reads it)."""
+    found = cost_lookups(ctx, ds)
+    lookup = found.get(preset)
+
+    def work_out() -> pd.DataFrame:
+        frame = ctx.shared(cost_lookup, lookup) if lookup is not None else None
+        priced = None if frame is None else frame["channel"].astype(str).tolist()
+        channels = costs.channels_to_cost(list(base.channels), priced)
+        return costs.unit_cost_table(channels, frame, preset if frame is not None else None)
+
+    return ctx.derived("unit cost table", ds, (tuple(base.channels), lookup and (lookup.name, lookup.version)),
+                       work_out)
+
+
+def _levers(state: Mapping[str, Any], base: baseline.Baseline, table: pd.DataFrame) -> tuple[model.Levers, tuple]:
+    channels = list(table["channel"])
+    preset_costs = table.set_index("channel")["unit_cost"]
+    unit_costs = {}
+    for ch in channels:
+        cost = state[cost_key(ch)] if cost_key(ch) in state else preset_costs[ch]
+        if cost is not None and not pd.isna(cost):
+            unit_costs[ch] = float(cost)
+    data_minutes = base.by_channel().set_index("channel")["avg_minutes"]
+    minutes = {ch: float(state.get(minutes_key(ch)) or 0) if minutes_key(ch) in state else costs.default_minutes(ch)
+               for ch in channels if pd.isna(data_minutes.get(ch, float("nan")))}
+    phone, web = costs.default_shift(channels)
+    shifts, same = [], []
+    for i in range(1, min(int(value(state, "sv_nshift", DEFAULTS["sv_nshift"])), MAX_SHIFTS) + 1):
+        source, target = value(state, f"sv_sh{i}_from", phone), value(state, f"sv_sh{i}_to", web)
+        share = float(value(state, f"sv_sh{i}_pct", DEFAULTS["sv_sh1_pct"] if i == 1 else 0))
+        if source == target:
+            same.append(i)
+        elif source in channels and target in channels:
+            shifts.append(model.ChannelShift(source, target, share))
+    years = int(value(state, "sv_years", DEFAULTS["sv_years"]))
+    number = lambda key, default: float(value(state, key, default) or 0)  # noqa: E731
+    levers = model.Levers(
+        failure_pct=number("sv_fd_pct", DEFAULTS["sv_fd_pct"]),
+        failure_services=tuple(s for s in strings(state.get("sv_fd_services")) if s in base.services),
+        failure_reasons=tuple(r for r in strings(state.get("sv_fd_reasons")) if r in base.failure_reasons),
+        shifts=tuple(shifts), handling_pct=number("sv_ht_pct", DEFAULTS["sv_ht_pct"]),
+        unit_costs=unit_costs, minutes_per_contact=minutes,
+        fte_hour_cost=number("sv_fte_cost", model.DEFAULT_FTE_HOUR_COST),
+        productive_hours=float(value(state, "sv_fte_hours", model.DEFAULT_PRODUCTIVE_HOURS) or 1),
+        one_off_cost=number("sv_oneoff", DEFAULTS["sv_oneoff"]),
+        ramp_up=tuple(number(f"sv_ramp{i + 1}", DEFAULT_RAMP[i]) for i in range(years)), years=years)
+    return levers, tuple(same)
+
+
+def read_view(ctx: Context, ds: store.Dataset, state: Mapping[str, Any]) -> SavingsView:
+    if ds.kind != "records" or not {"date", "channel"} <= set(ds.roles):
+        raise StocktakeError(f"'{ds.name}' is not a records dataset with dates and channels: savings need one.")
+    found = ctx.shared(available_periods, ds)
+    if not found:
+        raise StocktakeError(f"'{ds.name}' has no 12-month period to work savings out from.")
+    periods = {month_key(s): (s, e) for s, e in found}
+    start, end = periods.get(value(state, "sv_period"), found[0])
+    base = base_of(ctx, ds, start, end)
+    preset = value(state, "sv_preset", preset_default(ctx, ds))
+    if preset != SOCITM and preset not in cost_lookups(ctx, ds):
+        preset = SOCITM
+    table = cost_table(ctx, ds, base, preset)
+    levers, same = _levers(state, base, table)
+    return SavingsView(ds, periods, start, end, base, preset, tuple(table["channel"]), levers, same)
+
+
+PAGE = Page(PAGE_KEY, "Savings scenarios", PREFIX, read_view, SavingsView.words, lambda state: url_params(state, {}))
