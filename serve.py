@@ -4,7 +4,7 @@
 serves it with its own uvicorn runner and every ``--server.*`` option, exactly as it serves ``app.py`` alone, plus the
 middleware, which runs before Streamlit's routes (``ui.gate``: nothing but the sign-in screen for someone who is not
 signed in, uploads only from editors, sign-out that ends every session). At start-up the private upload folder is
-emptied (``analysis.uploads``) and the sign-outs are read from the store.
+emptied (``analysis.load.uploads``) and the sign-outs are read from the store.
 """
 
 from contextlib import asynccontextmanager

@@ -20,7 +20,7 @@ import pandas as pd
 
 from analysis import store
 from analysis.errors import StocktakeError
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 from analysis.store import quote_identifier
 
 FAILURE = "failure"

@@ -10,7 +10,7 @@ The demo borough is built by ``python -m data.demo`` (it lives with its generato
 ``data``).
 
 Exit 0 on success; 2 on a problem with the input, with one line on stderr saying what and what to do.
-Every change is recorded in the store's audit trail as made by ``cli:<operating-system user>`` (``analysis.audit``):
+Every change is recorded in the store's audit trail as made by ``cli:<operating-system user>`` (``analysis.governance.audit``):
 the CLI is an editor's tool on the server itself.
 The DuckDB file has one writer: while the app is running, load from its Data page instead (the error says so).
 """
@@ -23,13 +23,15 @@ import os
 import sys
 import time
 
-from analysis import audit, ingest, store, uploads
-from analysis.detect import COLUMN_TYPES, DAY_FIRST, MONTH_FIRST
+from analysis import store
+from analysis.governance import audit
+from analysis.load import ingest, uploads
+from analysis.load.detect import COLUMN_TYPES, DAY_FIRST, MONTH_FIRST
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
-from analysis.ingest import TooManyRejects
-from analysis.prepare import prepare_dataset
-from analysis.preview import inspect_file
+from analysis.load.ingest import TooManyRejects
+from analysis.load.prepare import prepare_dataset
+from analysis.load.preview import inspect_file
 from analysis.roles import KINDS, suggest_kind
 
 
@@ -188,7 +190,7 @@ def _datasets(args) -> int:
 def _pack(args) -> int:
     from pathlib import Path
 
-    from analysis import pack, sessions
+    from analysis.workshop import pack, sessions
 
     con = store.open_store(args.db)
     try:

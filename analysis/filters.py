@@ -19,7 +19,7 @@ from analysis.errors import StocktakeError
 from analysis.roles import RECORD_ROLES
 from analysis.store import quote_identifier
 
-TOTAL_ROLE = "total"  # analysis.totals.TOTAL_ROLE (filters is imported by totals' users; kept free of imports)
+TOTAL_ROLE = "total"  # analysis.load.totals.TOTAL_ROLE (filters is imported by totals' users; kept free of imports)
 
 BLANK = "(blank)"
 OTHER = "All other"  # the label of the groups summed beyond a chart's top N: never a filter value
@@ -48,7 +48,7 @@ class Filters:
     statuses: tuple[str, ...] = ()
     weekdays: tuple[int, ...] = ()
     hours: tuple[int, ...] = ()
-    # Rows a dataset marks as totals of the others (``analysis.totals``) are left out unless asked for.
+    # Rows a dataset marks as totals of the others (``analysis.load.totals``) are left out unless asked for.
     with_totals: bool = False
 
     def __post_init__(self):

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 import duckdb
 import pandas as pd
 
-from analysis import periods, store, totals
+from analysis import periods, store
+from analysis.load import totals
 from analysis.store import Dataset, quote_identifier
 
 

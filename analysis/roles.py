@@ -71,7 +71,7 @@ DATE_ROLES = {"date", "closed_date", "period"}
 NUMBER_ROLES = {"cost", "handling_minutes", "value", "target", "population", "unit_cost", "national"}
 TEXT_ROLES = {"measure", "total"}
 ID_ROLES = {"customer_id", "property_id"}
-# Roles a loader assigns, never suggested from a header: the marker of total rows (analysis.totals).
+# Roles a loader assigns, never suggested from a header: the marker of total rows (analysis.load.totals).
 LOADER_ROLES = {"total"}
 # Roles that carry what a figure is about: a column with one value, or numbers that are all zero, cannot play them.
 MEASURE_ROLES = NUMBER_ROLES

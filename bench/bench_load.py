@@ -14,7 +14,8 @@ import time
 
 import pandas as pd
 
-from analysis import ingest, store
+from analysis import store
+from analysis.load import ingest
 from bench.records import WORK_DIR, ensure_bench_store
 
 

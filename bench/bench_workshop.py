@@ -82,7 +82,8 @@ def rerun_cost(db: Path, reruns: int) -> dict[str, float]:
 
 
 def export_times(db: Path) -> dict[str, float]:
-    from analysis import chart_export, explore, registry, sessions, store
+    from analysis import explore, registry, store
+    from analysis.workshop import chart_export, sessions
     from analysis.charts.spec import rows_spec
     from data.demo import DEMO_SESSION_TITLE
 
@@ -104,7 +105,7 @@ def export_times(db: Path) -> dict[str, float]:
             started = time.perf_counter()
             fn()
             out[label] = time.perf_counter() - started
-        from analysis import pack
+        from analysis.workshop import pack
 
         started = time.perf_counter()
         text = pack.build_pack(con, session.id)

@@ -14,7 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from analysis import ingest, store
+from analysis import store
+from analysis.load import ingest
 from analysis.store import Column
 from data import demo
 

@@ -9,7 +9,7 @@ bench/_work/ from the ``bench.records`` store). Each load runs in its own proces
 from /proc/self/status, VmHWM): DuckDB's ``CREATE TABLE … AS SELECT * FROM read_csv(…)`` into a new store file, and
 Stocktake's ``load_file`` (types decided from a sample, every row converted and checked, rejects, atomic swap and
 catalogue) into a new store. They alternate ``--repeat`` times; the medians are reported, with Stocktake's step
-breakdown. The tables built after a load (``analysis.prepare``: repeat-demand order, KPI cube) are timed apart.
+breakdown. The tables built after a load (``analysis.load.prepare``: repeat-demand order, KPI cube) are timed apart.
 
 The pages part runs the existing page benchmarks (bench_demand, bench_performance, bench_savings) in their own
 processes and reads their medians: a page's server rerun after a filter (or lever) change, beside the pandas way.
@@ -71,8 +71,9 @@ def child_native(csv_path: str, db: str) -> dict:
 
 
 def child_stocktake(csv_path: str, db: str) -> dict:
-    from analysis import ingest, store
-    from analysis.prepare import prepare_dataset
+    from analysis import store
+    from analysis.load import ingest
+    from analysis.load.prepare import prepare_dataset
 
     _fresh(Path(db))
     started, cpu = time.perf_counter(), cpu_seconds()
@@ -202,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
           f"(ratio {figures['load_cpu_s'] / figures['native_cpu_s']:.2f})")
     for step, seconds in figures["load_steps"].items():
         print(f"    {step:<45} {seconds:6.2f} s")
-    print(f"  derived tables after the load (analysis.prepare)    : {figures['prepare_s']:6.2f} s")
+    print(f"  derived tables after the load (analysis.load.prepare)    : {figures['prepare_s']:6.2f} s")
     for page, page_figures in figures["pages"].items():
         print(f"  {page} page: rerun {page_figures['rerun_s']} s, pandas {page_figures['pandas_s']} s, speedup "
               f"{page_figures['speedup']}" + (f"  ({page_figures['note']})" if "note" in page_figures else ""))

@@ -54,7 +54,7 @@ def demo_store() -> Path:
 
 def prepared_records_store(rows: int) -> Path:
     """``bench.records``' store of ``rows`` rows with its repeat tables and KPI cube prepared (once; ~1 min at 10M)."""
-    from analysis.prepare import prepare_dataset
+    from analysis.load.prepare import prepare_dataset
     from bench.records import DATASET
 
     source = ensure_bench_store(rows)

@@ -25,13 +25,15 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from analysis import audit, notes, session_actions, session_removal, sessions, store
+from analysis import store
+from analysis.governance import audit
+from analysis.workshop import notes, actions as session_actions, removal as session_removal, sessions
 from analysis.lookups import DEMO_SOURCE
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 from analysis.interventions import add_intervention, list_interventions
-from analysis.prepare import prepare_dataset
+from analysis.load.prepare import prepare_dataset
 from analysis import explore
 
 SEED = 20240601

@@ -8,18 +8,19 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis import ingest, store
-from analysis.detect import DATE, DAY_FIRST, INTEGER, MONTH_FIRST, NUMBER, TEXT, TIMESTAMP
+from analysis import store
+from analysis.load import ingest
+from analysis.load.detect import DATE, DAY_FIRST, INTEGER, MONTH_FIRST, NUMBER, TEXT, TIMESTAMP
 from analysis.errors import StocktakeError
 from analysis.exports import to_csv_bytes
 from analysis.formatting import format_count
-from analysis.ingest import TooManyRejects
-from analysis.prepare import prepare_dataset
-from analysis.preview import FilePreview, inspect_file
+from analysis.load.ingest import TooManyRejects
+from analysis.load.prepare import prepare_dataset
+from analysis.load.preview import FilePreview, inspect_file
 from analysis.roles import (DATE_ROLES, KIND_LABELS, KINDS, NUMBER_ROLES, RECORDS, ROLES_BY_KIND, role_clashes,
                             role_label, role_type_problem, suggest_kind)
-from analysis.sources import file_format_of
-from analysis.workbook import list_sheets, sheet_with_data
+from analysis.load.sources import file_format_of
+from analysis.load.workbook import list_sheets, sheet_with_data
 from ui import actions
 from ui.audit_view import render_audit_trail
 from ui.auth import can_edit, guard_page

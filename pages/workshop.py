@@ -12,7 +12,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import explore, notes, pack, session_actions, sessions
+from analysis import explore
+from analysis.workshop import notes, pack, actions as session_actions, sessions
 from analysis.errors import StocktakeError
 from analysis.exports import to_csv_bytes, to_xlsx_bytes
 from analysis.registry import Drawn

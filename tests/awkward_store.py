@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import store
-from analysis.ingest import load_file, load_frame
+from analysis.load.ingest import load_file, load_frame
 
 # Dataset name -> (kind, roles by column). The pages are walked over every one of these.
 AWKWARD = {

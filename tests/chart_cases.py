@@ -15,7 +15,7 @@ from analysis import forecast, lookups, store
 from analysis.charts import demand, overview, savings, spc
 from analysis.demand import change, figures, repeats
 from analysis.filters import Filters
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 from analysis.kpis import peers, series
 from analysis.overview import summarise_dataset
 from analysis.savings import baseline, costs, model, scenarios

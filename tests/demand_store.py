@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from analysis import store
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 
 ROLES = {"date": "received", "service": "service", "reason": "reason", "channel": "channel", "area": "ward",
          "status": "status"}

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from analysis import store
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 from analysis.savings import baseline, costs
 
 SOCITM = dict(costs.SOCITM_2012)

@@ -1,11 +1,11 @@
-"""Sign-in settings, roles and the sign-in proxy check (analysis.access): table-driven, no Streamlit."""
+"""Sign-in settings, roles and the sign-in proxy check (analysis.governance.access): table-driven, no Streamlit."""
 
 from __future__ import annotations
 
 import pytest
 
-from analysis import access, audit
-from analysis.access import EDITOR, VIEWER, access_settings
+from analysis.governance import access, audit
+from analysis.governance.access import EDITOR, VIEWER, access_settings
 from analysis.errors import StocktakeError
 
 OIDC_AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "id",

@@ -13,7 +13,10 @@ from datetime import date
 import duckdb
 import pytest
 
-from analysis import access, audit, classification, errors, ingest, sessions, store
+from analysis import classification, errors, store
+from analysis.governance import access, audit
+from analysis.load import ingest
+from analysis.workshop import sessions
 from analysis.savings import baseline, model
 from ui import actions
 

@@ -8,7 +8,8 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from analysis import audit, store
+from analysis import store
+from analysis.governance import audit
 from analysis.errors import StocktakeError
 
 
@@ -60,7 +61,7 @@ def test_the_trail_filters_by_dataset_user_time_and_limit(con):
 
 
 def test_the_trail_survives_a_reopen_and_deleting_the_dataset(tmp_path):
-    from analysis.ingest import load_frame
+    from analysis.load.ingest import load_frame
 
     path = tmp_path / "s.duckdb"
     con = store.open_store(path)

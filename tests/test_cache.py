@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis import store
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 from analysis.registry import Read
 from ui import cache
 from ui.connection import _connection_for

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from analysis import chart_export
+from analysis.workshop import chart_export
 from analysis.charts.common import titled
 
 

@@ -17,7 +17,7 @@ import pytest
 from altair.utils.schemapi import validate_jsonschema
 
 from analysis.charts.spec import make_spec, rows_spec
-from analysis.presentation import for_presentation
+from analysis.workshop.presentation import for_presentation
 from tests.chart_cases import VARIANTS, builder_cases, builders
 
 SCHEMA = alt.vegalite.v6.schema.core.load_schema()

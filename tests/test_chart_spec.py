@@ -149,7 +149,7 @@ CLI_SPEC = """
 import json, sys
 from analysis import explore, registry, store
 from analysis.charts.spec import rows_spec
-from analysis.sessions import View
+from analysis.workshop.sessions import View
 con = store.open_store(sys.argv[1], read_only=True)
 drawn = explore.draw_saved(registry.Context(con), View(sys.argv[2], sys.argv[3], {}, json.loads(sys.argv[4])))
 assert "streamlit" not in sys.modules and "ui.charts" not in sys.modules
@@ -164,7 +164,7 @@ print(json.dumps(rows_spec(drawn.spec), sort_keys=True, default=str))
 ])
 def test_a_saved_view_gives_the_same_spec_from_the_cli_as_from_the_app(demo_store, page, figure, state):
     from analysis import explore
-    from analysis.sessions import View
+    from analysis.workshop.sessions import View
     from ui.figures import AppContext
 
     # The CLI first: the app's connection (opened next, for writing) would lock the file.

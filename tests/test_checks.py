@@ -7,9 +7,9 @@ from datetime import date
 import duckdb
 import pytest
 
-from analysis import checks
-from analysis.convert import ReadPlan
-from analysis.detect import ColumnProfile
+from analysis.load import checks
+from analysis.load.convert import ReadPlan
+from analysis.load.detect import ColumnProfile
 
 
 @pytest.mark.parametrize("error_type,message,reason", [
@@ -66,7 +66,7 @@ def test_value_warnings():
 
 
 def test_settle_converts_what_the_quick_way_could_not_and_keeps_real_failures():
-    from analysis.convert import load_select_sql
+    from analysis.load.convert import load_select_sql
 
     con = duckdb.connect()
     con.execute("""CREATE TEMP TABLE raw AS SELECT * FROM (VALUES ('1', '5'), ('2', '12 000'), ('3', 'lots'), ('', '£7'))

@@ -9,7 +9,7 @@ import pytest
 
 from analysis import classification, store
 from analysis.errors import StocktakeError
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 
 
 @pytest.fixture

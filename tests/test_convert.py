@@ -7,9 +7,9 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from analysis import convert
-from analysis.convert import ReadPlan
-from analysis.detect import ColumnProfile
+from analysis.load import convert
+from analysis.load.convert import ReadPlan
+from analysis.load.detect import ColumnProfile
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,10 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
-from analysis import ingest, store
+from analysis import store
+from analysis.load import ingest
 from analysis.errors import StocktakeError
-from analysis.ingest import TooManyRejects
+from analysis.load.ingest import TooManyRejects
 
 
 @dataclass
@@ -439,7 +440,7 @@ def test_too_many_rejects_carries_the_counts(con, tmp_path):
 
 def test_a_dataset_made_in_one_session_reads_back_the_same_in_another(con, tmp_path):
     # The preview and the load make the same decisions from the same file.
-    from analysis.preview import inspect_file
+    from analysis.load.preview import inspect_file
 
     path = tmp_path / "cases.csv"
     path.write_text(SIMPLE)

@@ -10,7 +10,7 @@ import pytest
 from analysis import coverage, store
 from analysis.coverage import Coverage
 from analysis.demand import change
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 from analysis.overview import summarise_dataset
 from analysis.savings import baseline
 from tests.awkward_store import FIVE_DAYS_ROWS, five_day_frame

@@ -11,7 +11,7 @@ import pytest
 from analysis import classification, store
 from analysis.demand import choices, figures
 from analysis.filters import Filters
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 from tests.demand_store import con, ds  # noqa: F401 (fixtures)
 
 

@@ -16,7 +16,7 @@ import pytest
 from analysis import store
 from analysis.demand import choices, figures
 from analysis.filters import BLANK, Filters
-from analysis.ingest import load_file
+from analysis.load.ingest import load_file
 from tests.conftest import real_data_file
 
 FILE = "lfb_animal_rescue_2009_2019.csv"

@@ -12,7 +12,7 @@ from analysis import store
 from analysis.demand import repeats
 from analysis.errors import StocktakeError
 from analysis.filters import Filters
-from analysis.ingest import load_file, load_frame
+from analysis.load.ingest import load_file, load_frame
 from analysis.kpis import compute, cube
 from tests.demand_store import ROLES, con, ds, records  # noqa: F401 (fixtures)
 

@@ -16,7 +16,7 @@ import pytest
 from analysis import classification, store
 from analysis.demand import figures, scan
 from analysis.filters import Filters, build_where
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 from tests.demand_store import con, ds, records  # noqa: F401 (fixtures)
 
 

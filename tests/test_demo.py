@@ -77,7 +77,8 @@ def test_kpis_have_targets_and_the_repairs_step(contacts):
 
 
 def test_the_demo_store_ships_the_example_session(demo_store_template):
-    from analysis import notes, session_actions, sessions, store
+    from analysis import store
+    from analysis.workshop import notes, actions as session_actions, sessions
 
     con = store.open_store(demo_store_template, read_only=True)
     try:

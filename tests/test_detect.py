@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import detect
+from analysis.load import detect
 
 
 @pytest.mark.parametrize("values,expected_type,expected_formats", [

@@ -266,8 +266,8 @@ def hostile_store(demo_store_template, tmp_path_factory):
 
     Each test serves it itself, so it can look in the store after the app (its one writer) has stopped.
     """
-    from analysis.ingest import load_frame
-    from analysis.prepare import prepare_dataset
+    from analysis.load.ingest import load_frame
+    from analysis.load.prepare import prepare_dataset
 
     folder, db = private_demo_store(demo_store_template, tmp_path_factory, "hostile")
     days = pd.date_range("2024-01-01", periods=120, freq="D").repeat(3)
@@ -288,7 +288,7 @@ def hostile_store(demo_store_template, tmp_path_factory):
                    roles={"Date Received": "date", SCRIPT: "reason", IMG: "service", DROP: "channel", PIXEL: "area"})
         prepare_dataset(con, HOSTILE_DATASET)
         # A workshop session about it, whose title and note are attacks too.
-        from analysis import notes, sessions
+        from analysis.workshop import notes, sessions
         session_id = sessions.create_session(con, f"{PIXEL} {LINK}", dataset=HOSTILE_DATASET)
         notes.add_note(con, session_id, f"{IMG} {PIXEL} {LINK}")
         tables_before = store.query_rows(con, "SELECT count(*) FROM duckdb_tables()")[0][0]

@@ -23,7 +23,8 @@ import httpx
 import pandas as pd
 import pytest
 
-from analysis import audit, store
+from analysis import store
+from analysis.governance import audit
 from tests.browser import private_demo_store, screenshot, served_app_process, wait_for_app
 from tests.raw_client import RawSession, blocking, clicked, rss_bytes
 from tests.test_e2e_auth import EDITOR, PAGES, VIEWER, main_buttons, new_page, oidc_provider, outside_requests, sign_in
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.e2e
 
 SIGNED_OUT_NOTE = "You signed out (in this window or another)"
 DISK_FULL = "The server's disk is full, so nothing was changed and nothing was recorded."
-UPLOAD_FOLDER = "stocktake-uploads"  # beside the store (analysis.uploads.FOLDER_NAME)
+UPLOAD_FOLDER = "stocktake-uploads"  # beside the store (analysis.load.uploads.FOLDER_NAME)
 # How long "at once" may take on a loaded 2-core machine: the other tab's session reruns as soon as it is told.
 AT_ONCE_MS = 20_000
 
@@ -344,7 +345,7 @@ def fill(folder: Path) -> Path:
 
 
 def test_a_delete_on_a_full_disk_changes_nothing_records_nothing_and_says_the_disk_is_full(browser, tmp_path):
-    from analysis.ingest import load_frame
+    from analysis.load.ingest import load_frame
 
     with small_filesystem(tmp_path / "small", 24) as disk:
         db = disk / "stocktake.duckdb"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis import store
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 from tests.awkward_store import five_day_frame
 from tests.conftest import REAL_DATA_DIR
 from tests.browser import require_chromium, screenshot, served_app, wait_for_app

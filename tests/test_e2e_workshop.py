@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from analysis import sessions, store
+from analysis import store
+from analysis.workshop import sessions
 from data.demo import DEMO_AGENDA, DEMO_SESSION_TITLE
 from tests.browser import FIRST_RENDER_TIMEOUT_MS, private_demo_store, screenshot, served_app, wait_for_app
 

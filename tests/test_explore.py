@@ -11,7 +11,7 @@ from analysis import explore, registry, store
 from analysis.demand import figures
 from analysis.errors import StocktakeError
 from analysis.filters import Filters
-from analysis.sessions import View
+from analysis.workshop.sessions import View
 
 REPAIRS = {"dataset": "demo_contacts", "dm_service": ["Housing repairs"], "dm_from": "2023-04-01",
            "dm_to": "2025-05-31"}

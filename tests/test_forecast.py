@@ -9,7 +9,7 @@ import pytest
 from analysis import forecast, store
 from analysis.filters import Filters
 from analysis.errors import StocktakeError
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 
 SEASON = np.array([10, 12, 15, 20, 18, 16, 14, 13, 11, 9, 8, 9], dtype=float)
 

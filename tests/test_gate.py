@@ -12,7 +12,7 @@ import pytest
 from itsdangerous import timed
 from streamlit.web.server.starlette.starlette_app_utils import create_signed_value
 
-from analysis import access, sign_in
+from analysis.governance import access, sign_in
 from ui import gate
 
 SECRET = "test-cookie-secret-0123456789abcdef"

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import ingest, store, workbook
-from analysis.preview import inspect_file
-from analysis.detect import MONTH_FIRST
+from analysis import store
+from analysis.load import ingest, workbook
+from analysis.load.preview import inspect_file
+from analysis.load.detect import MONTH_FIRST
 from analysis.errors import StocktakeError
 
 
@@ -311,7 +312,7 @@ def test_an_engine_failure_is_one_sentence_with_a_reference_and_the_detail_in_th
 
     import duckdb
 
-    from analysis import checks
+    from analysis.load import checks
 
     good = write(tmp_path, "good.csv", "Opened,Cost\n01/02/2024,5\n")
     ingest.load_file(con, good, dataset="cases")
@@ -321,7 +322,7 @@ def test_an_engine_failure_is_one_sentence_with_a_reference_and_the_detail_in_th
         raise duckdb.IOException("IO Error: Could not write file \"/tmp/x.duckdb.tmp/duckdb_temp_storage-0.tmp\"")
 
     monkeypatch.setattr(checks, "create_converted", engine_fails)
-    with caplog.at_level("ERROR", logger="analysis.ingest"), pytest.raises(StocktakeError) as raised:
+    with caplog.at_level("ERROR", logger="analysis.load.ingest"), pytest.raises(StocktakeError) as raised:
         ingest.load_file(con, good, dataset="cases")
     message = str(raised.value)
     assert re.fullmatch(r"Something went wrong loading 'good\.csv' \(nothing was changed\): the details are in the "
@@ -403,8 +404,8 @@ def test_the_preview_counts_the_spans_it_will_set_apart(con, tmp_path):
 
 def test_date_only_values_in_a_date_and_time_column_are_midnight(con, tmp_path):
     # The sample decides the formats from a few hundred values: a date-only value it never saw is still a date.
-    from analysis.convert import quick_sql
-    from analysis.detect import ColumnProfile
+    from analysis.load.convert import quick_sql
+    from analysis.load.detect import ColumnProfile
 
     col = ColumnProfile("Received", "timestamp", "timestamp", date_formats=["%Y-%m-%d %H:%M:%S"])
     sql = quick_sql(col, "v", "day-first")

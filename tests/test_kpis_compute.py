@@ -10,7 +10,7 @@ import pytest
 from analysis import store
 from analysis.errors import StocktakeError
 from analysis.filters import Filters
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 from analysis.kpis import compute, definitions
 from tests.kpi_store import DEC, FEB, JAN, MAR, ROLES, ROWS, con, value  # noqa: F401 (the con fixture)
 

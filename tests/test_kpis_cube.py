@@ -7,7 +7,7 @@ import pandas as pd
 
 from analysis import store
 from analysis.filters import Filters
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 from analysis.kpis import compute, cube, series
 from tests.kpi_store import ROLES, ROWS, con  # noqa: F401 (the con fixture)
 

@@ -7,7 +7,7 @@ import pytest
 
 from analysis import store
 from analysis.errors import StocktakeError
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 from analysis.kpis import peers
 
 T = pd.Timestamp

@@ -7,7 +7,7 @@ import pytest
 
 from analysis import store
 from analysis.filters import Filters
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 from analysis.kpis import definitions, series
 from tests.kpi_store import con  # noqa: F401 (the con fixture)
 

@@ -7,7 +7,7 @@ import pytest
 
 from analysis import lookups, store
 from analysis.demand import figures
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 
 
 def _records(con, name="calls_311", areas=("North", "South", "East"), channels=("Phone", "Online")):

@@ -6,9 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from analysis import notes, sessions, store
+from analysis import store
+from analysis.workshop import notes, sessions
 from analysis.errors import StocktakeError
-from analysis.sessions import View
+from analysis.workshop.sessions import View
 
 
 def test_notes_are_kept_per_session_in_order_with_their_figures_view_and_survive_a_reopen(tmp_path):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis import overview, store
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
-from analysis import notes, pack, session_actions, sessions, store
-from analysis.sessions import View
+from analysis import store
+from analysis.workshop import notes, pack, actions as session_actions, sessions
+from analysis.workshop.sessions import View
 from data import demo
 from tests.conftest import REPO_ROOT
 

@@ -13,7 +13,8 @@ import time
 import pandas as pd
 import pytest
 
-from analysis import audit, cli, store
+from analysis import cli, store
+from analysis.governance import audit
 from tests.conftest import APP_PATH, page_ok
 
 SECRETS = {
@@ -134,7 +135,7 @@ def test_a_sign_in_older_than_its_lifetime_shows_the_sign_in_screen_and_says_why
 
 
 def test_a_session_whose_person_signed_out_elsewhere_is_signed_out_on_its_next_run(demo_store):
-    from analysis import sign_in
+    from analysis.governance import sign_in
     from ui import gate
 
     at = open_as(EDITOR, "pages/data.py")
@@ -367,7 +368,8 @@ def _every_other_change() -> None:
 
     import streamlit as st
 
-    from analysis import classification, sessions, store
+    from analysis import classification, store
+    from analysis.workshop import sessions
     from analysis.errors import StocktakeError
     from analysis.savings import baseline, model
     from ui import actions

@@ -70,7 +70,7 @@ def test_a_store_held_by_another_process_gets_a_sentence_not_a_traceback(tmp_pat
 def test_the_newest_records_load_is_the_default_and_a_kpi_dataset_gets_no_role_warning(demo_store, open_app):
     import pandas as pd
 
-    from analysis.ingest import load_frame
+    from analysis.load.ingest import load_frame
 
     con = store.open_store(demo_store)
     try:

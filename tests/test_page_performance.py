@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis import store
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 from analysis.kpis import storage
 from tests.conftest import page_ok
 
@@ -302,7 +302,7 @@ def test_a_measure_published_only_as_spans_is_charted_on_its_own(empty_store):
     of its spans; the peer chart draws the national column as the nation's line."""
     from streamlit.testing.v1 import AppTest
 
-    from analysis import ingest
+    from analysis.load import ingest
     from tests.conftest import APP_PATH
     from tests.test_ingest import SPANS_CSV
 

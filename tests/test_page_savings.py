@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis import store
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 from analysis.savings import model
 from tests.conftest import page_ok
 

@@ -10,7 +10,8 @@ from datetime import date
 
 import pytest
 
-from analysis import notes, session_actions, sessions, store
+from analysis import store
+from analysis.workshop import notes, actions as session_actions, sessions
 from data.demo import DEMO_SESSION_TITLE
 from tests.conftest import page_ok
 
@@ -273,7 +274,7 @@ def test_a_presented_figure_shows_a_reclassification_a_new_lookup_and_a_reload_a
     import pandas as pd
 
     from analysis import classification, explore, lookups
-    from analysis.ingest import load_frame
+    from analysis.load.ingest import load_frame
 
     con = _store(demo_store)
     try:
@@ -337,8 +338,9 @@ def test_a_presented_figure_shows_a_reclassification_a_new_lookup_and_a_reload_a
 def test_every_figure_a_page_shows_can_be_added_presented_and_packed(demo_store, open_app, page_file, page_key):
     import pandas as pd
 
-    from analysis import explore, lookups, pack
-    from analysis.ingest import load_frame
+    from analysis import explore, lookups
+    from analysis.workshop import pack
+    from analysis.load.ingest import load_frame
     from analysis.savings.declared import CURRENT
 
     con = _store(demo_store)

@@ -7,7 +7,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from analysis import period_text
+from analysis.load import period_text
 
 CASES = [
     # value, first day, grain

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import ingest, prepare, store
+from analysis import store
+from analysis.load import ingest, prepare
 
 
 def _tables(con) -> set[str]:
@@ -39,10 +40,10 @@ def test_an_engine_failure_is_a_plain_note_and_the_detail_goes_to_the_log(caplog
     import duckdb
 
     from analysis.errors import StocktakeError
-    from analysis.prepare import _note
+    from analysis.load.prepare import _note
 
     engine = duckdb.BinderException("Binder Error: No function matches 'date_diff(VARCHAR, DATE)'")
-    with caplog.at_level("WARNING", logger="analysis.prepare"):
+    with caplog.at_level("WARNING", logger="analysis.load.prepare"):
         note = _note("The KPI summary could not be prepared", engine)
     assert note == ("The KPI summary could not be prepared in advance; the page will work it out when it is opened "
                     "(the details are in the server log).")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from analysis import presentation
+from analysis.workshop import presentation
 from analysis.charts import common
 from analysis.charts import spc as spc_charts
 from analysis.spc import xmr
@@ -72,7 +72,7 @@ def test_it_is_not_a_global_theme():
 
 
 def test_a_presented_chart_fits_its_whole_self_in_the_height_it_is_given():
-    from analysis.presentation import for_presentation
+    from analysis.workshop.presentation import for_presentation
 
     spec = {"mark": "point", "height": 320, "autosize": {"type": "fit-x", "contains": "padding"}}
     presented = for_presentation(spec, min_height=560)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from analysis import store
-from analysis.detect import MONTH_FIRST
+from analysis.load.detect import MONTH_FIRST
 from analysis.errors import StocktakeError
-from analysis.preview import PREVIEW_ROWS, inspect_file
+from analysis.load.preview import PREVIEW_ROWS, inspect_file
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from analysis import store
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 from analysis.kpis import definitions, peers
 from tests.conftest import REPO_ROOT, real_data_file
 from tests.test_page_awkward import ENGINE_WORDS, page_text
@@ -189,7 +189,7 @@ def test_oflog_financial_years_on_the_performance_page(oflog_store, oflog_frame,
 
 @pytest.mark.parametrize("name,kind", [(LFB, "records"), (NHS, "kpi"), (OFLOG, "kpi")])
 def test_the_data_page_guesses_what_each_real_file_holds(name, kind, tmp_path):
-    from analysis.preview import inspect_file
+    from analysis.load.preview import inspect_file
     from analysis.roles import suggest_kind
 
     con = store.open_store(tmp_path / "look.duckdb")

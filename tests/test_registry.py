@@ -14,13 +14,14 @@ import pytest
 from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6.schema import load_schema
 
-from analysis import explore, ingest, registry, store
+from analysis import explore, registry, store
+from analysis.load import ingest
 from analysis.charts.spec import rows_spec
-from analysis.ingest import load_frame
-from analysis.presentation import for_presentation
+from analysis.load.ingest import load_frame
+from analysis.workshop.presentation import for_presentation
 from analysis.savings import model, scenarios
 from analysis.savings.declared import CURRENT
-from analysis.sessions import View
+from analysis.workshop.sessions import View
 from tests.test_ingest import SPANS_CSV
 
 DEMO = {"dataset": "demo_contacts"}

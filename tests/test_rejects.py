@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import duckdb
 
-from analysis import rejects
-from analysis.convert import BLANK_ROW, REASON_COLUMN, ReadPlan
-from analysis.detect import ColumnProfile
+from analysis.load import rejects
+from analysis.load.convert import BLANK_ROW, REASON_COLUMN, ReadPlan
+from analysis.load.detect import ColumnProfile
 
 
 def test_rejects_table_and_first_reasons():
@@ -33,7 +33,8 @@ def test_rejects_table_and_first_reasons():
 
 def test_a_value_that_did_not_convert_is_shown_as_written_in_the_rejects(tmp_path):
     """Issue 18: the rejects table showed a failed date as 'None'; it shows the value as the file wrote it."""
-    from analysis import ingest, store
+    from analysis import store
+    from analysis.load import ingest
 
     path = tmp_path / "cases.csv"
     path.write_text("Ref,Opened,Cost\n" + "".join(f"{i},0{1 + i % 9}/01/2024,{i}\n" for i in range(1, 200))

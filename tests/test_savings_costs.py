@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import store
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 from analysis.savings import costs
 
 

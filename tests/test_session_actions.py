@@ -7,9 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analysis import exports, session_actions, sessions, store
+from analysis import exports, store
+from analysis.workshop import actions as session_actions, sessions
 from analysis.errors import StocktakeError
-from analysis.sessions import View
+from analysis.workshop.sessions import View
 
 TODAY = date(2025, 8, 1)
 

@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
-from analysis import notes, session_actions, session_removal, sessions, store
+from analysis import store
+from analysis.workshop import notes, actions as session_actions, removal as session_removal, sessions
 from analysis.errors import StocktakeError
-from analysis.sessions import View
+from analysis.workshop.sessions import View
 
 
 @pytest.fixture
@@ -131,7 +132,7 @@ def test_deleting_a_session_deletes_its_agenda_notes_and_actions_only(con):
 
 
 def test_workshop_changes_are_in_the_audit_trail_with_who_made_them_and_no_note_text(con):
-    from analysis import audit
+    from analysis.governance import audit
 
     sid = sessions.create_session(con, "Repairs stocktake", dataset="demo_contacts", user="asha@council.gov.uk")
     item = sessions.add_view(con, sid, volume_view(), "Contacts by week", user="asha@council.gov.uk")
@@ -156,7 +157,7 @@ def test_workshop_changes_are_in_the_audit_trail_with_who_made_them_and_no_note_
 
 
 def test_a_failed_workshop_write_leaves_no_trace_in_the_trail(con):
-    from analysis import audit
+    from analysis.governance import audit
 
     sid = sessions.create_session(con, "Repairs stocktake")
     before = len(audit.audit_trail(con))

@@ -1,10 +1,11 @@
-"""How long a sign-in lasts and signing out everywhere (analysis.sign_in): table-driven, no Streamlit."""
+"""How long a sign-in lasts and signing out everywhere (analysis.governance.sign_in): table-driven, no Streamlit."""
 
 from __future__ import annotations
 
 import pytest
 
-from analysis import sign_in, store
+from analysis import store
+from analysis.governance import sign_in
 
 NOW = 1_800_000_000.0
 HOUR = 3600.0

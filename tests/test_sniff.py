@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import sniff
+from analysis.load import sniff
 
 
 @pytest.mark.parametrize("text,expected", [

@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from analysis import sources
+from analysis.load import sources
 from analysis.errors import StocktakeError
 
 

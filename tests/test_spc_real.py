@@ -14,7 +14,7 @@ import pytest
 
 from analysis import store
 from analysis.charts import spc as charts
-from analysis.ingest import load_frame
+from analysis.load.ingest import load_frame
 from analysis.kpis import series
 from analysis.spc import reading, xmr
 from tests.conftest import real_data_file

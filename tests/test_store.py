@@ -8,7 +8,8 @@ import sys
 import pandas as pd
 import pytest
 
-from analysis import ingest, store
+from analysis import store
+from analysis.load import ingest
 from analysis.errors import StocktakeError
 from tests.conftest import REPO_ROOT
 

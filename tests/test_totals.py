@@ -7,7 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import ingest, store, totals
+from analysis import store
+from analysis.load import ingest, totals
 from analysis.charts import spc as charts
 from analysis.filters import Filters
 from analysis.kpis import cube, peers, series

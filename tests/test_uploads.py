@@ -1,4 +1,4 @@
-"""The private folder for files being read (analysis.uploads), and the copies analysis.sources makes in it."""
+"""The private folder for files being read (analysis.load.uploads), and the copies analysis.load.sources makes in it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 import os
 import stat
 
-from analysis import sources, uploads
+from analysis.load import sources, uploads
 
 
 def test_the_folder_is_beside_the_store_and_only_its_owner_may_open_it(tmp_path):

@@ -9,8 +9,9 @@ import json
 import pandas as pd
 import pytest
 
-from analysis import ingest, store, wide
-from analysis.preview import inspect_file
+from analysis import store
+from analysis.load import ingest, wide
+from analysis.load.preview import inspect_file
 from tests.public_tables import WIDE_YEARS, wide_long, write_wide_workbook
 from tests.test_cli import run_cli
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 import pytest
 import xlsxwriter
 
-from analysis import workbook
+from analysis.load import workbook
 from analysis.errors import StocktakeError
 
 

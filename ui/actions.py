@@ -3,7 +3,7 @@
 Pages call these functions, never the analysis write functions directly. Each one asks ``ui.auth`` who is using the
 session (afresh: a hidden control is a courtesy, this check is the rule), refuses a viewer with one sentence and
 records the refusal, makes the change through ``analysis``, and records who made it, what it was and the version of
-the dataset it left, in the audit trail (``analysis.audit``).
+the dataset it left, in the audit trail (``analysis.governance.audit``).
 
 The record is written inside the change's own transaction, on its cursor (``analysis.store.committed_with``), so the
 change and its record commit together: a full disk, a crash or a killed process leaves neither. A full disk and a clash
@@ -13,7 +13,7 @@ A viewer's browser is never shown an editor's controls, so an editor's action ar
 forged (a hand-made WebSocket message). Streamlit drops it, since the control is not drawn; :func:`record_forged`
 records it in the trail as refused first, so the attempt is seen.
 
-To add a kind of change: choose an action name in ``analysis.audit``, decide in ``analysis.access.VIEWER_CHANGES``
+To add a kind of change: choose an action name in ``analysis.governance.audit``, decide in ``analysis.governance.access.VIEWER_CHANGES``
 whether a viewer may make it, and wrap the write with :func:`perform` (or, for a write that records itself in its
 own transaction, as the Workshop's do, with ``_workshop``). A control only editors are shown goes in
 :data:`EDITOR_CONTROLS`.
@@ -30,10 +30,13 @@ from typing import Any, Callable, Iterator, TypeVar
 import duckdb
 import pandas as pd
 
-from analysis import audit, classification, ingest, interventions, lookups, notes, session_actions, sessions, store
-from analysis import session_removal
+from analysis import classification, interventions, lookups, store
+from analysis.governance import audit
+from analysis.load import ingest
+from analysis.workshop import notes, actions as session_actions, sessions
+from analysis.workshop import removal as session_removal
 
-from analysis.access import User, may_change
+from analysis.governance.access import User, may_change
 from analysis.errors import StocktakeError, known_failure
 from analysis.formatting import format_count
 from analysis.kpis import storage as kpi_settings
@@ -336,7 +339,7 @@ def delete_scenario(con: duckdb.DuckDBPyConnection, dataset: str, name: str) -> 
 
 
 # ----- the Workshop: sessions, their agendas, notes and actions --------------------------------------------------
-# These writes record themselves, in the transaction that makes the change (analysis.sessions.audit_change), so the
+# These writes record themselves, in the transaction that makes the change (analysis.workshop.sessions.audit_change), so the
 # gate only checks the user and hands the analysis their name. A note's words never reach the trail: a room may
 # write a name into a note.
 

@@ -12,7 +12,7 @@ from datetime import date
 
 import streamlit as st
 
-from analysis import sessions
+from analysis.workshop import sessions
 from analysis import explore
 from analysis.errors import StocktakeError
 from ui import actions

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import streamlit as st
 
-from analysis import audit
+from analysis.governance import audit
 from analysis.exports import to_csv_bytes
 
 SHOWN = 500

@@ -3,11 +3,11 @@
 Off by default: with no ``[auth]`` and no ``[stocktake.proxy]`` in ``.streamlit/secrets.toml`` everyone is an editor,
 recorded as "local user" (a laptop). With sign-in configured, :func:`sign_in_gate` (called by ``app.py`` before any
 page, and again by :func:`guard_page` at the top of each page) shows a visitor who has not signed in only a sign-in
-button, and the rules of ``analysis.access`` decide who is
+button, and the rules of ``analysis.governance.access`` decide who is
 an editor. Pages ask :func:`current_user` what to show; ``ui.actions`` asks it again before every change, so hiding a
 control is a courtesy and the refusal is the server's.
 
-A sign-in is believed only while it is current (``analysis.sign_in``): for ``[stocktake] sign_in_hours`` from the
+A sign-in is believed only while it is current (``analysis.governance.sign_in``): for ``[stocktake] sign_in_hours`` from the
 moment Streamlit signed its cookie, and never once that person has signed out, here or in any other tab or device.
 This is checked on every run of every session, so the Sign out button (which also ends the person's other sessions
 at once, ``ui.gate.sign_out_everywhere``) leaves no session behind that can still change data.
@@ -20,8 +20,8 @@ from typing import Any, Mapping
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-from analysis import access, sign_in
-from analysis.access import AccessSettings, User
+from analysis.governance import access, sign_in
+from analysis.governance.access import AccessSettings, User
 from analysis.errors import StocktakeError
 from ui import gate
 from ui.connection import once_per_run

@@ -1,11 +1,11 @@
 """Drawing a chart on a page: the one helper every page draws its charts through.
 
 - In presentation mode (this browser session's toggle, never a process-wide theme: one Streamlit process serves
-  every session) the chart's spec is redrawn for the back of the room (:func:`analysis.presentation.for_presentation`:
+  every session) the chart's spec is redrawn for the back of the room (:func:`analysis.workshop.presentation.for_presentation`:
   sizes in the spec's own config, a high-contrast palette, the SVG renderer).
 - Under each chart, a "Download" menu gives the chart as PNG and SVG. The files are drawn only when a button is
   clicked (Streamlit's deferred downloads: the callable runs on the click, with no rerun), and kept per chart spec
-  (:mod:`analysis.chart_export`), so a rerun costs no drawing and a second download is instant.
+  (:mod:`analysis.workshop.chart_export`), so a rerun costs no drawing and a second download is instant.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 import altair as alt
 import streamlit as st
 
-from analysis import chart_export
-from analysis.presentation import for_presentation
+from analysis.workshop import chart_export
+from analysis.workshop.presentation import for_presentation
 from analysis.charts.spec import make_spec, rows_spec
 from ui.chart_specs import arrow_spec
 from ui.presentation import presenting

@@ -12,7 +12,7 @@ on ``serve.py``), and this is that middleware. For each request it works out who
   WebSocket (whose script shows only the sign-in button to a visitor), ``/_stcore/health`` and ``host-config``, and
   Streamlit's sign-in routes;
 - answers 403 to everything else (media, metrics, components, any other ``/_stcore`` route) unless the request comes
-  from someone signed in who may look, with a sign-in that is still current (``analysis.sign_in``);
+  from someone signed in who may look, with a sign-in that is still current (``analysis.governance.sign_in``);
 - refuses an upload unless it comes from an editor (only editors are shown an uploader), before its body is read, so
   a 200 MB upload from a stranger is never held in memory;
 - on ``/auth/logout`` (the Sign out button, or the address typed), records the sign-out in the store and ends every
@@ -29,8 +29,9 @@ import threading
 import time
 from typing import Any, Mapping
 
-from analysis import access, sign_in, store
-from analysis.access import AccessSettings, User
+from analysis import store
+from analysis.governance import access, sign_in
+from analysis.governance.access import AccessSettings, User
 from analysis.errors import StocktakeError
 
 log = logging.getLogger("stocktake")

@@ -10,7 +10,7 @@ does not use the pages-folder scheme removes that. (Streamlit 1.67: ``PagesManag
 
 It also stops the web server (uvicorn) from replacing the connection's address with an ``X-Forwarded-For`` header,
 which it does by default for connections from 127.0.0.1. Behind a sign-in proxy Stocktake believes the proxy's user
-header only from the proxy's own address (``analysis.access``), so that address must be the real one: any process on
+header only from the proxy's own address (``analysis.governance.access``), so that address must be the real one: any process on
 the server could otherwise claim to be the proxy. An operator who sets ``FORWARDED_ALLOW_IPS`` keeps their value.
 """
 

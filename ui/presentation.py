@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analysis.presentation import HEADLINE_PX
+from analysis.workshop.presentation import HEADLINE_PX
 
 PRESENT_KEY = "present"
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import streamlit as st
 
-from analysis import notes, session_actions, sessions
+from analysis.workshop import notes, actions as session_actions, sessions
 from analysis.errors import StocktakeError
 from ui import actions
 from ui.connection import analysable_datasets, current_dataset, get_connection

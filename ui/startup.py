@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from analysis import store, uploads
+from analysis import store
+from analysis.load import uploads
 from ui import gate
 
 log = logging.getLogger("stocktake")

@@ -1,4 +1,4 @@
-"""An upload's copy on disk for one session: written to the private folder (``analysis.uploads``) while the Data page
+"""An upload's copy on disk for one session: written to the private folder (``analysis.load.uploads``) while the Data page
 works on it, deleted as soon as its load ends or is refused, or the file is taken off the page. A copy left behind by
 a page nobody came back to (an hour unused: Streamlit drops a closed tab's session only lazily) goes at the next Data
 page run of anyone, and every copy at the next start-up."""
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from analysis import uploads
+from analysis.load import uploads
 
 _HELD = "upload_held_on_disk"
 

@@ -1,5 +1,5 @@
 """The stored KPI cube: every records KPI by period for the total and per service, area, channel and service x area,
-built once per version of the data (at load time, by ``analysis.prepare``) and read back in milliseconds.
+built once per version of the data (at load time, by ``analysis.load.prepare``) and read back in milliseconds.
 """
 
 from __future__ import annotations

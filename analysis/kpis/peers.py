@@ -7,7 +7,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import lookups, store, totals
+from analysis import lookups, store
+from analysis.load import totals
 from analysis.errors import StocktakeError
 from analysis.filters import Filters
 from analysis.kpis.series import kpi_dataset_table

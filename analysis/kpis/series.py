@@ -10,7 +10,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import period_text, store
+from analysis import store
+from analysis.load import period_text
 from analysis.errors import StocktakeError
 from analysis.filters import Filters, where_clauses
 from analysis.kpis.compute import check_split, record_kpi_table

@@ -9,7 +9,7 @@ reasons as sentences).
 
 Each value is converted as written, the quick way ('£1,234.50', '(1,234)', ' 12 '); the rare value that does not
 convert so (a null token such as 'n/a', '12 000', a date with spaces around it) is settled afterwards, row by row,
-the careful way (:func:`careful_sql`, run by ``analysis.checks.settle``). Keeping the per-row query small matters:
+the careful way (:func:`careful_sql`, run by ``analysis.load.checks.settle``). Keeping the per-row query small matters:
 it is what every one of 10M rows goes through, and DuckDB plans a large expression per column slowly (a 2,000-column
 file would take minutes).
 
@@ -24,8 +24,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from analysis import period_text
-from analysis.detect import (ALL_DATE_FORMATS, DATE, INTEGER, NULL_TOKENS, NUMBER, TEXT, TIMESTAMP, TYPE_WORDS,
+from analysis.load import period_text
+from analysis.load.detect import (ALL_DATE_FORMATS, DATE, INTEGER, NULL_TOKENS, NUMBER, TEXT, TIMESTAMP, TYPE_WORDS,
                              ColumnProfile, resolve_date_formats)
 from analysis.store import quote_identifier
 

@@ -15,10 +15,10 @@ from typing import Sequence
 import duckdb
 
 from analysis import periods
-from analysis.convert import (BLANK_ROW, MISSING_DATE, REASON_COLUMN, ReadPlan, careful_sql, converts_itself,
+from analysis.load.convert import (BLANK_ROW, MISSING_DATE, REASON_COLUMN, ReadPlan, careful_sql, converts_itself,
                               failed_value_sql, run_without_optimizer)
-from analysis.detect import DATE, TEXT, TIMESTAMP, TYPE_WORDS
-from analysis.sources import MAX_LINE_BYTES, Source
+from analysis.load.detect import DATE, TEXT, TIMESTAMP, TYPE_WORDS
+from analysis.load.sources import MAX_LINE_BYTES, Source
 from analysis.store import quote_identifier
 
 # Case variants are looked for in text columns with at most this many distinct values (a borough, a reason), not in

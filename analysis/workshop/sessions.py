@@ -6,11 +6,11 @@ to an Explore page carries (the page's ``url_path`` and its query parameters, ex
 value of every control on the page at the time (so the figure can be drawn again outside the page, for the pack
 and presentation mode: :mod:`analysis.explore`), and which of the page's figures it is about.
 
-Notes and actions recorded in the session live in :mod:`analysis.notes` and :mod:`analysis.session_actions`, keyed
+Notes and actions recorded in the session live in :mod:`analysis.workshop.notes` and :mod:`analysis.workshop.actions`, keyed
 on the session's id (and an agenda item's id when they are about one figure); both import this module, so deleting a
-session or removing an agenda item, which changes them too, is in :mod:`analysis.session_removal`, above all three.
+session or removing an agenda item, which changes them too, is in :mod:`analysis.workshop.removal`, above all three.
 
-Every write runs in one transaction and, when :mod:`analysis.audit` is present, records who made it.
+Every write runs in one transaction and, when :mod:`analysis.governance.audit` is present, records who made it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from urllib.parse import urlencode
 
 import duckdb
 
-from analysis import audit, store
+from analysis import store
+from analysis.governance import audit
 from analysis.errors import StocktakeError
 from analysis.store import quote_identifier as q
 

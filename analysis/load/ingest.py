@@ -4,10 +4,10 @@ Every way in (a file from the Data page or the CLI, a frame from the demo genera
 that builds the new table as a staging table, swaps it in and writes the catalogue, so a failure or a killed process
 leaves the previous version of every dataset exactly as it was.
 
-A file is read once: the sample decides each column's type (``analysis.preview``), then one streaming
-``CREATE TABLE … AS SELECT`` converts every column straight from DuckDB's reader (``analysis.convert``), with a
+A file is read once: the sample decides each column's type (``analysis.load.preview``), then one streaming
+``CREATE TABLE … AS SELECT`` converts every column straight from DuckDB's reader (``analysis.load.convert``), with a
 reason column that is NULL for good rows. The rows with a reason go to the rejects table; counts, case variants and
-suspicious values are aggregates over the typed table (``analysis.checks``). When the whole file disagrees with its
+suspicious values are aggregates over the typed table (``analysis.load.checks``). When the whole file disagrees with its
 sample (a Windows-1252 byte after the first megabyte, a column that is mostly not numbers after all) the load is
 rolled back and read again with the corrected plan.
 """
@@ -23,17 +23,18 @@ from typing import Callable, Sequence
 import duckdb
 import pandas as pd
 
-from analysis import checks, rejects, store, wide
-from analysis import totals as totals_module
-from analysis.convert import REASON_COLUMN, ReadPlan, load_select_sql, output_columns
-from analysis.detect import (DATE, MAX_FAILURE_SHARE, MONTH_FIRST, TEXT, TIMESTAMP, TYPE_WORDS, date_order_votes,
+from analysis import store
+from analysis.load import checks, rejects, wide
+from analysis.load import totals as totals_module
+from analysis.load.convert import REASON_COLUMN, ReadPlan, load_select_sql, output_columns
+from analysis.load.detect import (DATE, MAX_FAILURE_SHARE, MONTH_FIRST, TEXT, TIMESTAMP, TYPE_WORDS, date_order_votes,
                              looks_like_date)
 from analysis.errors import StocktakeError, unexpected_failure
-from analysis.preview import relation_for, sample_and_plan
+from analysis.load.preview import relation_for, sample_and_plan
 from analysis.roles import KINDS, check_roles
-from analysis.sources import Source, open_source
+from analysis.load.sources import Source, open_source
 from analysis.store import Column, quote_identifier
-from analysis.totals import TOTAL_ROLE
+from analysis.load.totals import TOTAL_ROLE
 
 log = logging.getLogger(__name__)
 
@@ -275,8 +276,8 @@ def load_file(
 
     A period column's multi-year spans are set apart in a column of their own (``single_years_only`` leaves their
     rows out instead); rows that repeat a record id are counted (``drop_duplicates`` leaves out exact copies); rows
-    that are totals of the others are marked (``analysis.totals``); a table with one column per period is turned into
-    Period and Value rows unless ``reshape`` is False (``analysis.wide``).
+    that are totals of the others are marked (``analysis.load.totals``); a table with one column per period is turned into
+    Period and Value rows unless ``reshape`` is False (``analysis.load.wide``).
     """
     say = progress or _no_progress
     dataset = store.validate_dataset_name(dataset)

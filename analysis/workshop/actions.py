@@ -1,6 +1,6 @@
 """Actions a stocktake session agrees: what, who owns it, when it is due and whether it is open, done or dropped.
 
-Actions belong to a session (:mod:`analysis.sessions`) and, when they came out of one figure, to that agenda item.
+Actions belong to a session (:mod:`analysis.workshop.sessions`) and, when they came out of one figure, to that agenda item.
 The Workshop page edits them in a table; :func:`save_table` takes the edited table back, checks every row and writes
 the additions, changes and removals in one transaction. Lists put overdue actions (open, due before today) first,
 so the next session starts with what slipped.
@@ -15,7 +15,9 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from analysis import audit, sessions, store
+from analysis import store
+from analysis.governance import audit
+from analysis.workshop import sessions
 from analysis.errors import StocktakeError
 from analysis.store import quote_identifier as q
 

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from analysis import period_text
+from analysis.load import period_text
 
 TEXT, NUMBER, INTEGER, DATE, TIMESTAMP = "text", "number", "integer", "date", "timestamp"
 COLUMN_TYPES = (TEXT, NUMBER, INTEGER, DATE, TIMESTAMP)

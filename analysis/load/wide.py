@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis import period_text
-from analysis.sources import Source
+from analysis.load import period_text
+from analysis.load.sources import Source
 
 # At least this many headers must be periods of one grain for the table to be one column per period.
 MIN_PERIOD_COLUMNS = 3

@@ -3,7 +3,7 @@
 Stocktake runs in three ways, chosen by ``.streamlit/secrets.toml``:
 
 - **local** (no ``[auth]`` and no ``[stocktake.proxy]``): a laptop, as before. Everyone is an editor and changes are
-  recorded as :data:`analysis.audit.LOCAL_USER`.
+  recorded as :data:`analysis.governance.audit.LOCAL_USER`.
 - **oidc** (an ``[auth]`` section, Streamlit's own ``st.login``): every page needs sign-in with an OpenID Connect
   provider such as Microsoft Entra ID.
 - **proxy** (``[stocktake.proxy]``): a reverse proxy that already signs people in (oauth2-proxy) passes the user's
@@ -21,7 +21,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from analysis import audit
+from analysis.governance import audit
 from analysis.errors import StocktakeError
 
 LOCAL = "local"
@@ -292,7 +292,7 @@ def proxy_user(headers: Mapping[str, str], peer: str | None, settings: AccessSet
 
 
 def may_change(user: User, action: str) -> bool:
-    """Whether ``user`` may make a change of kind ``action`` (one of the ``analysis.audit`` action names)."""
+    """Whether ``user`` may make a change of kind ``action`` (one of the ``analysis.governance.audit`` action names)."""
     if user.role == EDITOR:
         return True
     return user.role == VIEWER and action in VIEWER_CHANGES

@@ -1,7 +1,7 @@
 """Looking before loading: a sample decides each column's type, and the first rows show what a load would do.
 
 :func:`plan_read` turns a sample of the file (its first rows, and pieces from across a large file) into a
-:class:`~analysis.convert.ReadPlan`: each column's type, date order, period grain, role, and whether DuckDB's reader
+:class:`~analysis.load.convert.ReadPlan`: each column's type, date order, period grain, role, and whether DuckDB's reader
 can type it itself. The Data page's preview (:func:`inspect_file`) and the load (``ingest.load_file``) make the same
 plan from the same file, so what the page shows is what the load does. The preview then converts the first
 ``PREVIEW_ROWS`` rows to count blanks, failures and case variants; the load counts them over every row.
@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from analysis import checks, period_text, sources, wide
-from analysis.convert import ReadPlan, load_select_sql, raw_column
-from analysis.detect import (COLUMN_TYPES, DATE, DETECT_VALUES, INTEGER, NUMBER, TEXT, TIMESTAMP, ColumnProfile,
+from analysis.load import checks, period_text, sources, wide
+from analysis.load.convert import ReadPlan, load_select_sql, raw_column
+from analysis.load.detect import (COLUMN_TYPES, DATE, DETECT_VALUES, INTEGER, NUMBER, TEXT, TIMESTAMP, ColumnProfile,
                              apply_periods, date_order_votes, decide_date_order, profile_sample, type_from_duckdb)
 from analysis.errors import StocktakeError
 from analysis.roles import check_role_types, check_roles, is_row_number, passed_over, suggest_roles
-from analysis.sources import Source
+from analysis.load.sources import Source
 from analysis.store import quote_identifier
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class FilePreview:
     malformed_rows: int = 0
     blank_rows: int = 0
     notes: list[str] = field(default_factory=list)  # what was guessed about the file (title rows, encoding…)
-    wide: object | None = None  # analysis.wide.WideLayout when the table has one column per period
+    wide: object | None = None  # analysis.load.wide.WideLayout when the table has one column per period
     reshaped: bool = False  # True when the preview (and the load) read it as rows of Period and Value
     layout_notes: list[str] = field(default_factory=list)
     repeated_ids: int = 0  # rows repeating a record id, and how many are exact copies (in the rows read)

@@ -1,7 +1,7 @@
 """Removing what a session holds: a session with its agenda, notes and actions, or one agenda item.
 
-These two changes reach three modules' tables (:mod:`analysis.sessions` for sessions and agendas,
-:mod:`analysis.notes`, :mod:`analysis.session_actions`), and the last two import the first: so they live here, above
+These two changes reach three modules' tables (:mod:`analysis.workshop.sessions` for sessions and agendas,
+:mod:`analysis.workshop.notes`, :mod:`analysis.workshop.actions`), and the last two import the first: so they live here, above
 all three, rather than in ``sessions`` with imports hidden inside functions (a circle that only ran at call time).
 Each is one transaction, with its audit record when the caller says who made it.
 """
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import duckdb
 
-from analysis import audit, notes, session_actions, sessions, store
+from analysis import store
+from analysis.governance import audit
+from analysis.workshop import notes, actions as session_actions, sessions
 from analysis.store import quote_identifier as q
 
 _DEPENDENT_TABLES = (notes.NOTES_TABLE, session_actions.ACTIONS_TABLE)

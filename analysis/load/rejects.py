@@ -1,13 +1,13 @@
 """Rows that do not fit: their reasons as sentences, the rejects table kept for download, the first few reasons.
 
-A row's reasons travel through the load as a compact list in the reason column (``analysis.convert``); here they are
+A row's reasons travel through the load as a compact list in the reason column (``analysis.load.convert``); here they are
 written out for people: "row 3: 'Cost': 'lots' is not a number". Lines DuckDB's reader could not read at all come
-from its reject table (``analysis.checks.reader_rejects``) and are listed by line number.
+from its reject table (``analysis.load.checks.reader_rejects``) and are listed by line number.
 """
 
 from __future__ import annotations
 
-from analysis.convert import (BLANK_ROW, REASON_COLUMN, ReadPlan, converts_itself, expected_words, failed_value_sql,
+from analysis.load.convert import (BLANK_ROW, REASON_COLUMN, ReadPlan, converts_itself, expected_words, failed_value_sql,
                               reason_text_sql)
 from analysis.store import quote_identifier
 

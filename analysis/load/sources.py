@@ -5,7 +5,7 @@ separated) from Excel, gzip saved as ``.csv``, a workbook named ``.csv``, title 
 the bottom. :func:`open_source` looks at the first bytes and lines (never the whole file, so a 10M-row file opens at
 once), and either returns a :class:`Source` that says how DuckDB should read the file, or raises a StocktakeError with
 one plain sentence. Files that DuckDB cannot read directly (UTF-16, Windows-1252, a CSV inside a zip) are rewritten
-once as UTF-8 into the private upload folder (``analysis.uploads``: 0700, beside the store), and :meth:`Source.close`
+once as UTF-8 into the private upload folder (``analysis.load.uploads``: 0700, beside the store), and :meth:`Source.close`
 removes the copy.
 
 A file that is not all UTF-8 is rewritten line by line: a line that is valid UTF-8 is read as UTF-8, any other as
@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analysis import uploads, workbook
-from analysis.sniff import (HEAD_BYTES, TOTAL_ROW, is_json, sniff_table, spread_chunks, spread_records,
+from analysis.load import uploads, workbook
+from analysis.load.sniff import (HEAD_BYTES, TOTAL_ROW, is_json, sniff_table, spread_chunks, spread_records,
                             trailing_total)
-from analysis.detect import looks_like_excel_serial_dates
+from analysis.load.detect import looks_like_excel_serial_dates
 from analysis.errors import StocktakeError
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class Source:
     size_bytes: int = 0
     source_types: list[str] = field(default_factory=list)  # DuckDB type of each column as the file gives it
     raw_names: list[str] = field(default_factory=list)  # Parquet: the names as written in the file
-    # A table with one column per period read as rows of Period and Value (analysis.wide): its layout, the CSV
+    # A table with one column per period read as rows of Period and Value (analysis.load.wide): its layout, the CSV
     # reader's columns to turn into rows, and the sentence saying so.
     wide: object | None = None
     unpivot: object | None = None

@@ -1,7 +1,7 @@
 """The stocktake pack: one self-contained HTML file that records a session for everyone who was (or was not) there.
 
 Title, day, attendees and the data (each dataset's date range and load time); then each agenda item in order with
-its chart (inline SVG drawn by :mod:`analysis.chart_export`), its filters in words and its reading in a sentence
+its chart (inline SVG drawn by :mod:`analysis.workshop.chart_export`), its filters in words and its reading in a sentence
 (drawn from its declaration, as the page draws it: :mod:`analysis.explore`), the notes about it; then every note and the actions table, overdue first.
 
 The file makes no request of its own (no script, font, stylesheet or image by address), so it opens the same on a
@@ -17,8 +17,9 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from analysis import notes, session_actions, sessions, store
-from analysis.chart_export import inline_svg
+from analysis import store
+from analysis.workshop import notes, actions as session_actions, sessions
+from analysis.workshop.chart_export import inline_svg
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
 from analysis.store import quote_identifier as q

@@ -1,6 +1,6 @@
 """Session notes: what the room said or agreed, kept in the store against a session and, often, one of its figures.
 
-A note belongs to a session (:mod:`analysis.sessions`) and, when it is about a figure, to that agenda item: the
+A note belongs to a session (:mod:`analysis.workshop.sessions`) and, when it is about a figure, to that agenda item: the
 item's saved view is the note's view, so anyone reading the pack can open exactly what the room was looking at.
 A note taken outside an agenda item can still carry a link to a view.
 
@@ -16,7 +16,9 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from analysis import audit, sessions, store
+from analysis import store
+from analysis.governance import audit
+from analysis.workshop import sessions
 from analysis.errors import StocktakeError
 from analysis.store import quote_identifier as q
 
