@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from analysis import store
-from analysis.load import checks, rejects, wide
+from analysis.load import checks, reading, rejects, wide
 from analysis.load import totals as totals_module
 from analysis.load.convert import REASON_COLUMN, ReadPlan, load_select_sql, output_columns
 from analysis.load.detect import (DATE, MAX_FAILURE_SHARE, MONTH_FIRST, TEXT, TIMESTAMP, TYPE_WORDS, date_order_votes,
@@ -344,9 +344,9 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, *, dataset: str, kind: 
     say(0.1, f"Reading, converting and checking every row of {size}")
     with store.transaction(con, cur):
         store.drop_derived_tables(cur, table)
-        checks.create_converted(cur, staging, load_select_sql(plan, relation), params, plan)
+        reading.create_converted(cur, staging, load_select_sql(plan, relation), params, plan)
         timed("read, convert and check every row")
-        lines = checks.reader_rejects(cur, plan)
+        lines = reading.reader_rejects(cur, plan)
         total_rejected = False
         if source.total_line:
             # The totals row is left out, not rejected (the reader may have refused it for its shape).
@@ -354,12 +354,12 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, *, dataset: str, kind: 
             total_rejected, lines = len(kept) < len(lines), kept
         _read_again_if_reader_disagrees(lines, source)
         if source.total_line and source.file_format == "csv" and not total_rejected:
-            checks.drop_total_row(cur, staging)
-        checks.settle(cur, staging, plan)
+            reading.drop_total_row(cur, staging)
+        reading.settle(cur, staging, plan)
         say(0.6, "Counting and setting rejected rows aside")
-        rows, blank, rejected, failures = checks.reason_summary(cur, staging, plan)
-        counts = checks.column_counts(cur, staging, plan, where=checks.NOT_BLANK_ROWS)
-        checks.apply_counts(plan, counts, failures)
+        rows, blank, rejected, failures = reading.reason_summary(cur, staging, plan)
+        counts = reading.column_counts(cur, staging, plan, where=reading.NOT_BLANK_ROWS)
+        reading.apply_counts(plan, counts, failures)
         _read_again_if_columns_disagree(cur, staging, plan, forced)
         rows_read = rows + len(lines)
         rows_rejected = rejected + len(lines)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from analysis.load import checks, period_text, sources, wide
+from analysis.load import checks, period_text, reading, sources, wide
 from analysis.load.convert import ReadPlan, load_select_sql, raw_column
 from analysis.load.detect import (COLUMN_TYPES, DATE, DETECT_VALUES, INTEGER, NUMBER, TEXT, TIMESTAMP, ColumnProfile,
                              apply_periods, date_order_votes, decide_date_order, profile_sample, type_from_duckdb)
@@ -119,7 +119,7 @@ def read_sample(cur: duckdb.DuckDBPyConnection, source: Source) -> tuple[dict[st
 
 
 def _any_rejected_line(cur) -> bool:
-    return checks.has_reject_table(cur) and bool(cur.execute("SELECT count(*) FROM reject_errors").fetchone()[0])
+    return reading.has_reject_table(cur) and bool(cur.execute("SELECT count(*) FROM reject_errors").fetchone()[0])
 
 
 def plan_read(source: Source, sample: dict[str, list], complete: bool, *, kind: str, types: dict[str, str] | None,
@@ -252,17 +252,17 @@ def inspect_file(
         cur.execute("DROP TABLE IF EXISTS reject_errors")
         cur.execute("DROP TABLE IF EXISTS reject_scans")
         try:
-            checks.create_converted(cur, "preview_rows", load_select_sql(plan, relation), params, plan, temporary=True)
+            reading.create_converted(cur, "preview_rows", load_select_sql(plan, relation), params, plan, temporary=True)
         except duckdb.Error:
             log.warning("preview of %s failed", path, exc_info=True)
             raise StocktakeError(f"'{source.source_name}' could not be read as a table: check that it is a CSV, "
                                  "Excel or Parquet export with a header row.") from None
         if source.total_line and source.file_format == "csv":
             rejected_total = any((line[3] or "").strip() == source.total_line.strip()
-                                 for line in checks.reader_rejects(cur, plan))
+                                 for line in reading.reader_rejects(cur, plan))
             last_read = not max_rows or cur.execute("SELECT count(*) FROM preview_rows").fetchone()[0] < max_rows
             if last_read and not rejected_total:
-                checks.drop_total_row(cur, "preview_rows")
+                reading.drop_total_row(cur, "preview_rows")
         counts = checks.preview_counts(cur, "preview_rows", plan, source)
         first_rows = pd.DataFrame({name: sample[name][:20] for name in source.names})
         rows_read = counts.rows + counts.blank_rows
