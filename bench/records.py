@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from analysis import store
-from analysis.load import ingest
+from analysis.load import commit, ingest
 from analysis.store import Column
 from data import demo
 
@@ -91,7 +91,7 @@ def _build(con, rows: int) -> None:
             ("contact_id", "integer"), ("received_at", "timestamp"), ("closed_at", "timestamp"), ("service", "text"),
             ("reason", "text"), ("channel", "text"), ("ward", "text"), ("status", "text"), ("cost", "number"),
             ("handling_minutes", "number"), ("customer_id", "text"), ("property_id", "text"))]
-        ingest.commit_table(con, dataset=DATASET, kind="records", source_file="bench/records.py",
+        commit.commit_table(con, dataset=DATASET, kind="records", source_file="bench/records.py",
                             select_sql=select_sql, params=[channels, wards], columns=columns, cursor=cur)
     finally:
         cur.close()

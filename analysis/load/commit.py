@@ -1,0 +1,110 @@
+"""The atomic write every way in ends with: the new rows built as a staging table, swapped in, and the catalogue
+written, in one DuckDB transaction, so a failure or a killed process leaves the previous version of every dataset
+exactly as it was. An append adds the rows to the dataset's table instead, once its columns are checked to match.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import duckdb
+
+from analysis import store
+from analysis.errors import StocktakeError
+from analysis.load.totals import TOTAL_ROLE
+from analysis.store import Column, quote_identifier
+
+REPLACE = "replace"
+APPEND = "append"
+
+
+def existing_target(con, dataset: str, mode: str) -> store.Dataset | None:
+    """The dataset being replaced or appended to (None for a new one); refuses a name that would share its table
+    with another dataset, and an append to nothing."""
+    table = store.table_name_for(dataset)
+    existing = {d.name: d for d in store.list_datasets(con)}
+    clash = [d for d in existing.values() if d.table == table and d.name != dataset]
+    if clash:
+        raise StocktakeError(
+            f"The name '{dataset}' is too close to the existing dataset '{clash[0].name}': choose another name."
+        )
+    if mode == APPEND and dataset not in existing:
+        raise StocktakeError(f"Cannot append to '{dataset}': there is no such dataset yet. Load it first.")
+    return existing.get(dataset)
+
+
+def swap_in(cur, *, dataset: str, kind: str, source_file: str, staging: str, columns: list[Column], mode: str,
+             existing: store.Dataset | None) -> tuple[int, int]:
+    """Inside the caller's transaction: make ``staging`` the dataset's table (or add its rows) and write the
+    catalogue. Returns (rows now in the dataset, catalogue version)."""
+    table = store.table_name_for(dataset)
+    if mode == APPEND:
+        cur.execute(f"INSERT INTO {quote_identifier(table)} SELECT * FROM {quote_identifier(staging)}")
+        cur.execute(f"DROP TABLE {quote_identifier(staging)}")
+        # Roles may have been edited since the first load: keep them.
+        columns = list(existing.columns)
+    else:
+        cur.execute(f"DROP TABLE IF EXISTS {quote_identifier(table)}")
+        cur.execute(f"ALTER TABLE {quote_identifier(staging)} RENAME TO {quote_identifier(table)}")
+    row_count = int(cur.execute(f"SELECT count(*) FROM {quote_identifier(table)}").fetchone()[0])
+    version = store.write_catalogue_entry(cur, dataset=dataset, kind=kind, table=table, source_file=source_file,
+                                          row_count=row_count, columns=columns)
+    return row_count, version
+
+
+def commit_table(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    dataset: str,
+    kind: str,
+    source_file: str,
+    select_sql: str,
+    params: Sequence | None,
+    columns: list[Column],
+    mode: str = REPLACE,
+    cursor: duckdb.DuckDBPyConnection | None = None,
+) -> tuple[int, int]:
+    """Write ``select_sql``'s rows as the dataset's table and update the catalogue, all in one transaction.
+
+    ``select_sql`` must produce exactly ``columns`` in order. With ``mode="append"`` the rows are added to the
+    existing table, whose columns must match. Returns (rows now in the dataset, catalogue version). Pass ``cursor``
+    when the select reads TEMP tables or registered frames (they are visible only on the cursor that made them).
+    """
+    dataset = store.validate_dataset_name(dataset)
+    existing = existing_target(con, dataset, mode)
+    if mode == APPEND:
+        check_append_columns(existing, columns)
+    staging = f"{store.table_name_for(dataset)}__staging"
+    with store.transaction(con, cursor) as cur:
+        # Whatever was worked out from the old rows (rejects, repeat-demand tables) no longer describes the data.
+        store.drop_derived_tables(cur, store.table_name_for(dataset))
+        cur.execute(f"CREATE TABLE {quote_identifier(staging)} AS {select_sql}", params or [])
+        return swap_in(cur, dataset=dataset, kind=kind, source_file=source_file, staging=staging, columns=columns,
+                        mode=mode, existing=existing)
+
+
+def check_append_columns(existing: store.Dataset, columns: list[Column]) -> None:
+    # The marker of total rows is the loader's own column: an append marks the new rows in it.
+    old = [(c.name, c.type) for c in existing.columns if c.role != TOTAL_ROLE]
+    new = [(c.name, c.type) for c in columns]
+    if old == new:
+        return
+    old_names = [n for n, _ in old]
+    new_names = [n for n, _ in new]
+    missing = [n for n in old_names if n not in new_names]
+    extra = [n for n in new_names if n not in old_names]
+    problems = []
+    if missing:
+        problems.append("missing " + ", ".join(f"'{n}'" for n in missing))
+    if extra:
+        problems.append("not in the dataset: " + ", ".join(f"'{n}'" for n in extra))
+    retyped = [f"'{n}' ({dict(old)[n]} in the dataset, {t} in the file)" for n, t in new
+               if n in dict(old) and dict(old)[n] != t]
+    if retyped:
+        problems.append("different types: " + ", ".join(retyped))
+    if not problems and old_names != new_names:
+        problems.append("the same columns in a different order")
+    raise StocktakeError(
+        f"Cannot append to '{existing.name}': the columns do not match ({'; '.join(problems)}). "
+        "Load it as a new dataset, or use --replace."
+    )
