@@ -31,7 +31,7 @@ from analysis.load.convert import REASON_COLUMN, ReadPlan, load_select_sql, outp
 from analysis.load.detect import (DATE, MAX_FAILURE_SHARE, MONTH_FIRST, TEXT, TIMESTAMP, TYPE_WORDS, date_order_votes,
                              looks_like_date)
 from analysis.errors import StocktakeError, unexpected_failure
-from analysis.load.preview import relation_for, sample_and_plan
+from analysis.load.planning import relation_for, sample_and_plan
 from analysis.roles import KINDS, check_roles
 from analysis.load.sources import Source, open_source
 from analysis.store import Column, quote_identifier
