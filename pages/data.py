@@ -14,12 +14,12 @@ from analysis.load.detect import DATE, DAY_FIRST, INTEGER, MONTH_FIRST, NUMBER, 
 from analysis.errors import StocktakeError
 from analysis.exports import to_csv_bytes
 from analysis.formatting import format_count
-from analysis.load.ingest import TooManyRejects
+from analysis.load.checks import TooManyRejects
 from analysis.load.prepare import prepare_dataset
 from analysis.load.preview import FilePreview, inspect_file
 from analysis.roles import (DATE_ROLES, KIND_LABELS, KINDS, NUMBER_ROLES, RECORDS, ROLES_BY_KIND, role_clashes,
                             role_label, role_type_problem, suggest_kind)
-from analysis.load.sources import file_format_of
+from analysis.load.files import file_format_of
 from analysis.load.workbook import list_sheets, sheet_with_data
 from ui import actions
 from ui.audit_view import render_audit_trail

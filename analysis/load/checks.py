@@ -1,8 +1,10 @@
-"""What the rows say once they are typed: counts, failures, rejected lines, case variants, suspicious values.
+"""Step 5 of a load, check: what the rows say once they are typed, and the fixes asked for, before they are swapped in.
 
-Run as aggregates over the typed table (the load's staging table, or the preview's first rows): one scan for the
-counts, a small query over the few rows that carry a reason, one GROUP BY per low-cardinality text column for the
-case variants. Also the sentences that describe them, for the Data page's "Problems found" and the load report.
+The checks are aggregates over the typed table (the load's staging table, or the preview's first rows): one GROUP BY
+per low-cardinality text column for the case variants, the date grains, dates far in the past or future, multi-year
+spans, repeated record ids; with the sentences that describe them, for the Data page's "Problems found" and the load
+report. :func:`check_rows` is the load's step: the rejected rows set aside (a load that would reject most of them
+stops first), the checks run, the fixes made (case variants unified, spans or copies left out), total rows marked.
 """
 
 from __future__ import annotations
@@ -14,11 +16,15 @@ from typing import Sequence
 import duckdb
 
 from analysis import periods
-from analysis.load.convert import REASON_COLUMN, ReadPlan, converts_itself
+from analysis.errors import StocktakeError
+from analysis.load import reading, rejects
+from analysis.load.commit import Target
+from analysis.load.convert import REASON_COLUMN, ReadPlan, converts_itself, output_columns
 from analysis.load.detect import DATE, TEXT, TIMESTAMP, TYPE_WORDS
-from analysis.load import reading
+from analysis.load.request import LoadRequest, Progress
 from analysis.load.sources import Source
-from analysis.store import quote_identifier
+from analysis.load.totals import TOTAL_ROLE, mark_for_load
+from analysis.store import Column, quote_identifier
 
 # Case variants are looked for in text columns with at most this many distinct values (a borough, a reason), not in
 # free text or ids.
@@ -30,6 +36,8 @@ REPEATS_EXACT_MAX_ROWS = 2_000_000
 # Dates of a date role outside these years are reported: placeholders such as 01/01/1900 are common.
 EARLIEST_PLAUSIBLE_YEAR = 1950
 LATEST_PLAUSIBLE_YEARS_AHEAD = 5
+# A load that would reject more than this share of the rows stops and asks first.
+REJECT_SHARE_LIMIT = 0.5
 
 
 @dataclass
@@ -182,25 +190,6 @@ def problem_sentences(plan: ReadPlan, counts: Counts, source: Source) -> list[st
     return problems
 
 
-def preview_counts(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, source: Source) -> Counts:
-    """Counts over the preview's rows (kept with their reasons), written into the plan's columns."""
-    reading.settle(cur, table, plan)
-    rows, blank, rejected, failures = reading.reason_summary(cur, table, plan)
-    counts = reading.column_counts(cur, table, plan, where=reading.NOT_BLANK_ROWS)
-    reading.apply_counts(plan, counts, failures)
-    date_grains(cur, table, plan)
-    case_variants(cur, table, plan, where=reading.NOT_BLANK_ROWS)
-    lines = [line for line in reading.reader_rejects(cur, plan)
-             if not source.total_line or (line[3] or "").strip() != source.total_line.strip()]
-    result = Counts(rows=rows, blank_rows=blank, rejected=rejected, missing_dates=failures.get(-1, (0, []))[0],
-                    reader_rejects=[(line, reason, text) for line, _, reason, text in lines])
-    result.warnings = value_warnings(cur, table, plan, counts)
-    # What the load will set apart or could leave out, counted over the rows read (nothing is removed here).
-    result.warnings += set_spans_aside(cur, table, plan, False, {})
-    result.warnings += repeated_ids(cur, table, plan, False, {})
-    return result
-
-
 def unify_case(cur, staging: str, plan: ReadPlan, columns: bool | Sequence[str]) -> list[str]:
     """Rewrite each case variant to its group's most used spelling, in the columns asked for (True: all)."""
     unify = {c.name for c in plan.columns} if columns is True else set(columns or [])
@@ -310,3 +299,80 @@ def check_suggested_ids(cur, staging: str, plan: ReadPlan) -> list[str]:
                                 "every value is different, so nobody repeats. Set it on the Data page if it is one.")
                 col.role = None
     return warnings
+
+
+# ----- step 5 of a load: the rows checked before they are swapped in -----------------------------------------------
+
+class TooManyRejects(StocktakeError):
+    """A load that would reject more than half the rows: nothing was written. Load again with
+    ``accept_rejects=True`` to keep the rows that fit."""
+
+    def __init__(self, message: str, rows_read: int, rows_rejected: int, first_reasons: list[str]):
+        super().__init__(message)
+        self.rows_read, self.rows_rejected, self.first_reasons = rows_read, rows_rejected, first_reasons
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Step 5's result: the staging table as it will be swapped in (rejected rows set aside, fixes made), its
+    columns, and what the load says about its rows."""
+
+    converted: reading.Converted
+    columns: list[Column]
+    warnings: list[str]
+    rows_rejected: int  # rows and unreadable lines set aside in the rejects table
+    rows_left_out: dict[str, int]  # read and converted but left out, as asked (exact duplicates, multi-year spans)
+    rows_total: int  # rows marked as totals of the others
+
+
+def check_rows(cur: duckdb.DuckDBPyConnection, converted: reading.Converted, target: Target, request: LoadRequest,
+               say: Progress) -> Checked:
+    """Set the rejected rows aside (refusing a load that would reject every row, or more than half unless
+    accepted), then look at what the rows say, make the fixes asked for, mark total rows and write the warnings."""
+    source, plan, staging = converted.planned.source, converted.planned.plan, converted.table
+    lines = converted.lines
+    rows_read = converted.rows + len(lines)
+    rows_rejected = converted.rejected + len(lines)
+    first = rejects.first_reasons(cur, staging, plan, lines) if rows_rejected else []
+    if rows_rejected >= rows_read:
+        reason = f" (first reason: {first[0]})" if first else ""
+        raise StocktakeError(f"Every row of '{source.source_name}' was rejected, so nothing was loaded{reason}. "
+                             "Check the column types and the date column, then try again.")
+    if rows_rejected > rows_read * REJECT_SHARE_LIMIT and not request.accept_rejects:
+        raise TooManyRejects(
+            f"{rows_rejected:,} of the {rows_read:,} rows of '{source.source_name}' would be rejected, more than "
+            f"half, so nothing was loaded (first reasons: {'; '.join(first)}). Check the column types and the "
+            "date column; to keep the rows that fit, confirm the load.",
+            rows_read, rows_rejected, first)
+    if rows_rejected:
+        rejects.write_rejects(cur, staging, target.rejects_table, plan, lines)
+    if converted.rejected or converted.blank:
+        cur.execute(f"DELETE FROM {quote_identifier(staging)} WHERE {REASON_COLUMN} IS NOT NULL")
+    cur.execute(f"ALTER TABLE {quote_identifier(staging)} DROP COLUMN {REASON_COLUMN}")
+    say(0.75, "Looking for spellings that differ only in case")
+    date_grains(cur, staging, plan)
+    case_variants(cur, staging, plan)
+    # Fixes first, then the report: it describes the data as loaded (after merges), not as first read.
+    unified = unify_case(cur, staging, plan, request.unify_case)
+    left_out: dict[str, int] = {}
+    after = set_spans_aside(cur, staging, plan, request.single_years_only, left_out)
+    after += repeated_ids(cur, staging, plan, request.drop_duplicates, left_out)
+    ids = check_suggested_ids(cur, staging, plan) if not request.roles_given else []
+    columns = [Column(n, t, r, g) for n, t, r, g in output_columns(plan) if n not in dropped_columns(plan)]
+    known = {c.name: c.distinct_values for c in plan.columns if c.distinct_values is not None}
+    totals = mark_for_load(cur, staging, columns, request.kind, target.appended_to, known)
+    if totals.column:
+        columns.append(Column(totals.column, TEXT, TOTAL_ROLE))
+    counted = Counts(converted.rows, converted.blank, converted.rejected,
+                     missing_dates=converted.failures.get(-1, (0, []))[0],
+                     reader_rejects=[(line, reason, text) for line, _, reason, text in lines])
+    warnings = list(source.notes)
+    if any(c.type in (DATE, TIMESTAMP) and c.source_type == "VARCHAR" and any("{A}" in f for f in c.date_formats)
+           for c in plan.columns):
+        warnings.insert(0, plan.date_order_reason)
+    warnings += problem_sentences(plan, counted, source)
+    if request.kind == "records" and plan.required_date is None:
+        warnings.append("No column has the date role: the Explore pages need one. Set it on the Data page.")
+    warnings += value_warnings(cur, staging, plan, converted.counts)
+    warnings += unified + after + totals.sentences + ids
+    return Checked(converted, columns, warnings, rows_rejected, left_out, totals.rows)

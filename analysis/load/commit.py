@@ -1,26 +1,60 @@
-"""The atomic write every way in ends with: the new rows built as a staging table, swapped in, and the catalogue
-written, in one DuckDB transaction, so a failure or a killed process leaves the previous version of every dataset
-exactly as it was. An append adds the rows to the dataset's table instead, once its columns are checked to match.
+"""Step 6 of a load, swap in, and the atomic write every way in ends with: the new rows built as a staging table,
+swapped in, and the catalogue written, in one DuckDB transaction, so a failure or a killed process leaves the previous
+version of every dataset exactly as it was. An append adds the rows to the dataset's table instead, once its columns
+are checked to match (:func:`target_for`, before a file's rows are read).
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple, Sequence
 
 import duckdb
 
 from analysis import store
 from analysis.errors import StocktakeError
+from analysis.load.request import APPEND, REPLACE
 from analysis.load.totals import TOTAL_ROLE
 from analysis.store import Column, quote_identifier
 
-REPLACE = "replace"
-APPEND = "append"
+
+@dataclass(frozen=True)
+class Target:
+    """The dataset a load writes: its table, the staging table the new rows are built in, and the dataset as it is
+    (None for a new one)."""
+
+    dataset: str
+    mode: str
+    existing: store.Dataset | None
+
+    @property
+    def table(self) -> str:
+        return store.table_name_for(self.dataset)
+
+    @property
+    def staging(self) -> str:
+        return f"{self.table}__staging"
+
+    @property
+    def rejects_table(self) -> str:
+        return store.rejects_table_for(self.table)
+
+    @property
+    def appended_to(self) -> store.Dataset | None:
+        """The dataset the rows are added to (None for a replace or a new dataset)."""
+        return self.existing if self.mode == APPEND else None
 
 
-def existing_target(con, dataset: str, mode: str) -> store.Dataset | None:
-    """The dataset being replaced or appended to (None for a new one); refuses a name that would share its table
-    with another dataset, and an append to nothing."""
+class Swapped(NamedTuple):
+    """Step 6's result: the rows now in the dataset, and the catalogue's version of it."""
+
+    rows: int
+    version: int
+
+
+def target_for(con, dataset: str, mode: str, columns: list[Column]) -> Target:
+    """The dataset being replaced or appended to; refuses a name that would share its table with another dataset,
+    an append to nothing, and an append whose ``columns`` (names and types, in order) do not match."""
     table = store.table_name_for(dataset)
     existing = {d.name: d for d in store.list_datasets(con)}
     clash = [d for d in existing.values() if d.table == table and d.name != dataset]
@@ -30,26 +64,28 @@ def existing_target(con, dataset: str, mode: str) -> store.Dataset | None:
         )
     if mode == APPEND and dataset not in existing:
         raise StocktakeError(f"Cannot append to '{dataset}': there is no such dataset yet. Load it first.")
-    return existing.get(dataset)
-
-
-def swap_in(cur, *, dataset: str, kind: str, source_file: str, staging: str, columns: list[Column], mode: str,
-             existing: store.Dataset | None) -> tuple[int, int]:
-    """Inside the caller's transaction: make ``staging`` the dataset's table (or add its rows) and write the
-    catalogue. Returns (rows now in the dataset, catalogue version)."""
-    table = store.table_name_for(dataset)
+    target = Target(dataset, mode, existing.get(dataset))
     if mode == APPEND:
-        cur.execute(f"INSERT INTO {quote_identifier(table)} SELECT * FROM {quote_identifier(staging)}")
-        cur.execute(f"DROP TABLE {quote_identifier(staging)}")
+        check_append_columns(target.existing, columns)
+    return target
+
+
+def swap_in(cur, target: Target, *, kind: str, source_file: str, columns: list[Column]) -> Swapped:
+    """Step 6, inside the caller's transaction: make the staging table the dataset's table (or add its rows) and
+    write the catalogue."""
+    table, staging = quote_identifier(target.table), quote_identifier(target.staging)
+    if target.mode == APPEND:
+        cur.execute(f"INSERT INTO {table} SELECT * FROM {staging}")
+        cur.execute(f"DROP TABLE {staging}")
         # Roles may have been edited since the first load: keep them.
-        columns = list(existing.columns)
+        columns = list(target.existing.columns)
     else:
-        cur.execute(f"DROP TABLE IF EXISTS {quote_identifier(table)}")
-        cur.execute(f"ALTER TABLE {quote_identifier(staging)} RENAME TO {quote_identifier(table)}")
-    row_count = int(cur.execute(f"SELECT count(*) FROM {quote_identifier(table)}").fetchone()[0])
-    version = store.write_catalogue_entry(cur, dataset=dataset, kind=kind, table=table, source_file=source_file,
-                                          row_count=row_count, columns=columns)
-    return row_count, version
+        cur.execute(f"DROP TABLE IF EXISTS {table}")
+        cur.execute(f"ALTER TABLE {staging} RENAME TO {table}")
+    row_count = int(cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    version = store.write_catalogue_entry(cur, dataset=target.dataset, kind=kind, table=target.table,
+                                          source_file=source_file, row_count=row_count, columns=columns)
+    return Swapped(row_count, version)
 
 
 def commit_table(
@@ -63,24 +99,19 @@ def commit_table(
     columns: list[Column],
     mode: str = REPLACE,
     cursor: duckdb.DuckDBPyConnection | None = None,
-) -> tuple[int, int]:
+) -> Swapped:
     """Write ``select_sql``'s rows as the dataset's table and update the catalogue, all in one transaction.
 
     ``select_sql`` must produce exactly ``columns`` in order. With ``mode="append"`` the rows are added to the
     existing table, whose columns must match. Returns (rows now in the dataset, catalogue version). Pass ``cursor``
     when the select reads TEMP tables or registered frames (they are visible only on the cursor that made them).
     """
-    dataset = store.validate_dataset_name(dataset)
-    existing = existing_target(con, dataset, mode)
-    if mode == APPEND:
-        check_append_columns(existing, columns)
-    staging = f"{store.table_name_for(dataset)}__staging"
+    target = target_for(con, store.validate_dataset_name(dataset), mode, columns)
     with store.transaction(con, cursor) as cur:
         # Whatever was worked out from the old rows (rejects, repeat-demand tables) no longer describes the data.
-        store.drop_derived_tables(cur, store.table_name_for(dataset))
-        cur.execute(f"CREATE TABLE {quote_identifier(staging)} AS {select_sql}", params or [])
-        return swap_in(cur, dataset=dataset, kind=kind, source_file=source_file, staging=staging, columns=columns,
-                        mode=mode, existing=existing)
+        store.drop_derived_tables(cur, target.table)
+        cur.execute(f"CREATE TABLE {quote_identifier(target.staging)} AS {select_sql}", params or [])
+        return swap_in(cur, target, kind=kind, source_file=source_file, columns=columns)
 
 
 def check_append_columns(existing: store.Dataset, columns: list[Column]) -> None:

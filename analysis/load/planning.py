@@ -1,59 +1,41 @@
-"""The plan of a read: a sample of the file (its first rows, and pieces from across a large file) decides each
-column's type, the date order, period grains and roles, and whether DuckDB's reader can type a column itself.
+"""Step 3 of reading a file, plan: a sample of the table (its first rows, and pieces from across a large file)
+decides each column's type, the date order, period grains and roles, and whether DuckDB's reader can type a column
+itself.
 
-The Data page's preview and the load make the same plan from the same file (:func:`sample_and_plan`), so what the
-page shows is what the load does.
+The Data page's preview and the load make the same plan from the same file (:func:`plan_read`), so what the page
+shows is what the load does. The next step reads every row that way (``analysis.load.reading``).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import duckdb
 
 from analysis.errors import StocktakeError
-from analysis.load import period_text, reading, sources
+from analysis.load import period_text, sources
 from analysis.load.convert import ReadPlan, raw_column
 from analysis.load.detect import (COLUMN_TYPES, DATE, DETECT_VALUES, INTEGER, NUMBER, TEXT, TIMESTAMP, ColumnProfile,
                                   apply_periods, date_order_votes, decide_date_order, profile_sample,
                                   type_from_duckdb)
 from analysis.load.sources import Source
 from analysis.roles import check_role_types, check_roles, is_row_number, passed_over, suggest_roles
-from analysis.store import quote_identifier
 
 log = logging.getLogger(__name__)
 
 SAMPLE_ROWS = 10_000
 
 
-def describe_typed_source(cur: duckdb.DuckDBPyConnection, source: Source) -> None:
-    """Fill in a Parquet file's column names and types (CSV and Excel columns are text until converted)."""
-    if source.file_format != "parquet":
-        source.source_types = ["VARCHAR"] * len(source.names)
-        return
-    try:
-        described = cur.execute("DESCRIBE SELECT * FROM read_parquet(?)", [source.path]).fetchall()
-    except duckdb.Error:
-        log.warning("could not read %s as Parquet", source.path, exc_info=True)
-        raise StocktakeError(f"'{source.source_name}' could not be read as a Parquet file: it may be damaged. "
-                             "Save the data again, or as CSV, and load that.") from None
-    raw = [row[0] for row in described]
-    source.names, notes = sources.clean_headers(raw)
-    source.notes += notes
-    source.source_types = [row[1] for row in described]
-    source.raw_names = raw
+@dataclass(frozen=True)
+class Planned:
+    """Step 3's result: the source, readable on the cursor it was planned on, its sample (column -> values as
+    text) and the plan decided from it. The plan's column profiles are filled in with what the rows showed as the
+    later steps count them."""
 
-
-def relation_for(source: Source, *, limit: int | None = None) -> tuple[str, list]:
-    """The reader as a FROM item with columns c0, c1, … (text, or a Parquet file's own types)."""
-    if source.file_format == "parquet":
-        renamed = ", ".join(f"{quote_identifier(n)} AS {raw_column(i)}" for i, n in enumerate(source.raw_names))
-        relation, params = f"(SELECT {renamed} FROM read_parquet(?))", [source.path]
-    else:
-        relation, params = source.relation_sql()
-    if limit:
-        relation = f"(SELECT * FROM {relation} LIMIT {int(limit)})"
-    return relation, params
+    source: Source
+    sample: dict[str, list]
+    plan: ReadPlan
 
 
 def read_sample(cur: duckdb.DuckDBPyConnection, source: Source) -> tuple[dict[str, list], bool]:
@@ -63,7 +45,7 @@ def read_sample(cur: duckdb.DuckDBPyConnection, source: Source) -> tuple[dict[st
         frame = source.frame
         values = {name: frame[raw_column(i)].tolist() for i, name in enumerate(source.names)}
         return values, True
-    relation, params = relation_for(source, limit=SAMPLE_ROWS + 1)
+    relation, params = source.relation_sql(limit=SAMPLE_ROWS + 1)
     try:
         rows = cur.execute(f"SELECT * FROM {relation}", params).fetchall()
     except duckdb.Error:
@@ -84,10 +66,10 @@ def read_sample(cur: duckdb.DuckDBPyConnection, source: Source) -> tuple[dict[st
 
 
 def _any_rejected_line(cur) -> bool:
-    return reading.has_reject_table(cur) and bool(cur.execute("SELECT count(*) FROM reject_errors").fetchone()[0])
+    return sources.has_reject_table(cur) and bool(cur.execute("SELECT count(*) FROM reject_errors").fetchone()[0])
 
 
-def plan_read(source: Source, sample: dict[str, list], complete: bool, *, kind: str, types: dict[str, str] | None,
+def decide_plan(source: Source, sample: dict[str, list], complete: bool, *, kind: str, types: dict[str, str] | None,
               roles: dict[str, str | None] | None, date_order: str | None) -> ReadPlan:
     """Each column's type (detected, or as the user chose), the date order and the roles (suggested when ``roles``
     is None)."""
@@ -179,12 +161,11 @@ def _free_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def sample_and_plan(cur: duckdb.DuckDBPyConnection, source: Source, *, kind: str, types: dict[str, str] | None,
-                    roles: dict[str, str] | None, date_order: str | None) -> tuple[dict[str, list], ReadPlan]:
-    """What both a preview and a load do first: make the source readable on ``cur``, read its sample, and decide
-    every column's type from it. Returns the sample and the plan."""
+def plan_read(cur: duckdb.DuckDBPyConnection, source: Source, *, kind: str, types: dict[str, str] | None,
+              roles: dict[str, str | None] | None, date_order: str | None) -> Planned:
+    """Step 3: make the source readable on ``cur``, read its sample, and decide every column's type from it."""
     if source.frame is not None:
-        cur.register("source_frame", source.frame)
-    describe_typed_source(cur, source)
+        cur.register(sources.FRAME_NAME, source.frame)
     sample, complete = read_sample(cur, source)
-    return sample, plan_read(source, sample, complete, kind=kind, types=types, roles=roles, date_order=date_order)
+    plan = decide_plan(source, sample, complete, kind=kind, types=types, roles=roles, date_order=date_order)
+    return Planned(source, sample, plan)

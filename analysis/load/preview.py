@@ -1,8 +1,8 @@
 """Looking before loading: the Data page's preview shows what a load of a file would do, writing nothing.
 
-The preview (:func:`inspect_file`) and the load (``ingest.load_file``) make the same plan from the same file
-(``analysis.load.planning``), so what the page shows is what the load does. The preview then converts the first
-``PREVIEW_ROWS`` rows to count blanks, failures and case variants; the load counts them over every row.
+The preview (:func:`inspect_file`) takes the load's first steps on the same file (open, sniff, plan, read and convert:
+``analysis.load.ingest``), so what the page shows is what the load does, but converts only the first
+``PREVIEW_ROWS`` rows, and counts blanks, failures, case variants, spans and repeated ids where the load acts on them.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import duckdb
 import pandas as pd
 
 from analysis.errors import StocktakeError
-from analysis.load import checks, planning, reading, sources, wide
-from analysis.load.convert import load_select_sql
+from analysis.load import checks, files, planning, reading, sources, wide
 from analysis.load.detect import ColumnProfile
 
 log = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 100_000
+PREVIEW_TABLE = "preview_rows"  # a TEMP table on the preview's own cursor
 
 
 @dataclass
@@ -68,47 +68,59 @@ def inspect_file(
 ) -> FilePreview:
     """Read a file (the first ``max_rows`` rows) and say how Stocktake would load it. Writes nothing.
 
-    A table with one column per period is read as rows of Period and Value unless ``reshape`` is False; either way
-    ``wide`` says what was found, so the page can offer the other way."""
-    source = sources.open_source(path, source_name, sheet=sheet)
-    layout = wide.find_wide(source.names) if source.file_format in ("csv", "excel") else None
-    if reshape:
-        wide.make_long(source)
-    cur = con.cursor()
-    try:
-        sample, plan = planning.sample_and_plan(cur, source, kind=kind, types=types, roles=None, date_order=date_order)
-        relation, params = planning.relation_for(source, limit=max_rows)
-        cur.execute("DROP TABLE IF EXISTS reject_errors")
-        cur.execute("DROP TABLE IF EXISTS reject_scans")
+    The load's first steps (open, sniff, plan, read and convert), then what the rows say, nothing removed. A table
+    with one column per period is read as rows of Period and Value unless ``reshape`` is False; either way ``wide``
+    says what was found, so the page can offer the other way."""
+    with files.open_file(path, source_name, sheet=sheet) as opened:
+        source = sources.sniff_source(opened)
+        layout = wide.find_wide(source.names) if source.file_format in ("csv", "excel") else None
+        if reshape:
+            source = wide.make_long(source)
+        cur = con.cursor()
         try:
-            reading.create_converted(cur, "preview_rows", load_select_sql(plan, relation), params, plan, temporary=True)
-        except duckdb.Error:
-            log.warning("preview of %s failed", path, exc_info=True)
-            raise StocktakeError(f"'{source.source_name}' could not be read as a table: check that it is a CSV, "
-                                 "Excel or Parquet export with a header row.") from None
-        if source.total_line and source.file_format == "csv":
-            rejected_total = any((line[3] or "").strip() == source.total_line.strip()
-                                 for line in reading.reader_rejects(cur, plan))
-            last_read = not max_rows or cur.execute("SELECT count(*) FROM preview_rows").fetchone()[0] < max_rows
-            if last_read and not rejected_total:
-                reading.drop_total_row(cur, "preview_rows")
-        counts = checks.preview_counts(cur, "preview_rows", plan, source)
-        first_rows = pd.DataFrame({name: sample[name][:20] for name in source.names})
-        rows_read = counts.rows + counts.blank_rows
-        return FilePreview(
-            source_name=source.source_name, file_format=source.file_format, encoding=source.encoding,
-            delimiter=source.delimiter, sheet=source.sheet, sheets=source.sheets, rows_read=rows_read,
-            complete=not max_rows or rows_read < max_rows, date_order=plan.date_order,
-            date_order_reason=plan.date_order_reason, columns=plan.columns, sample=first_rows,
-            problems=checks.problem_sentences(plan, counts, source), malformed_rows=len(counts.reader_rejects),
-            blank_rows=counts.blank_rows, notes=list(source.notes), wide=layout, reshaped=source.wide is not None,
-            layout_notes=list(source.layout_notes), repeated_ids=plan.repeated_ids,
-            exact_duplicates=plan.exact_duplicates,
-        )
-    finally:
-        try:
-            cur.execute("DROP TABLE IF EXISTS preview_rows")
-        except duckdb.Error:
-            pass
-        cur.close()
-        source.close()
+            planned = planning.plan_read(cur, source, kind=kind, types=types, roles=None, date_order=date_order)
+            try:
+                converted = reading.read_rows(cur, planned, PREVIEW_TABLE, limit=max_rows, temporary=True)
+            except duckdb.Error:
+                log.warning("preview of %s failed", path, exc_info=True)
+                raise StocktakeError(f"'{source.source_name}' could not be read as a table: check that it is a CSV, "
+                                     "Excel or Parquet export with a header row.") from None
+            counts = what_the_rows_say(cur, converted)
+            return _preview(converted, counts, layout, max_rows)
+        finally:
+            try:
+                cur.execute(f"DROP TABLE IF EXISTS {PREVIEW_TABLE}")
+            except duckdb.Error:
+                pass
+            cur.close()
+
+
+def what_the_rows_say(cur: duckdb.DuckDBPyConnection, converted: reading.Converted) -> checks.Counts:
+    """The load's checks over the preview's rows (kept with their reasons), counted into the plan's columns: what
+    the load will set apart or could leave out is counted, nothing is removed."""
+    table, plan = converted.table, converted.planned.plan
+    checks.date_grains(cur, table, plan)
+    checks.case_variants(cur, table, plan, where=reading.NOT_BLANK_ROWS)
+    result = checks.Counts(rows=converted.rows, blank_rows=converted.blank, rejected=converted.rejected,
+                           missing_dates=converted.failures.get(-1, (0, []))[0],
+                           reader_rejects=[(line, reason, text) for line, _, reason, text in converted.lines])
+    result.warnings = checks.value_warnings(cur, table, plan, converted.counts)
+    result.warnings += checks.set_spans_aside(cur, table, plan, False, {})
+    result.warnings += checks.repeated_ids(cur, table, plan, False, {})
+    return result
+
+
+def _preview(converted: reading.Converted, counts: checks.Counts, layout, max_rows: int | None) -> FilePreview:
+    source, sample, plan = converted.planned.source, converted.planned.sample, converted.planned.plan
+    rows_read = counts.rows + counts.blank_rows
+    return FilePreview(
+        source_name=source.source_name, file_format=source.file_format, encoding=source.encoding,
+        delimiter=source.delimiter, sheet=source.sheet, sheets=source.sheets, rows_read=rows_read,
+        complete=not max_rows or rows_read < max_rows, date_order=plan.date_order,
+        date_order_reason=plan.date_order_reason, columns=plan.columns,
+        sample=pd.DataFrame({name: sample[name][:20] for name in source.names}),
+        problems=checks.problem_sentences(plan, counts, source), malformed_rows=len(counts.reader_rejects),
+        blank_rows=counts.blank_rows, notes=list(source.notes), wide=layout, reshaped=source.wide is not None,
+        layout_notes=list(source.layout_notes), repeated_ids=plan.repeated_ids,
+        exact_duplicates=plan.exact_duplicates,
+    )

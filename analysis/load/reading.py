@@ -1,19 +1,27 @@
-"""Reading every row: the conversion query run into a table, DuckDB's rejected lines in plain words, the values the
-quick way could not convert settled the careful way, and the counts of one pass (rows, blanks, failures per column).
+"""Step 4 of reading a file, read and convert: every row read once and converted the way the plan says, into a table
+whose reason column is empty for good rows; what that one pass counted (rows, blanks, failures per column), and the
+lines DuckDB's reader could not read, in plain words.
 
 Shared by the load (over every row, into the staging table) and the Data page's preview (over its first rows, into a
-TEMP table); what the typed rows then say is ``analysis.load.checks``.
+TEMP table). The values the quick way could not convert are settled the careful way here. What the typed rows then say
+is the next step (``analysis.load.checks``). When the whole file disagrees with its sample (a Windows-1252 byte after
+the first megabyte, a column that is mostly not numbers after all), :func:`check_agreement` says to read it again with
+the plan corrected (:class:`ReadAgain`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 
 import duckdb
 
+from analysis.load import rejects, sources
 from analysis.load.convert import (BLANK_ROW, MISSING_DATE, REASON_COLUMN, ReadPlan, careful_sql, failed_value_sql,
-                                   run_without_optimizer)
-from analysis.load.detect import DATE, TIMESTAMP, TYPE_WORDS
+                                   load_select_sql, run_without_optimizer)
+from analysis.load.detect import (DATE, MAX_FAILURE_SHARE, MONTH_FIRST, TEXT, TIMESTAMP, TYPE_WORDS, date_order_votes,
+                                  looks_like_date)
+from analysis.load.planning import Planned
 from analysis.load.sources import MAX_LINE_BYTES
 from analysis.store import quote_identifier
 
@@ -22,7 +30,7 @@ def reader_rejects(cur: duckdb.DuckDBPyConnection, plan: ReadPlan) -> list[tuple
     """Lines DuckDB's reader could not read, from its reject table on this cursor: (line, error type, plain reason,
     line as written)."""
     # Only CSV reads make the reject table; a failed query would abort the caller's transaction, so look first.
-    if not has_reject_table(cur):
+    if not sources.has_reject_table(cur):
         return []
     rows = cur.execute("SELECT line, error_type, column_name, csv_line, error_message FROM reject_errors "
                        "ORDER BY line").fetchall()
@@ -89,11 +97,6 @@ def settle(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan) -> None:
                         WHERE contains({REASON_COLUMN}, chr(30)) AND rowid NOT IN (SELECT row_id FROM unsettled)""",
                     [MISSING_DATE, MISSING_DATE])
     cur.execute("DROP TABLE unsettled")
-
-
-def has_reject_table(cur: duckdb.DuckDBPyConnection) -> bool:
-    return bool(cur.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'reject_errors'")
-                .fetchone()[0])
 
 
 def _line_reason(line: int, error_type: str, column: str | None, word: str | None, message: str) -> str:
@@ -187,3 +190,90 @@ def drop_total_row(cur, staging: str) -> None:
     q = quote_identifier(staging)
     cur.execute(f"""DELETE FROM {q} WHERE rowid = (SELECT max(rowid) FROM {q}
                                                   WHERE coalesce({REASON_COLUMN}, '') <> '{BLANK_ROW}')""")
+
+
+@dataclass(frozen=True)
+class Converted:
+    """Step 4's result: every row read into ``table`` with its reason, and what that one pass counted."""
+
+    planned: Planned
+    table: str
+    rows: int  # rows read into the table, blank rows excluded
+    blank: int  # rows with every value blank
+    rejected: int  # rows with a reason (values that do not convert, a missing date)
+    failures: dict  # column position -> (failures, first values); -1: records without a date
+    counts: dict  # per column: filled values and, for dates, their range (column_counts)
+    lines: list  # lines the reader could not read: (line, error type, reason, line as written)
+
+
+def read_rows(cur: duckdb.DuckDBPyConnection, planned: Planned, table: str, *, limit: int | None = None,
+              temporary: bool = False) -> Converted:
+    """Read every row (the first ``limit``) into ``table`` as the plan says; leave out the file's totals row, settle
+    what the quick way could not convert, and count."""
+    source, plan = planned.source, planned.plan
+    relation, params = source.relation_sql(limit=limit)
+    for temp in ("reject_errors", "reject_scans"):
+        cur.execute(f"DROP TABLE IF EXISTS {temp}")
+    create_converted(cur, table, load_select_sql(plan, relation), params, plan, temporary=temporary)
+    lines = reader_rejects(cur, plan)
+    if source.total_line:
+        # The totals row is left out, not rejected (the reader may have refused it for its shape).
+        kept = [line for line in lines if (line[3] or "").strip() != source.total_line.strip()]
+        total_rejected, lines = len(kept) < len(lines), kept
+        if source.file_format == "csv" and not total_rejected and _read_to_the_end(cur, table, limit):
+            drop_total_row(cur, table)
+    settle(cur, table, plan)
+    rows, blank, rejected, failures = reason_summary(cur, table, plan)
+    counts = column_counts(cur, table, plan, where=NOT_BLANK_ROWS)
+    apply_counts(plan, counts, failures)
+    return Converted(planned, table, rows, blank, rejected, failures, counts, lines)
+
+
+def _read_to_the_end(cur: duckdb.DuckDBPyConnection, table: str, limit: int | None) -> bool:
+    """Whether the read reached the file's last row (a preview reads only its first ``limit``)."""
+    return not limit or cur.execute(f"SELECT count(*) FROM {quote_identifier(table)}").fetchone()[0] < limit
+
+
+class ReadAgain(Exception):
+    """The whole file disagrees with its sample: roll back and read it again as ``planned`` (corrected) says."""
+
+    def __init__(self, planned: Planned):
+        super().__init__()
+        self.planned = planned
+
+
+def check_agreement(cur: duckdb.DuckDBPyConnection, converted: Converted, forced: set[str]) -> None:
+    """Raise :class:`ReadAgain` when the rows disagree with the sample the plan was made from: bytes that are not
+    UTF-8 after the sampled parts (read again as Windows-1252), or a column typed from its sample whose values mostly
+    do not convert after all (kept as text) or are month-first dates (read month-first). Columns whose type the user
+    chose (``forced``) are left as chosen."""
+    planned = converted.planned
+    source = planned.source
+    if source.encoding == "utf-8" and any("ENCODING" in kind or "UNICODE" in kind for _, kind, _, _ in converted.lines):
+        raise ReadAgain(replace(planned, source=sources.read_as_cp1252(source)))
+    plan, again = planned.plan, False
+    for col in plan.columns:
+        if not col.failures or col.name in forced:
+            continue
+        if col.type in (DATE, TIMESTAMP) and "Nothing in the dates settles" in plan.date_order_reason \
+                and any("{A}" in f for f in col.date_formats):
+            day_first, month_first = date_order_votes(rejects.failed_values(cur, converted.table, plan, col.name))
+            if month_first and not day_first:
+                plan.date_order = MONTH_FIRST
+                plan.date_order_reason = (f"Dates read month-first (US): {month_first:,} values such as 12/31 only "
+                                          "make sense that way.")
+                raise ReadAgain(planned)
+        failed = col.failures
+        if col.type in (DATE, TIMESTAMP) and not col.period_shapes:
+            # Impossible dates written as dates (29/02/2023, or month-first among day-first) are rejected rows;
+            # only values that are not dates at all say the column is not one.
+            failed = sum(1 for v in rejects.failed_values(cur, converted.table, plan, col.name)
+                         if not looks_like_date(v))
+        if failed > col.non_blank * MAX_FAILURE_SHARE:
+            col.notes.append(f"looked like {TYPE_WORDS[col.type]} but {col.failures:,} of {col.non_blank:,} values "
+                             "are not: kept as text")
+            col.type, col.date_formats, col.period_shapes, col.grain = TEXT, [], [], None
+            col.spans, col.span_column = 0, None
+            again = True
+    if again:
+        raise ReadAgain(planned)
