@@ -32,7 +32,8 @@ from analysis.formatting import format_count
 from analysis.load.checks import TooManyRejects
 from analysis.load.prepare import prepare_dataset
 from analysis.load.preview import inspect_file
-from analysis.roles import KINDS, suggest_kind
+from analysis.load.suggest import suggest_kind
+from analysis.roles import KINDS
 
 
 def _pairs(values: list[str] | None, what: str) -> dict[str, str]:

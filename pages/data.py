@@ -17,8 +17,9 @@ from analysis.formatting import format_count
 from analysis.load.checks import TooManyRejects
 from analysis.load.prepare import prepare_dataset
 from analysis.load.preview import FilePreview, inspect_file
+from analysis.load.suggest import suggest_kind
 from analysis.roles import (DATE_ROLES, KIND_LABELS, KINDS, NUMBER_ROLES, RECORDS, ROLES_BY_KIND, role_clashes,
-                            role_label, role_type_problem, suggest_kind)
+                            role_label, role_type_problem)
 from analysis.load.files import file_format_of
 from analysis.load.workbook import list_sheets, sheet_with_data
 from ui import actions

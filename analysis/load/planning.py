@@ -20,7 +20,8 @@ from analysis.load.detect import (COLUMN_TYPES, DATE, DETECT_VALUES, INTEGER, NU
                                   apply_periods, date_order_votes, decide_date_order, profile_sample,
                                   type_from_duckdb)
 from analysis.load.sources import Source
-from analysis.roles import check_role_types, check_roles, is_row_number, passed_over, suggest_roles
+from analysis.load.suggest import is_row_number, passed_over, suggest_roles
+from analysis.roles import check_role_types, check_roles
 
 log = logging.getLogger(__name__)
 
