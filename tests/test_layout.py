@@ -11,7 +11,6 @@ LONGER_FOR_NOW = {  # path -> its length when issues 17, 18 and 19 met; the reor
     "analysis/charts/spc.py": 500,
     "analysis/savings/model.py": 424,
     "data/demo.py": 427,
-    "pages/data.py": 396,  # one import more (analysis.load.suggest) until it is split
     "ui/actions.py": 412,
 }
 
