@@ -17,7 +17,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis import lookups, store
-from analysis.charts import spc as charts
+from analysis.charts import spc_icons
 from analysis.errors import StocktakeError
 from analysis.kpis import declared, definitions, explained, peers, series, storage
 from analysis.kpis import page as performance_page
@@ -55,7 +55,7 @@ def summary(con, dataset: store.Dataset, grain: str, within_days: int, direction
     """The summary matrix of every KPI x service, and the same as the page's table (icons and words)."""
     matrix = series.summary_matrix(con, dataset, grain=grain, within_days=within_days, directions=dict(directions),
                                    targets=dict(targets), rules=rules)
-    return matrix, charts.summary_table(matrix, grain)
+    return matrix, spc_icons.summary_table(matrix, grain)
 
 
 # ---- sections -----------------------------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ def spc_section(view: PerformanceView) -> None:
             st.caption("Working days only: every Saturday and Sunday in these data has none, so weekends are left out "
                        "of the chart and its limits. Untick the box above to show every day.")
         icons, numbers = st.columns([3, 10])
-        icons.html(charts.icons_html(summary_))
+        icons.html(spc_icons.icons_html(summary_))
         with numbers:
             show_headline(drawn, {"Lower limit": "The process limits: points between them vary by chance alone."
                                   + (" Set at zero: the limit worked out was below zero, and a count cannot be "
