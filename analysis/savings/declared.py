@@ -19,7 +19,7 @@ from analysis.charts import savings as charts
 from analysis.formatting import format_money
 from analysis.reads import CLASSIFICATION
 from analysis.registry import Context, Figure, NotShown, register
-from analysis.savings import model, scenarios
+from analysis.savings import model, scenarios, sensitivity
 from analysis.savings.page import PAGE, SavingsView, base_of, month_key, outcome
 from analysis.state import strings, value
 
@@ -91,7 +91,7 @@ def _spread_inputs(ctx, ds, view: SavingsView, state) -> Spread:
 
 
 def _tornado(ctx: Context, ds: store.Dataset, p: Spread) -> pd.DataFrame:
-    torn = model.tornado(base_of(ctx, ds, p.start, p.end), p.levers, spread=p.spread)
+    torn = sensitivity.tornado(base_of(ctx, ds, p.start, p.end), p.levers, spread=p.spread)
     if torn.empty:
         raise NotShown("Every input is zero, so none moves the saving: set a lever first.")
     return torn
