@@ -25,6 +25,8 @@ from analysis.load.ingest import load_frame
 from analysis.interventions import add_intervention, list_interventions
 from analysis.load.prepare import prepare_dataset
 from analysis import explore
+from analysis.demand import page as demand_page
+from analysis.kpis import page as performance_page
 from data.borough import (CHANNEL_COSTS, CONTACT_ROLES, INTERVENTION_LABEL, INTERVENTION_SERVICE, build_classification,
                           build_contacts, build_kpis, build_population)
 
@@ -78,20 +80,22 @@ DEMO_SESSION_TITLE = "Repairs stocktake, June 2025"
 DEMO_SESSION_DAY = date(2025, 6, 18)
 DEMO_ATTENDEES = ("Asha Patel (Head of Repairs)", "Tom Reid (Performance lead)", "Jo Lee (Finance business partner)",
                   "Sam Okafor (Digital team)", "Priya Shah (facilitator)")
-_REPAIRS = {"dm_service": ["Housing repairs"]}
+_REPAIRS = {demand_page.LIST_CONTROLS["service"][0]: [INTERVENTION_SERVICE]}
 # (title, page, figure, controls): the five figures the repairs team looked at, data up to the end of May 2025.
 DEMO_AGENDA = (
-    ("Repairs contacts, month by month", "demand-drivers", "volume",
-     {"dataset": RECORDS_DATASET, **_REPAIRS, "dm_from": "2023-04-01", "dm_to": "2025-05-31", "dm_split": "channel"}),
-    ("What residents contact repairs about", "demand-drivers", "pareto",
-     {"dataset": RECORDS_DATASET, **_REPAIRS, "dm_from": "2024-06-01", "dm_to": "2025-05-31"}),
-    ("Failure demand in repairs since online tracking", "demand-drivers", "failure_trend",
-     {"dataset": RECORDS_DATASET, **_REPAIRS, "dm_from": "2023-04-01", "dm_to": "2025-05-31"}),
-    ("Repairs satisfaction against the 80% target", "performance-trends", "spc",
-     {"dataset": KPI_DATASET, "pf_kpi": "Satisfied with service (%)", "pf_service": INTERVENTION_SERVICE}),
-    ("Days to close a repair", "performance-trends", "spc",
-     {"dataset": RECORDS_DATASET, "pf_kpi": "median_days_to_close", "pf_service": INTERVENTION_SERVICE,
-      "pf_rebase_date": "2024-06-01"}),
+    ("Repairs contacts, month by month", demand_page.PAGE_KEY, "volume",
+     {"dataset": RECORDS_DATASET, **_REPAIRS, demand_page.FROM_KEY: "2023-04-01", demand_page.TO_KEY: "2025-05-31",
+      demand_page.SPLIT_KEY: "channel"}),
+    ("What residents contact repairs about", demand_page.PAGE_KEY, "pareto",
+     {"dataset": RECORDS_DATASET, **_REPAIRS, demand_page.FROM_KEY: "2024-06-01", demand_page.TO_KEY: "2025-05-31"}),
+    ("Failure demand in repairs since online tracking", demand_page.PAGE_KEY, "failure_trend",
+     {"dataset": RECORDS_DATASET, **_REPAIRS, demand_page.FROM_KEY: "2023-04-01", demand_page.TO_KEY: "2025-05-31"}),
+    ("Repairs satisfaction against the 80% target", performance_page.PAGE_KEY, "spc",
+     {"dataset": KPI_DATASET, performance_page.KPI_KEY: "Satisfied with service (%)",
+      performance_page.SERIES_KEYS["service"]: INTERVENTION_SERVICE}),
+    ("Days to close a repair", performance_page.PAGE_KEY, "spc",
+     {"dataset": RECORDS_DATASET, performance_page.KPI_KEY: "median_days_to_close",
+      performance_page.SERIES_KEYS["service"]: INTERVENTION_SERVICE, performance_page.REBASE_DATE_KEY: "2024-06-01"}),
 )
 DEMO_NOTES = (
     (3, "Chasing calls fell by about a third after online repairs tracking went live in June 2024; the room wants "
