@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.actions import record_forged
+from ui.forged import record_forged
 from ui.auth import sign_in_gate
 from ui.connection import get_connection
 from ui.sections import run_page

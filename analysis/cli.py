@@ -29,10 +29,11 @@ from analysis.load import ingest, uploads
 from analysis.load.detect import COLUMN_TYPES, DAY_FIRST, MONTH_FIRST
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
-from analysis.load.ingest import TooManyRejects
+from analysis.load.checks import TooManyRejects
 from analysis.load.prepare import prepare_dataset
 from analysis.load.preview import inspect_file
-from analysis.roles import KINDS, suggest_kind
+from analysis.load.suggest import suggest_kind
+from analysis.roles import KINDS
 
 
 def _pairs(values: list[str] | None, what: str) -> dict[str, str]:

@@ -35,6 +35,7 @@ import pandas as pd
 
 from analysis import interventions, store
 from analysis.charts import spc as charts
+from analysis.charts import spc_icons
 from analysis.charts.spec import make_spec
 from analysis.demand import repeats
 from analysis.filters import Filters
@@ -81,13 +82,13 @@ def page_rerun(con, ds) -> dict[str, float]:
     reading.reading(result, "decrease", lambda v: definitions.format_kpi_value(v, "share"))
     lap("the KPI's series, SPC, reading")
     chart_spec(charts.build_spc_chart(result, title="Failure demand", unit="share", interventions=notes))
-    charts.variation_icon_svg(summary.variation, summary.variation_side)
-    charts.assurance_icon_svg(summary.assurance)
+    spc_icons.variation_icon_svg(summary.variation, summary.variation_side)
+    spc_icons.assurance_icon_svg(summary.assurance)
     lap("SPC chart spec and icons")
     matrix = series.summary_matrix(con, ds, directions=directions, targets=targets)
     for v, s_, a in zip(matrix["variation"], matrix["variation_side"], matrix["assurance"]):
-        charts.svg_data_uri(charts.variation_icon_svg(v, s_))
-        charts.svg_data_uri(charts.assurance_icon_svg(a))
+        spc_icons.svg_data_uri(spc_icons.variation_icon_svg(v, s_))
+        spc_icons.svg_data_uri(spc_icons.assurance_icon_svg(a))
     lap("summary matrix and its icons")
     many = series.kpi_series(con, ds, KPI, split="area", filters=Filters(services=SERVICE))
     frames = series.series_spc(many, improvement="decrease")

@@ -1,7 +1,7 @@
 """Savings page speed: recomputing a scenario after a lever moves, on 1M and 10M rows (target: under 0.2 s).
 
 The page caches one baseline aggregate per dataset version and period; a lever move then runs only arithmetic on
-that small frame (``model.compute`` and ``model.tornado``) and builds the charts. This prints:
+that small frame (``model.compute`` and ``sensitivity.tornado``) and builds the charts. This prints:
 
 - the baseline aggregate in DuckDB (timed once per size, as the page's cache would run it);
 - the lever recompute (median of many runs): compute alone; compute + tornado; compute + tornado + chart specs
@@ -24,7 +24,7 @@ import pandas as pd
 
 from analysis import classification, store
 from analysis.charts import savings as charts
-from analysis.savings import baseline, costs, model
+from analysis.savings import baseline, costs, model, sensitivity
 from bench.records import DATASET, ensure_bench_store, median_seconds
 
 LEVER_RUNS = 50
@@ -58,12 +58,12 @@ def bench(rows: int) -> dict[str, float]:
         def lever_move_tornado(i):
             lv = _levers(base, 5 + i % 60)
             model.compute(base, lv)
-            model.tornado(base, lv)
+            sensitivity.tornado(base, lv)
 
         def lever_move_page(i):  # what the page does: chart specs from cached templates
             lv = _levers(base, 5 + i % 60)
             r = model.compute(base, lv)
-            tor = model.tornado(base, lv)
+            tor = sensitivity.tornado(base, lv)
             charts.waterfall_spec(r.waterfall)
             charts.projection_spec(r.projection, r.payback_year)
             charts.tornado_spec(tor)
@@ -71,7 +71,7 @@ def bench(rows: int) -> dict[str, float]:
         def lever_move_altair(i):  # the same charts built in Altair each time
             lv = _levers(base, 5 + i % 60)
             r = model.compute(base, lv)
-            tor = model.tornado(base, lv)
+            tor = sensitivity.tornado(base, lv)
             charts.build_waterfall_chart(r.waterfall).to_dict()
             charts.build_projection_chart(r.projection, r.payback_year).to_dict()
             charts.build_tornado_chart(tor).to_dict()

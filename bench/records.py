@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 from analysis import store
-from analysis.load import ingest
+from analysis.load import commit, ingest
 from analysis.store import Column
-from data import demo
+from data import borough
 
 WORK_DIR = Path(__file__).resolve().parent / "_work"
 DATASET = "bench_contacts"
@@ -50,15 +50,15 @@ def ensure_bench_store(rows: int) -> Path:
 
 
 def _build(con, rows: int) -> None:
-    classification = demo.build_classification()
+    classification = borough.build_classification()
     cur = con.cursor()
     try:
         cur.register("reason_list", classification)
         cur.execute("CREATE TEMP TABLE reasons AS SELECT row_number() OVER () - 1 AS i, service, reason FROM reason_list")
         n_reasons = len(classification)
-        start = demo.START
-        span_seconds = int((demo.END - demo.START).total_seconds()) + 86399
-        wards = list(demo.WARDS)
+        start = borough.START
+        span_seconds = int((borough.END - borough.START).total_seconds()) + 86399
+        wards = list(borough.WARDS)
         # hash(i + k) gives independent, repeatable pseudo-random draws per row for each attribute k.
         select_sql = f"""
             WITH base AS (
@@ -70,13 +70,13 @@ def _build(con, rows: int) -> None:
             SELECT CAST(b.i + 1 AS BIGINT) AS contact_id,
                    b.received_at,
                    CASE WHEN b.received_at + to_seconds(CAST(hash(b.i + 4) % (40 * 86400) AS BIGINT))
-                             <= TIMESTAMP '{demo.END:%Y-%m-%d} 23:59:59'
+                             <= TIMESTAMP '{borough.END:%Y-%m-%d} 23:59:59'
                         THEN b.received_at + to_seconds(CAST(hash(b.i + 4) % (40 * 86400) AS BIGINT)) END AS closed_at,
                    r.service, r.reason,
                    ?[1 + CAST(hash(b.i + 2) % 10 AS INTEGER) // 3] AS channel,
                    ?[1 + CAST(hash(b.i + 3) % {len(wards)} AS INTEGER)] AS ward,
                    CASE WHEN b.received_at + to_seconds(CAST(hash(b.i + 4) % (40 * 86400) AS BIGINT))
-                             <= TIMESTAMP '{demo.END:%Y-%m-%d} 23:59:59' THEN 'Closed' ELSE 'Open' END AS status,
+                             <= TIMESTAMP '{borough.END:%Y-%m-%d} 23:59:59' THEN 'Closed' ELSE 'Open' END AS status,
                    CAST(hash(b.i + 5) % 20000 AS DOUBLE) / 100 AS cost,
                    CAST(hash(b.i + 6) % 300 AS DOUBLE) / 10 AS handling_minutes,
                    'C' || lpad(CAST(hash(b.i + 7) % {max(rows // 3, 1)} AS VARCHAR), 8, '0') AS customer_id,
@@ -87,19 +87,19 @@ def _build(con, rows: int) -> None:
         """
         # 10 buckets // 3 -> slots 0-3: 30% each of phone, web and email, 10% face to face.
         channels = ["Phone", "Web", "Email", "Face to face"]
-        columns = [Column(name, typ, demo.CONTACT_ROLES[name]) for name, typ in (
+        columns = [Column(name, typ, borough.CONTACT_ROLES[name]) for name, typ in (
             ("contact_id", "integer"), ("received_at", "timestamp"), ("closed_at", "timestamp"), ("service", "text"),
             ("reason", "text"), ("channel", "text"), ("ward", "text"), ("status", "text"), ("cost", "number"),
             ("handling_minutes", "number"), ("customer_id", "text"), ("property_id", "text"))]
-        ingest.commit_table(con, dataset=DATASET, kind="records", source_file="bench/records.py",
+        commit.commit_table(con, dataset=DATASET, kind="records", source_file="bench/records.py",
                             select_sql=select_sql, params=[channels, wards], columns=columns, cursor=cur)
     finally:
         cur.close()
     roles = {"service": "service", "reason": "reason", "demand_type": "demand_type"}
     ingest.load_frame(con, classification, dataset=f"{DATASET}_classification", kind="lookup", roles=roles)
-    ingest.load_frame(con, demo.build_population(), dataset="bench_ward_population", kind="lookup",
+    ingest.load_frame(con, borough.build_population(), dataset="bench_ward_population", kind="lookup",
                       roles={"ward": "area", "population": "population"})
-    ingest.load_frame(con, demo.CHANNEL_COSTS, dataset="bench_channel_costs", kind="lookup",
+    ingest.load_frame(con, borough.CHANNEL_COSTS, dataset="bench_channel_costs", kind="lookup",
                       roles={"channel": "channel", "unit_cost": "unit_cost", "source": "source"})
 
 

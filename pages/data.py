@@ -5,36 +5,30 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from analysis import store
 from analysis.load import ingest
-from analysis.load.detect import DATE, DAY_FIRST, INTEGER, MONTH_FIRST, NUMBER, TEXT, TIMESTAMP
+from analysis.load.detect import DAY_FIRST, MONTH_FIRST
 from analysis.errors import StocktakeError
-from analysis.exports import to_csv_bytes
 from analysis.formatting import format_count
-from analysis.load.ingest import TooManyRejects
+from analysis.load.checks import TooManyRejects
 from analysis.load.prepare import prepare_dataset
 from analysis.load.preview import FilePreview, inspect_file
-from analysis.roles import (DATE_ROLES, KIND_LABELS, KINDS, NUMBER_ROLES, RECORDS, ROLES_BY_KIND, role_clashes,
-                            role_label, role_type_problem, suggest_kind)
-from analysis.load.sources import file_format_of
+from analysis.load.suggest import suggest_kind
+from analysis.roles import KIND_LABELS, KINDS, RECORDS
+from analysis.load.files import file_format_of
 from analysis.load.workbook import list_sheets, sheet_with_data
-from ui import actions
-from ui.audit_view import render_audit_trail
+from ui import actions, file_preview
 from ui.auth import can_edit, guard_page
 from ui.connection import get_connection, use_dataset_on_next_run
+from ui.datasets_view import show_datasets, show_last_report
 from ui.text import plain
 from ui.uploads import keep_upload, release_upload
 
 guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
-TYPE_LABELS = {TEXT: "Text", NUMBER: "Number", INTEGER: "Whole number", DATE: "Date", TIMESTAMP: "Date and time"}
-GRAIN_LABELS = {"week": "weeks", "month": "months", "quarter": "quarters", "financial_year": "financial years",
-                "academic_year": "academic years", "year": "years", "span": "multi-year spans"}
 AUTO_ORDER = "Decide from the data"
-NO_ROLE = "(none)"
 
 st.title("Data")
 st.caption("Load exports from case-management systems and spreadsheets: CSV, TSV, Excel or Parquet. Nothing "
@@ -61,19 +55,6 @@ def cached_preview(path: str, source_name: str, kind: str, sheet: str | None, da
 @st.cache_data(show_spinner=False, max_entries=8)
 def cached_sheet_with_data(path: str, source_name: str) -> str | None:
     return sheet_with_data(path, source_name)
-
-
-def detected_label(column) -> str:
-    """'Date', or 'Date (financial years)' for a column of periods written as text."""
-    label = TYPE_LABELS[column.detected_type]
-    if column.period_shapes and column.grain in GRAIN_LABELS:
-        label += f" ({GRAIN_LABELS[column.grain]})"
-    return label
-
-
-def role_options(kind: str) -> dict[str, str | None]:
-    """The role editor's choices: label shown -> role key ('Date closed' -> 'closed_date')."""
-    return {NO_ROLE: None, **{role_label(kind, role): role for role in ROLES_BY_KIND[kind]}}
 
 
 # ----- load a file -----------------------------------------------------------------------------------------------
@@ -138,116 +119,15 @@ else:
         st.error(plain(exc))
         st.stop()
 
-    how = [f"{preview.file_format.upper()}"]
-    if preview.encoding:
-        how.append(f"encoding {preview.encoding}")
-    if preview.delimiter:
-        how.append("tab-separated" if preview.delimiter == "\t" else f"separated by '{preview.delimiter}'")
-    if preview.sheet:
-        how.append(f"sheet '{preview.sheet}'")
-    scope = (f"all {format_count(preview.rows_read)} rows" if preview.complete
-             else f"the first {format_count(preview.rows_read)} rows (the load checks every row)")
-    st.markdown(f"**How the file was read:** {plain(', '.join(how))}; checked {scope}.")
-    for note in preview.notes:
-        st.caption(plain(note))
-    if preview.wide is not None:
-        # A published table with one column per period: offered as rows of Period and Value (the CLI's default).
-        st.info(plain(preview.layout_notes[0] if preview.layout_notes else preview.wide.sentence(
-            [c.name for c in preview.columns])) if preview.reshaped else
-            "This table has one column per period: no column can be the period or the value as it is. Tick the box "
-            "below to read it as rows of Period and Value.", icon=":material/table_rows:")
-        st.checkbox("Turn the period columns into rows of Period and Value", value=True,
-                    key=f"data_reshape_{uploaded.file_id}",
-                    help="One row per row of the table and period with a value; the other columns are kept with "
-                         "each row, and columns worked out from the periods (Change, Per 1,000) are left out.")
-    if any(c.type in (DATE, TIMESTAMP) and any("{A}" in f for f in c.date_formats) for c in preview.columns):
-        st.info(plain(preview.date_order_reason))
-    if preview.problems:
-        with st.expander(f"Problems found ({len(preview.problems)})", expanded=True):
-            for problem in preview.problems[:40]:
-                st.markdown(f"- {plain(problem)}")
-            if len(preview.problems) > 40:
-                st.markdown(f"- … and {len(preview.problems) - 40} more.")
-
-    st.subheader("Columns")
-    st.caption("Change a column's type or role here. A value that does not fit the type becomes a rejected row, "
-               "with its reason.")
-    roles_by_label = role_options(kind)
-    editor_frame = pd.DataFrame({
-        "Column": [c.name for c in preview.columns],
-        "Detected": [detected_label(c) for c in preview.columns],
-        "Type": [TYPE_LABELS[c.type] for c in preview.columns],
-        "Role": [role_label(kind, c.role) if c.role else NO_ROLE for c in preview.columns],
-        "Filled": [c.non_blank for c in preview.columns],
-        "Blank": [c.blank for c in preview.columns],
-        "Examples": [", ".join(c.examples) for c in preview.columns],
-    })
-    edited = st.data_editor(
-        editor_frame, key=f"data_columns_{uploaded.file_id}_{kind}", hide_index=True, width="stretch",
-        disabled=["Column", "Detected", "Filled", "Blank", "Examples"],
-        column_config={
-            "Type": st.column_config.SelectboxColumn("Type", options=list(TYPE_LABELS.values()), required=True),
-            "Role": st.column_config.SelectboxColumn(
-                "Role", options=list(roles_by_label), required=True,
-                help="What the column means to Stocktake: which column is the date received, the reason, the area…"),
-            "Filled": st.column_config.NumberColumn(format="localized"),
-            "Blank": st.column_config.NumberColumn(format="localized"),
-        },
-    )
-    label_to_type = {v: k for k, v in TYPE_LABELS.items()}
-    new_types = {row.Column: label_to_type[row.Type] for row in edited.itertuples()
-                 if label_to_type[row.Type] != preview.column(row.Column).detected_type}
-    if new_types != forced_types:
-        st.session_state[type_key] = new_types
-        st.rerun()
-    chosen_roles = {row.Column: roles_by_label.get(row.Role) for row in edited.itertuples()}
-    duplicate_roles = [f"'{first}' and '{other}' both have the role '{role_label(kind, role)}'"
-                       for first, other, role in role_clashes(chosen_roles)]
+    file_preview.show_how_read(preview, uploaded.file_id)
+    chosen_roles, duplicate_roles = file_preview.edit_columns(preview, kind, uploaded.file_id, type_key)
 
     with st.expander("First 20 rows, as written in the file"):
         st.dataframe(preview.sample, hide_index=True, width="stretch")
 
     # A role on a column of the wrong type is refused here, with the way to fix it (never loaded silently).
-    wrong_type = {}
-    for name, role in chosen_roles.items():
-        problem = role_type_problem(kind, role, name, preview.column(name).type)
-        if problem:
-            wrong_type[name] = (role, problem)
-    for name, (role, problem) in wrong_type.items():
-        st.error(plain(problem), icon=":material/block:")
-        if role in DATE_ROLES:
-            if st.button(f"Read '{plain(name)}' as a date", key=f"data_as_date_{name}"):
-                st.session_state[type_key] = {**st.session_state[type_key], name: DATE}
-                st.rerun()
-        elif role in NUMBER_ROLES:
-            if st.button(f"Read '{plain(name)}' as a number", key=f"data_as_number_{name}"):
-                st.session_state[type_key] = {**st.session_state[type_key], name: NUMBER}
-                st.rerun()
-
-    spans = [c for c in preview.columns if c.span_rows or c.spans]
-    single_years_only = False
-    if spans:
-        col = spans[0]
-        single_years_only = st.checkbox(
-            f"Load the single years only (leave out the {format_count(col.span_rows)} rows of multi-year spans in "
-            f"'{col.name}', such as {', '.join(repr(e) for e in col.span_examples[:2])})",
-            value=False, key=f"data_single_years_{uploaded.file_id}",
-            help="Otherwise the spans are kept in a column of their own and never charted with single years.")
-    drop_duplicates = False
-    if preview.exact_duplicates:
-        drop_duplicates = st.checkbox(
-            f"Leave out the {format_count(preview.exact_duplicates)} rows that are exact copies of an earlier row",
-            value=False, key=f"data_drop_duplicates_{uploaded.file_id}",
-            help="Rows repeating a record id with every value the same; rows that repeat an id but differ are kept.")
-
-    variants = [c.name for c in preview.columns if c.case_variants]
-    unify = False
-    if variants:
-        unify = st.checkbox(
-            f"Unify spellings that differ only in case (in {', '.join(variants[:6])}"
-            f"{'…' if len(variants) > 6 else ''}), keeping each group's most used spelling",
-            value=True, key="data_unify",
-        )
+    wrong_type = file_preview.refuse_wrong_types(preview, kind, chosen_roles, type_key)
+    single_years_only, drop_duplicates, unify = file_preview.load_choices(preview, uploaded.file_id)
     exists = store.dataset_exists(con, dataset_name.strip())
     mode = ingest.REPLACE
     load_key = f"{uploaded.file_id}/{dataset_name.strip()}"
@@ -307,89 +187,5 @@ else:
             release_upload()
             st.rerun()
 
-report = st.session_state.get("data_last_report")
-if report is not None:
-    st.success(f"Loaded {format_count(report.rows_loaded)} rows into '{plain(report.dataset)}'. "
-               f"{format_count(report.rows_rejected)} rows were rejected."
-               + (f" {format_count(report.rows_blank)} blank rows were skipped." if report.rows_blank else "")
-               + "".join(f" {format_count(n)} {what} were left out, as asked." for what, n in
-                         getattr(report, "rows_left_out", {}).items()))
-    for note in getattr(report, "notes", []):
-        st.info(plain(note), icon=":material/table_rows:")
-    for warning in report.warnings:
-        st.warning(plain(warning))
-    if report.rows_rejected:
-        st.markdown("**Rejected rows and why**")
-        st.dataframe(report.rejects.head(1000), hide_index=True, width="stretch")
-        st.download_button("Download rejected rows (CSV)", to_csv_bytes(report.rejects),
-                           file_name=f"{report.dataset} rejected rows.csv", mime="text/csv", key="data_rejects_last")
-
-# ----- datasets in the store -------------------------------------------------------------------------------------
-
-st.header("Datasets in Stocktake")
-datasets = store.list_datasets(con)
-if not datasets:
-    st.info("No datasets yet: load a file above, or build the demo data with `python -m data.demo`.")
-    render_audit_trail(con)
-    st.stop()
-
-st.dataframe(
-    pd.DataFrame({
-        "Dataset": [d.name for d in datasets],
-        "Kind": [d.kind for d in datasets],
-        "Rows": [d.row_count for d in datasets],
-        "From file": [d.source_file for d in datasets],
-        "Loaded": [d.loaded_at for d in datasets],
-    }),
-    hide_index=True, width="stretch", key="data_catalogue",
-    column_config={"Rows": st.column_config.NumberColumn(format="localized"),
-                   "Loaded": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")},
-)
-
-chosen = st.selectbox("Look at or change a dataset", [d.name for d in datasets], key="data_manage")
-ds = store.get_dataset(con, chosen)
-st.caption(f"{KIND_LABELS[ds.kind]}. Roles tell each page which column is which; changing them takes effect at once.")
-stored_roles = role_options(ds.kind)
-roles_frame = pd.DataFrame({
-    "Column": [c.name for c in ds.columns],
-    "Type": [TYPE_LABELS.get(c.type, c.type) + (f" ({GRAIN_LABELS[c.grain]})" if c.grain in GRAIN_LABELS else "")
-             for c in ds.columns],
-    "Role": [role_label(ds.kind, c.role) if c.role else NO_ROLE for c in ds.columns],
-})
-edited_roles = st.data_editor(
-    roles_frame, hide_index=True, width="stretch", key=f"data_roles_{ds.name}_{ds.version}",
-    disabled=["Column", "Type"] if editor else True,
-    column_config={"Role": st.column_config.SelectboxColumn("Role", options=list(stored_roles), required=True)},
-)
-changes = {row.Column: stored_roles.get(row.Role) for row in edited_roles.itertuples()
-           if stored_roles.get(row.Role) != ds.column(row.Column).role}
-buttons = st.columns(3)
-if editor and buttons[0].button("Save roles", disabled=not changes, key="data_save_roles"):
-    try:
-        actions.set_roles(con, ds.name, changes)
-    except StocktakeError as exc:
-        st.error(plain(exc))
-    else:
-        st.toast(f"Roles saved for '{plain(ds.name)}'.")
-        st.rerun()
-# Rejected rows are raw records (names, addresses): for the editors who fix loads, not for every viewer.
-rejects = ingest.rejected_rows(con, ds.name) if editor else []
-if len(rejects):
-    buttons[1].download_button(
-        f"Rejected rows of the last load ({format_count(len(rejects))})",
-        to_csv_bytes(rejects), file_name=f"{ds.name} rejected rows.csv", mime="text/csv",
-        key="data_rejects_stored",
-    )
-if editor:
-    with buttons[2].popover("Delete this dataset"):
-        st.write(f"Delete '{plain(ds.name)}' and its {format_count(ds.row_count)} rows? This cannot be undone.")
-        if st.button("Delete", type="primary", key="data_delete"):
-            try:
-                actions.delete_dataset(con, ds.name)
-            except StocktakeError as exc:
-                st.error(plain(exc))
-            else:
-                st.session_state.pop("data_last_report", None)
-                st.rerun()
-
-render_audit_trail(con)
+show_last_report()
+show_datasets(con, editor)

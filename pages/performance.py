@@ -17,12 +17,14 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis import lookups, store
-from analysis.charts import spc as charts
+from analysis.charts import spc_icons
 from analysis.errors import StocktakeError
 from analysis.kpis import declared, definitions, explained, peers, series, storage
 from analysis.kpis import page as performance_page
 from analysis.kpis.explained import DIRECTION_LABELS, SPLIT_LABELS
-from analysis.kpis.page import ALL, PerformanceView
+from analysis.kpis.page import (ALL, BENCHMARK_DIRECTION_KEY, BENCHMARK_KEY, BENCHMARK_MEASURE_KEY, BENCHMARK_OWN_KEY,
+                                DAYS_KEY, DIRECTION_KEY, KPI_KEY, REBASE_DATE_KEY, REBASE_KEY, SERIES_KEYS,
+                                SMALL_MULTIPLES_BY_KEY, TARGET_KEY, WORKING_DAYS_KEY, PerformanceView)
 from analysis.reads import CLASSIFICATION
 from analysis.spc import xmr
 from ui import actions
@@ -30,8 +32,8 @@ from ui.auth import can_edit, guard_page
 from ui.connection import current_dataset, get_connection
 from ui.exports import csv_download
 from ui.figures import app_context, cached, drawn_for, show_figure, show_headline
-from ui.kpi_settings import (apply_matrix_selection, load_settings, render_chart_settings, render_intervention_forms,
-                             render_target_forms)
+from ui.kpi_settings import (MATRIX_ROWS_KEY, apply_matrix_selection, load_settings, render_chart_settings,
+                             render_intervention_forms, render_target_forms)
 from ui.links import page_link
 from ui.lookup_choice import lookup_for, render_lookup_choice
 from ui.sections import figure, show_coverage
@@ -55,7 +57,7 @@ def summary(con, dataset: store.Dataset, grain: str, within_days: int, direction
     """The summary matrix of every KPI x service, and the same as the page's table (icons and words)."""
     matrix = series.summary_matrix(con, dataset, grain=grain, within_days=within_days, directions=dict(directions),
                                    targets=dict(targets), rules=rules)
-    return matrix, charts.summary_table(matrix, grain)
+    return matrix, spc_icons.summary_table(matrix, grain)
 
 
 # ---- sections -----------------------------------------------------------------------------------------------------
@@ -67,19 +69,19 @@ def spc_section(view: PerformanceView) -> None:
     notes = performance_page.notes(app_context(), view.dataset, view.service)
     note_options = {f"{row.day.date().isoformat()}|{row.id}": row for row in notes.itertuples()}
     # A URL or an earlier choice may name interventions of another service: keep only those offered here.
-    if "pf_rebase" in st.session_state:
-        st.session_state["pf_rebase"] = [k for k in st.session_state["pf_rebase"] if k in note_options]
+    if REBASE_KEY in st.session_state:
+        st.session_state[REBASE_KEY] = [k for k in st.session_state[REBASE_KEY] if k in note_options]
     d2, d3 = st.columns([2, 3])
-    d2.multiselect("Recalculate limits at", list(note_options), key="pf_rebase", bind=BIND,
+    d2.multiselect("Recalculate limits at", list(note_options), key=REBASE_KEY, bind=BIND,
                    format_func=lambda k: f"{note_options[k].day.strftime('%d %b %Y')}: {note_options[k].label}",
                    help="Choose interventions after which the process may have changed: the mean and limits are "
                         "worked out afresh from each.", placeholder="No interventions chosen")
-    d3.date_input("…or from this date", value=None, key="pf_rebase_date", bind=BIND, format="DD/MM/YYYY",
+    d3.date_input("…or from this date", value=None, key=REBASE_DATE_KEY, bind=BIND, format="DD/MM/YYYY",
                   help="Recalculate the mean and limits from the first period on or after this date.")
     if view.grain == "day" and not view.option.missing:
         with figure(f"the series of {view.option.label}"):
             if series.closed_at_weekends(_series(view)):
-                st.checkbox("Working days only (Monday to Friday)", value=True, key="pf_working_days", bind=BIND,
+                st.checkbox("Working days only (Monday to Friday)", value=True, key=WORKING_DAYS_KEY, bind=BIND,
                             help="Every Saturday and Sunday in these data has none: a service closed at weekends. "
                                  "Weekend zeros would pull the mean down and widen the limits.")
     with figure(f"the SPC chart of {view.option.label}"):
@@ -99,7 +101,7 @@ def spc_section(view: PerformanceView) -> None:
             st.caption("Working days only: every Saturday and Sunday in these data has none, so weekends are left out "
                        "of the chart and its limits. Untick the box above to show every day.")
         icons, numbers = st.columns([3, 10])
-        icons.html(charts.icons_html(summary_))
+        icons.html(spc_icons.icons_html(summary_))
         with numbers:
             show_headline(drawn, {"Lower limit": "The process limits: points between them vary by chance alone."
                                   + (" Set at zero: the limit worked out was below zero, and a count cannot be "
@@ -144,7 +146,7 @@ def summary_section(view: PerformanceView) -> None:
         matrix, table = summary(view.dataset, view.grain, view.within_days, view.directions, view.targets, view.rules)
         if not len(matrix):
             return
-        st.session_state["_pf_matrix_keys"] = list(zip(matrix["kpi"], matrix["series"]))
+        st.session_state[MATRIX_ROWS_KEY] = list(zip(matrix["kpi"], matrix["series"]))
         st.dataframe(table, key=MATRIX_KEY, on_select="rerun", selection_mode="single-row", hide_index=True,
                      row_height=44, column_config={
                          "variation_icon": st.column_config.ImageColumn("Variation", width="small"),
@@ -161,7 +163,8 @@ def small_multiples_section(view: PerformanceView) -> None:
     if not roles:
         return
     st.header("Compare across areas or services", divider="gray")
-    st.radio("One small chart per", roles, key="pf_sm_by", bind=BIND, horizontal=True, format_func=SPLIT_LABELS.get)
+    st.radio("One small chart per", roles, key=SMALL_MULTIPLES_BY_KEY, bind=BIND, horizontal=True,
+             format_func=SPLIT_LABELS.get)
     drawn = show_figure(declared.SMALL_MULTIPLES, view, how=False)
     if drawn is not None and drawn.result is not None and drawn.result.shown < drawn.result.total:
         st.caption(f"Showing the {drawn.result.shown} of {drawn.result.total:,} with the most data. Choose a service "
@@ -181,15 +184,15 @@ def peer_section(view: PerformanceView) -> None:
         if found:
             names = [b.name for b in found]
             p1, p2, p3 = st.columns(3)
-            if st.session_state.get("pf_bm") not in names:
-                st.session_state.pop("pf_bm", None)
-            bench = found[names.index(p1.selectbox("Benchmark dataset", names, key="pf_bm", bind=BIND))]
-            p2.selectbox("Measure", kpi_measures(bench), key="pf_bm_measure", bind=BIND)
+            if st.session_state.get(BENCHMARK_KEY) not in names:
+                st.session_state.pop(BENCHMARK_KEY, None)
+            bench = found[names.index(p1.selectbox("Benchmark dataset", names, key=BENCHMARK_KEY, bind=BIND))]
+            p2.selectbox("Measure", kpi_measures(bench), key=BENCHMARK_MEASURE_KEY, bind=BIND)
             areas = organisations(bench)
             if areas:
-                p3.selectbox("Your organisation", areas, key="pf_bm_own", bind=BIND)
-            st.radio("Which way is better for this measure?", list(DIRECTION_LABELS), key="pf_bm_dir", bind=BIND,
-                     format_func=DIRECTION_LABELS.get, horizontal=True)
+                p3.selectbox("Your organisation", areas, key=BENCHMARK_OWN_KEY, bind=BIND)
+            st.radio("Which way is better for this measure?", list(DIRECTION_LABELS), key=BENCHMARK_DIRECTION_KEY,
+                     bind=BIND, format_func=DIRECTION_LABELS.get, horizontal=True)
             st.warning(peers.PEER_CAUTION, icon=":material/balance:")
         drawn = drawn_for(declared.PEERS, view)
         if drawn.result is not None and declared.national_caption(drawn.result, drawn.inputs):
@@ -205,7 +208,7 @@ def performance_view(ds: store.Dataset) -> PerformanceView | None:
     # Matrix clicks must land before the widgets they set are created.
     apply_matrix_selection(ds.name, MATRIX_KEY)
     render_chart_settings(ds, default_grain(ds) if ds.kind == "records" else None)
-    within_days = int(st.session_state.get("pf_days") or definitions.DEFAULT_WITHIN_DAYS) \
+    within_days = int(st.session_state.get(DAYS_KEY) or definitions.DEFAULT_WITHIN_DAYS) \
         if ds.kind == "records" else definitions.DEFAULT_WITHIN_DAYS
     with figure("the KPIs this dataset offers", stop=True):
         choices = kpi_choices(ds, within_days)
@@ -217,13 +220,13 @@ def performance_view(ds: store.Dataset) -> PerformanceView | None:
     by_key = {o.key: o for o in choices.options}
     values = choices.split_values
     c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
-    kpi = c1.selectbox("KPI", list(by_key), key="pf_kpi", bind=BIND, format_func=lambda k: by_key[k].label,
+    kpi = c1.selectbox("KPI", list(by_key), key=KPI_KEY, bind=BIND, format_func=lambda k: by_key[k].label,
                        on_change=load_settings, args=(ds.name,))
     for col, role, everything in ((c2, "service", "All services"), (c3, "area", "All areas"),
                                   (c4, "channel", "All channels")):
         # A KPI series has no channel; its areas (councils, trusts) are offered so a manager can pick their own.
         if values.get(role) and (role != "channel" or ds.kind == "records"):
-            col.selectbox(role.capitalize(), [ALL] + values[role], key=f"pf_{role}", bind=BIND,
+            col.selectbox(role.capitalize(), [ALL] + values[role], key=SERIES_KEYS[role], bind=BIND,
                           format_func=lambda s, e=everything: e if s == ALL else s,
                           **({"on_change": load_settings, "args": (ds.name,)} if role == "service" else {}))
     option = by_key[kpi]
@@ -238,22 +241,23 @@ def performance_view(ds: store.Dataset) -> PerformanceView | None:
         return None
     directions, targets = performance_page.settings(app_context(), ds)
     # The stored direction and target are the inputs' starting values (a URL that names them wins).
-    if "pf_dir" not in st.session_state:
-        st.session_state["pf_dir"] = directions.get(kpi, option.improvement)
-    if "pf_target" not in st.session_state:
-        target = storage.target_for(targets, kpi, st.session_state.get("pf_service") or ALL)
-        st.session_state["pf_target"] = None if target is None else round(
+    if DIRECTION_KEY not in st.session_state:
+        st.session_state[DIRECTION_KEY] = directions.get(kpi, option.improvement)
+    if TARGET_KEY not in st.session_state:
+        target = storage.target_for(targets, kpi, st.session_state.get(SERIES_KEYS["service"]) or ALL)
+        st.session_state[TARGET_KEY] = None if target is None else round(
             target * explained.target_scale(option.unit), 4)
     # The direction changes the chart, the small multiples and (once saved) the summary: the whole page reruns.
-    st.radio("Which way is better?", list(DIRECTION_LABELS), key="pf_dir", bind=BIND, format_func=DIRECTION_LABELS.get,
-             horizontal=True, on_change=_save_direction if can_edit() else None, args=(ds.name,),
+    st.radio("Which way is better?", list(DIRECTION_LABELS), key=DIRECTION_KEY, bind=BIND,
+             format_func=DIRECTION_LABELS.get, horizontal=True, on_change=_save_direction if can_edit() else None,
+             args=(ds.name,),
              help="Kept for this KPI: it decides whether a signal is an improvement or a concern.")
     return performance_page.read_view(app_context(), ds, st.session_state)
 
 
 def _save_direction(dataset: str) -> None:
     try:
-        actions.set_improvement(get_connection(), dataset, st.session_state["pf_kpi"], st.session_state["pf_dir"])
+        actions.set_improvement(get_connection(), dataset, st.session_state[KPI_KEY], st.session_state[DIRECTION_KEY])
     except StocktakeError as exc:
         st.toast(plain(exc), icon=":material/block:")
 

@@ -20,14 +20,15 @@ from analysis.formatting import format_count, format_money
 from analysis.savings import baseline, costs, declared, model, scenarios
 from analysis.savings import page as savings_page
 from analysis.savings.declared import CURRENT
-from analysis.savings.page import SOCITM, SavingsView
+from analysis.savings.page import COMPARE_KEY, PERIOD_KEY, SOCITM, SPREAD_KEY, SavingsView
 from ui import actions
 from ui.auth import guard_page
 from ui.connection import current_dataset, get_connection
 from ui.figures import app_context, cached, drawn_for, show_figure
 from ui.links import page_link
 from ui.lookup_choice import lookup_for
-from ui.savings_levers import delete_scenario, load_scenario, prune, rename_scenario, render_costs, render_levers
+from ui.savings_levers import (FLASH_KEY, PICK_KEY, RENAME_KEY, delete_scenario, load_scenario, prune, rename_scenario,
+                               render_costs, render_levers)
 from ui.sections import figure, show_coverage
 from ui.text import plain
 
@@ -99,7 +100,7 @@ def outcome_section(view: SavingsView) -> None:
 @st.fragment(key="savings_sensitivity")
 def sensitivity_section(view: SavingsView) -> None:
     st.subheader("How sure is it?")
-    st.slider("Move each input down and up by (%)", 5, 50, value=25, step=5, key="sv_spread", bind=BIND)
+    st.slider("Move each input down and up by (%)", 5, 50, value=25, step=5, key=SPREAD_KEY, bind=BIND)
     drawn = show_figure(declared.SENSITIVITY, view, how=False)
     if drawn is not None and drawn.result is not None:
         st.caption(plain(drawn.reading))
@@ -108,7 +109,7 @@ def sensitivity_section(view: SavingsView) -> None:
 @st.fragment(key="savings_saved")
 def saved_section(view: SavingsView) -> None:
     st.subheader("Saved scenarios")
-    flash = st.session_state.pop("sv_flash", None)
+    flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
         (st.success if flash[0] == "success" else st.error)(flash[1])
     ds, con = view.dataset, get_connection()
@@ -119,7 +120,7 @@ def saved_section(view: SavingsView) -> None:
     if st.button("Save scenario", key="sv_save_btn", type="primary"):
         with figure("saving the scenario"):
             actions.save_scenario(con, save_name, ds, view.start, view.end, view.levers, overwrite=replace_it)
-            st.session_state["sv_flash"] = ("success", f"Saved '{plain(save_name.strip())}' for {plain(ds.name)} "
+            st.session_state[FLASH_KEY] = ("success", f"Saved '{plain(save_name.strip())}' for {plain(ds.name)} "
                                                        f"({baseline.period_label(view.start, view.end)}).")
             st.rerun(scope="app")  # the comparison below offers it too
     with figure("the saved scenarios"):
@@ -130,16 +131,16 @@ def saved_section(view: SavingsView) -> None:
                        "tied to the dataset they were built on.")
             return
         st.dataframe(scenarios.saved_list_for_people(saved, ds.version), hide_index=True, width="stretch")
-        prune("sv_pick", names)
+        prune(PICK_KEY, names)
         p1, p2, p3, p4 = st.columns([3, 1, 1, 3], vertical_alignment="bottom")
-        p1.selectbox("Scenario", names, key="sv_pick", bind=BIND)
+        p1.selectbox("Scenario", names, key=PICK_KEY, bind=BIND)
         # Loading sets the levers above, and deleting or renaming changes the comparison below: the whole page reruns.
         loaded = p2.button("Load", key="sv_load_btn", on_click=load_scenario,
                            args=(ds, list(view.periods), list(view.channels)), help="Set the levers to this scenario's.")
         deleted = p3.button("Delete", key="sv_delete_btn", on_click=delete_scenario, args=(ds,))
         with p4:
             r1, r2 = st.columns([3, 1], vertical_alignment="bottom")
-            r1.text_input("New name", key="sv_rename", bind=BIND, max_chars=80)
+            r1.text_input("New name", key=RENAME_KEY, bind=BIND, max_chars=80)
             renamed = r2.button("Rename", key="sv_rename_btn", on_click=rename_scenario, args=(ds,))
         if loaded or deleted or renamed:
             st.rerun(scope="app")
@@ -156,8 +157,8 @@ def compare_section(view: SavingsView) -> None:
     st.subheader("Compare scenarios")
     names = saved_scenarios(view.dataset)["name"].tolist()
     options = names + [CURRENT]
-    prune("sv_compare", options)
-    chosen = st.multiselect("Scenarios to compare (two to four)", options, default=[], key="sv_compare", bind=BIND,
+    prune(COMPARE_KEY, options)
+    chosen = st.multiselect("Scenarios to compare (two to four)", options, default=[], key=COMPARE_KEY, bind=BIND,
                             max_selections=4, placeholder="Choose saved scenarios")
     if len(chosen) < 2:
         st.caption("Choose two to four scenarios to see them side by side, with a download of the comparison.")
@@ -198,9 +199,9 @@ def savings_view(ds: store.Dataset) -> SavingsView:
             st.info(f"'{plain(ds.name)}' has no 12-month period to work savings out from.")
             st.stop()
     latest = next(iter(periods))
-    prune("sv_period", list(periods))
+    prune(PERIOD_KEY, list(periods))
     period_key = st.selectbox(
-        "Baseline period (12 months)", list(periods), index=0, key="sv_period", bind=BIND,
+        "Baseline period (12 months)", list(periods), index=0, key=PERIOD_KEY, bind=BIND,
         format_func=lambda k: baseline.period_label(*periods[k]) + (
             f" (the data cover only {coverage.span_words(span.days)} of it)" if span is not None
             and not span.covers_a_year else " (latest full 12 months)" if k == latest else ""),

@@ -18,7 +18,7 @@ from analysis.filters import Filters
 from analysis.load.ingest import load_frame
 from analysis.kpis import peers, series
 from analysis.overview import summarise_dataset
-from analysis.savings import baseline, costs, model, scenarios
+from analysis.savings import baseline, costs, model, scenarios, sensitivity
 from analysis.spc import xmr
 
 MODULES = (demand, overview, savings, spc)
@@ -55,7 +55,7 @@ def builder_cases(path: Path) -> dict[str, Callable[[], Any]]:
     result = model.compute(base, levers)
     other = model.compute(base, model.Levers(unit_costs=dict(costs.SOCITM_2012), failure_pct=10))
     pair = [("Bold", result), ("Cautious", other)]
-    torn = model.tornado(base, levers)
+    torn = sensitivity.tornado(base, levers)
     kpi = series.kpi_series(con, ds, "volume", grain="month")
     chart_result = xmr.xmr(kpi["value"].to_numpy(dtype=float), dates=kpi["period"], improvement="decrease")
     notes = pd.DataFrame({"day": [pd.Timestamp("2024-06-03")], "label": ["Online repairs tracking launched"]})

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis.charts import savings as charts
-from analysis.savings import baseline, costs, model, scenarios
+from analysis.savings import baseline, costs, model, scenarios, sensitivity
 from analysis.savings.model import ChannelShift, Levers
 
 
@@ -48,7 +48,7 @@ def _cases(results):
          "Savings over the years, net of the one-off cost"),
         (charts.build_projection_chart, charts.projection_spec, (rb.projection, None),
          "Savings over the years, net of the one-off cost"),
-        (charts.build_tornado_chart, charts.tornado_spec, (model.tornado(base, levers),), "Which inputs matter most"),
+        (charts.build_tornado_chart, charts.tornado_spec, (sensitivity.tornado(base, levers),), "Which inputs matter most"),
         (charts.build_comparison_chart, charts.comparison_spec, (scenarios.comparison_long(both),),
          "Scenarios side by side"),
         (charts.build_comparison_projection_chart, charts.comparison_projection_spec,
@@ -92,8 +92,8 @@ def test_projection_marks_the_payback_year(results):
 
 def test_tornado_keeps_its_order_in_the_data_so_the_template_survives_a_reorder(results):
     base, levers, _, _ = results
-    low = model.tornado(base, replace(levers, failure_pct=5))
-    high = model.tornado(base, replace(levers, failure_pct=90))
+    low = sensitivity.tornado(base, replace(levers, failure_pct=5))
+    high = sensitivity.tornado(base, replace(levers, failure_pct=90))
     assert low["input"].tolist() != high["input"].tolist()  # the lever reorders the inputs
     a, b = charts.tornado_spec(low), charts.tornado_spec(high)
     assert a["layer"] == b["layer"]

@@ -1,8 +1,7 @@
-"""analysis.charts.spc: the SPC chart's layers, colours and tooltip, small multiples, and the MDC icons."""
+"""analysis.charts.spc: the SPC chart's layers, colours and tooltip, small multiples."""
 
 from __future__ import annotations
 
-import base64
 import json
 
 import numpy as np
@@ -81,22 +80,6 @@ def test_small_multiples_facet_by_series():
     # The intervention is one extra row per small chart, drawn as a rule.
     assert [r["series"] for r in rows if r.get("note_label") == "New form"] == ["East", "West"]
     assert any(l["mark"]["type"] == "rule" for l in spec["spec"]["layer"])
-
-
-def test_icons_are_svg_with_the_right_letter_and_colour():
-    pass_icon = charts.assurance_icon_svg("consistent_pass")
-    assert pass_icon.startswith("<svg") and ">P</text>" in pass_icon and MDC_IMPROVEMENT in pass_icon
-    fail_icon = charts.assurance_icon_svg("consistent_fail")
-    assert ">F</text>" in fail_icon and MDC_CONCERN in fail_icon
-    assert ">?</text>" in charts.assurance_icon_svg("inconsistent")
-    assert "No target" in charts.assurance_icon_svg(None)
-    high = charts.variation_icon_svg("special_cause_concern", "high")
-    assert ">H</text>" in high and MDC_CONCERN in high and "higher" in high
-    assert ">L</text>" in charts.variation_icon_svg("special_cause_improvement", "low")
-    assert "Common cause" in charts.variation_icon_svg("common_cause")
-    uri = charts.svg_data_uri(pass_icon)
-    assert uri.startswith("data:image/svg+xml;base64,")
-    assert base64.b64decode(uri.split(",", 1)[1]).decode() == pass_icon
 
 
 def test_trajectory_line_is_drawn_when_given():

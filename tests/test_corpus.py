@@ -21,7 +21,7 @@ import xlsxwriter
 from analysis import store
 from analysis.load import ingest
 from analysis.errors import StocktakeError
-from analysis.load.ingest import TooManyRejects
+from analysis.load.checks import TooManyRejects
 
 
 @dataclass

@@ -5,30 +5,30 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from data import demo
+from data import borough, demo
 
 
 @pytest.fixture(scope="module")
 def contacts() -> pd.DataFrame:
-    return demo.build_contacts()
+    return borough.build_contacts()
 
 
 def test_the_generator_is_deterministic(contacts):
-    again = demo.build_contacts()
+    again = borough.build_contacts()
     pd.testing.assert_frame_equal(contacts, again)
-    pd.testing.assert_frame_equal(demo.build_kpis(), demo.build_kpis())
+    pd.testing.assert_frame_equal(borough.build_kpis(), borough.build_kpis())
 
 
 def test_size_span_services_channels_and_wards(contacts):
     assert 450_000 <= len(contacts) <= 550_000
-    assert contacts["received_at"].min() >= demo.START and contacts["received_at"].max() < demo.END + pd.Timedelta(days=1)
+    assert contacts["received_at"].min() >= borough.START and contacts["received_at"].max() < borough.END + pd.Timedelta(days=1)
     assert contacts["service"].nunique() == 8
     assert set(contacts["channel"]) == {"Phone", "Web", "Email", "Face to face"}
-    assert contacts["ward"].nunique() == 20 == len(demo.build_population())
+    assert contacts["ward"].nunique() == 20 == len(borough.build_population())
 
 
 def test_failure_demand_share_is_realistic(contacts):
-    kinds = demo.build_classification().set_index(["service", "reason"])["demand_type"]
+    kinds = borough.build_classification().set_index(["service", "reason"])["demand_type"]
     share = (contacts.set_index(["service", "reason"]).index.map(kinds) == "failure").mean()
     assert 0.30 <= share <= 0.50
 
@@ -41,12 +41,12 @@ def test_channels_shift_from_phone_to_web(contacts):
 
 
 def test_repairs_peak_in_winter_and_bank_holidays_are_quiet(contacts):
-    repairs = contacts[(contacts["service"] == "Housing repairs") & (contacts["received_at"] < demo.INTERVENTION_DAY)]
+    repairs = contacts[(contacts["service"] == "Housing repairs") & (contacts["received_at"] < borough.INTERVENTION_DAY)]
     by_month = repairs.groupby(repairs["received_at"].dt.month).size()
     assert by_month[[12, 1, 2]].mean() > by_month[[6, 7, 8]].mean() * 1.15
     daily = contacts.groupby(contacts["received_at"].dt.normalize()).size()
     weekday = daily[daily.index.day_of_week < 5]
-    holidays = weekday[weekday.index.isin(demo.BANK_HOLIDAYS)]
+    holidays = weekday[weekday.index.isin(borough.BANK_HOLIDAYS)]
     assert holidays.mean() < weekday.drop(holidays.index).mean() * 0.5
 
 
@@ -56,9 +56,9 @@ def test_customers_repeat(contacts):
 
 
 def test_the_intervention_steps_repairs_chasing_and_days_to_close_down(contacts):
-    repairs = contacts[contacts["service"] == demo.INTERVENTION_SERVICE]
-    before = repairs[(repairs["received_at"] >= "2023-06-01") & (repairs["received_at"] < demo.INTERVENTION_DAY)]
-    after = repairs[(repairs["received_at"] >= demo.INTERVENTION_DAY) & (repairs["received_at"] < "2025-06-01")]
+    repairs = contacts[contacts["service"] == borough.INTERVENTION_SERVICE]
+    before = repairs[(repairs["received_at"] >= "2023-06-01") & (repairs["received_at"] < borough.INTERVENTION_DAY)]
+    after = repairs[(repairs["received_at"] >= borough.INTERVENTION_DAY) & (repairs["received_at"] < "2025-06-01")]
     assert len(after) < len(before) * 0.85
     chasing_before = (before["reason"] == "Chasing progress").mean()
     chasing_after = (after["reason"] == "Chasing progress").mean()
@@ -68,12 +68,12 @@ def test_the_intervention_steps_repairs_chasing_and_days_to_close_down(contacts)
 
 
 def test_kpis_have_targets_and_the_repairs_step(contacts):
-    kpis = demo.build_kpis()
+    kpis = borough.build_kpis()
     assert kpis["target"].notna().all()
     on_time = kpis[kpis["measure"] == "Repairs completed on time (%)"].set_index("period")["value"]
-    assert on_time[on_time.index >= demo.INTERVENTION_DAY].mean() > on_time[on_time.index < demo.INTERVENTION_DAY].mean() + 5
-    assert set(demo.CHANNEL_COSTS.columns) == {"channel", "unit_cost", "source"}
-    assert demo.CHANNEL_COSTS.set_index("channel").loc["Phone", "unit_cost"] == 2.83
+    assert on_time[on_time.index >= borough.INTERVENTION_DAY].mean() > on_time[on_time.index < borough.INTERVENTION_DAY].mean() + 5
+    assert set(borough.CHANNEL_COSTS.columns) == {"channel", "unit_cost", "source"}
+    assert borough.CHANNEL_COSTS.set_index("channel").loc["Phone", "unit_cost"] == 2.83
 
 
 def test_the_demo_store_ships_the_example_session(demo_store_template):

@@ -185,6 +185,8 @@ def test_a_sign_in_cookie_copied_before_signing_out_opens_nothing_afterwards(bro
         page.goto(f"{url}/datasets")
         wait_for_app(page)
         page.get_by_text(SIGNED_OUT_NOTE).wait_for()
+        # The note can be drawn a moment before the button under load: wait for it, then check it is the only one.
+        page.get_by_role("button", name="Sign in").wait_for()
         assert main_buttons(page) == ["Sign in"]
         assert page.locator("[data-testid='stFileUploader']").count() == 0
         screenshot(page, "governance_replayed_cookie", tmp_path)

@@ -312,7 +312,7 @@ def test_an_engine_failure_is_one_sentence_with_a_reference_and_the_detail_in_th
 
     import duckdb
 
-    from analysis.load import checks
+    from analysis.load import reading
 
     good = write(tmp_path, "good.csv", "Opened,Cost\n01/02/2024,5\n")
     ingest.load_file(con, good, dataset="cases")
@@ -321,7 +321,7 @@ def test_an_engine_failure_is_one_sentence_with_a_reference_and_the_detail_in_th
     def engine_fails(*args, **kwargs):
         raise duckdb.IOException("IO Error: Could not write file \"/tmp/x.duckdb.tmp/duckdb_temp_storage-0.tmp\"")
 
-    monkeypatch.setattr(checks, "create_converted", engine_fails)
+    monkeypatch.setattr(reading, "create_converted", engine_fails)
     with caplog.at_level("ERROR", logger="analysis.load.ingest"), pytest.raises(StocktakeError) as raised:
         ingest.load_file(con, good, dataset="cases")
     message = str(raised.value)

@@ -190,7 +190,7 @@ def test_oflog_financial_years_on_the_performance_page(oflog_store, oflog_frame,
 @pytest.mark.parametrize("name,kind", [(LFB, "records"), (NHS, "kpi"), (OFLOG, "kpi")])
 def test_the_data_page_guesses_what_each_real_file_holds(name, kind, tmp_path):
     from analysis.load.preview import inspect_file
-    from analysis.roles import suggest_kind
+    from analysis.load.suggest import suggest_kind
 
     con = store.open_store(tmp_path / "look.duckdb")
     try:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis.errors import StocktakeError
-from analysis.savings import baseline, model
+from analysis.savings import baseline, model, sensitivity
 from analysis.savings.model import ChannelShift, Levers
 from tests.savings_store import SOCITM, phone_only  # noqa: F401 (the small_store fixture)
 
@@ -119,7 +119,7 @@ def test_several_shifts_apply_in_turn_and_uncosted_channel_is_noted():
 
 def test_tornado_moves_each_input_by_a_quarter():
     levers = Levers(shifts=(ChannelShift("Phone", "Web", 20),), unit_costs=SOCITM)
-    frame = model.tornado(phone_only(), levers).set_index("input")
+    frame = sensitivity.tornado(phone_only(), levers).set_index("input")
     shift = frame.loc["Shift Phone to Web (%)"]
     assert (shift["low_value"], shift["high_value"]) == pytest.approx((15, 25))
     assert (shift["saving_low"], shift["saving_high"]) == pytest.approx((4_020, 6_700))

@@ -1,4 +1,4 @@
-"""Opening a file: what it really is, its encoding, delimiter, header line and totals row."""
+"""Sniffing an opened file: its encoding as found, delimiter, header line and totals row; a read as Windows-1252."""
 
 from __future__ import annotations
 
@@ -6,21 +6,8 @@ import gzip
 
 import pytest
 
-from analysis.load import sources
+from analysis.load import files, sources
 from analysis.errors import StocktakeError
-
-
-@pytest.mark.parametrize("name,fmt", [
-    ("a.csv", "csv"), ("a.TSV", "csv"), ("a.txt", "csv"), ("a.csv.gz", "csv"), ("a.xlsx", "excel"),
-    ("a.xls", "excel"), ("a.parquet", "parquet"),
-])
-def test_file_format_of(name, fmt):
-    assert sources.file_format_of(name) == fmt
-
-
-def test_other_file_types_are_refused_by_name():
-    with pytest.raises(StocktakeError, match="'notes.docx' is not a file type Stocktake reads"):
-        sources.file_format_of("notes.docx")
 
 
 @pytest.mark.parametrize("raw,names", [
@@ -32,10 +19,15 @@ def test_clean_headers(raw, names):
     assert sources.clean_headers(raw)[0] == names
 
 
+def sniffed(path) -> sources.Source:
+    """Steps 1 and 2: the file opened and its table sniffed (close it with ``source.opened.close()``)."""
+    return sources.sniff_source(files.open_file(path))
+
+
 def open_text(tmp_path, text: str, name: str = "f.csv", encoding: str = "utf-8") -> sources.Source:
     path = tmp_path / name
     path.write_bytes(text.encode(encoding))
-    return sources.open_source(path)
+    return sniffed(path)
 
 
 @pytest.mark.parametrize("text,delimiter", [
@@ -66,15 +58,15 @@ def test_encodings(tmp_path, encoding, found):
         with open(source.path, encoding="utf-8") as handle:  # what DuckDB reads is UTF-8
             assert "Café" in handle.read()
     finally:
-        source.close()
-    assert all(not p for p in source.temp_paths)
+        source.opened.close()
+    assert all(not p for p in source.opened.temp_paths)
 
 
 def test_gzip_is_read_by_duckdb_itself(tmp_path):
     path = tmp_path / "f.csv"
     path.write_bytes(gzip.compress(b"Ref,Cost\n1,5\n"))
-    source = sources.open_source(path)
-    assert (source.compression, source.names, source.temp_paths) == ("gzip", ["Ref", "Cost"], [])
+    source = sniffed(path)
+    assert (source.compression, source.names, source.opened.temp_paths) == ("gzip", ["Ref", "Cost"], [])
     sql, params = source.relation_sql()
     assert sql.startswith("read_csv(?") and "gzip" in params
 
@@ -88,7 +80,7 @@ def test_the_column_limit_is_checked_before_anything_is_read(tmp_path):
 def test_temporary_copies_are_removed_on_close(tmp_path):
     source = open_text(tmp_path, "Ref\tNote\n1\tx\n", encoding="utf-16")
     temp = source.path
-    source.close()
+    source.opened.close()
     import os
 
     assert not os.path.exists(temp)
@@ -104,7 +96,7 @@ def test_a_file_mixing_utf8_and_windows_1252_lines_is_read_right_line_by_line(tm
     path = tmp_path / "merged.csv"
     path.write_bytes("Ref,Service,Cost\n1,Café,£1.50\n".encode() + "2,Café,£1.50\n".encode("cp1252")
                      + "3,Naïve,£2\n".encode() + "4,Crème,£3\n".encode("cp1252"))
-    source = sources.open_source(path)
+    source = sniffed(path)
     try:
         assert _read(source) == "Ref,Service,Cost\n1,Café,£1.50\n2,Café,£1.50\n3,Naïve,£2\n4,Crème,£3\n"
         assert source.encoding == "UTF-8 and Windows-1252, by line"
@@ -112,7 +104,7 @@ def test_a_file_mixing_utf8_and_windows_1252_lines_is_read_right_line_by_line(tm
                                 "does: lines 3 and 5 are Windows-1252 and the others UTF-8. Each line was read as "
                                 "it was written."]
     finally:
-        source.close()
+        source.opened.close()
 
 
 def test_a_windows_1252_file_is_still_read_as_one(tmp_path, monkeypatch):
@@ -122,24 +114,24 @@ def test_a_windows_1252_file_is_still_read_as_one(tmp_path, monkeypatch):
         assert source.encoding == "cp1252" and source.notes == []
         assert _read(source) == "Service,Cost\nCafé,£1.50\n"
     finally:
-        source.close()
+        source.opened.close()
 
 
 def test_mixed_lines_beyond_the_sampled_parts_are_read_right_and_numbered(tmp_path, monkeypatch):
     # 3 MB of UTF-8 (with accents, so the file is not plain ASCII), then Windows-1252 lines the sample never sees:
-    # the load finds them and reads the file again line by line (Source.read_as_cp1252).
+    # the load finds them and reads the file again line by line (sources.read_as_cp1252).
     monkeypatch.setenv("STOCKTAKE_DB", str(tmp_path / "s.duckdb"))
     lines = ["Ref,Service"] + [f"{i},Café {i}" for i in range(1, 150_001)]
     path = tmp_path / "late.csv"
     path.write_bytes(("\n".join(lines) + "\n").encode() + "150001,Crème\n150002,Brûlée\n".encode("cp1252"))
-    source = sources.open_source(path)
+    source = sniffed(path)
     try:
         assert source.encoding == "utf-8"  # what the sample says
-        source.read_as_cp1252()
+        source = sources.read_as_cp1252(source)
         text = _read(source)
         assert text.endswith("150000,Café 150000\n150001,Crème\n150002,Brûlée\n") and "Ã" not in text
         assert source.notes[-1] == ("'late.csv' mixes two encodings, as a file put together from two systems' "
                                     "exports does: lines 150,002 and 150,003 are Windows-1252 and the others UTF-8. "
                                     "Each line was read as it was written.")
     finally:
-        source.close()
+        source.opened.close()

@@ -6,7 +6,7 @@ import io
 import os
 import stat
 
-from analysis.load import sources, uploads
+from analysis.load import files, uploads
 
 
 def test_the_folder_is_beside_the_store_and_only_its_owner_may_open_it(tmp_path):
@@ -41,10 +41,10 @@ def test_a_rewritten_copy_goes_to_the_private_folder_and_is_removed_when_the_sou
     monkeypatch.setenv("STOCKTAKE_DB", str(tmp_path / "stocktake.duckdb"))
     path = tmp_path / "win.csv"
     path.write_bytes("Service,Cost\nCafé,£1.50\n".encode("cp1252"))
-    source = sources.open_source(path)
-    assert [p for p in uploads.held()] == [uploads.upload_dir() / os.path.basename(source.path)]
-    assert stat.S_IMODE(os.stat(source.path).st_mode) == 0o600
-    source.close()
+    opened = files.open_file(path)
+    assert [p for p in uploads.held()] == [uploads.upload_dir() / os.path.basename(opened.path)]
+    assert stat.S_IMODE(os.stat(opened.path).st_mode) == 0o600
+    opened.close()
     assert uploads.held() == []
 
 

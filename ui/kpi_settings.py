@@ -13,6 +13,8 @@ from analysis import interventions, periods, store
 from analysis.errors import StocktakeError
 from analysis.kpis import definitions, explained, storage
 from analysis.kpis.explained import RULE_LABELS
+from analysis.kpis.page import (DAYS_KEY, DIRECTION_KEY, GRAIN_KEY, KPI_KEY, NEAR_KEY, RULES_KEY, SERIES_KEYS,
+                                TARGET_KEY)
 from ui import actions
 from ui.auth import can_edit
 from ui.connection import get_connection
@@ -20,25 +22,27 @@ from ui.text import plain
 
 BIND = "query-params"
 ALL = definitions.ALL
+# (kpi, series) of each row of the summary table as the page drew it, and the row whose choice was last applied.
+MATRIX_ROWS_KEY, MATRIX_DONE_KEY = "_pf_matrix_keys", "_pf_matrix_done"
 
 
 def load_settings(dataset: str) -> None:
     """When the KPI or service changes, show that KPI's stored direction and target in the inputs."""
-    kpi = st.session_state.get("pf_kpi")
+    kpi = st.session_state.get(KPI_KEY)
     if not kpi:
         return
-    series = st.session_state.get("pf_service") or ALL
+    series = st.session_state.get(SERIES_KEYS["service"]) or ALL
     directions, targets = storage.kpi_settings(get_connection(), dataset)
     default = definitions.RECORD_KPIS[kpi].improvement if kpi in definitions.RECORD_KPIS else "increase"
-    st.session_state["pf_dir"] = directions.get(kpi, default)
+    st.session_state[DIRECTION_KEY] = directions.get(kpi, default)
     target = storage.target_for(targets, kpi, series)
-    st.session_state["pf_target"] = None if target is None else round(
+    st.session_state[TARGET_KEY] = None if target is None else round(
         target * explained.target_scale(definitions.kpi_unit(kpi)), 4)
 
 
 def apply_matrix_selection(dataset: str, matrix_key: str) -> None:
     """A row clicked in the summary matrix opens its chart: set the KPI and service before the widgets are made."""
-    matrix_keys = st.session_state.get("_pf_matrix_keys")
+    matrix_keys = st.session_state.get(MATRIX_ROWS_KEY)
     state = st.session_state.get(matrix_key)
     try:
         rows = list(state["selection"]["rows"]) if state else []
@@ -47,14 +51,14 @@ def apply_matrix_selection(dataset: str, matrix_key: str) -> None:
     if not rows or not matrix_keys:
         return
     row = rows[0]
-    if st.session_state.get("_pf_matrix_done") == (row, tuple(matrix_keys)):
+    if st.session_state.get(MATRIX_DONE_KEY) == (row, tuple(matrix_keys)):
         return
-    st.session_state["_pf_matrix_done"] = (row, tuple(matrix_keys))
+    st.session_state[MATRIX_DONE_KEY] = (row, tuple(matrix_keys))
     if 0 <= row < len(matrix_keys):
         kpi, series = matrix_keys[row]
-        st.session_state["pf_kpi"] = kpi
-        st.session_state["pf_service"] = series
-        for key in ("pf_area", "pf_channel"):
+        st.session_state[KPI_KEY] = kpi
+        st.session_state[SERIES_KEYS["service"]] = series
+        for key in (SERIES_KEYS["area"], SERIES_KEYS["channel"]):
             if key in st.session_state:
                 st.session_state[key] = ALL
         load_settings(dataset)
@@ -67,11 +71,11 @@ def render_target_forms(ds: store.Dataset, option: definitions.KpiOption, series
     scale = explained.target_scale(option.unit)
     unit_hint = " (as a percentage, e.g. 95)" if option.unit == "share" else ""
     t1, t2, t3 = st.columns([2, 2, 2])
-    t1.number_input(f"Target{unit_hint}", key="pf_target", bind=BIND, step=1.0, format="%.2f")
+    t1.number_input(f"Target{unit_hint}", key=TARGET_KEY, bind=BIND, step=1.0, format="%.2f")
     every = t2.checkbox("Same target for every service", key="pf_t_all", bind=BIND,
                         help="A service with a target of its own keeps it.")
     if editor and t3.button("Save target", key="pf_t_save", icon=":material/save:"):
-        typed = st.session_state.get("pf_target")
+        typed = st.session_state.get(TARGET_KEY)
         try:
             actions.set_target(con, ds.name, kpi, None if every else series_name,
                                None if typed is None else typed / scale)
@@ -161,13 +165,13 @@ def render_chart_settings(ds: store.Dataset, grain: str | None) -> None:
     with st.sidebar:
         st.subheader("Chart settings")
         if ds.kind == "records":
-            st.selectbox("Period", list(periods.GRAINS), index=periods.GRAINS.index(grain), key="pf_grain",
+            st.selectbox("Period", list(periods.GRAINS), index=periods.GRAINS.index(grain), key=GRAIN_KEY,
                          bind="query-params", format_func=lambda g: periods.GRAIN_LABELS[g],
                          help="Months at first; a short extract starts at the grain that gives at least 13 periods, "
                               "enough for an SPC chart's limits.")
             st.number_input("'Closed within' days", min_value=0, max_value=365, value=definitions.DEFAULT_WITHIN_DAYS,
-                            step=1, key="pf_days", bind="query-params", help="For the KPI 'Closed within N days'.")
-        st.radio("SPC rules", list(RULE_LABELS), key="pf_rules", bind="query-params", format_func=RULE_LABELS.get,
+                            step=1, key=DAYS_KEY, bind="query-params", help="For the KPI 'Closed within N days'.")
+        st.radio("SPC rules", list(RULE_LABELS), key=RULES_KEY, bind="query-params", format_func=RULE_LABELS.get,
                  help="NHS-R: NHSRplotthedots (runs and trends of 7). Making Data Count tool: runs and trends of 6, "
                       "points beyond the limits count towards 'two of three', limits only from 13 points.")
-        st.checkbox("Show the near-limit (2 sigma) lines", key="pf_near", bind="query-params")
+        st.checkbox("Show the near-limit (2 sigma) lines", key=NEAR_KEY, bind="query-params")

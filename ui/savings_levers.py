@@ -18,8 +18,10 @@ from analysis import lookups, store
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_money
 from analysis.savings import baseline, costs, model, scenarios
-from analysis.savings.page import (DEFAULT_RAMP, DEFAULTS, MAX_SHIFTS, MAX_YEARS, SOCITM, cost_key, cost_lookup,
-                                   minutes_key, month_key)
+from analysis.savings.page import (COMPARE_KEY, DEFAULT_RAMP, DEFAULTS, FAILURE_PCT_KEY, FAILURE_REASONS_KEY,
+                                   FAILURE_SERVICES_KEY, FTE_COST_KEY, FTE_HOURS_KEY, HANDLING_PCT_KEY, MAX_SHIFTS,
+                                   MAX_YEARS, ONE_OFF_KEY, PERIOD_KEY, PRESET_KEY, SHIFT_COUNT_KEY, SOCITM, YEARS_KEY,
+                                   cost_key, cost_lookup, minutes_key, month_key, ramp_key, shift_keys)
 from ui import actions
 from ui.connection import catalogue, get_connection
 from ui.figures import cached
@@ -27,6 +29,8 @@ from ui.lookup_choice import render_lookup_choice
 from ui.text import plain
 
 BIND = "query-params"
+# The saved scenario chosen, its new name, and the sentence a save, load, rename or delete leaves for the next run.
+PICK_KEY, RENAME_KEY, FLASH_KEY = "sv_pick", "sv_rename", "sv_flash"
 cost_lookup = cached()(cost_lookup)
 
 
@@ -75,7 +79,7 @@ class CostPresets:
 
     def apply(self) -> None:
         """A callback: the chosen preset's costs into the inputs."""
-        table = self.table(st.session_state["sv_preset"])
+        table = self.table(st.session_state[PRESET_KEY])
         for ch, cost in zip(table["channel"], table["unit_cost"]):
             st.session_state[cost_key(ch)] = None if pd.isna(cost) else float(cost)
 
@@ -83,12 +87,12 @@ class CostPresets:
 def render_costs(dataset: store.Dataset, base: baseline.Baseline, choice: lookups.LookupChoice) -> CostInputs:
     """The expander with the cost per contact and handling minutes of each channel."""
     presets = CostPresets(dataset, choice, list(base.channels))
-    prune("sv_preset", presets.options)
+    prune(PRESET_KEY, presets.options)
     unit_costs: dict[str, float] = {}
     minutes: dict[str, float] = {}
     with st.expander("Cost per contact and handling time, by channel", expanded=False):
         preset = st.selectbox(
-            "Unit costs from", presets.options, index=presets.options.index(presets.default), key="sv_preset",
+            "Unit costs from", presets.options, index=presets.options.index(presets.default), key=PRESET_KEY,
             bind=BIND, on_change=presets.apply,
             format_func=lambda p: p if p == SOCITM else f"Lookup dataset '{p}' (the benchmark fills its gaps)",
             help="A lookup dataset with a channel and a unit cost column overrides the benchmark.")
@@ -138,20 +142,20 @@ def render_levers(base: baseline.Baseline, inputs: CostInputs) -> None:
     channels = inputs.channels
     phone, web = costs.default_shift(channels)
     for i in range(1, MAX_SHIFTS + 1):
-        prune(f"sv_sh{i}_from", channels)
-        prune(f"sv_sh{i}_to", channels)
-    prune("sv_fd_services", base.services)
-    prune("sv_fd_reasons", base.failure_reasons)
+        prune(shift_keys(i).source, channels)
+        prune(shift_keys(i).target, channels)
+    prune(FAILURE_SERVICES_KEY, base.services)
+    prune(FAILURE_REASONS_KEY, base.failure_reasons)
     st.subheader("Levers")
     lever_cols = st.columns(3, gap="large")
     with lever_cols[0]:
         st.markdown("**1. Remove failure demand**")
-        st.slider("Failure demand removed (%)", 0, 100, value=DEFAULTS["sv_fd_pct"], step=1, key="sv_fd_pct",
+        st.slider("Failure demand removed (%)", 0, 100, value=DEFAULTS[FAILURE_PCT_KEY], step=1, key=FAILURE_PCT_KEY,
                   bind=BIND, help="The share of failure demand (chasing, repeat and correction contacts) the change "
                                   "prevents.")
-        st.multiselect("Only in these services", base.services, default=[], key="sv_fd_services", bind=BIND,
+        st.multiselect("Only in these services", base.services, default=[], key=FAILURE_SERVICES_KEY, bind=BIND,
                        placeholder="All services")
-        st.multiselect("Only for these failure reasons", base.failure_reasons, default=[], key="sv_fd_reasons",
+        st.multiselect("Only for these failure reasons", base.failure_reasons, default=[], key=FAILURE_REASONS_KEY,
                        bind=BIND, placeholder="All failure reasons", disabled=not base.failure_reasons)
         st.caption(f"{format_count(int(base.cells['failure_contacts'].sum()))} of {format_count(base.total_contacts)} "
                    "contacts in the period are failure demand." if base.has_classification else
@@ -159,35 +163,37 @@ def render_levers(base: baseline.Baseline, inputs: CostInputs) -> None:
     with lever_cols[1]:
         st.markdown("**2. Shift channels** (on what remains)")
         n_shift = int(st.number_input("How many channel shifts", min_value=0, max_value=MAX_SHIFTS,
-                                      value=DEFAULTS["sv_nshift"], step=1, key="sv_nshift", bind=BIND))
+                                      value=DEFAULTS[SHIFT_COUNT_KEY], step=1, key=SHIFT_COUNT_KEY, bind=BIND))
         for i in range(1, n_shift + 1):
+            keys = shift_keys(i)
             a, b = st.columns(2)
-            a.selectbox(f"Shift {i}: from", channels, index=channels.index(phone), key=f"sv_sh{i}_from", bind=BIND)
-            b.selectbox(f"Shift {i}: to", channels, index=channels.index(web), key=f"sv_sh{i}_to", bind=BIND)
-            st.slider(f"Shift {i}: share moved (%)", 0, 100, value=DEFAULTS["sv_sh1_pct"] if i == 1 else 0, step=1,
-                      key=f"sv_sh{i}_pct", bind=BIND)
+            a.selectbox(f"Shift {i}: from", channels, index=channels.index(phone), key=keys.source, bind=BIND)
+            b.selectbox(f"Shift {i}: to", channels, index=channels.index(web), key=keys.target, bind=BIND)
+            st.slider(f"Shift {i}: share moved (%)", 0, 100, value=DEFAULTS.get(keys.share, 0), step=1,
+                      key=keys.share, bind=BIND)
     with lever_cols[2]:
         st.markdown("**3. Cut handling time** (on what remains)")
-        st.slider("Handling time cut (%)", 0, 100, value=DEFAULTS["sv_ht_pct"], step=1, key="sv_ht_pct", bind=BIND)
+        st.slider("Handling time cut (%)", 0, 100, value=DEFAULTS[HANDLING_PCT_KEY], step=1, key=HANDLING_PCT_KEY,
+                  bind=BIND)
         a, b = st.columns(2)
         a.number_input("Cost of an FTE hour (£)", min_value=0.0, value=model.DEFAULT_FTE_HOUR_COST, step=1.0,
-                       format="%.2f", key="sv_fte_cost", bind=BIND,
+                       format="%.2f", key=FTE_COST_KEY, bind=BIND,
                        help="Salary plus on-costs, per hour. Values the minutes saved by the handling-time cut.")
         b.number_input("Productive hours per FTE a year", min_value=1.0, value=model.DEFAULT_PRODUCTIVE_HOURS,
-                       step=10.0, format="%.0f", key="sv_fte_hours", bind=BIND,
+                       step=10.0, format="%.0f", key=FTE_HOURS_KEY, bind=BIND,
                        help="Hours a full-time post spends on contacts in a year, after leave and training.")
     st.markdown("**Costs and timing**")
     t1, t2, t3 = st.columns([2, 2, 6])
-    t1.number_input("One-off cost of the change (£)", min_value=0.0, value=DEFAULTS["sv_oneoff"], step=1_000.0,
-                    format="%.0f", key="sv_oneoff", bind=BIND)
-    years = int(t2.radio("Years to project", [3, 4, 5], index=[3, 4, 5].index(DEFAULTS["sv_years"]), key="sv_years",
+    t1.number_input("One-off cost of the change (£)", min_value=0.0, value=DEFAULTS[ONE_OFF_KEY], step=1_000.0,
+                    format="%.0f", key=ONE_OFF_KEY, bind=BIND)
+    years = int(t2.radio("Years to project", [3, 4, 5], index=[3, 4, 5].index(DEFAULTS[YEARS_KEY]), key=YEARS_KEY,
                          bind=BIND, horizontal=True))
     with t3:
         st.caption("Ramp-up: share of the full annual effect reached in each year")
         ramp_cols = st.columns(MAX_YEARS)
         for i in range(years):
             ramp_cols[i].number_input(f"Year {i + 1} (%)", min_value=0, max_value=100, value=int(DEFAULT_RAMP[i]),
-                                      step=5, key=f"sv_ramp{i + 1}", bind=BIND)
+                                      step=5, key=ramp_key(i + 1), bind=BIND)
 
 
 # ---- saved scenarios: callbacks ------------------------------------------------------------------------------------
@@ -195,38 +201,38 @@ def render_levers(base: baseline.Baseline, inputs: CostInputs) -> None:
 
 def _levers_to_state(levers: model.Levers, period_start: date, channels: list[str]) -> None:
     ss = st.session_state
-    ss["sv_period"] = month_key(period_start)
-    ss["sv_fd_pct"] = int(round(levers.failure_pct))
-    ss["sv_fd_services"] = list(levers.failure_services)
-    ss["sv_fd_reasons"] = list(levers.failure_reasons)
-    ss["sv_nshift"] = min(MAX_SHIFTS, len(levers.shifts))
+    ss[PERIOD_KEY] = month_key(period_start)
+    ss[FAILURE_PCT_KEY] = int(round(levers.failure_pct))
+    ss[FAILURE_SERVICES_KEY] = list(levers.failure_services)
+    ss[FAILURE_REASONS_KEY] = list(levers.failure_reasons)
+    ss[SHIFT_COUNT_KEY] = min(MAX_SHIFTS, len(levers.shifts))
     for i, s in enumerate(levers.shifts[:MAX_SHIFTS], start=1):
-        ss[f"sv_sh{i}_from"] = s.from_channel
-        ss[f"sv_sh{i}_to"] = s.to_channel
-        ss[f"sv_sh{i}_pct"] = int(round(s.percent))
-    ss["sv_ht_pct"] = int(round(levers.handling_pct))
+        ss[shift_keys(i).source] = s.from_channel
+        ss[shift_keys(i).target] = s.to_channel
+        ss[shift_keys(i).share] = int(round(s.percent))
+    ss[HANDLING_PCT_KEY] = int(round(levers.handling_pct))
     for ch in dict.fromkeys([*channels, *levers.unit_costs]):
         cost = levers.unit_costs.get(ch)
         ss[cost_key(ch)] = None if cost is None or pd.isna(cost) else float(cost)
     for ch, minutes in levers.minutes_per_contact.items():
         ss[minutes_key(ch)] = float(minutes)
-    ss["sv_fte_cost"] = float(levers.fte_hour_cost)
-    ss["sv_fte_hours"] = float(levers.productive_hours)
-    ss["sv_oneoff"] = float(levers.one_off_cost)
-    ss["sv_years"] = int(levers.years)
+    ss[FTE_COST_KEY] = float(levers.fte_hour_cost)
+    ss[FTE_HOURS_KEY] = float(levers.productive_hours)
+    ss[ONE_OFF_KEY] = float(levers.one_off_cost)
+    ss[YEARS_KEY] = int(levers.years)
     for i in range(MAX_YEARS):
         ramp = levers.ramp_up[min(i, len(levers.ramp_up) - 1)] if levers.ramp_up else 100.0
-        ss[f"sv_ramp{i + 1}"] = int(round(ramp))
+        ss[ramp_key(i + 1)] = int(round(ramp))
 
 
 def load_scenario(dataset: store.Dataset, period_keys: list[str], channels: list[str]) -> None:
-    name = st.session_state.get("sv_pick")
+    name = st.session_state.get(PICK_KEY)
     if not name:
         return
     try:
         saved = scenarios.load_scenario(get_connection(), dataset.name, name)
     except StocktakeError as exc:
-        st.session_state["sv_flash"] = ("error", plain(exc))
+        st.session_state[FLASH_KEY] = ("error", plain(exc))
         return
     _levers_to_state(saved.levers, saved.period_start, channels)
     note = ""
@@ -234,30 +240,30 @@ def load_scenario(dataset: store.Dataset, period_keys: list[str], channels: list
         note = " Its baseline period is no longer in the data, so the latest period is used."
     if saved.dataset_version != dataset.version:
         note += " The data has been reloaded or its roles changed since it was saved, so the figures may differ."
-    st.session_state["sv_flash"] = ("success", f"Loaded '{plain(name)}'.{note}")
+    st.session_state[FLASH_KEY] = ("success", f"Loaded '{plain(name)}'.{note}")
 
 
 def delete_scenario(dataset: store.Dataset) -> None:
-    name = st.session_state.get("sv_pick")
+    name = st.session_state.get(PICK_KEY)
     if not name:
         return
     try:
         actions.delete_scenario(get_connection(), dataset.name, name)
-        st.session_state["sv_flash"] = ("success", f"Deleted '{plain(name)}'.")
-        st.session_state["sv_compare"] = [n for n in st.session_state.get("sv_compare", []) if n != name]
+        st.session_state[FLASH_KEY] = ("success", f"Deleted '{plain(name)}'.")
+        st.session_state[COMPARE_KEY] = [n for n in st.session_state.get(COMPARE_KEY, []) if n != name]
     except StocktakeError as exc:
-        st.session_state["sv_flash"] = ("error", plain(exc))
+        st.session_state[FLASH_KEY] = ("error", plain(exc))
 
 
 def rename_scenario(dataset: store.Dataset) -> None:
-    old, new = st.session_state.get("sv_pick"), (st.session_state.get("sv_rename") or "").strip()
+    old, new = st.session_state.get(PICK_KEY), (st.session_state.get(RENAME_KEY) or "").strip()
     if not old:
         return
     try:
         actions.rename_scenario(get_connection(), dataset.name, old, new)
-        st.session_state["sv_flash"] = ("success", f"Renamed '{plain(old)}' to '{plain(new)}'.")
-        st.session_state["sv_pick"] = new
-        st.session_state["sv_compare"] = [new if n == old else n for n in st.session_state.get("sv_compare", [])]
-        st.session_state["sv_rename"] = ""
+        st.session_state[FLASH_KEY] = ("success", f"Renamed '{plain(old)}' to '{plain(new)}'.")
+        st.session_state[PICK_KEY] = new
+        st.session_state[COMPARE_KEY] = [new if n == old else n for n in st.session_state.get(COMPARE_KEY, [])]
+        st.session_state[RENAME_KEY] = ""
     except StocktakeError as exc:
-        st.session_state["sv_flash"] = ("error", plain(exc))
+        st.session_state[FLASH_KEY] = ("error", plain(exc))

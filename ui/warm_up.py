@@ -20,6 +20,7 @@ MODULES = (
     "altair",
     "analysis.charts.demand",
     "analysis.charts.spc",
+    "analysis.charts.spc_icons",
     "analysis.charts.savings",
     "analysis.forecast",
     "analysis.demand.scan",

@@ -17,7 +17,9 @@ from analysis.charts import spc as charts
 from analysis.filters import Filters
 from analysis.kpis import definitions, explained, peers, series, storage
 from analysis.kpis.explained import DIRECTION_LABELS, RULE_LABELS, SPLIT_LABELS
-from analysis.kpis.page import ALL, PAGE, PerformanceView, default_grain, notes
+from analysis.kpis.page import (ALL, BENCHMARK_DIRECTION_KEY, BENCHMARK_KEY, BENCHMARK_MEASURE_KEY, BENCHMARK_OWN_KEY,
+                                PAGE, REBASE_DATE_KEY, REBASE_KEY, SMALL_MULTIPLES_BY_KEY, WORKING_DAYS_KEY,
+                                PerformanceView, default_grain, notes)
 from analysis.reads import CLASSIFICATION
 from analysis.registry import Context, Figure, NotShown, register
 from analysis.spc import reading, xmr
@@ -79,9 +81,9 @@ class Spc:
 def rebase_points(notes_shown: pd.DataFrame, state) -> tuple[pd.Timestamp, ...]:
     """The points the limits are recalculated from: chosen interventions ('<day>|<id>') and a typed date."""
     by_key = {f"{row.day.date().isoformat()}|{row.id}": row.day for row in notes_shown.itertuples()}
-    points = [by_key[k] for k in strings(state.get("pf_rebase")) if k in by_key]
-    if day(state.get("pf_rebase_date")):
-        points.append(pd.Timestamp(day(state.get("pf_rebase_date"))))
+    points = [by_key[k] for k in strings(state.get(REBASE_KEY)) if k in by_key]
+    if day(state.get(REBASE_DATE_KEY)):
+        points.append(pd.Timestamp(day(state.get(REBASE_DATE_KEY))))
     return tuple(points)
 
 
@@ -99,7 +101,7 @@ def _spc_inputs(ctx: Context, ds: store.Dataset, view: PerformanceView, state) -
     return Spc(view.kpi, view.option.label, view.option.unit, view.option.missing, view.title, view.grain,
                view.within_days, view.filters, view.series_name, view.improvement, view.rules, view.show_near,
                view.stored_target, kept, shown[["day", "label", "id"]].reset_index(drop=True),
-               rebase_points(shown, state), bool(value(state, "pf_working_days", True)))
+               rebase_points(shown, state), bool(value(state, WORKING_DAYS_KEY, True)))
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,7 @@ def compare_roles(view: PerformanceView) -> list[str]:
 
 def _small_inputs(ctx: Context, ds: store.Dataset, view: PerformanceView, state) -> Small:
     roles = compare_roles(view) or ["area"]
-    by = value(state, "pf_sm_by", roles[0])
+    by = value(state, SMALL_MULTIPLES_BY_KEY, roles[0])
     by = by if by in roles else roles[0]
     filters = view.filters.without(by)
     shown = notes(ctx, ds, filters.services[0] if filters.services else ALL)
@@ -285,12 +287,12 @@ def _peer_inputs(ctx: Context, ds: store.Dataset, view: PerformanceView, state) 
     if not found:
         return Peers(None, "month", "", "", "increase")
     names = [b.name for b in found]
-    bench = found[names.index(state["pf_bm"])] if state.get("pf_bm") in names else found[0]
+    bench = found[names.index(state[BENCHMARK_KEY])] if state.get(BENCHMARK_KEY) in names else found[0]
     measures = ctx.shared(definitions.kpi_measures, bench)
     areas = ctx.shared(peers.organisations, bench)
-    measure = value(state, "pf_bm_measure", measures[0] if measures else "")
-    own = value(state, "pf_bm_own", areas[0] if areas else "")
-    better = value(state, "pf_bm_dir", "increase")
+    measure = value(state, BENCHMARK_MEASURE_KEY, measures[0] if measures else "")
+    own = value(state, BENCHMARK_OWN_KEY, areas[0] if areas else "")
+    better = value(state, BENCHMARK_DIRECTION_KEY, "increase")
     return Peers((bench.name, bench.version), ctx.shared(default_grain, bench),
                  measure if measure in measures or not measures else measures[0],
                  own if own in areas or not areas else areas[0], better if better in DIRECTION_LABELS else "increase")

@@ -26,6 +26,15 @@ from analysis.state import url_params, value
 
 PAGE_KEY = "performance-trends"
 PREFIX = "pf_"
+# Every control's key, written once: the page's widgets are drawn under them and the figures read them back.
+KPI_KEY, GRAIN_KEY, DAYS_KEY, RULES_KEY, NEAR_KEY = "pf_kpi", "pf_grain", "pf_days", "pf_rules", "pf_near"
+DIRECTION_KEY, TARGET_KEY = "pf_dir", "pf_target"  # which way is better, and the target, for the KPI chosen
+SERIES_KEYS = {"service": "pf_service", "area": "pf_area", "channel": "pf_channel"}  # role -> the series chosen
+REBASE_KEY, REBASE_DATE_KEY, WORKING_DAYS_KEY = "pf_rebase", "pf_rebase_date", "pf_working_days"
+SMALL_MULTIPLES_BY_KEY = "pf_sm_by"
+# The peer comparison: the benchmark dataset, its measure, your organisation in it, and which way is better.
+BENCHMARK_KEY, BENCHMARK_MEASURE_KEY = "pf_bm", "pf_bm_measure"
+BENCHMARK_OWN_KEY, BENCHMARK_DIRECTION_KEY = "pf_bm_own", "pf_bm_dir"
 ALL = definitions.ALL
 
 
@@ -117,52 +126,52 @@ def read_view(ctx: Context, ds: store.Dataset, state: Mapping[str, Any]) -> Perf
     if ds.kind not in ("records", "kpi"):
         raise StocktakeError(f"'{ds.name}' is a lookup: the Performance page charts records or a KPI series.")
     is_records = ds.kind == "records"
-    grain = value(state, "pf_grain") if is_records else None
+    grain = value(state, GRAIN_KEY) if is_records else None
     if grain not in periods.GRAINS:
         grain = ctx.shared(default_grain, ds)
-    within_days = int(value(state, "pf_days", definitions.DEFAULT_WITHIN_DAYS)) if is_records \
+    within_days = int(value(state, DAYS_KEY, definitions.DEFAULT_WITHIN_DAYS)) if is_records \
         else definitions.DEFAULT_WITHIN_DAYS
     choices = ctx.shared(kpi_choices, ds, within_days, reads=(CLASSIFICATION,))
     by_key = {o.key: o for o in choices.options}
     if not by_key:
         raise StocktakeError(f"'{ds.name}' has no KPI to chart: a KPI series needs the roles Period and Value.")
-    kpi = value(state, "pf_kpi", next(iter(by_key)))
+    kpi = value(state, KPI_KEY, next(iter(by_key)))
     if kpi not in by_key:
         raise StocktakeError(f"'{ds.name}' no longer has the KPI '{kpi}': add the view again from the page.")
-    chosen = {role: value(state, f"pf_{role}", ALL) for role in ("service", "area", "channel")}
+    chosen = {role: value(state, key, ALL) for role, key in SERIES_KEYS.items()}
     if not is_records:
         chosen["channel"] = ALL  # a KPI series has no channel
-    rules = value(state, "pf_rules", "nhsr")
+    rules = value(state, RULES_KEY, "nhsr")
     directions, targets = settings(ctx, ds)
     option = by_key[kpi]
-    improvement = value(state, "pf_dir", directions.get(kpi, option.improvement))
+    improvement = value(state, DIRECTION_KEY, directions.get(kpi, option.improvement))
     return PerformanceView(ds, grain, within_days, rules if rules in RULE_LABELS else "nhsr",
-                           bool(state.get("pf_near")), option, chosen["service"], chosen["area"], chosen["channel"],
+                           bool(state.get(NEAR_KEY)), option, chosen["service"], chosen["area"], chosen["channel"],
                            improvement if improvement in DIRECTION_LABELS else option.improvement,
                            tuple(sorted(directions.items())), tuple(sorted(targets.items())), choices.split_values)
 
 
 def default_title(figure_title: str, state: Mapping[str, Any]) -> str:
     """A facilitator's title to start from: the KPI, and the service or area it is narrowed to."""
-    kpi = value(state, "pf_kpi")
+    kpi = value(state, KPI_KEY)
     if not kpi:
         return figure_title
-    narrowed = [held for held in (value(state, "pf_service", ALL), value(state, "pf_area", ALL)) if held != ALL]
-    name = definitions.kpi_label(kpi, int(value(state, "pf_days", definitions.DEFAULT_WITHIN_DAYS)))
+    narrowed = [held for held in (value(state, SERIES_KEYS[role], ALL) for role in ("service", "area")) if held != ALL]
+    name = definitions.kpi_label(kpi, int(value(state, DAYS_KEY, definitions.DEFAULT_WITHIN_DAYS)))
     return name + (f": {', '.join(narrowed)}" if narrowed else "")
 
 
 def link_params(state: Mapping[str, Any]) -> dict[str, list[str]]:
     """The query parameters the page's controls write (radios and selects write their labels)."""
-    days = lambda s: int(value(s, "pf_days", definitions.DEFAULT_WITHIN_DAYS))  # noqa: E731
+    days = lambda s: int(value(s, DAYS_KEY, definitions.DEFAULT_WITHIN_DAYS))  # noqa: E731
     return url_params(state, {
-        "pf_grain": lambda g, s: periods.GRAIN_LABELS.get(g, str(g)),
-        "pf_kpi": lambda k, s: definitions.kpi_label(k, days(s)),
-        "pf_dir": lambda d, s: DIRECTION_LABELS.get(d, str(d)),
-        "pf_rules": lambda r, s: RULE_LABELS.get(r, str(r)),
-        "pf_service": lambda v, s: None if v == ALL else str(v),
+        GRAIN_KEY: lambda g, s: periods.GRAIN_LABELS.get(g, str(g)),
+        KPI_KEY: lambda k, s: definitions.kpi_label(k, days(s)),
+        DIRECTION_KEY: lambda d, s: DIRECTION_LABELS.get(d, str(d)),
+        RULES_KEY: lambda r, s: RULE_LABELS.get(r, str(r)),
+        SERIES_KEYS["service"]: lambda v, s: None if v == ALL else str(v),
         # On by default: only its being cleared is written.
-        "pf_working_days": lambda v, s: None if v else "false"})
+        WORKING_DAYS_KEY: lambda v, s: None if v else "false"})
 
 
 PAGE = Page(PAGE_KEY, "Performance trends", PREFIX, read_view, PerformanceView.words, link_params,

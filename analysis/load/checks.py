@@ -1,13 +1,14 @@
-"""What the rows say once they are typed: counts, failures, rejected lines, case variants, suspicious values.
+"""Step 5 of a load, check: what the rows say once they are typed, and the fixes asked for, before they are swapped in.
 
-Run as aggregates over the typed table (the load's staging table, or the preview's first rows): one scan for the
-counts, a small query over the few rows that carry a reason, one GROUP BY per low-cardinality text column for the
-case variants. Also the sentences that describe them, for the Data page's "Problems found" and the load report.
+The checks are aggregates over the typed table (the load's staging table, or the preview's first rows): one GROUP BY
+per low-cardinality text column for the case variants, the date grains, dates far in the past or future, multi-year
+spans, repeated record ids; with the sentences that describe them, for the Data page's "Problems found" and the load
+report. :func:`check_rows` is the load's step: the rejected rows set aside (a load that would reject most of them
+stops first), the checks run, the fixes made (case variants unified, spans or copies left out), total rows marked.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Sequence
@@ -15,11 +16,15 @@ from typing import Sequence
 import duckdb
 
 from analysis import periods
-from analysis.load.convert import (BLANK_ROW, MISSING_DATE, REASON_COLUMN, ReadPlan, careful_sql, converts_itself,
-                              failed_value_sql, run_without_optimizer)
+from analysis.errors import StocktakeError
+from analysis.load import reading, rejects
+from analysis.load.commit import Target
+from analysis.load.convert import REASON_COLUMN, ReadPlan, converts_itself, output_columns
 from analysis.load.detect import DATE, TEXT, TIMESTAMP, TYPE_WORDS
-from analysis.load.sources import MAX_LINE_BYTES, Source
-from analysis.store import quote_identifier
+from analysis.load.request import LoadRequest, Progress
+from analysis.load.sources import Source
+from analysis.load.totals import TOTAL_ROLE, mark_for_load
+from analysis.store import Column, quote_identifier
 
 # Case variants are looked for in text columns with at most this many distinct values (a borough, a reason), not in
 # free text or ids.
@@ -31,6 +36,8 @@ REPEATS_EXACT_MAX_ROWS = 2_000_000
 # Dates of a date role outside these years are reported: placeholders such as 01/01/1900 are common.
 EARLIEST_PLAUSIBLE_YEAR = 1950
 LATEST_PLAUSIBLE_YEARS_AHEAD = 5
+# A load that would reject more than this share of the rows stops and asks first.
+REJECT_SHARE_LIMIT = 0.5
 
 
 @dataclass
@@ -43,170 +50,6 @@ class Counts:
     missing_dates: int = 0  # records without a date (rejected)
     reader_rejects: list[tuple[int, str, str]] = field(default_factory=list)  # (line, reason, line as written)
     warnings: list[str] = field(default_factory=list)
-
-
-def reader_rejects(cur: duckdb.DuckDBPyConnection, plan: ReadPlan) -> list[tuple[int, str, str, str | None]]:
-    """Lines DuckDB's reader could not read, from its reject table on this cursor: (line, error type, plain reason,
-    line as written)."""
-    # Only CSV reads make the reject table; a failed query would abort the caller's transaction, so look first.
-    if not has_reject_table(cur):
-        return []
-    rows = cur.execute("SELECT line, error_type, column_name, csv_line, error_message FROM reject_errors "
-                       "ORDER BY line").fetchall()
-    names = {f"c{i}": c.name for i, c in enumerate(plan.columns)}
-    words = {f"c{i}": TYPE_WORDS[c.type] for i, c in enumerate(plan.columns)}
-    out = []
-    for line, error_type, column, csv_line, message in rows:
-        out.append((int(line), str(error_type), _line_reason(int(line), str(error_type), names.get(column),
-                                                             words.get(column), message or ""), csv_line))
-    return out
-
-
-def create_converted(cur: duckdb.DuckDBPyConnection, table: str, select_sql: str, params: list, plan: ReadPlan, *,
-                     temporary: bool = False) -> None:
-    """Create ``table`` from the conversion query, planned without the optimizer for a very wide file."""
-    wide = run_without_optimizer(plan)
-    if wide:
-        cur.execute("PRAGMA disable_optimizer")
-    try:
-        kind = "OR REPLACE TEMP TABLE" if temporary else "TABLE"
-        cur.execute(f"CREATE {kind} {quote_identifier(table)} AS {select_sql}", params)
-    finally:
-        if wide:
-            try:
-                cur.execute("PRAGMA enable_optimizer")
-            except duckdb.Error:  # the cursor's transaction failed with the query; the cursor is not used again
-                pass
-
-
-def settle(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan) -> None:
-    """Values written but not converted the quick way ('12 000', ' 31/01/2024 ', '1.5' in whole numbers): convert
-    them the careful way where they can be, in place, and take them off their rows' reasons. Few rows, if any."""
-    q = quote_identifier(table)
-    found = cur.execute(f"SELECT count(*) FROM {q} WHERE contains({REASON_COLUMN}, chr(30))").fetchone()[0]
-    if not found:
-        return
-    cur.execute(f"""CREATE OR REPLACE TEMP TABLE unsettled AS
-                    SELECT rowid AS row_id, {REASON_COLUMN} AS reason, unnest({failed_value_sql(REASON_COLUMN)}) AS f
-                    FROM {q} WHERE contains({REASON_COLUMN}, chr(30))""")
-    changed = False
-    for (i,) in cur.execute("SELECT DISTINCT f.col FROM unsettled ORDER BY 1").fetchall():
-        col = plan.columns[i]
-        careful = careful_sql(col, "f.value", plan.date_order)
-        converted = cur.execute(f"SELECT count(*) FROM unsettled WHERE f.col = ? AND {careful} IS NOT NULL",
-                                [i]).fetchone()[0]
-        if converted:
-            cur.execute(f"""UPDATE {q} SET {quote_identifier(col.name)} = s.v
-                            FROM (SELECT row_id, {careful} AS v FROM unsettled WHERE f.col = ?) AS s
-                            WHERE {q}.rowid = s.row_id AND s.v IS NOT NULL""", [i])
-            cur.execute(f"DELETE FROM unsettled WHERE f.col = ? AND {careful} IS NOT NULL", [i])
-            changed = True
-    if changed:
-        # Each affected row's reason again: what is still unsettled, and a missing date if it had one.
-        cur.execute(f"""UPDATE {q} SET {REASON_COLUMN} = s.reason FROM (
-                            SELECT row_id, nullif(concat_ws(chr(31),
-                                       string_agg(CASE WHEN f.value IS NOT NULL OR f.col IS NOT NULL
-                                                       THEN f.col || chr(30) || f.value END, chr(31)),
-                                       CASE WHEN list_contains(string_split(any_value(reason), chr(31)), ?)
-                                            THEN ? END), '') AS reason
-                            FROM unsettled GROUP BY row_id) AS s
-                        WHERE {q}.rowid = s.row_id""", [MISSING_DATE, MISSING_DATE])
-        cur.execute(f"""UPDATE {q} SET {REASON_COLUMN} = CASE WHEN list_contains(string_split({REASON_COLUMN},
-                            chr(31)), ?) THEN ? END
-                        WHERE contains({REASON_COLUMN}, chr(30)) AND rowid NOT IN (SELECT row_id FROM unsettled)""",
-                    [MISSING_DATE, MISSING_DATE])
-    cur.execute("DROP TABLE unsettled")
-
-
-def has_reject_table(cur: duckdb.DuckDBPyConnection) -> bool:
-    return bool(cur.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'reject_errors'")
-                .fetchone()[0])
-
-
-def _line_reason(line: int, error_type: str, column: str | None, word: str | None, message: str) -> str:
-    kind = error_type.upper()
-    counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
-    if kind == "TOO MANY COLUMNS":
-        detail = f" ({counts.group(2)} where the header has {counts.group(1)})" if counts else ""
-        return f"line {line} has more values than the header has columns{detail}"
-    if kind == "MISSING COLUMNS":
-        detail = f" ({counts.group(2)} where the header has {counts.group(1)})" if counts else ""
-        return f"line {line} has fewer values than the header has columns{detail}"
-    if "QUOTE" in kind:
-        return (f"line {line} opens a quote (\") that is never closed, so it and the lines after it could not be "
-                "read")
-    if kind == "LINE SIZE OVER MAXIMUM":
-        return f"line {line} is longer than {MAX_LINE_BYTES / 1_048_576:.0f} MB, too long to be a row of data"
-    if kind == "INVALID ENCODING" or "UNICODE" in kind:
-        return f"line {line} holds bytes that are not text in any encoding Stocktake knows"
-    if kind == "CAST" and column:
-        value = re.search(r'Could not convert string "(.*)" to', message)
-        shown = f"'{value.group(1)}'" if value else "its value"
-        return f"line {line}: '{column}': {shown} is not {word}"
-    return f"line {line} could not be read"
-
-
-def reason_summary(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan) -> tuple[int, int, int, dict]:
-    """(rows, blank rows, rejected rows, {column position: (failures, first 3 values)}) of a table with a reason
-    column; records without a date are under the position -1. The failures are read from the few rows that have a
-    reason."""
-    q = quote_identifier(table)
-    rows, with_reason, blank, missing = cur.execute(
-        f"""SELECT count(*), count({REASON_COLUMN}), coalesce(count_if({REASON_COLUMN} = ?), 0),
-                   coalesce(count_if(list_contains(string_split({REASON_COLUMN}, chr(31)), ?)), 0) FROM {q}""",
-        [BLANK_ROW, MISSING_DATE],
-    ).fetchone()
-    failures: dict[int, tuple[int, list[str]]] = {}
-    if with_reason - blank:
-        found = cur.execute(
-            f"""SELECT f.col, count(*), list(DISTINCT f.value ORDER BY f.value)[:3] FROM (
-                    SELECT unnest({failed_value_sql(REASON_COLUMN)}) AS f FROM {q}
-                    WHERE {REASON_COLUMN} IS NOT NULL AND {REASON_COLUMN} <> ?)
-                GROUP BY f.col""", [BLANK_ROW]).fetchall()
-        failures = {int(col): (int(n), list(examples)) for col, n, examples in found}
-    if missing:
-        failures[-1] = (int(missing), [])
-    return int(rows) - int(blank), int(blank), int(with_reason) - int(blank), failures
-
-
-def column_counts(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, *, where: str) -> dict:
-    """Per column: filled values, and for dates their range. One scan, over the rows ``where`` (a WHERE clause, or
-    '') picks."""
-    q = quote_identifier(table)
-    parts = []
-    for col in plan.columns:
-        c = quote_identifier(col.name)
-        parts.append(f"count({c})")
-        if col.type in (DATE, TIMESTAMP):
-            parts += [f"min({c})", f"max({c})"]
-    row = cur.execute(f"SELECT count(*), {', '.join(parts)} FROM {q} {where}").fetchone()
-    total, out, k = int(row[0]), {}, 1
-    for col in plan.columns:
-        entry = {"filled": int(row[k])}
-        k += 1
-        if col.type in (DATE, TIMESTAMP):
-            entry.update(first=row[k], last=row[k + 1])
-            k += 2
-        out[col.name] = entry
-    out["__rows__"] = total
-    return out
-
-
-NOT_BLANK_ROWS = f"WHERE coalesce({REASON_COLUMN}, '') <> '{BLANK_ROW}'"
-
-
-def apply_counts(plan: ReadPlan, counts: dict, failures: dict) -> None:
-    """Write counts into the plan's column profiles (filled, blank, failures with examples, grain)."""
-    total = counts["__rows__"]
-    for i, col in enumerate(plan.columns):
-        entry = counts[col.name]
-        n_fail, examples = failures.get(i, (0, []))
-        col.non_blank = entry["filled"] + n_fail
-        col.blank = total - col.non_blank
-        col.failures, col.failure_examples = n_fail, examples
-        # Detection counted the sample's values; say how many there are in the rows read.
-        col.notes = [re.sub(r"^no usable dates: all [\d,]+ values", f"no usable dates: all {col.non_blank:,} values", n)
-                     for n in col.notes]
 
 
 def date_grains(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan) -> None:
@@ -347,32 +190,6 @@ def problem_sentences(plan: ReadPlan, counts: Counts, source: Source) -> list[st
     return problems
 
 
-def preview_counts(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan, source: Source) -> Counts:
-    """Counts over the preview's rows (kept with their reasons), written into the plan's columns."""
-    settle(cur, table, plan)
-    rows, blank, rejected, failures = reason_summary(cur, table, plan)
-    counts = column_counts(cur, table, plan, where=NOT_BLANK_ROWS)
-    apply_counts(plan, counts, failures)
-    date_grains(cur, table, plan)
-    case_variants(cur, table, plan, where=NOT_BLANK_ROWS)
-    lines = [line for line in reader_rejects(cur, plan)
-             if not source.total_line or (line[3] or "").strip() != source.total_line.strip()]
-    result = Counts(rows=rows, blank_rows=blank, rejected=rejected, missing_dates=failures.get(-1, (0, []))[0],
-                    reader_rejects=[(line, reason, text) for line, _, reason, text in lines])
-    result.warnings = value_warnings(cur, table, plan, counts)
-    # What the load will set apart or could leave out, counted over the rows read (nothing is removed here).
-    result.warnings += set_spans_aside(cur, table, plan, False, {})
-    result.warnings += repeated_ids(cur, table, plan, False, {})
-    return result
-
-
-def drop_total_row(cur, staging: str) -> None:
-    """The last row that is not blank: the totals row the file ends with (``sniff.trailing_total`` found it)."""
-    q = quote_identifier(staging)
-    cur.execute(f"""DELETE FROM {q} WHERE rowid = (SELECT max(rowid) FROM {q}
-                                                  WHERE coalesce({REASON_COLUMN}, '') <> '{BLANK_ROW}')""")
-
-
 def unify_case(cur, staging: str, plan: ReadPlan, columns: bool | Sequence[str]) -> list[str]:
     """Rewrite each case variant to its group's most used spelling, in the columns asked for (True: all)."""
     unify = {c.name for c in plan.columns} if columns is True else set(columns or [])
@@ -482,3 +299,80 @@ def check_suggested_ids(cur, staging: str, plan: ReadPlan) -> list[str]:
                                 "every value is different, so nobody repeats. Set it on the Data page if it is one.")
                 col.role = None
     return warnings
+
+
+# ----- step 5 of a load: the rows checked before they are swapped in -----------------------------------------------
+
+class TooManyRejects(StocktakeError):
+    """A load that would reject more than half the rows: nothing was written. Load again with
+    ``accept_rejects=True`` to keep the rows that fit."""
+
+    def __init__(self, message: str, rows_read: int, rows_rejected: int, first_reasons: list[str]):
+        super().__init__(message)
+        self.rows_read, self.rows_rejected, self.first_reasons = rows_read, rows_rejected, first_reasons
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Step 5's result: the staging table as it will be swapped in (rejected rows set aside, fixes made), its
+    columns, and what the load says about its rows."""
+
+    converted: reading.Converted
+    columns: list[Column]
+    warnings: list[str]
+    rows_rejected: int  # rows and unreadable lines set aside in the rejects table
+    rows_left_out: dict[str, int]  # read and converted but left out, as asked (exact duplicates, multi-year spans)
+    rows_total: int  # rows marked as totals of the others
+
+
+def check_rows(cur: duckdb.DuckDBPyConnection, converted: reading.Converted, target: Target, request: LoadRequest,
+               say: Progress) -> Checked:
+    """Set the rejected rows aside (refusing a load that would reject every row, or more than half unless
+    accepted), then look at what the rows say, make the fixes asked for, mark total rows and write the warnings."""
+    source, plan, staging = converted.planned.source, converted.planned.plan, converted.table
+    lines = converted.lines
+    rows_read = converted.rows + len(lines)
+    rows_rejected = converted.rejected + len(lines)
+    first = rejects.first_reasons(cur, staging, plan, lines) if rows_rejected else []
+    if rows_rejected >= rows_read:
+        reason = f" (first reason: {first[0]})" if first else ""
+        raise StocktakeError(f"Every row of '{source.source_name}' was rejected, so nothing was loaded{reason}. "
+                             "Check the column types and the date column, then try again.")
+    if rows_rejected > rows_read * REJECT_SHARE_LIMIT and not request.accept_rejects:
+        raise TooManyRejects(
+            f"{rows_rejected:,} of the {rows_read:,} rows of '{source.source_name}' would be rejected, more than "
+            f"half, so nothing was loaded (first reasons: {'; '.join(first)}). Check the column types and the "
+            "date column; to keep the rows that fit, confirm the load.",
+            rows_read, rows_rejected, first)
+    if rows_rejected:
+        rejects.write_rejects(cur, staging, target.rejects_table, plan, lines)
+    if converted.rejected or converted.blank:
+        cur.execute(f"DELETE FROM {quote_identifier(staging)} WHERE {REASON_COLUMN} IS NOT NULL")
+    cur.execute(f"ALTER TABLE {quote_identifier(staging)} DROP COLUMN {REASON_COLUMN}")
+    say(0.75, "Looking for spellings that differ only in case")
+    date_grains(cur, staging, plan)
+    case_variants(cur, staging, plan)
+    # Fixes first, then the report: it describes the data as loaded (after merges), not as first read.
+    unified = unify_case(cur, staging, plan, request.unify_case)
+    left_out: dict[str, int] = {}
+    after = set_spans_aside(cur, staging, plan, request.single_years_only, left_out)
+    after += repeated_ids(cur, staging, plan, request.drop_duplicates, left_out)
+    ids = check_suggested_ids(cur, staging, plan) if not request.roles_given else []
+    columns = [Column(n, t, r, g) for n, t, r, g in output_columns(plan) if n not in dropped_columns(plan)]
+    known = {c.name: c.distinct_values for c in plan.columns if c.distinct_values is not None}
+    totals = mark_for_load(cur, staging, columns, request.kind, target.appended_to, known)
+    if totals.column:
+        columns.append(Column(totals.column, TEXT, TOTAL_ROLE))
+    counted = Counts(converted.rows, converted.blank, converted.rejected,
+                     missing_dates=converted.failures.get(-1, (0, []))[0],
+                     reader_rejects=[(line, reason, text) for line, _, reason, text in lines])
+    warnings = list(source.notes)
+    if any(c.type in (DATE, TIMESTAMP) and c.source_type == "VARCHAR" and any("{A}" in f for f in c.date_formats)
+           for c in plan.columns):
+        warnings.insert(0, plan.date_order_reason)
+    warnings += problem_sentences(plan, counted, source)
+    if request.kind == "records" and plan.required_date is None:
+        warnings.append("No column has the date role: the Explore pages need one. Set it on the Data page.")
+    warnings += value_warnings(cur, staging, plan, converted.counts)
+    warnings += unified + after + totals.sentences + ids
+    return Checked(converted, columns, warnings, rows_rejected, left_out, totals.rows)

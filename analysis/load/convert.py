@@ -9,7 +9,7 @@ reasons as sentences).
 
 Each value is converted as written, the quick way ('£1,234.50', '(1,234)', ' 12 '); the rare value that does not
 convert so (a null token such as 'n/a', '12 000', a date with spaces around it) is settled afterwards, row by row,
-the careful way (:func:`careful_sql`, run by ``analysis.load.checks.settle``). Keeping the per-row query small matters:
+the careful way (:func:`careful_sql`, run by ``analysis.load.reading.settle``). Keeping the per-row query small matters:
 it is what every one of 10M rows goes through, and DuckDB plans a large expression per column slowly (a 2,000-column
 file would take minutes).
 

@@ -1,10 +1,8 @@
-"""Looking before loading: a sample decides each column's type, and the first rows show what a load would do.
+"""Looking before loading: the Data page's preview shows what a load of a file would do, writing nothing.
 
-:func:`plan_read` turns a sample of the file (its first rows, and pieces from across a large file) into a
-:class:`~analysis.load.convert.ReadPlan`: each column's type, date order, period grain, role, and whether DuckDB's reader
-can type it itself. The Data page's preview (:func:`inspect_file`) and the load (``ingest.load_file``) make the same
-plan from the same file, so what the page shows is what the load does. The preview then converts the first
-``PREVIEW_ROWS`` rows to count blanks, failures and case variants; the load counts them over every row.
+The preview (:func:`inspect_file`) takes the load's first steps on the same file (open, sniff, plan, read and convert:
+``analysis.load.ingest``), so what the page shows is what the load does, but converts only the first
+``PREVIEW_ROWS`` rows, and counts blanks, failures, case variants, spans and repeated ids where the load acts on them.
 """
 
 from __future__ import annotations
@@ -16,19 +14,14 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from analysis.load import checks, period_text, sources, wide
-from analysis.load.convert import ReadPlan, load_select_sql, raw_column
-from analysis.load.detect import (COLUMN_TYPES, DATE, DETECT_VALUES, INTEGER, NUMBER, TEXT, TIMESTAMP, ColumnProfile,
-                             apply_periods, date_order_votes, decide_date_order, profile_sample, type_from_duckdb)
 from analysis.errors import StocktakeError
-from analysis.roles import check_role_types, check_roles, is_row_number, passed_over, suggest_roles
-from analysis.load.sources import Source
-from analysis.store import quote_identifier
+from analysis.load import checks, files, planning, reading, sources, wide
+from analysis.load.detect import ColumnProfile
 
 log = logging.getLogger(__name__)
 
-SAMPLE_ROWS = 10_000
 PREVIEW_ROWS = 100_000
+PREVIEW_TABLE = "preview_rows"  # a TEMP table on the preview's own cursor
 
 
 @dataclass
@@ -61,170 +54,6 @@ class FilePreview:
         return next(c for c in self.columns if c.name == name)
 
 
-def describe_typed_source(cur: duckdb.DuckDBPyConnection, source: Source) -> None:
-    """Fill in a Parquet file's column names and types (CSV and Excel columns are text until converted)."""
-    if source.file_format != "parquet":
-        source.source_types = ["VARCHAR"] * len(source.names)
-        return
-    try:
-        described = cur.execute("DESCRIBE SELECT * FROM read_parquet(?)", [source.path]).fetchall()
-    except duckdb.Error:
-        log.warning("could not read %s as Parquet", source.path, exc_info=True)
-        raise StocktakeError(f"'{source.source_name}' could not be read as a Parquet file: it may be damaged. "
-                             "Save the data again, or as CSV, and load that.") from None
-    raw = [row[0] for row in described]
-    source.names, notes = sources.clean_headers(raw)
-    source.notes += notes
-    source.source_types = [row[1] for row in described]
-    source.raw_names = raw
-
-
-def relation_for(source: Source, *, limit: int | None = None) -> tuple[str, list]:
-    """The reader as a FROM item with columns c0, c1, … (text, or a Parquet file's own types)."""
-    if source.file_format == "parquet":
-        renamed = ", ".join(f"{quote_identifier(n)} AS {raw_column(i)}" for i, n in enumerate(source.raw_names))
-        relation, params = f"(SELECT {renamed} FROM read_parquet(?))", [source.path]
-    else:
-        relation, params = source.relation_sql()
-    if limit:
-        relation = f"(SELECT * FROM {relation} LIMIT {int(limit)})"
-    return relation, params
-
-
-def read_sample(cur: duckdb.DuckDBPyConnection, source: Source) -> tuple[dict[str, list], bool]:
-    """Each column's sampled values as text (the first SAMPLE_ROWS rows and, for a large CSV, records from across
-    the file), and whether the sample is the whole file."""
-    if source.file_format == "excel":
-        frame = source.frame
-        values = {name: frame[raw_column(i)].tolist() for i, name in enumerate(source.names)}
-        return values, True
-    relation, params = relation_for(source, limit=SAMPLE_ROWS + 1)
-    try:
-        rows = cur.execute(f"SELECT * FROM {relation}", params).fetchall()
-    except duckdb.Error:
-        log.warning("could not read a sample of %s", source.path, exc_info=True)
-        raise StocktakeError(f"'{source.source_name}' could not be read as a table: check that it is a CSV, Excel or "
-                             "Parquet export with a header row.") from None
-    complete = len(rows) <= SAMPLE_ROWS
-    rows = rows[:SAMPLE_ROWS]
-    if complete and source.total_line is not None and rows:
-        rows = rows[:-1]  # the totals row is not data
-    if not rows and source.file_format == "csv" and not _any_rejected_line(cur):
-        raise StocktakeError(f"'{source.source_name}' has a header but no rows of data: there is nothing to load.")
-    width = len(source.names)
-    spread = [r for r in source.spread_rows if len(r) == width] if not complete else []
-    as_text = (lambda v: v) if source.file_format == "csv" else (lambda v: None if v is None else str(v))
-    values = {name: [as_text(r[i]) for r in rows] + [r[i] for r in spread] for i, name in enumerate(source.names)}
-    return values, complete
-
-
-def _any_rejected_line(cur) -> bool:
-    return checks.has_reject_table(cur) and bool(cur.execute("SELECT count(*) FROM reject_errors").fetchone()[0])
-
-
-def plan_read(source: Source, sample: dict[str, list], complete: bool, *, kind: str, types: dict[str, str] | None,
-              roles: dict[str, str | None] | None, date_order: str | None) -> ReadPlan:
-    """Each column's type (detected, or as the user chose), the date order and the roles (suggested when ``roles``
-    is None)."""
-    types = dict(types or {})
-    names = list(source.names)
-    unknown = [n for n in list(types) + list(roles or {}) if n not in names]
-    if unknown:
-        raise StocktakeError(f"The file has no column called '{unknown[0]}'. Its columns are: {', '.join(names)}.")
-    for name, chosen in types.items():
-        if chosen not in COLUMN_TYPES:
-            raise StocktakeError(f"'{chosen}' is not a column type for '{name}': use one of {', '.join(COLUMN_TYPES)}.")
-    decimal_comma = source.delimiter == ";"
-    per_column = max(50, min(500, DETECT_VALUES // max(len(names), 1)))
-    columns: list[ColumnProfile] = []
-    for i, name in enumerate(names):
-        source_type = source.source_types[i] if source.source_types else "VARCHAR"
-        values = sample[name]
-        if source_type == "VARCHAR":
-            col = profile_sample(name, values, decimal_comma=decimal_comma, complete=complete,
-                                 detect_values=per_column)
-        else:
-            detected = type_from_duckdb(source_type)
-            col = profile_sample(name, [None if v is None else str(v) for v in values], complete=complete)
-            col.detected_type = col.type = detected
-            col.date_formats, col.period_shapes, col.grain, col.notes = [], [], None, []
-        col.source_type = source_type
-        if name in types and types[name] != col.type:
-            if source_type != "VARCHAR" and types[name] not in (TEXT, col.detected_type):
-                raise StocktakeError(f"Column '{name}' is stored in the file as {source_type}; it can be read as "
-                                     f"{col.detected_type} or text only.")
-            col.type = types[name]
-            if col.type != DATE or col.detected_type != DATE:
-                col.period_shapes, col.grain = [], None
-            if col.type in (DATE, TIMESTAMP) and source_type == "VARCHAR" and col.detected_type not in (DATE,
-                                                                                                         TIMESTAMP):
-                # A column made a date by hand may hold periods (201607, '2016-17'): read them as such, not as
-                # dates that every row fails.
-                found = period_text.detect_periods([v for v in values if v], header=name)
-                if found:
-                    detected = col.detected_type  # what the file showed stays what the page calls "detected"
-                    apply_periods(col, found, next(v for v in values if v))
-                    col.detected_type, col.type = detected, DATE
-            if col.type in (NUMBER, INTEGER):
-                col.decimal_comma = decimal_comma
-        if name == getattr(source, "period_column", None) and name not in types and col.type != DATE:
-            # The headers of a table with one column per period, made rows: periods of the layout's grain, even
-            # when they are plain years (2019, 2020) that would otherwise be numbers.
-            found = period_text.detect_periods([v for v in values if v], header=name) or (
-                period_text.PeriodColumn("year", ["calendar_year"]) if source.wide.grain == "year" else None)
-            if found:
-                apply_periods(col, found, next(v for v in values if v))
-        if col.type != DATE or not col.period_shapes:
-            col.spans, col.span_examples = 0, []
-        columns.append(col)
-    taken = {n.lower() for n in names}
-    for col in columns:
-        col.row_number = is_row_number(col)
-        col.span_column = None
-        if col.spans:
-            col.span_column = _free_name(f"{col.name} (multi-year span)", taken)
-
-    open_dates = [c for c in columns if c.type in (DATE, TIMESTAMP) and c.source_type == "VARCHAR"
-                  and not c.period_shapes and (any("{A}" in f for f in c.date_formats) or not c.date_formats)]
-    day_votes = month_votes = 0
-    for col in open_dates:
-        d, m = date_order_votes([v for v in sample[col.name] if v])
-        day_votes, month_votes = day_votes + d, month_votes + m
-    order, order_reason = decide_date_order(day_votes, month_votes, date_order)
-
-    chosen_roles = suggest_roles(kind, columns) if roles is None else {k: v for k, v in roles.items() if v}
-    check_roles(kind, chosen_roles, names)
-    check_role_types(kind, chosen_roles, {c.name: c.type for c in columns})
-    for col in columns:
-        col.role = chosen_roles.get(col.name)
-    if roles is None:
-        # Say why a column that looked like the date or the amount was not given that role.
-        for name, note in passed_over(kind, columns).items():
-            next(c for c in columns if c.name == name).notes.append(note)
-    required = next((c.name for c in columns if c.role == "date"), None) if kind == "records" else None
-    return ReadPlan(columns=columns, date_order=order, date_order_reason=order_reason, required_date=required)
-
-
-def _free_name(name: str, taken: set[str]) -> str:
-    """``name``, numbered when the file already has a column called that."""
-    candidate, n = name, 2
-    while candidate.lower() in taken:
-        candidate, n = f"{name} ({n})", n + 1
-    taken.add(candidate.lower())
-    return candidate
-
-
-def sample_and_plan(cur: duckdb.DuckDBPyConnection, source: Source, *, kind: str, types: dict[str, str] | None,
-                    roles: dict[str, str] | None, date_order: str | None) -> tuple[dict[str, list], ReadPlan]:
-    """What both a preview and a load do first: make the source readable on ``cur``, read its sample, and decide
-    every column's type from it. Returns the sample and the plan."""
-    if source.frame is not None:
-        cur.register("source_frame", source.frame)
-    describe_typed_source(cur, source)
-    sample, complete = read_sample(cur, source)
-    return sample, plan_read(source, sample, complete, kind=kind, types=types, roles=roles, date_order=date_order)
-
-
 def inspect_file(
     con: duckdb.DuckDBPyConnection,
     path: str | os.PathLike,
@@ -239,47 +68,59 @@ def inspect_file(
 ) -> FilePreview:
     """Read a file (the first ``max_rows`` rows) and say how Stocktake would load it. Writes nothing.
 
-    A table with one column per period is read as rows of Period and Value unless ``reshape`` is False; either way
-    ``wide`` says what was found, so the page can offer the other way."""
-    source = sources.open_source(path, source_name, sheet=sheet)
-    layout = wide.find_wide(source.names) if source.file_format in ("csv", "excel") else None
-    if reshape:
-        wide.make_long(source)
-    cur = con.cursor()
-    try:
-        sample, plan = sample_and_plan(cur, source, kind=kind, types=types, roles=None, date_order=date_order)
-        relation, params = relation_for(source, limit=max_rows)
-        cur.execute("DROP TABLE IF EXISTS reject_errors")
-        cur.execute("DROP TABLE IF EXISTS reject_scans")
+    The load's first steps (open, sniff, plan, read and convert), then what the rows say, nothing removed. A table
+    with one column per period is read as rows of Period and Value unless ``reshape`` is False; either way ``wide``
+    says what was found, so the page can offer the other way."""
+    with files.open_file(path, source_name, sheet=sheet) as opened:
+        source = sources.sniff_source(opened)
+        layout = wide.find_wide(source.names) if source.file_format in ("csv", "excel") else None
+        if reshape:
+            source = wide.make_long(source)
+        cur = con.cursor()
         try:
-            checks.create_converted(cur, "preview_rows", load_select_sql(plan, relation), params, plan, temporary=True)
-        except duckdb.Error:
-            log.warning("preview of %s failed", path, exc_info=True)
-            raise StocktakeError(f"'{source.source_name}' could not be read as a table: check that it is a CSV, "
-                                 "Excel or Parquet export with a header row.") from None
-        if source.total_line and source.file_format == "csv":
-            rejected_total = any((line[3] or "").strip() == source.total_line.strip()
-                                 for line in checks.reader_rejects(cur, plan))
-            last_read = not max_rows or cur.execute("SELECT count(*) FROM preview_rows").fetchone()[0] < max_rows
-            if last_read and not rejected_total:
-                checks.drop_total_row(cur, "preview_rows")
-        counts = checks.preview_counts(cur, "preview_rows", plan, source)
-        first_rows = pd.DataFrame({name: sample[name][:20] for name in source.names})
-        rows_read = counts.rows + counts.blank_rows
-        return FilePreview(
-            source_name=source.source_name, file_format=source.file_format, encoding=source.encoding,
-            delimiter=source.delimiter, sheet=source.sheet, sheets=source.sheets, rows_read=rows_read,
-            complete=not max_rows or rows_read < max_rows, date_order=plan.date_order,
-            date_order_reason=plan.date_order_reason, columns=plan.columns, sample=first_rows,
-            problems=checks.problem_sentences(plan, counts, source), malformed_rows=len(counts.reader_rejects),
-            blank_rows=counts.blank_rows, notes=list(source.notes), wide=layout, reshaped=source.wide is not None,
-            layout_notes=list(source.layout_notes), repeated_ids=plan.repeated_ids,
-            exact_duplicates=plan.exact_duplicates,
-        )
-    finally:
-        try:
-            cur.execute("DROP TABLE IF EXISTS preview_rows")
-        except duckdb.Error:
-            pass
-        cur.close()
-        source.close()
+            planned = planning.plan_read(cur, source, kind=kind, types=types, roles=None, date_order=date_order)
+            try:
+                converted = reading.read_rows(cur, planned, PREVIEW_TABLE, limit=max_rows, temporary=True)
+            except duckdb.Error:
+                log.warning("preview of %s failed", path, exc_info=True)
+                raise StocktakeError(f"'{source.source_name}' could not be read as a table: check that it is a CSV, "
+                                     "Excel or Parquet export with a header row.") from None
+            counts = what_the_rows_say(cur, converted)
+            return _preview(converted, counts, layout, max_rows)
+        finally:
+            try:
+                cur.execute(f"DROP TABLE IF EXISTS {PREVIEW_TABLE}")
+            except duckdb.Error:
+                pass
+            cur.close()
+
+
+def what_the_rows_say(cur: duckdb.DuckDBPyConnection, converted: reading.Converted) -> checks.Counts:
+    """The load's checks over the preview's rows (kept with their reasons), counted into the plan's columns: what
+    the load will set apart or could leave out is counted, nothing is removed."""
+    table, plan = converted.table, converted.planned.plan
+    checks.date_grains(cur, table, plan)
+    checks.case_variants(cur, table, plan, where=reading.NOT_BLANK_ROWS)
+    result = checks.Counts(rows=converted.rows, blank_rows=converted.blank, rejected=converted.rejected,
+                           missing_dates=converted.failures.get(-1, (0, []))[0],
+                           reader_rejects=[(line, reason, text) for line, _, reason, text in converted.lines])
+    result.warnings = checks.value_warnings(cur, table, plan, converted.counts)
+    result.warnings += checks.set_spans_aside(cur, table, plan, False, {})
+    result.warnings += checks.repeated_ids(cur, table, plan, False, {})
+    return result
+
+
+def _preview(converted: reading.Converted, counts: checks.Counts, layout, max_rows: int | None) -> FilePreview:
+    source, sample, plan = converted.planned.source, converted.planned.sample, converted.planned.plan
+    rows_read = counts.rows + counts.blank_rows
+    return FilePreview(
+        source_name=source.source_name, file_format=source.file_format, encoding=source.encoding,
+        delimiter=source.delimiter, sheet=source.sheet, sheets=source.sheets, rows_read=rows_read,
+        complete=not max_rows or rows_read < max_rows, date_order=plan.date_order,
+        date_order_reason=plan.date_order_reason, columns=plan.columns,
+        sample=pd.DataFrame({name: sample[name][:20] for name in source.names}),
+        problems=checks.problem_sentences(plan, counts, source), malformed_rows=len(counts.reader_rejects),
+        blank_rows=counts.blank_rows, notes=list(source.notes), wide=layout, reshaped=source.wide is not None,
+        layout_notes=list(source.layout_notes), repeated_ids=plan.repeated_ids,
+        exact_duplicates=plan.exact_duplicates,
+    )

@@ -2,7 +2,7 @@
 
 A row's reasons travel through the load as a compact list in the reason column (``analysis.load.convert``); here they are
 written out for people: "row 3: 'Cost': 'lots' is not a number". Lines DuckDB's reader could not read at all come
-from its reject table (``analysis.load.checks.reader_rejects``) and are listed by line number.
+from its reject table (``analysis.load.reading.reader_rejects``) and are listed by line number.
 """
 
 from __future__ import annotations

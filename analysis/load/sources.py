@@ -1,41 +1,32 @@
-"""Opening a file a user brought: what it really is, how its text is written, where its header is.
+"""Step 2 of reading a file, sniff: the table inside an opened file, as DuckDB will read it (a :class:`Source`).
 
-Councils' exports arrive as whatever their systems write: UTF-8 or Windows-1252, "Unicode text" (UTF-16, tab
-separated) from Excel, gzip saved as ``.csv``, a workbook named ``.csv``, title rows above the header, a totals row at
-the bottom. :func:`open_source` looks at the first bytes and lines (never the whole file, so a 10M-row file opens at
-once), and either returns a :class:`Source` that says how DuckDB should read the file, or raises a StocktakeError with
-one plain sentence. Files that DuckDB cannot read directly (UTF-16, Windows-1252, a CSV inside a zip) are rewritten
-once as UTF-8 into the private upload folder (``analysis.load.uploads``: 0700, beside the store), and :meth:`Source.close`
-removes the copy.
-
-A file that is not all UTF-8 is rewritten line by line: a line that is valid UTF-8 is read as UTF-8, any other as
-Windows-1252. A file put together from two systems' exports (one writing UTF-8, one Windows-1252) is then read right
-on every line, not turned into ``CafÃ©`` and ``Â£1.50``, and the load says which lines were which.
+:func:`sniff_source` finds a text file's delimiter, its header line under any title rows and a totals row at the end
+(from its first megabyte and pieces from across it: ``analysis.load.sniff``), a sheet's header row and its cells as
+text, or a Parquet file's columns and types; cleans the headers; and refuses a table of more than ``MAX_COLUMNS``
+columns at once. A :class:`Source` then says how to read every row (:meth:`Source.relation_sql`). A table with one
+column per period is made long after this (``analysis.load.wide.make_long``); the plan is the next step
+(``analysis.load.planning``).
 """
 
 from __future__ import annotations
 
-import codecs
 import gzip
 import logging
-import os
 import re
-import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import duckdb
 import pandas as pd
 
-from analysis.load import uploads, workbook
-from analysis.load.sniff import (HEAD_BYTES, TOTAL_ROW, is_json, sniff_table, spread_chunks, spread_records,
-                            trailing_total)
-from analysis.load.detect import looks_like_excel_serial_dates
 from analysis.errors import StocktakeError
+from analysis.load import encodings, workbook
+from analysis.load.convert import raw_column
+from analysis.load.detect import looks_like_excel_serial_dates
+from analysis.load.files import OpenedFile
+from analysis.load.sniff import HEAD_BYTES, TOTAL_ROW, sniff_table, spread_records, trailing_total
+from analysis.store import quote_identifier
 
 log = logging.getLogger(__name__)
-
-CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
-EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
-PARQUET_SUFFIXES = {".parquet", ".pq"}
 
 # Above this many columns a file is refused at once: a 5,000-column file is a report saved the wrong way round, and
 # every page would be unusable with it. 2,000 columns load in a few seconds.
@@ -46,21 +37,20 @@ MAX_NAME_LENGTH = 120
 # raises DuckDB's read buffer with it, and the larger batches it reads made the commit's checkpoint rewrite the
 # whole table (a second more at 1M rows).
 MAX_LINE_BYTES = 2_097_152
-
-_MAGIC = [
-    (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document"), (b"{\\rtf", "a Word (RTF) document"),
-]
+# The name an Excel sheet's cells are registered under on the reading cursor (``analysis.load.planning``).
+FRAME_NAME = "source_frame"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Source:
-    """A file as Stocktake will read it. ``path`` is what DuckDB reads (a UTF-8 copy when one was needed)."""
+    """A table as Stocktake will read it. ``path`` is what DuckDB reads (a UTF-8 copy when one was needed)."""
 
+    opened: OpenedFile = field(repr=False, compare=False)  # holds the copies made to read it, removed on close
     path: str
     source_name: str
     file_format: str  # "csv", "excel" or "parquet"
     names: list[str]  # cleaned column names, in file order
+    source_types: list[str]  # DuckDB type of each column as the file gives it (VARCHAR but for Parquet)
     encoding: str | None = None
     compression: str | None = None
     delimiter: str | None = None
@@ -69,11 +59,9 @@ class Source:
     sheets: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what was guessed about the file, for the report
     total_line: str | None = None  # a totals row found at the end, left out of the data
-    frame: pd.DataFrame | None = None  # Excel: the cells as text, registered on the loading cursor
+    frame: pd.DataFrame | None = None  # Excel: the cells as text, registered on the reading cursor
     spread_rows: list[list[str]] = field(default_factory=list)  # CSV records from across the file
-    temp_paths: list[str] = field(default_factory=list)
     size_bytes: int = 0
-    source_types: list[str] = field(default_factory=list)  # DuckDB type of each column as the file gives it
     raw_names: list[str] = field(default_factory=list)  # Parquet: the names as written in the file
     # A table with one column per period read as rows of Period and Value (analysis.load.wide): its layout, the CSV
     # reader's columns to turn into rows, and the sentence saying so.
@@ -82,30 +70,21 @@ class Source:
     layout_notes: list[str] = field(default_factory=list)
     period_column: str | None = None  # the Period column a wide table's headers became
 
-    def read_as_cp1252(self) -> None:
-        """Read the file line by line from now on: each line as UTF-8 where it is, else as Windows-1252 (its sampled
-        parts were UTF-8, but not all of it is). Adds a note saying which lines were not UTF-8."""
-        origin, compressed = self.path, self.compression
-        opener = (lambda: gzip.open(origin, "rb")) if compressed else (lambda: open(origin, "rb"))
-        self.path, lines = _transcode_by_line(opener)
-        self.temp_paths.append(self.path)
-        self.compression = None
-        self.encoding = lines.encoding
-        self.notes.append(lines.note(self.source_name))
+    def relation_sql(self, *, limit: int | None = None) -> tuple[str, list]:
+        """The FROM item that reads every row (the first ``limit``), as columns ``c0``, ``c1``, … (text, or a Parquet
+        file's own types), and its parameters. CSV lines DuckDB cannot read go to its reject tables on the same
+        cursor, with their line numbers."""
+        relation, params = self._reader()
+        if limit:
+            relation = f"(SELECT * FROM {relation} LIMIT {int(limit)})"
+        return relation, params
 
-    def close(self) -> None:
-        for temp in self.temp_paths:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-        self.temp_paths = []
-
-    def relation_sql(self, *, frame_name: str = "source_frame") -> tuple[str, list]:
-        """The FROM item that reads every row, every column as text (``c0``, ``c1``, …), and its parameters. CSV
-        lines DuckDB cannot read go to its reject tables on the same cursor, with their line numbers."""
+    def _reader(self) -> tuple[str, list]:
+        if self.file_format == "parquet":
+            renamed = ", ".join(f"{quote_identifier(n)} AS {raw_column(i)}" for i, n in enumerate(self.raw_names))
+            return f"(SELECT {renamed} FROM read_parquet(?))", [self.path]
         if self.file_format == "excel":
-            return frame_name, []
+            return FRAME_NAME, []
         width = self.unpivot.width if self.unpivot is not None else len(self.names)
         columns = {f"c{i}": "VARCHAR" for i in range(width)}
         options = {"columns": columns, "header": True, "skip": self.skip, "delim": self.delimiter or ",",
@@ -127,21 +106,31 @@ class Source:
                 [[label for _, label in layout.periods], *params])
 
 
-def file_format_of(path: str | os.PathLike, source_name: str | None = None) -> str:
-    """'csv', 'excel' or 'parquet' from the file's name (the content may still say otherwise: see open_source)."""
-    name = str(source_name or path)
-    stem, suffix = os.path.splitext(name.lower())
-    if suffix == ".gz":
-        suffix = os.path.splitext(stem)[1] or ".csv"
-    if suffix in CSV_SUFFIXES:
-        return "csv"
-    if suffix in EXCEL_SUFFIXES:
-        return "excel"
-    if suffix in PARQUET_SUFFIXES:
-        return "parquet"
-    raise StocktakeError(
-        f"'{os.path.basename(name)}' is not a file type Stocktake reads: use CSV, TSV, Excel (.xlsx) or Parquet."
-    )
+def read_as_cp1252(source: Source) -> Source:
+    """The same table read line by line: each line as UTF-8 where it is, else as Windows-1252 (its sampled parts
+    were UTF-8, but not all of it is). The copy is kept by the opened file; a note says which lines were not UTF-8."""
+    origin, compressed = source.path, source.compression
+    opener = (lambda: gzip.open(origin, "rb")) if compressed else (lambda: open(origin, "rb"))
+    path, lines = encodings.transcode_by_line(opener)
+    source.opened.temp_paths.append(path)
+    return replace(source, path=path, compression=None, encoding=lines.encoding,
+                   notes=[*source.notes, lines.note(source.source_name)])
+
+
+def has_reject_table(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a CSV read on ``cur`` left DuckDB's table of the lines it could not read."""
+    return bool(cur.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = 'reject_errors'")
+                .fetchone()[0])
+
+
+def sniff_source(opened: OpenedFile) -> Source:
+    """The table inside an opened file; a file with no table in it (blank lines only, no line breaks, too many
+    columns, a header and no rows) gets one plain sentence."""
+    if opened.file_format == "excel":
+        return _sniff_sheet(opened)
+    if opened.file_format == "parquet":
+        return _sniff_parquet(opened)
+    return _sniff_text(opened)
 
 
 def clean_headers(names: list[str]) -> tuple[list[str], list[str]]:
@@ -169,325 +158,61 @@ def clean_headers(names: list[str]) -> tuple[list[str], list[str]]:
     return cleaned, notes
 
 
-# ----- what the file is ------------------------------------------------------------------------------------------
-
-def _refuse(base: str, what: str, advice: str) -> StocktakeError:
-    return StocktakeError(f"'{base}' is {what}, not a table of data: {advice}")
-
-
-def _kind_of_bytes(head: bytes) -> str | None:
-    """A name for content that is clearly not a table (an image, a PDF), or None."""
-    for magic, what in _MAGIC:
-        if head.startswith(magic):
-            return what
-    return None
-
-
-def _looks_like_utf16(head: bytes) -> str | None:
-    if head.startswith(codecs.BOM_UTF16_LE):
-        return "utf-16-le"
-    if head.startswith(codecs.BOM_UTF16_BE):
-        return "utf-16-be"
-    sample = head[:4096]
-    if len(sample) >= 8:
-        # ASCII text in UTF-16 without a BOM: every other byte is zero.
-        even_zero = sample[0::2].count(0) / len(sample[0::2])
-        odd_zero = sample[1::2].count(0) / len(sample[1::2])
-        if odd_zero > 0.4 and even_zero < 0.05:
-            return "utf-16-le"
-        if even_zero > 0.4 and odd_zero < 0.05:
-            return "utf-16-be"
-    return None
-
-
-def _valid_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-        return True
-    except UnicodeDecodeError as exc:
-        # A chunk cut in the middle of a character is still UTF-8.
-        return exc.start >= len(data) - 3 and exc.reason == "unexpected end of data"
-
-
-def _latin1_fallback(error: UnicodeDecodeError):
-    return error.object[error.start:error.end].decode("latin-1"), error.end
-
-
-codecs.register_error("stocktake_latin1", _latin1_fallback)
-
-# A UTF-8 character of two to four bytes: text that is valid UTF-8 and not plain ASCII holds one.
-_UTF8_CHARACTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-_HIGH_LINE = re.compile(rb"^[^\n]*[\x80-\xff]", re.M)
-LINES_NAMED = 10  # how many line numbers a note names
-
-
-@dataclass
-class LineEncodings:
-    """What a line-by-line read found: the lines written as Windows-1252 (the first few by number, and how many), and
-    whether other lines were UTF-8 beyond plain ASCII (then the file mixes the two)."""
-
-    cp1252_lines: list[int] = field(default_factory=list)
-    cp1252_count: int = 0
-    utf8_text: bool = False
-
-    @property
-    def mixed(self) -> bool:
-        return self.cp1252_count > 0 and self.utf8_text
-
-    @property
-    def encoding(self) -> str:
-        if self.mixed:
-            return "UTF-8 and Windows-1252, by line"
-        return "cp1252" if self.cp1252_count else "utf-8"
-
-    def note(self, source_name: str) -> str:
-        numbers = [f"{n:,}" for n in self.cp1252_lines]
-        named = numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + " and " + numbers[-1]
-        if self.cp1252_count > len(numbers):
-            named = ", ".join(numbers) + f"… ({self.cp1252_count:,} lines in all)"
-        lines = "line" if self.cp1252_count == 1 else "lines"
-        if self.mixed:
-            verb = "is" if self.cp1252_count == 1 else "are"
-            return (f"'{source_name}' mixes two encodings, as a file put together from two systems' exports does: "
-                    f"{lines} {named} {verb} Windows-1252 and the others UTF-8. Each line was read as it was "
-                    "written.")
-        return f"'{source_name}' is not all UTF-8: read as Windows-1252 ({lines} {named})."
-
-
-def _decode_line(line: bytes) -> str:
-    try:
-        return line.decode("utf-8")
-    except UnicodeDecodeError:
-        return line.decode("cp1252", errors="stocktake_latin1")
-
-
-def _transcode_by_line(read_binary, *, drop_nul: bool = False) -> tuple[str, LineEncodings]:
-    """Write a UTF-8 copy of a text stream whose lines are each UTF-8 or Windows-1252, reading each as it is.
-
-    Whole pieces of 8 MB are decoded at once when they can be (all UTF-8, or no UTF-8 character at all: plain
-    Windows-1252); only a piece holding both is decoded a line at a time."""
-    found = LineEncodings()
-    handle, target = uploads.private_file("stocktake-utf8-", ".csv")
-    line_number = 1
-    with read_binary() as source, os.fdopen(handle, "wb") as out:
-        carry, first = b"", True
-        while True:
-            chunk = source.read(8 << 20)
-            data = carry + chunk
-            if chunk:
-                cut = data.rfind(b"\n") + 1
-                if cut == 0:
-                    carry = data
-                    continue
-                data, carry = data[:cut], data[cut:]
-            else:
-                carry = b""
-            if not data:
-                break
-            if first:
-                data, first = (data[3:] if data.startswith(codecs.BOM_UTF8) else data), False
-            try:
-                text = data.decode("utf-8")
-                found.utf8_text = found.utf8_text or bool(_UTF8_CHARACTER.search(data))
-            except UnicodeDecodeError:
-                if not _UTF8_CHARACTER.search(data):
-                    text = data.decode("cp1252", errors="stocktake_latin1")
-                    _note_cp1252_lines(found, data, line_number)
-                else:
-                    parts = data.split(b"\n")
-                    decoded = []
-                    for offset, line in enumerate(parts):
-                        try:
-                            decoded.append(line.decode("utf-8"))
-                            found.utf8_text = found.utf8_text or bool(_UTF8_CHARACTER.search(line))
-                        except UnicodeDecodeError:
-                            decoded.append(line.decode("cp1252", errors="stocktake_latin1"))
-                            found.cp1252_count += 1
-                            if len(found.cp1252_lines) < LINES_NAMED:
-                                found.cp1252_lines.append(line_number + offset)
-                    text = "\n".join(decoded)
-            if drop_nul:
-                text = text.replace("\x00", "")
-            out.write(text.encode("utf-8"))
-            line_number += data.count(b"\n")
-            if not chunk:
-                break
-    return target, found
-
-
-def _note_cp1252_lines(found: LineEncodings, data: bytes, line_number: int) -> None:
-    """Count the lines of a Windows-1252 piece that hold a byte above ASCII (the others read the same either way)."""
-    for match in _HIGH_LINE.finditer(data):
-        found.cp1252_count += 1
-        if len(found.cp1252_lines) < LINES_NAMED:
-            found.cp1252_lines.append(line_number + data.count(b"\n", 0, match.start()))
-
-
-def _transcode(read_binary, encoding: str, *, drop_nul: bool = False) -> str:
-    """Write a UTF-8 copy of a text stream in ``encoding`` (bytes cp1252 leaves undefined are read as latin-1)."""
-    handle, target = uploads.private_file("stocktake-utf8-", ".csv")
-    decoder = codecs.getincrementaldecoder(encoding)(errors="stocktake_latin1" if encoding == "cp1252" else "replace")
-    with read_binary() as source, os.fdopen(handle, "wb") as out:
-        first = True
-        while chunk := source.read(8 << 20):
-            text = decoder.decode(chunk)
-            if first:
-                text, first = text.lstrip("\ufeff"), False
-            if drop_nul:
-                text = text.replace("\x00", "")
-            out.write(text.encode("utf-8"))
-        out.write(decoder.decode(b"", final=True).encode("utf-8"))
-    return target
-
-
-def open_source(path: str | os.PathLike, source_name: str | None = None, *, sheet: str | None = None) -> Source:
-    """Look at a file and say how to read it; a file that is not a table gets one plain sentence."""
-    path = str(path)
-    base = os.path.basename(source_name or path)
-    if not os.path.exists(path):
-        raise StocktakeError(f"There is no file at '{path}': check the name and folder.")
-    size = os.path.getsize(path)
-    if size == 0:
-        raise StocktakeError(f"'{base}' is empty: there is nothing to load.")
-    with open(path, "rb") as handle:
-        head = handle.read(HEAD_BYTES)
-    named_format = file_format_of(path, base)
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        return _open_zip(path, base, sheet)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):  # the old binary Excel format (.xls)
-        return _open_excel(path, base, sheet)
-    if head.startswith(b"PAR1"):
-        return Source(path=path, source_name=base, file_format="parquet", names=[], size_bytes=size)
-    if named_format == "excel":
-        raise StocktakeError(f"'{base}' could not be opened as an Excel workbook: it may be damaged or saved in "
-                             "another format. Open it in Excel, save it as .xlsx (or CSV) and load that.")
-    if named_format == "parquet":
-        raise StocktakeError(f"'{base}' is not a Parquet file: check the file, or save the data as CSV.")
-    what = _kind_of_bytes(head)
-    if what:
-        raise _refuse(base, what, "export the data itself from the system as CSV or Excel and load that file.")
-    compression = None
-    if head.startswith(b"\x1f\x8b"):
-        compression = "gzip"
-        with gzip.open(path, "rb") as handle:
-            try:
-                head = handle.read(HEAD_BYTES)
-            except (OSError, EOFError):
-                raise StocktakeError(f"'{base}' is a damaged gzip file: compress the CSV again, or load it "
-                                     "uncompressed.") from None
-        if not head:
-            raise StocktakeError(f"'{base}' is empty: there is nothing to load.")
-    return _open_text(path, base, head, size, compression)
-
-
-def _open_zip(path: str, base: str, sheet: str | None) -> Source:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX")]
-            names = [m.filename for m in members]
-            if "xl/workbook.xml" in names or "content.xml" in names and "mimetype" in names:
-                return _open_excel(path, base, sheet)
-            tables = [m for m in members if os.path.splitext(m.filename.lower())[1] in CSV_SUFFIXES]
-            if len(tables) != 1:
-                listed = ", ".join(os.path.basename(n) for n in names[:5]) + ("…" if len(names) > 5 else "")
-                raise StocktakeError(f"'{base}' is a zip archive ({listed or 'empty'}): unzip it and load the CSV or "
-                                     "Excel file inside.")
-            inner = tables[0]
-            handle, target = uploads.private_file("stocktake-unzipped-", ".csv")
-            with archive.open(inner) as member, os.fdopen(handle, "wb") as out:
-                while chunk := member.read(8 << 20):
-                    out.write(chunk)
-    except zipfile.BadZipFile:
-        raise StocktakeError(f"'{base}' is a damaged zip file (or a damaged Excel workbook): open it again in the "
-                             "program that made it and save a fresh copy.") from None
-    with open(target, "rb") as unzipped:
-        head = unzipped.read(HEAD_BYTES)
-    source = _open_text(target, base, head, os.path.getsize(target), None)
-    source.temp_paths.append(target)
-    source.notes.insert(0, f"Read '{os.path.basename(inner.filename)}' from inside the zip archive.")
-    return source
-
-
-def _open_text(path: str, base: str, head: bytes, size: int, compression: str | None) -> Source:
-    notes: list[str] = []
-    temp_paths: list[str] = []
-    utf16 = _looks_like_utf16(head)
-    opener = (lambda: gzip.open(path, "rb")) if compression else (lambda: open(path, "rb"))
-    if utf16:
-        read_path = _transcode(opener, utf16)
-        encoding, compression = utf16, None
-        temp_paths.append(read_path)
-        with open(read_path, "rb") as handle:
-            head = handle.read(HEAD_BYTES)
-    else:
-        encoding = "utf-8"
-        read_path = path
-        nul_count = head.count(0)
-        if head.lstrip(b"\xef\xbb\xbf\r\n\t ").startswith((b"<!DOCTYPE", b"<!doctype", b"<html", b"<HTML", b"<?xml")):
-            raise _refuse(base, "a web page (HTML)", "download the data file itself, not the page that links to it.")
-        text_start = head.lstrip(b"\xef\xbb\xbf\r\n\t ")[:1]
-        if text_start in (b"{", b"[") and is_json(head):
-            raise _refuse(base, "JSON", "export the data as CSV or Excel, or convert the JSON to a table first.")
-        control = sum(1 for b in head[:65536] if b < 9 or 13 < b < 32)
-        if control > max(len(head[:65536]) * 0.05, 0) and nul_count < len(head) * 0.3:
-            raise _refuse(base, "a binary file", "export the data from the system as CSV or Excel and load that.")
-        chunks = [head] + spread_chunks(path, size) if not compression else [head]
-        if not all(_valid_utf8(chunk) for chunk in chunks):
-            encoding = "cp1252"
-        if encoding != "utf-8" or nul_count:
-            if encoding == "cp1252":
-                read_path, lines = _transcode_by_line(opener, drop_nul=bool(nul_count))
-                encoding = lines.encoding
-                if lines.mixed:
-                    notes.append(lines.note(base))
-            else:
-                read_path = _transcode(opener, encoding, drop_nul=bool(nul_count))
-            compression = None
-            temp_paths.append(read_path)
-            if nul_count:
-                notes.append("The file holds NUL bytes (a sign of a damaged export): they were removed.")
-            with open(read_path, "rb") as handle:
-                head = handle.read(HEAD_BYTES)
+def _sniff_text(opened: OpenedFile) -> Source:
+    """A text file's delimiter, header line (title rows above it skipped), totals row and records from across it."""
+    head, base = opened.head, opened.source_name
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     if len(head) == HEAD_BYTES:
         if "\n" not in text and "\r" not in text:
-            for temp in temp_paths:
-                os.unlink(temp)
             raise StocktakeError(f"'{base}' has no line break in its first megabyte, so it is not a table with one "
                                  "row per line: check that it is a CSV export.")
         text = text[: max(text.rfind("\n"), text.rfind("\r")) + 1]  # drop a partial last line
     sniffed = sniff_table(text)
     if sniffed is None:
-        for temp in temp_paths:
-            os.unlink(temp)
         raise StocktakeError(f"'{base}' has only blank lines: there is nothing to load.")
     delimiter, skip, header = sniffed
     if len(header) > MAX_COLUMNS:
-        for temp in temp_paths:
-            os.unlink(temp)
         raise StocktakeError(
             f"'{base}' has {len(header):,} columns; Stocktake reads at most {MAX_COLUMNS:,}. If each row of the "
             "report is a column (saved the wrong way round), transpose it in Excel first; otherwise remove the "
             "columns you do not need."
         )
     names, name_notes = clean_headers(header)
+    notes = list(opened.notes)
     if skip:
         notes.append(f"The first {skip} line(s) above the header (titles, notes or blank lines) were skipped.")
     notes += name_notes
-    source = Source(path=read_path, source_name=base, file_format="csv", names=names, encoding=encoding,
-                    compression=compression, delimiter=delimiter, skip=skip, notes=notes, temp_paths=temp_paths,
-                    size_bytes=size)
-    if not compression:
-        source.total_line = trailing_total(read_path)
-        source.spread_rows = spread_records(read_path, delimiter, len(names), source.total_line)
-    return source
+    total_line, spread_rows = None, []
+    if not opened.compression:
+        total_line = trailing_total(opened.path)
+        spread_rows = spread_records(opened.path, delimiter, len(names), total_line)
+    return Source(opened=opened, path=opened.path, source_name=base, file_format="csv", names=names,
+                  source_types=["VARCHAR"] * len(names), encoding=opened.encoding, compression=opened.compression,
+                  delimiter=delimiter, skip=skip, notes=notes, total_line=total_line, spread_rows=spread_rows,
+                  size_bytes=opened.size_bytes)
 
 
-# ----- Excel -----------------------------------------------------------------------------------------------------
+def _sniff_parquet(opened: OpenedFile) -> Source:
+    """A Parquet file's columns, with the names and types written in it (its schema, read by DuckDB)."""
+    try:
+        with duckdb.connect() as probe:
+            described = probe.execute("DESCRIBE SELECT * FROM read_parquet(?)", [opened.path]).fetchall()
+    except duckdb.Error:
+        log.warning("could not read %s as Parquet", opened.path, exc_info=True)
+        raise StocktakeError(f"'{opened.source_name}' could not be read as a Parquet file: it may be damaged. "
+                             "Save the data again, or as CSV, and load that.") from None
+    raw = [row[0] for row in described]
+    names, notes = clean_headers(raw)
+    return Source(opened=opened, path=opened.path, source_name=opened.source_name, file_format="parquet",
+                  names=names, source_types=[row[1] for row in described], notes=list(opened.notes) + notes,
+                  size_bytes=opened.size_bytes, raw_names=raw)
 
-def _open_excel(path: str, base: str, sheet: str | None) -> Source:
-    sheet_read = workbook.read_sheet(path, base, sheet)
-    rows, notes = sheet_read.rows, list(sheet_read.notes)
+
+def _sniff_sheet(opened: OpenedFile) -> Source:
+    """A sheet's header row (title rows above it skipped, merged header cells named), its totals row, and its cells
+    as text (Excel day numbers as dates)."""
+    sheet_read, base = opened.sheet, opened.source_name
+    rows, notes = sheet_read.rows, list(opened.notes)
     header_index = _excel_header_index(rows)
     header = [workbook.cell_text(c) or "" for c in rows[header_index]]
     # A header cell merged across several columns names each of them ('Address', 'Address (2)').
@@ -523,9 +248,9 @@ def _open_excel(path: str, base: str, sheet: str | None) -> Source:
     if frame.empty:
         raise StocktakeError(f"Sheet '{chosen}' of '{base}' has a header but no rows of data: there is nothing to "
                              "load.")
-    return Source(path=path, source_name=base, file_format="excel", names=names, sheet=chosen,
-                  sheets=sheet_read.sheets, notes=notes, total_line=total_line, frame=frame,
-                  size_bytes=os.path.getsize(path))
+    return Source(opened=opened, path=opened.path, source_name=base, file_format="excel", names=names,
+                  source_types=["VARCHAR"] * len(names), sheet=chosen, sheets=sheet_read.sheets, notes=notes,
+                  total_line=total_line, frame=frame, size_bytes=opened.size_bytes)
 
 
 def _excel_header_index(rows: list[list]) -> int:

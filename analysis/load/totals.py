@@ -203,6 +203,26 @@ def mark_totals(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tu
     return found
 
 
+def mark_for_load(cur, staging: str, columns: Sequence, kind: str, appended_to: store.Dataset | None,
+                  known: dict[str, list[str]]) -> TotalsFound:
+    """Mark the total rows of a load's staging table (``columns``: its ``store.Column``s). An append keeps the
+    dataset's own marker column (added empty when nothing is found, so the rows line up), and marks nothing in a
+    dataset loaded without one."""
+    described = [(c.name, c.type, c.role) for c in columns]
+    if appended_to is None:
+        return mark_totals(cur, staging, described, kind=kind, known_values=known)
+    marker = appended_to.roles.get(TOTAL_ROLE)
+    if not marker:
+        return TotalsFound()
+    found = mark_totals(cur, staging, described, kind=kind, known_values=known)
+    if found.column is None:
+        cur.execute(f"ALTER TABLE {q(staging)} ADD COLUMN {q(marker)} VARCHAR")
+    elif found.column != marker:
+        cur.execute(f"ALTER TABLE {q(staging)} RENAME COLUMN {q(found.column)} TO {q(marker)}")
+    found.column = None  # the catalogue keeps the dataset's own columns
+    return found
+
+
 def _sums_of_the_others(cur, t: str, marker: str, columns, small) -> list[tuple[str, list, str]]:
     """Categories whose value is the sum of the other categories' values in (almost) every group of the other
     dimensions: '18plus' beside '18-74' and '75plus'. Looked for among the rows not already marked."""

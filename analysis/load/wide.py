@@ -12,7 +12,7 @@ Excel sheets in pandas, before they are registered.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -97,18 +97,19 @@ def _melt_rows(rows: list[list], layout: WideLayout) -> list[list]:
     return out
 
 
-def make_long(source: Source) -> WideLayout | None:
-    """Read a table with one column per period as rows of Period and Value, in place (a CSV's reader or an Excel
-    sheet's frame); returns the layout, or None when the table is not that shape (or is Parquet)."""
+def make_long(source: Source) -> Source:
+    """A table with one column per period read as rows of Period and Value (a CSV's reader, or an Excel sheet's
+    frame); the source as it was when the table is not that shape (or is Parquet). The new source keeps the layout
+    (``wide``) and the sentence saying so (``layout_notes``)."""
     if source.file_format not in ("csv", "excel") or not source.names:
-        return None
+        return source
     layout = find_wide(source.names)
     if layout is None:
-        return None
+        return source
     names = list(source.names)
-    source.layout_notes.append(layout.sentence(names))
-    source.wide = layout
     long_names = _long_names(names, layout)
+    made = {"frame": source.frame, "spread_rows": source.spread_rows, "total_line": source.total_line,
+            "unpivot": source.unpivot}
     if source.file_format == "excel":
         frame = source.frame
         identity = [f"c{i}" for i in layout.identity]
@@ -120,12 +121,11 @@ def make_long(source: Source) -> WideLayout | None:
         # Each row's periods together, in the file's order (melt goes period by period).
         melted = melted.sort_index(kind="stable")
         columns = {f"c{k}": melted[old].tolist() for k, old in enumerate(identity + ["__period", "__value"])}
-        source.frame = pd.DataFrame(columns, dtype=object)
+        made["frame"] = pd.DataFrame(columns, dtype=object)
     else:
-        source.spread_rows = _melt_rows(source.spread_rows, layout)
+        made["spread_rows"] = _melt_rows(source.spread_rows, layout)
         # The table's own totals row is a row like the others once made long: the totals check marks it.
-        source.total_line = None
-        source.unpivot = layout
-    source.names = long_names
-    source.period_column = long_names[-2]
-    return layout
+        made["total_line"] = None
+        made["unpivot"] = layout
+    return replace(source, names=long_names, source_types=["VARCHAR"] * len(long_names), wide=layout,
+                   layout_notes=[*source.layout_notes, layout.sentence(names)], period_column=long_names[-2], **made)

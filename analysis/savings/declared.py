@@ -19,8 +19,8 @@ from analysis.charts import savings as charts
 from analysis.formatting import format_money
 from analysis.reads import CLASSIFICATION
 from analysis.registry import Context, Figure, NotShown, register
-from analysis.savings import model, scenarios
-from analysis.savings.page import PAGE, SavingsView, base_of, month_key, outcome
+from analysis.savings import model, scenarios, sensitivity
+from analysis.savings.page import COMPARE_KEY, PAGE, SPREAD_KEY, SavingsView, base_of, month_key, outcome
 from analysis.state import strings, value
 
 CURRENT = "Current levers (not saved)"
@@ -86,12 +86,12 @@ class Spread(Scenario):
 
 
 def _spread_inputs(ctx, ds, view: SavingsView, state) -> Spread:
-    spread = min(max(int(value(state, "sv_spread", 25)), 5), 50)
+    spread = min(max(int(value(state, SPREAD_KEY, 25)), 5), 50)
     return Spread(view.start, view.end, view.levers, spread / 100.0)
 
 
 def _tornado(ctx: Context, ds: store.Dataset, p: Spread) -> pd.DataFrame:
-    torn = model.tornado(base_of(ctx, ds, p.start, p.end), p.levers, spread=p.spread)
+    torn = sensitivity.tornado(base_of(ctx, ds, p.start, p.end), p.levers, spread=p.spread)
     if torn.empty:
         raise NotShown("Every input is zero, so none moves the saving: set a lever first.")
     return torn
@@ -130,7 +130,7 @@ def saved(ctx: Context, ds: store.Dataset) -> pd.DataFrame:
 def _compared_inputs(ctx: Context, ds: store.Dataset, view: SavingsView, state) -> Compared:
     names = set(saved(ctx, ds)["name"])
     chosen = []
-    for name in strings(state.get("sv_compare"))[:4]:
+    for name in strings(state.get(COMPARE_KEY))[:4]:
         if name == CURRENT:
             chosen.append((name, view.start, view.end, view.levers))
         elif name in names:

@@ -6,14 +6,14 @@ unit costs and entered handling minutes per channel), :func:`compute` applies th
 contact is saved twice: failure demand removed first, then channel shift on the contacts that remain, then handling
 time cut on the contacts as they are after the shift (:data:`ORDER_OF_APPLICATION`). It returns savings by lever (a
 waterfall from baseline cost to scenario cost), contacts avoided, FTE released and a multi-year projection with
-ramp-up and payback year; :func:`tornado` moves each input over a low-high range. No SQL, no store: moving a lever is
-arithmetic on a few hundred numbers.
+ramp-up and payback year; ``analysis.savings.sensitivity`` moves each input over a low-high range. No SQL, no store:
+moving a lever is arithmetic on a few hundred numbers.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -153,8 +153,8 @@ class ScenarioResult:
 
 
 @dataclass(frozen=True)
-class _Grid:
-    """The baseline as arrays, services × channels, for fast recomputation."""
+class Grid:
+    """The baseline as arrays, services × channels, for fast recomputation (here and in the sensitivity)."""
 
     services: list[str]
     channels: list[str]
@@ -166,7 +166,7 @@ class _Grid:
     costed: np.ndarray  # bool per channel
 
 
-def _grid(base: Baseline, levers: Levers) -> _Grid:
+def grid_of(base: Baseline, levers: Levers) -> Grid:
     channels = list(base.channels)
     for s in levers.shifts:
         for ch in (s.from_channel, s.to_channel):
@@ -209,7 +209,7 @@ def _grid(base: Baseline, levers: Levers) -> _Grid:
     costs = [levers.unit_costs.get(c) for c in channels]
     costed = np.array([c is not None and not pd.isna(c) for c in costs])
     unit_cost = np.array([float(c) if ok else 0.0 for c, ok in zip(costs, costed)])
-    return _Grid(services, channels, contacts, failure, minutes, channel_n > 0, unit_cost, costed)
+    return Grid(services, channels, contacts, failure, minutes, channel_n > 0, unit_cost, costed)
 
 
 def _entered_minutes(levers: Levers, channel: str) -> float:
@@ -220,7 +220,7 @@ def _entered_minutes(levers: Levers, channel: str) -> float:
 
 
 
-def _failure_pct_by_row(grid: _Grid, levers: Levers) -> np.ndarray:
+def _failure_pct_by_row(grid: Grid, levers: Levers) -> np.ndarray:
     pct = np.full(len(grid.services), float(levers.failure_pct))
     if levers.failure_services:
         chosen = set(levers.failure_services)
@@ -231,7 +231,7 @@ def _failure_pct_by_row(grid: _Grid, levers: Levers) -> np.ndarray:
     return pct / 100.0
 
 
-def _annual(grid: _Grid, levers: Levers, *, volume: float = 1.0, minutes_scale: float = 1.0) -> dict:
+def annual(grid: Grid, levers: Levers, *, volume: float = 1.0, minutes_scale: float = 1.0) -> dict:
     """The levers applied to the grid, in the stated order. Returns plain numbers (fast enough for the tornado)."""
     contacts = grid.contacts * volume
     failure = grid.failure * volume
@@ -310,8 +310,8 @@ def _unknown_channel_notes(base: Baseline, levers: Levers) -> list[str]:
 def compute(base: Baseline, levers: Levers) -> ScenarioResult:
     """Apply the levers to the baseline in the stated order (:data:`ORDER_OF_APPLICATION`)."""
     levers.validate()
-    grid = _grid(base, levers)
-    out = _annual(grid, levers)
+    grid = grid_of(base, levers)
+    out = annual(grid, levers)
     rows = []
     for key in ("failure", "shift", "handling"):
         saving, avoided, moved, minutes = out[key]
@@ -361,64 +361,3 @@ def explain(result: ScenarioResult) -> str:
     text += f", avoids {format_count(result.contacts_avoided)} contacts and releases " \
             f"{result.fte_released:,.1f} FTE."
     return text
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Sensitivity
-# --------------------------------------------------------------------------------------------------------------------
-
-
-def tornado(base: Baseline, levers: Levers, spread: float = 0.25) -> pd.DataFrame:
-    """Total annual saving when each input moves from (1 - spread) to (1 + spread) of its value, the others held.
-
-    Percentages are capped at 100%. Inputs set to zero are left out (moving zero by a share changes nothing).
-    Columns: input, base_value, low_value, high_value, saving_low, saving_high, base_saving, swing; widest first.
-    """
-    levers.validate()
-    grid = _grid(base, levers)
-    base_saving = _annual(grid, levers)["total"]
-    lo_f, hi_f = 1.0 - spread, 1.0 + spread
-    rows = []
-
-    def pct(v: float, f: float) -> float:
-        return min(100.0, max(0.0, v * f))
-
-    def add(label: str, value: float, unit: str, run):
-        if not value:
-            return
-        low, high = run(lo_f), run(hi_f)
-        rows.append((label, value, value * lo_f if unit != "%" else pct(value, lo_f),
-                     value * hi_f if unit != "%" else pct(value, hi_f), low, high, unit))
-
-    add("Failure demand reduction (%)", levers.failure_pct, "%",
-        lambda f: _annual(grid, replace(levers, failure_pct=pct(levers.failure_pct, f)))["total"])
-    for i, s in enumerate(levers.shifts):
-        def run_shift(f, i=i):
-            shifts = list(levers.shifts)
-            shifts[i] = replace(shifts[i], percent=pct(shifts[i].percent, f))
-            return _annual(grid, replace(levers, shifts=tuple(shifts)))["total"]
-        add(f"Shift {s.from_channel} to {s.to_channel} (%)", s.percent, "%", run_shift)
-    add("Handling time cut (%)", levers.handling_pct, "%",
-        lambda f: _annual(grid, replace(levers, handling_pct=pct(levers.handling_pct, f)))["total"])
-    for j, ch in enumerate(grid.channels):
-        if not grid.costed[j] or not grid.unit_cost[j]:
-            continue
-
-        def run_cost(f, j=j):
-            uc = grid.unit_cost.copy()
-            uc[j] *= f
-            return _annual(replace(grid, unit_cost=uc), levers)["total"]
-        add(f"Unit cost: {ch} (£)", float(grid.unit_cost[j]), "£", run_cost)
-    if levers.handling_pct:
-        add("FTE hour cost (£)", levers.fte_hour_cost, "£",
-            lambda f: _annual(grid, replace(levers, fte_hour_cost=levers.fte_hour_cost * f))["total"])
-    add("Handling minutes per contact", 1.0, "×", lambda f: _annual(grid, levers, minutes_scale=f)["total"])
-    add("Contact volumes", 1.0, "×", lambda f: _annual(grid, levers, volume=f)["total"])
-    frame = pd.DataFrame(rows, columns=["input", "base_value", "low_value", "high_value", "saving_low",
-                                        "saving_high", "unit"])
-    frame["base_saving"] = base_saving
-    frame["swing"] = (frame["saving_high"] - frame["saving_low"]).abs()
-    # Inputs that move nothing (e.g. minutes when no lever uses time) add clutter: keep them only if all are flat.
-    moving = frame[frame["swing"] > 0.005]
-    frame = moving if len(moving) else frame
-    return frame.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)

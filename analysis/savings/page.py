@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 import pandas as pd
 
@@ -28,7 +28,34 @@ PREFIX = "sv_"
 SOCITM = "Socitm 2012 benchmark"
 MAX_SHIFTS = 3
 MAX_YEARS = 5
-DEFAULTS = {"sv_fd_pct": 20, "sv_nshift": 1, "sv_sh1_pct": 10, "sv_ht_pct": 5, "sv_oneoff": 25_000.0, "sv_years": 3}
+# Every control's key, written once: the page's widgets are drawn under them and the figures read them back.
+PERIOD_KEY, PRESET_KEY = "sv_period", "sv_preset"  # the baseline's 12 months, and where the unit costs come from
+FAILURE_PCT_KEY, FAILURE_SERVICES_KEY, FAILURE_REASONS_KEY = "sv_fd_pct", "sv_fd_services", "sv_fd_reasons"
+SHIFT_COUNT_KEY, HANDLING_PCT_KEY = "sv_nshift", "sv_ht_pct"
+FTE_COST_KEY, FTE_HOURS_KEY, ONE_OFF_KEY, YEARS_KEY = "sv_fte_cost", "sv_fte_hours", "sv_oneoff", "sv_years"
+SPREAD_KEY, COMPARE_KEY = "sv_spread", "sv_compare"  # the sensitivity's spread, and the saved scenarios compared
+
+
+class ShiftKeys(NamedTuple):
+    """The keys of one channel shift's controls: from, to, and the share moved."""
+
+    source: str
+    target: str
+    share: str
+
+
+def shift_keys(i: int) -> ShiftKeys:
+    """The controls of the i-th channel shift (1, 2, …)."""
+    return ShiftKeys(f"sv_sh{i}_from", f"sv_sh{i}_to", f"sv_sh{i}_pct")
+
+
+def ramp_key(year: int) -> str:
+    """The share of the full effect reached in a year of the projection (1, 2, …)."""
+    return f"sv_ramp{year}"
+
+
+DEFAULTS = {FAILURE_PCT_KEY: 20, SHIFT_COUNT_KEY: 1, shift_keys(1).share: 10, HANDLING_PCT_KEY: 5,
+            ONE_OFF_KEY: 25_000.0, YEARS_KEY: 3}
 DEFAULT_RAMP = (50.0, 100.0, 100.0, 100.0, 100.0)
 
 
@@ -137,25 +164,26 @@ def _levers(state: Mapping[str, Any], base: baseline.Baseline, table: pd.DataFra
                for ch in channels if pd.isna(data_minutes.get(ch, float("nan")))}
     phone, web = costs.default_shift(channels)
     shifts, same = [], []
-    for i in range(1, min(int(value(state, "sv_nshift", DEFAULTS["sv_nshift"])), MAX_SHIFTS) + 1):
-        source, target = value(state, f"sv_sh{i}_from", phone), value(state, f"sv_sh{i}_to", web)
-        share = float(value(state, f"sv_sh{i}_pct", DEFAULTS["sv_sh1_pct"] if i == 1 else 0))
+    for i in range(1, min(int(value(state, SHIFT_COUNT_KEY, DEFAULTS[SHIFT_COUNT_KEY])), MAX_SHIFTS) + 1):
+        keys = shift_keys(i)
+        source, target = value(state, keys.source, phone), value(state, keys.target, web)
+        share = float(value(state, keys.share, DEFAULTS.get(keys.share, 0)))  # only the first has a default
         if source == target:
             same.append(i)
         elif source in channels and target in channels:
             shifts.append(model.ChannelShift(source, target, share))
-    years = int(value(state, "sv_years", DEFAULTS["sv_years"]))
+    years = int(value(state, YEARS_KEY, DEFAULTS[YEARS_KEY]))
     number = lambda key, default: float(value(state, key, default) or 0)  # noqa: E731
     levers = model.Levers(
-        failure_pct=number("sv_fd_pct", DEFAULTS["sv_fd_pct"]),
-        failure_services=tuple(s for s in strings(state.get("sv_fd_services")) if s in base.services),
-        failure_reasons=tuple(r for r in strings(state.get("sv_fd_reasons")) if r in base.failure_reasons),
-        shifts=tuple(shifts), handling_pct=number("sv_ht_pct", DEFAULTS["sv_ht_pct"]),
+        failure_pct=number(FAILURE_PCT_KEY, DEFAULTS[FAILURE_PCT_KEY]),
+        failure_services=tuple(s for s in strings(state.get(FAILURE_SERVICES_KEY)) if s in base.services),
+        failure_reasons=tuple(r for r in strings(state.get(FAILURE_REASONS_KEY)) if r in base.failure_reasons),
+        shifts=tuple(shifts), handling_pct=number(HANDLING_PCT_KEY, DEFAULTS[HANDLING_PCT_KEY]),
         unit_costs=unit_costs, minutes_per_contact=minutes,
-        fte_hour_cost=number("sv_fte_cost", model.DEFAULT_FTE_HOUR_COST),
-        productive_hours=float(value(state, "sv_fte_hours", model.DEFAULT_PRODUCTIVE_HOURS) or 1),
-        one_off_cost=number("sv_oneoff", DEFAULTS["sv_oneoff"]),
-        ramp_up=tuple(number(f"sv_ramp{i + 1}", DEFAULT_RAMP[i]) for i in range(years)), years=years)
+        fte_hour_cost=number(FTE_COST_KEY, model.DEFAULT_FTE_HOUR_COST),
+        productive_hours=float(value(state, FTE_HOURS_KEY, model.DEFAULT_PRODUCTIVE_HOURS) or 1),
+        one_off_cost=number(ONE_OFF_KEY, DEFAULTS[ONE_OFF_KEY]),
+        ramp_up=tuple(number(ramp_key(i + 1), DEFAULT_RAMP[i]) for i in range(years)), years=years)
     return levers, tuple(same)
 
 
@@ -166,9 +194,9 @@ def read_view(ctx: Context, ds: store.Dataset, state: Mapping[str, Any]) -> Savi
     if not found:
         raise StocktakeError(f"'{ds.name}' has no 12-month period to work savings out from.")
     periods = {month_key(s): (s, e) for s, e in found}
-    start, end = periods.get(value(state, "sv_period"), found[0])
+    start, end = periods.get(value(state, PERIOD_KEY), found[0])
     base = base_of(ctx, ds, start, end)
-    preset = value(state, "sv_preset", preset_default(ctx, ds))
+    preset = value(state, PRESET_KEY, preset_default(ctx, ds))
     if preset != SOCITM and preset not in cost_lookups(ctx, ds):
         preset = SOCITM
     table = cost_table(ctx, ds, base, preset)

@@ -1,38 +1,19 @@
-"""The DuckDB store: one file on disk holding every dataset, and the catalogue that describes them.
-
-Everything Stocktake knows lives in one DuckDB file (``data/stocktake.duckdb``, or ``$STOCKTAKE_DB``). Each loaded
-dataset is one table ``ds_<name>``; the catalogue tables say what kind it is, where it came from, when it was loaded,
-how many rows it has, its version (bumped on every load or role change, so caches keyed on it go stale) and the
-role of each column.
-
-Rules every module follows:
-- every table or column name that enters SQL goes through :func:`quote_identifier`;
-- every value is a bound parameter (``?``), never pasted into SQL;
-- queries run on a fresh cursor of the process's one connection (:func:`query_df`), because DuckDB 2.0 refuses
-  concurrent use of one connection ("connection is busy") and Streamlit serves each browser session on its own thread.
-"""
+"""The catalogue: every dataset in the store, its kind, source, row count, version and columns (name, type, role,
+period grain); dataset names checked and turned into table names; roles set; datasets deleted with what was worked
+out from them."""
 
 from __future__ import annotations
 
-import functools
-import os
-from contextvars import ContextVar
 import re
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Sequence
 
 import duckdb
-import pandas as pd
 
 from analysis.errors import StocktakeError
 from analysis.roles import KINDS, ROLES_BY_KIND, check_role_types
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "stocktake.duckdb"
+from analysis.store.sql import query_rows, quote_identifier, transaction
 
 DATASETS_TABLE = "stocktake_datasets"
 COLUMNS_TABLE = "stocktake_columns"
@@ -89,61 +70,6 @@ class Dataset:
         }
 
 
-def quote_identifier(name: str) -> str:
-    """Quote a table or column name for DuckDB: double any double quote and wrap in double quotes.
-
-    The only way a name enters SQL anywhere in Stocktake, so a header like ``IncidentNotionalCost(£)`` or
-    ``Robert"); DROP TABLE`` is always just a name.
-    """
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def default_db_path() -> Path:
-    """``$STOCKTAKE_DB`` if set, else ``data/stocktake.duckdb`` in the project."""
-    env = os.environ.get("STOCKTAKE_DB")
-    return _resolved(env) if env else DEFAULT_DB_PATH
-
-
-@functools.lru_cache(maxsize=64)
-def _resolved(path: str) -> Path:
-    # Every cached figure's key names the store file: resolving the path (a system call per part of it) on each of
-    # a page run's dozens of calls was 2% of the server's CPU with a room of people.
-    return Path(path).expanduser().resolve()
-
-
-def open_store(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the Stocktake database file and make sure the catalogue exists.
-
-    A DuckDB file has one writer process. When another process holds it (usually the running app), this raises a
-    StocktakeError that says so and what to do, instead of DuckDB's lock message.
-    """
-    db_path = Path(path).expanduser().resolve() if path else default_db_path()
-    if read_only and not db_path.exists():
-        raise StocktakeError(f"There is no Stocktake database at {db_path}. Load a file or run 'python -m data.demo'.")
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(db_path), read_only=read_only)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise StocktakeError(
-                f"The Stocktake database is open in another program{_lock_holder(str(exc))}, probably the running app "
-                "or a load from the command line. A DuckDB file has one writer: stop the other program and try again, "
-                "or load the file from the app's Data page."
-            ) from None
-        raise StocktakeError(f"Could not open the Stocktake database {db_path}: {exc}") from None
-    if not read_only:
-        ensure_catalogue(con)
-    return con
-
-
-def _lock_holder(message: str) -> str:
-    """' (python3.11)': the program DuckDB says holds the lock, by its name only. The sentence may reach a page, so it
-    carries neither the store's path nor a process number (they tell a visitor how the server is laid out)."""
-    held = re.search(r"lock is held in (.+?)(?: \(PID \d+\))?(?: by user|\. See|$)", message)
-    program = os.path.basename(held.group(1).strip().strip('"')) if held else ""
-    return f" ({program})" if program else ""
-
-
 def ensure_catalogue(con: duckdb.DuckDBPyConnection) -> None:
     """Create the catalogue tables if this is a new file. Idempotent."""
     cur = con.cursor()
@@ -164,165 +90,6 @@ def ensure_catalogue(con: duckdb.DuckDBPyConnection) -> None:
     finally:
         cur.close()
 
-
-# Lists that every query run through this module is appended to, while a recording_queries() block is open.
-_recordings: list[list[str]] = []
-
-
-@contextmanager
-def recording_queries() -> Iterator[list[str]]:
-    """The SQL of every query run through this module (any thread) while the block runs: how the tests see which
-    figures a rerun worked out again, and which it took from the cache."""
-    seen: list[str] = []
-    _recordings.append(seen)
-    try:
-        yield seen
-    finally:
-        _recordings.remove(seen)
-
-
-def _record(sql: str) -> None:
-    for seen in _recordings:
-        seen.append(sql)
-
-
-def query_df(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict | None = None) -> pd.DataFrame:
-    """Run one query on its own cursor and return the whole result as a DataFrame."""
-    _record(sql)
-    cur = con.cursor()
-    try:
-        return cur.execute(sql, params or []).df()
-    finally:
-        cur.close()
-
-
-def query_rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict | None = None) -> list[tuple]:
-    """Run one query on its own cursor and return all rows as tuples."""
-    _record(sql)
-    cur = con.cursor()
-    try:
-        return cur.execute(sql, params or []).fetchall()
-    finally:
-        cur.close()
-
-
-def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict | None = None) -> None:
-    """Run one statement on its own cursor (for writes outside a load's transaction).
-
-    Inside :func:`committed_with` only ``CREATE`` statements (a settings table made on first use) may run this way: a
-    change's writes belong in its one :func:`transaction`, with its audit record."""
-    _record(sql)
-    if _pending.get() is not None and not sql.lstrip().upper().startswith("CREATE"):
-        raise RuntimeError("A recorded change wrote outside its transaction: use store.transaction for every write, "
-                           f"so the change and its audit record commit together ({sql.split()[0]} …).")
-    cur = con.cursor()
-    try:
-        cur.execute(sql, params or [])
-        cur.fetchall() if cur.description else None
-    finally:
-        cur.close()
-
-
-# Held while a settings table is created (see create_if_missing).
-_CREATING = threading.Lock()
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(query_rows(con, "SELECT 1 FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main' "
-                                "AND NOT temporary", [table]))
-
-
-def create_if_missing(con: duckdb.DuckDBPyConnection, table: str, *statements: str) -> None:
-    """Run ``statements`` (``CREATE … IF NOT EXISTS``, the last one creating ``table``) unless ``table`` is there.
-
-    Pages create their settings tables the first time they read them. Two sessions served at once may both find the
-    table missing, and DuckDB refuses the second creation as a write-write conflict on the catalogue; so creations
-    in this process take turns (a DuckDB file has one writing process), and the second finds the table made. Checking
-    first also keeps a plain read from writing to the catalogue on every rerun.
-    """
-    if table_exists(con, table):
-        return
-    with _CREATING:
-        if table_exists(con, table):
-            return
-        for sql in statements:
-            execute(con, sql)
-
-
-@contextmanager
-def transaction(
-    con: duckdb.DuckDBPyConnection, cursor: duckdb.DuckDBPyConnection | None = None
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor inside BEGIN ... COMMIT: everything written through it lands together or not at all.
-
-    Rolls back on any exception, a KeyboardInterrupt included; a killed process leaves no partial write either,
-    because DuckDB only makes a transaction durable at COMMIT. Pass ``cursor`` when the writes read TEMP tables or
-    registered frames, which only the cursor that made them can see; it is left open for the caller.
-    """
-    pending = _pending.get()
-    if pending is not None and pending.committed:
-        raise RuntimeError("A recorded change must be one transaction, and this one has committed already: make the "
-                           "change's writes in one store.transaction block.")
-    if pending is not None and pending.depth:
-        raise RuntimeError("A recorded change opened a second transaction inside its first: it would commit apart "
-                           "from the change's audit record.")
-    outermost = pending is not None
-    cur = cursor or con.cursor()
-    if pending is not None:
-        pending.depth += 1
-    try:
-        cur.execute("BEGIN TRANSACTION")
-        yield cur
-        if outermost:
-            pending.write(cur)  # the change's audit record, in the change's own transaction
-        cur.execute("COMMIT")
-        if outermost:
-            pending.committed = True
-    except BaseException:
-        try:
-            cur.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
-        raise
-    finally:
-        if pending is not None:
-            pending.depth -= 1
-        if cursor is None:
-            cur.close()
-
-
-class PendingRecord:
-    """A record waiting for the change it describes (see :func:`committed_with`)."""
-
-    def __init__(self, write: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
-        self.write = write
-        self.depth = 0
-        self.committed = False
-
-
-_pending: ContextVar[PendingRecord | None] = ContextVar("stocktake_pending_record", default=None)
-
-
-@contextmanager
-def committed_with(write: Callable[[duckdb.DuckDBPyConnection], None]) -> Iterator[PendingRecord]:
-    """Make the change run inside this block commit together with ``write(cur)`` (its audit record).
-
-    The first :func:`transaction` opened in the block, on whatever cursor (a load's own, with its TEMP tables), runs
-    ``write`` on that cursor just before its COMMIT, so the change and its record land together or not at all: a
-    full disk or a crash leaves neither. A transaction that rolls back (a load that reads the file again) leaves the
-    record waiting for the next. The block refuses a second committed transaction and writes outside a transaction
-    (``RuntimeError``: a programming error, which the tests of every change would show). ``committed`` on the
-    returned object says whether the change wrote anything (a change with nothing to do records nothing).
-    Blocks do not nest; each thread (each browser session) has its own.
-    """
-    if _pending.get() is not None:
-        raise RuntimeError("committed_with blocks do not nest: one change, one record.")
-    pending = PendingRecord(write)
-    token = _pending.set(pending)
-    try:
-        yield pending
-    finally:
-        _pending.reset(token)
 
 
 def validate_dataset_name(name: str) -> str:
