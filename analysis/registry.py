@@ -37,6 +37,7 @@ from analysis import lookups, store
 from analysis.charts.spec import make_spec
 from analysis.errors import StocktakeError
 from analysis.roles import RECORD_ROLES
+from analysis.spend.vocabulary import SPEND_ROLES
 
 Inputs = Any
 Result = Any
@@ -179,7 +180,7 @@ def missing_roles(figure: Figure, dataset: store.Dataset) -> list[str]:
 
 
 def needs_sentence(what: str, missing: list[str]) -> str:
-    labels = " and ".join(f"'{RECORD_ROLES.get(r, r)}'" for r in missing)
+    labels = " and ".join(f"'{RECORD_ROLES.get(r) or SPEND_ROLES.get(r, r)}'" for r in missing)
     return f"{what} needs a column with the role {labels}. Give a column that role on the Data page."
 
 

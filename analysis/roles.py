@@ -14,16 +14,18 @@ import pandas as pd
 
 from analysis.errors import StocktakeError
 from analysis.periods import infer_grain
+from analysis.spend import vocabulary as spending
 
 RECORDS = "records"
 KPI = "kpi"
 LOOKUP = "lookup"
-KINDS = (RECORDS, KPI, LOOKUP)
+SPEND = spending.SPEND  # payments (analysis.spend)
+KINDS = (RECORDS, KPI, LOOKUP, SPEND)
 
 KIND_LABELS = {
     RECORDS: "Records (one row per contact, request, case or incident)",
     KPI: "KPI series (period, measure, value, target)",
-    LOOKUP: "Lookup (population by area, unit cost by channel, reason classification)",
+    LOOKUP: "Lookup (population by area, unit cost by channel, reason classification)", SPEND: spending.KIND_LABEL,
 }
 
 # Role -> plain label shown on the Data page. Order is the order the page lists them.
@@ -62,13 +64,12 @@ LOOKUP_ROLES = {
     "demand_type": "Demand type (failure / value)",
     "source": "Source",
 }
-KIND_NAMES = {RECORDS: "Records", KPI: "KPI series", LOOKUP: "Lookup"}
-
-ROLES_BY_KIND = {RECORDS: RECORD_ROLES, KPI: KPI_ROLES, LOOKUP: LOOKUP_ROLES}
+KIND_NAMES = {RECORDS: "Records", KPI: "KPI series", LOOKUP: "Lookup", SPEND: spending.KIND_NAME}
+ROLES_BY_KIND = {RECORDS: RECORD_ROLES, KPI: KPI_ROLES, LOOKUP: LOOKUP_ROLES, SPEND: spending.SPEND_ROLES}
 
 # Roles whose column must hold dates, numbers or text. A role is only suggested for a column of the right type.
 DATE_ROLES = {"date", "closed_date", "period"}
-NUMBER_ROLES = {"cost", "handling_minutes", "value", "target", "population", "unit_cost", "national"}
+NUMBER_ROLES = {"cost", "handling_minutes", "value", "target", "population", "unit_cost", "national", "amount"}
 TEXT_ROLES = {"measure", "total"}
 ID_ROLES = {"customer_id", "property_id"}
 # Roles a loader assigns, never suggested from a header: the marker of total rows (analysis.load.totals).
@@ -79,8 +80,7 @@ MEASURE_ROLES = NUMBER_ROLES
 # columns, the one named so is the date received ('Paid Date' before 'Effective Date').
 EVENT_WORDS = ("paid", "payment", "received", "created", "raised", "reported", "logged", "opened", "submitted",
                "call", "incident", "request", "occurred", "made", "transaction", "invoice")
-# Header words that say a number is a tax or part of an amount, not the amount (a payments file's 'Irrecoverable VAT
-# Amount' is not its cost): never the cost or value.
+# Header words that say a number is a tax or part of an amount ('Irrecoverable VAT Amount'): never the cost or value.
 NOT_AMOUNT_WORDS = ("vat", "tax", "irrecoverable", "recoverable", "duty")
 # A column must have at least this many filled values in the sample for "one value on every row" to say anything.
 CONSTANT_MIN_FILLED = 3
@@ -137,6 +137,7 @@ ROLE_HINTS = {
         ("reason", ("reason",)),
         ("service", ("service",)),
     ],
+    SPEND: spending.SPEND_HINTS,
 }
 
 # Header words that say a column is about someone other than the customer (a supplier is paid, not served).
@@ -230,6 +231,8 @@ def value_hint(column) -> str | None:
     values = [v for v in getattr(column, "sample_values", []) if v]
     if len(values) < 2 or column.type != "text":
         return None
+    if spending.capital_revenue_hint(values):  # 'Capital' and 'Revenue': a payments file's 'Type'
+        return "capital_revenue"
     if _share_in(values, CHANNEL_VALUES) >= VALUE_HINT_SHARE:
         return "channel"
     if _share_in(values, STATUS_VALUES) >= VALUE_HINT_SHARE:
@@ -296,9 +299,8 @@ def is_row_number(column) -> bool:
 
 
 def misleading(role: str, column) -> str | None:
-    """Why a column that fits a role by type would mislead in it, or None: one value on every row (an 'Effective
-    Date' that never changes), numbers that are all zero or blank as the amount, a row number as a measure, a tax
-    as the amount paid."""
+    """Why a column that fits a role by type would mislead in it, or None: one value on every row (an 'Effective Date'),
+    numbers that are all zero or blank as the amount, a row number as a measure, a tax as the amount paid."""
     if role in LOADER_ROLES:
         return "it is set by the loader"
     # None: nothing is known about the values (a catalogue column), so nothing is held against it.
@@ -310,13 +312,11 @@ def misleading(role: str, column) -> str | None:
     if role in MEASURE_ROLES and values and all(_number_is_zero(v) for v in values):
         return "every value is 0"
     if filled is not None and filled >= CONSTANT_MIN_FILLED and distinct == 1 \
-            and role not in ID_ROLES | {"record_id"}:
+            and role not in ID_ROLES | {"record_id", "transaction_id"}:
         return f"every row has the same value ('{values[0] if values else ''}')"
-    if role in MEASURE_ROLES and values and all(_number_is_zero(v) for v in values):
-        return "every value is 0"
     if role in MEASURE_ROLES and is_row_number(column):
         return "it numbers the rows (an index written by the program that saved the file)"
-    if role in ("cost", "value", "unit_cost"):
+    if role in ("cost", "value", "unit_cost", "amount"):
         header = header_words(column.name)
         if any(_word_score(w, header) for w in NOT_AMOUNT_WORDS):
             return "it holds a tax or part of an amount, not the amount itself"
@@ -406,7 +406,7 @@ def suggest_roles(kind: str, columns: Sequence, *, guard: bool = True) -> dict[s
                 and _fits(hint, column, guard):
             suggested[column.name] = hint
             taken.add(hint)
-    if kind == RECORDS and "date" not in taken:
+    if kind in (RECORDS, SPEND) and "date" not in taken:
         dates = [c for c in columns if c.name not in suggested and _fits("date", c, guard)]
         if dates:
             best = min(dates, key=lambda c: standing("date", 0, c.name))
@@ -505,12 +505,12 @@ def column_grain(column) -> str | None:
 
 
 def suggest_kind(columns: Sequence) -> str:
-    """What a file most likely holds, for the Data page's first guess (the user can change it).
-
-    A KPI series when its dates are all periods (months, quarters, financial years, years: 'Financial year',
-    '2017-03-01', '2017-04-01', …) and it has a number to chart; records otherwise, and always when a column holds
-    times or single days (contacts, calls, payments). A lookup is never guessed: it is chosen for what it is for.
-    """
+    """What a file most likely holds, for the Data page's first guess (the user can change it): spending when its
+    headers name a supplier and an amount (``spending.looks_like_spending``); a KPI series when its dates are all
+    periods (months, quarters, financial years, years) and it has a number to chart; records otherwise, and always when
+    a column holds times or single days. A lookup is never guessed: it is chosen for what it is for."""
+    if spending.looks_like_spending(columns):
+        return SPEND
     dated = [c for c in columns if c.type in ("date", "timestamp")]
     if not dated or any(c.type == "timestamp" for c in dated):
         return RECORDS

@@ -429,7 +429,7 @@ def dropped_columns(plan: ReadPlan) -> set:
 def repeated_ids(cur, table: str, plan: ReadPlan, drop_duplicates: bool, left_out: dict) -> list[str]:
     """Rows that repeat a record id already used by another row, and how many of them are exact copies of an earlier
     row (every value the same); with ``drop_duplicates`` the copies are left out (counted in ``left_out``)."""
-    id_column = next((c for c in plan.columns if c.role == "record_id"), None)
+    id_column = next((c for c in plan.columns if c.role in ("record_id", "transaction_id")), None)  # or a payment's
     if id_column is None:
         return []
     q, c = quote_identifier(table), quote_identifier(id_column.name)
@@ -454,8 +454,8 @@ def repeated_ids(cur, table: str, plan: ReadPlan, drop_duplicates: bool, left_ou
                                                                       WHERE {c} IS NOT NULL))
                             FROM {q} WHERE {c} IS NOT NULL""").fetchone()[0]
     plan.exact_duplicates = int(exact)
-    said = (f"{int(repeats):,} rows repeat a value of '{id_column.name}' (the record id) that an earlier row has; "
-            f"{int(exact):,} of them are exact copies of an earlier row.")
+    said = (f"{int(repeats):,} rows repeat a value of '{id_column.name}' (the {id_column.role.replace('_', ' ')}) "
+            f"that an earlier row has; {int(exact):,} of them are exact copies of an earlier row.")
     if drop_duplicates and exact:
         cur.execute(f"""DELETE FROM {q} WHERE {c} IS NOT NULL AND rowid NOT IN (
                             SELECT min(rowid) FROM {q} WHERE {c} IS NOT NULL GROUP BY {every})""")

@@ -24,8 +24,8 @@ import duckdb
 import pandas as pd
 
 from analysis import store
-from analysis.load import checks, rejects, wide
-from analysis.load import totals as totals_module
+from analysis.load import checks, rejects, totals as totals_module, wide
+from analysis.spend import checks as spend_checks
 from analysis.load.convert import REASON_COLUMN, ReadPlan, load_select_sql, output_columns
 from analysis.load.detect import (DATE, MAX_FAILURE_SHARE, MONTH_FIRST, TEXT, TIMESTAMP, TYPE_WORDS, date_order_votes,
                              looks_like_date)
@@ -399,7 +399,8 @@ def _load_once(con, cur, source: Source, plan: ReadPlan, *, dataset: str, kind: 
         counted = checks.Counts(rows, blank, rejected, missing_dates=failures.get(-1, (0, []))[0])
         warnings = _warnings(plan, kind, notes, source, counted, lines)
         warnings += checks.value_warnings(cur, staging, plan, counts)
-        warnings += unified + after + totals.sentences + ids
+        warnings += unified + after + totals.sentences + ids + spend_checks.load_checks(
+            cur, staging, plan, output_columns(plan), kind, existing if mode == APPEND else None, source.source_name)
         timed("counts, case variants and checks")
         say(0.9, "Writing to the database")
         _, version = _swap_in(cur, dataset=dataset, kind=kind, source_file=source.source_name, staging=staging,
@@ -473,8 +474,7 @@ def _read_again_if_columns_disagree(cur, staging: str, plan: ReadPlan, forced: s
         raise again
 
 
-def _warnings(plan: ReadPlan, kind: str, notes: list[str], source: Source, counts: checks.Counts,
-              lines) -> list[str]:
+def _warnings(plan: ReadPlan, kind: str, notes: list[str], source: Source, counts: checks.Counts, lines) -> list[str]:
     warnings = list(source.notes) + list(notes)
     if any(c.type in (DATE, TIMESTAMP) and c.source_type == "VARCHAR" and any("{A}" in f for f in c.date_formats)
            for c in plan.columns):
