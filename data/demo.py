@@ -5,9 +5,9 @@ with 30-50% failure demand, channels shifting from phone to web, winter peaks an
 chase up earlier contacts, and one dated intervention (Housing repairs, 1 June 2024, online repairs tracking) after
 which chasing contacts and days to close step down, so every page has a real signal to find.
 
-Nothing here is real; the only real figures are the Socitm 2012 channel costs, named as such.
-``build_demo(con)`` writes the five demo datasets through the normal loader. From the shell (``./run.sh`` does this
-when the store is empty; while the app runs the store is locked, so stop it first):
+Nothing here is real; the only real figures are the Socitm 2012 channel costs, named as such. ``build_demo(con)``
+writes the six demo datasets (the payments: ``data/demo_spend.py``) through the normal loader. From the shell
+(``./run.sh`` does this when the store is empty; while the app runs the store is locked, so stop it first):
 
     python -m data.demo [--db PATH] [--if-empty]
 
@@ -25,7 +25,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from analysis import store
+from analysis import explore, store
 from analysis.governance import audit
 from analysis.workshop import notes, actions as session_actions, removal as session_removal, sessions
 from analysis.lookups import DEMO_SOURCE
@@ -34,7 +34,7 @@ from analysis.formatting import format_count
 from analysis.load.ingest import load_frame
 from analysis.interventions import add_intervention, list_interventions
 from analysis.load.prepare import prepare_dataset
-from analysis import explore
+from data.demo_spend import PAYMENT_ROLES, SPEND_DATASET, build_payments
 
 SEED = 20240601
 VOLUME_SCALE = 1.13  # brings the total to about 500,000 contacts
@@ -300,7 +300,7 @@ def build_kpis(seed: int = SEED) -> pd.DataFrame:
 
 
 def build_demo(con, progress=None, user: str | None = None) -> dict[str, int]:
-    """Write the five demo datasets into an open store, replacing earlier demo versions, and the example session
+    """Write the six demo datasets into an open store, replacing earlier demo versions, and the example session
     (its changes recorded in the audit trail as ``user``). Returns rows per dataset."""
     say = progress or (lambda fraction, message: None)
     say(0.05, "Generating contact records")
@@ -319,6 +319,7 @@ def build_demo(con, progress=None, user: str | None = None) -> dict[str, int]:
                                                         "source": "source"}),
         (KPI_DATASET, build_kpis(), "kpi", {"period": "period", "service": "service", "measure": "measure",
                                              "value": "value", "target": "target"}),
+        (SPEND_DATASET, build_payments(), "spend", PAYMENT_ROLES),  # the borough's payments (data/demo_spend.py)
     ):
         loaded[name] = load_frame(con, frame, dataset=name, kind=kind, roles=roles,
                                   source_file=DEMO_SOURCE).rows_loaded
@@ -333,8 +334,7 @@ def build_demo(con, progress=None, user: str | None = None) -> dict[str, int]:
 
 def _record_intervention(con) -> None:
     """Annotate the demo's intervention so the Performance page can show it and rebase on it."""
-    existing = list_interventions(con, RECORDS_DATASET)
-    if len(existing) == 0:
+    if len(list_interventions(con, RECORDS_DATASET)) == 0:
         add_intervention(con, RECORDS_DATASET, INTERVENTION_SERVICE, date(2024, 6, 1), INTERVENTION_LABEL)
 
 

@@ -20,7 +20,7 @@ from analysis.formatting import format_count, format_money
 from analysis.savings import baseline, costs, declared, model, scenarios
 from analysis.savings import page as savings_page
 from analysis.savings.declared import CURRENT
-from analysis.savings.page import SOCITM, SavingsView
+from analysis.savings.page import SOCITM, SavingsView, source_words
 from ui import actions
 from ui.auth import guard_page
 from ui.connection import current_dataset, get_connection
@@ -82,7 +82,7 @@ def outcome_section(view: SavingsView) -> None:
                + (f", scaled up from the {view.base.covered_days} days the data cover." if view.base.coverage_note
                   else ".")
                + (f" Unit costs: {plain(costs.SOCITM_SOURCE)}." if preset == SOCITM else
-                  f" Unit costs: the lookup '{plain(preset)}' (the benchmark fills its gaps)."))
+                  f" Unit costs: {plain(source_words(preset))}."))
     for i in view.same_channel_shifts:
         st.warning(f"Shift {i} moves contacts from a channel to itself, so it is left out: choose two channels.")
     for note in dict.fromkeys(result.notes):
