@@ -136,7 +136,7 @@ def builder_cases(path: Path) -> dict[str, Callable[[], Any]]:
                                                    c.core),
         "spend.build_unit_cost_chart": partial(spend.build_unit_cost_chart, priced.by_service),
         "demand.build_change_waterfall (money)": partial(demand.build_change_waterfall, spent, "Supplier",
-                                                         measure="Spend (£)", axis_format=spend.MONEY_FORMAT),
+                                                         measure="Spend (£)", money=True),
     }
     con.close()
     return made

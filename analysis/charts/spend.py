@@ -13,15 +13,15 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from analysis.charts.common import (ACCENT_ORANGE, DARK_GREY, DEFAULT_HEIGHT, NEUTRAL_GREY, NHS_BLUE, TARGET_RED,
-                                    titled)
+from analysis.charts.common import (ACCENT_ORANGE, DARK_GREY, DEFAULT_HEIGHT, MONEY_LABEL, NEUTRAL_GREY, NHS_BLUE,
+                                    TARGET_RED, titled)
 from analysis.filters import OTHER
 from analysis.formatting import format_count, format_money, format_percent
 
-MONEY_FORMAT = "$,.0f"  # the UK locale (charts.common) writes '$' as '£'
+PENCE_LABEL = "(datum.value < 0 ? '-£' : '£') + format(abs(datum.value), ',.2f')"  # MONEY_LABEL, to the penny
 # Selection name -> the fields a click returns.
 SELECTIONS = {"spend_service_pick": ("value",), "spend_category_pick": ("value",), "spend_supplier_pick": ("value",)}
-PAYMENTS, CREDITS = "Payments", "Credits (refunds and corrections)"
+PAYMENTS, CREDITS = "Payments", "Credits"
 CURVE_POINTS = 400  # the concentration curve is thinned to this many points: a chart's data stays small
 
 
@@ -46,7 +46,7 @@ def build_spend_by_period_chart(frame: pd.DataFrame, grain_label: str,
                alt.Tooltip("amount_text:N", title="Amount"), alt.Tooltip("rows_text:N", title="How many"),
                alt.Tooltip("net_text:N", title="Net spend in the period")]
     bars = alt.Chart(long).mark_bar().encode(
-        x=x, y=alt.Y("amount:Q", title="Spend (£)", axis=alt.Axis(format=MONEY_FORMAT)),
+        x=x, y=alt.Y("amount:Q", title="Spend (£)", axis=alt.Axis(labelExpr=MONEY_LABEL)),
         color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=[PAYMENTS, CREDITS],
                                                               range=[NHS_BLUE, ACCENT_ORANGE]),
                         legend=alt.Legend(orient="top")),
@@ -76,14 +76,16 @@ def build_spend_bars(frame: pd.DataFrame, role_label: str, selection: str, title
     tooltip = [alt.Tooltip("value:N", title=role_label), alt.Tooltip("net_text:N", title="Net spend"),
                alt.Tooltip("share_text:N", title="Share of the total"), alt.Tooltip("credits_text:N", title="Credits"),
                alt.Tooltip("rows_text:N", title="Payments and credits")]
+    # Room on the right for the largest bar's label.
+    scale = alt.Scale(domain=[min(0.0, float(data["net"].min())), max(1.0, float(data["net"].max()) * 1.18)])
     bars = alt.Chart(data).mark_bar().encode(
-        y=y, x=alt.X("net:Q", title="Net spend (£)", axis=alt.Axis(format=MONEY_FORMAT)),
+        y=y, x=alt.X("net:Q", title="Net spend (£)", axis=alt.Axis(labelExpr=MONEY_LABEL), scale=scale),
         color=alt.Color("group:N", legend=None, scale=alt.Scale(domain=["Top", "All other"],
                                                                 range=[NHS_BLUE, NEUTRAL_GREY])),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)), tooltip=tooltip,
     ).add_params(pick)
     text = alt.Chart(data).mark_text(align="left", dx=4, color=DARK_GREY).encode(
-        y=y, x="net:Q", text="net_text:N")
+        y=y, x=alt.X("net:Q", scale=scale), text="net_text:N")
     chart = alt.layer(bars, text).properties(height=max(160, 26 * len(data)), width="container")
     subtitle = f"Click a bar to see its payments. Total {format_money(total)}" if total is not None else \
         "Click a bar to see its payments"
@@ -137,9 +139,11 @@ def build_unit_cost_chart(frame: pd.DataFrame, title: str = "Spend per contact, 
                alt.Tooltip("spend_service:N", title="Service (spending)"),
                alt.Tooltip("cost_text:N", title="Spend per contact"), alt.Tooltip("spend_text:N", title="Spend"),
                alt.Tooltip("contacts_text:N", title="Contacts")]
+    scale = alt.Scale(domain=[0.0, max(1.0, float(data["unit_cost"].max()) * 1.18)])
     bars = alt.Chart(data).mark_bar(color=NHS_BLUE).encode(
-        y=y, x=alt.X("unit_cost:Q", title="Spend per contact (£)", axis=alt.Axis(format="$,.2f")), tooltip=tooltip)
-    text = alt.Chart(data).mark_text(align="left", dx=4, color=DARK_GREY).encode(y=y, x="unit_cost:Q",
-                                                                                 text="cost_text:N")
+        y=y, x=alt.X("unit_cost:Q", title="Spend per contact (£)", axis=alt.Axis(labelExpr=PENCE_LABEL), scale=scale),
+        tooltip=tooltip)
+    text = alt.Chart(data).mark_text(align="left", dx=4, color=DARK_GREY).encode(
+        y=y, x=alt.X("unit_cost:Q", scale=scale), text="cost_text:N")
     chart = alt.layer(bars, text).properties(height=max(160, 30 * len(data)), width="container")
     return titled(chart, title, "Spend includes more than handling contacts: read each bar as an upper bound")

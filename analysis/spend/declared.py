@@ -262,8 +262,7 @@ def _change_reading(result, p: Change) -> str:
 
 CHANGE = register(Figure(
     PAGE, "change", "What drove the change in spend", _change_inputs, _change,
-    chart=lambda result, p: build_change_waterfall(result[1], CHANGE_BY[p.by], measure="Spend (£)",
-                                                   axis_format=charts.MONEY_FORMAT,
+    chart=lambda result, p: build_change_waterfall(result[1], CHANGE_BY[p.by], measure="Spend (£)", money=True,
                                                    title="What drove the change in spend between the two periods"),
     table=lambda result: result[0].contributions,
     columns=lambda p: {"category": CHANGE_BY[p.by], "before": f"{p.labels[0]} (£)", "after": f"{p.labels[1]} (£)",

@@ -122,10 +122,9 @@ class Pair:
 
     def sentence(self) -> str:
         matched = sorted(set(self.matched.values()))
-        how = "chosen for" if self.how == "chosen" else "matched by its services' names to"
-        return (f"Spending '{self.spend}' {how} records '{self.records}': {len(self.matched)} of "
-                f"{len(self.mapping)} spending services matched to {len(matched)} records services"
-                + (" (as edited)." if self.edited else " (by name: check them below)."))
+        return (f"{len(self.matched)} of the {len(self.mapping)} services of '{self.spend}' are matched to "
+                f"{len(matched)} services of '{self.records}'"
+                + (" (as an editor kept them)." if self.edited else " (by their names: check them below)."))
 
 
 def mapping_for(ctx: Context, records: store.Dataset, spend: store.Dataset) -> tuple[tuple, bool]:

@@ -61,12 +61,16 @@ class SpendView:
     def dated(self) -> bool:
         return self.coverage[0] is not None
 
-    def words(self) -> str:
+    def bar_words(self) -> str:
+        """The filter bar in words: "Parking Services, category ‘Legal fees’, April 2024 – March 2025"."""
         shown = filters.describe(self.bar, with_dates=False, everything="All payments")
         span = periods.describe_span(self.bar.start or self.coverage[0], self.bar.end or self.coverage[1]) \
             if self.dated else "no usable payment dates"
+        return f"{shown}, {span}"
+
+    def words(self) -> str:
         drilled = drill.describe_chips(self.chips)
-        return f"{shown}, {span}" + (f"; drilled down to {drilled}" if drilled else "")
+        return self.bar_words() + (f"; drilled down to {drilled}" if drilled else "")
 
 
 def bar_filters(state: Mapping[str, Any], coverage: tuple[date | None, date | None]) -> Filters:

@@ -21,7 +21,7 @@ KIND_NAME = "Spending"
 SPEND_ROLES = {
     "date": "Payment date",
     "amount": "Amount (£)",
-    "service": "Service or directorate",
+    "service": "Service",  # or directorate, department…
     "category": "Expenditure category",
     "supplier": "Supplier",
     "cost_centre": "Cost centre",
