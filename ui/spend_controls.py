@@ -76,8 +76,10 @@ def render_payments(view: SpendView) -> None:
         "for the rest)"
         if count > len(shown) else "") + ". Click a bar above to list the payments behind it.")
     amount = view.dataset.roles["amount"]
-    dates = {c.name: st.column_config.DateColumn(c.name, format="DD/MM/YYYY") for c in view.dataset.columns
-             if c.type == "date"}
+    # A payment's date is a day (a finance export may still write it with a time of 00:00).
+    dates = {c.name: st.column_config.DatetimeColumn(c.name, format="DD/MM/YYYY" if c.type == "date" or c.role == "date"
+                                                     else "DD/MM/YYYY HH:mm") for c in view.dataset.columns
+             if c.type in ("date", "timestamp")}
     st.dataframe(shown, hide_index=True, width="stretch", height=320,
                  column_config={**dates, amount: st.column_config.NumberColumn(amount, format="£%,.2f")})
     csv_download(shown, "spend_payments", "sp_dl_payments")
