@@ -52,8 +52,8 @@ def render_spend_filters(dataset: store.Dataset, options: dict[str, list[str]],
                               format="DD/MM/YYYY", help="Last payment date included.")
             top[2].radio("Show spend by", list(GRAIN_LABELS), horizontal=True, key=GRAIN_KEY, bind=BIND,
                          format_func=GRAIN_LABELS.get, help="Financial years run April to March (2024/25).")
-        top[-1 if first is not None else 0].selectbox("Bars before 'All other'", TOP_CHOICES, index=TOP_CHOICES.index(10), key=TOP_KEY,
-                         bind=BIND)
+        top[-1 if first is not None else 0].selectbox("Bars before 'All other'", TOP_CHOICES,
+                                                      index=TOP_CHOICES.index(10), key=TOP_KEY, bind=BIND)
         present = [r for r in LIST_CONTROLS if r in dataset.roles]
         for col, role in zip(st.columns(len(present)) if present else [], present):
             key, label = LIST_CONTROLS[role]
@@ -130,8 +130,8 @@ def _mapping_editor(pair: matching.Pair, records_services: list[str]) -> None:
         st.caption("Matched by name; editors can correct the matching.")
         return
     if st.button("Keep this matching", key="lookup_spending_map_save", type="primary"):
-        mapping = {row["Spending service"]: ("" if row["Records service"] == "(not matched)" else row["Records service"])
-                   for row in edited.to_dict("records")}
+        mapping = {row["Spending service"]: "" if row["Records service"] == "(not matched)" else
+                   row["Records service"] for row in edited.to_dict("records")}
         _act(lambda: actions.perform(
             get_connection(), audit.LOOKUP_CHOSEN, pair.records,
             lambda: matching.save_mapping(get_connection(), pair.records, pair.spend, mapping),

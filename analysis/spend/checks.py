@@ -201,8 +201,8 @@ def _appended(cur, table: str, roles, existing: store.Dataset) -> list[str]:
                          "to those months. Check that it is not the same month appended twice.")
     if repeated and examples:
         sentences.append(f"{format_count(repeated)} transaction ids of this file are already in '{existing.name}' "
-                         f"(such as {', '.join(repr(e) for e in examples)}): both rows are kept; check whether they "
-                         "are the same payment.")
+                         f"(such as {', '.join(repr(e) for e in sorted(examples))}): both rows are kept; check "
+                         "whether they are the same payment.")
     return sentences
 
 

@@ -208,13 +208,14 @@ def change_between(con, dataset: store.Dataset, filters: Filters, before: tuple[
     date_col, amount, by_col = (q(role_column(roles, r)) for r in ("date", "amount", by))
     where, params = build_where(filters.without("date"), roles)
     bounds = [*periods.day_bounds(*before), *periods.day_bounds(*after)]
+    in_either = f"(({date_col} >= ? AND {date_col} < ?) OR ({date_col} >= ? AND {date_col} < ?))"
     frame = store.query_df(
         con,
         f"""SELECT coalesce(CAST({by_col} AS VARCHAR), '{BLANK}') AS category,
                    coalesce(sum({amount}) FILTER (WHERE {date_col} >= ? AND {date_col} < ?), 0) AS before,
                    coalesce(sum({amount}) FILTER (WHERE {date_col} >= ? AND {date_col} < ?), 0) AS after
-            FROM {q(dataset.table)} {and_where(where, f'{amount} IS NOT NULL')} GROUP BY 1""",
-        bounds + params)
+            FROM {q(dataset.table)} {and_where(where, f'{amount} IS NOT NULL AND {in_either}')} GROUP BY 1""",
+        bounds + params + bounds)
     frame["before"], frame["after"] = frame["before"].round(2), frame["after"].round(2)
     return decompose_change(frame, by, money=True)
 
