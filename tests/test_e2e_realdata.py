@@ -20,7 +20,7 @@ from tests.test_real_files import LFB, REAL_FILES, cli_load
 pytestmark = pytest.mark.e2e
 
 PAGES = {"": "overview", "demand-drivers": "demand", "performance-trends": "performance",
-         "savings-scenarios": "savings"}
+         "savings-scenarios": "savings", "council-spend": "spend"}
 ENGINE = re.compile(r"Binder Error|Conversion Error|Invalid Input|Catalog Error|Traceback|duckdb|/tmp/", re.I)
 
 

@@ -27,7 +27,7 @@ LA311 = "la311_service_requests_2017_subset.csv"
 OXFORD_2017 = "oxford_cc_expenditure_over_500_oct_dec_2017.csv"
 OXFORD_2014 = "oxford_cc_expenditure_over_500_apr_jun_2014.csv"
 LGBF = "lgbf_scotland_benchmarking_2007_2024.csv"
-EXPLORE = [None, "pages/demand.py", "pages/performance.py", "pages/savings.py"]
+EXPLORE = [None, "pages/demand.py", "pages/performance.py", "pages/savings.py", "pages/spend.py"]
 EVERY_PAGE = EXPLORE + ["pages/data.py", "pages/workshop.py"]
 # File -> (dataset name, the kind the CLI guesses).
 REAL_FILES = {LFB: ("lfb_animal_rescue", "records"), NHS: ("nhs_ae", "kpi"), OFLOG: ("oflog_asc", "kpi"),
