@@ -77,8 +77,7 @@ def builder_cases(path: Path) -> dict[str, Callable[[], Any]]:
         con, payments, f, (pd.Timestamp("2024-08-01").date(), pd.Timestamp("2024-08-31").date()),
         (pd.Timestamp("2024-09-01").date(), pd.Timestamp("2024-09-30").date()), "supplier"))
     matched = {"Housing Repairs & Maintenance": "Housing repairs", "Parking Services": "Parking"}
-    priced = unit_costs.work_out(unit_costs.monthly_spend(con, payments, f), unit_costs.monthly_contacts(con, ds),
-                                 matched)
+    priced = unit_costs.work_out(unit_costs.monthly_spend(scanned), unit_costs.monthly_contacts(con, ds), matched)
     made = {
         "demand.build_volume_chart": partial(
             demand.build_volume_chart, figures.volume_over_time(con, ds, f, "week", "channel", coverage=span), "Week",

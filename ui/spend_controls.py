@@ -67,7 +67,9 @@ def render_spend_filters(dataset: store.Dataset, options: dict[str, list[str]],
 
 def render_payments(view: SpendView) -> None:
     """The payments behind what the page shows (the filters and the drill-down), largest first, with a download."""
-    shown, count = payments_of(view.dataset, view.filters)
+    shown = payments_of(view.dataset, view.filters)
+    total = app_context().shared(scan.spend_scan, view.dataset, view.filters, scan.page_sets(view.dataset))
+    count = total.total["payments"] + total.total["credit_rows"]  # the page's own scan: no second count
     if not count:
         st.info("No payments match these filters.", icon=":material/info:")
         return

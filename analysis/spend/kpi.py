@@ -14,7 +14,7 @@ from analysis import periods, store
 from analysis.filters import Filters
 from analysis.kpis.definitions import SPEND_KPIS, KpiOption
 from analysis.registry import Context, NotShown
-from analysis.spend import matching, unit_costs
+from analysis.spend import matching, scan, unit_costs
 
 MONTHLY_GRAINS = ("month", "quarter", "financial_year", "year")
 
@@ -22,7 +22,8 @@ MONTHLY_GRAINS = ("month", "quarter", "financial_year", "year")
 def costs_for(ctx: Context, records: store.Dataset, spend: store.Dataset, mapping: tuple,
               filters: Filters = Filters()) -> unit_costs.UnitCosts:
     """The unit costs of a pair, worked out once per version of both datasets, mapping and spending filters."""
-    spent = ctx.shared(unit_costs.monthly_spend, spend, filters, spinner="Adding up spending by service and month…")
+    found = ctx.shared(scan.spend_scan, spend, filters, scan.page_sets(spend), spinner="Adding up the payments…")
+    spent = unit_costs.monthly_spend(found)  # from the Spend page's own scan: one pass for both
     contacts = ctx.shared(unit_costs.monthly_contacts, records, spinner="Counting contacts by service and month…")
     return ctx.derived("spend unit costs", spend, (records.name, records.version, mapping, filters),
                        lambda: unit_costs.work_out(spent, contacts, unit_costs.matched_of(mapping)))

@@ -25,25 +25,22 @@ from analysis import periods, store
 from analysis.demand.scan import label_sql
 from analysis.filters import Filters, and_where, build_where, role_column
 from analysis.formatting import format_money
+from analysis.spend import scan
 from analysis.spend.matching import NOT_MATCHED
 from analysis.store import quote_identifier as q
 
 UPPER_BOUND = "spend includes more than handling contacts: an upper bound"
 
 
-def monthly_spend(con, spend: store.Dataset, filters: Filters) -> pd.DataFrame:
-    """Net spend per spending service and month (the filters' services, categories, suppliers and dates apply):
-    spend_service, month, spend."""
-    roles = spend.roles
-    date_col, amount = q(role_column(roles, "date")), q(role_column(roles, "amount"))
-    where, params = build_where(filters, roles)
-    frame = store.query_df(
-        con, f"""SELECT {label_sql(role_column(roles, 'service'))} AS spend_service,
-                        CAST(date_trunc('month', {date_col}) AS DATE) AS month, round(sum({amount}), 2) AS spend
-                 FROM {q(spend.table)} {and_where(where, f'{date_col} IS NOT NULL AND {amount} IS NOT NULL')}
-                 GROUP BY 1, 2""", params)
-    frame["month"] = pd.to_datetime(frame["month"])
-    return frame
+def monthly_spend(found: scan.Scan) -> pd.DataFrame:
+    """Net spend per spending service and month, from the Spend page's scan (its filters apply): spend_service,
+    month, spend."""
+    fine = found.fine
+    if "month" not in fine or "service" not in fine:
+        return pd.DataFrame(columns=["spend_service", "month", "spend"])
+    frame = fine.dropna(subset=["month"]).groupby(["service", "month"], as_index=False)["net"].sum()
+    return pd.DataFrame({"spend_service": frame["service"], "month": pd.to_datetime(frame["month"]),
+                         "spend": frame["net"].round(2)})
 
 
 def monthly_contacts(con, records: store.Dataset) -> pd.DataFrame:
