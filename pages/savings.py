@@ -226,8 +226,9 @@ def main() -> None:
         _link_to_data_page()
         return
     if ds.kind != "records":
-        st.info(f"'{plain(ds.name)}' is a KPI dataset. Savings are worked out from case-level records: pick a records "
-                "dataset in the sidebar.")
+        st.info(f"'{plain(ds.name)}' is {'spending' if ds.kind == 'spend' else 'a KPI dataset'}. Savings are worked "
+                "out from case-level records: pick a records dataset in the sidebar"
+                + (" (spending paired with it gives its unit costs)." if ds.kind == "spend" else "."))
         return
     missing = [label for role, label in (("date", "Date or time received"), ("channel", "Channel"))
                if role not in ds.roles]
