@@ -122,6 +122,8 @@ def unit_cost_section(view: SpendView) -> None:
             return
         pair = render_pairing(view, options)
     drawn = show_figure(declared.UNIT_COSTS, view, headline=True)
+    if drawn is not None and drawn.result is not None:
+        st.caption(f":material/info: {plain(drawn.result.sentence())}")  # the months in common, what was left out
     if drawn is not None and drawn.result is not None and pair is not None:
         serves = matching.pair_for(app_context(), app_context().dataset(pair.records))  # what those records use
         if serves is not None and serves.spend == ds.name:

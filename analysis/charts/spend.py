@@ -140,8 +140,10 @@ def build_unit_cost_chart(frame: pd.DataFrame, title: str = "Spend per contact, 
                alt.Tooltip("cost_text:N", title="Spend per contact"), alt.Tooltip("spend_text:N", title="Spend"),
                alt.Tooltip("contacts_text:N", title="Contacts")]
     scale = alt.Scale(domain=[0.0, max(1.0, float(data["unit_cost"].max()) * 1.18)])
+    pence = float(data["unit_cost"].max()) < 50  # pennies matter on an axis of a few pounds, not of hundreds
     bars = alt.Chart(data).mark_bar(color=NHS_BLUE).encode(
-        y=y, x=alt.X("unit_cost:Q", title="Spend per contact (£)", axis=alt.Axis(labelExpr=PENCE_LABEL), scale=scale),
+        y=y, x=alt.X("unit_cost:Q", title="Spend per contact (£)",
+                     axis=alt.Axis(labelExpr=PENCE_LABEL if pence else MONEY_LABEL), scale=scale),
         tooltip=tooltip)
     text = alt.Chart(data).mark_text(align="left", dx=4, color=DARK_GREY).encode(
         y=y, x=alt.X("unit_cost:Q", scale=scale), text="cost_text:N")
