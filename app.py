@@ -32,6 +32,7 @@ pages = {
         st.Page("pages/demand.py", title="Demand drivers", icon=":material/call_received:", url_path="demand-drivers"),
         st.Page("pages/performance.py", title="Performance trends", icon=":material/monitoring:", url_path="performance-trends"),
         st.Page("pages/savings.py", title="Savings scenarios", icon=":material/savings:", url_path="savings-scenarios"),
+        st.Page("pages/spend.py", title="Spend", icon=":material/payments:", url_path="council-spend"),
     ],
     "Workshop": [
         st.Page("pages/workshop.py", title="Workshop", icon=":material/groups:", url_path="workshop-room"),

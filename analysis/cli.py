@@ -1,8 +1,8 @@
 """The command line: load files and list datasets, without the app.
 
-    python -m analysis load PATH --dataset NAME [--kind records|kpi|lookup] [--replace | --append] [--db PATH] [--json]
-        (the kind is guessed from the file's dates when not given, as the Data page guesses it; a table with one
-        column per period is read as rows of Period and Value unless --keep-wide)
+    python -m analysis load PATH --dataset NAME [--kind records|kpi|lookup|spend] [--replace | --append] [--db PATH]
+        [--json] (the kind is guessed from the file's headers and dates when not given, as the Data page guesses it;
+        a table with one column per period is read as rows of Period and Value unless --keep-wide)
     python -m analysis datasets [--db PATH] [--json]
     python -m analysis pack --session NAME [--db PATH] --out FILE.html
 
@@ -36,6 +36,14 @@ from analysis.load.suggest import suggest_kind
 from analysis.roles import KINDS
 
 
+# The kind guessed -> (what it is read as, from what, the other way to load it), said when --kind is not given.
+GUESSES = {"kpi": ("a KPI series", "its dates (all periods, with a number to chart)",
+                   "records to load it the other way"),
+           "records": ("records", "its dates (times or single days)", "kpi to load it the other way"),
+           "spend": ("spending (payments)", "its headers (a supplier and an amount)",
+                     "records to count its rows as contacts instead")}
+
+
 def _pairs(values: list[str] | None, what: str) -> dict[str, str]:
     pairs = {}
     for item in values or []:
@@ -54,7 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("path")
     load.add_argument("--dataset", required=True, help="name of the dataset to create, replace or append to")
     load.add_argument("--kind", choices=KINDS,
-                      help="records, kpi or lookup (default: guessed from the file's dates, and said)")
+                      help="records, kpi, lookup or spend (default: guessed from the file's headers and dates, "
+                           "and said)")
     mode = load.add_mutually_exclusive_group()
     mode.add_argument("--replace", action="store_true", help="replace the dataset if it exists (the default)")
     mode.add_argument("--append", action="store_true", help="add the rows to the existing dataset")
@@ -102,9 +111,7 @@ def _load(args) -> int:
             first_look = inspect_file(con, args.path, kind="records", sheet=args.sheet, date_order=args.date_order,
                                       types=_pairs(args.type, "type") or None, reshape=reshape)
             kind = suggest_kind(first_look.columns)
-            guessed = (f"Read as {'a KPI series' if kind == 'kpi' else 'records'}: guessed from its dates "
-                       f"({'all periods, with a number to chart' if kind == 'kpi' else 'times or single days'}); "
-                       f"use --kind {'records' if kind == 'kpi' else 'kpi'} to load it the other way.")
+            guessed = f"Read as {GUESSES[kind][0]}: guessed from {GUESSES[kind][1]}; use --kind {GUESSES[kind][2]}."
         if args.role:
             # Explicit roles start from the suggestions, then apply the user's choices on top.
             preview = inspect_file(con, args.path, kind=kind, sheet=args.sheet, date_order=args.date_order,

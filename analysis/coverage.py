@@ -19,7 +19,7 @@ from analysis.store import quote_identifier as q
 
 DAYS_IN_YEAR = 365
 DATE_TYPES = ("date", "timestamp")
-DATE_ROLE = {"records": "date", "kpi": "period"}
+DATE_ROLE = {"records": "date", "kpi": "period", "spend": "date"}
 
 
 @dataclass(frozen=True)

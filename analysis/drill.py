@@ -21,7 +21,8 @@ from typing import Iterable, Mapping, Sequence
 
 OTHER = "All other"  # the bar summing the groups beyond a chart's top N: not a value to filter on
 
-ROLE_KINDS = {"service": "Service", "reason": "Reason", "channel": "Channel", "area": "Area", "status": "Status"}
+ROLE_KINDS = {"service": "Service", "reason": "Reason", "channel": "Channel", "area": "Area", "status": "Status",
+              "category": "Category", "supplier": "Supplier"}  # the last two: the Spend page's bars
 DAY = "Day"
 HOUR = "Hour"
 MONTH = "Month"

@@ -17,6 +17,7 @@ from typing import Any, Mapping, Sequence
 from analysis import periods
 from analysis.errors import StocktakeError
 from analysis.roles import RECORD_ROLES
+from analysis.spend.vocabulary import SPEND_ROLES
 from analysis.store import quote_identifier
 
 TOTAL_ROLE = "total"  # analysis.load.totals.TOTAL_ROLE (filters is imported by totals' users; kept free of imports)
@@ -27,7 +28,7 @@ DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 
 # Filter field -> the role of the column it filters, in the order the WHERE clause tests them.
 LIST_FILTERS = {"services": "service", "reasons": "reason", "channels": "channel", "areas": "area",
-                "statuses": "status"}
+                "statuses": "status", "categories": "category", "suppliers": "supplier"}  # the last two: spending
 FIELD_FOR_ROLE = {role: field_name for field_name, role in LIST_FILTERS.items()}
 
 
@@ -46,6 +47,8 @@ class Filters:
     channels: tuple[str, ...] = ()
     areas: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()  # a spending dataset's expenditure categories
+    suppliers: tuple[str, ...] = ()
     weekdays: tuple[int, ...] = ()
     hours: tuple[int, ...] = ()
     # Rows a dataset marks as totals of the others (``analysis.load.totals``) are left out unless asked for.
@@ -103,7 +106,8 @@ class Filters:
 
 def missing_role_message(role: str, what: str = "This figure") -> str:
     """The sentence shown where a figure needs a role the dataset does not have."""
-    return f"{what} needs a column with the role '{RECORD_ROLES.get(role, role)}'. Give a column that role on the " \
+    label = RECORD_ROLES.get(role) or SPEND_ROLES.get(role, role)
+    return f"{what} needs a column with the role '{label}'. Give a column that role on the " \
            "Data page."
 
 
@@ -179,8 +183,9 @@ def join_words(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def describe(filters: Filters, with_dates: bool = True) -> str:
-    """The filters as a plain sentence: "Housing repairs, phone and web, April 2023 – March 2025"."""
+def describe(filters: Filters, with_dates: bool = True, everything: str = "All records") -> str:
+    """The filters as a plain sentence: "Housing repairs, phone and web, April 2023 – March 2025" (``everything``
+    when nothing is filtered: 'All payments' on the Spend page)."""
     parts = []
     if filters.services:
         parts.append(join_words(filters.services) if len(filters.services) <= 3
@@ -195,12 +200,17 @@ def describe(filters: Filters, with_dates: bool = True) -> str:
         parts.append("in " + join_words(filters.areas) if len(filters.areas) <= 3 else f"{len(filters.areas)} areas")
     if filters.statuses:
         parts.append("status " + join_words(filters.statuses))
+    for values, one, many in ((filters.categories, "category", "categories"), (filters.suppliers, "supplier",
+                                                                              "suppliers")):
+        if values:
+            parts.append(f"{one} " + join_words([f"‘{v}’" for v in values]) if len(values) <= 2
+                         else f"{len(values)} {many}")
     if filters.weekdays:
         parts.append(join_words([DAY_NAMES[d - 1] + "s" for d in sorted(filters.weekdays)]))
     if filters.hours:
         parts.append(join_words([f"{h:02d}:00–{h + 1:02d}:00" for h in sorted(filters.hours)]))
     if not parts:
-        parts.append("All records")
+        parts.append(everything)
     if with_dates:
         parts.append(periods.describe_span(filters.start, filters.end))
     sentence = ", ".join(parts)

@@ -21,19 +21,20 @@ import duckdb
 from analysis import store
 from analysis.errors import StocktakeError
 from analysis.formatting import format_percent
-from analysis.roles import KPI, LOOKUP
+from analysis.roles import KPI, LOOKUP, SPEND
 from analysis.store import quote_identifier as q
 
 CHOICES_TABLE = "stocktake_lookup_choices"
 DEMO_SOURCE = "demo borough generator (data/demo.py)"
 """The source file the demo generator writes into the catalogue: it marks the demo's datasets."""
 
-UNIT_COST, POPULATION, BENCHMARK = "unit_cost", "population", "benchmark"
+UNIT_COST, POPULATION, BENCHMARK, SPENDING = "unit_cost", "population", "benchmark", "spending"
 PURPOSES = {
     # purpose -> (the lookup's kind, the roles it needs, the role its keys are matched on, words for people)
     UNIT_COST: (LOOKUP, ("channel", "unit_cost"), "channel", "unit costs"),
     POPULATION: (LOOKUP, ("area", "population"), "area", "populations"),
     BENCHMARK: (KPI, ("area", "period", "value"), None, "peer comparison"),
+    SPENDING: (SPEND, ("date", "amount", "service"), None, "spending"),  # matched by services' names: analysis.spend
 }
 MIN_MATCH = 0.5
 """A lookup nobody chose applies only when it has the keys of at least half of the dataset's records."""

@@ -40,10 +40,11 @@ class DatasetSummary:
 
 
 SUMMARY_ROLES = {"records": ("service", "channel", "area", "reason"), "kpi": ("measure", "service", "area"),
-                 "lookup": ()}
-DATE_ROLE = {"records": "date", "kpi": "period"}
+                 "lookup": (), "spend": ("service", "category", "supplier")}
+DATE_ROLE = {"records": "date", "kpi": "period", "spend": "date"}
 # Roles without which the Explore pages can show little: the overview says so up front.
-NEEDED_ROLES = {"records": ("date", "service", "reason", "channel"), "kpi": ("period", "measure", "value")}
+NEEDED_ROLES = {"records": ("date", "service", "reason", "channel"), "kpi": ("period", "measure", "value"),
+                "spend": ("date", "amount", "service", "supplier")}
 
 
 def summarise_dataset(con: duckdb.DuckDBPyConnection, ds: Dataset) -> DatasetSummary:

@@ -36,7 +36,7 @@ import pandas as pd
 from analysis import lookups, store
 from analysis.charts.spec import make_spec
 from analysis.errors import StocktakeError
-from analysis.roles import RECORD_ROLES
+from analysis.roles import RECORD_ROLES, ROLES_BY_KIND
 
 Inputs = Any
 Result = Any
@@ -178,8 +178,8 @@ def missing_roles(figure: Figure, dataset: store.Dataset) -> list[str]:
     return [r for r in figure.needs if r not in dataset.roles]
 
 
-def needs_sentence(what: str, missing: list[str]) -> str:
-    labels = " and ".join(f"'{RECORD_ROLES.get(r, r)}'" for r in missing)
+def needs_sentence(what: str, missing: list[str], kind: str = "records") -> str:
+    labels = " and ".join(f"'{ROLES_BY_KIND.get(kind, RECORD_ROLES).get(r) or RECORD_ROLES.get(r, r)}'" for r in missing)
     return f"{what} needs a column with the role {labels}. Give a column that role on the Data page."
 
 
@@ -254,7 +254,7 @@ def draw(ctx: Context, figure: Figure, dataset: store.Dataset, inputs: Inputs) -
     """Work the figure out and draw it. A figure with nothing to show comes back with its ``note`` set."""
     missing = missing_roles(figure, dataset)
     if missing:
-        return Drawn(figure, dataset.name, inputs, note=needs_sentence(figure.title, missing))
+        return Drawn(figure, dataset.name, inputs, note=needs_sentence(figure.title, missing, dataset.kind))
     try:
         result = figure.compute(ctx, dataset, inputs)
     except NotShown as exc:

@@ -11,16 +11,19 @@ from __future__ import annotations
 from typing import Sequence
 
 from analysis.errors import StocktakeError
+from analysis.spend import vocabulary as spending
 
 RECORDS = "records"
 KPI = "kpi"
 LOOKUP = "lookup"
-KINDS = (RECORDS, KPI, LOOKUP)
+SPEND = spending.SPEND  # payments (analysis.spend)
+KINDS = (RECORDS, KPI, LOOKUP, SPEND)
 
 KIND_LABELS = {
     RECORDS: "Records (one row per contact, request, case or incident)",
     KPI: "KPI series (period, measure, value, target)",
     LOOKUP: "Lookup (population by area, unit cost by channel, reason classification)",
+    SPEND: spending.KIND_LABEL,
 }
 
 # Role -> plain label shown on the Data page. Order is the order the page lists them.
@@ -59,13 +62,13 @@ LOOKUP_ROLES = {
     "demand_type": "Demand type (failure / value)",
     "source": "Source",
 }
-KIND_NAMES = {RECORDS: "Records", KPI: "KPI series", LOOKUP: "Lookup"}
+KIND_NAMES = {RECORDS: "Records", KPI: "KPI series", LOOKUP: "Lookup", SPEND: spending.KIND_NAME}
 
-ROLES_BY_KIND = {RECORDS: RECORD_ROLES, KPI: KPI_ROLES, LOOKUP: LOOKUP_ROLES}
+ROLES_BY_KIND = {RECORDS: RECORD_ROLES, KPI: KPI_ROLES, LOOKUP: LOOKUP_ROLES, SPEND: spending.SPEND_ROLES}
 
 # Roles whose column must hold dates, numbers or text. A role is only suggested for a column of the right type.
 DATE_ROLES = {"date", "closed_date", "period"}
-NUMBER_ROLES = {"cost", "handling_minutes", "value", "target", "population", "unit_cost", "national"}
+NUMBER_ROLES = {"cost", "handling_minutes", "value", "target", "population", "unit_cost", "national", "amount"}
 TEXT_ROLES = {"measure", "total"}
 ID_ROLES = {"customer_id", "property_id"}
 # Roles a loader assigns, never suggested from a header: the marker of total rows (analysis.load.totals).

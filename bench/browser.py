@@ -1,7 +1,8 @@
 """Benchmark: what a person in the room waits for, in Debian's Chromium driven by Playwright.
 
-For each Explore page (Demand drivers, Performance trends, Savings scenarios) on a store (the demo borough, or the
-``bench.records`` store of N rows, prepared as a load prepares it):
+For each Explore page (Demand drivers, Performance trends, Savings scenarios, Spend) on a store (the demo borough, or
+the ``bench.records`` store of N rows with ``bench.payments``' N payments, prepared as a load prepares it; the Spend
+page is opened on the payments, chosen in the sidebar's dataset picker first, the others on the contacts):
 
 - **first visit from the sidebar**, the app already open on the Overview: *cold* (the first visit to that page since
   the server started; the pages are visited in turn after a fresh start, so a later page may find the sidebar's
@@ -49,13 +50,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from bench.serve import CHROMIUM, CHROMIUM_ARGS, load_average, private_copy, served_app, store_for
+from bench.serve import (CHROMIUM, CHROMIUM_ARGS, load_average, private_copy, records_dataset, served_app,
+                         spend_dataset, store_for)
 
 QUIET_S = 0.4
 RESTLESS_S = 10.0
 SETTLE_TIMEOUT_S = 240
 VIEWPORT = {"width": 1600, "height": 1000}
-PAGES = {"demand": "Demand drivers", "performance": "Performance trends", "savings": "Savings scenarios"}
+PAGES = {"demand": "Demand drivers", "performance": "Performance trends", "savings": "Savings scenarios",
+         "spend": "Spend"}
 
 INSTRUMENT_JS = """
 (() => {
@@ -201,6 +204,21 @@ def go_home(page) -> None:
     wait_settled(page, 0)
 
 
+def use_dataset(page, name: str) -> None:
+    """Choose ``name`` in the sidebar's dataset picker (the Spend page shows spending, the others records); not
+    timed."""
+    picker = page.get_by_role("combobox", name="Dataset in use")
+    if picker.input_value() == name:
+        return
+    picker.click()
+    page.get_by_role("option", name=name, exact=True).click()
+    wait_settled(page, 0)
+
+
+def dataset_for(name: str, size: str) -> str:
+    return spend_dataset(size) if name == "spend" else records_dataset(size)
+
+
 # ---- the controls -------------------------------------------------------------------------------------------------
 # Each control is a pair of actions that move it to one value and back; both must leave the page answering.
 
@@ -230,6 +248,9 @@ CONTROLS = {
     # A lever: the saving, the waterfall, the projection and the tornado all move.
     "savings": ("Failure demand removed (%): 20 <-> 21", _slider_keys("Failure demand removed (%)", "ArrowRight"),
                 _slider_keys("Failure demand removed (%)", "ArrowLeft")),
+    # The filter bar's grain: the whole page answers (the chart over time changes, every figure reruns).
+    "spend": ("Show spend by: Month <-> Financial year", _radio("Show spend by", "Financial year"),
+              _radio("Show spend by", "Month")),
 }
 
 
@@ -270,8 +291,9 @@ def run_size(size: str, clicks: int, cold_rounds: int, warm_visits: int, work: P
                 db = private_copy(source, work / f"{size}_{round_no}")
                 with served_app(db, work / f"{size}_{round_no}.log") as server:
                     page = open_app(browser, server.url)
-                    order = list(PAGES)[round_no % 3:] + list(PAGES)[:round_no % 3]
+                    order = list(PAGES)[round_no % len(PAGES):] + list(PAGES)[:round_no % len(PAGES)]
                     for name in order:
+                        use_dataset(page, dataset_for(name, size))
                         measure = visit_from_sidebar(page, PAGES[name])
                         visits[name].cold.append(measure.seconds)
                         log(f"{size} round {round_no + 1}: cold first visit to {name}: {measure.seconds:.2f} s "
@@ -279,6 +301,7 @@ def run_size(size: str, clicks: int, cold_rounds: int, warm_visits: int, work: P
                         go_home(page)
                     if round_no == 0:
                         for name in PAGES:
+                            use_dataset(page, dataset_for(name, size))
                             for _ in range(warm_visits):
                                 before = server.cpu_seconds()
                                 measure = visit_from_sidebar(page, PAGES[name])
@@ -288,6 +311,7 @@ def run_size(size: str, clicks: int, cold_rounds: int, warm_visits: int, work: P
                             log(f"{size}: warm visit to {name}: median {statistics.median(visits[name].warm):.2f} s, "
                                 f"server CPU {statistics.median(visits[name].warm_cpu):.2f} s")
                         for name in PAGES:
+                            use_dataset(page, dataset_for(name, size))
                             visit_from_sidebar(page, PAGES[name])
                             loads.append(load_average())
                             controls[name] = measure_control(page, server, name, clicks)

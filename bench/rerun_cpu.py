@@ -24,15 +24,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.serve import REPO_ROOT, load_average, private_copy, store_for
+from bench.serve import REPO_ROOT, load_average, private_copy, spend_dataset, store_for
 
-PAGE_FILES = {"demand": "pages/demand.py", "performance": "pages/performance.py", "savings": "pages/savings.py"}
+PAGE_FILES = {"demand": "pages/demand.py", "performance": "pages/performance.py", "savings": "pages/savings.py",
+              "spend": "pages/spend.py"}
 
 
-def cached_rerun_cpu(page_file: str, runs: int) -> dict:
+def cached_rerun_cpu(page_file: str, runs: int, dataset: str | None = None) -> dict:
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=600)
+    if dataset:
+        at.query_params["dataset"] = dataset  # the Spend page on the store's payments
     at.run()
     at.switch_page(page_file)
     started = time.perf_counter()
@@ -63,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="stocktake_rerun_"))
     os.environ["STOCKTAKE_DB"] = str(private_copy(store_for(args.size), work))
     load = load_average()
-    results = {page: cached_rerun_cpu(PAGE_FILES[page], args.runs) for page in args.pages}
+    results = {page: cached_rerun_cpu(PAGE_FILES[page], args.runs, spend_dataset(args.size) if page == "spend" else None)
+               for page in args.pages}
     out = {"size": args.size, "load_average": round(load, 2), "pages": results}
     if args.json:
         print(json.dumps(out, indent=1))

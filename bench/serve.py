@@ -1,8 +1,10 @@
 """What the browser and sessions benchmarks share: the stores they run on and the app served on loopback.
 
 - :func:`demo_store`: the demo borough (``python -m data.demo``'s datasets), built once into ``bench/_work/``.
-- :func:`prepared_records_store`: the ``bench.records`` store of N rows with the tables a load prepares (repeat
-  table, KPI cube) already built, as a user's store would be after loading the file on the Data page.
+- :func:`prepared_records_store`: the ``bench.records`` store of N rows (and ``bench.payments``' N payments) with the
+  tables a load prepares (repeat table, KPI cube, the Spend page's scan) already built, as a user's store would be
+  after loading the files on the Data page.
+- :func:`spend_dataset`: the payments dataset of a store (``demo_payments`` or ``bench_payments``).
 - :func:`served_app`: ``python -m ui.launch`` (what ``./run.sh`` runs) on a private copy of a store, on a free
   loopback port, until the block ends; its process id is given so the caller can read the server's CPU time.
 
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Iterator
 
 from analysis import store
-from bench.records import WORK_DIR, ensure_bench_store
+from bench.records import WORK_DIR
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -38,7 +40,7 @@ def demo_store() -> Path:
     from data.demo import build_demo
 
     path = WORK_DIR / "demo.duckdb"
-    if path.exists():
+    if path.exists() and _has(path, "demo_payments"):  # a demo built before its payments is built again
         return path
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     building = path.with_suffix(".building")
@@ -52,12 +54,22 @@ def demo_store() -> Path:
     return path
 
 
+def _has(path: Path, dataset: str) -> bool:
+    con = store.open_store(path)
+    try:
+        return store.dataset_exists(con, dataset)
+    finally:
+        con.close()
+
+
 def prepared_records_store(rows: int) -> Path:
-    """``bench.records``' store of ``rows`` rows with its repeat tables and KPI cube prepared (once; ~1 min at 10M)."""
+    """``bench.records``' store of ``rows`` rows, with as many payments (``bench.payments``), its repeat tables and
+    KPI cube prepared (once; ~2 min at 10M)."""
     from analysis.load.prepare import prepare_dataset
+    from bench.payments import ensure_spend_store
     from bench.records import DATASET
 
-    source = ensure_bench_store(rows)
+    source = ensure_spend_store(rows)
     path = WORK_DIR / f"bench_{rows}_prepared.duckdb"
     if path.exists() and path.stat().st_mtime >= source.stat().st_mtime:
         return path
@@ -70,6 +82,15 @@ def prepared_records_store(rows: int) -> Path:
         con.close()
     building.rename(path)
     return path
+
+
+def spend_dataset(size: str) -> str:
+    """The spending dataset the Spend page is measured on, in the store :func:`store_for` gives."""
+    return "demo_payments" if size == "demo" else "bench_payments"
+
+
+def records_dataset(size: str) -> str:
+    return "demo_contacts" if size == "demo" else "bench_contacts"
 
 
 def store_for(size: str) -> Path:

@@ -1,7 +1,8 @@
 """Benchmark: a room of people using one server at once, while someone loads a new dataset.
 
 ``SESSIONS`` (30) clients connect to the app served on loopback and, for ``DURATION_S`` (two minutes), each moves
-between the three Explore pages and changes their controls, pausing ``THINK_S`` (2-6 s, drawn at random) between
+between the four Explore pages (the Spend page on the store's payments, chosen in the sidebar's dataset picker
+as a person would, the others on its contacts) and changes their controls, pausing ``THINK_S`` (2-6 s, drawn at random) between
 actions as a person reading the answer would. Meanwhile one more session, in Chromium through Playwright, opens the
 Data page, uploads a CSV of contacts and loads it as a new dataset.
 
@@ -42,7 +43,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from analysis import store
-from bench.serve import CHROMIUM, CHROMIUM_ARGS, load_average, private_copy, served_app, store_for
+from bench.serve import (CHROMIUM, CHROMIUM_ARGS, load_average, private_copy, records_dataset, served_app,
+                         spend_dataset, store_for)
 
 SESSIONS = 30
 DURATION_S = 120.0
@@ -51,7 +53,8 @@ LOAD_AFTER_S = 15.0
 ANSWER_TIMEOUT_S = 60.0
 GRACE_S = 240.0
 NEW_DATASET = "room upload"
-PAGES = {"demand": "demand-drivers", "performance": "performance-trends", "savings": "savings-scenarios"}
+PAGES = {"demand": "demand-drivers", "performance": "performance-trends", "savings": "savings-scenarios",
+         "spend": "council-spend"}
 ACTIONS_PER_VISIT = (2, 5)
 SETTLED_AFTER_S = 30.0
 # The controls a person changes on each page, by label (any the page shows; others are skipped).
@@ -60,6 +63,7 @@ CONTROLS = {
     "performance": ["KPI", "One small chart per", "SPC rules", "Show the near-limit (2 sigma) lines", "Period"],
     "savings": ["Failure demand removed (%)", "Handling time cut (%)", "Years to project",
                 "Move each input down and up by (%)"],
+    "spend": ["Show spend by", "Bars before 'All other'", "Split the change by"],
 }
 DATASET_PICKER = "Dataset in use"
 
@@ -102,6 +106,8 @@ class StreamlitClient:
         self.widgets: dict[str, Widget] = {}  # label -> widget on the current page
         self.states: dict[str, WidgetState] = {}  # id -> the value this session has set
         self.picker_options: list[str] = []
+        self.picker: Widget | None = None  # the sidebar's dataset picker, to change dataset with the page
+        self.datasets: dict[str, str] = {}  # page -> the dataset it is visited on (the Spend page: spending)
 
     async def connect(self) -> Answer:
         self.ws = await websockets.connect(self.url.replace("http", "ws", 1) + "/_stcore/stream",
@@ -115,6 +121,9 @@ class StreamlitClient:
 
     async def visit(self, page: str) -> Answer:
         self.page_hash = self.pages.get(PAGES[page], "")
+        wanted = self.datasets.get(page)
+        if self.picker is not None and wanted in self.picker_options:
+            self.states[self.picker.id] = WidgetState(id=self.picker.id, string_value=wanted)
         self.widgets = {}
         return await self.rerun()
 
@@ -168,6 +177,7 @@ class StreamlitClient:
             self.widgets[proto.label] = Widget(proto.id, kind, proto.label, delta.fragment_id, proto)
             if kind == "selectbox" and proto.label == DATASET_PICKER:
                 self.picker_options = list(proto.options)
+                self.picker = self.widgets[proto.label]
 
     def new_value(self, widget: Widget, rng: random.Random) -> WidgetState | None:
         """A value for ``widget`` other than the one it shows now, as the browser would send it."""
@@ -204,10 +214,11 @@ class StreamlitClient:
 
 
 async def room_member(number: int, url: str, deadline: float, load_landed: asyncio.Event, tally: Tally,
-                      seed: int) -> None:
+                      seed: int, datasets: dict[str, str]) -> None:
     """One person: visits a page, changes a few of its controls with pauses, moves on, until the deadline."""
     rng = random.Random(seed)
     client = StreamlitClient(url)
+    client.datasets = datasets
 
     def note(answer: Answer, into: list[float], what: str = "") -> None:
         into.append(answer.seconds)
@@ -313,13 +324,14 @@ def percentile(values: list[float], share: float) -> float | None:
     return ordered[min(len(ordered) - 1, max(0, int(round(share * len(ordered) + 0.5)) - 1))]
 
 
-async def run_room(url: str, csv: Path, sessions: int, duration: float, seed: int, screenshot: Path) -> dict:
+async def run_room(url: str, csv: Path, sessions: int, duration: float, seed: int, screenshot: Path,
+                   datasets: dict[str, str]) -> dict:
     started = time.monotonic()
     deadline = started + duration
     landed = asyncio.Event()
     load_result: dict = {}
     tallies = [Tally() for _ in range(sessions)]
-    tasks = [asyncio.create_task(room_member(i + 1, url, deadline, landed, tallies[i], seed + i))
+    tasks = [asyncio.create_task(room_member(i + 1, url, deadline, landed, tallies[i], seed + i, datasets))
              for i in range(sessions)]
     tasks.append(asyncio.create_task(loader(url, csv, started + LOAD_AFTER_S, deadline + GRACE_S / 2, landed,
                                             load_result, screenshot)))
@@ -380,8 +392,9 @@ def main(argv: list[str] | None = None) -> int:
     with served_app(db, work / "streamlit.log") as server:
         cpu_before = server.cpu_seconds()
         started = time.monotonic()
+        datasets = {page: spend_dataset(args.size) if page == "spend" else records_dataset(args.size) for page in PAGES}
         result = asyncio.run(run_room(server.url, csv, args.sessions, args.duration, args.seed,
-                                      work / "loader.png"))
+                                      work / "loader.png", datasets))
         elapsed = time.monotonic() - started
         cpu = server.cpu_seconds() - cpu_before
     result.update({"size": args.size, "upload_rows": upload_rows, "server_cpu_s": round(cpu, 1),

@@ -82,7 +82,8 @@ for row_start in range(0, len(chart_roles), 2):
 
 st.divider()
 st.markdown("**Where next**")
-links = st.columns(4)
+links = st.columns(5)
+page_link("pages/spend.py", where=links[4], label="What does the council spend?", icon=":material/payments:")
 page_link("pages/demand.py", where=links[0], label="What drives demand?", icon=":material/call_received:")
 page_link("pages/performance.py", where=links[1], label="Is performance really changing?", icon=":material/monitoring:")
 page_link("pages/savings.py", where=links[2], label="What would a change save?", icon=":material/savings:")

@@ -27,6 +27,7 @@ from analysis.kpis.page import (ALL, BENCHMARK_DIRECTION_KEY, BENCHMARK_KEY, BEN
                                 SMALL_MULTIPLES_BY_KEY, TARGET_KEY, WORKING_DAYS_KEY, PerformanceView)
 from analysis.reads import CLASSIFICATION
 from analysis.spc import xmr
+from analysis.spend import kpi as spend_kpi
 from ui import actions
 from ui.auth import can_edit, guard_page
 from ui.connection import current_dataset, get_connection
@@ -217,7 +218,8 @@ def performance_view(ds: store.Dataset) -> PerformanceView | None:
                 icon=":material/info:")
         page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
         return None
-    by_key = {o.key: o for o in choices.options}
+    spending = tuple(spend_kpi.kpi_options(app_context(), ds)) if ds.kind == "records" else ()  # cost per outcome
+    by_key = {o.key: o for o in choices.options + spending}
     values = choices.split_values
     c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
     kpi = c1.selectbox("KPI", list(by_key), key=KPI_KEY, bind=BIND, format_func=lambda k: by_key[k].label,
@@ -230,9 +232,9 @@ def performance_view(ds: store.Dataset) -> PerformanceView | None:
                           format_func=lambda s, e=everything: e if s == ALL else s,
                           **({"on_change": load_settings, "args": (ds.name,)} if role == "service" else {}))
     option = by_key[kpi]
-    if kpi in definitions.RECORD_KPIS:
+    if kpi in definitions.RECORD_KPIS or kpi in definitions.SPEND_KPIS:
         # What the figure counts, in words: the repeat KPI says it uses the Demand page's definition.
-        st.caption(definitions.RECORD_KPIS[kpi].description.format(days=within_days))
+        st.caption({**definitions.RECORD_KPIS, **definitions.SPEND_KPIS}[kpi].description.format(days=within_days))
     if option.missing:
         st.info(option.missing, icon=":material/info:")
         page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
@@ -273,8 +275,8 @@ def main() -> None:
         page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
         return
     if ds.kind not in ("records", "kpi"):
-        st.info(f"'{plain(ds.name)}' is a lookup. Choose a records or KPI dataset in the sidebar.",
-                icon=":material/info:")
+        st.info(f"'{plain(ds.name)}' is {'spending: open it on the Spend page, or' if ds.kind == 'spend' else 'a lookup.'}"
+                " Choose a records or KPI dataset in the sidebar.", icon=":material/info:")
         return
     show_coverage(ds)
     if ds.kind == "kpi" and "period" in ds.roles:

@@ -20,7 +20,7 @@ from analysis.formatting import format_count, format_money
 from analysis.savings import baseline, costs, declared, model, scenarios
 from analysis.savings import page as savings_page
 from analysis.savings.declared import CURRENT
-from analysis.savings.page import COMPARE_KEY, PERIOD_KEY, SOCITM, SPREAD_KEY, SavingsView
+from analysis.savings.page import COMPARE_KEY, PERIOD_KEY, SOCITM, SPREAD_KEY, SavingsView, source_words
 from ui import actions
 from ui.auth import guard_page
 from ui.connection import current_dataset, get_connection
@@ -83,7 +83,7 @@ def outcome_section(view: SavingsView) -> None:
                + (f", scaled up from the {view.base.covered_days} days the data cover." if view.base.coverage_note
                   else ".")
                + (f" Unit costs: {plain(costs.SOCITM_SOURCE)}." if preset == SOCITM else
-                  f" Unit costs: the lookup '{plain(preset)}' (the benchmark fills its gaps)."))
+                  f" Unit costs: {plain(source_words(preset))}."))
     for i in view.same_channel_shifts:
         st.warning(f"Shift {i} moves contacts from a channel to itself, so it is left out: choose two channels.")
     for note in dict.fromkeys(result.notes):
@@ -227,8 +227,9 @@ def main() -> None:
         _link_to_data_page()
         return
     if ds.kind != "records":
-        st.info(f"'{plain(ds.name)}' is a KPI dataset. Savings are worked out from case-level records: pick a records "
-                "dataset in the sidebar.")
+        st.info(f"'{plain(ds.name)}' is {'spending' if ds.kind == 'spend' else 'a KPI dataset'}. Savings are worked "
+                "out from case-level records: pick a records dataset in the sidebar"
+                + (" (spending paired with it gives its unit costs)." if ds.kind == "spend" else "."))
         return
     missing = [label for role, label in (("date", "Date or time received"), ("channel", "Channel"))
                if role not in ds.roles]

@@ -12,7 +12,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from analysis import forecast, lookups, store
-from analysis.charts import demand, overview, savings, spc
+from analysis.charts import demand, overview, savings, spc, spend
 from analysis.demand import change, figures, repeats
 from analysis.filters import Filters
 from analysis.load.ingest import load_frame
@@ -20,12 +20,14 @@ from analysis.kpis import peers, series
 from analysis.overview import summarise_dataset
 from analysis.savings import baseline, costs, model, scenarios, sensitivity
 from analysis.spc import xmr
+from analysis.spend import scan as spend_scan
+from analysis.spend import unit_costs
 
-MODULES = (demand, overview, savings, spc)
+MODULES = (demand, overview, savings, spc, spend)
 
 
 # Cases beside a builder's own: the builder's name, then a variant in brackets.
-VARIANTS = ("spc.build_peer_chart (national)",)
+VARIANTS = ("spc.build_peer_chart (national)", "demand.build_change_waterfall (money)")
 
 
 def builders() -> set[str]:
@@ -68,6 +70,14 @@ def builder_cases(path: Path) -> dict[str, Callable[[], Any]]:
     peer = peers.peer_comparison(con, store.get_dataset(con, "peer_days"), "Days to close", "Own",
                                  improvement="decrease")
     top = summarise_dataset(con, ds).top_values
+    payments = store.get_dataset(con, "demo_payments")
+    scanned = spend_scan.spend_scan(con, payments, f, spend_scan.page_sets(payments))
+    c = spend_scan.concentration(scanned)
+    spent = change.waterfall_frame(spend_scan.change_between(
+        con, payments, f, (pd.Timestamp("2024-08-01").date(), pd.Timestamp("2024-08-31").date()),
+        (pd.Timestamp("2024-09-01").date(), pd.Timestamp("2024-09-30").date()), "supplier"))
+    matched = {"Housing Repairs & Maintenance": "Housing repairs", "Parking Services": "Parking"}
+    priced = unit_costs.work_out(unit_costs.monthly_spend(scanned), unit_costs.monthly_contacts(con, ds), matched)
     made = {
         "demand.build_volume_chart": partial(
             demand.build_volume_chart, figures.volume_over_time(con, ds, f, "week", "channel", coverage=span), "Week",
@@ -117,6 +127,15 @@ def builder_cases(path: Path) -> dict[str, Callable[[], Any]]:
             spc.build_span_chart, pd.DataFrame({"span": ["2009-11", "2010-12", "2010-14", "2012-15"],
                                                 "value": [3.1, 2.9, 3.4, 3.0], "n": [32, 32, 32, 32]}),
             title="C&L05a by multi-year span", y_title="C&L05a"),
+        "spend.build_spend_by_period_chart": partial(spend.build_spend_by_period_chart,
+                                                     spend_scan.by_period(scanned, "month"), "Month"),
+        "spend.build_spend_bars": partial(spend.build_spend_bars, spend_scan.by_role(scanned, "supplier", 10),
+                                          "Supplier", "spend_supplier_pick", "Spend by supplier", total=1.0),
+        "spend.build_concentration_chart": partial(spend.build_concentration_chart, c.curve, c.top_n, c.top_share,
+                                                   c.core),
+        "spend.build_unit_cost_chart": partial(spend.build_unit_cost_chart, priced.by_service),
+        "demand.build_change_waterfall (money)": partial(demand.build_change_waterfall, spent, "Supplier",
+                                                         measure="Spend (£)", money=True),
     }
     con.close()
     return made

@@ -141,7 +141,7 @@ def test_demo_builds_and_if_empty_leaves_a_store_alone(tmp_path):
     assert result.returncode == 0, result.stderr
     listed = {d["dataset"]: d for d in json.loads(run_cli("datasets", "--db", str(db), "--json").stdout)}
     assert set(listed) == {"demo_contacts", "demo_contacts_classification", "demo_ward_population",
-                           "demo_channel_costs", "demo_kpis"}
+                           "demo_channel_costs", "demo_kpis", "demo_payments"}
     version = listed["demo_contacts"]["version"]
     again_run = subprocess.run([sys.executable, "-m", "data.demo", "--db", str(db), "--if-empty"], cwd=REPO_ROOT,
                                capture_output=True, text=True, timeout=120)

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.e2e
 
 EDITOR = "ana@council.gov.uk"
 VIEWER = "cat@council.gov.uk"
-PAGES = ["", "datasets", "demand-drivers", "performance-trends", "savings-scenarios", "workshop-room"]
+PAGES = ["", "datasets", "demand-drivers", "performance-trends", "savings-scenarios", "council-spend", "workshop-room"]
 
 
 @contextlib.contextmanager

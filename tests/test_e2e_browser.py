@@ -60,15 +60,16 @@ def test_a_real_upload_loads_a_file(page, app_url, tmp_path):
     ("demand-drivers", "Demand drivers"),
     ("performance-trends", "Performance trends"),
     ("savings-scenarios", "Savings scenarios"),
+    ("council-spend", "Spend"),
     ("workshop-room", "Workshop"),
 ])
 def test_every_page_renders_in_the_browser(page, app_url, tmp_path, path, title):
     # Name the dataset: another test in this module loads a small one, which would otherwise become the newest.
-    page.goto(f"{app_url}/{path}?dataset=demo_contacts")
+    page.goto(f"{app_url}/{path}?dataset={'demo_payments' if path == 'council-spend' else 'demo_contacts'}")
     page.locator("h1").filter(has_text=title).first.wait_for()
     wait_for_app(page)
     assert page.locator("[data-testid='stException']").count() == 0
-    if path in ("demand-drivers", "performance-trends", "savings-scenarios"):
+    if path in ("demand-drivers", "performance-trends", "savings-scenarios", "council-spend"):
         # Some charts sit in closed expanders or other tabs: wait for one the user can see.
         page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").filter(
             visible=True).first.wait_for()

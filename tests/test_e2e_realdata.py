@@ -20,7 +20,7 @@ from tests.test_real_files import LFB, REAL_FILES, cli_load
 pytestmark = pytest.mark.e2e
 
 PAGES = {"": "overview", "demand-drivers": "demand", "performance-trends": "performance",
-         "savings-scenarios": "savings"}
+         "savings-scenarios": "savings", "council-spend": "spend"}
 ENGINE = re.compile(r"Binder Error|Conversion Error|Invalid Input|Catalog Error|Traceback|duckdb|/tmp/", re.I)
 
 
@@ -55,16 +55,20 @@ def test_every_explore_page_in_the_browser(dataset, page, real_url, tmp_path):
         wait_for_app(page)
         page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')")
         body = page.locator("body").inner_text()
-        if dataset == "oxford_2014":
+        if (name == "spend") != (kind == "spend") and name != "overview":
+            # A page for another kind of data sends the user to the page for theirs.
+            assert "spending" in body or "is a spend dataset" in body, f"{name} on {dataset}"
+        elif dataset == "oxford_2014":
             # Every 'Paid Date' is 00:00:00: said plainly, never a made-up range.
-            if name == "overview":
-                assert "no usable dates" in body, f"{name} on {dataset} does not say it has no dates"
-        elif kind == "records" and "needs columns with the role" not in body:
+            if name in ("overview", "spend"):
+                assert "no usable dates" in body or "no usable payment dates" in body, \
+                    f"{name} on {dataset} does not say it has no dates"
+        elif kind in ("records", "spend") and "needs columns with the role" not in body:
             # (A page that needs a role the file lacks, such as the Savings page's channel, says that instead.)
             assert "Data from" in body, f"{name} on {dataset} does not state its dates"
         elif name in ("overview", "performance"):
             assert "Periods from" in body, f"{name} on {dataset} does not state its periods"
-        if dataset == "la311":
+        if dataset == "la311" and name != "spend":  # (the Spend page only says these records are not spending)
             # Five days, never presented as a year: said on every page, and scaled (and said) where a year is needed.
             assert "(5 days)" in body, name
             if name == "savings":

@@ -15,7 +15,8 @@ import pytest
 from tests.awkward_store import AWKWARD, build_awkward_store
 from tests.conftest import page_ok
 
-PAGES = [None, "pages/demand.py", "pages/performance.py", "pages/savings.py", "pages/workshop.py", "pages/data.py"]
+PAGES = [None, "pages/demand.py", "pages/performance.py", "pages/savings.py", "pages/spend.py", "pages/workshop.py",
+         "pages/data.py"]
 ENGINE_WORDS = re.compile(
     r"Binder Error|Conversion Error|Invalid Input|Catalog Error|Parser Error|Traceback|(?i:duckdb)|/tmp/|"
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|Exception|INTERVAL|CAST\(")

@@ -53,7 +53,7 @@ def test_a_broken_file_gets_a_sentence_and_changes_nothing(demo_store, open_app)
     assert [e.value for e in at.error] == ["'empty.csv' is empty: there is nothing to load."]
     con = store.open_store(demo_store)
     try:
-        assert len(store.list_datasets(con)) == 5
+        assert len(store.list_datasets(con)) == 6  # the demo's, unchanged
     finally:
         con.close()
 
@@ -229,8 +229,10 @@ def test_a_payments_file_gets_its_paid_date_and_amount_and_says_what_it_passed_o
     path = write_payments(tmp_path)
     at = upload(open_app("pages/data.py"), content=path.read_bytes(), name=path.name)
     roles = dict(zip(at.dataframe[0].value["Column"], at.dataframe[0].value["Role"]))
-    assert (roles["Payment Date"], roles["Amount"]) == ("Date or time received", "Cost (£)")
+    # Read as spending (a supplier and an amount), with a payment's roles.
+    assert at.selectbox(key="data_kind").value == "spend"
+    assert (roles["Payment Date"], roles["Amount"]) == ("Payment date", "Amount (£)")
     assert (roles["Effective Date"], roles["Irrecoverable VAT Amount"]) == ("(none)", "(none)")
     said = " ".join(m.value for m in at.markdown)
     assert "Column 'Effective Date': passed over as a date: every row has the same value ('30/06/2020')." in said
-    assert "Column 'Irrecoverable VAT Amount': passed over as the Cost (£): every value is 0." in said
+    assert "Column 'Irrecoverable VAT Amount': passed over as the Amount (£): every value is 0." in said

@@ -227,18 +227,18 @@ def test_a_view_added_from_each_explore_page_draws_the_figures_the_page_showed(d
 
 
 @pytest.mark.parametrize("page", ["pages/overview.py", "pages/demand.py", "pages/performance.py",
-                                  "pages/savings.py"])
+                                  "pages/savings.py", "pages/spend.py"])
 def test_every_chart_of_every_page_is_drawn_for_the_room_in_presentation_mode(demo_store, open_app, page):
     import json
 
-    at = open_app(page, query_params={"present": "true"})
+    at = open_app(page, query_params={"present": "true", **({"dataset": "demo_payments"} if "spend" in page else {})})
     page_ok(at)
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     assert specs
     for spec in specs:
         assert spec["config"]["axis"]["labelFontSize"] >= 18 and spec["config"]["title"]["fontSize"] >= 24
         assert spec["usermeta"]["embedOptions"]["renderer"] == "svg"
-    plain = open_app(page)
+    plain = open_app(page, query_params={"dataset": "demo_payments"} if "spend" in page else None)
     assert all('"labelFontSize": 18' not in c.proto.spec for c in plain.get("vega_lite_chart"))
 
 
@@ -334,7 +334,8 @@ def test_a_presented_figure_shows_a_reclassification_a_new_lookup_and_a_reload_a
 
 @pytest.mark.parametrize("page_file,page_key", [("pages/demand.py", "demand-drivers"),
                                                 ("pages/performance.py", "performance-trends"),
-                                                ("pages/savings.py", "savings-scenarios")])
+                                                ("pages/savings.py", "savings-scenarios"),
+                                                ("pages/spend.py", "council-spend")])
 def test_every_figure_a_page_shows_can_be_added_presented_and_packed(demo_store, open_app, page_file, page_key):
     import pandas as pd
 
@@ -354,7 +355,8 @@ def test_every_figure_a_page_shows_can_be_added_presented_and_packed(demo_store,
         session_id = sessions.create_session(con, "Every figure", dataset="demo_contacts")
     finally:
         con.close()
-    at = open_app(page_file)
+    dataset = "demo_payments" if page_key == "council-spend" else "demo_contacts"  # the page's own kind of data
+    at = open_app(page_file, query_params={"dataset": dataset})
     if page_key == "savings-scenarios":
         at.text_input(key="sv_save_name").set_value("Cautious").run()
         at.button(key="sv_save_btn").click().run()
@@ -362,7 +364,7 @@ def test_every_figure_a_page_shows_can_be_added_presented_and_packed(demo_store,
     at.selectbox(key="ws_add_session").set_value(session_id).run()
     con = _store(demo_store)
     try:  # every figure that can show something for the demo (a chart of multi-year spans cannot)
-        declared = explore.PAGES[page_key].offered(store.get_dataset(con, "demo_contacts"))
+        declared = explore.PAGES[page_key].offered(store.get_dataset(con, dataset))
     finally:
         con.close()
     assert at.selectbox(key="ws_add_figure").options == [f.title for f in declared.values()]

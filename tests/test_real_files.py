@@ -27,12 +27,12 @@ LA311 = "la311_service_requests_2017_subset.csv"
 OXFORD_2017 = "oxford_cc_expenditure_over_500_oct_dec_2017.csv"
 OXFORD_2014 = "oxford_cc_expenditure_over_500_apr_jun_2014.csv"
 LGBF = "lgbf_scotland_benchmarking_2007_2024.csv"
-EXPLORE = [None, "pages/demand.py", "pages/performance.py", "pages/savings.py"]
+EXPLORE = [None, "pages/demand.py", "pages/performance.py", "pages/savings.py", "pages/spend.py"]
 EVERY_PAGE = EXPLORE + ["pages/data.py", "pages/workshop.py"]
 # File -> (dataset name, the kind the CLI guesses).
 REAL_FILES = {LFB: ("lfb_animal_rescue", "records"), NHS: ("nhs_ae", "kpi"), OFLOG: ("oflog_asc", "kpi"),
-              LA311: ("la311", "records"), OXFORD_2017: ("oxford_2017", "records"),
-              OXFORD_2014: ("oxford_2014", "records"), LGBF: ("lgbf", "kpi")}
+              LA311: ("la311", "records"), OXFORD_2017: ("oxford_2017", "spend"),
+              OXFORD_2014: ("oxford_2014", "spend"), LGBF: ("lgbf", "kpi")}
 
 
 def cli_load(db, path, dataset: str, kind: str | None = None, *roles: str) -> str:
@@ -276,7 +276,7 @@ def test_oxford_2017_payments_dates_amounts_and_totals(real_loads, monkeypatch, 
     db, printed = real_loads
     raw = oxford_2017_frame()
     ds = catalogue(db, "oxford_2017")
-    assert (ds.roles["date"], ds.roles["cost"], ds.roles["service"]) == ("Paid Date", "Amount", "Service Area")
+    assert (ds.roles["date"], ds.roles["amount"], ds.roles["service"]) == ("Paid Date", "Amount", "Service Area")
     frame = loaded(db, "oxford_2017")
     assert len(frame) == len(raw) == 3_855
     # The README's figures, worked out from the file by pandas, and the loaded table's the same.
@@ -305,7 +305,7 @@ def test_oxford_2014_has_no_usable_dates_and_says_so_plainly(real_loads, monkeyp
     assert "Warning: Column 'Paid Date': no usable dates: all 3,836 values are '00:00:00'." in printed["oxford_2014"]
     ds = catalogue(db, "oxford_2014")
     assert "date" not in ds.roles and ds.column("Paid Date").type == "text"
-    assert (ds.roles["cost"], ds.roles["service"]) == ("Amount", "Organisational Unit")
+    assert (ds.roles["amount"], ds.roles["service"]) == ("Amount", "Organisational Unit")
     frame = loaded(db, "oxford_2014")
     amounts = pd.to_numeric(raw["Amount"].str.replace(",", ""))
     assert round(amounts.sum(), 2) == 14_165_887.28 == round(frame["Amount"].sum(), 2)

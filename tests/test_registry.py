@@ -25,6 +25,7 @@ from analysis.workshop.sessions import View
 from tests.test_ingest import SPANS_CSV
 
 DEMO = {"dataset": "demo_contacts"}
+PAYMENTS = {"dataset": "demo_payments"}
 REPAIRS = {**DEMO, "dm_service": ["Housing repairs"], "dm_from": "2023-04-01", "dm_to": "2025-05-31"}
 # '<page>/<figure>' -> (the view's controls, words its reading must hold)
 CASES = {
@@ -52,6 +53,15 @@ CASES = {
     "savings-scenarios/sensitivity": (DEMO, "The saving depends most on"),
     "savings-scenarios/comparison": ({**DEMO, "sv_compare": ["Cautious", CURRENT]}, "saves the most"),
     "savings-scenarios/comparison_projection": ({**DEMO, "sv_compare": ["Cautious", CURRENT]}, "saves the most"),
+    "council-spend/over_time": ({**PAYMENTS, "sp_grain": "financial_year"}, "The largest financial year was"),
+    "council-spend/spc": (PAYMENTS, "since"),
+    "council-spend/by_service": (PAYMENTS, "Adult Social Care had the most spend"),
+    "council-spend/by_category": ({**PAYMENTS, "sp_service": ["Parking Services"]},
+                                  "Enforcement contract had the most spend"),
+    "council-spend/by_supplier": ({**PAYMENTS, "sp_top": 5}, "Oakley Care Homes Ltd had the most spend"),
+    "council-spend/concentration": (PAYMENTS, "suppliers make 80% of it"),
+    "council-spend/change": ({**PAYMENTS, "sp_change_by": "supplier"}, "the largest change is in the supplier"),
+    "council-spend/unit_costs": ({**PAYMENTS, "sp_records": "demo_contacts"}, "42 months in common"),
 }
 SCHEMA = load_schema()
 

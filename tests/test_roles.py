@@ -22,7 +22,7 @@ def test_role_clashes_name_both_columns():
 
 
 @pytest.mark.parametrize("kind,roles,message", [
-    ("things", {}, "'things' is not a dataset kind: use one of records, kpi, lookup."),
+    ("things", {}, "'things' is not a dataset kind: use one of records, kpi, lookup, spend."),
     ("records", {"Nope": "area"}, "A role was given for column 'Nope', but the data has no such column."),
     ("records", {"Ward": "population"}, "'population' is not a role for a records dataset"),
     ("records", {"Ward": "area", "Borough": "area"}, "Columns 'Ward' and 'Borough' were both given the role 'area'"),

@@ -87,8 +87,8 @@ def dataset_version(name: str) -> int:
 
 
 def analysable_datasets() -> list[store.Dataset]:
-    """Records and KPI datasets: the ones the Explore pages can analyse (lookups only support them)."""
-    return [d for d in catalogue() if d.kind in ("records", "kpi")]
+    """Records, KPI and spending datasets: the ones the Explore pages can analyse (lookups only support them)."""
+    return [d for d in catalogue() if d.kind in ("records", "kpi", "spend")]
 
 
 def current_dataset() -> store.Dataset | None:

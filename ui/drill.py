@@ -41,19 +41,20 @@ def clicked(event, name: str) -> bool:
     return bool(_selected(event, name))
 
 
-def current_chips() -> list[str]:
-    """The chips in force: the multiselect's, or the link's before the multiselect is first drawn."""
-    chips = st.session_state.get(DRILL_KEY)
+def current_chips(key: str = DRILL_KEY) -> list[str]:
+    """The chips in force: the multiselect's, or the link's before the multiselect is first drawn (``key``: the
+    page's drill-down control, the Demand page's by default; the Spend page's is ``sp_drill``)."""
+    chips = st.session_state.get(key)
     if chips is None:
-        chips = st.query_params.get_all(DRILL_KEY)
+        chips = st.query_params.get_all(key)
     return [c for c in chips if drill.parse_chip(c)]
 
 
 def absorb_clicks(charts: Mapping[str, tuple[str, str]], split: str,
-                  fields: Mapping[str, tuple[str, ...]]) -> None:
+                  fields: Mapping[str, tuple[str, ...]], key: str = DRILL_KEY) -> None:
     """Turn the clicks on ``charts`` (base key -> (selection name, target role, 'split', 'dayhour' or 'month')) since
     the last run into chips. Must run before :func:`render_chips` draws the multiselect."""
-    chips = current_chips()
+    chips = current_chips(key)
     clicked = False
     for base, (selection, target) in charts.items():
         points = _selected(st.session_state.get(chart_key(base)), selection)
@@ -67,21 +68,21 @@ def absorb_clicks(charts: Mapping[str, tuple[str, str]], split: str,
         chips = drill.merge_click(chips, target, drill.chips_from_click(target, points, field))
         clicked = True
     if clicked:
-        st.session_state[DRILL_KEY] = chips
+        st.session_state[key] = chips
         st.session_state[_ROUND_KEY] = st.session_state.get(_ROUND_KEY, 0) + 1
 
 
-def render_chips() -> list[str]:
+def render_chips(key: str = DRILL_KEY) -> list[str]:
     """The drill-down chips above the figures; returns them. Drawn even with no chip: a bound widget drawn for the
     first time takes its value from the URL, so a click's chips would not reach the address otherwise."""
-    options = list(dict.fromkeys([*st.query_params.get_all(DRILL_KEY), *current_chips()]))
+    options = list(dict.fromkeys([*st.query_params.get_all(key), *current_chips(key)]))
     options = [c for c in options if drill.parse_chip(c)]
-    return st.multiselect("Drilled down to", options, key=DRILL_KEY, bind="query-params",
+    return st.multiselect("Drilled down to", options, key=key, bind="query-params",
                           placeholder="No drill-down: click a bar or a cell",
                           help="Set by clicking a chart. Remove a chip with its ×. The link carries them, so a "
                                "shared link opens the same drill-down.")
 
 
-def clear_chips() -> None:
+def clear_chips(key: str = DRILL_KEY) -> None:
     """A button's callback: no drill-down."""
-    st.session_state[DRILL_KEY] = []
+    st.session_state[key] = []

@@ -129,7 +129,7 @@ def show_figure(figure: Figure, view: Any, *, state: Mapping[str, Any] | None = 
     dataset = view.dataset
     missing = registry.missing_roles(figure, dataset)
     if missing:
-        st.info(registry.needs_sentence(figure.title, missing), icon=":material/info:")
+        st.info(registry.needs_sentence(figure.title, missing, dataset.kind), icon=":material/info:")
         page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
         return None
     with failing_alone(figure.title[0].lower() + figure.title[1:]):

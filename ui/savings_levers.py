@@ -20,11 +20,12 @@ from analysis.formatting import format_count, format_money
 from analysis.savings import baseline, costs, model, scenarios
 from analysis.savings.page import (COMPARE_KEY, DEFAULT_RAMP, DEFAULTS, FAILURE_PCT_KEY, FAILURE_REASONS_KEY,
                                    FAILURE_SERVICES_KEY, FTE_COST_KEY, FTE_HOURS_KEY, HANDLING_PCT_KEY, MAX_SHIFTS,
-                                   MAX_YEARS, ONE_OFF_KEY, PERIOD_KEY, PRESET_KEY, SHIFT_COUNT_KEY, SOCITM, YEARS_KEY,
-                                   cost_key, cost_lookup, minutes_key, month_key, ramp_key, shift_keys)
+                                   MAX_YEARS, ONE_OFF_KEY, OWN, PERIOD_KEY, PRESET_KEY, SHIFT_COUNT_KEY, SOCITM,
+                                   YEARS_KEY, cost_key, cost_lookup, minutes_key, month_key, own_cost_table, own_sources,
+                                   ramp_key, shift_keys)
 from ui import actions
 from ui.connection import catalogue, get_connection
-from ui.figures import cached
+from ui.figures import app_context, cached
 from ui.lookup_choice import render_lookup_choice
 from ui.text import plain
 
@@ -59,19 +60,25 @@ class CostInputs:
 class CostPresets:
     """The published benchmark and the cost lookups that may serve a dataset, each as a table of unit costs."""
 
-    def __init__(self, dataset: store.Dataset, choice: lookups.LookupChoice, data_channels: list[str]):
+    def __init__(self, dataset: store.Dataset, choice: lookups.LookupChoice, base: baseline.Baseline):
         self.lookups = {d.name: d for d in lookups.candidates(get_connection(), dataset, lookups.UNIT_COST,
                                                               catalogue())}
-        self.options = [SOCITM, *self.lookups]
+        self.own = own_sources(app_context(), dataset)  # the council's own spending, paired with these records
+        self.dataset, self.base = dataset, base
+        self.options = [SOCITM, *self.lookups, *self.own]
         self.default = choice.lookup.name if choice.lookup is not None and choice.lookup.name in self.lookups \
             else SOCITM
-        self.data_channels = data_channels
+        self.data_channels = list(base.channels)
 
     def channels(self, preset: str) -> list[str]:
+        if preset in self.own:
+            return costs.channels_to_cost(self.data_channels)
         priced = None if preset == SOCITM else cost_lookup(self.lookups[preset])["channel"].astype(str).tolist()
         return costs.channels_to_cost(self.data_channels, priced)
 
     def table(self, preset: str) -> pd.DataFrame:
+        if preset in self.own:
+            return own_cost_table(app_context(), self.dataset, self.base, preset)
         channels = self.channels(preset)
         if preset == SOCITM:
             return costs.unit_cost_table(channels)
@@ -86,7 +93,7 @@ class CostPresets:
 
 def render_costs(dataset: store.Dataset, base: baseline.Baseline, choice: lookups.LookupChoice) -> CostInputs:
     """The expander with the cost per contact and handling minutes of each channel."""
-    presets = CostPresets(dataset, choice, list(base.channels))
+    presets = CostPresets(dataset, choice, base)
     prune(PRESET_KEY, presets.options)
     unit_costs: dict[str, float] = {}
     minutes: dict[str, float] = {}
@@ -94,8 +101,12 @@ def render_costs(dataset: store.Dataset, base: baseline.Baseline, choice: lookup
         preset = st.selectbox(
             "Unit costs from", presets.options, index=presets.options.index(presets.default), key=PRESET_KEY,
             bind=BIND, on_change=presets.apply,
-            format_func=lambda p: p if p == SOCITM else f"Lookup dataset '{p}' (the benchmark fills its gaps)",
-            help="A lookup dataset with a channel and a unit cost column overrides the benchmark.")
+            format_func=lambda p: p if p == SOCITM else (
+                f"Spend per contact from '{p.removeprefix(OWN)}' (your own spending; an upper bound)"
+                if p.startswith(OWN) else f"Lookup dataset '{p}' (the benchmark fills its gaps)"),
+            help="A lookup dataset with a channel and a unit cost column overrides the benchmark. Your own spending "
+                 "paired with these records (on the Spend page) gives each channel the spend per contact of the "
+                 "services its contacts are about.")
         channels = presets.channels(preset)
         sources = presets.table(preset).set_index("channel")
         data_minutes = base.by_channel().set_index("channel")["avg_minutes"]

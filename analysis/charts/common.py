@@ -26,6 +26,9 @@ TARGET_RED = "#DA291C"
 CATEGORY_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 COUNT_FORMAT = ",.0f"
+# Axis labels as £1,234 (and -£1,234), for any axis holding money: Streamlit draws a chart without the locale in its
+# usermeta, so a d3 currency format ('$,.0f') writes dollars.
+MONEY_LABEL = "(datum.value < 0 ? '-£' : '£') + format(abs(datum.value), ',.0f')"
 
 # d3 locale so Vega-Lite writes £ and UK dates.
 UK_FORMAT_LOCALE = {

@@ -13,9 +13,9 @@ import altair as alt
 import pandas as pd
 
 from analysis.charts.common import (ACCENT_ORANGE, ACCENT_PURPLE, ACCENT_SKY, CATEGORY_PALETTE, COUNT_FORMAT,
-                                    DARK_GREY, DEFAULT_HEIGHT, NEUTRAL_GREY, NHS_BLUE, TARGET_RED,
+                                    DARK_GREY, DEFAULT_HEIGHT, MONEY_LABEL, NEUTRAL_GREY, NHS_BLUE, TARGET_RED,
                                     titled)
-from analysis.formatting import format_count, format_percent
+from analysis.formatting import format_count, format_money, format_percent
 
 # Selection name -> the fields a click returns.
 SELECTIONS = {
@@ -264,12 +264,16 @@ def build_month_year_heatmap(frame: pd.DataFrame, title: str = "Seasonality: mon
 
 
 def build_change_waterfall(waterfall: pd.DataFrame, by_label: str,
-                           title: str = "What changed between the two periods") -> alt.LayerChart:
-    """Bars: first period's total, each category's contribution stepping up or down, second period's total."""
+                           title: str = "What changed between the two periods", measure: str = "Records",
+                           money: bool = False) -> alt.LayerChart:
+    """Bars: first period's total, each category's contribution stepping up or down, second period's total.
+    ``measure``: what is counted; ``money``: pounds (the Spend page's change in spend)."""
     data = waterfall.copy()
     data["low"] = data[["start", "end"]].min(axis=1)
     data["high"] = data[["start", "end"]].max(axis=1)
-    data["value_text"] = [format_count(v) if k == "total" else f"{v:+,.0f}" for v, k in zip(data["value"], data["kind"])]
+    data["value_text"] = [(format_money(v) if money else format_count(v)) if k == "total"
+                          else (("+" if v >= 0 else "-") + format_money(abs(v)) if money else f"{v:+,.0f}")
+                          for v, k in zip(data["value"], data["kind"])]
     data["colour"] = data["kind"].map({"total": "Total", "increase": "Increase", "decrease": "Decrease"})
     order = data["step"].tolist()
     x = alt.X("step:N", sort=order, title=by_label, axis=alt.Axis(labelAngle=-35, labelLimit=150, labelOverlap=False))
@@ -280,10 +284,11 @@ def build_change_waterfall(waterfall: pd.DataFrame, by_label: str,
     pad = max((high - low) * 0.15, 1.0)
     scale = alt.Scale(domain=[max(0.0, low - pad), high + pad], zero=False, nice=False)
     bars = alt.Chart(data).mark_bar(size=36, clip=True).encode(
-        x=x, y=alt.Y("low:Q", title="Records", axis=alt.Axis(format=COUNT_FORMAT), scale=scale), y2="high:Q",
+        x=x, y=alt.Y("low:Q", title=measure, axis=alt.Axis(labelExpr=MONEY_LABEL) if money else
+                     alt.Axis(format=COUNT_FORMAT), scale=scale), y2="high:Q",
         color=alt.Color("colour:N", title=None, scale=alt.Scale(domain=["Total", "Increase", "Decrease"],
                                                                  range=[NHS_BLUE, TARGET_RED, ACCENT_ORANGE])),
-        tooltip=[alt.Tooltip("step:N", title=by_label), alt.Tooltip("value_text:N", title="Records / change")],
+        tooltip=[alt.Tooltip("step:N", title=by_label), alt.Tooltip("value_text:N", title=f"{measure} / change")],
     )
     text = alt.Chart(data).mark_text(dy=-8, color=DARK_GREY, clip=True).encode(
         x=x, y=alt.Y("high:Q", scale=scale), text="value_text:N")

@@ -13,12 +13,10 @@ from typing import Callable
 import altair as alt
 import pandas as pd
 
-from analysis.charts.common import CATEGORY_PALETTE, DARK_GREY, DEFAULT_HEIGHT, MDC_COMMON, MDC_IMPROVEMENT, NHS_BLUE, \
-    TARGET_RED, titled
+from analysis.charts.common import CATEGORY_PALETTE, DARK_GREY, DEFAULT_HEIGHT, MDC_COMMON, MDC_IMPROVEMENT, \
+    MONEY_LABEL, NHS_BLUE, TARGET_RED, titled
 from analysis.formatting import format_money
 
-# Axis labels as £1,234 (and -£1,234), for any axis holding money.
-MONEY_LABEL = "(datum.value < 0 ? '-£' : '£') + format(abs(datum.value), ',.0f')"
 LEVER_COLOURS = {"Failure demand removed": CATEGORY_PALETTE[0], "Channel shift": CATEGORY_PALETTE[1],
                  "Handling time cut": CATEGORY_PALETTE[2]}
 

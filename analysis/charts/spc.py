@@ -20,7 +20,7 @@ import pandas as pd
 
 from analysis import periods
 from analysis.charts.common import (DARK_GREY, DEFAULT_HEIGHT, MDC_COMMON, MDC_CONCERN, MDC_IMPROVEMENT,
-                                    MDC_NEUTRAL, TARGET_RED, period_axis, title_properties, titled)
+                                    MDC_NEUTRAL, MONEY_LABEL, TARGET_RED, period_axis, title_properties, titled)
 from analysis.kpis.definitions import format_kpi_value
 from analysis.spc import xmr
 
@@ -41,18 +41,13 @@ LINE_GREY = "#7B7D7D"
 TRAJECTORY_COLOUR = MDC_NEUTRAL
 
 
-def _value_format(unit: str) -> tuple[str, float]:
-    """(d3 axis format, multiplier) for a KPI unit: shares are fractions shown as %, others as numbers."""
-    if unit == "share":
-        return ".0%", 1.0
+def _axis(unit: str, **options) -> alt.Axis:
+    """A value axis for a KPI unit: shares as %, money as £1,234 (Streamlit draws charts without their locale, so
+    '$,.0f' wrote dollars), days and minutes with one decimal, any other number with the decimals each tick needs."""
     if unit == "money":
-        return "$,.0f", 1.0
-    if unit in ("days", "minutes"):
-        return ",.1f", 1.0
-    if unit == "percent_points":
-        return ",.0f", 1.0
-    # Any other number: as many decimals as the tick needs (a rate of 0.405 or a score of 7.6 must not read 0 or 8).
-    return ",~f", 1.0
+        return alt.Axis(labelExpr=MONEY_LABEL, **options)
+    formats = {"share": ".0%", "days": ",.1f", "minutes": ",.1f", "percent_points": ",.0f"}
+    return alt.Axis(format=formats.get(unit, ",~f"), **options)
 
 
 def _default_formatter(unit: str) -> Callable[[float], str]:
@@ -102,8 +97,7 @@ SMALL_Y_TITLE_LIMIT_PX = 110
 
 
 def _y(unit: str, title: str, zero: bool = False, title_limit: int = Y_TITLE_LIMIT_PX) -> alt.Y:
-    fmt, _ = _value_format(unit)
-    return alt.Y("value:Q", title=title, axis=alt.Axis(format=fmt, titleLimit=title_limit), scale=alt.Scale(zero=zero))
+    return alt.Y("value:Q", title=title, axis=_axis(unit, titleLimit=title_limit), scale=alt.Scale(zero=zero))
 
 
 CHART_COLUMNS = ["date", "value", "segment", "mean", "lpl", "upl", "near_lpl", "near_upl", "target", "trajectory",
@@ -116,7 +110,6 @@ def _layers(data: pd.DataFrame, unit: str, y_title: str, show_near_lines: bool, 
     """The chart's layers, without data of their own: the caller gives the layer chart the data once (Altair would
     otherwise serialise the frame once per layer). ``values_only`` skips rows without a value (intervention rows in
     small multiples)."""
-    fmt, _ = _value_format(unit)
     base = alt.Chart().transform_filter("isValid(datum.value)") if values_only else alt.Chart()
     dates = data["date"] if pd.api.types.is_datetime64_any_dtype(data["date"]) else None
     x = alt.X("date:T", title="Period", axis=period_axis(grain, dates))
@@ -329,13 +322,12 @@ def build_span_chart(frame: pd.DataFrame, *, title: str, unit: str = "number", y
 
     ``frame`` is ``analysis.kpis.series.span_series``'.
     """
-    fmt, _ = _value_format(unit)
     f = _default_formatter(unit)
     data = frame.copy()
     data["value_text"] = [f(v) for v in data["value"]]
     chart = alt.Chart(data).mark_line(color="#005EB8", point=True).encode(
         x=alt.X("span:O", title="Multi-year span", sort=list(data["span"]), axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt, titleLimit=Y_TITLE_LIMIT_PX),
+        y=alt.Y("value:Q", title=y_title, axis=_axis(unit, titleLimit=Y_TITLE_LIMIT_PX),
                 scale=alt.Scale(zero=False)),
         tooltip=[alt.Tooltip("span:N", title="Span"), alt.Tooltip("value_text:N", title=y_title)],
     ).properties(width="container", height=280)
@@ -355,7 +347,6 @@ def build_peer_chart(frame: pd.DataFrame, *, title: str, own_label: str, unit: s
 
     ``frame`` is ``analysis.kpis.peers.peer_comparison``'s.
     """
-    fmt, _ = _value_format(unit)
     f = _default_formatter(unit)
     data = frame.copy()
     data["period_label"] = [periods.period_words(p, grain) for p in data["period"]]
@@ -367,7 +358,7 @@ def build_peer_chart(frame: pd.DataFrame, *, title: str, own_label: str, unit: s
     base = alt.Chart(data)
     x = alt.X("period:T", title="Period", axis=period_axis(grain, data["period"]))
     band = base.mark_area(color=MDC_COMMON, opacity=0.3).encode(
-        x=x, y=alt.Y("comparator_q1:Q", title=y_title, axis=alt.Axis(format=fmt, titleLimit=Y_TITLE_LIMIT_PX),
+        x=x, y=alt.Y("comparator_q1:Q", title=y_title, axis=_axis(unit, titleLimit=Y_TITLE_LIMIT_PX),
                      scale=alt.Scale(zero=False)),
         y2=alt.Y2("comparator_q3:Q"))
     median = base.mark_line(color=DARK_GREY, strokeDash=[5, 3]).encode(

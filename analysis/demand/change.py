@@ -80,17 +80,19 @@ def change_between(
     return decompose_change(frame, by)
 
 
-def decompose_change(frame: pd.DataFrame, by: str = "category") -> ChangeDecomposition:
-    """Rank a (category, before, after) frame by the size of each category's change (integers, exact)."""
+def decompose_change(frame: pd.DataFrame, by: str = "category", money: bool = False) -> ChangeDecomposition:
+    """Rank a (category, before, after) frame by the size of each category's change (integers, exact; ``money``:
+    pounds, to the penny, as the Spend page's change in spend)."""
     frame = frame.copy()
-    frame["before"] = frame["before"].astype("int64")
-    frame["after"] = frame["after"].astype("int64")
-    frame["change"] = frame["after"] - frame["before"]
-    total_change = int(frame["change"].sum())
+    exact = (lambda v: round(float(v), 2)) if money else int
+    frame["before"] = frame["before"].astype("float64" if money else "int64")
+    frame["after"] = frame["after"].astype("float64" if money else "int64")
+    frame["change"] = (frame["after"] - frame["before"]).round(2) if money else frame["after"] - frame["before"]
+    total_change = exact(frame["change"].sum())
     frame["share_of_change"] = frame["change"] / total_change if total_change else float("nan")
     frame["abs_change"] = frame["change"].abs()
     frame = frame.sort_values(["abs_change", "category"], ascending=[False, True]).drop(columns="abs_change")
-    return ChangeDecomposition(by, int(frame["before"].sum()), int(frame["after"].sum()),
+    return ChangeDecomposition(by, exact(frame["before"].sum()), exact(frame["after"].sum()),
                                frame.reset_index(drop=True))
 
 
@@ -102,9 +104,10 @@ def waterfall_frame(change: ChangeDecomposition, top_n: int = 10, before_label: 
     contributions = change.contributions
     top = contributions.head(top_n)
     rest = contributions.iloc[top_n:]
-    steps = [(str(c), int(v)) for c, v in zip(top["category"], top["change"])]
+    exact = (lambda v: round(float(v), 2)) if isinstance(change.before_total, float) else int  # pounds or counts
+    steps = [(str(c), exact(v)) for c, v in zip(top["category"], top["change"])]
     if len(rest):
-        steps.append((OTHER, int(rest["change"].sum())))
+        steps.append((OTHER, exact(rest["change"].sum())))
     rows = [{"step": before_label, "kind": "total", "value": change.before_total, "start": 0,
              "end": change.before_total}]
     level = change.before_total

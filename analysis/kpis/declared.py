@@ -22,6 +22,7 @@ from analysis.kpis.page import (ALL, BENCHMARK_DIRECTION_KEY, BENCHMARK_KEY, BEN
                                 PerformanceView, default_grain, notes)
 from analysis.reads import CLASSIFICATION
 from analysis.registry import Context, Figure, NotShown, register
+from analysis.spend import kpi as spend_kpi
 from analysis.spc import reading, xmr
 from analysis.state import day, strings, value
 
@@ -73,6 +74,7 @@ class Spc:
     notes: pd.DataFrame  # the interventions on the chart: day, label, id
     rebase_at: tuple[pd.Timestamp, ...]
     working_days: bool = True  # a daily series of a service closed at weekends: weekdays only (the page's tick box)
+    spending: tuple | None = None  # a spend KPI's paired spending (name, version, mapping): part of the cache key
 
     def fmt(self, number) -> str:
         return definitions.format_kpi_value(number, self.unit)
@@ -101,7 +103,8 @@ def _spc_inputs(ctx: Context, ds: store.Dataset, view: PerformanceView, state) -
     return Spc(view.kpi, view.option.label, view.option.unit, view.option.missing, view.title, view.grain,
                view.within_days, view.filters, view.series_name, view.improvement, view.rules, view.show_near,
                view.stored_target, kept, shown[["day", "label", "id"]].reset_index(drop=True),
-               rebase_points(shown, state), bool(value(state, WORKING_DAYS_KEY, True)))
+               rebase_points(shown, state), bool(value(state, WORKING_DAYS_KEY, True)),
+               spend_kpi.pair_stamp(ctx, ds) if spend_kpi.is_spend_kpi(view.kpi) else None)
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,8 @@ def spc_values(ctx: Context, ds: store.Dataset, p: Spc) -> tuple[pd.DataFrame, b
     """The KPI's series as the chart uses it, and whether its weekends were left out: a daily series of a service
     closed at weekends is read on working days only (unless the page's tick box is cleared), or the weekend zeros
     would pull the mean down and widen the limits."""
+    if spend_kpi.is_spend_kpi(p.kpi):  # cost per outcome: from the paired spending, not the KPI cube
+        return spend_kpi.kpi_series(ctx, ds, p.kpi, p.grain, None, p.filters), False
     values = ctx.shared(kpi_series, ds, p.kpi, p.grain, None, p.filters, p.within_days, reads=(CLASSIFICATION,))
     if p.grain == "day" and p.working_days and series.closed_at_weekends(values):
         return series.working_days_only(values), True
@@ -197,6 +202,7 @@ class Small:
     rules: str
     target: float | None
     notes: pd.DataFrame  # day, label
+    spending: tuple | None = None  # as Spc's
 
 
 @dataclass(frozen=True)
@@ -218,7 +224,8 @@ def _small_inputs(ctx: Context, ds: store.Dataset, view: PerformanceView, state)
     shown = notes(ctx, ds, filters.services[0] if filters.services else ALL)
     return Small(view.kpi, view.option.label, view.option.unit, view.option.missing, view.grain, by, filters,
                  view.within_days, view.improvement, view.rules, view.stored_target if by == "area" else None,
-                 shown[["day", "label"]].reset_index(drop=True))
+                 shown[["day", "label"]].reset_index(drop=True),
+                 spend_kpi.pair_stamp(ctx, ds) if spend_kpi.is_spend_kpi(view.kpi) else None)
 
 
 def _small(ctx: Context, ds: store.Dataset, p: Small) -> SmallMultiples:
@@ -226,7 +233,8 @@ def _small(ctx: Context, ds: store.Dataset, p: Small) -> SmallMultiples:
         raise NotShown(p.missing)
     if p.by not in ds.roles:
         raise NotShown("This dataset has no areas or services to compare.")
-    many = ctx.shared(kpi_series, ds, p.kpi, p.grain, p.by, p.filters, p.within_days, reads=(CLASSIFICATION,))
+    many = spend_kpi.kpi_series(ctx, ds, p.kpi, p.grain, p.by, p.filters) if spend_kpi.is_spend_kpi(p.kpi) else \
+        ctx.shared(kpi_series, ds, p.kpi, p.grain, p.by, p.filters, p.within_days, reads=(CLASSIFICATION,))
     many, total = series.top_series(many, MAX_SMALL_MULTIPLES)
     if many.empty:
         raise NotShown("No area or service has 2 or more periods with a value.")

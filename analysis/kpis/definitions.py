@@ -100,6 +100,20 @@ RECORD_KPIS: dict[str, KpiDef] = {
 }
 
 
+# Cost per outcome, from the spending paired with a records dataset (analysis.spend.kpi): offered only where there is
+# some, worked out from the unit costs rather than the KPI cube.
+SPEND_KPIS: dict[str, KpiDef] = {
+    k.key: k
+    for k in (
+        KpiDef("spend_per_contact", "Spend per contact", "money", "decrease", ("date", "service"), "received",
+               "Net spend of the matched services in the month divided by the contacts they received in it (an upper "
+               "bound: the spend pays for more than handling contacts)."),
+        KpiDef("spend_per_closed", "Spend per case closed", "money", "decrease", ("date", "service", "closed_date"),
+               "closed", "Net spend of the matched services in the month divided by the cases they closed in it."),
+    )
+}
+
+
 def dataset_grain(dataset: store.Dataset, con: duckdb.DuckDBPyConnection | None = None) -> str:
     """The grain of a KPI-series dataset's periods: as the loader recorded it for its period column; else, given a
     connection, as the period dates themselves show it (first days of April a year apart: financial years); else
@@ -160,13 +174,13 @@ def check_period_column(con: duckdb.DuckDBPyConnection, dataset: store.Dataset) 
 
 def kpi_label(key: str, within_days: int = DEFAULT_WITHIN_DAYS) -> str:
     """The label of a records KPI (with its N days filled in), or the measure name of a KPI-series measure."""
-    kpi = RECORD_KPIS.get(key)
+    kpi = RECORD_KPIS.get(key) or SPEND_KPIS.get(key)
     return kpi.label.format(days=within_days) if kpi else key
 
 
 def kpi_unit(key: str) -> str:
     """How a KPI's values are formatted: a records KPI's unit, or 'percent_points' for a measure named with '%'."""
-    kpi = RECORD_KPIS.get(key)
+    kpi = RECORD_KPIS.get(key) or SPEND_KPIS.get(key)
     if kpi:
         return kpi.unit
     return "percent_points" if "%" in key else "number"

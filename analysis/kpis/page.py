@@ -22,6 +22,7 @@ from analysis.kpis import cube, definitions, storage
 from analysis.kpis.explained import DIRECTION_LABELS, RULE_LABELS
 from analysis.reads import CLASSIFICATION
 from analysis.registry import Context, Page
+from analysis.spend import kpi as spend_kpi
 from analysis.state import url_params, value
 
 PAGE_KEY = "performance-trends"
@@ -132,7 +133,7 @@ def read_view(ctx: Context, ds: store.Dataset, state: Mapping[str, Any]) -> Perf
     within_days = int(value(state, DAYS_KEY, definitions.DEFAULT_WITHIN_DAYS)) if is_records \
         else definitions.DEFAULT_WITHIN_DAYS
     choices = ctx.shared(kpi_choices, ds, within_days, reads=(CLASSIFICATION,))
-    by_key = {o.key: o for o in choices.options}
+    by_key = {o.key: o for o in choices.options + tuple(spend_kpi.kpi_options(ctx, ds) if is_records else ())}
     if not by_key:
         raise StocktakeError(f"'{ds.name}' has no KPI to chart: a KPI series needs the roles Period and Value.")
     kpi = value(state, KPI_KEY, next(iter(by_key)))

@@ -24,6 +24,7 @@ from analysis.load.detect import DATE, TEXT, TIMESTAMP, TYPE_WORDS
 from analysis.load.request import LoadRequest, Progress
 from analysis.load.sources import Source
 from analysis.load.totals import TOTAL_ROLE, mark_for_load
+from analysis.spend import checks as spend_checks
 from analysis.store import Column, quote_identifier
 
 # Case variants are looked for in text columns with at most this many distinct values (a borough, a reason), not in
@@ -246,7 +247,7 @@ def dropped_columns(plan: ReadPlan) -> set:
 def repeated_ids(cur, table: str, plan: ReadPlan, drop_duplicates: bool, left_out: dict) -> list[str]:
     """Rows that repeat a record id already used by another row, and how many of them are exact copies of an earlier
     row (every value the same); with ``drop_duplicates`` the copies are left out (counted in ``left_out``)."""
-    id_column = next((c for c in plan.columns if c.role == "record_id"), None)
+    id_column = next((c for c in plan.columns if c.role in ("record_id", "transaction_id")), None)  # or a payment's
     if id_column is None:
         return []
     q, c = quote_identifier(table), quote_identifier(id_column.name)
@@ -271,8 +272,8 @@ def repeated_ids(cur, table: str, plan: ReadPlan, drop_duplicates: bool, left_ou
                                                                       WHERE {c} IS NOT NULL))
                             FROM {q} WHERE {c} IS NOT NULL""").fetchone()[0]
     plan.exact_duplicates = int(exact)
-    said = (f"{int(repeats):,} rows repeat a value of '{id_column.name}' (the record id) that an earlier row has; "
-            f"{int(exact):,} of them are exact copies of an earlier row.")
+    said = (f"{int(repeats):,} rows repeat a value of '{id_column.name}' (the {id_column.role.replace('_', ' ')}) "
+            f"that an earlier row has; {int(exact):,} of them are exact copies of an earlier row.")
     if drop_duplicates and exact:
         cur.execute(f"""DELETE FROM {q} WHERE {c} IS NOT NULL AND rowid NOT IN (
                             SELECT min(rowid) FROM {q} WHERE {c} IS NOT NULL GROUP BY {every})""")
@@ -375,4 +376,7 @@ def check_rows(cur: duckdb.DuckDBPyConnection, converted: reading.Converted, tar
         warnings.append("No column has the date role: the Explore pages need one. Set it on the Data page.")
     warnings += value_warnings(cur, staging, plan, converted.counts)
     warnings += unified + after + totals.sentences + ids
+    # A payments file's own checks: credits beyond the spend, dates outside the file's month, a month loaded twice.
+    warnings += spend_checks.load_checks(cur, staging, plan, output_columns(plan), request.kind, target.appended_to,
+                                         source.source_name)
     return Checked(converted, columns, warnings, rows_rejected, left_out, totals.rows)

@@ -83,9 +83,12 @@ def text_sql(raw: str) -> str:
     return f"(CASE WHEN starts_with({raw}, ' ') OR ends_with({raw}, ' ') THEN NULLIF(trim({raw}), '') ELSE {raw} END)"
 
 
-def _number_text(raw: str, decimal_comma: bool, marks: str = "£,(€") -> str:
-    """'£1,234.50' -> '1234.50', '(1,234)' -> '-1234' (with ``decimal_comma``, '1.234,5' -> '1234.5'), still text.
-    Only the marks given are taken out: the quick way takes out those the sample was written with."""
+def _number_text(raw: str, decimal_comma: bool, marks: str = "£,(€C") -> str:
+    """'£1,234.50' -> '1234.50', '(1,234)' and '1,234 CR' -> '-1234' (with ``decimal_comma``, '1.234,5' -> '1234.5'),
+    still text. Only the marks given are taken out: the quick way takes out those the sample was written with."""
+    if "C" in marks:  # a credit written after the number, as finance systems do ('DR', a debit, is positive)
+        raw = (rf"(CASE WHEN regexp_matches({raw}, '\s*[Cc][Rr]\s*$') THEN '-' || "
+               rf"regexp_replace({raw}, '\s*[Cc][Rr]\s*$', '') ELSE regexp_replace({raw}, '\s*[Dd][Rr]\s*$', '') END)")
     if "£" in marks:
         raw = f"replace({raw}, '£', '')"
     if decimal_comma:

@@ -1,7 +1,7 @@
 """Deciding what a column of text holds: numbers, dates (and which way round), periods, or text.
 
 Pure Python on a sample of a column's values: the loader then converts and checks every row inside DuckDB. The rules
-are written for council exports: '£1,234.50' and '(1,234)' are numbers, '007' is a code, 31/12/2017 settles that
+are written for council exports: '£1,234.50', '(1,234)' and '1,234.56 CR' are numbers, '007' is a code, 31/12/2017 settles that
 dates are day-first, '2016-17' is a financial year, and a column of '00:00:00' holds no dates at all.
 
 :class:`ColumnProfile` is what the loader knows about one column, from detection to the load report.
@@ -45,7 +45,8 @@ ALL_DATE_FORMATS = [
 # serial numbers whose header says it holds dates can be read as dates without mistaking counts for them.
 EXCEL_SERIAL_MIN, EXCEL_SERIAL_MAX = 18_264, 73_051
 
-_NUMBER = _re.compile(r"^\(?[-+]?\(?£?[-+]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?\)?$")
+_NUMBER = _re.compile(r"^\(?[-+]?\(?£?[-+]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?\)?(\s?[CcDd][Rr])?$")
+_CREDIT_MARK = _re.compile(r"\s?[CcDd][Rr]$")  # '1,234.56 CR' is a credit (negative), '1,234.56 DR' a debit
 _NUMBER_DECIMAL_COMMA = _re.compile(r"^\(?[-+]?\(?[£€]?[-+]?(\d{1,3}(\.\d{3})+|\d+)?(,\d+)?\)?$")
 _INTEGER_TEXT = _re.compile(r"^[-+]?\d+$")
 _ISO = _re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?$")
@@ -176,7 +177,8 @@ def detect_column_type(values: Sequence[str], *, decimal_comma: bool = False) ->
     leading_zero = any(_re.match(r"^0\d", v) for v in number_like)
     if len(number_like) >= len(filled) * (1 - MAX_FAILURE_SHARE) and not leading_zero:
         thousands = "." if european else ","
-        integer = all(_INTEGER_TEXT.match(v.replace(thousands, "").replace("£", "").replace("€", "").strip("()"))
+        integer = all(_INTEGER_TEXT.match(_CREDIT_MARK.sub("", v).replace(thousands, "").replace("£", "")
+                                          .replace("€", "").strip("()"))
                       for v in number_like)
         return (INTEGER if integer else NUMBER), [], notes
     if leading_zero and len(number_like) == len(filled):
@@ -275,7 +277,8 @@ def profile_sample(name: str, values: Sequence[str | None], *, decimal_comma: bo
     profile.examples = distinct[:3]
     profile.padded = any(v != v.strip() and v.strip() for v in written)
     if detected in (NUMBER, INTEGER):
-        profile.marks = "".join(mark for mark in "£,(€" if any(mark in v for v in shown))
+        profile.marks = "".join(mark for mark in "£,(€" if any(mark in v for v in shown)) \
+            + ("C" if any(_CREDIT_MARK.search(v) for v in shown) else "")
     return profile
 
 

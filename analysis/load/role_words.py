@@ -4,7 +4,8 @@ one), header words that rule a role out, and the values that name a column when 
 
 from __future__ import annotations
 
-from analysis.roles import KPI, LOOKUP, RECORDS
+from analysis.roles import KPI, LOOKUP, RECORDS, SPEND
+from analysis.spend import vocabulary as spending
 
 # Header words that say a date column records when something happened (a payment, a request): among several date
 # columns, the one named so is the date received ('Paid Date' before 'Effective Date').
@@ -66,6 +67,7 @@ ROLE_HINTS = {
         ("reason", ("reason",)),
         ("service", ("service",)),
     ],
+    SPEND: spending.SPEND_HINTS,
 }
 
 # Header words that say a column is about someone other than the customer (a supplier is paid, not served).

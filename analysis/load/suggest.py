@@ -18,8 +18,9 @@ import pandas as pd
 from analysis.periods import infer_grain
 from analysis.load.role_words import (AREA_VALUE_PATTERNS, CHANNEL_VALUES, EVENT_WORDS, NOT_AMOUNT_WORDS,
                                       NOT_CUSTOMER_WORDS, ROLE_HINTS, STATUS_VALUES)
-from analysis.roles import (ID_ROLES, KPI, LOADER_ROLES, MEASURE_ROLES, NUMBER_ROLES, RECORDS, ROLES_BY_KIND,
+from analysis.roles import (ID_ROLES, KPI, LOADER_ROLES, MEASURE_ROLES, NUMBER_ROLES, RECORDS, ROLES_BY_KIND, SPEND,
                             role_label, type_fits)
+from analysis.spend import vocabulary as spending
 
 # A column must have at least this many filled values in the sample for "one value on every row" to say anything.
 CONSTANT_MIN_FILLED = 3
@@ -66,6 +67,8 @@ def value_hint(column) -> str | None:
     values = [v for v in getattr(column, "sample_values", []) if v]
     if len(values) < 2 or column.type != "text":
         return None
+    if spending.capital_revenue_hint(values):  # 'Capital' and 'Revenue': a payments file's 'Type'
+        return "capital_revenue"
     if _share_in(values, CHANNEL_VALUES) >= VALUE_HINT_SHARE:
         return "channel"
     if _share_in(values, STATUS_VALUES) >= VALUE_HINT_SHARE:
@@ -134,13 +137,11 @@ def misleading(role: str, column) -> str | None:
     if role in MEASURE_ROLES and values and all(_number_is_zero(v) for v in values):
         return "every value is 0"
     if filled is not None and filled >= CONSTANT_MIN_FILLED and distinct == 1 \
-            and role not in ID_ROLES | {"record_id"}:
+            and role not in ID_ROLES | {"record_id", "transaction_id"}:
         return f"every row has the same value ('{values[0] if values else ''}')"
-    if role in MEASURE_ROLES and values and all(_number_is_zero(v) for v in values):
-        return "every value is 0"
     if role in MEASURE_ROLES and is_row_number(column):
         return "it numbers the rows (an index written by the program that saved the file)"
-    if role in ("cost", "value", "unit_cost"):
+    if role in ("cost", "value", "unit_cost", "amount"):
         header = header_words(column.name)
         if any(_word_score(w, header) for w in NOT_AMOUNT_WORDS):
             return "it holds a tax or part of an amount, not the amount itself"
@@ -230,7 +231,7 @@ def suggest_roles(kind: str, columns: Sequence, *, guard: bool = True) -> dict[s
                 and _fits(hint, column, guard):
             suggested[column.name] = hint
             taken.add(hint)
-    if kind == RECORDS and "date" not in taken:
+    if kind in (RECORDS, SPEND) and "date" not in taken:
         dates = [c for c in columns if c.name not in suggested and _fits("date", c, guard)]
         if dates:
             best = min(dates, key=lambda c: standing("date", 0, c.name))
@@ -301,12 +302,14 @@ def column_grain(column) -> str | None:
 
 
 def suggest_kind(columns: Sequence) -> str:
-    """What a file most likely holds, for the Data page's first guess (the user can change it).
-
-    A KPI series when its dates are all periods (months, quarters, financial years, years: 'Financial year',
-    '2017-03-01', '2017-04-01', …) and it has a number to chart; records otherwise, and always when a column holds
-    times or single days (contacts, calls, payments). A lookup is never guessed: it is chosen for what it is for.
+    """What a file most likely holds, for the Data page's first guess (the user can change it): spending when its
+    headers name a supplier and an amount (``spending.looks_like_spending``); a KPI series when its dates are all
+    periods (months, quarters, financial years, years: 'Financial year', '2017-03-01', …) and it has a number to chart;
+    records otherwise, and always when a column holds times or single days (contacts, calls). A lookup is never
+    guessed: it is chosen for what it is for.
     """
+    if spending.looks_like_spending(columns):
+        return SPEND
     dated = [c for c in columns if c.type in ("date", "timestamp")]
     if not dated or any(c.type == "timestamp" for c in dated):
         return RECORDS

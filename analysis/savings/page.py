@@ -21,11 +21,14 @@ from analysis.formatting import format_count, format_money
 from analysis.reads import CLASSIFICATION
 from analysis.registry import Context, Page
 from analysis.savings import baseline, costs, model
+from analysis.spend import kpi as spend_kpi
+from analysis.spend import unit_costs
 from analysis.state import strings, url_params, value
 
 PAGE_KEY = "savings-scenarios"
 PREFIX = "sv_"
 SOCITM = "Socitm 2012 benchmark"
+OWN = "Own spending: "  # a preset of unit costs from the council's own spending paired with the records (issue 20)
 MAX_SHIFTS = 3
 MAX_YEARS = 5
 # Every control's key, written once: the page's widgets are drawn under them and the figures read them back.
@@ -108,7 +111,7 @@ class SavingsView:
     start: date
     end: date
     base: baseline.Baseline
-    preset: str  # SOCITM or the name of a unit-cost lookup
+    preset: str  # SOCITM, the name of a unit-cost lookup, or OWN + the name of the paired spending dataset
     channels: tuple[str, ...]
     levers: model.Levers
     same_channel_shifts: tuple[int, ...]  # shifts left out: from a channel to itself
@@ -121,12 +124,43 @@ class SavingsView:
             "contacts",
             ", ".join([f"failure demand cut {levers.failure_pct:,.0f}%", *moves,
                        f"handling time cut {levers.handling_pct:,.0f}%",
-                       f"one-off cost {format_money(levers.one_off_cost)}", f"{levers.years} years"])])
+                       f"one-off cost {format_money(levers.one_off_cost)}", f"{levers.years} years"]),
+            f"unit costs from {source_words(self.preset)}"])
+
+
+def source_words(preset: str) -> str:
+    """Where a scenario's unit costs come from, as the Savings figures say it."""
+    if preset == SOCITM:
+        return "the Socitm 2012 benchmark"
+    if preset.startswith(OWN):
+        return f"the council's own spending ('{preset.removeprefix(OWN)}': spend per contact, an upper bound)"
+    return f"the lookup '{preset}' (the benchmark fills its gaps)"
 
 
 def cost_lookups(ctx: Context, ds: store.Dataset) -> dict[str, store.Dataset]:
     """The unit-cost lookups that may serve this dataset (never the demo's for someone's real data)."""
     return {d.name: d for d in lookups.candidates(ctx.con, ds, lookups.UNIT_COST, ctx.datasets())}
+
+
+def own_sources(ctx: Context, ds: store.Dataset) -> list[str]:
+    """The council's own spending as a source of unit costs: the spending paired with these records, when they have
+    months in common (analysis.spend)."""
+    found = spend_kpi.paired_costs(ctx, ds)
+    return [OWN + found[0].spend] if found is not None and found[1].common else []
+
+
+def own_cost_table(ctx: Context, ds: store.Dataset, base: baseline.Baseline, preset: str) -> pd.DataFrame:
+    """Every channel's unit cost from the paired spending: the spend per contact of the services its contacts are
+    about (``analysis.spend.unit_costs.channel_costs``), with where it comes from."""
+    pair, found = spend_kpi.paired_costs(ctx, ds)
+    by_channel = unit_costs.channel_costs(found, base.cells)
+    source = (f"spending '{pair.spend}', {len(found.common)} months in common: spend per contact of the channel's "
+              "services (an upper bound)")
+    rows = [(ch, by_channel.get(ch, float("nan")), source if ch in by_channel else "none",
+             "" if ch in by_channel else f"No spending is matched to the services of '{ch}': its contacts count as "
+                                         "£0 until you enter a local figure.")
+            for ch in costs.channels_to_cost(list(base.channels))]
+    return pd.DataFrame(rows, columns=["channel", "unit_cost", "source", "note"])
 
 
 def preset_default(ctx: Context, ds: store.Dataset) -> str:
@@ -138,6 +172,9 @@ def preset_default(ctx: Context, ds: store.Dataset) -> str:
 def cost_table(ctx: Context, ds: store.Dataset, base: baseline.Baseline, preset: str) -> pd.DataFrame:
     """Every channel the page asks a unit cost for, with the preset's cost and where it comes from (worked out once
     per baseline and preset version: every rerun of the page reads it)."""
+    if preset.startswith(OWN):
+        return ctx.derived("own unit cost table", ds, (tuple(base.channels), preset, spend_kpi.pair_stamp(ctx, ds),
+                                                        base.period_start), lambda: own_cost_table(ctx, ds, base, preset))
     found = cost_lookups(ctx, ds)
     lookup = found.get(preset)
 
@@ -197,7 +234,7 @@ def read_view(ctx: Context, ds: store.Dataset, state: Mapping[str, Any]) -> Savi
     start, end = periods.get(value(state, PERIOD_KEY), found[0])
     base = base_of(ctx, ds, start, end)
     preset = value(state, PRESET_KEY, preset_default(ctx, ds))
-    if preset != SOCITM and preset not in cost_lookups(ctx, ds):
+    if preset != SOCITM and preset not in cost_lookups(ctx, ds) and preset not in own_sources(ctx, ds):
         preset = SOCITM
     table = cost_table(ctx, ds, base, preset)
     levers, same = _levers(state, base, table)
