@@ -22,6 +22,7 @@ from ui import session_forms as forms
 from ui.auth import guard_page
 from ui.charts import show_chart
 from ui.figures import app_context
+from ui.links import public_url
 from ui.connection import get_connection
 from ui.exports import XLSX_MIME
 from ui.presentation import PRESENT_KEY, presenting
@@ -232,7 +233,8 @@ def _session_page(session: sessions.Session) -> None:
                    on_click=_present_from, args=(session.id, 1),
                    help="One figure per screen, large, with next and previous. The address carries the position.")
     # The pack draws every figure (seconds): only when the button is clicked.
-    buttons.download_button("Download the pack (HTML)", data=lambda: pack.build_pack(con, session.id).encode("utf-8"),
+    buttons.download_button("Download the pack (HTML)", data=lambda: pack.build_pack(
+                                con, session.id, public_url=public_url()).encode("utf-8"),
                             file_name=pack.pack_filename(session), mime="text/html", key="ws_pack",
                             icon=":material/download:", on_click="ignore",
                             help="One file with every figure, its filters and reading, the notes and the actions. "

@@ -302,8 +302,11 @@ def _changing_kpis(b: _Builder) -> None:
                    & (matrix["kpi"] != "volume")]
     order = {spc_reading.CONCERN: 0, spc_reading.NEUTRAL: 1, spc_reading.IMPROVEMENT: 2}
     if total.empty:
-        b.skip(KPIS, "Volume is this dataset's only KPI (the others need roles it has not been given: see the "
-                     "Performance trends page for what each needs), and it is on the agenda already.")
+        others = [o.label for k, o in offered.items() if k != "volume"]
+        b.skip(KPIS, (f"The other KPIs this dataset offers ({', '.join(others)}) have no values by "
+                      f"{periods.GRAIN_LABELS[grain].lower()} to read a change from." if others else
+                      "Volume is this dataset's only KPI (the others need roles it has not been given: see the "
+                      "Performance trends page), and it is on the agenda already."))
         return
     read = total[total["points"] >= MIN_POINTS]  # a signal from fewer points is not one to build a session on
     changing = read[read["variation"].isin(list(order))].copy()
