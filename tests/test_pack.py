@@ -170,10 +170,11 @@ def test_the_cli_pack_links_to_the_public_address_from_the_environment(demo_stor
 def test_every_table_fits_a4_portrait_even_with_long_unbroken_words(tmp_path, page):
     con = store.open_store(tmp_path / "s.duckdb")
     sid = sessions.create_session(con, "Long words", attendees="Jo")
-    long_word = "Reconcile-the-repairs-ledger-against-the-contact-centre-export-" * 2
+    # What people paste into an action: an address, a file path, a reference with no space to break at.
+    long_word = "https://intranet.council.gov.uk/repairs/ledger/reconciliation/2025-26/quarter-3/contact-centre.xlsx"
     for n in range(3):
-        session_actions.add_action(con, sid, f"{long_word}{n} and then report back to the board", owner="A" * 40,
-                                   due="2026-01-31")
+        session_actions.add_action(con, sid, f"Reconcile {long_word.replace('-', '_')}{n} and report back",
+                                   owner="Repairs.Performance.Team@council.gov.uk", due="2026-01-31")
     text = pack.build_pack(con, sid)
     con.close()
     html_file = tmp_path / "pack.html"
