@@ -14,6 +14,7 @@ from ui.figures import cached
 from ui.links import page_link
 from ui.connection import current_dataset
 from ui.sections import figure, show_coverage
+from ui.stocktake_start import start_button
 from ui.text import plain
 
 guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
@@ -82,6 +83,8 @@ for row_start in range(0, len(chart_roles), 2):
 
 st.divider()
 st.markdown("**Where next**")
+# The standard stocktake agenda for this dataset, with a question beside each figure: a first session in one click.
+start_button("ov_stocktake", primary=True)
 links = st.columns(5)
 page_link("pages/spend.py", where=links[4], label="What does the council spend?", icon=":material/payments:")
 page_link("pages/demand.py", where=links[0], label="What drives demand?", icon=":material/call_received:")

@@ -13,7 +13,7 @@ import pytest
 from analysis import explore, registry, store
 from analysis.load import ingest
 from analysis.spc import xmr
-from analysis.workshop import notes, sessions, stocktake
+from analysis.workshop import notes, questions, sessions, stocktake
 from analysis.workshop.pack import build_pack
 from tests.conftest import real_data_file
 
@@ -114,10 +114,10 @@ def test_the_current_run_is_dated_from_its_first_point():
     dates = pd.date_range("2023-01-01", periods=len(values), freq="MS")
     columns, attrs, rules = xmr.xmr_columns(values, dates=dates.to_numpy(), improvement="neutral")
     frame = xmr.xmr_frame(columns, attrs, rules)
-    kind, side, since = stocktake.current_run(frame)
+    kind, side, since = questions.current_run(frame)
     assert side == 1 and since == pd.Timestamp("2024-01-01")
     calm = xmr.xmr_frame(*xmr.xmr_columns(values[:12], dates=dates[:12].to_numpy(), improvement="neutral"))
-    assert stocktake.current_run(calm) is None
+    assert questions.current_run(calm) is None
 
 
 def test_an_older_agenda_gains_the_question_column_and_keeps_its_items(tmp_path):
