@@ -39,6 +39,7 @@ MAX_ITEMS = 40
 
 # Query parameters that say how a view is being shown, not what it shows: never part of a saved view.
 PRESENTATION_PARAMS = ("present", "session", "item")
+HOME_PAGE = "home"
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ class View:
         if self.dataset and "dataset" not in self.params:
             pairs.insert(0, ("dataset", self.dataset))
         query = urlencode(pairs)
-        return f"/{self.page}" + (f"?{query}" if query else "")
+        path = "" if self.page == HOME_PAGE else self.page  # the Overview is served at "/", not at its url_path
+        return f"/{path}" + (f"?{query}" if query else "")
 
 
 @dataclass(frozen=True)
