@@ -16,6 +16,7 @@ from analysis import store
 from analysis.demand import declared as demand
 from analysis import overview_declared as overview
 from analysis.kpis import declared as performance
+from analysis.kpis import summary_declared  # noqa: F401  (registers the summary of every KPI on the page)
 from analysis.errors import StocktakeError
 from analysis.registry import Context, Drawn, Figure, Page, draw_view
 from analysis.savings import declared as savings

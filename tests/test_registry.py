@@ -51,6 +51,7 @@ CASES = {
     "demand-drivers/forecast": ({**DEMO, "dm_horizon": 3}, "Forecast for"),
     "performance-trends/spc": ({"dataset": "demo_kpis", "pf_kpi": "Satisfied with service (%)",
                                 "pf_service": "Housing repairs"}, "The target of 80.0%"),
+    "performance-trends/summary": ({**DEMO, "pf_grain": "month"}, "KPI series, "),
     "performance-trends/small_multiples": ({**DEMO, "pf_sm_by": "service"}, "each with its own mean and limits"),
     "performance-trends/peers": ({"dataset": "peer_days", "pf_bm_own": "Own", "pf_bm_dir": "decrease"},
                                  "Own ranked"),
