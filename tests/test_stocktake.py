@@ -162,6 +162,10 @@ def test_animal_rescues_get_the_figures_their_roles_allow_and_say_what_was_left_
     assert why[stocktake.REPEAT] == ("Repeat demand needs a column with the role 'Customer id'. Give a column that "
                                      "role on the Data page.")
     assert why[stocktake.SPEND].startswith("No spending dataset goes with these records")
+    # The savings from the page's starting levers are tiny here (no channel costs, no failure classification): the
+    # question says so, and points at the figure's notes before anyone quotes the number.
+    assert asked["waterfall"].startswith("The starting scenario would save only £")
+    assert "notes under the figure to check: is there a change worth making here" in asked["waterfall"]
     ctx = registry.Context(real)
     assert all(explore.draw_saved(ctx, i.view).note is None for i in agenda.items)
 

@@ -13,6 +13,7 @@ import streamlit as st
 from analysis.errors import StocktakeError
 from ui import actions
 from ui import session_forms as forms
+from ui.auth import can_edit
 from ui.connection import current_dataset, get_connection
 from ui.figures import app_context
 from ui.text import plain
@@ -25,9 +26,11 @@ def start_button(key: str, *, where=None, primary: bool = False) -> None:
     """The button; ``where`` is a column or container (the page by default)."""
     dataset = current_dataset()
     place = where or st
+    editor = can_edit()  # a viewer sees it greyed, with why (the server checks again when it is used)
     clicked = place.button(
-        LABEL, key=key, icon=":material/flag:", type="primary" if primary else "secondary", disabled=dataset is None,
-        help="A session for today with the standard agenda: volume and what drives it, failure and repeat demand, "
+        LABEL, key=key, icon=":material/flag:", type="primary" if primary else "secondary",
+        disabled=dataset is None or not editor,
+        help=("Only editors can start a session. " if not editor else "") + "A session for today with the standard agenda: volume and what drives it, failure and repeat demand, "
              "the KPIs that are changing, what a change would save and spend, each figure with a question for the "
              "room written from the data. Figures this dataset cannot show are left out, and the session says why.")
     if not clicked or dataset is None:

@@ -20,6 +20,7 @@ from analysis.kpis import definitions, series as kpi_series
 from analysis.spc import reading as spc_reading
 
 MIN_COUNT = 30  # below this a share or a change is too few to ask the room about (the Demand page's threshold)
+SMALL_SAVING = 1_000  # £ a year: less is not a case for change on its own, and the question says so
 MIN_POINTS = 12  # fewer complete periods than this and an SPC chart cannot tell change from noise (about 13 points)
 
 
@@ -154,11 +155,21 @@ def kpi_question(label: str, unit: str, kind: str, side: int, since: str, latest
 
 def savings_question(ctx, ds, drawn: registry.Drawn) -> str:
     result = drawn.result
-    levers = result.by_lever.sort_values("saving", ascending=False)
-    question = f"The starting scenario saves {format_money(result.total_saving)} a year at full effect"
-    if len(levers) and levers.iloc[0]["saving"] > 0:
-        question += f", most of it from {levers.iloc[0]['label'].lower()}"
-    return question + ": which lever is within our reach, and what would it take?"
+    parts = drawn.filters.split("; ")
+    assumed = f" with the page's starting levers ({parts[1]})" if len(parts) >= 3 else ""
+    if result.notes:  # what the figure could not price or had to assume: said before anyone quotes the number
+        assumed += f", with {len(result.notes)} note{'s' if len(result.notes) != 1 else ''} under the figure to check"
+    saving = format_money(result.total_saving)
+    if result.total_saving < SMALL_SAVING:
+        question = (f"The starting scenario would save only {saving} a year{assumed}: is there a change worth making "
+                    "here, and what would it cost?")
+    else:
+        levers = result.by_lever.sort_values("saving", ascending=False)
+        question = f"The starting scenario saves {saving} a year at full effect{assumed}"
+        if len(levers) and levers.iloc[0]["saving"] > 0:
+            question += f", most of it from {levers.iloc[0]['label'].lower()}"
+        question += ": which lever is within our reach, and what would it take?"
+    return question
 
 
 def unit_cost_question(ctx, ds, drawn: registry.Drawn) -> str:
