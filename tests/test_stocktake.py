@@ -54,7 +54,7 @@ def test_the_demo_agenda_follows_the_method_with_a_question_from_the_data_beside
 def test_the_kpis_on_the_agenda_are_those_the_spc_readings_say_are_changing(con, demo_agenda):
     kpis = [i for i in demo_agenda.items if i.step == stocktake.KPIS]
     assert [i.state["pf_kpi"] for i in kpis] == ["median_days_to_close", "p90_days_to_close", "closed_within_days"]
-    assert "has been below its usual range since June 2024" in kpis[0].question
+    assert "has run below its usual level since June 2024" in kpis[0].question
     assert "an improvement" in kpis[0].question
     # The rest that are changing are named, not dropped silently.
     assert demo_agenda.left_out == (stocktake.LeftOut(stocktake.KPIS, (
@@ -91,7 +91,7 @@ def test_starting_makes_a_session_with_the_questions_and_a_note_of_what_was_left
 def test_a_kpi_series_gets_its_changing_kpis_and_says_the_record_steps_need_records(con):
     agenda = stocktake.plan(registry.Context(con), store.get_dataset(con, "demo_kpis"))
     assert {i.step for i in agenda.items} == {stocktake.KPIS}
-    assert agenda.items[0].question.startswith("Repairs completed on time (%) has been above its usual range since")
+    assert agenda.items[0].question.startswith("Repairs completed on time (%) has run above its usual level since")
     assert agenda.left_out_sentence() == (
         "Volume, What drives it, Failure demand, Repeat demand, What a change would save: Needs contact records (a "
         "records dataset), not a KPI series: load the records behind these KPIs to add it.")

@@ -145,12 +145,12 @@ def kpi_question(label: str, unit: str, kind: str, side: int, since: str, latest
     value = definitions.format_kpi_value(latest, unit)
     where = "above" if side > 0 else "below"
     if kind == spc_reading.IMPROVEMENT:
-        return (f"{label} has been {where} its usual range since {since} (latest {value}), an improvement: what "
+        return (f"{label} has run {where} its usual level since {since} (latest {value}), an improvement: what "
                 "changed, and how do we keep it?")
     if kind == spc_reading.CONCERN:
-        return (f"{label} has been {where} its usual range since {since} (latest {value}), the wrong way: what "
+        return (f"{label} has run {where} its usual level since {since} (latest {value}), the wrong way: what "
                 "changed, and what should we do about it?")
-    return f"{label} has moved {where} its usual range since {since} (latest {value}): is that the change we expected?"
+    return f"{label} has moved {where} its usual level since {since} (latest {value}): is that the change we expected?"
 
 
 def savings_question(ctx, ds, drawn: registry.Drawn) -> str:
