@@ -15,6 +15,7 @@ questions, and a note saying what was left out and why (so the pack says it too)
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable
@@ -27,6 +28,8 @@ from analysis.kpis import definitions, page as kpi_page, series as kpi_series
 from analysis.spc import reading as spc_reading
 from analysis.spend import matching
 from analysis.workshop import notes, questions as q, sessions
+
+log = logging.getLogger(__name__)
 
 MAX_KPIS = 3  # a first session gets through three changing KPIs; the rest are named in what was left out
 LEFT_OUT_TOPIC = "Left out of the agenda"
@@ -89,18 +92,19 @@ class _Builder:
         self.items: list[Planned] = []
         self.left_out: list[LeftOut] = []
 
-    def add(self, step: str, page: str, figure: str, state: dict, question: Callable, title: str | None = None,
-            why_not: str | None = None) -> bool:
+    def add(self, step: str, page: str, figure: str, state: dict, question: Callable, title: str | None = None) -> bool:
         """Draw the figure and add it with its question; or say why it was left out. True when added."""
         state = {"dataset": state.pop("dataset", self.ds.name), **state}
         drawn = _draw(self.ctx, page, figure, state)
         if isinstance(drawn, str):
-            self.left_out.append(LeftOut(step, why_not or drawn))
+            self.left_out.append(LeftOut(step, drawn))
             return False
         try:
             asked = question(self.ctx, self.ds, drawn)
         except (KeyError, IndexError, AttributeError, TypeError, ValueError):
-            # A result of an unexpected shape must not cost the agenda its figure: ask from its reading instead.
+            # A result of an unexpected shape must not cost the agenda its figure: ask from its reading instead, and
+            # leave the traceback in the server's log for us.
+            log.exception("Could not write the question for %s/%s of '%s'", page, figure, self.ds.name)
             asked = f"{drawn.reading} What does the room make of it?"
         self.items.append(Planned(step, page, figure, state, title or explore.figure_label(page, figure), asked))
         return True
