@@ -198,12 +198,14 @@ def _datasets(args) -> int:
 def _pack(args) -> int:
     from pathlib import Path
 
+    from analysis import settings
     from analysis.workshop import pack, sessions
 
+    public_url = settings.public_url(settings.secrets_file())  # checked before the store is opened
     con = store.open_store(args.db)
     try:
         session = sessions.find_session(con, args.session)
-        text = pack.build_pack(con, session.id)
+        text = pack.build_pack(con, session.id, public_url=public_url)
     finally:
         con.close()
     out = Path(args.out)

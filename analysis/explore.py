@@ -2,7 +2,8 @@
 
 A saved view (:class:`analysis.workshop.sessions.View`) names its page by its address and its figure by its key; this module
 finds both among the pages' declarations (:mod:`analysis.demand.declared`, :mod:`analysis.kpis.declared`,
-:mod:`analysis.savings.declared`, :mod:`analysis.spend.declared`) and draws the figure as the page would, from the controls' values the view kept.
+:mod:`analysis.savings.declared`, :mod:`analysis.spend.declared`, and the Overview's
+:mod:`analysis.overview_declared`) and draws the figure as the page would, from the controls' values the view kept.
 Every figure a page draws is here, so every one can be added to a session, presented and packed. A new Explore page
 is one more import in :data:`PAGES`.
 """
@@ -13,14 +14,17 @@ from typing import Any, Mapping
 
 from analysis import store
 from analysis.demand import declared as demand
+from analysis import overview_declared as overview
 from analysis.kpis import declared as performance
+from analysis.kpis import summary_declared  # noqa: F401  (registers the summary of every KPI on the page)
 from analysis.errors import StocktakeError
 from analysis.registry import Context, Drawn, Figure, Page, draw_view
 from analysis.savings import declared as savings
 from analysis.spend import declared as spend
 from analysis.workshop.sessions import View
 
-PAGES: dict[str, Page] = {page.key: page for page in (demand.PAGE, performance.PAGE, savings.PAGE, spend.PAGE)}
+PAGES: dict[str, Page] = {page.key: page for page in (overview.PAGE, demand.PAGE, performance.PAGE, savings.PAGE,
+                                                       spend.PAGE)}
 
 
 def page(key: str) -> Page:

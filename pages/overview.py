@@ -3,17 +3,16 @@
 import streamlit as st
 
 from analysis import coverage
-from analysis.charts.overview import build_top_values_chart
+from analysis import overview_declared as overview_figures
 from analysis.formatting import format_count, format_signed_percent
 from analysis.overview import summarise_dataset
 from analysis.roles import KIND_NAMES, role_label
 from ui.auth import guard_page
-from ui.chart_specs import chart_spec
-from ui.charts import show_chart
-from ui.figures import cached
+from ui.figures import cached, show_figure
 from ui.links import page_link
 from ui.connection import current_dataset
 from ui.sections import figure, show_coverage
+from ui.stocktake_start import start_button
 from ui.text import plain
 
 guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
@@ -71,17 +70,19 @@ if summary.missing_roles:
         + ". Set them on the Data page."
     )
 
-chart_roles = [r for r in summary.top_values if len(summary.top_values[r])]
-for row_start in range(0, len(chart_roles), 2):
-    columns = st.columns(2)
-    for column, role in zip(columns, chart_roles[row_start:row_start + 2]):
-        label = role.replace("_", " ").capitalize()
-        with column, figure(f"the chart of rows by {label.lower()}"):
-            show_chart(chart_spec(build_top_values_chart, summary.top_values[role],
-                                  title=f"Rows by {label.lower()} (top 8)", label=label), name=f"rows_by_{role}")
+# The figures as declared (analysis.overview_declared): the same ones "Add this view" adds, presents and packs.
+shown = [f for f in overview_figures.PAGE.offered(dataset).values()
+         if len(summary.top_values.get(f.needs[0], ())) > 0]
+view = overview_figures.OverviewView(dataset)
+for row_start in range(0, len(shown), 2):
+    for column, declared in zip(st.columns(2), shown[row_start:row_start + 2]):
+        with column:
+            show_figure(declared, view, how=False)
 
 st.divider()
 st.markdown("**Where next**")
+# The standard stocktake agenda for this dataset, with a question beside each figure: a first session in one click.
+start_button("ov_stocktake", primary=True)
 links = st.columns(5)
 page_link("pages/spend.py", where=links[4], label="What does the council spend?", icon=":material/payments:")
 page_link("pages/demand.py", where=links[0], label="What drives demand?", icon=":material/call_received:")

@@ -20,7 +20,7 @@ from analysis import lookups, store
 from analysis.charts import spc_icons
 from analysis.errors import StocktakeError
 from analysis.kpis import declared, definitions, explained, peers, series, storage
-from analysis.kpis import page as performance_page
+from analysis.kpis import page as performance_page, summary_declared
 from analysis.kpis.explained import DIRECTION_LABELS, SPLIT_LABELS
 from analysis.kpis.page import (ALL, BENCHMARK_DIRECTION_KEY, BENCHMARK_KEY, BENCHMARK_MEASURE_KEY, BENCHMARK_OWN_KEY,
                                 DAYS_KEY, DIRECTION_KEY, KPI_KEY, REBASE_DATE_KEY, REBASE_KEY, SERIES_KEYS,
@@ -55,9 +55,9 @@ organisations = cached()(peers.organisations)
 @cached(reads=(CLASSIFICATION,), spinner="Working out every KPI…")
 def summary(con, dataset: store.Dataset, grain: str, within_days: int, directions: tuple, targets: tuple,
             rules: str) -> tuple:
-    """The summary matrix of every KPI x service, and the same as the page's table (icons and words)."""
-    matrix = series.summary_matrix(con, dataset, grain=grain, within_days=within_days, directions=dict(directions),
-                                   targets=dict(targets), rules=rules)
+    """The summary matrix of every KPI x service (as declared for presentation and the pack: ``summary_declared``),
+    and the same as the page's table (icons and words)."""
+    matrix = summary_declared.matrix(con, dataset, grain, within_days, directions, targets, rules)
     return matrix, spc_icons.summary_table(matrix, grain)
 
 

@@ -22,9 +22,11 @@ from ui import session_forms as forms
 from ui.auth import guard_page
 from ui.charts import show_chart
 from ui.figures import app_context
+from ui.links import public_url
 from ui.connection import get_connection
 from ui.exports import XLSX_MIME
 from ui.presentation import PRESENT_KEY, presenting
+from ui.stocktake_start import start_button
 from ui.text import plain, plain_lines
 
 guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
@@ -101,6 +103,8 @@ def _present(session: sessions.Session) -> None:
     bar[2].button("Next", key="ws_next", icon=":material/arrow_forward:", disabled=position == len(items),
                   width="stretch", type="primary", on_click=forms.choose, args=(session.id, position + 1))
     st.title(plain(item.title))
+    if item.question:  # the facilitator's question, written from the data when the agenda was built
+        st.markdown(f"**Question for the room:** {plain(item.question)}")
     forms.show_flash()
     try:
         figure = _draw(session, item)
@@ -142,7 +146,8 @@ def _agenda_tab(session: sessions.Session, items: list[sessions.AgendaItem]) -> 
             label = explore.figure_label(item.view.page, item.view.figure)
             page = explore.page_title(item.view.page)
             head.markdown(f"**{item.position}. {plain(item.title)}**  \n:gray[{plain(page)}: {plain(label)}] · "
-                          f"[Open the view]({item.view.link()})")
+                          f"[Open the view]({item.view.link()})"
+                          + (f"  \n:blue[Question for the room:] {plain(item.question)}" if item.question else ""))
             # Icon-only: the words would not fit beside the title; the tooltip says what each does.
             up.button("", key=f"ws_up_{item.id}", icon=":material/arrow_upward:", help="Move up",
                       disabled=item.position == 1, on_click=_move, args=(item.id, -1))
@@ -232,7 +237,8 @@ def _session_page(session: sessions.Session) -> None:
                    on_click=_present_from, args=(session.id, 1),
                    help="One figure per screen, large, with next and previous. The address carries the position.")
     # The pack draws every figure (seconds): only when the button is clicked.
-    buttons.download_button("Download the pack (HTML)", data=lambda: pack.build_pack(con, session.id).encode("utf-8"),
+    buttons.download_button("Download the pack (HTML)", data=lambda: pack.build_pack(
+                                con, session.id, public_url=public_url()).encode("utf-8"),
                             file_name=pack.pack_filename(session), mime="text/html", key="ws_pack",
                             icon=":material/download:", on_click="ignore",
                             help="One file with every figure, its filters and reading, the notes and the actions. "
@@ -280,6 +286,7 @@ def main() -> None:
                                                                  if by_id[i].held_on else ""))
     with top[1].popover("New session", icon=":material/add:", width="stretch"):
         forms.new_session_form()
+    start_button("ws_stocktake", primary=not listed)  # the standard agenda for the dataset in use, in one click
     if session is None:
         st.info("No session yet. Start one with 'New session', or add a view from an Explore page: the first view "
                 "starts a session for today.")

@@ -104,3 +104,88 @@ def test_the_pack_opens_in_chromium_without_errors_and_prints_to_a4(demo_pack, p
     pdf = page.pdf(format="A4", print_background=True)
     assert errors == [] and requests == [html_file.as_uri()]
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 1
+
+
+# ---- "View in Stocktake", and tables that fit A4 portrait -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def public_pack(demo_store_template, tmp_path_factory) -> tuple[str, str]:
+    """The demo session's pack with the app's public address configured, and without."""
+    path = tmp_path_factory.mktemp("public") / "store.duckdb"
+    path.write_bytes(demo_store_template.read_bytes())
+    con = store.open_store(path)
+    try:
+        session = sessions.find_session(con, demo.DEMO_SESSION_TITLE)
+        return (pack.build_pack(con, session.id, public_url="https://stocktake.council.gov.uk/app"),
+                pack.build_pack(con, session.id))
+    finally:
+        con.close()
+
+
+def test_view_in_stocktake_is_an_absolute_link_when_the_public_address_is_set_and_words_when_not(public_pack):
+    with_address, without = public_pack
+    links = re.findall(r"View in Stocktake: <a href='([^']+)'>", with_address)
+    assert len(links) == 5 and all(link.startswith("https://stocktake.council.gov.uk/app/") for link in links)
+    assert "https://stocktake.council.gov.uk/app/demand-drivers?dataset=demo_contacts" in links[0]
+    assert "<a " not in without
+    assert ("View in Stocktake: the Demand drivers page, 'Volume over time'; this view's address is Stocktake's own "
+            "followed by /demand-drivers?dataset=demo_contacts&amp;dm_service=Housing+repairs") in without
+
+
+@pytest.mark.parametrize("secrets,environ,expected", [
+    ({}, {}, None),
+    ({"stocktake": {"public_url": "https://stocktake.council.gov.uk/"}}, {}, "https://stocktake.council.gov.uk"),
+    ({"stocktake": {"public_url": "https://a.example"}}, {"STOCKTAKE_PUBLIC_URL": "http://b.example:8501/st"},
+     "http://b.example:8501/st"),
+])
+def test_the_public_address_is_read_from_the_environment_or_the_secrets(secrets, environ, expected):
+    from analysis import settings
+
+    assert settings.public_url(secrets, environ) == expected
+
+
+@pytest.mark.parametrize("value", ["stocktake.council.gov.uk", "javascript:alert(1)", "https://x.example/?a=1",
+                                   "ftp://x.example"])
+def test_a_public_address_that_cannot_be_used_is_named(value):
+    from analysis import settings
+    from analysis.errors import StocktakeError
+
+    with pytest.raises(StocktakeError, match="stocktake.public_url in secrets.toml must be the address people open"):
+        settings.public_url({"stocktake": {"public_url": value}}, {})
+
+
+def test_the_cli_pack_links_to_the_public_address_from_the_environment(demo_store, tmp_path):
+    import os
+
+    out = tmp_path / "pack.html"
+    env = {**os.environ, "STOCKTAKE_PUBLIC_URL": "https://stocktake.example.gov.uk"}
+    done = subprocess.run([sys.executable, "-m", "analysis", "pack", "--session", demo.DEMO_SESSION_TITLE,
+                           "--db", str(demo_store), "--out", str(out)], cwd=REPO_ROOT, capture_output=True, text=True,
+                          env=env)
+    assert done.returncode == 0, done.stderr
+    assert out.read_text(encoding="utf-8").count("<a href='https://stocktake.example.gov.uk/") == 5
+
+
+@pytest.mark.e2e
+def test_every_table_fits_a4_portrait_even_with_long_unbroken_words(tmp_path, page):
+    con = store.open_store(tmp_path / "s.duckdb")
+    sid = sessions.create_session(con, "Long words", attendees="Jo")
+    # What people paste into an action: an address, a file path, a reference with no space to break at.
+    long_word = "https://intranet.council.gov.uk/repairs/ledger/reconciliation/2025-26/quarter-3/contact-centre.xlsx"
+    for n in range(3):
+        session_actions.add_action(con, sid, f"Reconcile {long_word.replace('-', '_')}{n} and report back",
+                                   owner="Repairs.Performance.Team@council.gov.uk", due="2026-01-31")
+    text = pack.build_pack(con, sid)
+    con.close()
+    html_file = tmp_path / "pack.html"
+    html_file.write_text(text, encoding="utf-8")
+    # A4 portrait less the pack's margins (12 mm each side) is 186 mm: 703 CSS pixels.
+    page.set_viewport_size({"width": 703, "height": 1000})
+    page.emulate_media(media="print")
+    page.goto(html_file.as_uri())
+    width = page.evaluate("document.documentElement.clientWidth")
+    over = page.evaluate("""w => [...document.querySelectorAll('table, th, td, p, h1, h2')]
+        .filter(e => e.getBoundingClientRect().right > w + 0.5 || e.scrollWidth > e.clientWidth + 1)
+        .map(e => e.tagName + ': ' + e.textContent.slice(0, 40))""", width)
+    assert over == [] and page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(tmp_path / "a4.png"), full_page=True)

@@ -477,3 +477,12 @@ def test_the_data_page_shows_the_newest_changes_of_the_dataset_chosen(demo_store
     newest = at.dataframe[-1].value
     assert len(newest) == 500 and newest["Version"].iloc[0] == 500 and newest["Version"].iloc[-1] == 1
     assert any(c.value == "The newest 500 of 501 changes are shown; the download has them all." for c in at.caption)
+
+
+def test_a_viewer_cannot_start_a_stocktake_and_is_told_why(demo_store):
+    at = open_as(VIEWER)
+    page_ok(at)
+    button = at.button(key="ov_stocktake")
+    assert button.disabled and button.help.startswith("Only editors can start a session.")
+    editor = open_as(EDITOR)
+    assert not editor.button(key="ov_stocktake").disabled

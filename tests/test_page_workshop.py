@@ -160,7 +160,7 @@ def test_a_new_session_is_started_and_a_link_to_a_missing_one_says_so(demo_store
     assert at.button(key="ws_present").disabled
 
 
-@pytest.mark.parametrize("page", ["pages/overview.py", "pages/data.py", "pages/workshop.py"])
+@pytest.mark.parametrize("page", ["pages/data.py", "pages/workshop.py"])
 def test_only_pages_with_saveable_views_offer_to_add_them(demo_store, open_app, page):
     at = open_app(page)
     page_ok(at)
@@ -332,7 +332,7 @@ def test_a_presented_figure_shows_a_reclassification_a_new_lookup_and_a_reload_a
     assert metrics["Records"] == "501,147" and after["Records"] == "1,000"
 
 
-@pytest.mark.parametrize("page_file,page_key", [("pages/demand.py", "demand-drivers"),
+@pytest.mark.parametrize("page_file,page_key", [("pages/overview.py", "home"), ("pages/demand.py", "demand-drivers"),
                                                 ("pages/performance.py", "performance-trends"),
                                                 ("pages/savings.py", "savings-scenarios"),
                                                 ("pages/spend.py", "council-spend")])
@@ -387,3 +387,30 @@ def test_every_figure_a_page_shows_can_be_added_presented_and_packed(demo_store,
         assert not shown.info, (item.title, [i.value for i in shown.info])
         spec = shown.get("vega_lite_chart")[0].proto.spec
         assert '"labelFontSize": 18' in spec, item.title
+
+
+@pytest.mark.parametrize("page_file,key", [("pages/workshop.py", "ws_stocktake"), (None, "ov_stocktake")])
+def test_a_stocktake_is_started_from_the_dataset_in_one_click_with_a_question_beside_each_figure(
+        demo_store, open_app, page_file, key):
+    at = open_app(page_file, query_params={"dataset": "demo_contacts"})
+    assert at.button(key=key).label == "Start a stocktake from this dataset"
+    at.button(key=key).click().run()
+    page_ok(at)
+    title = f"Stocktake of demo_contacts, {date.today():%-d %B %Y}"
+    assert at.title[0].value == "Workshop" and at.subheader[0].value == title
+    assert at.success[0].value.startswith("Started a stocktake of demo_contacts: 10 figures, each with a question")
+    assert "Left out: KPIs that are changing: Also changing" in at.success[0].value
+    assert _tab_labels(at)[:2] == ["Agenda (10)", "Notes (1)"]
+    agenda = [m.value for m in at.markdown if m.value.startswith("**") and "Open the view" in m.value]
+    assert len(agenda) == 10 and all("Question for the room:" in a for a in agenda)
+    assert "26 of 41 reasons make up 80% of records" in agenda[2]
+    con = _store(demo_store)
+    try:
+        session = sessions.find_session(con, title)
+        assert at.query_params["session"] in (str(session.id), [str(session.id)]) and session.dataset == "demo_contacts"
+        first = sessions.agenda(con, session.id)[0]
+    finally:
+        con.close()
+    # Presenting it shows the question under the figure's title.
+    shown = open_app("pages/workshop.py", query_params={"session": str(session.id), "present": "true", "item": "1"})
+    assert any(m.value == f"**Question for the room:** {first.question}" for m in shown.markdown)

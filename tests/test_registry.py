@@ -29,6 +29,13 @@ PAYMENTS = {"dataset": "demo_payments"}
 REPAIRS = {**DEMO, "dm_service": ["Housing repairs"], "dm_from": "2023-04-01", "dm_to": "2025-05-31"}
 # '<page>/<figure>' -> (the view's controls, words its reading must hold)
 CASES = {
+    "home/rows_by_service": (DEMO, "is the commonest service: "),
+    "home/rows_by_channel": (DEMO, "is the commonest channel: "),
+    "home/rows_by_area": (DEMO, "is the commonest area: "),
+    "home/rows_by_reason": (DEMO, "is the commonest reason: "),
+    "home/rows_by_measure": ({"dataset": "demo_kpis"}, "is the commonest measure: "),
+    "home/rows_by_category": (PAYMENTS, "is the commonest category: "),
+    "home/rows_by_supplier": (PAYMENTS, "is the commonest supplier: "),
     "demand-drivers/volume": ({**REPAIRS, "dm_split": "channel"}, "70,166 records"),
     "demand-drivers/pareto": (REPAIRS, "reasons make up 80% of these records"),
     "demand-drivers/failure_service": (DEMO, "the highest share is in"),
@@ -44,6 +51,7 @@ CASES = {
     "demand-drivers/forecast": ({**DEMO, "dm_horizon": 3}, "Forecast for"),
     "performance-trends/spc": ({"dataset": "demo_kpis", "pf_kpi": "Satisfied with service (%)",
                                 "pf_service": "Housing repairs"}, "The target of 80.0%"),
+    "performance-trends/summary": ({**DEMO, "pf_grain": "month"}, "KPI series, "),
     "performance-trends/small_multiples": ({**DEMO, "pf_sm_by": "service"}, "each with its own mean and limits"),
     "performance-trends/peers": ({"dataset": "peer_days", "pf_bm_own": "Own", "pf_bm_dir": "decrease"},
                                  "Own ranked"),
@@ -141,3 +149,20 @@ def test_a_figure_is_offered_only_for_a_dataset_it_can_show_something_for(ctx):
     assert "spans" in performance.offered(ctx.dataset("spans"))
     assert "spans" not in performance.offered(ctx.dataset("demo_contacts"))
     assert list(performance.offered(None)) == list(performance.figures)
+
+
+def test_every_figure_in_the_registry_is_packed_with_its_chart_and_its_link(ctx):
+    """Every declared figure, on every page, added to one session's agenda: the pack draws each one's chart (through
+    the registry, as presentation does) and links to its view."""
+    from analysis.workshop import pack, sessions
+
+    session_id = sessions.create_session(ctx.con, "Every figure in the registry")
+    for name in sorted(CASES):
+        page, key = name.split("/")
+        sessions.add_view(ctx.con, session_id, View(page, key, {}, CASES[name][0]), name)
+    text = pack.build_pack(ctx.con, session_id)
+    sections = text.split("<section class='item'>")[1:-2]  # the figures (the last two: notes and actions)
+    assert len(sections) == len(every_figure())
+    for section, name in zip(sections, sorted(CASES)):
+        assert "could not be drawn" not in section and "<svg" in section, name
+        assert "View in Stocktake: the " in section, name

@@ -34,6 +34,7 @@ from analysis.governance import audit
 from analysis.load import ingest
 from analysis.workshop import notes, actions as session_actions, sessions
 from analysis.workshop import removal as session_removal
+from analysis.workshop import stocktake
 
 from analysis.governance.access import User, may_change
 from analysis.errors import StocktakeError, known_failure
@@ -289,6 +290,14 @@ def _session_dataset(con: duckdb.DuckDBPyConnection, session_id: int) -> str | N
 def create_session(con: duckdb.DuckDBPyConnection, title: str, **details: Any) -> int:
     return _workshop(con, audit.SESSION_CREATED, details.get("dataset"), f"start the session '{title}'",
                      lambda user: sessions.create_session(con, title, user=user, **details))
+
+
+def start_stocktake(con: duckdb.DuckDBPyConnection, ctx: Any, dataset: store.Dataset) -> tuple[int, stocktake.Agenda]:
+    """The standard agenda for ``dataset`` made a session (checked first: the agenda takes seconds to draw)."""
+    def change(user: str) -> tuple[int, stocktake.Agenda]:
+        agenda = stocktake.plan(ctx, dataset)
+        return stocktake.start(con, agenda, user=user), agenda
+    return _workshop(con, audit.SESSION_CREATED, dataset.name, f"start a stocktake of '{dataset.name}'", change)
 
 
 def update_session(con: duckdb.DuckDBPyConnection, session_id: int, **details: Any) -> sessions.Session:

@@ -73,6 +73,7 @@ def _add(page: str) -> None:
 def render_add_view(page: str | None) -> None:
     """The sidebar control, on the pages whose views can be saved (``analysis.explore.PAGES``); nothing elsewhere.
     Every figure the page declares can be chosen."""
+    page = sessions.HOME_PAGE if page == "" else page  # the default page (the Overview) is served at "/"
     if page not in explore.PAGES:
         return
     page_views = explore.PAGES[page]

@@ -12,3 +12,11 @@ def page_link(page: str, *, label: str, icon: str | None = None, where=None):
     """``st.page_link`` to ``page`` with the dataset in use in its address; ``where`` is a column or container."""
     name = st.session_state.get(DATASET_KEY)
     return (where or st).page_link(page, label=label, icon=icon, query_params={DATASET_KEY: name} if name else None)
+
+
+def public_url() -> str | None:
+    """The app's public address (``analysis.settings.public_url``: ``$STOCKTAKE_PUBLIC_URL`` or
+    ``stocktake.public_url`` in secrets.toml), for links that leave the app, such as the pack's."""
+    from analysis import settings
+
+    return settings.public_url(st.secrets if st.secrets.load_if_toml_exists() else {})

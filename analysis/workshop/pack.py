@@ -36,21 +36,29 @@ _STYLE = """
   .label { font-weight: bold; }
   section.item { border-top: 2px solid #005EB8; padding-top: 12px; margin-top: 28px; }
   .figure svg { width: 100%; height: auto; display: block; }
-  .filters, .reading { margin: 6px 0; }
+  .filters, .reading, .question { margin: 6px 0; }
+  .question { font-size: 17px; border-left: 4px solid #005EB8; padding-left: 8px; }
   .reading { font-size: 17px; }
-  .headline { display: flex; gap: 28px; margin: 8px 0; }
+  .headline { display: flex; flex-wrap: wrap; gap: 8px 28px; margin: 8px 0; }
   .headline div { font-size: 14px; color: #333; }
   .headline strong { display: block; font-size: 24px; color: #111; }
   .problem { color: #8a1c00; font-weight: bold; }
   .view { font-family: "Liberation Mono", monospace; font-size: 12px; color: #444; word-break: break-all; }
-  table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 14px; }
-  th, td { border: 1px solid #999; padding: 4px 8px; text-align: left; vertical-align: top; }
+  /* Fixed layout at the page's width: a long word (a file name, an action typed without spaces) wraps inside its
+     cell instead of pushing the table past the right edge of an A4 page. */
+  table { border-collapse: collapse; table-layout: fixed; width: 100%; margin: 8px 0; font-size: 14px; }
+  th, td { border: 1px solid #999; padding: 4px 8px; text-align: left; vertical-align: top;
+           overflow-wrap: anywhere; word-break: break-word; }
+  table.actions col.what { width: 38%; } table.actions col.owner { width: 15%; }
+  table.actions col.due { width: 14%; } table.actions col.status { width: 12%; }
+  table.data col.name { width: 24%; } table.data col.rows { width: 12%; } table.data col.dates { width: 28%; }
+  h1, h2, h3, p, li { overflow-wrap: anywhere; }
   th { background: #E8EDEE; }
   tr.overdue td { background: #FDECEA; }
   ul.notes li { margin-bottom: 6px; }
   @page { size: A4; margin: 14mm 12mm; }
   @media print {
-    body { margin: 0; max-width: none; padding: 0; }
+    body { margin: 0; max-width: none; padding: 0 1px; }  /* 1 px: a table's outer border stays on the page */
     section.item { break-inside: avoid; page-break-inside: avoid; }
     section.item.first { break-before: auto; }
     tr { break-inside: avoid; }
@@ -92,15 +100,32 @@ def _datasets_html(con, names: list[str]) -> str:
         rows.append(f"<tr><td>{_e(ds.name)}</td><td>{format_count(ds.row_count)}</td><td>{_e(span)}</td>"
                     f"<td>{_e(f'{ds.loaded_at:%-d %B %Y, %H:%M}' if ds.loaded_at else '–')} "
                     f"from {_e(ds.source_file)}</td></tr>")
-    return ("<table><thead><tr><th>Dataset</th><th>Rows</th><th>Dates</th><th>Loaded</th></tr></thead><tbody>"
+    return ("<table class='data'><colgroup><col class='name'><col class='rows'><col class='dates'><col></colgroup>"
+            "<thead><tr><th>Dataset</th><th>Rows</th><th>Dates</th><th>Loaded</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>")
 
 
-def _figure_html(ctx: registry.Context, item: sessions.AgendaItem, session: sessions.Session) -> str:
+def view_html(item: sessions.AgendaItem, public_url: str | None) -> str:
+    """"View in Stocktake": a link that works from an email when the app's public address is configured
+    (:func:`analysis.settings.public_url`), else where to find the view, in words."""
+    link = item.view.link()
+    if public_url:
+        address = public_url + link
+        return f"<p class='view'>View in Stocktake: <a href='{_e(address)}'>{_e(address)}</a></p>"
+    page = explore.page_title(item.view.page)
+    label = explore.figure_label(item.view.page, item.view.figure)
+    return (f"<p class='view'>View in Stocktake: the {_e(page)} page, '{_e(label)}'; this view's address is "
+            f"Stocktake's own followed by {_e(link)}</p>")
+
+
+def _figure_html(ctx: registry.Context, item: sessions.AgendaItem, session: sessions.Session,
+                 public_url: str | None = None) -> str:
     label = explore.figure_label(item.view.page, item.view.figure)
     page = explore.page_title(item.view.page)
     parts = [f"<h2>{item.position}. {_e(item.title)}</h2>",
              f"<p class='meta'>{_e(page)}: {_e(label)}</p>"]
+    if item.question:
+        parts.append(f"<p class='question'><span class='label'>Question for the room:</span> {_e(item.question)}</p>")
     try:
         figure = explore.draw_saved(ctx, item.view, dataset=session.dataset)
         if figure.note:
@@ -116,7 +141,7 @@ def _figure_html(ctx: registry.Context, item: sessions.AgendaItem, session: sess
         parts.append(f"<p class='filters'><span class='label'>Filters:</span> {_e(figure.filters)} "
                      f"({_e(figure.dataset)})</p>")
         parts.append(f"<p class='reading'><span class='label'>Reading:</span> {_e(figure.reading)}</p>")
-    parts.append(f"<p class='view'>View in Stocktake: {_e(item.view.link())}</p>")
+    parts.append(view_html(item, public_url))
     return "".join(parts)
 
 
@@ -143,12 +168,15 @@ def _actions_html(frame: pd.DataFrame) -> str:
         figure = row.figure if isinstance(row.figure, str) else "–"
         rows.append(f"<tr class='{'overdue' if row.overdue else ''}'><td>{_e(row.what)}</td><td>{_e(owner)}</td>"
                     f"<td>{_e(due)}</td><td>{_e(status)}</td><td>{_e(figure)}</td></tr>")
-    return ("<table><thead><tr><th>Action</th><th>Owner</th><th>Due</th><th>Status</th><th>Figure</th></tr></thead>"
+    return ("<table class='actions'><colgroup><col class='what'><col class='owner'><col class='due'>"
+            "<col class='status'><col></colgroup><thead><tr><th>Action</th><th>Owner</th><th>Due</th><th>Status</th><th>Figure</th></tr></thead>"
             "<tbody>" + "".join(rows) + "</tbody></table>")
 
 
-def build_pack(con: duckdb.DuckDBPyConnection, session_id: int, *, today: date | None = None) -> str:
-    """The session's pack as one HTML document (text). Draws every agenda item's chart: seconds, so only on request."""
+def build_pack(con: duckdb.DuckDBPyConnection, session_id: int, *, today: date | None = None,
+               public_url: str | None = None) -> str:
+    """The session's pack as one HTML document (text). Draws every agenda item's chart: seconds, so only on request.
+    ``public_url``: the app's address, for links that work from an email (:mod:`analysis.settings`)."""
     session = sessions.get_session(con, session_id)
     items = sessions.agenda(con, session.id)
     session_notes = notes.list_notes(con, session.id)
@@ -168,7 +196,7 @@ def build_pack(con: duckdb.DuckDBPyConnection, session_id: int, *, today: date |
     ctx = registry.Context(con)  # one for the pack: figures drawn from the same scan share it
     for item in items:
         about = session_notes[session_notes["item_id"] == item.id]
-        section = _figure_html(ctx, item, session)
+        section = _figure_html(ctx, item, session, public_url)
         if len(about):
             section += "<h3>Notes on this figure</h3>" + _notes_html(about)
         body.append(f"<section class='item'>{section}</section>")

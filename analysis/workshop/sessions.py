@@ -39,6 +39,7 @@ MAX_ITEMS = 40
 
 # Query parameters that say how a view is being shown, not what it shows: never part of a saved view.
 PRESENTATION_PARAMS = ("present", "session", "item")
+HOME_PAGE = "home"
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ class View:
         if self.dataset and "dataset" not in self.params:
             pairs.insert(0, ("dataset", self.dataset))
         query = urlencode(pairs)
-        return f"/{self.page}" + (f"?{query}" if query else "")
+        path = "" if self.page == HOME_PAGE else self.page  # the Overview is served at "/", not at its url_path
+        return f"/{path}" + (f"?{query}" if query else "")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class AgendaItem:
     position: int  # 1, 2, 3… in agenda order
     title: str
     view: View
+    question: str = ""  # the facilitator's question beside the figure (a stocktake agenda writes one from the data)
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,12 @@ def tables_exist(con: duckdb.DuckDBPyConnection, *names: str) -> bool:
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the session tables if this store has none yet. Idempotent."""
+    """Create the session tables if this store has none yet, or add the question column to an older agenda."""
     if tables_exist(con, SESSIONS_TABLE, AGENDA_TABLE):
+        if not store.query_rows(con, "SELECT 1 FROM information_schema.columns WHERE table_schema = 'main' AND "
+                                     "table_name = ? AND column_name = 'question'", [AGENDA_TABLE]):
+            with store.transaction(con) as cur:
+                cur.execute(f"ALTER TABLE {q(AGENDA_TABLE)} ADD COLUMN IF NOT EXISTS question VARCHAR")
         return
     store.create_if_missing(
         con, AGENDA_TABLE,
@@ -111,7 +118,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         f"""CREATE TABLE IF NOT EXISTS {q(AGENDA_TABLE)} (
             id BIGINT NOT NULL, session_id BIGINT NOT NULL, position INTEGER NOT NULL, title VARCHAR NOT NULL,
             page VARCHAR NOT NULL, figure VARCHAR NOT NULL, params VARCHAR NOT NULL, state VARCHAR NOT NULL,
-            added_at TIMESTAMP NOT NULL)""")
+            added_at TIMESTAMP NOT NULL, question VARCHAR)""")
 
 
 def _now() -> datetime:
@@ -296,9 +303,9 @@ def _clean_params(params: Mapping[str, Any] | None) -> dict[str, list[str]]:
     return cleaned
 
 
-def add_view(con: duckdb.DuckDBPyConnection, session_id: int, view: View, title: str, *,
+def add_view(con: duckdb.DuckDBPyConnection, session_id: int, view: View, title: str, *, question: str = "",
              user: str | None = None) -> int:
-    """Add a view at the end of a session's agenda and return the agenda item's id."""
+    """Add a view at the end of a session's agenda (with the facilitator's question, if any): the item's id."""
     session = get_session(con, session_id)
     title = clean_title(title, "agenda item")
     if not view.page or not view.figure:
@@ -311,22 +318,23 @@ def add_view(con: duckdb.DuckDBPyConnection, session_id: int, view: View, title:
                                  "more. Remove one first.")
         item_id = int(cur.execute(f"SELECT nextval('{AGENDA_SEQUENCE}')").fetchone()[0])
         cur.execute(
-            f"INSERT INTO {q(AGENDA_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO {q(AGENDA_TABLE)} ({_ITEM_COLUMNS}, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [item_id, session.id, count + 1, title, view.page, view.figure,
              json.dumps(_clean_params(view.params), ensure_ascii=False),
-             json.dumps({k: _json_value(v) for k, v in view.state.items()}, ensure_ascii=False), _now()])
+             json.dumps({k: _json_value(v) for k, v in view.state.items()}, ensure_ascii=False),
+             " ".join((question or "").split()) or None, _now()])
         touch(cur, session.id)
         audit_change(cur, user, audit.AGENDA_ITEM_ADDED, view.dataset or session.dataset, f"{session.title}: {title}")
     return item_id
 
 
 def _item_from_row(row) -> AgendaItem:
-    item_id, session_id, position, title, page, figure, params, state = row
+    item_id, session_id, position, title, page, figure, params, state, question = row
     return AgendaItem(int(item_id), int(session_id), int(position), title,
-                      View(page, figure, json.loads(params), json.loads(state)))
+                      View(page, figure, json.loads(params), json.loads(state)), question or "")
 
 
-_ITEM_COLUMNS = "id, session_id, position, title, page, figure, params, state"
+_ITEM_COLUMNS = "id, session_id, position, title, page, figure, params, state, question"
 
 
 def agenda(con: duckdb.DuckDBPyConnection, session_id: int) -> list[AgendaItem]:
