@@ -1,0 +1,184 @@
+"""Benchmark: the Workshop as a facilitator runs it, in Debian's Chromium (part of ``bench.browser``).
+
+On the demo store's example session, at each window size (1280 x 720 and 1920 x 1080 by default), with the same
+instrumentation and the same definition of "answered" as the Explore pages' clicks (``bench.browser``'s docstring):
+
+- **Present**: on the Workshop page, the session open on its Agenda tab, a click on *Present* until the first
+  figure's chart has drawn;
+- **Next / Previous**: through the whole agenda and back, each click until the new figure's chart has drawn (the
+  first pass after a server start is reported apart from the later passes, whose figures are cached);
+- **opening a presentation link**: a new tab opening ``/workshop-room?session=…&present=true&item=N``, from the
+  navigation until the chart has drawn (the first in the process apart);
+- **Add this view**: on Demand drivers, *Add this view to the session* until the confirmation is shown;
+- **Record an action**: on the Workshop page's Actions tab, an action typed (not timed) and *Record the action*
+  clicked until the page has answered; whether the Actions tab is still the one shown afterwards is reported.
+
+The server's CPU (from /proc) between each action and its answer is reported beside it.
+
+    .venv/bin/python -m bench.browser --workshop-only            # the demo store, both sizes
+    .venv/bin/python -m bench.browser_workshop --clicks 4 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from analysis import store
+from analysis.workshop import sessions
+from bench.browser import INSTRUMENT_JS, SETTLE_TIMEOUT_S, machine, wait_settled
+from bench.serve import CHROMIUM, CHROMIUM_ARGS, load_average, private_copy, served_app, store_for
+
+SIZES = ((1280, 720), (1920, 1080))
+ACTIONS = ("present", "next_previous_first", "next_previous", "link_first", "link", "add_view", "record_action")
+
+
+def _session_id(db: Path) -> tuple[int, int]:
+    """The demo session's id and the length of its agenda."""
+    from data.demo import DEMO_SESSION_TITLE
+
+    con = store.open_store(db)
+    try:
+        found = sessions.find_session(con, DEMO_SESSION_TITLE)
+        return found.id, len(sessions.agenda(con, found.id))
+    finally:
+        con.close()
+
+
+def _open(browser, url: str, size: tuple[int, int]):
+    """A tab at ``size`` on ``url``, instrumented, timed from the navigation (an opening is not a click)."""
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.add_init_script(INSTRUMENT_JS)
+    page.goto(url, wait_until="domcontentloaded")
+    page.evaluate("window.__bench.action = 0")
+    return page
+
+
+def _timed(server, act, page, expected) -> tuple[float, float]:
+    before = server.cpu_seconds()
+    act()
+    seconds = wait_settled(page, expected).seconds
+    return seconds, server.cpu_seconds() - before
+
+
+def _heading(page, text: str) -> None:
+    page.locator("h1, h2, h3").filter(has_text=text).first.wait_for(timeout=SETTLE_TIMEOUT_S * 1000)
+
+
+def run_size(browser, server, size: tuple[int, int], session_id: int, items: int, clicks: int, log) -> dict:
+    times: dict[str, list[float]] = {a: [] for a in ACTIONS}
+    cpu: dict[str, list[float]] = {a: [] for a in ACTIONS}
+    base = f"{server.url}/workshop-room?dataset=demo_contacts&session={session_id}"
+
+    def note(action: str, measured: tuple[float, float]) -> None:
+        times[action].append(measured[0])
+        cpu[action].append(measured[1])
+
+    # Opening a presentation link: the first in this process (figures not cached yet), then again.
+    for action in ("link_first", "link"):
+        for item in (range(1, items + 1) if action == "link" else (1,)):
+            started = server.cpu_seconds()
+            page = _open(browser, f"{base}&present=true&item={item}", size)
+            times[action].append(wait_settled(page, "visible").seconds)
+            cpu[action].append(server.cpu_seconds() - started)
+            page.close()
+    # Present, then Next through the agenda and Previous back to the start.
+    page = _open(browser, base, size)
+    wait_settled(page, 0)
+    stay = {"actions_tab_kept": []}
+    for round_no in range(max(1, clicks // 2)):
+        page.goto(base)
+        page.evaluate("window.__bench.action = 0")
+        wait_settled(page, 0)
+        note("present", _timed(server, lambda: page.get_by_role("button", name="Present", exact=True).first.click(),
+                               page, "visible"))
+        action = "next_previous_first" if round_no == 0 else "next_previous"
+        for _ in range(items - 1):
+            note(action, _timed(server, lambda: page.get_by_role("button", name="Next").click(), page, "visible"))
+        for _ in range(items - 1):
+            note(action, _timed(server, lambda: page.get_by_role("button", name="Previous").click(), page, "visible"))
+    # Record an action, on the Actions tab.
+    page.goto(base)
+    page.evaluate("window.__bench.action = 0")
+    wait_settled(page, 0)
+    for i in range(clicks):
+        tab = page.get_by_role("tab", name="Actions").first
+        if tab.get_attribute("aria-selected") != "true":
+            tab.click()
+            wait_settled(page, 0)
+        form = page.locator("[data-testid='stForm']").filter(has=page.get_by_text("Record the action"))
+        if not form.first.is_visible():
+            page.get_by_text("Record an action", exact=True).first.click()
+            wait_settled(page, 0)
+        form.first.get_by_label("Action", exact=True).fill(f"Benchmark action {size[0]} {i + 1}")
+        note("record_action", _timed(server, lambda: form.first.get_by_role("button", name="Record the action")
+                                     .click(), page, 0))
+        selected = page.get_by_role("tab", selected=True).first.inner_text()
+        stay["actions_tab_kept"].append(selected.startswith("Actions"))
+    # Add this view, from the Demand page.
+    page.goto(f"{server.url}/demand-drivers?dataset=demo_contacts")
+    page.evaluate("window.__bench.action = 0")
+    wait_settled(page, "visible")
+    for _ in range(clicks):
+        note("add_view", _timed(server, lambda: page.get_by_role("button", name="Add this view to the session")
+                                .click(), page, 0))
+        page.get_by_text("Added '").first.wait_for()
+    page.close()
+    out = {"window": f"{size[0]}x{size[1]}", **stay}
+    for action in ACTIONS:
+        if times[action]:
+            out[action] = {"median_s": round(statistics.median(times[action]), 2),
+                           "max_s": round(max(times[action]), 2),
+                           "runs_s": [round(x, 2) for x in times[action]],
+                           "server_cpu_median_s": round(statistics.median(cpu[action]), 3)}
+            log(f"{out['window']}: {action}: median {out[action]['median_s']:.2f} s (max {out[action]['max_s']:.2f}, "
+                f"{len(times[action])} runs), server CPU {out[action]['server_cpu_median_s']:.2f} s")
+    log(f"{out['window']}: the Actions tab kept after recording: {stay['actions_tab_kept']}")
+    return out
+
+
+def run(clicks: int, sizes=SIZES, work: Path | None = None, log=print) -> dict:
+    """Every size on its own server start (so 'first' is the first in a process at each size)."""
+    from playwright.sync_api import sync_playwright
+
+    work = work or Path(tempfile.mkdtemp(prefix="stocktake_workshop_"))
+    results = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for size in sizes:
+                db = private_copy(store_for("demo"), work / f"workshop_{size[0]}")
+                session_id, items = _session_id(db)
+                load = load_average()
+                with served_app(db, work / f"workshop_{size[0]}.log") as server:
+                    result = run_size(browser, server, size, session_id, items, clicks, log)
+                results.append({**result, "load_average": [round(load, 2), round(load_average(), 2)]})
+        finally:
+            browser.close()
+    return {"workshop": results}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clicks", type=int, default=4, help="actions recorded and views added per size; "
+                                                              "Present and the agenda walked half as many times")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if not Path(CHROMIUM).exists():
+        print("Debian's chromium is not installed (apt-get install chromium)", file=sys.stderr)
+        return 2
+    log = (lambda text: print(text, file=sys.stderr, flush=True)) if args.json else print
+    started = time.monotonic()
+    out = {"machine": machine(), **run(args.clicks, log=log), "elapsed_s": round(time.monotonic() - started, 1)}
+    if args.json:
+        print(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
