@@ -16,12 +16,9 @@ from analysis import explore
 from analysis.workshop import notes, pack, actions as session_actions, sessions
 from analysis.errors import StocktakeError
 from analysis.exports import to_csv_bytes, to_xlsx_bytes
-from analysis.registry import Drawn
 from ui import actions
-from ui import session_forms as forms
+from ui import present_screen, session_forms as forms
 from ui.auth import guard_page
-from ui.charts import show_chart
-from ui.figures import app_context
 from ui.connection import get_connection
 from ui.exports import XLSX_MIME
 from ui.presentation import PRESENT_KEY, presenting
@@ -33,8 +30,6 @@ SESSION_PARAM = forms.SESSION_PARAM
 ITEM_PARAM = forms.ITEM_PARAM
 PICK_KEY = "ws_session"
 STATUS_OPTIONS = list(session_actions.STATUS_LABELS.values())
-MAX_PRESENTED_NUMBERS = 3
-PRESENT_CHART_HEIGHT = 560  # the whole chart (titles, axes, legend) on a 1080-pixel screen under the reading
 
 
 # ---- the session in the address -----------------------------------------------------------------------------------
@@ -75,57 +70,6 @@ def _picked() -> None:
 def _present_from(session_id: int, position: int) -> None:
     forms.choose(session_id, position)
     st.session_state[PRESENT_KEY] = True
-
-
-def _draw(session: sessions.Session, item: sessions.AgendaItem) -> Drawn:
-    """An agenda item's figure, drawn from its declaration through the one cache (``ui.figures``): the same entry
-    as the page's own figure for the same view, so a reclassification, a new lookup or a reload shows at once."""
-    return explore.draw_saved(app_context(), item.view, dataset=session.dataset)
-
-
-# ---- presentation: one figure per screen ---------------------------------------------------------------------------
-
-def _present(session: sessions.Session) -> None:
-    items = sessions.agenda(get_connection(), session.id)
-    if not items:
-        st.title(plain(session.title))
-        st.info("The agenda is empty: add views from the Explore pages (the sidebar's 'Add this view to the "
-                "session'), then present.")
-        return
-    position = min(max(_param_int(ITEM_PARAM) or 1, 1), len(items))
-    item = items[position - 1]
-    bar = st.columns([6, 1, 1], vertical_alignment="center")
-    bar[0].caption(f"{plain(session.title)} · {position} of {len(items)}")
-    bar[1].button("Previous", key="ws_prev", icon=":material/arrow_back:", disabled=position == 1, width="stretch",
-                  on_click=forms.choose, args=(session.id, position - 1))
-    bar[2].button("Next", key="ws_next", icon=":material/arrow_forward:", disabled=position == len(items),
-                  width="stretch", type="primary", on_click=forms.choose, args=(session.id, position + 1))
-    st.title(plain(item.title))
-    forms.show_flash()
-    try:
-        figure = _draw(session, item)
-    except StocktakeError as exc:
-        st.error(plain(exc))
-        return
-    if figure.note:
-        st.info(plain(figure.note), icon=":material/info:")
-        return
-    # The reading and the headline numbers first, the chart under them: on 1920 x 1080 all of it fits one screen.
-    reading, numbers = st.columns([3, 2], vertical_alignment="center")
-    reading.markdown(f"### {plain(figure.reading)}")
-    # The first three headline numbers: at 56 px, more do not fit beside the reading on a projected screen.
-    shown = figure.headline[:MAX_PRESENTED_NUMBERS]
-    if shown:
-        for column, (label, value) in zip(numbers.columns(len(shown)), shown):
-            column.metric(label, value)
-    show_chart(figure.spec, key=f"ws_present_{item.id}", name=item.title, height=PRESENT_CHART_HEIGHT)
-    st.caption(f"{plain(figure.filters)} ({plain(figure.dataset)})")
-    with st.expander("A note or an action on this figure", icon=":material/edit_note:"):
-        note, action = st.tabs(["Note", "Action"])
-        with note:
-            forms.note_form(session, items, item, "ws_present")
-        with action:
-            forms.action_form(session, items, item, "ws_present")
 
 
 # ---- the session, to prepare and follow up --------------------------------------------------------------------------
@@ -260,7 +204,7 @@ def main() -> None:
     wanted = _param_int(SESSION_PARAM)
     session = by_id.get(wanted) if wanted in by_id else None
     if presenting() and session is not None:
-        _present(session)
+        present_screen.present(session)
         return
     st.title("Workshop")
     st.caption("For a facilitator running a stocktake with the room: the figures in order, presentation mode, notes "

@@ -78,7 +78,7 @@ def test_a_view_added_from_the_demand_page_is_presented_with_next_and_previous(d
     assert at.query_params == {"session": str(session.id), "item": "1", "present": "true",
                                "dataset": "demo_contacts"}
     assert at.title[0].value == "Repairs contacts, month by month"
-    assert at.caption[0].value == f"{DEMO_SESSION_TITLE} · 1 of 6"
+    assert at.caption[0].value == f"{DEMO_SESSION_TITLE}  \n1 of 6"  # the session, and the position under it
     at.button(key="ws_next").click().run()
     assert at.query_params["item"] == "2" and at.title[0].value == "What residents contact repairs about"
     at.button(key="ws_next").click().run()
@@ -329,7 +329,8 @@ def test_a_presented_figure_shows_a_reclassification_a_new_lookup_and_a_reload_a
     finally:
         con.close()
     after, _ = presented(3)
-    assert metrics["Records"] == "501,147" and after["Records"] == "1,000"
+    # Shortened as a person says it on the projected screen, exact in the number's tooltip.
+    assert metrics["Records"] == "501k" and after["Records"] == "1,000"
 
 
 @pytest.mark.parametrize("page_file,page_key", [("pages/demand.py", "demand-drivers"),
