@@ -116,6 +116,7 @@ def _notes_tab(session: sessions.Session, items: list[sessions.AgendaItem], list
                 # A figure's view is an address in this app; a link typed into an older note is shown as text.
                 head.markdown(f"[Open the view]({row.link})" if _app_link(row.link) else f"View: {plain(row.link)}")
             if remove.button("Delete", key=f"ws_delete_note_{row.id}"):
+                forms.stay_on("notes")
                 _write(lambda: actions.delete_note(get_connection(), row.id), "Note deleted.")
 
 
@@ -146,6 +147,7 @@ def _actions_tab(session: sessions.Session, items: list[sessions.AgendaItem], li
             "figure": st.column_config.TextColumn("Figure", disabled=True),
         })
     if st.button("Save the changes to the actions", key="ws_actions_save", type="primary", icon=":material/save:"):
+        forms.stay_on("actions")
         try:
             saved = actions.save_actions(get_connection(), session.id, edited)
             forms.flash("success", saved.sentence())
@@ -182,9 +184,12 @@ def _session_page(session: sessions.Session) -> None:
                             help="One file with every figure, its filters and reading, the notes and the actions. "
                                  "Prints to A4 from a browser.")
     overdue = int(listed_actions["overdue"].sum()) if len(listed_actions) else 0
-    agenda_tab, notes_tab, actions_tab, details_tab = st.tabs([
-        f"Agenda ({len(items)})", f"Notes ({len(listed_notes)})",
-        f"Actions ({len(listed_actions)}{f', {overdue} overdue' if overdue else ''})", "Session details"])
+    labels = {"agenda": f"Agenda ({len(items)})", "notes": f"Notes ({len(listed_notes)})",
+              "actions": f"Actions ({len(listed_actions)}{f', {overdue} overdue' if overdue else ''})",
+              "details": "Session details"}
+    # After a form is sent the page stays on the form's tab (forms.stay_on), though its count has changed.
+    agenda_tab, notes_tab, actions_tab, details_tab = st.tabs(
+        list(labels.values()), default=labels.get(st.session_state.pop(forms.TAB_KEY, None)))
     with agenda_tab:
         _agenda_tab(session, items)
     with notes_tab:

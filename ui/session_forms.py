@@ -16,6 +16,8 @@ from ui.text import plain
 SESSION_PARAM = "session"
 ITEM_PARAM = "item"
 _FLASH_KEY = "_ws_flash"
+TAB_KEY = "_ws_tab"  # the session page's tab a form was sent from: its label changes with its count, so it is chosen
+# again by name on the next run (a tab whose label changed is otherwise a new tab, and the first one is shown)
 
 
 def choose(session_id: int, item: int | None = None) -> None:
@@ -30,6 +32,11 @@ def choose(session_id: int, item: int | None = None) -> None:
 def flash(kind: str, message: str) -> None:
     """A message for the next run to show ("success" or "error"): forms rerun after they write."""
     st.session_state[_FLASH_KEY] = (kind, message)
+
+
+def stay_on(tab: str) -> None:
+    """Show the session page's ``tab`` ("agenda", "notes", "actions", "details") on the next run."""
+    st.session_state[TAB_KEY] = tab
 
 
 def show_flash() -> None:
@@ -50,6 +57,7 @@ def note_form(session: sessions.Session, items: list[sessions.AgendaItem], item:
         text = st.text_area("What did the room say or agree?", max_chars=notes.MAX_NOTE, key=f"{key}_note_text",
                             placeholder="e.g. Chasing calls fell after the online form: check the fall held.")
         if st.form_submit_button("Add the note", type="primary", icon=":material/note_add:"):
+            stay_on("notes")
             try:
                 actions.add_note(get_connection(), session.id, text, item_id=about)
                 flash("success", "Note added.")
@@ -72,6 +80,7 @@ def action_form(session: sessions.Session, items: list[sessions.AgendaItem], ite
             about = right.selectbox("From", [None] + [i.id for i in items], key=f"{key}_action_about",
                                     format_func=lambda i: titles.get(i, "The whole session"))
         if st.form_submit_button("Record the action", type="primary", icon=":material/add_task:"):
+            stay_on("actions")
             try:
                 actions.add_action(get_connection(), session.id, what, owner=owner, due=due, item_id=about)
                 flash("success", "Action recorded.")
@@ -115,6 +124,7 @@ def details_form(session: sessions.Session) -> None:
                                   index=names.index(session.dataset) if session.dataset in names else 0)
         attendees = st.text_area("Attendees (one a line)", value="\n".join(session.attendees), height=120)
         if st.form_submit_button("Save the session's details", icon=":material/save:"):
+            stay_on("details")
             try:
                 actions.update_session(get_connection(), session.id, title=title, held_on=held_on or "",
                                        dataset=dataset or "", attendees=attendees)
