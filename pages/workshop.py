@@ -169,6 +169,7 @@ def _session_page(session: sessions.Session) -> None:
     items = sessions.agenda(con, session.id)
     listed_notes = notes.list_notes(con, session.id)
     listed_actions = session_actions.list_actions(con, session.id)
+    present_screen.prepare(session, items[:1])  # so that Present finds its first figure ready
     st.subheader(plain(session.title))
     held = f"{session.held_on:%-d %B %Y}" if session.held_on else "no date yet"
     st.caption(f"Held {held} · mainly about {plain(session.dataset or 'no dataset')} · "
