@@ -149,8 +149,9 @@ def present(session: sessions.Session) -> None:
                 _numbers(figure)
             show_chart(figure.spec, key=f"ws_present_{item.id}", name=item.title, downloads=False,
                        height="stretch")
-    prepare(session, [items[i] for i in (position, position - 2) if 0 <= i < len(items)])
+    neighbours = [items[i] for i in (position, position - 2) if 0 <= i < len(items)]
     if figure is None or figure.note:
+        prepare(session, neighbours)
         return
     chart_downloads(figure.spec, name=item.title, key=f"ws_present_{item.id}")
     st.caption(f"{plain(figure.filters)} ({plain(figure.dataset)})")
@@ -160,3 +161,5 @@ def present(session: sessions.Session) -> None:
             forms.note_form(session, items, item, "ws_present")
         with action:
             forms.action_form(session, items, item, "ws_present")
+    # Last, so that the thread does not hold up this run's own drawing (they share the interpreter).
+    prepare(session, neighbours)
