@@ -1,15 +1,15 @@
 """The Workshop's presentation screen: one agenda item per screen, laid out for the window it is projected in.
 
-Everything a room reads is on the first screen at any size from 1024 x 768 to 3840 x 2160: the position and
-Previous / Next, the item's title, the figure's reading and headline numbers, and the whole chart (titles, axes and
-legend). The screen above the chart is a column of the window's height (``STAGE_KEY``, sized in CSS by
+Everything a room reads is on the first screen at any size from 1024 x 768 to 3840 x 2160: the item's title beside
+the position and Previous / Next, the figure's reading and headline numbers, and the whole chart (titles, axes and
+legend). The screen above the scroll is a column of the window's height (``STAGE_KEY``, sized in CSS by
 :data:`STAGE_CSS`), in which the chart takes what the words leave (Streamlit's ``height="stretch"``), so a two-line
 title or a long reading makes the chart shorter instead of pushing it below the fold. The download menu, the figure's
 filters and the note and action forms are under it, a scroll away. Headline numbers are shortened as a person says
 them (``analysis.formatting.compact``: "£5.2m", "91.9%"), with the exact figure in their tooltip, and wrap under the
-reading when they do not fit beside it. On a 4K screen at 100% scale the
-screen is laid out the same way at 3840 px (not enlarged: scaling the page in CSS makes the chart library measure its
-box at the scaled size and draw the chart twice too large; a 4K projector is usually run at 200%, which is 1920 x 1080).
+reading when they do not fit beside it. A 4K screen at 100% scale gets the same layout at 3840 px, not enlarged:
+scaling the page in CSS (zoom or a transform) makes Streamlit measure the chart's box at the scaled size and Vega draw
+it twice too large. (A 4K projector is usually run at 200%, which is the 1920 x 1080 layout.)
 
 The neighbours' figures (the next item and the previous one) are worked out in a background thread while the current
 one is shown (:func:`prepare`), through the one cache, so Next and Previous find them ready.
@@ -39,7 +39,7 @@ BAR_KEY = "ws_bar"
 LEAD_KEY = "ws_lead"
 NUMBERS_KEY = "ws_numbers"
 MAX_PRESENTED_NUMBERS = 3
-MIN_CHART_PX = 260  # below this a chart is not worth projecting: the page scrolls instead of squeezing it further
+MIN_CHART_PX = 260  # below this a chart is not worth projecting: the screen runs past the window instead
 
 # Sizes in rem scale with the presentation's root font (20 px, ui.presentation); vh keeps a title and a reading to
 # their share of a short window (1280 x 720), and the limits keep them readable on a tall one.
