@@ -6,6 +6,7 @@ Pages and charts format through these so every figure in the app reads the same 
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
@@ -41,3 +42,28 @@ def format_signed_percent(fraction, decimals: int = 1) -> str:
     if _missing(fraction):
         return "–"
     return f"{fraction * 100:+,.{decimals}f}%"
+
+
+_NUMBER = re.compile(r"(?P<sign>[+-]?)(?P<pound>£?)(?P<digits>\d[\d,]*(?:\.\d+)?)(?P<rest>.*)", re.DOTALL)
+
+
+def compact(text: str) -> str:
+    """A formatted figure shortened as a person says it, for a headline on a projected screen: '£5,234,567' ->
+    '£5.2m', '-£523,400' -> '-£523k', '91.87%' -> '91.9%', '1,234,567 FTE' -> '1.2m FTE'. Up to 99,999 a number is
+    left as written ('70,166'): it reads in full. Text that does not start with a number is returned as it is."""
+    found = _NUMBER.fullmatch(text.strip()) if isinstance(text, str) else None
+    if not found or any(ch.isdigit() for ch in found["rest"]):
+        return text
+    value = float(found["digits"].replace(",", ""))
+    rest = found["rest"]
+    if rest.startswith("%") and "." in found["digits"]:
+        digits = f"{value:,.1f}"
+    elif value >= 999_950_000:
+        digits = f"{value / 1e9:.1f}".removesuffix(".0") + "bn"
+    elif value >= 999_500:
+        digits = f"{value / 1e6:.1f}".removesuffix(".0") + "m"
+    elif value >= 100_000:
+        digits = f"{value / 1e3:.0f}k"
+    else:
+        return text
+    return f"{found['sign']}{found['pound']}{digits}{rest}"

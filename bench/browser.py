@@ -36,6 +36,7 @@ end of the quiet period. Playwright's own polling is every 25 ms, so figures are
 
     .venv/bin/python -m bench.browser                      # demo store and the 10M-row store
     .venv/bin/python -m bench.browser --sizes demo --clicks 8 --json
+    .venv/bin/python -m bench.browser --workshop only      # the Workshop alone (bench.browser_workshop)
 """
 
 from __future__ import annotations
@@ -349,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warm-visits", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of lines")
     parser.add_argument("--work", type=Path, default=None, help="folder for the store copies, logs and screenshots")
+    parser.add_argument("--workshop", choices=("also", "only", "no"), default="also",
+                        help="the Workshop on the demo store at 1280x720 and 1920x1080 (bench.browser_workshop)")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print("Debian's chromium is not installed (apt-get install chromium)", file=sys.stderr)
@@ -357,8 +360,14 @@ def main(argv: list[str] | None = None) -> int:
     log = (lambda text: print(text, file=sys.stderr, flush=True)) if args.json else \
         (lambda text: print(text, flush=True))
     started = time.monotonic()
-    results = [run_size(size, args.clicks, args.cold_rounds, args.warm_visits, work, log) for size in args.sizes]
-    out = {"machine": machine(), "elapsed_s": round(time.monotonic() - started, 1), "results": results}
+    results = [run_size(size, args.clicks, args.cold_rounds, args.warm_visits, work, log) for size in args.sizes
+               if args.workshop != "only"]
+    out = {"machine": machine(), "results": results}
+    if args.workshop != "no":
+        from bench import browser_workshop  # it uses this module's instrumentation: imported once this one is
+
+        out.update(browser_workshop.run(max(2, args.clicks // 2), work=work / "workshop", log=log))
+    out["elapsed_s"] = round(time.monotonic() - started, 1)
     if args.json:
         print(json.dumps(out, indent=1))
     else:

@@ -16,12 +16,9 @@ from analysis import explore
 from analysis.workshop import notes, pack, actions as session_actions, sessions
 from analysis.errors import StocktakeError
 from analysis.exports import to_csv_bytes, to_xlsx_bytes
-from analysis.registry import Drawn
 from ui import actions
-from ui import session_forms as forms
+from ui import present_screen, session_forms as forms
 from ui.auth import guard_page
-from ui.charts import show_chart
-from ui.figures import app_context
 from ui.links import public_url
 from ui.connection import get_connection
 from ui.exports import XLSX_MIME
@@ -35,8 +32,6 @@ SESSION_PARAM = forms.SESSION_PARAM
 ITEM_PARAM = forms.ITEM_PARAM
 PICK_KEY = "ws_session"
 STATUS_OPTIONS = list(session_actions.STATUS_LABELS.values())
-MAX_PRESENTED_NUMBERS = 3
-PRESENT_CHART_HEIGHT = 560  # the whole chart (titles, axes, legend) on a 1080-pixel screen under the reading
 
 
 # ---- the session in the address -----------------------------------------------------------------------------------
@@ -77,59 +72,6 @@ def _picked() -> None:
 def _present_from(session_id: int, position: int) -> None:
     forms.choose(session_id, position)
     st.session_state[PRESENT_KEY] = True
-
-
-def _draw(session: sessions.Session, item: sessions.AgendaItem) -> Drawn:
-    """An agenda item's figure, drawn from its declaration through the one cache (``ui.figures``): the same entry
-    as the page's own figure for the same view, so a reclassification, a new lookup or a reload shows at once."""
-    return explore.draw_saved(app_context(), item.view, dataset=session.dataset)
-
-
-# ---- presentation: one figure per screen ---------------------------------------------------------------------------
-
-def _present(session: sessions.Session) -> None:
-    items = sessions.agenda(get_connection(), session.id)
-    if not items:
-        st.title(plain(session.title))
-        st.info("The agenda is empty: add views from the Explore pages (the sidebar's 'Add this view to the "
-                "session'), then present.")
-        return
-    position = min(max(_param_int(ITEM_PARAM) or 1, 1), len(items))
-    item = items[position - 1]
-    bar = st.columns([6, 1, 1], vertical_alignment="center")
-    bar[0].caption(f"{plain(session.title)} · {position} of {len(items)}")
-    bar[1].button("Previous", key="ws_prev", icon=":material/arrow_back:", disabled=position == 1, width="stretch",
-                  on_click=forms.choose, args=(session.id, position - 1))
-    bar[2].button("Next", key="ws_next", icon=":material/arrow_forward:", disabled=position == len(items),
-                  width="stretch", type="primary", on_click=forms.choose, args=(session.id, position + 1))
-    st.title(plain(item.title))
-    if item.question:  # the facilitator's question, written from the data when the agenda was built
-        st.markdown(f"**Question for the room:** {plain(item.question)}")
-    forms.show_flash()
-    try:
-        figure = _draw(session, item)
-    except StocktakeError as exc:
-        st.error(plain(exc))
-        return
-    if figure.note:
-        st.info(plain(figure.note), icon=":material/info:")
-        return
-    # The reading and the headline numbers first, the chart under them: on 1920 x 1080 all of it fits one screen.
-    reading, numbers = st.columns([3, 2], vertical_alignment="center")
-    reading.markdown(f"### {plain(figure.reading)}")
-    # The first three headline numbers: at 56 px, more do not fit beside the reading on a projected screen.
-    shown = figure.headline[:MAX_PRESENTED_NUMBERS]
-    if shown:
-        for column, (label, value) in zip(numbers.columns(len(shown)), shown):
-            column.metric(label, value)
-    show_chart(figure.spec, key=f"ws_present_{item.id}", name=item.title, height=PRESENT_CHART_HEIGHT)
-    st.caption(f"{plain(figure.filters)} ({plain(figure.dataset)})")
-    with st.expander("A note or an action on this figure", icon=":material/edit_note:"):
-        note, action = st.tabs(["Note", "Action"])
-        with note:
-            forms.note_form(session, items, item, "ws_present")
-        with action:
-            forms.action_form(session, items, item, "ws_present")
 
 
 # ---- the session, to prepare and follow up --------------------------------------------------------------------------
@@ -177,6 +119,7 @@ def _notes_tab(session: sessions.Session, items: list[sessions.AgendaItem], list
                 # A figure's view is an address in this app; a link typed into an older note is shown as text.
                 head.markdown(f"[Open the view]({row.link})" if _app_link(row.link) else f"View: {plain(row.link)}")
             if remove.button("Delete", key=f"ws_delete_note_{row.id}"):
+                forms.stay_on("notes")
                 _write(lambda: actions.delete_note(get_connection(), row.id), "Note deleted.")
 
 
@@ -207,6 +150,7 @@ def _actions_tab(session: sessions.Session, items: list[sessions.AgendaItem], li
             "figure": st.column_config.TextColumn("Figure", disabled=True),
         })
     if st.button("Save the changes to the actions", key="ws_actions_save", type="primary", icon=":material/save:"):
+        forms.stay_on("actions")
         try:
             saved = actions.save_actions(get_connection(), session.id, edited)
             forms.flash("success", saved.sentence())
@@ -228,6 +172,7 @@ def _session_page(session: sessions.Session) -> None:
     items = sessions.agenda(con, session.id)
     listed_notes = notes.list_notes(con, session.id)
     listed_actions = session_actions.list_actions(con, session.id)
+    present_screen.prepare(session, items[:1])  # so that Present finds its first figure ready
     st.subheader(plain(session.title))
     held = f"{session.held_on:%-d %B %Y}" if session.held_on else "no date yet"
     st.caption(f"Held {held} · mainly about {plain(session.dataset or 'no dataset')} · "
@@ -244,9 +189,12 @@ def _session_page(session: sessions.Session) -> None:
                             help="One file with every figure, its filters and reading, the notes and the actions. "
                                  "Prints to A4 from a browser.")
     overdue = int(listed_actions["overdue"].sum()) if len(listed_actions) else 0
-    agenda_tab, notes_tab, actions_tab, details_tab = st.tabs([
-        f"Agenda ({len(items)})", f"Notes ({len(listed_notes)})",
-        f"Actions ({len(listed_actions)}{f', {overdue} overdue' if overdue else ''})", "Session details"])
+    labels = {"agenda": f"Agenda ({len(items)})", "notes": f"Notes ({len(listed_notes)})",
+              "actions": f"Actions ({len(listed_actions)}{f', {overdue} overdue' if overdue else ''})",
+              "details": "Session details"}
+    # After a form is sent the page stays on the form's tab (forms.stay_on), though its count has changed.
+    agenda_tab, notes_tab, actions_tab, details_tab = st.tabs(
+        list(labels.values()), default=labels.get(st.session_state.pop(forms.TAB_KEY, None)))
     with agenda_tab:
         _agenda_tab(session, items)
     with notes_tab:
@@ -266,7 +214,7 @@ def main() -> None:
     wanted = _param_int(SESSION_PARAM)
     session = by_id.get(wanted) if wanted in by_id else None
     if presenting() and session is not None:
-        _present(session)
+        present_screen.present(session)
         return
     st.title("Workshop")
     st.caption("For a facilitator running a stocktake with the room: the figures in order, presentation mode, notes "

@@ -78,7 +78,8 @@ def test_a_session_link_in_presentation_mode_reads_from_the_back_of_the_room(scr
     wait_for_app(screen)
     assert screen.locator("[data-testid='stException']").count() == 0
     assert not screen.locator("section[data-testid='stSidebar']").is_visible()
-    assert screen.get_by_text(f"{DEMO_SESSION_TITLE} · 1 of 5").is_visible()
+    assert screen.locator("[data-testid='stCaptionContainer']").filter(has_text=DEMO_SESSION_TITLE) \
+        .filter(has_text="1 of 5").first.is_visible()
     sizes = _chart_text_sizes(screen)
     assert sizes["axis_label"] >= 18 and sizes["axis_title"] >= 18 and sizes["title"] >= 24, sizes
     assert _px(screen.locator("[data-testid='stMetricValue']").first) >= 48
@@ -172,3 +173,29 @@ def test_a_chart_click_is_in_the_link_and_the_link_restores_it(screen, served, t
     assert "Reason: Report a repair" in other.locator("[data-testid='stMultiSelect']").filter(
         has_text="Drilled down to").inner_text()
     assert _records(other) == drilled
+
+
+def test_recording_an_action_or_a_note_keeps_the_page_on_its_tab(screen, served, tmp_path):
+    """A tab's label carries its count ("Actions (3)"), so after a form is sent it is a new label: the page used to
+    jump back to the Agenda tab. It stays on the tab the form is in."""
+    url, session_id = served
+    screen.goto(f"{url}/workshop-room?dataset=demo_contacts&session={session_id}")
+    wait_for_app(screen)
+    for tab_name, opener, field, text, button, done in (
+            ("Actions", "Record an action", "Action", "Cost the text reminders", "Record the action",
+             "Action recorded."),
+            ("Notes", None, "What did the room say or agree?", "The room agreed to look again in March",
+             "Add the note", "Note added.")):
+        screen.get_by_role("tab", name=tab_name).first.click()
+        panel = screen.get_by_role("tabpanel").filter(visible=True).first
+        form = panel.locator("[data-testid='stForm']").filter(has=screen.get_by_text(button)).first
+        if opener and not form.is_visible():
+            panel.get_by_text(opener, exact=True).first.click()
+        form.get_by_label(field, exact=True).fill(text)
+        selected_before = screen.get_by_role("tab", selected=True).first.inner_text()
+        form.get_by_role("button", name=button).click()
+        screen.get_by_text(done, exact=True).first.wait_for()  # the page has answered
+        wait_for_app(screen)
+        selected = screen.get_by_role("tab", selected=True).first.inner_text()
+        screenshot(screen, f"workshop-{tab_name.lower()}-after-sending", tmp_path)
+        assert selected.startswith(tab_name) and selected != selected_before, (selected_before, selected)

@@ -33,3 +33,14 @@ def test_decimals():
     assert formatting.format_money(2.834, 2) == "£2.83"
     assert formatting.format_count(1234.56, 1) == "1,234.6"
     assert formatting.format_percent(0.41234, 2) == "41.23%"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("£5,234,567", "£5.2m"), ("-£523,400", "-£523k"), ("£1,000,000", "£1m"), ("£12,345,678", "£12.3m"),
+    ("1,234,567,890", "1.2bn"), ("999,999", "1m"), ("91.87%", "91.9%"), ("91.9%", "91.9%"), ("+5.0%", "+5.0%"),
+    ("70,166", "70,166"), ("£99,999", "£99,999"), ("£2.83", "£2.83"), ("1.6 FTE", "1.6 FTE"),
+    ("1,234,567 FTE", "1.2m FTE"), ("–", "–"), ("4 of 6", "4 of 6"), ("1,234,567 of 2,000,000", "1,234,567 of 2,000,000"),
+    ("MASE 1.2", "MASE 1.2"),
+])
+def test_compact_shortens_a_figure_as_a_person_says_it(text, expected):
+    assert formatting.compact(text) == expected

@@ -78,7 +78,7 @@ def test_a_view_added_from_the_demand_page_is_presented_with_next_and_previous(d
     assert at.query_params == {"session": str(session.id), "item": "1", "present": "true",
                                "dataset": "demo_contacts"}
     assert at.title[0].value == "Repairs contacts, month by month"
-    assert at.caption[0].value == f"{DEMO_SESSION_TITLE} · 1 of 6"
+    assert at.caption[0].value == f"{DEMO_SESSION_TITLE}  \n1 of 6"  # the session, and the position under it
     at.button(key="ws_next").click().run()
     assert at.query_params["item"] == "2" and at.title[0].value == "What residents contact repairs about"
     at.button(key="ws_next").click().run()
@@ -329,7 +329,8 @@ def test_a_presented_figure_shows_a_reclassification_a_new_lookup_and_a_reload_a
     finally:
         con.close()
     after, _ = presented(3)
-    assert metrics["Records"] == "501,147" and after["Records"] == "1,000"
+    # Shortened as a person says it on the projected screen, exact in the number's tooltip.
+    assert metrics["Records"] == "501k" and after["Records"] == "1,000"
 
 
 @pytest.mark.parametrize("page_file,page_key", [("pages/overview.py", "home"), ("pages/demand.py", "demand-drivers"),
@@ -414,3 +415,62 @@ def test_a_stocktake_is_started_from_the_dataset_in_one_click_with_a_question_be
     # Presenting it shows the question under the figure's title.
     shown = open_app("pages/workshop.py", query_params={"session": str(session.id), "present": "true", "item": "1"})
     assert any(m.value == f"**Question for the room:** {first.question}" for m in shown.markdown)
+
+
+def test_an_action_and_a_note_recorded_while_presenting_are_about_the_figure_shown(demo_store, open_app):
+    session = _demo_session(demo_store)
+    at = open_app("pages/workshop.py", query_params={"session": str(session.id), "present": "true", "item": "2"})
+    page_ok(at)
+    at.text_input(key="ws_present_action_what").input("Ask why damp and mould reports doubled")
+    at.text_input(key="ws_present_action_owner").input("Asha Patel")
+    next(b for b in at.button if b.label == "Record the action").click().run()
+    page_ok(at)
+    assert at.success[0].value == "Action recorded."
+    assert at.title[0].value == "What residents contact repairs about"  # still on the same screen
+    at.text_area(key="ws_present_note_text").input("The room wants the damp cases by ward")
+    next(b for b in at.button if b.label == "Add the note").click().run()
+    assert at.success[0].value == "Note added."
+    con = _store(demo_store)
+    try:
+        second = sessions.agenda(con, session.id)[1]
+        listed = session_actions.list_actions(con, session.id)
+        noted = notes.list_notes(con, session.id)
+    finally:
+        con.close()
+    action = listed.set_index("what").loc["Ask why damp and mould reports doubled"]
+    assert action["owner"] == "Asha Patel" and action["figure"] == second.title
+    assert noted.iloc[-1][["note", "figure"]].tolist() == ["The room wants the damp cases by ward", second.title]
+
+
+def test_an_empty_action_sent_while_presenting_says_why_and_records_nothing(demo_store, open_app):
+    session = _demo_session(demo_store)
+    at = open_app("pages/workshop.py", query_params={"session": str(session.id), "present": "true", "item": "1"})
+    next(b for b in at.button if b.label == "Record the action").click().run()
+    assert at.error and not at.success
+    con = _store(demo_store)
+    try:
+        assert len(session_actions.list_actions(con, session.id)) == 3
+    finally:
+        con.close()
+
+
+def test_the_next_figure_is_prepared_while_the_current_one_is_shown(demo_store, monkeypatch):
+    """ui.present_screen.prepare works the neighbours' figures out into the one cache, off the script's thread."""
+    import threading
+
+    from ui import present_screen
+
+    drawn: list[tuple[str, int]] = []
+    monkeypatch.setattr(present_screen, "_draw", lambda ctx, session, item: drawn.append(
+        (threading.current_thread().name, item.id)))
+    con = _store(demo_store)
+    try:
+        session = sessions.find_session(con, DEMO_SESSION_TITLE)
+        items = sessions.agenda(con, session.id)
+    finally:
+        con.close()
+    present_screen.prepare(session, items[1:3])
+    for thread in threading.enumerate():
+        if thread.name == "stocktake-prepare":
+            thread.join(timeout=60)
+    assert drawn == [("stocktake-prepare", items[1].id), ("stocktake-prepare", items[2].id)]

@@ -78,3 +78,16 @@ def test_a_presented_chart_fits_its_whole_self_in_the_height_it_is_given():
     presented = for_presentation(spec, min_height=560)
     assert presented["autosize"] == {"type": "fit", "contains": "padding"} and presented["height"] == 560
     assert spec["autosize"]["type"] == "fit-x"  # the page's own spec is untouched
+
+
+def test_a_long_vertical_axis_title_is_set_on_two_lines():
+    from analysis.workshop.presentation import for_presentation, two_lines
+
+    assert two_lines("Failure share of classified records") == ["Failure share of", "classified records"]
+    assert two_lines("Records") == "Records"
+    spec = {"mark": "line", "encoding": {
+        "x": {"field": "month", "type": "temporal", "title": "Month of the year in which it was received"},
+        "y": {"field": "share", "type": "quantitative", "axis": {"title": "Failure share of classified records"}}}}
+    drawn = for_presentation(spec)
+    assert drawn["encoding"]["y"]["axis"]["title"] == ["Failure share of", "classified records"]
+    assert drawn["encoding"]["x"]["title"] == spec["encoding"]["x"]["title"]  # a horizontal title has the width

@@ -76,8 +76,15 @@ def render_add_view(page: str | None) -> None:
     page = sessions.HOME_PAGE if page == "" else page  # the default page (the Overview) is served at "/"
     if page not in explore.PAGES:
         return
-    page_views = explore.PAGES[page]
-    offered = page_views.offered(current_dataset())
+    with st.sidebar:
+        _control(page)
+
+
+# A fragment: adding a view changes nothing else on the page, so its click reruns the control alone, not the page's
+# every figure (the page was drawn again for nothing: half a second in the browser of a loaded machine).
+@st.fragment(key="ws_add_control")
+def _control(page: str) -> None:
+    offered = explore.PAGES[page].offered(current_dataset())
     con = get_connection()
     listed = sessions.list_sessions(con)
     ids = [s.id for s in listed]
@@ -85,20 +92,19 @@ def render_add_view(page: str | None) -> None:
     if st.session_state.get(SESSION_KEY) not in ids:
         st.session_state[SESSION_KEY] = ids[0] if ids else None
     target = titles.get(st.session_state.get(SESSION_KEY))
-    with st.sidebar:
-        st.divider()
-        st.button("Add this view to the session", key="ws_add", type="primary", icon=":material/playlist_add:",
-                  on_click=_add, args=(page,), width="stretch",
-                  help=(f"Adds this figure, with every choice on the page, to the agenda of '{target}'." if target
-                        else "Adds this figure to a new session for today; rename it on the Workshop page."))
-        done = st.session_state.pop(_DONE_KEY, None)
-        if done:
-            (st.success if done[0] == "success" else st.error)(plain(done[1]))
-        with st.expander("Session, figure and title", icon=":material/tune:"):
-            if ids:
-                st.selectbox("Session", ids, key=SESSION_KEY, format_func=titles.get)
-            else:
-                st.caption("No session yet: the first view you add starts one for today.")
-            st.selectbox("Figure", list(offered), key=FIGURE_KEY, format_func=lambda key: offered[key].title)
-            st.text_input("Title for the agenda", key=TITLE_KEY, max_chars=sessions.MAX_TITLE,
-                          placeholder="What the room should see here")
+    st.divider()
+    st.button("Add this view to the session", key="ws_add", type="primary", icon=":material/playlist_add:",
+              on_click=_add, args=(page,), width="stretch",
+              help=(f"Adds this figure, with every choice on the page, to the agenda of '{target}'." if target
+                    else "Adds this figure to a new session for today; rename it on the Workshop page."))
+    done = st.session_state.pop(_DONE_KEY, None)
+    if done:
+        (st.success if done[0] == "success" else st.error)(plain(done[1]))
+    with st.expander("Session, figure and title", icon=":material/tune:"):
+        if ids:
+            st.selectbox("Session", ids, key=SESSION_KEY, format_func=titles.get)
+        else:
+            st.caption("No session yet: the first view you add starts one for today.")
+        st.selectbox("Figure", list(offered), key=FIGURE_KEY, format_func=lambda key: offered[key].title)
+        st.text_input("Title for the agenda", key=TITLE_KEY, max_chars=sessions.MAX_TITLE,
+                      placeholder="What the room should see here")

@@ -38,16 +38,23 @@ def _slug(text: str) -> str:
 
 def show_chart(chart: Chart, *, key: str | None = None, on_select: str = "ignore",
                selection_mode: str | None = None, name: str | None = None, downloads: bool = True,
-               height: int | None = None) -> Any:
+               height: int | str | None = None) -> Any:
     """Draw an Altair chart (or a Vega-Lite dict) and its download menu; return the selection event when
     ``on_select="rerun"``. ``key`` or ``name`` must tell the chart apart from the page's others: the download
-    buttons are named after it (``name`` also names the files)."""
+    buttons are named after it (``name`` also names the files). ``height``: in presentation mode, the chart's least
+    height in pixels, or ``"stretch"`` to fill the height its container leaves it (the presentation screen)."""
     if not (key or name):
         raise ValueError("show_chart needs a key or a name, unique on the page")
     select = dict(on_select=on_select, selection_mode=selection_mode) if on_select != "ignore" else {}
     spec = _spec(chart)
-    drawn = for_presentation(spec, **({"min_height": height} if height else {})) if presenting() else spec
-    event = st.vega_lite_chart(spec=drawn, key=key, width="stretch", **select)
+    stretch = height == "stretch"
+    if presenting():
+        spec_height = {"min_height": height} if isinstance(height, int) else {"min_height": 0} if stretch else {}
+        drawn = for_presentation(spec, **spec_height)
+    else:
+        drawn = spec
+    event = st.vega_lite_chart(spec=drawn, key=key, width="stretch", **select,
+                               **({"height": "stretch"} if stretch else {}))
     if downloads:
         chart_downloads(spec, name=name, key=key)
     return event

@@ -16,6 +16,8 @@ from ui.text import plain
 SESSION_PARAM = "session"
 ITEM_PARAM = "item"
 _FLASH_KEY = "_ws_flash"
+TAB_KEY = "_ws_tab"  # the session page's tab a form was sent from: its label changes with its count, so it is chosen
+# again by name on the next run (a tab whose label changed is otherwise a new tab, and the first one is shown)
 
 
 def choose(session_id: int, item: int | None = None) -> None:
@@ -32,52 +34,73 @@ def flash(kind: str, message: str) -> None:
     st.session_state[_FLASH_KEY] = (kind, message)
 
 
+def stay_on(tab: str) -> None:
+    """Show the session page's ``tab`` ("agenda", "notes", "actions", "details") on the next run."""
+    st.session_state[TAB_KEY] = tab
+
+
 def show_flash() -> None:
     message = st.session_state.pop(_FLASH_KEY, None)
     if message:
         (st.success if message[0] == "success" else st.error)(plain(message[1]))
 
 
+def _add_note(session_id: int, item_id: int | None, key: str) -> None:
+    """The note form's submit: written before the page runs, so the run that follows shows it (one run, not two)."""
+    values = st.session_state
+    about = item_id if item_id is not None else values.get(f"{key}_note_about")
+    if item_id is None:
+        stay_on("notes")
+    try:
+        actions.add_note(get_connection(), session_id, values.get(f"{key}_note_text", ""), item_id=about)
+        flash("success", "Note added.")
+    except StocktakeError as exc:
+        flash("error", str(exc))
+
+
 def note_form(session: sessions.Session, items: list[sessions.AgendaItem], item: sessions.AgendaItem | None,
-               key: str) -> None:
+              key: str) -> None:
     with st.form(f"{key}_note", clear_on_submit=True, border=False):
-        about = item.id if item else None
         if item is None:
             options = [None] + [i.id for i in items]
             titles = {i.id: f"{i.position}. {plain(i.title)}" for i in items}
-            about = st.selectbox("About", options, format_func=lambda i: titles.get(i, "The whole session"),
-                                 key=f"{key}_note_about")
-        text = st.text_area("What did the room say or agree?", max_chars=notes.MAX_NOTE, key=f"{key}_note_text",
-                            placeholder="e.g. Chasing calls fell after the online form: check the fall held.")
-        if st.form_submit_button("Add the note", type="primary", icon=":material/note_add:"):
-            try:
-                actions.add_note(get_connection(), session.id, text, item_id=about)
-                flash("success", "Note added.")
-            except StocktakeError as exc:
-                flash("error", str(exc))
-            st.rerun()
+            st.selectbox("About", options, format_func=lambda i: titles.get(i, "The whole session"),
+                         key=f"{key}_note_about")
+        st.text_area("What did the room say or agree?", max_chars=notes.MAX_NOTE, key=f"{key}_note_text",
+                     placeholder="e.g. Chasing calls fell after the online form: check the fall held.")
+        st.form_submit_button("Add the note", type="primary", icon=":material/note_add:", on_click=_add_note,
+                              args=(session.id, item.id if item else None, key))
+
+
+def _record_action(session_id: int, item_id: int | None, key: str) -> None:
+    """The action form's submit, written before the page runs (as :func:`_add_note`)."""
+    values = st.session_state
+    about = item_id if item_id is not None else values.get(f"{key}_action_about")
+    if item_id is None:
+        stay_on("actions")
+    try:
+        actions.add_action(get_connection(), session_id, values.get(f"{key}_action_what", ""),
+                           owner=values.get(f"{key}_action_owner", ""), due=values.get(f"{key}_action_due"),
+                           item_id=about)
+        flash("success", "Action recorded.")
+    except StocktakeError as exc:
+        flash("error", str(exc))
 
 
 def action_form(session: sessions.Session, items: list[sessions.AgendaItem], item: sessions.AgendaItem | None,
-                 key: str) -> None:
+                key: str) -> None:
     with st.form(f"{key}_action", clear_on_submit=True, border=False):
-        what = st.text_input("Action", max_chars=session_actions.MAX_WHAT, key=f"{key}_action_what",
-                             placeholder="What is to be done")
+        st.text_input("Action", max_chars=session_actions.MAX_WHAT, key=f"{key}_action_what",
+                      placeholder="What is to be done")
         left, middle, right = st.columns(3)
-        owner = left.text_input("Owner", max_chars=session_actions.MAX_OWNER, key=f"{key}_action_owner")
-        due = middle.date_input("Due", value=None, format="DD/MM/YYYY", key=f"{key}_action_due")
-        about = item.id if item else None
+        left.text_input("Owner", max_chars=session_actions.MAX_OWNER, key=f"{key}_action_owner")
+        middle.date_input("Due", value=None, format="DD/MM/YYYY", key=f"{key}_action_due")
         if item is None:
             titles = {i.id: f"{i.position}. {plain(i.title)}" for i in items}
-            about = right.selectbox("From", [None] + [i.id for i in items], key=f"{key}_action_about",
-                                    format_func=lambda i: titles.get(i, "The whole session"))
-        if st.form_submit_button("Record the action", type="primary", icon=":material/add_task:"):
-            try:
-                actions.add_action(get_connection(), session.id, what, owner=owner, due=due, item_id=about)
-                flash("success", "Action recorded.")
-            except StocktakeError as exc:
-                flash("error", str(exc))
-            st.rerun()
+            right.selectbox("From", [None] + [i.id for i in items], key=f"{key}_action_about",
+                            format_func=lambda i: titles.get(i, "The whole session"))
+        st.form_submit_button("Record the action", type="primary", icon=":material/add_task:",
+                              on_click=_record_action, args=(session.id, item.id if item else None, key))
 
 
 def new_session_form() -> None:
@@ -115,6 +138,7 @@ def details_form(session: sessions.Session) -> None:
                                   index=names.index(session.dataset) if session.dataset in names else 0)
         attendees = st.text_area("Attendees (one a line)", value="\n".join(session.attendees), height=120)
         if st.form_submit_button("Save the session's details", icon=":material/save:"):
+            stay_on("details")
             try:
                 actions.update_session(get_connection(), session.id, title=title, held_on=held_on or "",
                                        dataset=dataset or "", attendees=attendees)

@@ -24,6 +24,8 @@ TEXT_PX = 18
 HEADLINE_PX = 56  # headline numbers (st.metric values) in presentation mode
 MIN_HEIGHT = 480  # a figure alone on a 1080-pixel screen
 LABEL_LIMIT_PX = 260
+WRAP_AXIS_TITLE_CHARS = 22  # a longer title of a vertical axis is set on two lines: at 20 px it would be longer than
+# the plot of a short window (1024 x 768) and run past its ends
 
 INK = "#111111"
 SOFT_INK = "#333333"
@@ -54,6 +56,8 @@ _COLOUR_KEYS = {"color", "fill", "stroke", "labelColor", "titleColor", "subtitle
 PRESENTATION_CONFIG: dict[str, Any] = {
     "axis": {"labelFontSize": AXIS_LABEL_PX, "titleFontSize": AXIS_TITLE_PX, "labelColor": INK, "titleColor": INK,
              "tickColor": SOFT_INK, "domainColor": SOFT_INK, "labelLimit": 360, "titlePadding": 12},
+    # Vega's default is a tick every 40 px: 50 of them up a chart the height of a 4K screen.
+    "axisY": {"tickCount": 8},
     "legend": {"labelFontSize": LEGEND_PX, "titleFontSize": LEGEND_PX, "labelColor": INK, "titleColor": INK,
                "symbolSize": 220, "labelLimit": 480},
     "header": {"labelFontSize": AXIS_LABEL_PX, "titleFontSize": AXIS_TITLE_PX, "labelColor": INK},
@@ -107,9 +111,31 @@ def _restyle(node, parent_key: str | None = None, in_colour: bool = False):
             out[key] = max(value, LABEL_LIMIT_PX)  # larger labels need more room before they are cut short
         elif key == "fontSize" and isinstance(value, (int, float)):
             out[key] = max(value, TITLE_PX if parent_key == "title" else TEXT_PX)
+        elif key in ("y", "y2") and parent_key == "encoding" and isinstance(value, dict):
+            out[key] = _wrap_axis_title(_restyle(value, key, in_colour))
         else:
             out[key] = _restyle(value, key, in_colour or key in _COLOUR_KEYS)
     return out
+
+
+def two_lines(title: str) -> str | list[str]:
+    """A long axis title as two lines broken at the space nearest its middle ('Failure share of classified
+    records' -> ['Failure share of', 'classified records']); a short one as it is."""
+    if len(title) <= WRAP_AXIS_TITLE_CHARS or " " not in title:
+        return title
+    middle = len(title) / 2
+    cut = min((i for i, ch in enumerate(title) if ch == " "), key=lambda i: abs(i - middle))
+    return [title[:cut], title[cut + 1:]]
+
+
+def _wrap_axis_title(channel: dict) -> dict:
+    """A vertical channel's title (on the channel or on its axis) on two lines when it is long."""
+    if isinstance(channel.get("title"), str):
+        channel = {**channel, "title": two_lines(channel["title"])}
+    axis = channel.get("axis")
+    if isinstance(axis, dict) and isinstance(axis.get("title"), str):
+        channel = {**channel, "axis": {**axis, "title": two_lines(axis["title"])}}
+    return channel
 
 
 def for_presentation(spec: dict, *, min_height: int = MIN_HEIGHT) -> dict:
