@@ -67,6 +67,19 @@ def test_spec_from_template_equals_the_altair_chart_and_has_titles(results):
         assert any(isinstance(a.get("title"), str) and a["title"] for a in axes), build.__name__
 
 
+def test_the_waterfall_keeps_cost_saving_and_extra_cost_apart_on_a_projector_too(results):
+    from analysis.workshop.presentation import for_presentation
+
+    spec = charts.waterfall_spec(results[2].waterfall)
+    for shown in (spec, for_presentation(spec)):
+        scale = next(layer["encoding"]["color"]["scale"] for layer in shown["layer"] if "color" in layer["encoding"])
+        assert scale["domain"] == ["Cost", "Saving", "Extra cost"], scale
+        rgb = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in scale["range"]]
+        # NHS blue and the improvement blue were 9 apart once darkened for a projector: one colour to a room
+        gaps = [sum((a - b) ** 2 for a, b in zip(rgb[i], rgb[j])) ** 0.5 for i in range(3) for j in range(i + 1, 3)]
+        assert min(gaps) > 100, (scale["range"], gaps)
+
+
 def test_template_is_reused_with_new_rows(results):
     base, levers, ra, _ = results
     first = charts.waterfall_spec(ra.waterfall)

@@ -71,8 +71,10 @@ def _waterfall_chart(order: tuple[str, ...], title: str) -> alt.LayerChart:
         y=alt.Y("low:Q", axis=_money_axis("Annual cost (£)")),
         y2="high:Q",
         color=alt.Color("colour:N", title=None,
+                        # Costs in dark slate, not NHS blue: projected, NHS blue and the improvement blue darken
+                        # to the same colour and a saving no longer reads apart from a cost.
                         scale=alt.Scale(domain=["Cost", "Saving", "Extra cost"],
-                                        range=[NHS_BLUE, MDC_IMPROVEMENT, TARGET_RED])),
+                                        range=[DARK_GREY, MDC_IMPROVEMENT, TARGET_RED])),
         tooltip=[alt.Tooltip("label:N", title="Step"), alt.Tooltip("amount_label:N", title="Amount")],
     )
     text = base.mark_text(dy=-8, color=DARK_GREY, fontSize=11).encode(y="high:Q", text="amount_label:N")
