@@ -30,7 +30,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -373,6 +376,13 @@ async def run_room(url: str, csv: Path, sessions: int, duration: float, seed: in
     }
 
 
+def _start_profile(pid: int, out: Path) -> subprocess.Popen:
+    """py-spy sampling the served app (every thread, with DuckDB's native frames) until interrupted."""
+    pyspy = os.environ.get("PYSPY", "py-spy")
+    return subprocess.Popen([pyspy, "record", "--pid", str(pid), "--native", "-r", "50", "-f", "raw", "-o", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", default="demo", help="'demo' or a row count of a bench.records store")
@@ -381,6 +391,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--profile", action="store_true",
+                        help="record the server with py-spy (native frames too) into the work folder: profile.txt, "
+                             "raw format (py-spy is not in the requirements: pip install py-spy, or set $PYSPY)")
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="stocktake_sessions_"))
     work.mkdir(parents=True, exist_ok=True)
@@ -391,12 +404,16 @@ def main(argv: list[str] | None = None) -> int:
     load_before = load_average()
     with served_app(db, work / "streamlit.log") as server:
         cpu_before = server.cpu_seconds()
+        spy = _start_profile(server.pid, work / "profile.txt") if args.profile else None
         started = time.monotonic()
         datasets = {page: spend_dataset(args.size) if page == "spend" else records_dataset(args.size) for page in PAGES}
         result = asyncio.run(run_room(server.url, csv, args.sessions, args.duration, args.seed,
                                       work / "loader.png", datasets))
         elapsed = time.monotonic() - started
         cpu = server.cpu_seconds() - cpu_before
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file when interrupted
+            spy.wait(timeout=60)
     result.update({"size": args.size, "upload_rows": upload_rows, "server_cpu_s": round(cpu, 1),
                    "server_cpu_share": round(cpu / elapsed, 2), "elapsed_s": round(elapsed, 1),
                    "load_average_before": round(load_before, 2), "load_average_after": round(load_average(), 2)})
