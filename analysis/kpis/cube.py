@@ -10,7 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import classification, periods, store
+from analysis import classification, periods, preparing, store
 from analysis.filters import Filters, where_clauses
 from analysis.kpis.compute import check_records, record_long
 from analysis.kpis.definitions import BLANK, DEFAULT_GRAIN, DEFAULT_WITHIN_DAYS, PAIR_SEP, PAIR_SPLIT, SPLITS
@@ -67,6 +67,9 @@ def kpi_cube(
         if built:
             return _read(con, f"{q(CUBE_TABLE)} WHERE dataset = ? AND source = ? AND grain = ? AND within_days = ? "
                               "AND kpi <> ?", key + [CUBE_BUILT], where, params)
+    job = preparing.running(preparing.store_of(con), dataset.name, dataset.version)
+    if job is not None:  # being built behind the load: say how far it has got rather than build it twice at once
+        raise preparing.Preparing(job.sentence("The KPI summary"))
     all_splits = [r for r in SPLITS if r in dataset.roles]
     if "service" in dataset.roles and "area" in dataset.roles:
         all_splits.append(PAIR_SPLIT)
@@ -75,6 +78,16 @@ def kpi_cube(
     _write_cube(con, key, long)
     # Read back through the same narrowing as a stored cube, so a fresh cube and a stored one answer alike.
     return _read(con, "fresh_cube WHERE true", [], where, params, fresh=long)
+
+
+def built_grains(con, dataset: store.Dataset, within_days: int = DEFAULT_WITHIN_DAYS) -> set[str]:
+    """The grains whose cube of this dataset version (and classification) is kept in the store."""
+    if not table_exists(con, CUBE_TABLE):
+        return set()
+    rows = store.query_rows(con, f"SELECT DISTINCT grain FROM {q(CUBE_TABLE)} WHERE dataset = ? AND source = ? "
+                                 "AND within_days = ? AND kpi = ?",
+                            [dataset.name, _cube_source(con, dataset), within_days, CUBE_BUILT])
+    return {grain for (grain,) in rows}
 
 
 def _narrowing(splits: list[str] | None, kpi: str | None, series: str | None, series_prefix: str | None,

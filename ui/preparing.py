@@ -1,0 +1,51 @@
+"""Derived tables built behind a load: started for a large dataset the app finds without them (one the command line
+loaded), and their progress in the sidebar of every page until they are ready."""
+
+from __future__ import annotations
+
+import logging
+from typing import Iterable
+
+import duckdb
+import streamlit as st
+
+from analysis import preparing, store
+from analysis.errors import StocktakeError
+from analysis.kpis.definitions import DEFAULT_GRAIN
+from analysis.load.prepare import BACKGROUND_ROWS, prepare_in_background
+
+log = logging.getLogger("stocktake")
+
+PROGRESS_EVERY_S = 1.0
+
+
+def prepare_behind(con: duckdb.DuckDBPyConnection, datasets: Iterable[store.Dataset]) -> None:
+    """Start building the derived tables of every large records dataset that lacks them (its repeat table, or the
+    KPI summary by month: a store prepared by older code has no other grain), each on a thread of its own."""
+    for ds in datasets:
+        if ds.kind != "records" or ds.row_count < BACKGROUND_ROWS:
+            continue
+        try:
+            prepare_in_background(con, ds.name, grains=(DEFAULT_GRAIN,))
+        except (duckdb.Error, StocktakeError) as exc:  # the page that needs a table builds it itself
+            log.warning("Could not start preparing '%s': %s", ds.name, exc)
+
+
+def render_progress() -> None:
+    """In the sidebar, while this store's derived tables are being built: how far each has got. Redrawn every
+    second; when the last is ready the page runs again, so every figure that was waiting for them is drawn."""
+    db = str(store.default_db_path())
+    if any(job.db == db for job in preparing.busy()):
+        with st.sidebar:
+            _progress(db)
+
+
+@st.fragment(run_every=PROGRESS_EVERY_S)
+def _progress(db: str) -> None:
+    jobs = [job for job in preparing.busy() if job.db == db]
+    if not jobs:
+        st.rerun()
+    for job in jobs:
+        st.progress(min(max(job.fraction, 0.0), 1.0),
+                    text=f"Preparing '{job.dataset}' for repeat demand and the KPI summary: {job.message.lower()}. "
+                         "Every page can be used meanwhile.")
