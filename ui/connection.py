@@ -13,7 +13,6 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from analysis import store
-from ui.preparing import prepare_behind
 
 T = TypeVar("T")
 
@@ -33,10 +32,7 @@ def get_connection() -> duckdb.DuckDBPyConnection:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _catalogue(path: str, stamp: tuple[int, int, int]) -> tuple[store.Dataset, ...]:
-    found = tuple(store.list_datasets(get_connection()))
-    # Once per change of the catalogue: a large dataset loaded from the command line is prepared now, behind the page.
-    prepare_behind(get_connection(), found)
-    return found
+    return tuple(store.list_datasets(get_connection()))
 
 
 def catalogue() -> tuple[store.Dataset, ...]:

@@ -13,6 +13,7 @@ from analysis import preparing, store
 from analysis.errors import StocktakeError
 from analysis.kpis.definitions import DEFAULT_GRAIN
 from analysis.load.prepare import BACKGROUND_ROWS, prepare_in_background
+from ui.connection import catalogue, get_connection
 
 log = logging.getLogger("stocktake")
 
@@ -31,10 +32,19 @@ def prepare_behind(con: duckdb.DuckDBPyConnection, datasets: Iterable[store.Data
             log.warning("Could not start preparing '%s': %s", ds.name, exc)
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _started(db: str, versions: tuple, _con: duckdb.DuckDBPyConnection, _datasets: tuple) -> bool:
+    prepare_behind(_con, _datasets)
+    return True
+
+
 def render_progress() -> None:
-    """In the sidebar, while this store's derived tables are being built: how far each has got. Redrawn every
+    """Start preparing what a large dataset lacks (once per change of the catalogue: a load from the command line);
+    then in the sidebar, while this store's derived tables are being built, how far each has got. Redrawn every
     second; when the last is ready the page runs again, so every figure that was waiting for them is drawn."""
     db = str(store.default_db_path())
+    datasets = catalogue()
+    _started(db, tuple((d.name, d.version) for d in datasets), get_connection(), datasets)
     if any(job.db == db for job in preparing.busy()):
         with st.sidebar:
             _progress(db)
