@@ -132,3 +132,34 @@ def test_the_command_line_leaves_a_large_dataset_to_the_app_unless_asked(tmp_pat
     con = store.open_store(db)
     assert prepare.is_prepared(con, store.get_dataset(con, "calls"))
     con.close()
+
+
+def test_the_pages_while_a_dataset_is_being_prepared(demo_store, open_app):
+    """The Demand page opens at once; its repeat figures say how far the preparation has got, the sidebar shows it,
+    and once it is done the figures are drawn."""
+    from analysis import preparing
+
+    preparing.forget()
+    con = store.open_store(demo_store)
+    ds = next(d for d in store.list_datasets(con) if d.kind == "records")
+    db = preparing.store_of(con)
+    for (table,) in store.query_rows(con, "SELECT table_name FROM duckdb_tables() WHERE contains(table_name, ?)",
+                                     ["__repeat_"]):
+        store.execute(con, f"DROP TABLE {store.quote_identifier(table)}")  # as if just loaded: not built yet
+    con.close()
+    held = preparing.claim(db, ds.name, ds.version)
+    held.fraction, held.message = 0.25, "Preparing repeat demand by customer"
+    try:
+        at = open_app("pages/demand.py")
+        progress = [p for p in at.get("progress") if f"Preparing '{ds.name}'" in str(p.proto.text)]
+        assert progress, "the sidebar shows the preparation"
+        notes = [e.value for kind in ("info", "caption", "markdown", "warning") for e in at.get(kind)]
+        assert any("Repeat demand is being prepared for the data just loaded (25%" in n for n in notes), notes
+        held.done.set()
+        at.run()
+        assert not [p for p in at.get("progress") if "Preparing" in str(p.proto.text)]
+        notes = [e.value for kind in ("info", "caption", "markdown", "warning") for e in at.get(kind)]
+        assert not any("being prepared" in n for n in notes)
+    finally:
+        held.done.set()
+        preparing.forget()

@@ -13,11 +13,13 @@ from analysis import preparing, store
 from analysis.errors import StocktakeError
 from analysis.kpis.definitions import DEFAULT_GRAIN
 from analysis.load.prepare import BACKGROUND_ROWS, prepare_in_background
-from ui.connection import catalogue, get_connection
+from ui.connection import DATASET_KEY, catalogue, get_connection
 
 log = logging.getLogger("stocktake")
 
-PROGRESS_EVERY_S = 1.0
+PROGRESS_EVERY_S = 2.0
+"""How often a session waiting for a dataset's tables looks again: each look is a run of a small fragment, and only the
+sessions using that dataset (or loading it) look."""
 
 
 def prepare_behind(con: duckdb.DuckDBPyConnection, datasets: Iterable[store.Dataset]) -> None:
@@ -45,14 +47,17 @@ def render_progress() -> None:
     db = str(store.default_db_path())
     datasets = catalogue()
     _started(db, tuple((d.name, d.version) for d in datasets), get_connection(), datasets)
-    if any(job.db == db for job in preparing.busy()):
+    # Only the session using the dataset (the one that loaded it is switched to it) waits for it: a room of thirty
+    # on other data is not made to look every few seconds, nor run again when it is ready.
+    in_use = st.session_state.get(DATASET_KEY)
+    if any(job.db == db and job.dataset == in_use for job in preparing.busy()):
         with st.sidebar:
-            _progress(db)
+            _progress(db, in_use)
 
 
 @st.fragment(run_every=PROGRESS_EVERY_S)
-def _progress(db: str) -> None:
-    jobs = [job for job in preparing.busy() if job.db == db]
+def _progress(db: str, dataset: str) -> None:
+    jobs = [job for job in preparing.busy() if job.db == db and job.dataset == dataset]
     if not jobs:
         st.rerun()
     for job in jobs:
