@@ -65,8 +65,8 @@ def prepare_dataset(con: duckdb.DuckDBPyConnection, dataset: str, progress: Prog
     return notes
 
 
-_GRAIN_WORDS = {"week": "week", "month": "month", "quarter": "quarter", "financial_year": "financial year",
-                "year": "year"}
+_GRAIN_WORDS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter",
+                "financial_year": "financial year", "year": "year"}
 
 
 BACKGROUND_ROWS = 200_000
