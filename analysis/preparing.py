@@ -39,7 +39,7 @@ class Job:
         return not self.done.is_set()
 
     def sentence(self, what: str) -> str:
-        return (f"{what} is being prepared for the data just loaded ({self.fraction:.0%}: {self.message.lower()}); "
+        return (f"{what} is being prepared for the data just loaded ({self.fraction:.0%}: {self.message[:1].lower()}{self.message[1:]}); "
                 "it appears here when it is ready, and every other figure can be used meanwhile.")
 
 

@@ -62,5 +62,5 @@ def _progress(db: str, dataset: str) -> None:
         st.rerun()
     for job in jobs:
         st.progress(min(max(job.fraction, 0.0), 1.0),
-                    text=f"Preparing '{job.dataset}' for repeat demand and the KPI summary: {job.message.lower()}. "
+                    text=f"Preparing '{job.dataset}' for repeat demand and the KPI summary: {job.message[:1].lower()}{job.message[1:]}. "
                          "Every page can be used meanwhile.")
