@@ -386,7 +386,7 @@ def _start_profile(pid: int, out: Path) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-ROOM_STEPS = (10, 15, 20, 30, 45, 60, 90, 120)
+ROOM_STEPS = (5, 10, 15, 20, 30, 45, 60, 90, 120)
 ROOM_P95_S = 2.0
 
 

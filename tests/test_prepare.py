@@ -135,8 +135,8 @@ def test_the_command_line_leaves_a_large_dataset_to_the_app_unless_asked(tmp_pat
 
 
 def test_the_pages_while_a_dataset_is_being_prepared(demo_store, open_app):
-    """The Demand page opens at once; its repeat figures say how far the preparation has got, the sidebar shows it,
-    and once it is done the figures are drawn."""
+    """The Demand and Performance pages open at once; their figures that need a table being built say how far the
+    preparation has got, the sidebar shows it, and once it is done the figures are drawn."""
     from analysis import preparing
 
     preparing.forget()
@@ -146,6 +146,7 @@ def test_the_pages_while_a_dataset_is_being_prepared(demo_store, open_app):
     for (table,) in store.query_rows(con, "SELECT table_name FROM duckdb_tables() WHERE contains(table_name, ?)",
                                      ["__repeat_"]):
         store.execute(con, f"DROP TABLE {store.quote_identifier(table)}")  # as if just loaded: not built yet
+    store.execute(con, "DELETE FROM stocktake_kpi_cube")
     con.close()
     held = preparing.claim(db, ds.name, ds.version)
     held.fraction, held.message = 0.25, "Preparing repeat demand by customer"
@@ -155,6 +156,9 @@ def test_the_pages_while_a_dataset_is_being_prepared(demo_store, open_app):
         assert progress, "the sidebar shows the preparation"
         notes = [e.value for kind in ("info", "caption", "markdown", "warning") for e in at.get(kind)]
         assert any("Repeat demand is being prepared for the data just loaded (25%" in n for n in notes), notes
+        # The Performance page opens too (no error): its charts and summary say the KPI summary is being prepared.
+        performance = open_app("pages/performance.py")
+        assert any("The KPI summary is being prepared" in i.value for i in performance.info)
         held.done.set()
         at.run()
         assert not [p for p in at.get("progress") if "Preparing" in str(p.proto.text)]

@@ -145,6 +145,12 @@ def kpi_series(
     return frame[["series", "period", "value", "target", "n"]].reset_index(drop=True)
 
 
+def empty_series() -> pd.DataFrame:
+    """A KPI series with no periods, in :func:`kpi_series`' columns."""
+    return pd.DataFrame({"series": pd.Series(dtype=object), "period": pd.Series(dtype="datetime64[ns]"),
+                         "value": pd.Series(dtype=float), "target": pd.Series(dtype=float), "n": pd.Series(dtype="int64")})
+
+
 def closed_at_weekends(series: pd.DataFrame) -> bool:
     """True when a daily series has nothing on every Saturday and Sunday but something on weekdays (a service
     closed at weekends): its SPC chart is then read on working days only, or the weekend zeros set the limits."""
