@@ -31,8 +31,7 @@ from analysis.errors import StocktakeError
 from analysis.formatting import format_count
 from analysis.load.checks import TooManyRejects
 from analysis.load.prepare import BACKGROUND_ROWS, is_prepared, prepare_dataset
-from analysis.load.preview import inspect_file
-from analysis.load.suggest import suggest_kind
+from analysis.load.preview import guess_kind, inspect_file
 from analysis.roles import KINDS
 
 
@@ -111,9 +110,8 @@ def _load(args) -> int:
     try:
         if kind is None:
             # What the Data page guesses: a KPI series when the dates are all periods and there is a number.
-            first_look = inspect_file(con, args.path, kind="records", sheet=args.sheet, date_order=args.date_order,
-                                      types=_pairs(args.type, "type") or None, reshape=reshape)
-            kind = suggest_kind(first_look.columns)
+            kind = guess_kind(con, args.path, sheet=args.sheet, date_order=args.date_order,
+                              types=_pairs(args.type, "type") or None, reshape=reshape)
             guessed = f"Read as {GUESSES[kind][0]}: guessed from {GUESSES[kind][1]}; use --kind {GUESSES[kind][2]}."
         if args.role:
             # Explicit roles start from the suggestions, then apply the user's choices on top.
