@@ -39,7 +39,8 @@ class Job:
         return not self.done.is_set()
 
     def sentence(self, what: str) -> str:
-        return (f"{what} is being prepared for the data just loaded ({self.fraction:.0%}: {self.message[:1].lower()}{self.message[1:]}); "
+        step = self.message[:1].lower() + self.message[1:]
+        return (f"{what} is being prepared for the data just loaded ({self.fraction:.0%}: {step}); "
                 "it appears here when it is ready, and every other figure can be used meanwhile.")
 
 

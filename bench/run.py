@@ -180,7 +180,8 @@ def measure_cli(rows: int, repeat: int) -> dict:
             "cli_cpu_s": round(median(ours, "cpu_s"), 2), "native_cpu_s": round(median(native, "cpu_s"), 2),
             "cli_peak_rss_mb": round(max(r["peak_rss_mb"] for r in ours)),
             "native_peak_rss_mb": round(max(r["peak_rss_mb"] for r in native)),
-            "runs": {"cli_s": [round(r["seconds"], 2) for r in ours], "native_s": [round(r["seconds"], 2) for r in native]}}
+            "runs": {"cli_s": [round(r["seconds"], 2) for r in ours],
+                     "native_s": [round(r["seconds"], 2) for r in native]}}
 
 
 # ----- the pages: the existing page benchmarks, read from their own output ------------------------------------------
@@ -245,10 +246,11 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print(f"{args.rows:,} rows, from the command line (process start to exit), load average "
               f"{before['load_average']} -> {figures['machine']['load_average_after']}")
+        runs = figures["runs"]
         print(f"  DuckDB's own CREATE TABLE AS SELECT * FROM read_csv: {figures['native_s']:6.2f} s, CPU "
-              f"{figures['native_cpu_s']:.2f} s, peak {figures['native_peak_rss_mb']:,} MB  (runs {figures['runs']['native_s']})")
+              f"{figures['native_cpu_s']:.2f} s, peak {figures['native_peak_rss_mb']:,} MB  (runs {runs['native_s']})")
         print(f"  python -m analysis load                           : {figures['cli_s']:6.2f} s, CPU "
-              f"{figures['cli_cpu_s']:.2f} s, peak {figures['cli_peak_rss_mb']:,} MB  (runs {figures['runs']['cli_s']})")
+              f"{figures['cli_cpu_s']:.2f} s, peak {figures['cli_peak_rss_mb']:,} MB  (runs {runs['cli_s']})")
         print(f"  ratio {figures['ratio']:.2f} (target at most 1.3; peak at most 1,024 MB)")
         return 0
     figures = {"machine": machine(), **measure_load(args.rows, args.repeat)}

@@ -167,8 +167,8 @@ else:
             if store.get_dataset(con, report.dataset).row_count >= BACKGROUND_ROWS:
                 prepare_in_background(con, report.dataset)
             else:
-                report.warnings += prepare_dataset(
-                    con, report.dataset, progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message))
+                report.warnings += prepare_dataset(con, report.dataset, progress=lambda fraction, message:
+                                                   bar.progress(min(fraction, 1.0), text=message))
             st.session_state.pop("data_pending_rejects", None)
             st.session_state["data_last_report"] = report
             # Only a load the user made (and, with most rows rejected, confirmed) becomes the dataset in use.

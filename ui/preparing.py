@@ -1,5 +1,5 @@
 """Derived tables built behind a load: started for a large dataset the app finds without them (one the command line
-loaded), and their progress in the sidebar of every page until they are ready."""
+loaded), and their progress in the sidebar of the sessions using that dataset until they are ready."""
 
 from __future__ import annotations
 
@@ -42,8 +42,8 @@ def _started(db: str, versions: tuple, _con: duckdb.DuckDBPyConnection, _dataset
 
 def render_progress() -> None:
     """Start preparing what a large dataset lacks (once per change of the catalogue: a load from the command line);
-    then in the sidebar, while this store's derived tables are being built, how far each has got. Redrawn every
-    second; when the last is ready the page runs again, so every figure that was waiting for them is drawn."""
+    then in the sidebar, while the derived tables of the dataset in use are being built, how far it has got. Redrawn
+    every two seconds; when they are ready the page runs again, so every figure that was waiting for them is drawn."""
     db = str(store.default_db_path())
     datasets = catalogue()
     _started(db, tuple((d.name, d.version) for d in datasets), get_connection(), datasets)
@@ -61,6 +61,7 @@ def _progress(db: str, dataset: str) -> None:
     if not jobs:
         st.rerun()
     for job in jobs:
+        step = job.message[:1].lower() + job.message[1:]
         st.progress(min(max(job.fraction, 0.0), 1.0),
-                    text=f"Preparing '{job.dataset}' for repeat demand and the KPI summary: {job.message[:1].lower()}{job.message[1:]}. "
+                    text=f"Preparing '{job.dataset}' for repeat demand and the KPI summary: {step}. "
                          "Every page can be used meanwhile.")

@@ -148,7 +148,8 @@ def kpi_series(
 def empty_series() -> pd.DataFrame:
     """A KPI series with no periods, in :func:`kpi_series`' columns."""
     return pd.DataFrame({"series": pd.Series(dtype=object), "period": pd.Series(dtype="datetime64[ns]"),
-                         "value": pd.Series(dtype=float), "target": pd.Series(dtype=float), "n": pd.Series(dtype="int64")})
+                         "value": pd.Series(dtype=float), "target": pd.Series(dtype=float),
+                         "n": pd.Series(dtype="int64")})
 
 
 def closed_at_weekends(series: pd.DataFrame) -> bool:
