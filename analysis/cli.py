@@ -30,9 +30,8 @@ from analysis.load.detect import COLUMN_TYPES, DAY_FIRST, MONTH_FIRST
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
 from analysis.load.checks import TooManyRejects
-from analysis.load.prepare import prepare_dataset
-from analysis.load.preview import inspect_file
-from analysis.load.suggest import suggest_kind
+from analysis.load.prepare import BACKGROUND_ROWS, is_prepared, prepare_dataset
+from analysis.load.preview import guess_kind, inspect_file
 from analysis.roles import KINDS
 
 
@@ -86,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="leave out rows that are exact copies of an earlier row (when a record id repeats)")
     load.add_argument("--db", help="DuckDB file (default: $STOCKTAKE_DB or data/stocktake.duckdb)")
     load.add_argument("--json", action="store_true", help="print the load report as one JSON object")
+    load.add_argument("--prepare", action="store_true",
+                      help="build the tables the Demand and Performance pages read (repeat demand, the KPI summary) "
+                           "before exiting; by default the app builds them for a large dataset when it opens the store")
     load.add_argument("--progress", action="store_true",
                       help="print progress lines on stderr even when it is not a terminal")
 
@@ -108,9 +110,8 @@ def _load(args) -> int:
     try:
         if kind is None:
             # What the Data page guesses: a KPI series when the dates are all periods and there is a number.
-            first_look = inspect_file(con, args.path, kind="records", sheet=args.sheet, date_order=args.date_order,
-                                      types=_pairs(args.type, "type") or None, reshape=reshape)
-            kind = suggest_kind(first_look.columns)
+            kind = guess_kind(con, args.path, sheet=args.sheet, date_order=args.date_order,
+                              types=_pairs(args.type, "type") or None, reshape=reshape)
             guessed = f"Read as {GUESSES[kind][0]}: guessed from {GUESSES[kind][1]}; use --kind {GUESSES[kind][2]}."
         if args.role:
             # Explicit roles start from the suggestions, then apply the user's choices on top.
@@ -154,8 +155,14 @@ def _load(args) -> int:
             report.notes.insert(0, guessed)
         if report.notes and reshape and any("one column per period" in n for n in report.notes):
             report.notes.append("Use --keep-wide to load the table as it is, one column per period.")
-        # The load has committed; prepare what the Explore pages read so their first visit is quick.
-        report.warnings += prepare_dataset(con, report.dataset, progress=progress)
+        # The load has committed. What the Explore pages read besides is built now for a small dataset or when asked;
+        # for a large one it would take as long again as the load, so the app builds it behind its pages instead.
+        loaded = store.get_dataset(con, report.dataset)  # an append's rows and the rows before it
+        if args.prepare or loaded.row_count < BACKGROUND_ROWS:
+            report.warnings += prepare_dataset(con, report.dataset, progress=progress)
+        elif not is_prepared(con, loaded):
+            report.notes.append("Repeat demand and the KPI summary will be prepared by the app when it next opens "
+                                "this store, behind its pages (progress in the sidebar); --prepare builds them now.")
     except TooManyRejects as exc:
         raise StocktakeError(str(exc).replace("confirm the load", "run again with --accept-rejects")) from None
     finally:

@@ -36,6 +36,7 @@ import pandas as pd
 from analysis import lookups, store
 from analysis.charts.spec import make_spec
 from analysis.errors import StocktakeError
+from analysis.preparing import Preparing
 from analysis.roles import RECORD_ROLES, ROLES_BY_KIND
 
 Inputs = Any
@@ -257,7 +258,7 @@ def draw(ctx: Context, figure: Figure, dataset: store.Dataset, inputs: Inputs) -
         return Drawn(figure, dataset.name, inputs, note=needs_sentence(figure.title, missing, dataset.kind))
     try:
         result = figure.compute(ctx, dataset, inputs)
-    except NotShown as exc:
+    except (NotShown, Preparing) as exc:
         return Drawn(figure, dataset.name, inputs, note=str(exc))
     spec = make_spec(figure.chart, result, inputs) if figure.chart is not None else None
     how = figure.how(result, inputs) if callable(figure.how) else figure.how

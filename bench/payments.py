@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from analysis import store
-from analysis.load import ingest
+from analysis.load import commit
 from analysis.load.prepare import prepare_dataset
 from analysis.spend import scan as spend_scan
 from analysis.store import Column
@@ -67,7 +67,7 @@ def add_payments(path: Path, rows: int) -> None:
                    'BP' || CAST(i AS VARCHAR) AS "Transaction Number"
             FROM range({int(rows)}) AS t(i) ORDER BY 1"""
         structs = [{"service": s, "category": c} for s, c in pairs]
-        ingest.commit_table(con, dataset=DATASET, kind="spend", source_file="bench/payments.py",
+        commit.commit_table(con, dataset=DATASET, kind="spend", source_file="bench/payments.py",
                             select_sql=select_sql, params=[structs, structs],
                             columns=[Column(n, t, r) for n, t, r in COLUMNS], cursor=cur)
         prepare_dataset(con, DATASET)  # as a load does: the page's sums with no filter kept

@@ -31,26 +31,27 @@ def _short(frame: str) -> str:
     return f"{m['fn']} ({path})"
 
 
-def summarise(path: Path, top: int) -> str:
+def summarise(path: Path, top: int, all_threads: bool = False) -> str:
     inclusive: Counter[str] = Counter()
     leaves: Counter[str] = Counter()
     total = 0
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if not stack or SCRIPT_MARK not in stack:
+        if not stack or (SCRIPT_MARK not in stack and not all_threads):
             continue
         n = int(count)
         frames = [_short(f) for f in stack.split(";")]
-        start = next(i for i, f in enumerate(frames) if SCRIPT_MARK in f)
+        start = next((i for i, f in enumerate(frames) if SCRIPT_MARK in f), -1)
         frames = frames[start + 1:]
         total += n
         for name in set(frames):
             inclusive[name] += n
         if frames:
             leaves[frames[-1]] += n
+    what = "every thread" if all_threads else "the script thread"
     if not total:
-        return "no samples of the script thread"
-    lines = [f"{total} samples of the script thread", "", "inclusive:"]
+        return f"no samples of {what}"
+    lines = [f"{total} samples of {what}", "", "inclusive:"]
     lines += [f"{100 * n / total:5.1f}%  {name}" for name, n in inclusive.most_common(top)]
     lines += ["", "self:"]
     lines += [f"{100 * n / total:5.1f}%  {name}" for name, n in leaves.most_common(top // 2)]
@@ -61,8 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("profile", type=Path)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--all-threads", action="store_true",
+                        help="every thread's samples (a whole server: bench.sessions --profile), not only the script's")
     args = parser.parse_args(argv)
-    print(summarise(args.profile, args.top))
+    print(summarise(args.profile, args.top, args.all_threads))
     return 0
 
 

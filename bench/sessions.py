@@ -23,6 +23,8 @@ has arrived (the first half minute holds everyone's first visits, with every cac
 
     .venv/bin/python -m bench.sessions                          # demo store, 30 sessions, 2 minutes
     .venv/bin/python -m bench.sessions --size 10000000 --json
+    .venv/bin/python -m bench.sessions --find-room [--size 10000000] [--duration 90]   # the largest room answered
+    .venv/bin/python -m bench.sessions --profile    # py-spy over the server: profile.txt in the work folder
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -373,6 +378,78 @@ async def run_room(url: str, csv: Path, sessions: int, duration: float, seed: in
     }
 
 
+def _start_profile(pid: int, out: Path) -> subprocess.Popen:
+    """py-spy sampling the served app (every thread) until interrupted. Python frames only, 20 a second: with
+    ``--native`` at 50 a second the sampling itself stalled the server (visits p50 59 s on the demo against 0.6 s)."""
+    pyspy = os.environ.get("PYSPY", "py-spy")
+    return subprocess.Popen([pyspy, "record", "--pid", str(pid), "-r", "20", "-f", "raw", "-o", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+ROOM_STEPS = (5, 10, 15, 20, 30, 45, 60, 90, 120)
+ROOM_P95_S = 2.0
+
+
+def measure_room(size: str, sessions: int, duration: float, seed: int, work: Path, profile: bool = False) -> dict:
+    """One room of ``sessions`` people for ``duration`` seconds on a fresh server over a fresh copy of the store."""
+    from bench.serve import demo_store
+
+    work.mkdir(parents=True, exist_ok=True)
+    csv, upload_rows = write_upload(demo_store(), work)
+    db = private_copy(store_for(size), work / "store")
+    load_before = load_average()
+    with served_app(db, work / "streamlit.log") as server:
+        cpu_before = server.cpu_seconds()
+        spy = _start_profile(server.pid, work / "profile.txt") if profile else None
+        started = time.monotonic()
+        datasets = {page: spend_dataset(size) if page == "spend" else records_dataset(size) for page in PAGES}
+        result = asyncio.run(run_room(server.url, csv, sessions, duration, seed, work / "loader.png", datasets))
+        elapsed = time.monotonic() - started
+        cpu = server.cpu_seconds() - cpu_before
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file when interrupted
+            spy.wait(timeout=60)
+    result.update({"size": size, "upload_rows": upload_rows, "server_cpu_s": round(cpu, 1),
+                   "server_cpu_share": round(cpu / elapsed, 2), "elapsed_s": round(elapsed, 1),
+                   "load_average_before": round(load_before, 2), "load_average_after": round(load_average(), 2)})
+    return result
+
+
+def answered(result: dict) -> bool:
+    """The room was answered: click p95 within ``ROOM_P95_S``, no errors, the load landed."""
+    return (result["click_p95_s"] is not None and result["click_p95_s"] <= ROOM_P95_S and result["errors"] == 0
+            and result["load_landed"])
+
+
+def find_room(size: str, start: int, duration: float, seed: int, work: Path) -> dict:
+    """The largest room of ``ROOM_STEPS`` one server process answers: up the steps from ``start`` while each is
+    answered, down them while not; each step a fresh server (no cache carried from the step before)."""
+    steps = list(ROOM_STEPS) if start in ROOM_STEPS else sorted({*ROOM_STEPS, start})
+    i = steps.index(start)
+    tried: dict[int, dict] = {}
+    while 0 <= i < len(steps):
+        n = steps[i]
+        result = tried[n] = measure_room(size, n, duration, seed, work / f"room_{n}")
+        print(f"  {n} sessions: click p50 {result['click_p50_s']} / p95 {result['click_p95_s']} s, visits p95 "
+              f"{result['visit_p95_s']} s, {result['errors']} errors, server {result['server_cpu_share']} of a core, "
+              f"load average {result['load_average_before']} -> {result['load_average_after']}", flush=True)
+        ok = answered(result)
+        if ok and (i + 1 < len(steps)) and steps[i + 1] not in tried:
+            i += 1
+        elif not ok and i > 0 and steps[i - 1] not in tried:
+            i -= 1
+        else:
+            break
+    good = [n for n, r in tried.items() if answered(r)]
+    return {"size": size, "largest_room": max(good) if good else None,
+            "first_not_answered": min((n for n in tried if not answered(tried[n])), default=None),
+            "p95_target_s": ROOM_P95_S, "duration_s": duration, "think_s": list(THINK_S),
+            "rooms": {n: {k: tried[n][k] for k in ("click_p50_s", "click_p95_s", "click_p50_p95_after_30s_s",
+                                                   "visit_p50_s", "visit_p95_s", "errors", "load_landed",
+                                                   "server_cpu_share", "load_average_before", "load_average_after")}
+                      for n in sorted(tried)}}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", default="demo", help="'demo' or a row count of a bench.records store")
@@ -381,25 +458,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--profile", action="store_true",
+                        help="record the server with py-spy into the work folder: profile.txt, "
+                             "raw format (py-spy is not in the requirements: pip install py-spy, or set $PYSPY)")
+    parser.add_argument("--find-room", action="store_true",
+                        help=f"find the largest room (of {', '.join(map(str, ROOM_STEPS))} sessions, starting at "
+                             f"--sessions) one server answers with click p95 <= {ROOM_P95_S:g} s and no errors")
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="stocktake_sessions_"))
-    work.mkdir(parents=True, exist_ok=True)
-    from bench.serve import demo_store
-
-    csv, upload_rows = write_upload(demo_store(), work)
-    db = private_copy(store_for(args.size), work / "store")
-    load_before = load_average()
-    with served_app(db, work / "streamlit.log") as server:
-        cpu_before = server.cpu_seconds()
-        started = time.monotonic()
-        datasets = {page: spend_dataset(args.size) if page == "spend" else records_dataset(args.size) for page in PAGES}
-        result = asyncio.run(run_room(server.url, csv, args.sessions, args.duration, args.seed,
-                                      work / "loader.png", datasets))
-        elapsed = time.monotonic() - started
-        cpu = server.cpu_seconds() - cpu_before
-    result.update({"size": args.size, "upload_rows": upload_rows, "server_cpu_s": round(cpu, 1),
-                   "server_cpu_share": round(cpu / elapsed, 2), "elapsed_s": round(elapsed, 1),
-                   "load_average_before": round(load_before, 2), "load_average_after": round(load_average(), 2)})
+    if args.find_room:
+        found = find_room(args.size, args.sessions, args.duration, args.seed, work)
+        print(json.dumps(found, indent=1))
+        return 0
+    result = measure_room(args.size, args.sessions, args.duration, args.seed, work, args.profile)
     if args.json:
         print(json.dumps(result, indent=1))
     else:

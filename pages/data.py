@@ -13,7 +13,7 @@ from analysis.load.detect import DAY_FIRST, MONTH_FIRST
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
 from analysis.load.checks import TooManyRejects
-from analysis.load.prepare import prepare_dataset
+from analysis.load.prepare import BACKGROUND_ROWS, prepare_dataset, prepare_in_background
 from analysis.load.preview import FilePreview, inspect_file
 from analysis.load.suggest import suggest_kind
 from analysis.roles import KIND_LABELS, KINDS, RECORDS
@@ -162,9 +162,13 @@ else:
             st.error(f"Nothing was loaded: {plain(exc)}")
         else:
             release_upload()
-            # The load has committed; now the tables the Explore pages read, so their first visit is quick.
-            report.warnings += prepare_dataset(
-                con, report.dataset, progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message))
+            # The load has committed; now the tables the Explore pages read, so their first visit is quick: behind
+            # the pages for a large dataset (progress in the sidebar), at once for a small one.
+            if store.get_dataset(con, report.dataset).row_count >= BACKGROUND_ROWS:
+                prepare_in_background(con, report.dataset)
+            else:
+                report.warnings += prepare_dataset(con, report.dataset, progress=lambda fraction, message:
+                                                   bar.progress(min(fraction, 1.0), text=message))
             st.session_state.pop("data_pending_rejects", None)
             st.session_state["data_last_report"] = report
             # Only a load the user made (and, with most rows rejected, confirmed) becomes the dataset in use.

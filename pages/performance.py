@@ -19,6 +19,7 @@ import streamlit as st
 from analysis import lookups, store
 from analysis.charts import spc_icons
 from analysis.errors import StocktakeError
+from analysis.preparing import Preparing
 from analysis.kpis import declared, definitions, explained, peers, series, storage
 from analysis.kpis import page as performance_page, summary_declared
 from analysis.kpis.explained import DIRECTION_LABELS, SPLIT_LABELS
@@ -117,18 +118,17 @@ def spc_section(view: PerformanceView) -> None:
 
 
 def _series(view: PerformanceView):
-    return app_context().shared(declared.kpi_series, view.dataset, view.kpi, view.grain, None, view.filters,
-                                view.within_days, reads=(CLASSIFICATION,))
-
-
-def _series_periods(view: PerformanceView):
-    return _series(view)["period"]
+    try:  # while the KPI summary is prepared behind a load, none (the figures say how far it has got)
+        return app_context().shared(declared.kpi_series, view.dataset, view.kpi, view.grain, None, view.filters,
+                                    view.within_days, reads=(CLASSIFICATION,))
+    except Preparing:
+        return series.empty_series()
 
 
 @st.fragment(key="performance_target")
 def target_section(view: PerformanceView) -> None:
     with st.expander("Target and trajectory", icon=":material/flag:"):
-        render_target_forms(view.dataset, view.option, view.series_name, _series_periods(view))
+        render_target_forms(view.dataset, view.option, view.series_name, _series(view)["period"])
 
 
 @st.fragment(key="performance_interventions")

@@ -21,7 +21,7 @@ from typing import Any, Callable, TypeVar
 
 import streamlit as st
 
-from analysis import store
+from analysis import preparing, store
 from analysis.registry import digest
 
 T = TypeVar("T")
@@ -48,8 +48,10 @@ def _keeper(spinner: str | None) -> Callable[[str, Callable[[], Any]], Any]:
 
 
 def data_key(dataset: store.Dataset, stamps: tuple = ()) -> tuple:
-    """Where a result's data came from: the first part of its key."""
-    return str(store.default_db_path()), dataset.name, dataset.version, stamps
+    """Where a result's data came from: the first part of its key; and whether its derived tables were being built
+    in the background (a figure then says how far they had got: it is worked out again once they are there)."""
+    db = str(store.default_db_path())
+    return db, dataset.name, dataset.version, stamps, preparing.in_progress(db, dataset.name, dataset.version)
 
 
 def remember(what: str, data: tuple, inputs: Any, compute: Callable[[], T], spinner: str | None = None) -> T:

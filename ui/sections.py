@@ -28,6 +28,7 @@ import streamlit as st
 from analysis import coverage, store
 from analysis.errors import StocktakeError
 from analysis.kpis import definitions
+from analysis.preparing import Preparing
 from ui import cache
 from ui.connection import get_connection
 from ui.text import plain
@@ -60,6 +61,10 @@ def figure(what: str, *, stop: bool = False) -> Iterator[None]:
     """
     try:
         yield
+    except Preparing as exc:  # a table being built behind a load: how far it has got, not a failure
+        st.info(plain(exc), icon=":material/hourglass_top:")
+        if stop:
+            st.stop()
     except StocktakeError as exc:
         st.error(plain(exc), icon=":material/error:")
         if stop:

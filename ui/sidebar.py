@@ -10,6 +10,7 @@ from analysis.formatting import format_count
 from analysis.roles import KIND_NAMES
 from ui.connection import DATASET_KEY, analysable_datasets, apply_next_dataset
 from ui.agenda import render_add_view
+from ui.preparing import render_progress
 from ui.presentation import render_presentation_toggle
 from ui.text import plain
 from ui.warm_up import start_warm_up
@@ -28,6 +29,7 @@ def render_sidebar(page: str | None = None) -> None:
     except StocktakeError as exc:
         st.error(plain(exc))
         st.stop()
+    render_progress()
     render_presentation_toggle()
     render_add_view(page)
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import duckdb
 import pandas as pd
 
-from analysis import periods, store
+from analysis import periods, preparing, store
 from analysis.demand.scan import label_sql
 from analysis.errors import StocktakeError
 from analysis.filters import LIST_FILTERS, Filters, and_where, build_where, role_column
@@ -102,6 +102,9 @@ def ensure_repeat_table(con, dataset: store.Dataset, by: str = "customer_id") ->
     exists = store.query_rows(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name])[0][0]
     if exists:
         return name
+    job = preparing.running(preparing.store_of(con), dataset.name, dataset.version)
+    if job is not None:  # being built behind the load: say how far it has got rather than build it twice at once
+        raise preparing.Preparing(job.sentence("Repeat demand"))
     prefix = f"{dataset.table}__repeat_{by}_v"
     try:
         with store.transaction(con) as cur:

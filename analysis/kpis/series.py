@@ -15,8 +15,8 @@ from analysis.load import period_text
 from analysis.errors import StocktakeError
 from analysis.filters import Filters, where_clauses
 from analysis.kpis.compute import check_split, record_kpi_table
-from analysis.kpis.cube import CUBE_GRAINS, cube_narrowing, from_cube, kpi_cube
-from analysis.kpis.definitions import (ALL, DEFAULT_GRAIN, DEFAULT_WITHIN_DAYS, RECORD_KPIS,
+from analysis.kpis.cube import CUBE_GRAINS, PAIR_GRAINS, cube_narrowing, from_cube, kpi_cube
+from analysis.kpis.definitions import (ALL, DEFAULT_GRAIN, DEFAULT_WITHIN_DAYS, PAIR_SPLIT, RECORD_KPIS,
                                        check_period_column, kpi_label, kpi_unit, label_sql, lower_bound_for)
 from analysis.kpis.storage import ALL_SERIES
 from analysis.roles import KPI as KPI_KIND
@@ -129,10 +129,12 @@ def kpi_series(
         frame = kpi_dataset_table(con, dataset, [kpi], split=split, filters=filters)
         return frame.drop(columns=["kpi"]).reset_index(drop=True)
     frame = None
-    if use_cube and grain in CUBE_GRAINS:
+    narrowing = cube_narrowing(split, filters)
+    pairs = PAIR_SPLIT in narrowing.get("splits", ())
+    if use_cube and grain in CUBE_GRAINS and (grain in PAIR_GRAINS or not pairs):
         check_split(dataset, split)
-        frame = from_cube(kpi_cube(con, dataset, grain=grain, within_days=within_days, kpi=kpi,
-                                    **cube_narrowing(split, filters)), kpi, split, filters)
+        frame = from_cube(kpi_cube(con, dataset, grain=grain, within_days=within_days, kpi=kpi, **narrowing),
+                          kpi, split, filters)
         if frame is not None and split is not None:
             frame = frame[frame["split"] == split]
     if frame is None:
@@ -141,6 +143,13 @@ def kpi_series(
     frame = frame.drop(columns=[c for c in ("kpi", "split") if c in frame.columns]).copy()
     frame["target"] = np.nan
     return frame[["series", "period", "value", "target", "n"]].reset_index(drop=True)
+
+
+def empty_series() -> pd.DataFrame:
+    """A KPI series with no periods, in :func:`kpi_series`' columns."""
+    return pd.DataFrame({"series": pd.Series(dtype=object), "period": pd.Series(dtype="datetime64[ns]"),
+                         "value": pd.Series(dtype=float), "target": pd.Series(dtype=float),
+                         "n": pd.Series(dtype="int64")})
 
 
 def closed_at_weekends(series: pd.DataFrame) -> bool:

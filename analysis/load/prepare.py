@@ -1,25 +1,31 @@
-"""Work out, right after a load, the tables the Explore pages would otherwise build on their first visit.
+"""Work out, after a load, the tables the Explore pages would otherwise build on their first visit.
 
 Repeat demand needs every contact ordered by customer, and the KPI summary needs every KPI for every service, area
-and channel; on 10M rows each takes seconds to tens of seconds. Doing it while the user is already watching a load's
-progress bar keeps the first visit to the Demand and Performance pages quick. Nothing here is required: a page that
-finds a table missing builds it itself, so a failure here is reported and the load still stands.
+and channel at every grain; on 10M rows together they take longer than the load itself. So the app builds them in the
+background once a load has committed (:func:`prepare_in_background`), every page usable meanwhile and the progress in
+the sidebar; a figure that needs one of them until then says how far it has got (``analysis.preparing``). The command
+line leaves them to the app (or builds them at once with ``--prepare``). Nothing here is required: a page that finds
+a table missing builds it itself, so a failure here is reported and the load still stands.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Callable
 
 import duckdb
 
-from analysis import store
+from analysis import preparing, store
 from analysis.demand import repeats
 from analysis.errors import StocktakeError
 from analysis.kpis import cube
+from analysis.kpis.cube import CUBE_GRAINS
+from analysis.kpis.definitions import DEFAULT_GRAIN
 from analysis.spend import scan as spend_scan
 
 Progress = Callable[[float, str], None]
+log = logging.getLogger(__name__)
 
 
 def prepare_dataset(con: duckdb.DuckDBPyConnection, dataset: str, progress: Progress | None = None) -> list[str]:
@@ -43,15 +49,74 @@ def prepare_dataset(con: duckdb.DuckDBPyConnection, dataset: str, progress: Prog
                 notes.append(f"Repeat demand by {role.replace('_id', '')} will be worked out on the Demand page.")
         except (StocktakeError, duckdb.Error) as exc:
             notes.append(_note(f"Repeat demand by {role.replace('_id', '')} could not be prepared", exc))
-    say(0.5, "Preparing the KPI summary")
-    try:
-        cube.kpi_cube(con, ds)
-    except StocktakeError as exc:
-        notes.append(f"The KPI summary will be worked out on the Performance page ({exc})")
-    except duckdb.Error as exc:
-        notes.append(_note("The KPI summary could not be prepared", exc))
+    # The month first (the Performance page's default), then every other grain a person can choose.
+    grains = [DEFAULT_GRAIN] + [g for g in CUBE_GRAINS if g != DEFAULT_GRAIN]
+    for i, grain in enumerate(grains):
+        say(0.5 + 0.5 * i / len(grains), "Preparing the KPI summary" + ("" if i == 0 else f" by {_GRAIN_WORDS[grain]}"))
+        try:
+            cube.kpi_cube(con, ds, grain=grain)
+        except StocktakeError as exc:
+            notes.append(f"The KPI summary will be worked out on the Performance page ({exc})")
+            break
+        except duckdb.Error as exc:
+            notes.append(_note("The KPI summary could not be prepared", exc))
+            break
     say(1.0, "Ready")
     return notes
+
+
+_GRAIN_WORDS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter",
+                "financial_year": "financial year", "year": "year"}
+
+
+BACKGROUND_ROWS = 200_000
+"""Records datasets from this size up are prepared in the background: below it the derived tables take about a second
+at most, and are built before the load is reported (a page then never shows them being prepared)."""
+
+
+def is_prepared(con: duckdb.DuckDBPyConnection, ds: store.Dataset, grains: tuple[str, ...] = CUBE_GRAINS) -> bool:
+    """Whether the derived tables of this dataset version (the KPI summary at ``grains``) are there already."""
+    if ds.kind != "records" or "date" not in ds.roles:
+        return True
+    for role in ("customer_id", "property_id"):
+        if role in ds.roles and not store.query_rows(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                                                     [repeats.repeat_table_name(ds, role)])[0][0]:
+            return False
+    return cube.built_grains(con, ds) >= set(grains)
+
+
+def prepare_in_background(con: duckdb.DuckDBPyConnection, dataset: str,
+                          grains: tuple[str, ...] = CUBE_GRAINS) -> preparing.Job | None:
+    """Build the dataset's derived tables on a thread of their own; the job (its progress) or None when they are
+    there already (the KPI summary at ``grains``: a store opened by the app checks the month's only, as a store
+    prepared by older code has no other) or a job for this version has run or is running in this process."""
+    ds = store.get_dataset(con, dataset)
+    db = preparing.store_of(con)
+    earlier = preparing.job_for(db, ds.name)
+    if (earlier is not None and earlier.version == ds.version) or is_prepared(con, ds, grains):
+        return None
+    job = preparing.claim(db, ds.name, ds.version)
+    if job is None:
+        return None
+
+    def progress(fraction: float, message: str) -> None:
+        job.fraction, job.message = fraction, message
+
+    def run() -> None:
+        job.thread_id = threading.get_ident()
+        cur = con.cursor()  # its own cursor: DuckDB refuses two threads on one
+        try:
+            job.notes = prepare_dataset(cur, dataset, progress=progress)
+            for note in job.notes:
+                log.info("Preparing '%s': %s", dataset, note)
+        except Exception:  # noqa: BLE001 - a page that finds a table missing builds it itself
+            log.exception("Preparing the derived tables of '%s' failed", dataset)
+        finally:
+            cur.close()
+            job.done.set()
+
+    threading.Thread(target=run, name=f"prepare {dataset}", daemon=True).start()
+    return job
 
 
 def _note(what: str, exc: Exception) -> str:

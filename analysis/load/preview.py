@@ -17,6 +17,8 @@ import pandas as pd
 from analysis.errors import StocktakeError
 from analysis.load import checks, files, planning, reading, sources, wide
 from analysis.load.detect import ColumnProfile
+from analysis.load.suggest import suggest_kind
+from analysis.spend.vocabulary import looks_like_spending
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,29 @@ def inspect_file(
             except duckdb.Error:
                 pass
             cur.close()
+
+
+def guess_kind(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, sheet: str | None = None,
+               date_order: str | None = None, types: dict[str, str] | None = None, reshape: bool = True) -> str:
+    """The kind the Data page guesses for a file (``suggest_kind`` over its preview's columns), reading the preview's
+    rows only when the sampled types leave it open: spending is told by its headers, records by a column of times or
+    by having no dates; only dates that may all be periods need their grain, and so the rows. The command line's
+    guess, without reading 100,000 rows for the usual contact export."""
+    with files.open_file(path, None, sheet=sheet) as opened:
+        source = sources.sniff_source(opened)
+        if reshape:
+            source = wide.make_long(source)
+        cur = con.cursor()
+        try:
+            columns = planning.plan_read(cur, source, kind="records", types=types, roles=None,
+                                         date_order=date_order).plan.columns
+        finally:
+            cur.close()
+    dated = [c for c in columns if c.type in ("date", "timestamp")]
+    if looks_like_spending(columns) or not dated or any(c.type == "timestamp" for c in dated):
+        return suggest_kind(columns)
+    return suggest_kind(inspect_file(con, path, kind="records", sheet=sheet, date_order=date_order, types=types,
+                                     reshape=reshape).columns)
 
 
 def what_the_rows_say(cur: duckdb.DuckDBPyConnection, converted: reading.Converted) -> checks.Counts:
