@@ -2,7 +2,8 @@
 
 A saved view (:class:`analysis.workshop.sessions.View`) names its page by its address and its figure by its key; this module
 finds both among the pages' declarations (:mod:`analysis.demand.declared`, :mod:`analysis.kpis.declared`,
-:mod:`analysis.savings.declared`, :mod:`analysis.spend.declared`) and draws the figure as the page would, from the controls' values the view kept.
+:mod:`analysis.savings.declared`, :mod:`analysis.spend.declared`,
+:mod:`analysis.changes.declared`) and draws the figure as the page would, from the controls' values the view kept.
 Every figure a page draws is here, so every one can be added to a session, presented and packed. A new Explore page
 is one more import in :data:`PAGES`.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from analysis import store
+from analysis.changes import declared as what_works
 from analysis.demand import declared as demand
 from analysis.kpis import declared as performance
 from analysis.errors import StocktakeError
@@ -20,7 +22,8 @@ from analysis.savings import declared as savings
 from analysis.spend import declared as spend
 from analysis.workshop.sessions import View
 
-PAGES: dict[str, Page] = {page.key: page for page in (demand.PAGE, performance.PAGE, savings.PAGE, spend.PAGE)}
+PAGES: dict[str, Page] = {page.key: page for page in (demand.PAGE, performance.PAGE, savings.PAGE, spend.PAGE,
+                                                           what_works.PAGE)}
 
 
 def page(key: str) -> Page:

@@ -29,6 +29,8 @@ PAYMENTS = {"dataset": "demo_payments"}
 REPAIRS = {**DEMO, "dm_service": ["Housing repairs"], "dm_from": "2023-04-01", "dm_to": "2025-05-31"}
 # '<page>/<figure>' -> (the view's controls, words its reading must hold)
 CASES = {
+    # The demo's one change (id 1: the first in the store), on failure demand in repairs.
+    "what-works/change": ({**DEMO, "ww_change": "1:demand:failure"}, "sustained shift: 17 months in a row below"),
     "demand-drivers/volume": ({**REPAIRS, "dm_split": "channel"}, "70,166 records"),
     "demand-drivers/pareto": (REPAIRS, "reasons make up 80% of these records"),
     "demand-drivers/failure_service": (DEMO, "the highest share is in"),

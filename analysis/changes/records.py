@@ -274,3 +274,11 @@ def change_for_action(con: duckdb.DuckDBPyConnection, action_id: int) -> Change 
     """The change a Workshop action became, if it became one."""
     return next((c for c in list_changes(con) if c.action_id == int(action_id)), None)
 
+
+
+def stamp(con: duckdb.DuckDBPyConnection) -> tuple:
+    """Changes whenever a change or its targets do (a cache key's part)."""
+    ensure_tables(con)
+    return tuple(store.query_rows(
+        con, f"""SELECT count(*), max(id), max(changed_at), (SELECT count(*) || '/' || coalesce(sum(hash(figure ||
+                 wanted || change_id)), 0) FROM {q(TARGETS_TABLE)}) FROM {q(CHANGES_TABLE)}""")[0])
