@@ -18,6 +18,7 @@ from analysis.errors import StocktakeError
 from analysis.exports import to_csv_bytes, to_xlsx_bytes
 from analysis.registry import Drawn
 from ui import actions
+from ui.change_forms import render_done_actions
 from ui import session_forms as forms
 from ui.auth import guard_page
 from ui.charts import show_chart
@@ -209,6 +210,7 @@ def _actions_tab(session: sessions.Session, items: list[sessions.AgendaItem], li
         except StocktakeError as exc:
             forms.flash("error", str(exc))
         st.rerun()
+    render_done_actions(listed)  # What works: a done action made a change in one click
     export = session_actions.export_frame(listed)
     row = st.container(horizontal=True)
     name = pack.pack_filename(session).removesuffix(" - pack.html") + " - actions"

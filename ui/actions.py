@@ -30,6 +30,7 @@ import duckdb
 import pandas as pd
 
 from analysis import classification, interventions, lookups, store
+from analysis.changes import origin, records
 from analysis.governance import audit
 from analysis.load import ingest
 from analysis.workshop import notes, actions as session_actions, sessions
@@ -246,6 +247,19 @@ def delete_intervention(con: duckdb.DuckDBPyConnection, dataset: str, interventi
     return perform(con, audit.INTERVENTION_DELETED, dataset,
                    lambda: interventions.delete_intervention(con, intervention_id),
                    detail=f"Intervention {int(intervention_id)} deleted" + (f" ('{label}')" if label else ""))
+
+
+def add_change(con: duckdb.DuckDBPyConnection, draft) -> int:
+    """Record a change (What works): an intervention with its targets, so it is recorded as one."""
+    return perform(con, audit.INTERVENTION_ADDED, draft.dataset, lambda: records.add_change(con, draft),
+                   detail=f"Change '{(draft.title or '').strip()}' on {draft.start} for {draft.service or 'every service'}")
+
+
+def change_from_action(con: duckdb.DuckDBPyConnection, action_id: int) -> int:
+    """A done Workshop action made into a change, keeping its link."""
+    draft = origin.draft_from_action(con, action_id)
+    return perform(con, audit.INTERVENTION_ADDED, draft.dataset, lambda: origin.change_from_action(con, action_id),
+                   detail=f"Change from action {int(action_id)}: '{draft.title}' on {draft.start}")
 
 
 # ----- scenarios, notes --------------------------------------------------------------------------------------------

@@ -1,0 +1,119 @@
+"""AppTest for the What works page on the demo borough: its one change listed with its verdict and evidence, each
+figure it targets measured, the filters narrowing the list, a change opened drawing its declared figure (the chart
+rebased at the change, its headline), a change recorded from the form, and a done Workshop action made a change in
+one click from the Workshop page."""
+
+from __future__ import annotations
+
+from analysis import store
+from analysis.changes import records
+from analysis.workshop import actions, sessions
+from tests.conftest import page_ok
+
+PAGE = "pages/what_works.py"
+DEMO = {"dataset": "demo_contacts"}
+
+
+def _markdown(at) -> str:
+    return "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
+
+
+def test_the_demo_change_is_listed_measured_and_filtered(demo_store, open_app):
+    at = open_app(PAGE, query_params=DEMO)
+    text = _markdown(at)
+    assert "**Online repairs tracking launched**" in text
+    assert "Sustained shift: 17 months in a row below the old mean since June 2024" in text
+    assert at.subheader[0].value == "Changes (3 of 3)"
+    assert len(at.get("vega_lite_chart")) == 3  # a small chart per figure measured
+    at.multiselect(key="ww_figure").set_value(["Failure demand contacts"]).run()
+    page_ok(at)
+    assert at.subheader[0].value == "Changes (1 of 3)"
+    assert "contacts a year" in _markdown(at) and "-£" in _markdown(at)
+    assert at.multiselect(key="ww_verdict").options == ["Improved"]  # only the verdicts there are
+    at.multiselect(key="ww_verdict").set_value(["Improved"]).run()
+    assert at.subheader[0].value == "Changes (1 of 3)"
+
+
+def test_opening_a_change_draws_its_chart_rebased_at_the_change(demo_store, open_app):
+    at = open_app(PAGE, query_params=DEMO)
+    at.button(key="ww_open_1:demand:failure").click().run()
+    page_ok(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert set(metrics) >= {"Before (mean)", "After (mean)", "Effect", "Contacts a year", "£ a year"}
+    assert metrics["Effect"].startswith("-") and metrics["£ a year"].startswith("-£")
+    spec = at.get("vega_lite_chart")[0].proto.spec
+    assert "Failure demand contacts, Housing repairs, every area: Online repairs tracking launched" in spec
+    assert at.selectbox(key="ww_change").value == "1:demand:failure"
+    assert at.query_params["ww_change"] == "1:demand:failure"  # the key, so a link opens the same change
+    again = open_app(PAGE, query_params={**DEMO, "ww_change": "1:demand:contacts"})
+    assert again.selectbox(key="ww_change").value == "1:demand:contacts"
+    assert {m.label for m in again.metric} >= {"Before (mean)", "Contacts a year"}
+
+
+def test_a_change_recorded_from_the_form_is_listed(demo_store, open_app):
+    at = open_app(PAGE, query_params=DEMO)
+    inputs = {t.label: t for t in at.text_input}
+    inputs["What changed"].set_value("Text reminders")
+    at.date_input[0].set_value("2024-10-01")
+    at.multiselect[0].set_value(["demand:contacts"])
+    next(b for b in at.button if b.label == "Record the change").click().run()
+    page_ok(at)
+    assert any("Recorded 'Text reminders'." in s.value for s in at.success)
+    con = store.open_store(demo_store)
+    try:
+        found = [c for c in records.list_changes(con) if c.title == "Text reminders"]
+    finally:
+        con.close()
+    assert len(found) == 1 and found[0].targets[0].figure == "demand:contacts"
+    assert "Text reminders" in _markdown(at)
+
+
+def test_a_done_action_becomes_a_change_from_the_workshop_page(demo_store, open_app):
+    con = store.open_store(demo_store)
+    try:
+        session = sessions.list_sessions(con)[0]
+        action = actions.add_action(con, session.id, "Send repair updates by text", owner="Digital team",
+                                    status=actions.DONE)
+    finally:
+        con.close()
+    at = open_app("pages/workshop.py", query_params={"session": str(session.id)})
+    button = [b for b in at.button if b.key == f"ws_change_{action}"]
+    assert button, [b.key for b in at.button]  # every tab is drawn: the button is there once the session is open
+    button[0].click().run()
+    page_ok(at)
+    assert any("is now change" in s.value for s in at.success)
+    con = store.open_store(demo_store)
+    try:
+        change = records.change_for_action(con, action)
+    finally:
+        con.close()
+    assert change is not None and change.title == "Send repair updates by text"
+    assert change.session_id == session.id and change.owner == "Digital team"
+    assert change.came_from == f"Action {action} of the session '{session.title}'"
+
+
+def test_an_opened_change_is_added_to_a_session_presented_and_packed(demo_store, open_app):
+    from analysis.workshop import pack
+
+    con = store.open_store(demo_store)
+    try:
+        session_id = sessions.create_session(con, "What worked", dataset="demo_contacts")
+    finally:
+        con.close()
+    at = open_app(PAGE, query_params={**DEMO, "ww_change": "1:demand:failure"})
+    at.selectbox(key="ws_add_session").set_value(session_id).run()
+    at.button(key="ws_add").click().run()
+    page_ok(at)
+    con = store.open_store(demo_store)
+    try:
+        (item,) = sessions.agenda(con, session_id)
+        html = pack.build_pack(con, session_id)
+    finally:
+        con.close()
+    assert (item.view.page, item.view.figure, item.view.state["ww_change"]) == ("what-works", "change",
+                                                                                 "1:demand:failure")
+    assert item.view.link().startswith("/what-works?dataset=demo_contacts") and "ww_change=1%3Ademand%3Afailure" in \
+        item.view.link()
+    assert "could not be drawn" not in html and "<svg" in html and "sustained shift: 17 months" in html
+    shown = open_app("pages/workshop.py", query_params={"session": str(session_id), "present": "true", "item": "1"})
+    assert not shown.info and "Online repairs tracking launched" in shown.get("vega_lite_chart")[0].proto.spec
