@@ -45,7 +45,7 @@ class Measured:
     target: Target
     figure: targets.TargetFigure | None
     effect: fx.Effect | None
-    series: pd.DataFrame = field(repr=False)  # period, value: the figure where the change applies
+    series: pd.DataFrame = field(repr=False)  # period, value, n (records behind it): the figure where it applies
     note: str | None = None
     alike: tuple[str, ...] = ()  # services without the change whose figure moved the same way
     controls_judged: int = 0
@@ -176,7 +176,7 @@ def measure_target(ctx: Context, ds: store.Dataset, change: Change, target: Targ
         return Measured(change, target, figure, None, empty,
                         note=f"'{ds.name}' has no records for the service '{scope}'" + (
                             f" in the area '{change.area}'" if change.area else ""))
-    own = every[scope][["period", "value"]].dropna().reset_index(drop=True)
+    own = every[scope][["period", "value", "n"]].dropna(subset=["value"]).reset_index(drop=True)
     effect = _measure_one(own, change, target, figure)
     controls = {}
     if change.service:
