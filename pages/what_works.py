@@ -17,6 +17,7 @@ from ui.change_forms import flash, render_record_form
 from ui.connection import current_dataset
 from ui.figures import app_context, show_figure
 from ui.links import page_link
+from ui.practice_cards import render_card_export, render_network
 from ui.sections import figure
 from ui.text import plain
 from ui.what_works import measured_all, render_list
@@ -44,6 +45,7 @@ with figure("the changes and their effects"):
 if not measured:
     st.info("No changes recorded yet. Record one above, or mark a Workshop action done and make it a change "
             "(Workshop page, Actions tab).", icon=":material/science:")
+    render_network(dataset)
     st.stop()
 
 # ---- filters ------------------------------------------------------------------------------------------------------
@@ -81,7 +83,12 @@ elif OPEN_KEY in st.query_params:
 if st.session_state.get(OPEN_KEY):
     view = PAGE.read(app_context(), dataset, st.session_state)
     show_figure(declared.CHANGE, view, headline=True)
+    opened_id = int(st.session_state[OPEN_KEY].split(":")[0])
+    render_card_export(opened_id, next(m.change.title for m in measured if m.change.id == opened_id))
     st.caption("Add this change to a session with the sidebar's 'Add this view to the session'.")
 
 st.subheader(f"Changes ({len(shown)} of {len(measured)})")
 render_list(shown)
+
+st.divider()
+render_network(dataset)

@@ -144,7 +144,7 @@ def test_cli_export_and_import(demo_store_template, tmp_path):
     assert refused.returncode == 2 and refused.stdout == ""
     assert refused.stderr.strip().splitlines() == [
         "Error: notes.html is not a practice card: it holds no card data (exported from Stocktake's What works page, "
-        "or `python -m analysis cards export`)."]
+        "or 'python -m analysis cards export')."]
     leaky = tmp_path / "leaky.html"
     payload = cards.read_card(out.read_text())
     payload["figures"][0]["series"][0]["record_id"] = "R1"

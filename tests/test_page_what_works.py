@@ -117,3 +117,57 @@ def test_an_opened_change_is_added_to_a_session_presented_and_packed(demo_store,
     assert "could not be drawn" not in html and "<svg" in html and "sustained shift: 17 months" in html
     shown = open_app("pages/workshop.py", query_params={"session": str(session_id), "present": "true", "item": "1"})
     assert not shown.info and "Online repairs tracking launched" in shown.get("vega_lite_chart")[0].proto.spec
+
+
+def _demo_card(demo_store) -> str:
+    from analysis.changes import cards
+    from analysis.registry import Context
+
+    con = store.open_store(demo_store)
+    try:
+        return cards.render_html(cards.build_payload(Context(con), 1, "unitary authority"))
+    finally:
+        con.close()
+
+
+def test_cards_imported_on_the_data_page_fill_the_network_view(demo_store, open_app):
+    from analysis.changes import network
+
+    card = _demo_card(demo_store).encode("utf-8")
+    at = open_app("pages/data.py")
+    at.file_uploader(key="dt_cards").set_value([("repairs.html", card, "text/html"),
+                                                ("minutes.html", b"<html>Minutes</html>", "text/html")]).run()
+    at.button(key="dt_cards_import").click().run()
+    page_ok(at, expected_errors=("Nothing was imported",))
+    assert [e.value for e in at.error] == [
+        "Nothing was imported. minutes.html is not a practice card: it holds no card data (exported from "
+        "Stocktake's What works page, or 'python -m analysis cards export')."]
+    at.file_uploader(key="dt_cards").set_value([("repairs.html", card, "text/html")]).run()
+    at.button(key="dt_cards_import").click().run()
+    page_ok(at)
+    assert at.success[-1].value == "Imported 1 practice card. See them on the What works page."
+    con = store.open_store(demo_store)
+    try:
+        assert len(network.list_cards(con)) == 1
+    finally:
+        con.close()
+    works = open_app(PAGE, query_params=DEMO)
+    text = _markdown(works)
+    assert "Network: what others found" in [s.value for s in works.subheader]
+    assert "If you saw the same relative effect:" in text and "contacts a year, -£" in text
+    link = [p for p in works.get("page_link") if p.proto.label == "Open the Savings page with this lever set"]
+    assert len(link) == 1  # failure demand: the one figure with a Savings lever
+    # Their failure demand fell 42.1%: the Savings page opens with 42% of failure demand removed in the same service,
+    # the other levers off.
+    query = link[0].proto.query_string
+    assert query == "dataset=demo_contacts&sv_fd_pct=42&sv_nshift=0&sv_ht_pct=0&sv_fd_services=Housing+repairs"
+    savings = open_app("pages/savings.py", query_params=dict(p.split("=") for p in query.replace("+", " ").split("&")))
+    assert savings.slider(key="sv_fd_pct").value == 42 and savings.number_input(key="sv_nshift").value == 0
+    assert savings.multiselect(key="sv_fd_services").value == ["Housing repairs"]
+
+
+def test_the_opened_change_offers_its_practice_card(demo_store, open_app):
+    at = open_app(PAGE, query_params={**DEMO, "ww_change": "1:demand:contacts"})
+    buttons = [b for b in at.get("download_button") if "card" in b.proto.label.lower()]
+    assert [b.proto.label for b in buttons] == ["Practice card (HTML)"]
+    assert at.selectbox(key="ww_org_type").value == "not stated"

@@ -30,7 +30,7 @@ import duckdb
 import pandas as pd
 
 from analysis import classification, interventions, lookups, store
-from analysis.changes import origin, records
+from analysis.changes import network, origin, records
 from analysis.governance import audit
 from analysis.load import ingest
 from analysis.workshop import notes, actions as session_actions, sessions
@@ -60,7 +60,7 @@ REFUSAL_WORDS = {
     audit.SESSION_DELETED: "delete sessions", audit.AGENDA_ITEM_ADDED: "add views to a session",
     audit.AGENDA_ITEM_RENAMED: "rename agenda items", audit.AGENDA_REORDERED: "reorder agendas",
     audit.AGENDA_ITEM_REMOVED: "remove agenda items", audit.ACTION_ADDED: "record actions",
-    audit.ACTIONS_EDITED: "edit actions",
+    audit.ACTIONS_EDITED: "edit actions", audit.CARDS_IMPORTED: "import practice cards",
 }
 
 
@@ -260,6 +260,13 @@ def change_from_action(con: duckdb.DuckDBPyConnection, action_id: int) -> int:
     draft = origin.draft_from_action(con, action_id)
     return perform(con, audit.INTERVENTION_ADDED, draft.dataset, lambda: origin.change_from_action(con, action_id),
                    detail=f"Change from action {int(action_id)}: '{draft.title}' on {draft.start}")
+
+
+def import_cards(con: duckdb.DuckDBPyConnection, named: list[tuple[str, dict]]) -> int:
+    """Practice cards (checked already) into the Network view."""
+    return perform(con, audit.CARDS_IMPORTED, None, lambda: network.import_cards(con, named),
+                   detail=f"{len(named)} card{'s' if len(named) != 1 else ''}: "
+                          + ", ".join(name for name, _ in named)[:300])
 
 
 # ----- scenarios, notes --------------------------------------------------------------------------------------------

@@ -256,5 +256,5 @@ def read_card(text: str, name: str = "the file") -> dict:
         payload = json.loads(raw)
     except ValueError:
         raise CardError(f"{name} is not a practice card: it holds no card data (exported from Stocktake's What "
-                        "works page, or `python -m analysis cards export`).") from None
+                        "works page, or 'python -m analysis cards export').") from None
     return check(payload)

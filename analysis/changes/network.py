@@ -105,6 +105,7 @@ class Beside:
     pounds_a_year: float | None = None
     cost_source: str | None = None
     savings_link: str | None = None
+    savings_levers: tuple[tuple[str, str], ...] = ()  # the Savings page's controls the link sets
 
     def sentence(self) -> str:
         if self.contacts_a_year is None:
@@ -141,7 +142,7 @@ def beside(ctx: Context, ds: store.Dataset, card: dict, figure: dict) -> Beside:
             f"{targets.format_value(baseline, mine.unit)} to {targets.format_value(moved, mine.unit)}."))
     contacts = baseline * e["share"] * measure.PERIODS_A_YEAR.get(mine.grain, 12)
     cost, source = measure.cost_per_contact(ctx, ds, service if scope == service else None)
-    link = None
+    link, levers = None, {}
     if figure["key"] == targets.FAILURE and e["share"] < 0:
         levers = {"dataset": ds.name, savings_page.FAILURE_PCT_KEY: round(-e["share"] * 100),
                   savings_page.SHIFT_COUNT_KEY: 0, savings_page.HANDLING_PCT_KEY: 0}
@@ -150,7 +151,7 @@ def beside(ctx: Context, ds: store.Dataset, card: dict, figure: dict) -> Beside:
         link = f"/{savings_page.PAGE_KEY}?{urlencode(levers)}"
     return Beside(out.card, figure, scope, baseline, contacts_a_year=contacts,
                   pounds_a_year=None if cost is None else contacts * cost, cost_source=source, savings_link=link,
-                  note=source or "")
+                  savings_levers=tuple((k, str(v)) for k, v in levers.items()), note=source or "")
 
 
 def network(ctx: Context, ds: store.Dataset) -> list[Beside]:
