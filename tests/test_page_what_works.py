@@ -52,11 +52,10 @@ def test_opening_a_change_draws_its_chart_rebased_at_the_change(demo_store, open
 
 def test_a_change_recorded_from_the_form_is_listed(demo_store, open_app):
     at = open_app(PAGE, query_params=DEMO)
-    inputs = {t.label: t for t in at.text_input}
-    inputs["What changed"].set_value("Text reminders")
-    at.date_input[0].set_value("2024-10-01")
-    at.multiselect[0].set_value(["demand:contacts"])
-    next(b for b in at.button if b.label == "Record the change").click().run()
+    at.text_input(key="ww_new_title").set_value("Text reminders")
+    at.date_input(key="ww_new_start").set_value("2024-10-01")
+    at.multiselect(key="ww_new_targets").set_value(["demand:contacts"])
+    at.button(key="FormSubmitter:ww_record-Record the change").click().run()
     page_ok(at)
     assert any("Recorded 'Text reminders'." in s.value for s in at.success)
     con = store.open_store(demo_store)
@@ -90,6 +89,22 @@ def test_a_done_action_becomes_a_change_from_the_workshop_page(demo_store, open_
     assert change is not None and change.title == "Send repair updates by text"
     assert change.session_id == session.id and change.owner == "Digital team"
     assert change.came_from == f"Action {action} of the session '{session.title}'"
+    # On What works it waits for its figures: chosen in its edit form, it is measured.
+    works = open_app(PAGE, query_params=DEMO)
+    assert "No figures chosen yet: say what the change was meant to move" in _markdown(works)
+    prefix = f"ww_edit_{change.id}"
+    works.date_input(key=f"{prefix}_start").set_value("2024-06-01")
+    works.selectbox(key=f"{prefix}_service").set_value("Housing repairs")
+    works.multiselect(key=f"{prefix}_targets").set_value(["demand:failure"])
+    works.button(key=f"FormSubmitter:{prefix}-Save the change").click().run()
+    page_ok(works)
+    assert any(s.value == "Saved 'Send repair updates by text'." for s in works.success)
+    con = store.open_store(demo_store)
+    try:
+        edited = records.get_change(con, change.id)
+    finally:
+        con.close()
+    assert [t.figure for t in edited.targets] == ["demand:failure"] and edited.action_id == action
 
 
 def test_an_opened_change_is_added_to_a_session_presented_and_packed(demo_store, open_app):

@@ -61,6 +61,7 @@ REFUSAL_WORDS = {
     audit.AGENDA_ITEM_RENAMED: "rename agenda items", audit.AGENDA_REORDERED: "reorder agendas",
     audit.AGENDA_ITEM_REMOVED: "remove agenda items", audit.ACTION_ADDED: "record actions",
     audit.ACTIONS_EDITED: "edit actions", audit.CARDS_IMPORTED: "import practice cards",
+    audit.CHANGE_EDITED: "edit changes",
 }
 
 
@@ -260,6 +261,11 @@ def change_from_action(con: duckdb.DuckDBPyConnection, action_id: int) -> int:
     draft = origin.draft_from_action(con, action_id)
     return perform(con, audit.INTERVENTION_ADDED, draft.dataset, lambda: origin.change_from_action(con, action_id),
                    detail=f"Change from action {int(action_id)}: '{draft.title}' on {draft.start}")
+
+
+def update_change(con: duckdb.DuckDBPyConnection, change_id: int, draft) -> records.Change:
+    return perform(con, audit.CHANGE_EDITED, draft.dataset, lambda: records.update_change(con, change_id, draft),
+                   detail=f"Change {int(change_id)} ('{(draft.title or '').strip()}') edited")
 
 
 def import_cards(con: duckdb.DuckDBPyConnection, named: list[tuple[str, dict]]) -> int:

@@ -39,37 +39,71 @@ def flash() -> None:
         (st.success if done[0] == "success" else st.error)(plain(done[1]))
 
 
+def _fields(prefix: str, dataset: store.Dataset, change: records.Change | None) -> Draft | None:
+    """A change's fields as a form (empty, or filled from ``change``); the draft when the form is submitted."""
+    options = {f.key: f for f in target_options(dataset)}
+    services = services_of(dataset)
+    chosen_before = [t.figure for t in change.targets if t.figure in options] if change else []
+    title = st.text_input("What changed", value=change.title if change else "", max_chars=records.MAX_TITLE,
+                          placeholder="Online repairs tracking", key=f"{prefix}_title")
+    when = st.columns(2)
+    start = when[0].date_input("Started (or went live)", value=change.start if change else None, format="DD/MM/YYYY",
+                               key=f"{prefix}_start")
+    end = when[1].date_input("Roll-out finished (leave empty if at once)", value=change.end if change else None,
+                             format="DD/MM/YYYY", key=f"{prefix}_end")
+    where = st.columns(2)
+    current = change.service if change and change.service in services else None
+    service = where[0].selectbox("Service", services, index=services.index(current) if current else None,
+                                 placeholder="Every service", disabled=not services, key=f"{prefix}_service")
+    area = where[1].text_input("Area (leave empty for every area)", value=(change.area or "") if change else "",
+                               max_chars=records.MAX_NAME, key=f"{prefix}_area")
+    chosen = st.multiselect("Figures it was meant to move", list(options), default=chosen_before,
+                            format_func=lambda k: options[k].label, key=f"{prefix}_targets")
+    wanted_before = change.targets[0].wanted if change and change.targets else "decrease"
+    wanted = st.radio("Which way", ["decrease", "increase"], index=["decrease", "increase"].index(wanted_before),
+                      horizontal=True, format_func={"decrease": "Down", "increase": "Up"}.get, key=f"{prefix}_wanted")
+    owner = st.text_input("Owner", value=(change.owner or "") if change else "", max_chars=records.MAX_NAME,
+                          key=f"{prefix}_owner")
+    description = st.text_area("Description", value=(change.description or "") if change else "",
+                               max_chars=records.MAX_TEXT, key=f"{prefix}_description")
+    label = "Save the change" if change else "Record the change"
+    if not st.form_submit_button(label, type="primary", icon=":material/save:"):
+        return None
+    return Draft(dataset.name, title, start, end, service, area or None, tuple(Target(k, wanted) for k in chosen),
+                 owner, description)
+
+
 def render_record_form(dataset: store.Dataset) -> None:
     """The form that records a change measured in ``dataset`` (editors only)."""
     if not can_edit():
         return
     with st.expander("Record a change", icon=":material/add_circle:"):
-        options = {f.key: f for f in target_options(dataset)}
-        services = services_of(dataset)
         with st.form("ww_record", clear_on_submit=True, border=False):
-            title = st.text_input("What changed", max_chars=records.MAX_TITLE, placeholder="Online repairs tracking")
-            when = st.columns(2)
-            start = when[0].date_input("Started (or went live)", value=None, format="DD/MM/YYYY")
-            end = when[1].date_input("Roll-out finished (leave empty if at once)", value=None, format="DD/MM/YYYY")
-            where = st.columns(2)
-            service = where[0].selectbox("Service", services, index=None, placeholder="Every service",
-                                         disabled=not services)
-            area = where[1].text_input("Area (leave empty for every area)", max_chars=records.MAX_NAME)
-            chosen = st.multiselect("Figures it was meant to move", list(options),
-                                    format_func=lambda k: options[k].label)
-            wanted = st.radio("Which way", ["decrease", "increase"], horizontal=True,
-                              format_func={"decrease": "Down", "increase": "Up"}.get)
-            owner = st.text_input("Owner", max_chars=records.MAX_NAME)
-            description = st.text_area("Description", max_chars=records.MAX_TEXT)
-            if st.form_submit_button("Record the change", type="primary", icon=":material/save:"):
-                draft = Draft(dataset.name, title, start, end, service, area or None,
-                              tuple(Target(k, wanted) for k in chosen), owner, description)
-                try:
-                    actions.add_change(get_connection(), draft)
-                    st.session_state[_FLASH] = ("success", f"Recorded '{title.strip()}'.")
-                except StocktakeError as exc:
-                    st.session_state[_FLASH] = ("error", str(exc))
-                st.rerun()
+            draft = _fields("ww_new", dataset, None)
+        if draft is not None:
+            try:
+                actions.add_change(get_connection(), draft)
+                st.session_state[_FLASH] = ("success", f"Recorded '{(draft.title or '').strip()}'.")
+            except StocktakeError as exc:
+                st.session_state[_FLASH] = ("error", str(exc))
+            st.rerun()
+
+
+def render_edit_form(change: records.Change, dataset: store.Dataset | None, expanded: bool = False) -> None:
+    """Edit a recorded change: its dates, where it applies, the figures it was meant to move (editors only)."""
+    if not can_edit() or dataset is None:
+        return
+    label = "Choose what it was meant to move" if not change.targets else "Edit this change"
+    with st.expander(label, expanded=expanded, icon=":material/edit:"):
+        with st.form(f"ww_edit_{change.id}", border=False):
+            draft = _fields(f"ww_edit_{change.id}", dataset, change)
+        if draft is not None:
+            try:
+                actions.update_change(get_connection(), change.id, draft)
+                st.session_state[_FLASH] = ("success", f"Saved '{(draft.title or '').strip()}'.")
+            except StocktakeError as exc:
+                st.session_state[_FLASH] = ("error", str(exc))
+            st.rerun()
 
 
 def _make_change(action_id: int) -> None:

@@ -14,6 +14,8 @@ from analysis.registry import NotShown
 from ui import cache
 from ui.chart_specs import chart_spec
 from ui.charts import show_chart
+from ui.change_forms import render_edit_form
+from ui.connection import catalogue
 from ui.figures import app_context
 from ui.text import plain
 
@@ -42,7 +44,12 @@ def _small_chart(m: measure.Measured) -> None:
     show_chart(spec, name=f"change_{m.key}", key=f"ww_small_{m.key}", downloads=False)
 
 
-def render_card(m: measure.Measured) -> None:
+def _dataset(name: str) -> store.Dataset | None:
+    return next((d for d in catalogue() if d.name == name), None)
+
+
+def render_card(m: measure.Measured, first: bool = True) -> None:
+    """One measured figure of a change; ``first``: the change's first shown here (it carries the edit form)."""
     change = m.change
     with st.container(border=True):
         text, chart = st.columns([3, 2])
@@ -63,6 +70,8 @@ def render_card(m: measure.Measured) -> None:
             if m.effect is not None:
                 st.button("Open its chart", key=f"ww_open_{m.key}", icon=":material/open_in_full:", on_click=_open,
                           args=(m.key,))
+            if first:
+                render_edit_form(change, _dataset(change.dataset), expanded=not change.targets)
         with chart:
             if m.effect is not None:
                 _small_chart(m)
@@ -72,7 +81,9 @@ def render_list(shown: list[measure.Measured]) -> None:
     if not shown:
         st.info("No change matches these filters.", icon=":material/filter_alt_off:")
         return
+    seen: set[int] = set()
     for m in shown[:MAX_LISTED]:
-        render_card(m)
+        render_card(m, m.change.id not in seen)
+        seen.add(m.change.id)
     if len(shown) > MAX_LISTED:
         st.caption(f"The first {MAX_LISTED} of {len(shown)}: narrow the filters to see the others.")
