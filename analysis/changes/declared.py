@@ -81,7 +81,7 @@ def build_change_chart(m: measure.Measured, frame: pd.DataFrame, *, small: bool 
     marks = pd.DataFrame({"day": [pd.Timestamp(change.start)], "label": [change.title]})
     if change.end:
         marks = pd.concat([marks, pd.DataFrame({"day": [pd.Timestamp(change.end)], "label": ["in place"]})])
-    title = f"{m.figure.label}: {change.scope()}" if small else f"{m.figure.label}, {change.scope()}: {change.title}"
+    title = m.figure.label if small else f"{m.figure.label}, {change.scope()}: {change.title}"
     return build_spc_chart(frame, title=title, unit=m.figure.unit, y_title=m.figure.label, interventions=marks,
                            grain=m.figure.grain, height=SMALL_HEIGHT if small else 320,
                            subtitle=None if small else f"Limits recalculated at the change ({change.when()})")
@@ -102,7 +102,11 @@ def headline(result, p: Opened) -> list[tuple[str, str]]:
     e, unit = m.effect, m.figure.unit
     out = [("Before (mean)", targets.format_value(e.before_mean, unit))]
     if e.points_after and e.verdict != fx.NO_BASELINE:
-        out += [("After (mean)", targets.format_value(e.after_mean, unit)), ("Effect", m.effect_words())]
+        words = m.effect_words()  # '-335 (-6.8%)': the effect and its share, apart so neither is cut short
+        out += [("After (mean)", targets.format_value(e.after_mean, unit)),
+                ("Effect", words.split(" (")[0].replace(" percentage points", " pts"))]
+        if " (" in words:
+            out.append(("As a share", words.split(" (")[1].rstrip(")")))
     if m.contacts_a_year is not None:
         out.append(("Contacts a year", f"{m.contacts_a_year:+,.0f}"))
     if m.pounds_a_year is not None:

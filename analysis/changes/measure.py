@@ -102,6 +102,8 @@ class Measured:
         unit = self.figure.unit if self.figure else "number"
         sign = "+" if e.effect > 0 else "-" if e.effect < 0 else ""
         share = "" if math.isnan(e.share) else f" ({e.share:+.1%})"
+        if unit == "share":  # a rate's effect is in percentage points, its share of the rate a per cent
+            return f"{sign}{abs(e.effect) * 100:,.1f} percentage points{share}"
         return f"{sign}{targets.format_value(abs(e.effect), unit)}{share}"
 
     def money_words(self) -> str:
