@@ -36,7 +36,7 @@ def test_the_demo_change_is_listed_measured_and_filtered(demo_store, open_app):
 
 def test_opening_a_change_draws_its_chart_rebased_at_the_change(demo_store, open_app):
     at = open_app(PAGE, query_params=DEMO)
-    at.button(key="ww_open_1:demand:failure").click().run()
+    at.button(key="_ww_open_1:demand:failure").click().run()
     page_ok(at)
     metrics = {m.label: m.value for m in at.metric}
     assert set(metrics) >= {"Before (mean)", "After (mean)", "Effect", "Contacts a year", "£ a year"}
@@ -52,9 +52,9 @@ def test_opening_a_change_draws_its_chart_rebased_at_the_change(demo_store, open
 
 def test_a_change_recorded_from_the_form_is_listed(demo_store, open_app):
     at = open_app(PAGE, query_params=DEMO)
-    at.text_input(key="ww_new_title").set_value("Text reminders")
-    at.date_input(key="ww_new_start").set_value("2024-10-01")
-    at.multiselect(key="ww_new_targets").set_value(["demand:contacts"])
+    at.text_input(key="_ww_new_title").set_value("Text reminders")
+    at.date_input(key="_ww_new_start").set_value("2024-10-01")
+    at.multiselect(key="_ww_new_targets").set_value(["demand:contacts"])
     at.button(key="FormSubmitter:ww_record-Record the change").click().run()
     page_ok(at)
     assert any("Recorded 'Text reminders'." in s.value for s in at.success)
@@ -92,11 +92,11 @@ def test_a_done_action_becomes_a_change_from_the_workshop_page(demo_store, open_
     # On What works it waits for its figures: chosen in its edit form, it is measured.
     works = open_app(PAGE, query_params=DEMO)
     assert "No figures chosen yet: say what the change was meant to move" in _markdown(works)
-    prefix = f"ww_edit_{change.id}"
+    prefix = f"_ww_edit_{change.id}"
     works.date_input(key=f"{prefix}_start").set_value("2024-06-01")
     works.selectbox(key=f"{prefix}_service").set_value("Housing repairs")
     works.multiselect(key=f"{prefix}_targets").set_value(["demand:failure"])
-    works.button(key=f"FormSubmitter:{prefix}-Save the change").click().run()
+    works.button(key=f"FormSubmitter:{prefix[1:]}-Save the change").click().run()
     page_ok(works)
     assert any(s.value == "Saved 'Send repair updates by text'." for s in works.success)
     con = store.open_store(demo_store)
@@ -127,6 +127,8 @@ def test_an_opened_change_is_added_to_a_session_presented_and_packed(demo_store,
         con.close()
     assert (item.view.page, item.view.figure, item.view.state["ww_change"]) == ("what-works", "change",
                                                                                  "1:demand:failure")
+    # The view keeps the change opened and the list's filters, not the forms' fields.
+    assert not [k for k in item.view.state if k.startswith(("ww_new", "ww_edit", "ww_open", "ww_org", "ww_small"))]
     assert item.view.link().startswith("/what-works?dataset=demo_contacts") and "ww_change=1%3Ademand%3Afailure" in \
         item.view.link()
     assert "could not be drawn" not in html and "<svg" in html and "sustained shift: 17 months" in html
@@ -185,4 +187,4 @@ def test_the_opened_change_offers_its_practice_card(demo_store, open_app):
     at = open_app(PAGE, query_params={**DEMO, "ww_change": "1:demand:contacts"})
     buttons = [b for b in at.get("download_button") if "card" in b.proto.label.lower()]
     assert [b.proto.label for b in buttons] == ["Practice card (HTML)"]
-    assert at.selectbox(key="ww_org_type").value == "not stated"
+    assert at.selectbox(key="_ww_org_type").value == "not stated"

@@ -79,7 +79,7 @@ def render_record_form(dataset: store.Dataset) -> None:
         return
     with st.expander("Record a change", icon=":material/add_circle:"):
         with st.form("ww_record", clear_on_submit=True, border=False):
-            draft = _fields("ww_new", dataset, None)
+            draft = _fields("_ww_new", dataset, None)
         if draft is not None:
             try:
                 actions.add_change(get_connection(), draft)
@@ -96,7 +96,7 @@ def render_edit_form(change: records.Change, dataset: store.Dataset | None, expa
     label = "Choose what it was meant to move" if not change.targets else "Edit this change"
     with st.expander(label, expanded=expanded, icon=":material/edit:"):
         with st.form(f"ww_edit_{change.id}", border=False):
-            draft = _fields(f"ww_edit_{change.id}", dataset, change)
+            draft = _fields(f"_ww_edit_{change.id}", dataset, change)
         if draft is not None:
             try:
                 actions.update_change(get_connection(), change.id, draft)

@@ -19,7 +19,7 @@ from ui.connection import get_connection
 from ui.figures import app_context
 from ui.text import plain
 
-ORG_KEY = PREFIX + "org_type"
+ORG_KEY = "_" + PREFIX + "org_type"  # private ("_"): not part of a saved view or its link
 UPLOAD_KEY, IMPORT_KEY = "dt_cards", "dt_cards_import"
 _IMPORTED = "_dt_cards_done"
 
@@ -35,7 +35,7 @@ def render_card_export(change_id: int, title: str) -> None:
 
     name = re.sub(r"[^A-Za-z0-9 _-]+", "", title).strip() or f"change {change_id}"
     row.download_button("Practice card (HTML)", data=card, file_name=f"{name} - practice card.html",
-                        mime="text/html", key=f"{PREFIX}card_{change_id}", icon=":material/share:",
+                        mime="text/html", key=f"_{PREFIX}card_{change_id}", icon=":material/share:",
                         on_click="ignore", help="One file to share with other services and councils: the change, "
                                                 "its chart, its effect and evidence, and the data behind them as "
                                                 "monthly aggregates (counts under 10 suppressed), readable offline.")

@@ -41,7 +41,7 @@ def _small_chart(m: measure.Measured) -> None:
     except NotShown:
         return
     spec = chart_spec(declared.build_change_chart, m, frame, small=True)
-    show_chart(spec, name=f"change_{m.key}", key=f"ww_small_{m.key}", downloads=False)
+    show_chart(spec, name=f"change_{m.key}", key=f"_ww_small_{m.key}", downloads=False)
 
 
 def _dataset(name: str) -> store.Dataset | None:
@@ -68,7 +68,7 @@ def render_card(m: measure.Measured, first: bool = True) -> None:
             elif m.control_sentence():
                 st.caption(plain(m.control_sentence()))
             if m.effect is not None:
-                st.button("Open its chart", key=f"ww_open_{m.key}", icon=":material/open_in_full:", on_click=_open,
+                st.button("Open its chart", key=f"_ww_open_{m.key}", icon=":material/open_in_full:", on_click=_open,
                           args=(m.key,))
             if first:
                 render_edit_form(change, _dataset(change.dataset), expanded=not change.targets)
