@@ -75,10 +75,32 @@ def test_counts_under_ten_are_suppressed_on_export(tmp_path):
     assert all(p["value"] is None or p["value"] >= 10 for p in series)
     # Chasing is every other contact: 50 and 52 a month before, 45 and 47 after: none suppressed here.
     assert [p["value"] for p in series[:2]] == [50.0, 52.0] and not any(p["suppressed"] for p in series)
+    # A small service: its counts under 10 suppressed, and with them the means and effect of their segments.
+    figure = cards.figure_payload(_measured_with(payload, [50.0, 52.0] * 6 + [8.0, 47.0] * 4 + [45.0]))
+    assert [p["value"] for p in figure["series"][12:14]] == [None, 47.0] and figure["series"][12]["suppressed"]
+    effect = figure["effect"]
+    assert effect["before_mean"] == pytest.approx(51.0)  # the before months are all shown
+    assert (effect["after_mean"], effect["effect"], effect["share"], effect["contacts_a_year"]) == (None,) * 4
     small = json.loads(json.dumps(payload))
     small["figures"][0]["series"][0]["value"] = 4.0
     with pytest.raises(cards.CardError, match="holds a count under 10 \\(2023-04-01\\)"):
         cards.check(small)
+
+
+def _measured_with(payload: dict, values: list[float]):
+    """A measurement of a crafted monthly count (April 2023 on, the change in April 2024)."""
+    import pandas as pd
+
+    from analysis.changes import effect as fx
+    from analysis.changes import measure, targets
+
+    months = pd.date_range("2023-04-01", periods=len(values), freq="MS")
+    change = records.Change(1, "calls", "Tiny", pd.Timestamp("2024-04-01").date(), service="Repairs")
+    target = Target("demand:reason:Chasing", "decrease")
+    figure = targets.TargetFigure(target.figure, "Contacts about 'Chasing'", "count", "neutral", "…", "month")
+    effect = fx.measure(months, values, change.start, wanted="decrease", lower_bound=0.0)
+    series = pd.DataFrame({"period": months, "value": values, "n": values})
+    return measure.Measured(change, target, figure, effect, series, contacts_a_year=-12.0)
 
 
 @pytest.mark.parametrize("change, message", [

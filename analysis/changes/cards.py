@@ -93,18 +93,25 @@ def _series(m: measure.Measured) -> list[dict]:
 
 
 def figure_payload(m: measure.Measured) -> dict:
+    """One figure of the card. Secondary suppression: a segment with a suppressed month gives no mean, limits or
+    effect either (its exact mean and the months shown would give the suppressed count back by subtraction)."""
     e = m.effect
-    has_after = e.points_after > 0 and e.verdict != fx.NO_BASELINE
+    series = _series(m)
+    hidden = {p["segment"] for p in series if p["suppressed"]}
+    before = "before" not in hidden
+    has_after = e.points_after > 0 and e.verdict != fx.NO_BASELINE and before and "after" not in hidden
     return {
         "key": m.target.figure, "label": m.figure.label, "definition": m.figure.definition, "unit": m.figure.unit,
-        "grain": m.figure.grain, "wanted": m.target.wanted, "series": _series(m),
+        "grain": m.figure.grain, "wanted": m.target.wanted, "series": series,
         "effect": {"verdict": e.verdict, "evidence": e.sentence(), "points_before": e.points_before,
-                   "points_after": e.points_after, "before_mean": _number(e.before_mean),
-                   "before_lower_limit": _number(e.before_lpl), "before_upper_limit": _number(e.before_upl),
+                   "points_after": e.points_after, "before_mean": _number(e.before_mean) if before else None,
+                   "before_lower_limit": _number(e.before_lpl) if before else None,
+                   "before_upper_limit": _number(e.before_upl) if before else None,
                    "after_mean": _number(e.after_mean) if has_after else None,
                    "effect": _number(e.effect) if has_after else None,
                    "share": _number(e.share) if has_after else None,
-                   "contacts_a_year": _number(m.contacts_a_year), "pounds_a_year": _number(m.pounds_a_year)}}
+                   "contacts_a_year": _number(m.contacts_a_year) if has_after else None,
+                   "pounds_a_year": _number(m.pounds_a_year) if has_after else None}}
 
 
 def build_payload(ctx: Context, change_id: int, organisation_type: str = "not stated",

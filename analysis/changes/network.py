@@ -132,7 +132,10 @@ def beside(ctx: Context, ds: store.Dataset, card: dict, figure: dict) -> Beside:
                                                       f"{mine.label.lower()}: {BASELINE_PERIODS} are needed for a baseline.")
     baseline = float(series.tail(BASELINE_PERIODS).mean())
     out = Beside(card, figure, scope, baseline)
-    if e["verdict"] not in fx.SIGNALS or e["share"] is None:
+    if e["verdict"] in fx.SIGNALS and e["share"] is None:
+        return Beside(card, figure, scope, baseline, note="Their card gives no effect to carry over: some of its "
+                                                            "months were under 10 and suppressed.")
+    if e["verdict"] not in fx.SIGNALS:
         return Beside(card, figure, scope, baseline, note="Their change showed no signal beyond ordinary variation, "
                                                             "so there is no effect to carry over.")
     if not mine.is_count:
