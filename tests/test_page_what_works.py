@@ -152,6 +152,8 @@ def test_cards_imported_on_the_data_page_fill_the_network_view(demo_store, open_
 
     card = _demo_card(demo_store).encode("utf-8")
     at = open_app("pages/data.py")
+    assert [u.key for u in at.file_uploader] == ["data_upload_0"]
+    at.toggle(key="dt_cards_open").set_value(True).run()
     at.file_uploader(key="dt_cards").set_value([("repairs.html", card, "text/html"),
                                                 ("minutes.html", b"<html>Minutes</html>", "text/html")]).run()
     at.button(key="dt_cards_import").click().run()

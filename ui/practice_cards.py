@@ -20,7 +20,7 @@ from ui.figures import app_context
 from ui.text import plain
 
 ORG_KEY = "_" + PREFIX + "org_type"  # private ("_"): not part of a saved view or its link
-UPLOAD_KEY, IMPORT_KEY = "dt_cards", "dt_cards_import"
+UPLOAD_KEY, IMPORT_KEY, OPEN_IMPORT_KEY = "dt_cards", "dt_cards_import", "dt_cards_open"
 _IMPORTED = "_dt_cards_done"
 
 
@@ -81,10 +81,12 @@ def render_card_import() -> None:
     """The Data page's import of practice cards (editors only): every file checked first, then all or none."""
     if not can_edit():
         return
-    with st.expander("Import practice cards (What works' Network view)", icon=":material/share:"):
-        done = st.session_state.pop(_IMPORTED, None)
-        if done:
-            (st.success if done[0] == "success" else st.error)(plain(done[1]))
+    done = st.session_state.pop(_IMPORTED, None)
+    if done:
+        (st.success if done[0] == "success" else st.error)(plain(done[1]))
+    # A toggle, not an expander: an expander's uploader is on the page even when closed, and the page's one file
+    # input is the data file's (a second would be a second "Browse files" for a keyboard or a script to land on).
+    if st.toggle("Import practice cards (What works' Network view)", key=OPEN_IMPORT_KEY):
         files = st.file_uploader("Practice cards", type=["html", "htm"], accept_multiple_files=True, key=UPLOAD_KEY,
                                  help="HTML files exported from another Stocktake's What works page.")
         if st.button("Import the cards", key=IMPORT_KEY, disabled=not files, icon=":material/upload:"):
