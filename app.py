@@ -33,6 +33,7 @@ pages = {
         st.Page("pages/performance.py", title="Performance trends", icon=":material/monitoring:", url_path="performance-trends"),
         st.Page("pages/savings.py", title="Savings scenarios", icon=":material/savings:", url_path="savings-scenarios"),
         st.Page("pages/spend.py", title="Spend", icon=":material/payments:", url_path="council-spend"),
+        st.Page("pages/what_works.py", title="What works", icon=":material/science:", url_path="what-works"),
     ],
     "Workshop": [
         st.Page("pages/workshop.py", title="Workshop", icon=":material/groups:", url_path="workshop-room"),

@@ -5,6 +5,7 @@
         a table with one column per period is read as rows of Period and Value unless --keep-wide)
     python -m analysis datasets [--db PATH] [--json]
     python -m analysis pack --session NAME [--db PATH] --out FILE.html
+    python -m analysis changes [--dataset NAME] [--db PATH] [--json] (What works: ``analysis.changes.commands``)
 
 The demo borough is built by ``python -m data.demo`` (it lives with its generator: ``analysis`` imports nothing from
 ``data``).
@@ -24,6 +25,7 @@ import sys
 import time
 
 from analysis import store
+from analysis.changes import commands as what_works
 from analysis.governance import audit
 from analysis.load import ingest, uploads
 from analysis.load.detect import COLUMN_TYPES, DAY_FIRST, MONTH_FIRST
@@ -99,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     pack.add_argument("--session", required=True, help="the session's title")
     pack.add_argument("--db")
     pack.add_argument("--out", required=True, help="the HTML file to write")
+    what_works.add_parsers(commands)
     return parser
 
 
@@ -227,7 +230,7 @@ def _pack(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"load": _load, "datasets": _datasets, "pack": _pack}[args.command](args)
+        return {"load": _load, "datasets": _datasets, "pack": _pack, **what_works.COMMANDS}[args.command](args)
     except StocktakeError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 2

@@ -2,8 +2,8 @@
 
 A saved view (:class:`analysis.workshop.sessions.View`) names its page by its address and its figure by its key; this module
 finds both among the pages' declarations (:mod:`analysis.demand.declared`, :mod:`analysis.kpis.declared`,
-:mod:`analysis.savings.declared`, :mod:`analysis.spend.declared`, and the Overview's
-:mod:`analysis.overview_declared`) and draws the figure as the page would, from the controls' values the view kept.
+:mod:`analysis.savings.declared`, :mod:`analysis.spend.declared`, :mod:`analysis.changes.declared` and the
+Overview's :mod:`analysis.overview_declared`) and draws the figure as the page would, from the controls' values the view kept.
 Every figure a page draws is here, so every one can be added to a session, presented and packed. A new Explore page
 is one more import in :data:`PAGES`.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from analysis import store
+from analysis.changes import declared as what_works
 from analysis.demand import declared as demand
 from analysis import overview_declared as overview
 from analysis.kpis import declared as performance
@@ -24,7 +25,7 @@ from analysis.spend import declared as spend
 from analysis.workshop.sessions import View
 
 PAGES: dict[str, Page] = {page.key: page for page in (overview.PAGE, demand.PAGE, performance.PAGE, savings.PAGE,
-                                                       spend.PAGE)}
+                                                       spend.PAGE, what_works.PAGE)}
 
 
 def page(key: str) -> Page:

@@ -3,7 +3,8 @@
 They are drawn as labelled vertical lines on every Performance chart of their service (a note with no service shows
 on every chart of the dataset), and the page offers them as points to recalculate SPC limits from (rebase points).
 Stored in the Stocktake database in ``stocktake_interventions`` so they survive restarts; the table is created on
-first use.
+first use. An intervention is a change with only a title and a date: :mod:`analysis.changes.records` adds a change's
+other fields (roll-out, area, targets, owner, description) to the same table, so both read the same rows.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from analysis.store import quote_identifier as q
 
 INTERVENTIONS_TABLE = "stocktake_interventions"
 INTERVENTION_SEQUENCE = "stocktake_intervention_seq"
+TARGETS_TABLE = "stocktake_change_targets"  # what a change targets (analysis.changes.records), deleted with it
 MAX_LABEL = 120
 COLUMNS = ["id", "dataset", "service", "day", "label"]
 
@@ -77,7 +79,9 @@ def add_intervention(
         return int(existing[0][0])
     with store.transaction(con) as cur:  # one transaction: the change and its audit record commit together
         new_id = int(cur.execute(f"SELECT nextval('{INTERVENTION_SEQUENCE}')").fetchone()[0])
-        cur.execute(f"INSERT INTO {q(INTERVENTIONS_TABLE)} VALUES (?, ?, ?, ?, ?, ?)",
+        # Columns named: the table has grown into the changes table (analysis.changes.records adds its fields).
+        cur.execute(f"INSERT INTO {q(INTERVENTIONS_TABLE)} (id, dataset, service, day, label, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
                     [new_id, dataset, service, day, label, datetime.now().replace(microsecond=0)])
     return new_id
 
@@ -113,5 +117,7 @@ def delete_intervention(con: duckdb.DuckDBPyConnection, intervention_id: int) ->
     if not found:
         return False
     with store.transaction(con) as cur:
+        if store.table_exists(con, TARGETS_TABLE):  # the figures a change targets go with it
+            cur.execute(f"DELETE FROM {q(TARGETS_TABLE)} WHERE change_id = ?", [int(intervention_id)])
         cur.execute(f"DELETE FROM {q(INTERVENTIONS_TABLE)} WHERE id = ?", [int(intervention_id)])
     return True

@@ -22,7 +22,8 @@ from analysis.lookups import DEMO_SOURCE
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
 from analysis.load.ingest import load_frame
-from analysis.interventions import add_intervention, list_interventions
+from analysis.changes.records import Draft, Target, add_change
+from analysis.interventions import list_interventions
 from analysis.load.prepare import prepare_dataset
 from analysis import explore
 from analysis.demand import page as demand_page
@@ -72,10 +73,16 @@ def build_demo(con, progress=None, user: str | None = None) -> dict[str, int]:
 
 
 def _record_intervention(con) -> None:
-    """Annotate the demo's intervention so the Performance page can show it and rebase on it."""
+    """Record the demo's intervention as a change (the Performance page shows it and rebases on it; What works
+    measures it on the figures it was meant to move)."""
     existing = list_interventions(con, RECORDS_DATASET)
     if len(existing) == 0:
-        add_intervention(con, RECORDS_DATASET, INTERVENTION_SERVICE, date(2024, 6, 1), INTERVENTION_LABEL)
+        add_change(con, Draft(
+            RECORDS_DATASET, INTERVENTION_LABEL, date(2024, 6, 1), service=INTERVENTION_SERVICE,
+            targets=(Target("demand:failure", "decrease"), Target("demand:contacts", "decrease"),
+                     Target("kpi:median_days_to_close", "decrease")),
+            owner="Head of Repairs", description="Tenants can follow their repair online, with a text at each step, "
+                                                 "so fewer need to phone to chase it."))
 
 
 DEMO_SESSION_TITLE = "Repairs stocktake, June 2025"

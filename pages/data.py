@@ -23,6 +23,7 @@ from ui import actions, file_preview
 from ui.auth import can_edit, guard_page
 from ui.connection import get_connection, use_dataset_on_next_run
 from ui.datasets_view import show_datasets, show_last_report
+from ui.practice_cards import render_card_import
 from ui.text import plain
 from ui.uploads import keep_upload, release_upload
 
@@ -193,3 +194,4 @@ else:
 
 show_last_report()
 show_datasets(con, editor)
+render_card_import()  # What works: practice cards from other services and councils

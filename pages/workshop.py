@@ -17,6 +17,7 @@ from analysis.workshop import notes, pack, actions as session_actions, sessions
 from analysis.errors import StocktakeError
 from analysis.exports import to_csv_bytes, to_xlsx_bytes
 from ui import actions
+from ui.change_forms import render_done_actions
 from ui import present_screen, session_forms as forms
 from ui.auth import guard_page
 from ui.links import public_url
@@ -158,6 +159,7 @@ def _actions_tab(session: sessions.Session, items: list[sessions.AgendaItem], li
         except StocktakeError as exc:
             forms.flash("error", str(exc))
         st.rerun()
+    render_done_actions(listed)  # What works: a done action made a change in one click
     export = session_actions.export_frame(listed)
     row = st.container(horizontal=True)
     name = pack.pack_filename(session).removesuffix(" - pack.html") + " - actions"

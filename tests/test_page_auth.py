@@ -176,7 +176,7 @@ def test_a_setting_that_cannot_be_used_stops_the_app_with_a_sentence(demo_store)
 def test_an_editor_sees_the_data_pages_load_role_and_delete_controls(demo_store):
     at = open_as(EDITOR, "pages/data.py")
     page_ok(at)
-    assert len(at.file_uploader) == 1
+    assert len(at.file_uploader) == 1  # the practice cards' uploader is shown only when asked for
     assert "Save roles" in button_labels(at) and "Delete" in button_labels(at)
     assert any("Signed in as **Ana Editor**, editor." == c.value for c in at.caption)
 

@@ -16,6 +16,7 @@ from tests.awkward_store import AWKWARD, build_awkward_store
 from tests.conftest import page_ok
 
 PAGES = [None, "pages/demand.py", "pages/performance.py", "pages/savings.py", "pages/spend.py", "pages/workshop.py",
+         "pages/what_works.py",
          "pages/data.py"]
 ENGINE_WORDS = re.compile(
     r"Binder Error|Conversion Error|Invalid Input|Catalog Error|Parser Error|Traceback|(?i:duckdb)|/tmp/|"

@@ -36,6 +36,8 @@ CASES = {
     "home/rows_by_measure": ({"dataset": "demo_kpis"}, "is the commonest measure: "),
     "home/rows_by_category": (PAYMENTS, "is the commonest category: "),
     "home/rows_by_supplier": (PAYMENTS, "is the commonest supplier: "),
+    # The demo's one change (id 1: the first in the store), on failure demand in repairs.
+    "what-works/change": ({**DEMO, "ww_change": "1:demand:failure"}, "sustained shift: 17 months in a row below"),
     "demand-drivers/volume": ({**REPAIRS, "dm_split": "channel"}, "70,166 records"),
     "demand-drivers/pareto": (REPAIRS, "reasons make up 80% of these records"),
     "demand-drivers/failure_service": (DEMO, "the highest share is in"),

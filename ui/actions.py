@@ -30,6 +30,7 @@ import duckdb
 import pandas as pd
 
 from analysis import classification, interventions, lookups, store
+from analysis.changes import network, origin, records
 from analysis.governance import audit
 from analysis.load import ingest
 from analysis.workshop import notes, actions as session_actions, sessions
@@ -60,7 +61,8 @@ REFUSAL_WORDS = {
     audit.SESSION_DELETED: "delete sessions", audit.AGENDA_ITEM_ADDED: "add views to a session",
     audit.AGENDA_ITEM_RENAMED: "rename agenda items", audit.AGENDA_REORDERED: "reorder agendas",
     audit.AGENDA_ITEM_REMOVED: "remove agenda items", audit.ACTION_ADDED: "record actions",
-    audit.ACTIONS_EDITED: "edit actions",
+    audit.ACTIONS_EDITED: "edit actions", audit.CARDS_IMPORTED: "import practice cards",
+    audit.CHANGE_EDITED: "edit changes",
 }
 
 
@@ -247,6 +249,31 @@ def delete_intervention(con: duckdb.DuckDBPyConnection, dataset: str, interventi
     return perform(con, audit.INTERVENTION_DELETED, dataset,
                    lambda: interventions.delete_intervention(con, intervention_id),
                    detail=f"Intervention {int(intervention_id)} deleted" + (f" ('{label}')" if label else ""))
+
+
+def add_change(con: duckdb.DuckDBPyConnection, draft) -> int:
+    """Record a change (What works): an intervention with its targets, so it is recorded as one."""
+    return perform(con, audit.INTERVENTION_ADDED, draft.dataset, lambda: records.add_change(con, draft),
+                   detail=f"Change '{(draft.title or '').strip()}' on {draft.start} for {draft.service or 'every service'}")
+
+
+def change_from_action(con: duckdb.DuckDBPyConnection, action_id: int) -> int:
+    """A done Workshop action made into a change, keeping its link."""
+    draft = origin.draft_from_action(con, action_id)
+    return perform(con, audit.INTERVENTION_ADDED, draft.dataset, lambda: origin.change_from_action(con, action_id),
+                   detail=f"Change from action {int(action_id)}: '{draft.title}' on {draft.start}")
+
+
+def update_change(con: duckdb.DuckDBPyConnection, change_id: int, draft) -> records.Change:
+    return perform(con, audit.CHANGE_EDITED, draft.dataset, lambda: records.update_change(con, change_id, draft),
+                   detail=f"Change {int(change_id)} ('{(draft.title or '').strip()}') edited")
+
+
+def import_cards(con: duckdb.DuckDBPyConnection, named: list[tuple[str, dict]]) -> int:
+    """Practice cards (checked already) into the Network view."""
+    return perform(con, audit.CARDS_IMPORTED, None, lambda: network.import_cards(con, named),
+                   detail=f"{len(named)} card{'s' if len(named) != 1 else ''}: "
+                          + ", ".join(name for name, _ in named)[:300])
 
 
 # ----- scenarios, notes --------------------------------------------------------------------------------------------

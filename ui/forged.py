@@ -25,6 +25,9 @@ EDITOR_CONTROLS = {
     "pf_t_save": audit.TARGET, "pf_tr_save": audit.TRAJECTORY, "pf_tr_clear": audit.TRAJECTORY_CLEARED,
     "pf_iv_add": audit.INTERVENTION_ADDED, "pf_iv_delete": audit.INTERVENTION_DELETED,
     "lookup_*": audit.LOOKUP_CHOSEN,
+    # What works: a done action made a change, a change recorded or edited, practice cards imported.
+    "ws_change_*": audit.INTERVENTION_ADDED, "FormSubmitter:ww_record-*": audit.INTERVENTION_ADDED,
+    "FormSubmitter:ww_edit_*": audit.CHANGE_EDITED, "dt_cards_import": audit.CARDS_IMPORTED,
 }
 
 

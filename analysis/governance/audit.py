@@ -62,6 +62,8 @@ NOTE_ADDED = "note added"
 NOTE_DELETED = "note deleted"
 DEMO_BUILT = "demo built"
 LOOKUP_CHOSEN = "lookup chosen"
+CARDS_IMPORTED = "practice cards imported"  # What works' Network view (analysis.changes.network)
+CHANGE_EDITED = "change edited"  # What works: a change's dates, scope or targets (analysis.changes.records)
 # The Workshop's changes (sessions, their agendas, notes and actions): they change no dataset.
 SESSION_CREATED = "session created"
 SESSION_CHANGED = "session changed"
