@@ -166,3 +166,24 @@ def test_a_table_created_by_two_sessions_at_once_is_no_error(tmp_path):
     with store.recording_queries() as seen:
         store.create_if_missing(con, "settings_once", ddl)
     assert not any("CREATE" in q for q in seen)  # once it exists, a read writes nothing
+
+
+def test_a_recording_sees_every_thread_but_background_work(tmp_path):
+    """A rerun's recording leaves out a large load's derived tables or the next agenda item being worked out on
+    another thread (they made a fragment's test see queries it never ran), and keeps other threads' queries."""
+    import threading
+
+    con = store.open_store(tmp_path / "s.duckdb")
+
+    def background():
+        with store.background_work():
+            store.query_df(con, "SELECT 'background' AS q")
+        store.query_df(con, "SELECT 'after the work' AS q")
+
+    with store.recording_queries() as seen:
+        worker = threading.Thread(target=background)
+        worker.start()
+        worker.join()
+        store.query_df(con, "SELECT 'foreground' AS q")
+    con.close()
+    assert seen == ["SELECT 'after the work' AS q", "SELECT 'foreground' AS q"]

@@ -22,7 +22,7 @@ import threading
 
 import streamlit as st
 
-from analysis import explore
+from analysis import explore, store
 from analysis.errors import StocktakeError
 from analysis.formatting import compact
 from analysis.registry import Drawn
@@ -91,7 +91,8 @@ def _prepare_now(session: sessions.Session, items: list[sessions.AgendaItem]) ->
     ctx = AppContext(get_connection())
     for item in items:
         try:
-            _draw(ctx, session, item)
+            with store.background_work():
+                _draw(ctx, session, item)
         except Exception:  # noqa: BLE001 - the run that shows this item says what is wrong, in its place
             logging.getLogger("stocktake").debug("Could not prepare agenda item %s", item.id, exc_info=True)
 

@@ -106,7 +106,8 @@ def prepare_in_background(con: duckdb.DuckDBPyConnection, dataset: str,
         job.thread_id = threading.get_ident()
         cur = con.cursor()  # its own cursor: DuckDB refuses two threads on one
         try:
-            job.notes = prepare_dataset(cur, dataset, progress=progress)
+            with store.background_work():
+                job.notes = prepare_dataset(cur, dataset, progress=progress)
             for note in job.notes:
                 log.info("Preparing '%s': %s", dataset, note)
         except Exception:  # noqa: BLE001 - a page that finds a table missing builds it itself
