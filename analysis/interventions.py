@@ -41,13 +41,14 @@ def _table_exists(con: duckdb.DuckDBPyConnection) -> bool:
     return store.table_exists(con, INTERVENTIONS_TABLE)
 
 
-def _as_date(day) -> date:
+def as_date(day, what: str = "day the change happened") -> date:
+    """``day`` as a date, or a sentence naming ``what`` was wanted (changes' dates are read the same way)."""
     try:
         value = pd.Timestamp(day)
     except (ValueError, TypeError):
         value = pd.NaT
     if pd.isna(value):
-        raise StocktakeError(f"'{day}' is not a date: give the day the change happened, e.g. 2024-06-01.")
+        raise StocktakeError(f"'{day}' is not a date: give the {what}, e.g. 2024-06-01.")
     return value.date()
 
 
@@ -67,7 +68,7 @@ def add_intervention(
     if not dataset:
         raise StocktakeError("Choose the dataset the intervention belongs to.")
     service = (service or "").strip() or None
-    day = _as_date(day)
+    day = as_date(day)
     ensure_interventions_table(con)
     existing = store.query_rows(
         con,

@@ -131,15 +131,10 @@ def _migrated(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def _as_date(value, what: str) -> date | None:
+    """A blank is no date (a roll-out with no end yet); anything else is read as interventions read a day."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        stamp = pd.NaT
-    if pd.isna(stamp):
-        raise StocktakeError(f"'{value}' is not a date: give the {what}, e.g. 2024-06-01.")
-    return stamp.date()
+    return interventions.as_date(value, what)
 
 
 def _text(value, limit: int, what: str) -> str | None:
