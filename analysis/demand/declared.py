@@ -48,9 +48,18 @@ class Counted:
         return periods.GRAIN_LABELS[self.grain]
 
 
-def counted(target: str | None):
-    """Inputs for a count figure whose chart drills into ``target`` (it keeps every bar of its own: None for all)."""
-    return lambda ctx, ds, view, state: Counted(view.filters_for(target), view.grain, view.coverage)
+GRAIN_FREE = "month"
+"""The grain a count figure that does not show periods reads its counts at (the page's default, whose scan is there
+from the page's first visit): its sums are the same at every grain, so the page's grain is left out of its key."""
+
+
+def counted(target: str | None, *, by_period: bool = True):
+    """Inputs for a count figure whose chart drills into ``target`` (it keeps every bar of its own: None for all).
+    ``by_period`` False: the figure shows no periods (reasons, services, day × hour, month × year, areas), so a
+    change of the page's grain is not a new key for it: one chart built again per person who changes it, not six."""
+    if by_period:
+        return lambda ctx, ds, view, state: Counted(view.filters_for(target), view.grain, view.coverage)
+    return lambda ctx, ds, view, state: Counted(view.filters_for(target), GRAIN_FREE, view.coverage)
 
 
 def page_counts(ctx: Context, ds: store.Dataset, filters: Filters, grain: str) -> scan.Counts:
@@ -98,7 +107,7 @@ def _pareto(ctx, ds, p: Counted) -> figures.Pareto:
 
 
 PARETO = register(Figure(
-    PAGE, "pareto", "Top reasons", counted("reason"), _pareto,
+    PAGE, "pareto", "Top reasons", counted("reason", by_period=False), _pareto,
     # Every reason in the 80% and a few beyond it, between 25 and 40 bars.
     chart=lambda found, p: charts.build_pareto_chart(found.frame, found.reasons_for_share,
                                                      top_n=min(max(25, found.reasons_for_share + 5), 40)),
@@ -132,7 +141,7 @@ def _failure_headline(frame: pd.DataFrame, p) -> list[tuple[str, str]]:
 
 for _by in ("service", "channel"):
     register(Figure(
-        PAGE, f"failure_{_by}", f"Failure and value demand by {_by}", counted(_by), _failure(_by),
+        PAGE, f"failure_{_by}", f"Failure and value demand by {_by}", counted(_by, by_period=False), _failure(_by),
         chart=lambda frame, p, by=_by: charts.build_failure_share_chart(frame, by.capitalize(),
                                                                         f"Failure and value demand by {by}"),
         columns=explained.FAILURE_COLUMNS, reading=lambda frame, p, by=_by: readings.failure(frame, by, p.grain),
@@ -217,7 +226,7 @@ def _day_hour(ctx, ds, p: Counted) -> pd.DataFrame:
 
 
 DAY_HOUR = register(Figure(
-    PAGE, "day_hour", "When contacts arrive: day × hour", counted("dayhour"), _day_hour,
+    PAGE, "day_hour", "When contacts arrive: day × hour", counted("dayhour", by_period=False), _day_hour,
     chart=lambda grid, p: charts.build_day_hour_heatmap(grid),
     columns={"day": "Day", "hour": "Hour starting", "count": "Records"}, reading=lambda grid, p: readings.day_hour(grid),
     how=explained.SEASONALITY, needs=("date",), drill=Drill("dayhour", "dayhour_pick")))
@@ -231,7 +240,7 @@ def _month_year(ctx, ds, p: Counted) -> pd.DataFrame:
 
 
 SEASONALITY = register(Figure(
-    PAGE, "seasonality", "Seasonality: month × year", counted("month"), _month_year,
+    PAGE, "seasonality", "Seasonality: month × year", counted("month", by_period=False), _month_year,
     chart=lambda months, p: charts.build_month_year_heatmap(months),
     columns={"year": "Year", "month": "Month", "count": "Records", "incomplete": "Incomplete month"},
     reading=lambda months, p: readings.seasonality(months), how=explained.SEASONALITY, needs=("date",),
@@ -311,7 +320,7 @@ def _rate(ctx, ds, p: Counted) -> Rates:
 
 
 RATE = register(Figure(
-    PAGE, "rate", "Records per 1,000 residents", counted("area"), _rate,
+    PAGE, "rate", "Records per 1,000 residents", counted("area", by_period=False), _rate,
     chart=lambda found, p: charts.build_rate_chart(found.frame, "Area"), table=lambda found: found.frame,
     columns=explained.RATE_COLUMNS, reading=lambda found, p: readings.rate(found.frame),
     how=lambda found, p: explained.rate(found.population), needs=("area",), reads=(POPULATION,),
