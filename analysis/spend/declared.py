@@ -15,8 +15,8 @@ from datetime import date
 import pandas as pd
 
 from analysis import periods, store
-from analysis.charts import spc as spc_charts
 from analysis.charts import spend as charts
+from analysis.charts.spc_template import spc_template
 from analysis.charts.demand import build_change_waterfall
 from analysis.demand.change import waterfall_frame
 from analysis.filters import Filters
@@ -131,7 +131,7 @@ def _spc_headline(frame: pd.DataFrame, p: Scanned) -> list[tuple[str, str]]:
 
 SPC = register(Figure(
     PAGE, "spc", "Monthly spend: is it changing?", _scanned(), _spc,
-    chart=lambda frame, p: spc_charts.build_spc_chart(
+    chart=lambda frame, p: spc_template(
         frame, title="Net spend by month (SPC)", unit="money", y_title="Net spend (£)", grain="month",
         subtitle="Neither direction is better: a signal either way is a change to explain"),
     columns=spc_explained.SPC_COLUMNS,
