@@ -22,13 +22,14 @@ import argparse
 import asyncio
 import json
 import random
+import signal
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 from bench.serve import load_average, private_copy, records_dataset, served_app, spend_dataset, store_for
-from bench.sessions import ACTIONS_PER_VISIT, CONTROLS, PAGES, StreamlitClient
+from bench.sessions import ACTIONS_PER_VISIT, CONTROLS, PAGES, StreamlitClient, _start_profile
 
 SETTLE_S = 8.0  # after everyone has connected: the background imports a server starts on its first run
 
@@ -92,13 +93,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--actions", type=int, default=240)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="record the server with py-spy into this file (raw; see bench.sessions --profile)")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="stocktake_action_cpu_"))
     db = private_copy(store_for(args.size), work / "store")
     load_before = load_average()
     datasets = {page: spend_dataset(args.size) if page == "spend" else records_dataset(args.size) for page in PAGES}
     with served_app(db, work / "streamlit.log") as server:
+        spy = _start_profile(server.pid, args.profile) if args.profile else None
         result = asyncio.run(replay(server.url, server.cpu_seconds, args.people, args.actions, args.seed, datasets))
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file when interrupted
+            spy.wait(timeout=60)
     result.update({"size": args.size, "load_average_before": round(load_before, 2),
                    "load_average_after": round(load_average(), 2)})
     if args.json:

@@ -167,7 +167,7 @@ def test_the_small_multiples_template_draws_the_same_chart_as_the_builder():
 def test_the_spc_template_draws_the_same_chart_as_the_builder():
     """spc_template keeps the SPC chart's Vega-Lite per shape and fills in the data and titles: for every shape the
     pages meet (near lines, a target, a rebased short segment with its warning, a short series with a tick per
-    period, interventions, which the builder draws itself) the chart is the builder's own, and another KPI of the
+    period, interventions) the chart is the builder's own, and another KPI of the
     same shape reuses the template."""
     from analysis.charts import spc_template
     from analysis.charts.spec import make_spec, rows_spec

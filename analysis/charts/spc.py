@@ -162,15 +162,26 @@ def _label_expr() -> str:
     return f"{parts} : datum.label"
 
 
-def _intervention_layers(interventions: pd.DataFrame | None, first, last) -> list[alt.Chart]:
+def intervention_notes(interventions: pd.DataFrame | None, first, last) -> pd.DataFrame | None:
+    """The interventions drawn on a chart from ``first`` to ``last`` (None: none), with their dates written."""
     if interventions is None or interventions.empty:
-        return []
+        return None
     notes = interventions.copy()
     notes["day"] = pd.to_datetime(notes["day"])
     notes = notes[(notes["day"] >= pd.Timestamp(first)) & (notes["day"] <= pd.Timestamp(last))]
     if notes.empty:
-        return []
+        return None
     notes["day_label"] = notes["day"].dt.strftime("%d %B %Y")
+    return notes
+
+
+def _intervention_layers(interventions: pd.DataFrame | None, first, last, source=None) -> list[alt.Chart]:
+    """The interventions' rules and labels, drawing ``source`` (the notes themselves by default, or a named dataset
+    holding them: the SPC template's)."""
+    notes = intervention_notes(interventions, first, last)
+    if notes is None:
+        return []
+    notes = notes if source is None else source
     rule = alt.Chart(notes).mark_rule(color=DARK_GREY, strokeDash=[4, 3], strokeWidth=1.2).encode(
         x=alt.X("day:T"),
         tooltip=[alt.Tooltip("label:N", title="Intervention"), alt.Tooltip("day_label:N", title="Date")])

@@ -6,9 +6,8 @@ The chart's layers, axis and legend depend on the data only through a few traits
 there is a target or a trajectory, the periods of a short series, the subtitle's warning), so the Altair chart is
 built once per shape and kept as text; another KPI, service, period or rule set of the same shape only fills in the
 data and the titles. Building the Altair chart was most of the cost of an SPC figure, asked for again by everyone in a
-room who changes the KPI, the period or the rules. Interventions inside the chart's dates are drawn from data of
-their own, so a chart with any is built by :func:`build_spc_chart` itself. ``tests/test_charts_spc.py`` checks that
-the two give the same chart.
+room who changes the KPI, the period or the rules. Interventions inside the chart's dates are a second dataset,
+:data:`SPC_NOTES`. ``tests/test_charts_spc.py`` checks that the template and the builder give the same chart.
 """
 
 from __future__ import annotations
@@ -20,11 +19,11 @@ import altair as alt
 import pandas as pd
 
 from analysis.charts.common import DEFAULT_HEIGHT, titled
-from analysis.charts.spc import CHART_COLUMNS, POINT_COLOURS, build_spc_chart, chart_frame
+from analysis.charts.spc import CHART_COLUMNS, POINT_COLOURS, chart_frame, intervention_notes
 from analysis.charts.spc import _intervention_layers, _layers  # the builder's own parts: one way to draw the chart
 from analysis.spc import xmr
 
-SPC_DATA = "spc"
+SPC_DATA, SPC_NOTES = "spc", "spc_notes"
 _TEMPLATES: dict[tuple, str] = {}
 _LIMIT = 256
 _lock = threading.Lock()
@@ -34,13 +33,11 @@ _TITLE, _Y_TITLE, _SUBTITLE = "@@stocktake spc title@@", "@@stocktake spc y titl
 def spc_template(result: pd.DataFrame, *, title: str, unit: str = "number", y_title: str = "Value",
                  subtitle: str | None = None, interventions: pd.DataFrame | None = None,
                  show_near_lines: bool = False, height: int = DEFAULT_HEIGHT, grain: str = "month") -> dict:
-    """:func:`build_spc_chart`'s chart (same arguments but ``format_value``) as a Vega-Lite dict, its data the frame
-    in ``datasets[SPC_DATA]``. Made with Altair once per shape of chart (see the module's docstring)."""
+    """:func:`analysis.charts.spc.build_spc_chart`'s chart (same arguments but ``format_value``) as a Vega-Lite
+    dict, its data the frame in ``datasets[SPC_DATA]`` (and the interventions in ``datasets[SPC_NOTES]``). Made
+    with Altair once per shape of chart (see the module's docstring)."""
     data = chart_frame(result, unit, None, grain)
-    if len(data) and _intervention_layers(interventions, data["date"].min(), data["date"].max()):
-        return _as_dict(build_spc_chart(result, title=title, unit=unit, y_title=y_title, subtitle=subtitle,
-                                        interventions=interventions, show_near_lines=show_near_lines, height=height,
-                                        grain=grain))
+    notes = intervention_notes(interventions, data["date"].min(), data["date"].max()) if len(data) else None
     lines = [subtitle] if subtitle else []
     if len(data) and data["short_segment"].any():
         short = result.attrs.get("short_segment_points", xmr.SHORT_SEGMENT_POINTS)
@@ -52,10 +49,13 @@ def spc_template(result: pd.DataFrame, *, title: str, unit: str = "number", y_ti
              tuple(t for t in POINT_COLOURS if t in set(data["point_type"])),
              bool(data["target"].notna().any()),
              bool("trajectory" in data and data["trajectory"].notna().any()),
-             tuple(sorted(distinct)) if 0 < len(distinct) <= 16 else None, len(data) == 0)
+             tuple(sorted(distinct)) if 0 < len(distinct) <= 16 else None, len(data) == 0, notes is not None)
     text = _TEMPLATES.get(shape)
     if text is None:
         layers = _layers(data, unit, _Y_TITLE, show_near_lines, point_size=60, grain=grain)
+        if notes is not None:
+            layers += _intervention_layers(interventions, data["date"].min(), data["date"].max(),
+                                           source=alt.NamedData(name=SPC_NOTES))
         chart = alt.layer(*layers, data=alt.NamedData(name=SPC_DATA)).properties(width="container", height=height)
         text = json.dumps(titled(chart, _TITLE, [_SUBTITLE] if lines else None).to_dict(validate=False))
         with _lock:
@@ -65,12 +65,6 @@ def spc_template(result: pd.DataFrame, *, title: str, unit: str = "number", y_ti
     text = (text.replace(json.dumps(_TITLE), json.dumps(title)).replace(json.dumps(_Y_TITLE), json.dumps(y_title))
             .replace(json.dumps([_SUBTITLE]), json.dumps(lines)))
     spec = json.loads(text)
-    spec["datasets"] = {**(spec.get("datasets") or {}), SPC_DATA: data[[c for c in CHART_COLUMNS if c in data]]}
+    spec["datasets"] = {**(spec.get("datasets") or {}), SPC_DATA: data[[c for c in CHART_COLUMNS if c in data]],
+                        **({SPC_NOTES: notes} if notes is not None else {})}
     return spec
-
-
-def _as_dict(chart: alt.TopLevelMixin) -> dict:
-    # The builder's chart as a dict whose datasets make_spec fills (it runs the chart through its own transformer).
-    from analysis.charts.spec import make_spec
-
-    return make_spec(lambda: chart)
