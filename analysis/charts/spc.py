@@ -70,13 +70,15 @@ def chart_frame(result: pd.DataFrame, unit: str = "number", format_value: Callab
         data["period_label"] = data["date"].astype(str)
     data["value_text"] = _each_once(data["value"], fmt)
     data["mean_text"] = _each_once(data["mean"], fmt)
+    written: dict = {}  # each segment's limits written once, not once per point
     data["limits_text"] = [
-        "not shown (too few points)" if pd.isna(lo) else f"{fmt(lo)} to {fmt(hi)}"
+        "not shown (too few points)" if pd.isna(lo) else
+        written.get((lo, hi)) or written.setdefault((lo, hi), f"{fmt(lo)} to {fmt(hi)}")
         for lo, hi in zip(data["lpl"], data["upl"])
     ]
     data["type_label"] = data["point_type"].map(POINT_LABELS)
     data["rule_text"] = data["special_cause_detail"].fillna("Common cause variation")
-    data["target_text"] = [fmt(v) if pd.notna(v) else "–" for v in data["target"]]
+    data["target_text"] = _each_once(data["target"], lambda v: fmt(v) if pd.notna(v) else "–")
     return data
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from analysis import classification, forecast, lookups, periods, store
 from analysis.charts import demand as charts
+from analysis.charts.templates import forecast_template
 from analysis.demand import change, choices, explained, figures, readings, repeats, scan
 from analysis.demand.page import (CHANGE_BY, CHANGE_BY_KEY, CHANGE_PERIOD_KEYS, HORIZON_KEY, PAGE, REPEAT_BY_KEY,
                                   REPEAT_DAYS_KEY, SPLIT_LABELS, DemandView, chosen_split)
@@ -350,7 +351,7 @@ FORECAST = register(Figure(
     inputs=lambda ctx, ds, view, state: Ahead(view.filters, view.grain, view.coverage,
                                               min(max(int(value(state, HORIZON_KEY, 6)), 3), 12)),
     compute=_forecast,
-    chart=lambda found, p: charts.build_forecast_chart(
+    chart=lambda found, p: forecast_template(
         found.history, found.forecast, periods.GRAIN_LABELS[p.grain],
         title=f"Forecast of the next {p.horizon} {periods.GRAIN_UNITS[p.grain]}"),
     table=lambda found: found.forecast, columns=explained.FORECAST_COLUMNS,

@@ -14,7 +14,7 @@ import pandas as pd
 
 from analysis import lookups, periods, store
 from analysis.charts import spc as charts
-from analysis.charts.spc_template import spc_template
+from analysis.charts.templates import spc_template
 from analysis.filters import Filters
 from analysis.kpis import definitions, explained, peers, series, storage
 from analysis.kpis.explained import DIRECTION_LABELS, RULE_LABELS, SPLIT_LABELS

@@ -16,7 +16,7 @@ import pandas as pd
 
 from analysis import periods, store
 from analysis.charts import spend as charts
-from analysis.charts.spc_template import spc_template
+from analysis.charts.templates import spc_template
 from analysis.charts.demand import build_change_waterfall
 from analysis.demand.change import waterfall_frame
 from analysis.filters import Filters
