@@ -71,3 +71,13 @@ def test_the_years_projected_are_not_a_new_key_for_the_tornado():
     moved = SimpleNamespace(**{**vars(view), "levers": replace(view.levers, failure_pct=25.0)})
     assert key(view) != key(moved)
     assert savings.SENSITIVITY.inputs(None, None, moved, {}).levers.failure_pct == 25.0
+
+
+def test_a_scan_at_another_grain_holds_the_periods_only():
+    """At a grain other than the month, only the figures showing periods read the page's scan (the others read the
+    month's): it groups the periods alone, not the five sets of the month's scan."""
+    asked = []
+    ctx = SimpleNamespace(shared=lambda fn, ds, *args, **kw: asked.append(args))
+    for grain in ("week", "day", "quarter"):
+        demand.page_counts(ctx, None, Filters(), grain)
+    assert [a[-1] for a in asked] == [demand.PERIOD_SETS] * 3 and demand.PERIOD_SETS == ("period_reasons",)

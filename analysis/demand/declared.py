@@ -63,15 +63,23 @@ def counted(target: str | None, *, by_period: bool = True):
     return lambda ctx, ds, view, state: Counted(view.filters_for(target), GRAIN_FREE, view.coverage)
 
 
+PERIOD_SETS = ("period_reasons",)
+"""What a scan at any grain but :data:`GRAIN_FREE` holds: only the figures that show periods read it (volume,
+failure demand over time, the forecast), so a change of grain on 10M records is one grouping, not five."""
+
+
 def page_counts(ctx: Context, ds: store.Dataset, filters: Filters, grain: str) -> scan.Counts:
-    """The page's one scan for these filters, shared by every count figure drawn with them."""
-    return ctx.shared(scan.counts, ds, filters, grain, scan.page_sets(ds, grain))
+    """The page's one scan for these filters, shared by every count figure drawn with them (at another grain than
+    :data:`GRAIN_FREE`, the periods only: see :data:`PERIOD_SETS`)."""
+    sets = scan.page_sets(ds, grain) if grain == GRAIN_FREE else PERIOD_SETS
+    return ctx.shared(scan.counts, ds, filters, grain, sets)
 
 
 def page_total(ctx: Context, view: DemandView) -> int:
-    """Records the page's filters keep (the page's headline), summed once from the page's scan."""
-    return ctx.derived("demand total", view.dataset, (view.filters, view.grain), lambda: figures.total_from(
-        page_counts(ctx, view.dataset, view.filters, view.grain)))
+    """Records the page's filters keep (the page's headline), summed once from the page's scan (the same at every
+    grain)."""
+    return ctx.derived("demand total", view.dataset, (view.filters,), lambda: figures.total_from(
+        page_counts(ctx, view.dataset, view.filters, GRAIN_FREE)))
 
 
 # ---- volume and top reasons ---------------------------------------------------------------------------------------
