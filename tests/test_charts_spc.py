@@ -162,3 +162,62 @@ def test_the_small_multiples_template_draws_the_same_chart_as_the_builder():
         frame, title="Failure demand by area", y_title="Failure demand", interventions=notes, subtitle="Own scales")))
     assert _named_by_content(inline_spec(with_frames(template, {charts.SMALL_MULTIPLES_DATA: data}))) == \
         _named_by_content(built)
+
+
+def test_the_spc_template_draws_the_same_chart_as_the_builder():
+    """spc_template keeps the SPC chart's Vega-Lite per shape and fills in the data and titles: for every shape the
+    pages meet (near lines, a target, a rebased short segment with its warning, a short series with a tick per
+    period, interventions) the chart is the builder's own, and another KPI of the
+    same shape reuses the template."""
+    from analysis.charts import templates
+    from analysis.charts.spec import make_spec, rows_spec
+    from tests.test_chart_schema import _named_by_content
+
+    r = xmr.xmr(VALUES, dates=DATES, improvement="increase", target=15.0, rebase_at=[DATES[14]])
+    notes = pd.DataFrame({"day": [DATES[10]], "label": ["New form"]})
+    cases = [dict(result=r, show_near_lines=True, subtitle="Higher is better"),
+             dict(result=xmr.xmr(VALUES, dates=DATES, improvement="decrease"), unit="share"),
+             dict(result=xmr.xmr(VALUES[:9], dates=DATES[:9], improvement="neutral"), grain="month"),
+             dict(result=r, interventions=notes),
+             dict(result=xmr.xmr(VALUES, dates=pd.date_range("2024-01-01", periods=20, freq="D")), grain="day")]
+    for case in cases:
+        result = case.pop("result")
+        built = rows_spec(make_spec(lambda: charts.build_spc_chart(result, title="Contacts", y_title="Contacts",
+                                                                     **case)))
+        drawn = rows_spec(make_spec(lambda: templates.spc_template(result, title="Contacts", y_title="Contacts",
+                                                                       **case)))
+        assert _named_by_content(drawn) == _named_by_content(built), case
+    kept = len(templates._TEMPLATES)
+    other = xmr.xmr([v * 3 for v in VALUES], dates=DATES, improvement="increase", target=45.0, rebase_at=[DATES[14]])
+    drawn = rows_spec(make_spec(lambda: templates.spc_template(other, title="Days to close", y_title="Days",
+                                                                   show_near_lines=True, subtitle="Lower is better")))
+    assert len(templates._TEMPLATES) == kept  # same shape, another KPI: the template is reused
+    built = rows_spec(make_spec(lambda: charts.build_spc_chart(other, title="Days to close", y_title="Days",
+                                                                 show_near_lines=True, subtitle="Lower is better")))
+    assert _named_by_content(drawn) == _named_by_content(built)
+    assert drawn["title"]["text"] == "Days to close" and drawn["title"]["subtitle"][0] == "Lower is better"
+
+
+def test_the_forecast_template_draws_the_same_chart_as_the_builder():
+    """forecast_template keeps the forecast chart's Vega-Lite per grain and set of models and fills in the data and
+    title: the chart is the builder's own, and another horizon or series reuses the template."""
+    from analysis import forecast
+    from analysis.charts import demand, templates
+    from analysis.charts.spec import make_spec, rows_spec
+    from tests.test_chart_schema import _named_by_content
+
+    months = pd.date_range("2021-01-01", periods=48, freq="MS")
+    rng = np.random.default_rng(5)
+    history = pd.DataFrame({"period": months, "value": (1000 + 80 * np.sin(np.arange(48) * np.pi / 6)
+                                                         + rng.normal(0, 20, 48)).round()})
+    for horizon, scale in ((6, 1.0), (12, 1.3)):
+        found = forecast.forecast_series(history.assign(value=history["value"] * scale), "month", horizon)
+        hist = found.history
+        built = rows_spec(make_spec(lambda: demand.build_forecast_chart(hist, found.forecast, "Month",
+                                                                          title=f"Forecast of the next {horizon}")))
+        kept = len(templates._TEMPLATES)
+        drawn = rows_spec(make_spec(lambda: templates.forecast_template(hist, found.forecast, "Month",
+                                                                         title=f"Forecast of the next {horizon}")))
+        assert _named_by_content(drawn) == _named_by_content(built)
+        assert drawn["title"]["text"] == f"Forecast of the next {horizon}"
+    assert len(templates._TEMPLATES) == kept  # the second horizon reused the first one's template

@@ -326,11 +326,21 @@ def build_rate_chart(frame: pd.DataFrame, area_label: str = "Area", top_n: int =
 def build_forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, grain_label: str,
                          title: str = "Forecast") -> alt.LayerChart:
     """Actual history as a line; each model's forecast as a dashed line with 80% and 95% bands."""
+    hist, fc = forecast_frames(history, forecast)
+    return forecast_layers(hist, fc, fc["model"].unique().tolist(), grain_label, title)
+
+
+def forecast_frames(history: pd.DataFrame, forecast: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The forecast chart's two datasets: the history and the forecasts, with the numbers written for the tooltip."""
     hist = history.assign(series="Actual", value_text=history["value"].map(format_count))
     fc = forecast.copy()
     for col in ("mean", "lo80", "hi80", "lo95", "hi95"):
         fc[f"{col}_text"] = fc[col].map(format_count)
-    models = fc["model"].unique().tolist()
+    return hist, fc
+
+
+def forecast_layers(hist, fc, models: list[str], grain_label: str, title: str) -> alt.LayerChart:
+    """The forecast chart drawing ``hist`` and ``fc`` (frames, or named datasets: the template's)."""
     colours = dict(zip(models, [ACCENT_ORANGE, ACCENT_SKY]))
     x = alt.X("period:T", title=grain_label, axis=alt.Axis(format="%b %Y"))
     tip = [alt.Tooltip("model:N", title="Model"), alt.Tooltip("label:N", title=grain_label),

@@ -70,13 +70,15 @@ def chart_frame(result: pd.DataFrame, unit: str = "number", format_value: Callab
         data["period_label"] = data["date"].astype(str)
     data["value_text"] = _each_once(data["value"], fmt)
     data["mean_text"] = _each_once(data["mean"], fmt)
+    written: dict = {}  # each segment's limits written once, not once per point
     data["limits_text"] = [
-        "not shown (too few points)" if pd.isna(lo) else f"{fmt(lo)} to {fmt(hi)}"
+        "not shown (too few points)" if pd.isna(lo) else
+        written.get((lo, hi)) or written.setdefault((lo, hi), f"{fmt(lo)} to {fmt(hi)}")
         for lo, hi in zip(data["lpl"], data["upl"])
     ]
     data["type_label"] = data["point_type"].map(POINT_LABELS)
     data["rule_text"] = data["special_cause_detail"].fillna("Common cause variation")
-    data["target_text"] = [fmt(v) if pd.notna(v) else "–" for v in data["target"]]
+    data["target_text"] = _each_once(data["target"], lambda v: fmt(v) if pd.notna(v) else "–")
     return data
 
 
@@ -162,15 +164,26 @@ def _label_expr() -> str:
     return f"{parts} : datum.label"
 
 
-def _intervention_layers(interventions: pd.DataFrame | None, first, last) -> list[alt.Chart]:
+def intervention_notes(interventions: pd.DataFrame | None, first, last) -> pd.DataFrame | None:
+    """The interventions drawn on a chart from ``first`` to ``last`` (None: none), with their dates written."""
     if interventions is None or interventions.empty:
-        return []
+        return None
     notes = interventions.copy()
     notes["day"] = pd.to_datetime(notes["day"])
     notes = notes[(notes["day"] >= pd.Timestamp(first)) & (notes["day"] <= pd.Timestamp(last))]
     if notes.empty:
-        return []
+        return None
     notes["day_label"] = notes["day"].dt.strftime("%d %B %Y")
+    return notes
+
+
+def _intervention_layers(interventions: pd.DataFrame | None, first, last, source=None) -> list[alt.Chart]:
+    """The interventions' rules and labels, drawing ``source`` (the notes themselves by default, or a named dataset
+    holding them: the SPC template's)."""
+    notes = intervention_notes(interventions, first, last)
+    if notes is None:
+        return []
+    notes = notes if source is None else source
     rule = alt.Chart(notes).mark_rule(color=DARK_GREY, strokeDash=[4, 3], strokeWidth=1.2).encode(
         x=alt.X("day:T"),
         tooltip=[alt.Tooltip("label:N", title="Intervention"), alt.Tooltip("day_label:N", title="Date")])

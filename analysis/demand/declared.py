@@ -15,6 +15,7 @@ import pandas as pd
 
 from analysis import classification, forecast, lookups, periods, store
 from analysis.charts import demand as charts
+from analysis.charts.templates import forecast_template
 from analysis.demand import change, choices, explained, figures, readings, repeats, scan
 from analysis.demand.page import (CHANGE_BY, CHANGE_BY_KEY, CHANGE_PERIOD_KEYS, HORIZON_KEY, PAGE, REPEAT_BY_KEY,
                                   REPEAT_DAYS_KEY, SPLIT_LABELS, DemandView, chosen_split)
@@ -48,20 +49,37 @@ class Counted:
         return periods.GRAIN_LABELS[self.grain]
 
 
-def counted(target: str | None):
-    """Inputs for a count figure whose chart drills into ``target`` (it keeps every bar of its own: None for all)."""
-    return lambda ctx, ds, view, state: Counted(view.filters_for(target), view.grain, view.coverage)
+GRAIN_FREE = "month"
+"""The grain a count figure that does not show periods reads its counts at (the page's default, whose scan is there
+from the page's first visit): its sums are the same at every grain, so the page's grain is left out of its key."""
+
+
+def counted(target: str | None, *, by_period: bool = True):
+    """Inputs for a count figure whose chart drills into ``target`` (it keeps every bar of its own: None for all).
+    ``by_period`` False: the figure shows no periods (reasons, services, day × hour, month × year, areas), so a
+    change of the page's grain is not a new key for it: one chart built again per person who changes it, not six."""
+    if by_period:
+        return lambda ctx, ds, view, state: Counted(view.filters_for(target), view.grain, view.coverage)
+    return lambda ctx, ds, view, state: Counted(view.filters_for(target), GRAIN_FREE, view.coverage)
+
+
+PERIOD_SETS = ("period_reasons",)
+"""What a scan at any grain but :data:`GRAIN_FREE` holds: only the figures that show periods read it (volume,
+failure demand over time, the forecast), so a change of grain on 10M records is one grouping, not five."""
 
 
 def page_counts(ctx: Context, ds: store.Dataset, filters: Filters, grain: str) -> scan.Counts:
-    """The page's one scan for these filters, shared by every count figure drawn with them."""
-    return ctx.shared(scan.counts, ds, filters, grain, scan.page_sets(ds, grain))
+    """The page's one scan for these filters, shared by every count figure drawn with them (at another grain than
+    :data:`GRAIN_FREE`, the periods only: see :data:`PERIOD_SETS`)."""
+    sets = scan.page_sets(ds, grain) if grain == GRAIN_FREE else PERIOD_SETS
+    return ctx.shared(scan.counts, ds, filters, grain, sets)
 
 
 def page_total(ctx: Context, view: DemandView) -> int:
-    """Records the page's filters keep (the page's headline), summed once from the page's scan."""
-    return ctx.derived("demand total", view.dataset, (view.filters, view.grain), lambda: figures.total_from(
-        page_counts(ctx, view.dataset, view.filters, view.grain)))
+    """Records the page's filters keep (the page's headline), summed once from the page's scan (the same at every
+    grain)."""
+    return ctx.derived("demand total", view.dataset, (view.filters,), lambda: figures.total_from(
+        page_counts(ctx, view.dataset, view.filters, GRAIN_FREE)))
 
 
 # ---- volume and top reasons ---------------------------------------------------------------------------------------
@@ -98,7 +116,7 @@ def _pareto(ctx, ds, p: Counted) -> figures.Pareto:
 
 
 PARETO = register(Figure(
-    PAGE, "pareto", "Top reasons", counted("reason"), _pareto,
+    PAGE, "pareto", "Top reasons", counted("reason", by_period=False), _pareto,
     # Every reason in the 80% and a few beyond it, between 25 and 40 bars.
     chart=lambda found, p: charts.build_pareto_chart(found.frame, found.reasons_for_share,
                                                      top_n=min(max(25, found.reasons_for_share + 5), 40)),
@@ -132,7 +150,7 @@ def _failure_headline(frame: pd.DataFrame, p) -> list[tuple[str, str]]:
 
 for _by in ("service", "channel"):
     register(Figure(
-        PAGE, f"failure_{_by}", f"Failure and value demand by {_by}", counted(_by), _failure(_by),
+        PAGE, f"failure_{_by}", f"Failure and value demand by {_by}", counted(_by, by_period=False), _failure(_by),
         chart=lambda frame, p, by=_by: charts.build_failure_share_chart(frame, by.capitalize(),
                                                                         f"Failure and value demand by {by}"),
         columns=explained.FAILURE_COLUMNS, reading=lambda frame, p, by=_by: readings.failure(frame, by, p.grain),
@@ -217,7 +235,7 @@ def _day_hour(ctx, ds, p: Counted) -> pd.DataFrame:
 
 
 DAY_HOUR = register(Figure(
-    PAGE, "day_hour", "When contacts arrive: day × hour", counted("dayhour"), _day_hour,
+    PAGE, "day_hour", "When contacts arrive: day × hour", counted("dayhour", by_period=False), _day_hour,
     chart=lambda grid, p: charts.build_day_hour_heatmap(grid),
     columns={"day": "Day", "hour": "Hour starting", "count": "Records"}, reading=lambda grid, p: readings.day_hour(grid),
     how=explained.SEASONALITY, needs=("date",), drill=Drill("dayhour", "dayhour_pick")))
@@ -231,7 +249,7 @@ def _month_year(ctx, ds, p: Counted) -> pd.DataFrame:
 
 
 SEASONALITY = register(Figure(
-    PAGE, "seasonality", "Seasonality: month × year", counted("month"), _month_year,
+    PAGE, "seasonality", "Seasonality: month × year", counted("month", by_period=False), _month_year,
     chart=lambda months, p: charts.build_month_year_heatmap(months),
     columns={"year": "Year", "month": "Month", "count": "Records", "incomplete": "Incomplete month"},
     reading=lambda months, p: readings.seasonality(months), how=explained.SEASONALITY, needs=("date",),
@@ -311,7 +329,7 @@ def _rate(ctx, ds, p: Counted) -> Rates:
 
 
 RATE = register(Figure(
-    PAGE, "rate", "Records per 1,000 residents", counted("area"), _rate,
+    PAGE, "rate", "Records per 1,000 residents", counted("area", by_period=False), _rate,
     chart=lambda found, p: charts.build_rate_chart(found.frame, "Area"), table=lambda found: found.frame,
     columns=explained.RATE_COLUMNS, reading=lambda found, p: readings.rate(found.frame),
     how=lambda found, p: explained.rate(found.population), needs=("area",), reads=(POPULATION,),
@@ -341,7 +359,7 @@ FORECAST = register(Figure(
     inputs=lambda ctx, ds, view, state: Ahead(view.filters, view.grain, view.coverage,
                                               min(max(int(value(state, HORIZON_KEY, 6)), 3), 12)),
     compute=_forecast,
-    chart=lambda found, p: charts.build_forecast_chart(
+    chart=lambda found, p: forecast_template(
         found.history, found.forecast, periods.GRAIN_LABELS[p.grain],
         title=f"Forecast of the next {p.horizon} {periods.GRAIN_UNITS[p.grain]}"),
     table=lambda found: found.forecast, columns=explained.FORECAST_COLUMNS,

@@ -14,6 +14,7 @@ import pandas as pd
 
 from analysis import lookups, periods, store
 from analysis.charts import spc as charts
+from analysis.charts.templates import spc_template
 from analysis.filters import Filters
 from analysis.kpis import definitions, explained, peers, series, storage
 from analysis.kpis.explained import DIRECTION_LABELS, RULE_LABELS, SPLIT_LABELS
@@ -175,7 +176,7 @@ def _spc_words(view: PerformanceView, p: Spc) -> str:
 
 SPC = register(Figure(
     PAGE, "spc", "The KPI's SPC chart", _spc_inputs, _spc,
-    chart=lambda result, p: charts.build_spc_chart(
+    chart=lambda result, p: spc_template(
         result.frame, title=p.title, unit=p.unit, y_title=p.label, grain=p.grain, interventions=p.notes,
         show_near_lines=p.near, subtitle=spc_subtitle(result, p)),
     table=lambda result: result.frame, columns=explained.SPC_COLUMNS,

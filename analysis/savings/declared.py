@@ -9,7 +9,7 @@ saving, renaming or deleting one is a new cache key.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
@@ -24,6 +24,7 @@ from analysis.savings.page import COMPARE_KEY, PAGE, SPREAD_KEY, SavingsView, ba
 from analysis.state import strings, value
 
 CURRENT = "Current levers (not saved)"
+_DEFAULT_LEVERS = model.Levers()
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,11 @@ class Spread(Scenario):
 
 def _spread_inputs(ctx, ds, view: SavingsView, state) -> Spread:
     spread = min(max(int(value(state, SPREAD_KEY, 25)), 5), 50)
-    return Spread(view.start, view.end, view.levers, spread / 100.0)
+    # The annual saving at full effect does not depend on the years projected, the ramp-up or the one-off cost: left
+    # out of the key, a change of them does not work the tornado's few hundred recomputations out again.
+    annual = replace(view.levers, years=_DEFAULT_LEVERS.years, ramp_up=_DEFAULT_LEVERS.ramp_up,
+                     one_off_cost=_DEFAULT_LEVERS.one_off_cost)
+    return Spread(view.start, view.end, annual, spread / 100.0)
 
 
 def _tornado(ctx: Context, ds: store.Dataset, p: Spread) -> pd.DataFrame:

@@ -15,8 +15,8 @@ from datetime import date
 import pandas as pd
 
 from analysis import periods, store
-from analysis.charts import spc as spc_charts
 from analysis.charts import spend as charts
+from analysis.charts.templates import spc_template
 from analysis.charts.demand import build_change_waterfall
 from analysis.demand.change import waterfall_frame
 from analysis.filters import Filters
@@ -45,9 +45,13 @@ class Scanned:
     role: str = ""
 
 
-def _scanned(role: str = ""):
+def _scanned(role: str = "", *, grain: bool = False, top_n: bool = False):
+    """Inputs holding only the controls the figure reads (its cache key): a change of grain is a new key for spend
+    over time alone, and of the bars before 'All other' for the three bar charts alone, not for all six figures
+    (each a chart built again, for every person in a room who changes either)."""
     def inputs(ctx, ds, view: SpendView, state) -> Scanned:
-        return Scanned(view.filters_for(role or None), scan.page_sets(ds), view.grain, view.top_n, role)
+        return Scanned(view.filters_for(role or None), scan.page_sets(ds), view.grain if grain else "month",
+                       view.top_n if top_n else 10, role)
     return inputs
 
 
@@ -91,7 +95,7 @@ def _over_time_reading(result, p: Scanned) -> str:
 
 
 OVER_TIME = register(Figure(
-    PAGE, "over_time", "Spend over time", _scanned(), _over_time,
+    PAGE, "over_time", "Spend over time", _scanned(grain=True), _over_time,
     chart=lambda result, p: charts.build_spend_by_period_chart(result[0], GRAIN_LABELS[p.grain]),
     table=lambda result: result[0],
     columns={"label": "Period", "net": "Net spend (£)", "paid": "Payments (£)", "credits": "Credits (£)",
@@ -127,7 +131,7 @@ def _spc_headline(frame: pd.DataFrame, p: Scanned) -> list[tuple[str, str]]:
 
 SPC = register(Figure(
     PAGE, "spc", "Monthly spend: is it changing?", _scanned(), _spc,
-    chart=lambda frame, p: spc_charts.build_spc_chart(
+    chart=lambda frame, p: spc_template(
         frame, title="Net spend by month (SPC)", unit="money", y_title="Net spend (£)", grain="month",
         subtitle="Neither direction is better: a signal either way is a change to explain"),
     columns=spc_explained.SPC_COLUMNS,
@@ -155,7 +159,7 @@ def _by_reading(result, p: Scanned) -> str:
 
 def _by_figure(role: str, title: str, label: str) -> Figure:
     return register(Figure(
-        PAGE, f"by_{role}", title, _scanned(role), _by,
+        PAGE, f"by_{role}", title, _scanned(role, top_n=True), _by,
         chart=lambda result, p: charts.build_spend_bars(result[0], label, f"spend_{role}_pick",
                                                         f"{title}: the top {p.top_n}", total=result[1]),
         table=lambda result: result[0],
