@@ -25,14 +25,14 @@ import sys
 import time
 
 from analysis import store
-from analysis.changes import commands as what_works
+from analysis.changes import commands as what_works  # its own imports are made when a command runs
 from analysis.governance import audit
 from analysis.load import ingest, uploads
 from analysis.load.detect import COLUMN_TYPES, DAY_FIRST, MONTH_FIRST
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
 from analysis.load.checks import TooManyRejects
-from analysis.load.prepare import BACKGROUND_ROWS, is_prepared, prepare_dataset
+from analysis.preparing import BACKGROUND_ROWS, has_tables_to_prepare
 from analysis.load.preview import guess_kind, inspect_file
 from analysis.roles import KINDS
 
@@ -162,8 +162,10 @@ def _load(args) -> int:
         # for a large one it would take as long again as the load, so the app builds it behind its pages instead.
         loaded = store.get_dataset(con, report.dataset)  # an append's rows and the rows before it
         if args.prepare or loaded.row_count < BACKGROUND_ROWS:
+            from analysis.load.prepare import prepare_dataset  # here: what it imports takes a second of CPU
+
             report.warnings += prepare_dataset(con, report.dataset, progress=progress)
-        elif not is_prepared(con, loaded):
+        elif has_tables_to_prepare(loaded.kind, loaded.roles):
             report.notes.append("Repeat demand and the KPI summary will be prepared by the app when it next opens "
                                 "this store, behind its pages (progress in the sidebar); --prepare builds them now.")
     except TooManyRejects as exc:

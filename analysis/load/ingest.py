@@ -25,10 +25,12 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported where a frame is made: a load without rejects makes none, and the
+    import pandas as pd  # command line's load then never pays the half second pandas takes to import
 
 from analysis import store
 from analysis.errors import StocktakeError, unexpected_failure
@@ -56,7 +58,7 @@ class LoadReport:
     rows_rejected: int
     columns: list[Column]
     warnings: list[str] = field(default_factory=list)
-    rejects: pd.DataFrame = field(default_factory=pd.DataFrame)  # row number, reason, values
+    rejects_found: pd.DataFrame | None = None  # row number, reason, values (None: no rows were rejected)
     version: int = 0
     rows_blank: int = 0  # rows with every value blank: skipped, not loaded and not rejected
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step, for the benchmark
@@ -64,6 +66,15 @@ class LoadReport:
     rows_left_out: dict[str, int] = field(default_factory=dict)
     rows_total: int = 0  # rows marked as totals of the others (kept, left out of sums)
     notes: list[str] = field(default_factory=list)  # what was done to the file's layout (a wide table made long)
+
+    @property
+    def rejects(self) -> pd.DataFrame:
+        """The rejected rows shown (row number, reason, values): an empty frame when there were none."""
+        if self.rejects_found is None:
+            import pandas as pd
+
+            return pd.DataFrame(columns=["row", "reason"])
+        return self.rejects_found
 
     def as_dict(self) -> dict:
         return {
@@ -87,6 +98,8 @@ def _no_progress(fraction: float, message: str) -> None:
 
 def column_type_of(dtype) -> str:
     """Stocktake's type name for a pandas dtype."""
+    import pandas as pd
+
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return "timestamp"
     if pd.api.types.is_bool_dtype(dtype):
@@ -235,7 +248,7 @@ def _report(con, cur, target: commit.Target, request: LoadRequest, checked: chec
             timings: dict[str, float], say: Progress) -> LoadReport:
     converted = checked.converted
     shown = (cur.execute(f"SELECT * FROM {quote_identifier(target.rejects_table)} LIMIT {REJECTS_SHOWN}").df()
-             if checked.rows_rejected else pd.DataFrame(columns=["row", "reason"]))
+             if checked.rows_rejected else None)
     say(1.0, "Loaded")
     columns = list(store.get_dataset(con, target.dataset).columns) if request.mode == APPEND else checked.columns
     loaded = converted.rows - converted.rejected - sum(checked.rows_left_out.values())
@@ -251,5 +264,7 @@ def rejected_rows(con: duckdb.DuckDBPyConnection, dataset: str) -> pd.DataFrame:
     table = store.rejects_table_for(ds.table)
     exists = store.query_rows(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table])[0][0]
     if not exists:
+        import pandas as pd
+
         return pd.DataFrame(columns=["row", "reason"])
     return store.query_df(con, f"SELECT * FROM {quote_identifier(table)}")

@@ -69,14 +69,9 @@ _GRAIN_WORDS = {"day": "day", "week": "week", "month": "month", "quarter": "quar
                 "financial_year": "financial year", "year": "year"}
 
 
-BACKGROUND_ROWS = 200_000
-"""Records datasets from this size up are prepared in the background: below it the derived tables take about a second
-at most, and are built before the load is reported (a page then never shows them being prepared)."""
-
-
 def is_prepared(con: duckdb.DuckDBPyConnection, ds: store.Dataset, grains: tuple[str, ...] = CUBE_GRAINS) -> bool:
     """Whether the derived tables of this dataset version (the KPI summary at ``grains``) are there already."""
-    if ds.kind != "records" or "date" not in ds.roles:
+    if not preparing.has_tables_to_prepare(ds.kind, ds.roles):
         return True
     for role in ("customer_id", "property_id"):
         if role in ds.roles and not store.query_rows(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",

@@ -10,15 +10,18 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from analysis.errors import StocktakeError
 from analysis.load import checks, files, planning, reading, sources, wide
 from analysis.load.detect import ColumnProfile
 from analysis.load.suggest import suggest_kind
 from analysis.spend.vocabulary import looks_like_spending
+
+if TYPE_CHECKING:  # pandas is imported where it is used: the command line's load never needs it (half a second of CPU)
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +139,8 @@ def what_the_rows_say(cur: duckdb.DuckDBPyConnection, converted: reading.Convert
 
 
 def _preview(converted: reading.Converted, counts: checks.Counts, layout, max_rows: int | None) -> FilePreview:
+    import pandas as pd
+
     source, sample, plan = converted.planned.source, converted.planned.sample, converted.planned.plan
     rows_read = counts.rows + counts.blank_rows
     return FilePreview(
