@@ -108,14 +108,14 @@ def _parser() -> argparse.ArgumentParser:
 def _load(args) -> int:
     roles = None
     con = store.open_store(args.db)
-    kind, guessed = args.kind, None
+    kind = args.kind
     reshape = not args.keep_wide
     try:
-        if kind is None:
-            # What the Data page guesses: a KPI series when the dates are all periods and there is a number.
+        if kind is None and args.role:
+            # What the Data page guesses: a KPI series when the dates are all periods and there is a number. Without
+            # --role the load guesses it from the sample it is planned from (kind None), reading the file once.
             kind = guess_kind(con, args.path, sheet=args.sheet, date_order=args.date_order,
                               types=_pairs(args.type, "type") or None, reshape=reshape)
-            guessed = f"Read as {GUESSES[kind][0]}: guessed from {GUESSES[kind][1]}; use --kind {GUESSES[kind][2]}."
         if args.role:
             # Explicit roles start from the suggestions, then apply the user's choices on top.
             preview = inspect_file(con, args.path, kind=kind, sheet=args.sheet, date_order=args.date_order,
@@ -154,8 +154,9 @@ def _load(args) -> int:
                 accept_rejects=args.accept_rejects, progress=progress,
                 single_years_only=args.single_years_only, drop_duplicates=args.drop_duplicates, reshape=reshape,
             )
-        if guessed:
-            report.notes.insert(0, guessed)
+        if args.kind is None:
+            said = GUESSES[report.kind]
+            report.notes.insert(0, f"Read as {said[0]}: guessed from {said[1]}; use --kind {said[2]}.")
         if report.notes and reshape and any("one column per period" in n for n in report.notes):
             report.notes.append("Use --keep-wide to load the table as it is, one column per period.")
         # The load has committed. What the Explore pages read besides is built now for a small dataset or when asked;

@@ -21,6 +21,7 @@ the corrected plan. The Data page's preview takes steps 1 to 4 on the first rows
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -37,7 +38,7 @@ from analysis.errors import StocktakeError, unexpected_failure
 from analysis.load import checks, commit, files, planning, reading, sources, wide
 from analysis.load.convert import output_columns
 from analysis.load.request import APPEND, REPLACE, LoadRequest, Progress, checked_request
-from analysis.roles import check_roles
+from analysis.roles import RECORDS, check_roles
 from analysis.store import Column, quote_identifier
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ def load_file(
     path: str | os.PathLike,
     *,
     dataset: str,
-    kind: str = "records",
+    kind: str | None = "records",
     mode: str = REPLACE,
     source_name: str | None = None,
     sheet: str | None = None,
@@ -176,8 +177,12 @@ def load_file(
     rows out instead); rows that repeat a record id are counted (``drop_duplicates`` leaves out exact copies); rows
     that are totals of the others are marked (``analysis.load.totals``); a table with one column per period is turned
     into Period and Value rows unless ``reshape`` is False (``analysis.load.wide``).
+
+    ``kind`` None: the kind the Data page would guess (``preview.guess_kind``), decided from the same sample the load
+    is planned from, so the file is sampled once; the report's ``kind`` says which.
     """
-    request = checked_request(dataset, kind=kind, mode=mode, types=types, roles=roles, date_order=date_order,
+    guess = kind is None
+    request = checked_request(dataset, kind=kind or RECORDS, mode=mode, types=types, roles=roles, date_order=date_order,
                               unify_case=unify_case, accept_rejects=accept_rejects, reshape=reshape,
                               single_years_only=single_years_only, drop_duplicates=drop_duplicates)
     say = progress or _no_progress
@@ -190,8 +195,10 @@ def load_file(
             source = wide.make_long(source)
         cur = con.cursor()
         try:
-            planned = planning.plan_read(cur, source, kind=request.kind, types=request.types, roles=request.roles,
-                                         date_order=request.date_order)
+            planned = planning.plan_read(cur, source, kind=request.kind, types=request.types,
+                                         roles=None if guess else request.roles, date_order=request.date_order)
+            if guess:
+                request, planned = _guessed(con, path, sheet, request, planned)
             target = commit.target_for(con, request.dataset, request.mode,
                                        [Column(n, t) for n, t, _, _ in output_columns(planned.plan)])
             timings["open, sniff and plan from a sample"] = time.perf_counter() - started
@@ -211,6 +218,20 @@ def load_file(
                 except duckdb.Error:
                     pass
             cur.close()
+
+
+def _guessed(con, path, sheet: str | None, request: LoadRequest,
+             planned: planning.Planned) -> tuple[LoadRequest, planning.Planned]:
+    """The request and plan for the kind guessed from the plan's sample (planned as records, with suggested roles)."""
+    from analysis.load import preview  # the preview module reads rows for the rare guess that needs them
+
+    kind = preview.kind_from_sample(planned.plan.columns) or preview.guess_kind(
+        con, path, sheet=sheet, date_order=request.date_order, types=request.types or None, reshape=request.reshape)
+    if kind == request.kind and request.roles is None:
+        return request, planned
+    request = dataclasses.replace(request, kind=kind)
+    return request, planning.plan_again(planned, kind=kind, types=request.types, roles=request.roles,
+                                        date_order=request.date_order)
 
 
 def _read_check_and_swap_in(con, cur, planned: planning.Planned, target: commit.Target, request: LoadRequest,
