@@ -27,8 +27,8 @@ def test_a_records_load_gets_its_repeat_table_and_kpi_cube(tmp_path):
     assert notes == []
     assert "ds_calls__repeat_customer_id_v1" in _tables(con)
     assert store.query_rows(con, "SELECT count(*) FROM stocktake_kpi_cube WHERE dataset = 'calls'")[0][0] > 0
-    # The month's KPI summary first (the Performance page's default view waits for it), then repeat demand, the day last.
-    assert steps[:2] == ["Preparing the KPI summary", "Preparing repeat demand by customer"]
+    # Repeat demand first (the KPI summary's repeat % reads it), then the month's KPI summary, the day's last.
+    assert steps[:2] == ["Preparing repeat demand by customer", "Preparing the KPI summary"]
     assert steps[-2:] == ["Preparing the KPI summary by day", "Ready"]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
 
