@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.run --rows 10000000            # a table of figures
     .venv/bin/python -m bench.run --rows 10000000 --json     # one JSON object (the keys below)
     .venv/bin/python -m bench.run --rows 1000000 --no-pages  # the loader only
-    .venv/bin/python -m bench.run --rows 2000000 --cli       # the command line, process start to exit
+    .venv/bin/python -m bench.run --rows 2000000 --cli --repeat 5  # the command line, process start to exit
 
 The file is a UK-dated, £-formatted records CSV of N rows (``bench.bench_load.export_csv``, built once under
 bench/_work/ from the ``bench.records`` store). Each load runs in its own process, so its peak memory is its own (read
