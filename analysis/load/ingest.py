@@ -30,9 +30,6 @@ from typing import TYPE_CHECKING, Sequence
 
 import duckdb
 
-if TYPE_CHECKING:  # pandas is imported where a frame is made: a load without rejects makes none, and the
-    import pandas as pd  # command line's load then never pays the half second pandas takes to import
-
 from analysis import store
 from analysis.errors import StocktakeError, unexpected_failure
 from analysis.load import checks, commit, files, planning, reading, sources, wide
@@ -40,6 +37,9 @@ from analysis.load.convert import output_columns
 from analysis.load.request import APPEND, REPLACE, LoadRequest, Progress, checked_request
 from analysis.roles import RECORDS, check_roles
 from analysis.store import Column, quote_identifier
+
+if TYPE_CHECKING:  # pandas is imported where a frame is made: a load without rejects makes none, and the
+    import pandas as pd  # command line's load then never pays the half second pandas takes to import
 
 log = logging.getLogger(__name__)
 
@@ -182,9 +182,9 @@ def load_file(
     is planned from, so the file is sampled once; the report's ``kind`` says which.
     """
     guess = kind is None
-    request = checked_request(dataset, kind=kind or RECORDS, mode=mode, types=types, roles=roles, date_order=date_order,
-                              unify_case=unify_case, accept_rejects=accept_rejects, reshape=reshape,
-                              single_years_only=single_years_only, drop_duplicates=drop_duplicates)
+    request = checked_request(dataset, kind=kind or RECORDS, mode=mode, types=types, roles=roles,
+                              date_order=date_order, unify_case=unify_case, accept_rejects=accept_rejects,
+                              reshape=reshape, single_years_only=single_years_only, drop_duplicates=drop_duplicates)
     say = progress or _no_progress
     timings: dict[str, float] = {}
     started = time.perf_counter()
