@@ -25,14 +25,14 @@ import sys
 import time
 
 from analysis import store
-from analysis.changes import commands as what_works
+from analysis.changes import commands as what_works  # its own imports are made when a command runs
 from analysis.governance import audit
 from analysis.load import ingest, uploads
 from analysis.load.detect import COLUMN_TYPES, DAY_FIRST, MONTH_FIRST
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
 from analysis.load.checks import TooManyRejects
-from analysis.load.prepare import BACKGROUND_ROWS, is_prepared, prepare_dataset
+from analysis.preparing import BACKGROUND_ROWS, has_tables_to_prepare
 from analysis.load.preview import guess_kind, inspect_file
 from analysis.roles import KINDS
 
@@ -108,14 +108,14 @@ def _parser() -> argparse.ArgumentParser:
 def _load(args) -> int:
     roles = None
     con = store.open_store(args.db)
-    kind, guessed = args.kind, None
+    kind = args.kind
     reshape = not args.keep_wide
     try:
-        if kind is None:
-            # What the Data page guesses: a KPI series when the dates are all periods and there is a number.
+        if kind is None and args.role:
+            # What the Data page guesses: a KPI series when the dates are all periods and there is a number. Without
+            # --role the load guesses it from the sample it is planned from (kind None), reading the file once.
             kind = guess_kind(con, args.path, sheet=args.sheet, date_order=args.date_order,
                               types=_pairs(args.type, "type") or None, reshape=reshape)
-            guessed = f"Read as {GUESSES[kind][0]}: guessed from {GUESSES[kind][1]}; use --kind {GUESSES[kind][2]}."
         if args.role:
             # Explicit roles start from the suggestions, then apply the user's choices on top.
             preview = inspect_file(con, args.path, kind=kind, sheet=args.sheet, date_order=args.date_order,
@@ -154,16 +154,19 @@ def _load(args) -> int:
                 accept_rejects=args.accept_rejects, progress=progress,
                 single_years_only=args.single_years_only, drop_duplicates=args.drop_duplicates, reshape=reshape,
             )
-        if guessed:
-            report.notes.insert(0, guessed)
+        if args.kind is None:
+            said = GUESSES[report.kind]
+            report.notes.insert(0, f"Read as {said[0]}: guessed from {said[1]}; use --kind {said[2]}.")
         if report.notes and reshape and any("one column per period" in n for n in report.notes):
             report.notes.append("Use --keep-wide to load the table as it is, one column per period.")
         # The load has committed. What the Explore pages read besides is built now for a small dataset or when asked;
         # for a large one it would take as long again as the load, so the app builds it behind its pages instead.
         loaded = store.get_dataset(con, report.dataset)  # an append's rows and the rows before it
         if args.prepare or loaded.row_count < BACKGROUND_ROWS:
+            from analysis.load.prepare import prepare_dataset  # here: what it imports takes a second of CPU
+
             report.warnings += prepare_dataset(con, report.dataset, progress=progress)
-        elif not is_prepared(con, loaded):
+        elif has_tables_to_prepare(loaded.kind, loaded.roles):
             report.notes.append("Repeat demand and the KPI summary will be prepared by the app when it next opens "
                                 "this store, behind its pages (progress in the sidebar); --prepare builds them now.")
     except TooManyRejects as exc:

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import math
 import re
-
-import pandas as pd
+import sys
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    # pandas' missing values exist only once pandas is imported; not importing it here spares the command line's
+    # load half a second.
+    pd = sys.modules.get("pandas")
+    return pd is not None and (value is pd.NA or value is pd.NaT)
 
 
 def format_count(value, decimals: int = 0) -> str:

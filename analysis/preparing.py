@@ -17,6 +17,18 @@ from dataclasses import dataclass, field
 from analysis.errors import StocktakeError
 
 
+BACKGROUND_ROWS = 200_000
+"""Records datasets from this size up are prepared in the background: below it the derived tables take about a second
+at most, and are built before the load is reported (a page then never shows them being prepared)."""
+
+
+def has_tables_to_prepare(kind: str, roles: dict) -> bool:
+    """Whether a dataset of this kind and roles has derived tables built after its load (repeat demand and the KPI
+    summary need records with a date). A load drops every table derived from the old rows, so a dataset just loaded
+    that has some to build has none built yet."""
+    return kind == "records" and "date" in roles
+
+
 class Preparing(StocktakeError):
     """A derived table is being built in the background: a sentence with its progress, not a failure."""
 

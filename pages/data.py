@@ -13,7 +13,8 @@ from analysis.load.detect import DAY_FIRST, MONTH_FIRST
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count
 from analysis.load.checks import TooManyRejects
-from analysis.load.prepare import BACKGROUND_ROWS, prepare_dataset, prepare_in_background
+from analysis.load.prepare import prepare_dataset, prepare_in_background
+from analysis.preparing import BACKGROUND_ROWS
 from analysis.load.preview import FilePreview, inspect_file
 from analysis.load.suggest import suggest_kind
 from analysis.roles import KIND_LABELS, KINDS, RECORDS

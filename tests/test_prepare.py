@@ -21,12 +21,17 @@ def test_a_records_load_gets_its_repeat_table_and_kpi_cube(tmp_path):
     })
     ingest.load_frame(con, frame, dataset="calls", kind="records",
                       roles={"when": "date", "who": "customer_id", "service": "service", "reason": "reason"})
-    steps = []
-    notes = prepare.prepare_dataset(con, "calls", progress=lambda fraction, message: steps.append(message))
+    steps, fractions = [], []
+    notes = prepare.prepare_dataset(con, "calls", progress=lambda fraction, message: (steps.append(message),
+                                                                                      fractions.append(fraction)))
     assert notes == []
     assert "ds_calls__repeat_customer_id_v1" in _tables(con)
     assert store.query_rows(con, "SELECT count(*) FROM stocktake_kpi_cube WHERE dataset = 'calls'")[0][0] > 0
-    assert steps[0] == "Preparing repeat demand by customer" and steps[-1] == "Ready"
+    # Repeat demand first (the KPI summary's repeat % reads it), then the month's KPI summary, then the other grains.
+    assert steps[:3] == ["Preparing repeat demand by customer", "Preparing the KPI summary",
+                         "Preparing the KPI summary by day"]
+    assert steps[-1] == "Ready"
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
 
 
 def test_other_kinds_and_records_without_dates_need_nothing(tmp_path):

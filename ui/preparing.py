@@ -12,7 +12,8 @@ import streamlit as st
 from analysis import preparing, store
 from analysis.errors import StocktakeError
 from analysis.kpis.definitions import DEFAULT_GRAIN
-from analysis.load.prepare import BACKGROUND_ROWS, prepare_in_background
+from analysis.load.prepare import prepare_in_background
+from analysis.preparing import BACKGROUND_ROWS
 from ui.connection import DATASET_KEY, catalogue, get_connection
 
 log = logging.getLogger("stocktake")

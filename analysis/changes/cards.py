@@ -27,6 +27,7 @@ import pandas as pd
 from analysis.changes import effect as fx
 from analysis.changes import measure, records, targets
 from analysis.changes.declared import build_change_chart
+from analysis.changes.vocabulary import ORGANISATION_TYPES
 from analysis.charts.spec import make_spec, rows_spec
 from analysis.errors import StocktakeError
 from analysis.formatting import format_money
@@ -37,8 +38,6 @@ from analysis.workshop.chart_export import inline_svg
 SCHEMA_NAME, VERSION = "stocktake-practice-card", 1
 SCRIPT_ID = "stocktake-practice-card"
 SUPPRESS_UNDER = 10
-ORGANISATION_TYPES = ("district council", "county council", "unitary authority", "London borough",
-                      "metropolitan borough", "other public body", "not stated")
 SIZE_BANDS = ((10_000, "under 10,000"), (50_000, "10,000 to 50,000"), (100_000, "50,000 to 100,000"),
               (250_000, "100,000 to 250,000"), (500_000, "250,000 to 500,000"), (math.inf, "500,000 or more"))
 # Keys that only record-level data would carry: named in the refusal, so the sender knows what to take out.

@@ -17,9 +17,8 @@ import math
 from pathlib import Path
 
 from analysis import store
-from analysis.changes import cards, measure, network
+from analysis.changes.vocabulary import ORGANISATION_TYPES
 from analysis.errors import StocktakeError
-from analysis.registry import Context
 
 
 def add_parsers(commands) -> None:
@@ -33,7 +32,7 @@ def add_parsers(commands) -> None:
     export = card.add_parser("export", help="write one change as a practice card (one HTML file)")
     export.add_argument("--change", required=True, type=int, help="the change's id (python -m analysis changes)")
     export.add_argument("--out", required=True, help="the HTML file to write")
-    export.add_argument("--organisation-type", default="not stated", choices=cards.ORGANISATION_TYPES,
+    export.add_argument("--organisation-type", default="not stated", choices=ORGANISATION_TYPES,
                         help="the kind of organisation, said on the card (default: not stated)")
     export.add_argument("--db")
     imported = card.add_parser("import", help="add practice cards to the Network view")
@@ -48,6 +47,9 @@ def _plain(value):
 
 
 def run_changes(args) -> int:
+    from analysis.changes import measure  # here, not at the top: every command (a load too) would import it
+    from analysis.registry import Context
+
     con = store.open_store(args.db)
     try:
         frame = measure.summary(measure.measure_all(Context(con), args.dataset))
@@ -81,6 +83,9 @@ def run_changes(args) -> int:
 
 
 def run_cards(args) -> int:
+    from analysis.changes import cards, network
+    from analysis.registry import Context
+
     if args.cards_command == "import":
         named = network.read_files(args.files)  # every file checked before the store is opened: none or all
         con = store.open_store(args.db)

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import getpass
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:  # imported where a frame is made: a load from the command line makes none
+    import pandas as pd
 
 from analysis import store
 from analysis.errors import StocktakeError
@@ -213,6 +215,8 @@ def audit_trail(
     A store that has never recorded a change gives an empty frame with those columns (and is not written to, so
     this works on a read-only store).
     """
+    import pandas as pd
+
     if not _table_exists(con):
         return pd.DataFrame({c: pd.Series(dtype="object") for c in TRAIL_COLUMNS})
     where, params = [], []
@@ -271,6 +275,8 @@ def count_changes(con: duckdb.DuckDBPyConnection, *, dataset: str | None = None)
 def trail_for_people(trail: pd.DataFrame) -> pd.DataFrame:
     """The trail with headers people read (When, Who, Action, Dataset, Version, Outcome, Detail), for the Data page
     and its CSV download (``analysis.exports.to_csv_bytes`` makes that safe to open in a spreadsheet)."""
+    import pandas as pd
+
     return pd.DataFrame({
         "When": pd.to_datetime(trail["changed_at"]),
         "Who": trail["user_name"].astype(object),

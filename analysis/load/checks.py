@@ -15,7 +15,6 @@ from typing import Sequence
 
 import duckdb
 
-from analysis import periods
 from analysis.errors import StocktakeError
 from analysis.load import reading, rejects
 from analysis.load.commit import Target
@@ -65,6 +64,8 @@ def date_grains(cur: duckdb.DuckDBPyConnection, table: str, plan: ReadPlan) -> N
         if len(rows) > GRAIN_DATES:
             col.grain = "day"
         elif rows:
+            from analysis import periods  # here: periods imports pandas, which a load of times never needs
+
             col.grain = periods.infer_grain([r[0] for r in rows])
 
 
@@ -221,7 +222,9 @@ def set_spans_aside(cur, table: str, plan: ReadPlan, single_years_only: bool, le
         n, distinct, examples = cur.execute(
             f"SELECT count({s}), count(DISTINCT {s}), list(DISTINCT {s} ORDER BY {s})[:3] FROM {q}").fetchone()
         col.span_rows = int(n)
-        grain = periods.GRAIN_UNITS.get(col.grain, "periods")
+        from analysis.periods import GRAIN_UNITS
+
+        grain = GRAIN_UNITS.get(col.grain, "periods")
         such = ", ".join(f"'{e}'" for e in examples or [])
         if single_years_only or not n:
             cur.execute(f"DELETE FROM {q} WHERE {s} IS NOT NULL")

@@ -21,22 +21,25 @@ the corrected plan. The Data page's preview takes steps 1 to 4 on the first rows
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import duckdb
-import pandas as pd
 
 from analysis import store
 from analysis.errors import StocktakeError, unexpected_failure
 from analysis.load import checks, commit, files, planning, reading, sources, wide
 from analysis.load.convert import output_columns
 from analysis.load.request import APPEND, REPLACE, LoadRequest, Progress, checked_request
-from analysis.roles import check_roles
+from analysis.roles import RECORDS, check_roles
 from analysis.store import Column, quote_identifier
+
+if TYPE_CHECKING:  # pandas is imported where a frame is made: a load without rejects makes none, and the
+    import pandas as pd  # command line's load then never pays the half second pandas takes to import
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +59,7 @@ class LoadReport:
     rows_rejected: int
     columns: list[Column]
     warnings: list[str] = field(default_factory=list)
-    rejects: pd.DataFrame = field(default_factory=pd.DataFrame)  # row number, reason, values
+    rejects_found: pd.DataFrame | None = None  # row number, reason, values (None: no rows were rejected)
     version: int = 0
     rows_blank: int = 0  # rows with every value blank: skipped, not loaded and not rejected
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step, for the benchmark
@@ -64,6 +67,15 @@ class LoadReport:
     rows_left_out: dict[str, int] = field(default_factory=dict)
     rows_total: int = 0  # rows marked as totals of the others (kept, left out of sums)
     notes: list[str] = field(default_factory=list)  # what was done to the file's layout (a wide table made long)
+
+    @property
+    def rejects(self) -> pd.DataFrame:
+        """The rejected rows shown (row number, reason, values): an empty frame when there were none."""
+        if self.rejects_found is None:
+            import pandas as pd
+
+            return pd.DataFrame(columns=["row", "reason"])
+        return self.rejects_found
 
     def as_dict(self) -> dict:
         return {
@@ -87,6 +99,8 @@ def _no_progress(fraction: float, message: str) -> None:
 
 def column_type_of(dtype) -> str:
     """Stocktake's type name for a pandas dtype."""
+    import pandas as pd
+
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return "timestamp"
     if pd.api.types.is_bool_dtype(dtype):
@@ -137,7 +151,7 @@ def load_file(
     path: str | os.PathLike,
     *,
     dataset: str,
-    kind: str = "records",
+    kind: str | None = "records",
     mode: str = REPLACE,
     source_name: str | None = None,
     sheet: str | None = None,
@@ -163,10 +177,14 @@ def load_file(
     rows out instead); rows that repeat a record id are counted (``drop_duplicates`` leaves out exact copies); rows
     that are totals of the others are marked (``analysis.load.totals``); a table with one column per period is turned
     into Period and Value rows unless ``reshape`` is False (``analysis.load.wide``).
+
+    ``kind`` None: the kind the Data page would guess (``preview.guess_kind``), decided from the same sample the load
+    is planned from, so the file is sampled once; the report's ``kind`` says which.
     """
-    request = checked_request(dataset, kind=kind, mode=mode, types=types, roles=roles, date_order=date_order,
-                              unify_case=unify_case, accept_rejects=accept_rejects, reshape=reshape,
-                              single_years_only=single_years_only, drop_duplicates=drop_duplicates)
+    guess = kind is None
+    request = checked_request(dataset, kind=kind or RECORDS, mode=mode, types=types, roles=roles,
+                              date_order=date_order, unify_case=unify_case, accept_rejects=accept_rejects,
+                              reshape=reshape, single_years_only=single_years_only, drop_duplicates=drop_duplicates)
     say = progress or _no_progress
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -177,8 +195,10 @@ def load_file(
             source = wide.make_long(source)
         cur = con.cursor()
         try:
-            planned = planning.plan_read(cur, source, kind=request.kind, types=request.types, roles=request.roles,
-                                         date_order=request.date_order)
+            planned = planning.plan_read(cur, source, kind=request.kind, types=request.types,
+                                         roles=None if guess else request.roles, date_order=request.date_order)
+            if guess:
+                request, planned = _guessed(con, path, sheet, request, planned)
             target = commit.target_for(con, request.dataset, request.mode,
                                        [Column(n, t) for n, t, _, _ in output_columns(planned.plan)])
             timings["open, sniff and plan from a sample"] = time.perf_counter() - started
@@ -198,6 +218,20 @@ def load_file(
                 except duckdb.Error:
                     pass
             cur.close()
+
+
+def _guessed(con, path, sheet: str | None, request: LoadRequest,
+             planned: planning.Planned) -> tuple[LoadRequest, planning.Planned]:
+    """The request and plan for the kind guessed from the plan's sample (planned as records, with suggested roles)."""
+    from analysis.load import preview  # the preview module reads rows for the rare guess that needs them
+
+    kind = preview.kind_from_sample(planned.plan.columns) or preview.guess_kind(
+        con, path, sheet=sheet, date_order=request.date_order, types=request.types or None, reshape=request.reshape)
+    if kind == request.kind and request.roles is None:
+        return request, planned
+    request = dataclasses.replace(request, kind=kind)
+    return request, planning.plan_again(planned, kind=kind, types=request.types, roles=request.roles,
+                                        date_order=request.date_order)
 
 
 def _read_check_and_swap_in(con, cur, planned: planning.Planned, target: commit.Target, request: LoadRequest,
@@ -235,7 +269,7 @@ def _report(con, cur, target: commit.Target, request: LoadRequest, checked: chec
             timings: dict[str, float], say: Progress) -> LoadReport:
     converted = checked.converted
     shown = (cur.execute(f"SELECT * FROM {quote_identifier(target.rejects_table)} LIMIT {REJECTS_SHOWN}").df()
-             if checked.rows_rejected else pd.DataFrame(columns=["row", "reason"]))
+             if checked.rows_rejected else None)
     say(1.0, "Loaded")
     columns = list(store.get_dataset(con, target.dataset).columns) if request.mode == APPEND else checked.columns
     loaded = converted.rows - converted.rejected - sum(checked.rows_left_out.values())
@@ -251,5 +285,7 @@ def rejected_rows(con: duckdb.DuckDBPyConnection, dataset: str) -> pd.DataFrame:
     table = store.rejects_table_for(ds.table)
     exists = store.query_rows(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table])[0][0]
     if not exists:
+        import pandas as pd
+
         return pd.DataFrame(columns=["row", "reason"])
     return store.query_df(con, f"SELECT * FROM {quote_identifier(table)}")

@@ -9,7 +9,7 @@ shows is what the load does. The next step reads every row that way (``analysis.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 
@@ -37,6 +37,14 @@ class Planned:
     source: Source
     sample: dict[str, list]
     plan: ReadPlan
+    complete: bool = True  # the sample is the whole table
+
+
+def plan_again(planned: Planned, *, kind: str, types: dict[str, str] | None, roles: dict[str, str | None] | None,
+               date_order: str | None) -> Planned:
+    """The plan decided again from the same sample for another kind (its roles differ): no second read of the file."""
+    return replace(planned, plan=decide_plan(planned.source, planned.sample, planned.complete, kind=kind, types=types,
+                                             roles=roles, date_order=date_order))
 
 
 def read_sample(cur: duckdb.DuckDBPyConnection, source: Source) -> tuple[dict[str, list], bool]:
@@ -169,4 +177,4 @@ def plan_read(cur: duckdb.DuckDBPyConnection, source: Source, *, kind: str, type
         cur.register(sources.FRAME_NAME, source.frame)
     sample, complete = read_sample(cur, source)
     plan = decide_plan(source, sample, complete, kind=kind, types=types, roles=roles, date_order=date_order)
-    return Planned(source, sample, plan)
+    return Planned(source, sample, plan, complete)

@@ -10,15 +10,18 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from analysis.errors import StocktakeError
 from analysis.load import checks, files, planning, reading, sources, wide
 from analysis.load.detect import ColumnProfile
 from analysis.load.suggest import suggest_kind
 from analysis.spend.vocabulary import looks_like_spending
+
+if TYPE_CHECKING:  # pandas is imported where it is used: the command line's load never needs it (half a second of CPU)
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +100,22 @@ def inspect_file(
             cur.close()
 
 
+def kind_from_sample(columns: list[ColumnProfile]) -> str | None:
+    """The kind guessed from a plan's sampled columns (planned as records), or None when only the preview's rows can
+    tell: spending is told by its headers, records by a column of times or by having no dates; only dates that may
+    all be periods need their grain, and so the rows."""
+    dated = [c for c in columns if c.type in ("date", "timestamp")]
+    if looks_like_spending(columns) or not dated or any(c.type == "timestamp" for c in dated):
+        return suggest_kind(columns)
+    return None
+
+
 def guess_kind(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, sheet: str | None = None,
                date_order: str | None = None, types: dict[str, str] | None = None, reshape: bool = True) -> str:
     """The kind the Data page guesses for a file (``suggest_kind`` over its preview's columns), reading the preview's
-    rows only when the sampled types leave it open: spending is told by its headers, records by a column of times or
-    by having no dates; only dates that may all be periods need their grain, and so the rows. The command line's
-    guess, without reading 100,000 rows for the usual contact export."""
+    rows only when the sampled types leave it open (:func:`kind_from_sample`). The command line's guess, without
+    reading 100,000 rows for the usual contact export (a load asked to guess, ``ingest.load_file(kind=None)``, plans
+    from its sample once and calls this only when the rows are needed)."""
     with files.open_file(path, None, sheet=sheet) as opened:
         source = sources.sniff_source(opened)
         if reshape:
@@ -113,11 +126,9 @@ def guess_kind(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *, sheet
                                          date_order=date_order).plan.columns
         finally:
             cur.close()
-    dated = [c for c in columns if c.type in ("date", "timestamp")]
-    if looks_like_spending(columns) or not dated or any(c.type == "timestamp" for c in dated):
-        return suggest_kind(columns)
-    return suggest_kind(inspect_file(con, path, kind="records", sheet=sheet, date_order=date_order, types=types,
-                                     reshape=reshape).columns)
+    return kind_from_sample(columns) or suggest_kind(inspect_file(con, path, kind="records", sheet=sheet,
+                                                                  date_order=date_order, types=types,
+                                                                  reshape=reshape).columns)
 
 
 def what_the_rows_say(cur: duckdb.DuckDBPyConnection, converted: reading.Converted) -> checks.Counts:
@@ -136,6 +147,8 @@ def what_the_rows_say(cur: duckdb.DuckDBPyConnection, converted: reading.Convert
 
 
 def _preview(converted: reading.Converted, counts: checks.Counts, layout, max_rows: int | None) -> FilePreview:
+    import pandas as pd
+
     source, sample, plan = converted.planned.source, converted.planned.sample, converted.planned.plan
     rows_read = counts.rows + counts.blank_rows
     return FilePreview(

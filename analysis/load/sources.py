@@ -14,9 +14,9 @@ import gzip
 import logging
 import re
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from analysis.errors import StocktakeError
 from analysis.load import encodings, workbook
@@ -25,6 +25,9 @@ from analysis.load.detect import looks_like_excel_serial_dates
 from analysis.load.files import OpenedFile
 from analysis.load.sniff import HEAD_BYTES, TOTAL_ROW, sniff_table, spread_records, trailing_total
 from analysis.store import quote_identifier
+
+if TYPE_CHECKING:  # pandas is imported where it is used: the command line's load never needs it (half a second of CPU)
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +214,8 @@ def _sniff_parquet(opened: OpenedFile) -> Source:
 def _sniff_sheet(opened: OpenedFile) -> Source:
     """A sheet's header row (title rows above it skipped, merged header cells named), its totals row, and its cells
     as text (Excel day numbers as dates)."""
+    import pandas as pd
+
     sheet_read, base = opened.sheet, opened.source_name
     rows, notes = sheet_read.rows, list(opened.notes)
     header_index = _excel_header_index(rows)

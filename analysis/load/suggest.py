@@ -13,9 +13,6 @@ import re
 from functools import lru_cache
 from typing import Sequence
 
-import pandas as pd
-
-from analysis.periods import infer_grain
 from analysis.load.role_words import (AREA_VALUE_PATTERNS, CHANNEL_VALUES, EVENT_WORDS, NOT_AMOUNT_WORDS,
                                       NOT_CUSTOMER_WORDS, ROLE_HINTS, STATUS_VALUES)
 from analysis.roles import (ID_ROLES, KPI, LOADER_ROLES, MEASURE_ROLES, NUMBER_ROLES, RECORDS, ROLES_BY_KIND, SPEND,
@@ -295,6 +292,10 @@ def column_grain(column) -> str | None:
     values = [v for v in getattr(column, "sample_values", []) if v]
     if not values:
         return None
+    import pandas as pd  # here, with periods: a load whose dates are times never needs either
+
+    from analysis.periods import infer_grain
+
     # ISO dates read as they are; anything else the way a UK file writes it (the type was decided on them already).
     iso = pd.to_datetime(pd.Series(values), format="ISO8601", errors="coerce")
     dates = iso if iso.notna().all() else pd.to_datetime(pd.Series(values), dayfirst=True, errors="coerce")

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import duckdb
-import pandas as pd
 
 from analysis import store
 from analysis.store import quote_identifier as q
+
+if TYPE_CHECKING:  # pandas is imported where it is used: the command line's load never needs it (half a second of CPU)
+    import pandas as pd
 
 TOTAL_ROLE = "total"
 TOTAL_COLUMN = "Total row"
@@ -267,6 +269,8 @@ def national_series(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, meas
     """The national comparator of a KPI series per period (``period``, ``national``): the value of its national
     total rows (a country's code or name in the area column), or else its national value column (role 'national',
     such as LGBF's ``Scotland_Indicator_Real``). Empty when it has neither."""
+    import pandas as pd
+
     roles = dataset.roles
     period, area = roles.get("period"), roles.get("area")
     if not period:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analysis.load import period_text
 from analysis.load.sources import Source
+
+if TYPE_CHECKING:  # pandas is imported where it is used: the command line's load never needs it (half a second of CPU)
+    import pandas as pd
 
 # At least this many headers must be periods of one grain for the table to be one column per period.
 MIN_PERIOD_COLUMNS = 3
@@ -111,6 +113,8 @@ def make_long(source: Source) -> Source:
     made = {"frame": source.frame, "spread_rows": source.spread_rows, "total_line": source.total_line,
             "unpivot": source.unpivot}
     if source.file_format == "excel":
+        import pandas as pd  # an Excel sheet is a frame already; a CSV is made long in DuckDB's reader
+
         frame = source.frame
         identity = [f"c{i}" for i in layout.identity]
         melted = frame.melt(id_vars=identity, value_vars=[f"c{i}" for i, _ in layout.periods],

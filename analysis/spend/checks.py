@@ -17,14 +17,16 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analysis import store
 from analysis.errors import StocktakeError
 from analysis.formatting import format_count, format_money
 from analysis.spend.vocabulary import AMOUNT_WORDS, SPEND
 from analysis.store import quote_identifier as q
+
+if TYPE_CHECKING:  # pandas is imported where it is used: the command line's load never needs it (half a second of CPU)
+    import pandas as pd
 
 ONE_MONTH_SHARE = 0.9
 """A file whose name says no month covers the month holding at least this share of its dated payments."""
@@ -140,6 +142,8 @@ def _words(header: str) -> list[str]:
 
 
 def _outside_the_month(cur, table: str, date_col: str, source_name: str) -> list[str]:
+    import pandas as pd
+
     span = months_in_name(source_name)
     said = "the months its name says it covers" if span and span[0].month != span[1].month else \
         "the month its name says it covers"
@@ -163,6 +167,8 @@ def _outside_the_month(cur, table: str, date_col: str, source_name: str) -> list
 
 def _appended(cur, table: str, roles, existing: store.Dataset) -> list[str]:
     """Transaction ids already in the dataset, and the same month appended twice (refused)."""
+    import pandas as pd
+
     old_roles = existing.roles
     new_rows = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     overlap, months = [], []

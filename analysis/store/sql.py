@@ -6,10 +6,12 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:  # a load from the command line never makes a frame: pandas costs half a second to import
+    import pandas as pd
 
 
 def quote_identifier(name: str) -> str:
