@@ -99,7 +99,12 @@ def _agenda_tab(session: sessions.Session, items: list[sessions.AgendaItem]) -> 
                         disabled=item.position == len(items), on_click=_move, args=(item.id, 1))
             present.button("Present", key=f"ws_from_{item.id}", icon=":material/slideshow:",
                            on_click=_present_from, args=(session.id, item.position))
-            with more.popover("Edit", icon=":material/edit:"):
+            # Its form is made only while it is open: made on every run, the five controls of every item were most
+            # of the Workshop page's elements, sent again after each note or action.
+            edit = more.popover("Edit", icon=":material/edit:", key=f"ws_edit_{item.id}", on_change="rerun")
+            if not edit.open:
+                continue
+            with edit:
                 new_title = st.text_input("Title", value=item.title, key=f"ws_title_{item.id}",
                                           max_chars=sessions.MAX_TITLE)
                 if st.button("Rename", key=f"ws_rename_{item.id}"):

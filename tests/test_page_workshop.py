@@ -252,6 +252,9 @@ def test_the_agenda_is_reordered_renamed_and_trimmed_from_the_page(demo_store, o
     at = open_app("pages/workshop.py", query_params={"session": str(session.id)})
     at.button(key=f"ws_down_{first}").click().run()
     page_ok(at)
+    at.session_state[f"ws_edit_{first}"] = True  # the Edit menu: its controls are made when it is opened
+    at.session_state[f"ws_edit_{second}"] = True
+    at.run()
     at.text_input(key=f"ws_title_{first}").input("Contacts, month by month")
     at.button(key=f"ws_rename_{first}").click().run()
     page_ok(at)

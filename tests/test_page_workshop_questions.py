@@ -23,6 +23,9 @@ def test_an_editor_rewords_a_question_and_the_trail_says_what_it_now_asks(demo_s
     first = _agenda(demo_store)[0]
     session_id = first.session_id
     at = open_app("pages/workshop.py", query_params={"session": str(session_id)})
+    assert not [t for t in at.text_area if t.key == f"ws_question_{first.id}"]  # made only when Edit is opened
+    at.session_state[f"ws_edit_{first.id}"] = True
+    at.run()
     asked = "What drove the rise in repairs since March, and is it the weather?"
     at.text_area(key=f"ws_question_{first.id}").input(asked)
     at.button(key=f"ws_ask_{first.id}").click().run()
@@ -64,6 +67,8 @@ def test_a_viewer_cannot_reword_a_question_and_a_forged_attempt_is_refused_and_r
 
     first = _agenda(demo_store)[0]
     at = open_as(VIEWER, "pages/workshop.py")
+    at.session_state[f"ws_edit_{first.id}"] = True
+    at.run()
     page_ok(at)
     assert at.text_area(key=f"ws_question_{first.id}").disabled
     assert at.button(key=f"ws_ask_{first.id}").disabled
