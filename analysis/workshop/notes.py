@@ -31,7 +31,10 @@ EARLIER_NOTES_TITLE = "Earlier notes: {dataset}"
 def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
     """Create the notes table, or bring an older one up to date (session and figure columns). Idempotent."""
     sessions.ensure_tables(con)
+    if sessions.known_ready(con, "notes"):
+        return
     if sessions.tables_exist(con, NOTES_TABLE) and _has_session_column(con):
+        sessions.mark_ready(con, "notes")
         return
     store.create_if_missing(
         con, NOTES_TABLE,
@@ -41,6 +44,7 @@ def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
             note VARCHAR NOT NULL, link VARCHAR, session_id BIGINT, item_id BIGINT)""")
     if not _has_session_column(con):  # a notes table from before sessions
         _migrate_dataset_notes(con)
+    sessions.mark_ready(con, "notes")
 
 
 def _has_session_column(con: duckdb.DuckDBPyConnection) -> bool:

@@ -16,6 +16,7 @@ Every write runs in one transaction and, when :mod:`analysis.governance.audit` i
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Mapping
@@ -101,8 +102,35 @@ def tables_exist(con: duckdb.DuckDBPyConnection, *names: str) -> bool:
     return len(rows) == len(set(names))
 
 
+# The connections on which a group of the Workshop's tables is known to be in place ("sessions", "notes",
+# "actions"): nothing drops them, so they are checked once per connection, not by two catalogue queries on every call
+# (a third of the CPU of recording an action, py-spy). Weak, so a closed store's connection is forgotten.
+_READY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def known_ready(con, group: str) -> bool:
+    try:
+        return group in _READY.get(con, ())
+    except TypeError:  # not weakly referable: checked every time, as before
+        return False
+
+
+def mark_ready(con, group: str) -> None:
+    try:
+        _READY.setdefault(con, set()).add(group)
+    except TypeError:
+        pass
+
+
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the session tables if this store has none yet, or add the question column to an older agenda."""
+    if known_ready(con, "sessions"):
+        return
+    _ensure_tables(con)
+    mark_ready(con, "sessions")
+
+
+def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     if tables_exist(con, SESSIONS_TABLE, AGENDA_TABLE):
         if not store.query_rows(con, "SELECT 1 FROM information_schema.columns WHERE table_schema = 'main' AND "
                                      "table_name = ? AND column_name = 'question'", [AGENDA_TABLE]):
