@@ -5,7 +5,8 @@ instrumentation and the same definition of "answered" as the Explore pages' clic
 
 - **opening a presentation link**: a new tab opening ``/workshop-room?session=…&present=true&item=N``, from the
   navigation until the chart has drawn: first, a link to the last item as the first thing after the server started
-  (``link_first``: the process's first run of a page), then, after the first round below, a link to every item in a
+  and fallen quiet, its background imports of the pages' modules done (``link_first``: the process's first run of a
+  page, on a server started before the room arrived; the wait is printed), then, after the first round below, a link to every item in a
   new browser profile (``link``: nothing cached, as for someone who has never opened Stocktake) and in a browser that
   has opened it before (``link_cached``: Streamlit's scripts kept);
 - **Present**: on the Workshop page, the session open on its Agenda tab, a click on *Present* until the first
@@ -114,6 +115,19 @@ def _heading(page, text: str) -> None:
     page.locator("h1, h2, h3").filter(has_text=text).first.wait_for(timeout=SETTLE_TIMEOUT_S * 1000)
 
 
+def _wait_warmed(server, timeout_s: float = 60) -> float | None:
+    """Seconds from now until the server falls quiet (under 0.03 s of CPU in half a second): its background imports
+    of the pages' modules (``ui.warm_up``) done, as on a server started before the room arrived; None if it never
+    does within ``timeout_s``."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        before = server.cpu_seconds()
+        time.sleep(0.5)
+        if server.cpu_seconds() - before < 0.03:
+            return round(time.monotonic() - started, 1)
+    return None
+
+
 def run_size(browser, server, size: tuple[int, int], session_id: int, items: int, clicks: int, log) -> dict:
     times: dict[str, list[float]] = {a: [] for a in ACTIONS}
     cpu: dict[str, list[float]] = {a: [] for a in ACTIONS}
@@ -128,6 +142,7 @@ def run_size(browser, server, size: tuple[int, int], session_id: int, items: int
     # later rounds on figures already kept.
     # The first thing after the server started: a link to the last item opened in a new tab (the process's imports,
     # the store's first reads and the figure worked out, as for the first person to open a shared link).
+    warmed = _wait_warmed(server)
     started = server.cpu_seconds()
     link = _open(browser, f"{base}&present=true&item={items}", size)
     times["link_first"].append(_answered(link, "visible").seconds)
@@ -203,7 +218,8 @@ def run_size(browser, server, size: tuple[int, int], session_id: int, items: int
         times["add_view"].append(max(settled, added.json_value()))
         cpu["add_view"].append(server.cpu_seconds() - before)
     page.close()
-    out = {"window": f"{size[0]}x{size[1]}", **stay,
+    log(f"{size[0]}x{size[1]}: the pages' modules imported, the server quiet {warmed} s after it answered (link_first waits)")
+    out = {"window": f"{size[0]}x{size[1]}", **stay, "warm_up_wait_s": warmed,
            "link_first_script_run_median_s": round(statistics.median(boot), 2) if boot else None}
     for action in ACTIONS:
         if times[action]:
