@@ -4,7 +4,8 @@
 serves it with its own uvicorn runner and every ``--server.*`` option, exactly as it serves ``app.py`` alone, plus the
 middleware, which runs before Streamlit's routes (``ui.gate``: nothing but the sign-in screen for someone who is not
 signed in, uploads only from editors, sign-out that ends every session). At start-up the private upload folder is
-emptied (``analysis.load.uploads``) and the sign-outs are read from the store.
+emptied (``analysis.load.uploads``), the sign-outs are read from the store, and the pages' modules are imported in
+the background (``ui.warm_up``). The page shell asks for the chart's scripts with the page (``ui.preload``).
 """
 
 from contextlib import asynccontextmanager
@@ -14,13 +15,17 @@ from starlette.middleware import Middleware
 from streamlit.starlette import App
 
 from ui.gate import SignInGate
+from ui.preload import PreloadCharts
 from ui.startup import start_up
+from ui.warm_up import start_warm_up
 
 
 @asynccontextmanager
 async def lifespan(_app):
     start_up()
+    start_warm_up()  # the pages' imports, so that the first visitor after a start does not wait for them
     yield
 
 
-app = App(str(Path(__file__).resolve().parent / "app.py"), middleware=[Middleware(SignInGate)], lifespan=lifespan)
+app = App(str(Path(__file__).resolve().parent / "app.py"),
+          middleware=[Middleware(SignInGate), Middleware(PreloadCharts)], lifespan=lifespan)

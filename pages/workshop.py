@@ -19,7 +19,7 @@ from analysis.exports import to_csv_bytes, to_xlsx_bytes
 from ui import actions
 from ui.change_forms import render_done_actions
 from ui import present_screen, session_forms as forms
-from ui.auth import guard_page
+from ui.auth import can_edit, guard_page
 from ui.links import public_url
 from ui.connection import get_connection
 from ui.exports import XLSX_MIME
@@ -79,6 +79,7 @@ def _present_from(session_id: int, position: int) -> None:
 
 def _agenda_tab(session: sessions.Session, items: list[sessions.AgendaItem]) -> None:
     con = get_connection()
+    editor = can_edit()
     if not items:
         st.info("The agenda is empty. Open an Explore page (Demand drivers, Performance trends), set it up as the "
                 "room should see it, and click 'Add this view to the session' in the sidebar.")
@@ -98,11 +99,23 @@ def _agenda_tab(session: sessions.Session, items: list[sessions.AgendaItem]) -> 
                         disabled=item.position == len(items), on_click=_move, args=(item.id, 1))
             present.button("Present", key=f"ws_from_{item.id}", icon=":material/slideshow:",
                            on_click=_present_from, args=(session.id, item.position))
-            with more.popover("Edit", icon=":material/edit:"):
+            # Its form is made only while it is open: made on every run, the five controls of every item were most
+            # of the Workshop page's elements, sent again after each note or action.
+            edit = more.popover("Edit", icon=":material/edit:", key=f"ws_edit_{item.id}", on_change="rerun")
+            if not edit.open:
+                continue
+            with edit:
                 new_title = st.text_input("Title", value=item.title, key=f"ws_title_{item.id}",
                                           max_chars=sessions.MAX_TITLE)
                 if st.button("Rename", key=f"ws_rename_{item.id}"):
                     _write(lambda: actions.rename_item(con, item.id, new_title), "Renamed.")
+                # The question frames what the room discusses: an editor rewords it (the server checks again).
+                question = st.text_area("Question for the room", value=item.question, key=f"ws_question_{item.id}",
+                                        max_chars=sessions.MAX_QUESTION, disabled=not editor, height=90,
+                                        help=None if editor else "Only editors can change the questions.")
+                if st.button("Save the question", key=f"ws_ask_{item.id}", disabled=not editor):
+                    _write(lambda: actions.set_question(con, item.id, question),
+                           "Question saved." if question.strip() else "Question removed.")
                 if st.button("Remove from the agenda", key=f"ws_remove_{item.id}", icon=":material/delete:"):
                     _write(lambda: actions.remove_item(con, item.id), f"Removed '{item.title}' from the agenda.")
 

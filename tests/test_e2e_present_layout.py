@@ -11,7 +11,9 @@ long labels) is stepped through with Next, and on each screen:
 - the chart's bottom, and every text Vega drew in it, is inside the window (the chart is seen without scrolling),
   and Vega cut no label or title short ("…");
 - a facilitator's question (the Savings item has one as long as a stocktake writes) leaves all of that true;
-- the readable sizes are kept: headline numbers at least 48 px, axis labels at least 18 px.
+- the readable sizes are kept: headline numbers at least 48 px, axis labels at least 18 px;
+- on a 4K screen at 100% (3840 x 2160) the text is enlarged with the window: axis labels, the title and the headline
+  numbers at least 1.8 times their size at 1920 x 1080 (it was the same size, small across a room).
 
 A screenshot of each screen is written to ``$STOCKTAKE_SCREENSHOTS`` (or the test's tmp folder).
 """
@@ -71,6 +73,7 @@ MEASURE_JS = """() => {
   return {overflowing, window: innerHeight, chart_bottom: Math.max(...bottoms),
           cut: texts.map(t => t.textContent).filter(t => t.includes('…')),
           axis_label_px: Math.min(...sizes('.role-axis-label text')),
+          title_px: parseFloat(getComputedStyle(stage.querySelector('h1')).fontSize),
           headline_px: [...stage.querySelectorAll('[data-testid="stMetricValue"]')]
               .map(e => parseFloat(getComputedStyle(e).fontSize)),
           headlines: [...stage.querySelectorAll('[data-testid="stMetricValue"]')].map(e => e.innerText)};
@@ -129,6 +132,12 @@ def test_every_screen_fits_the_window(browser, served, tmp_path, size):
             if found["axis_label_px"] < 18 or any(px < 48 for px in found["headline_px"]):
                 problems.append(f"{where}: text below the readable sizes: axis labels {found['axis_label_px']} px, "
                                 f"headline numbers {found['headline_px']} px")
+            if size == (3840, 2160):  # enlarged with the window: 1.8x what 1920 x 1080 shows (18, 2.6 rem, 56 px)
+                small = [f"{name} {px} px" for name, px, least in (
+                    ("axis labels", found["axis_label_px"], 18 * 1.8), ("title", found["title_px"], 52 * 1.8),
+                    *(("headline number", px, 56 * 1.8) for px in found["headline_px"])) if px < least]
+                if small:
+                    problems.append(f"{where}: not enlarged for the 4K window: {', '.join(small)}")
             if title == SAVINGS_TITLE:  # money over £100,000 reads as a person says it ("£105k", "£5.2m")
                 assert any(re.fullmatch(r"-?£\d+(\.\d)?(k|m|bn)", value) for value in found["headlines"]), found
         assert not problems, "\n".join(problems)

@@ -90,7 +90,8 @@ def test_a_view_added_from_the_demand_page_is_presented_with_next_and_previous(d
     assert at.title[0].value == "Why people call about parking"
     assert at.button(key="ws_next").disabled and not at.button(key="ws_prev").disabled
     spec = at.get("vega_lite_chart")[0].proto.spec
-    assert '"labelFontSize": 18' in spec and '"renderer": "svg"' in spec
+    # presentation sizes, grown with a window larger than 1920 x 1080 (analysis.workshop.presentation)
+    assert '"labelFontSize": {"expr": "18 * present_scale"}' in spec and '"renderer": "svg"' in spec
     assert "Reasons making up 80% of demand" in [m.label for m in at.metric]
     assert any("reasons make up 80% of these records" in m.value for m in at.markdown)
 
@@ -252,6 +253,9 @@ def test_the_agenda_is_reordered_renamed_and_trimmed_from_the_page(demo_store, o
     at = open_app("pages/workshop.py", query_params={"session": str(session.id)})
     at.button(key=f"ws_down_{first}").click().run()
     page_ok(at)
+    at.session_state[f"ws_edit_{first}"] = True  # the Edit menu: its controls are made when it is opened
+    at.session_state[f"ws_edit_{second}"] = True
+    at.run()
     at.text_input(key=f"ws_title_{first}").input("Contacts, month by month")
     at.button(key=f"ws_rename_{first}").click().run()
     page_ok(at)
@@ -387,7 +391,7 @@ def test_every_figure_a_page_shows_can_be_added_presented_and_packed(demo_store,
         page_ok(shown)
         assert not shown.info, (item.title, [i.value for i in shown.info])
         spec = shown.get("vega_lite_chart")[0].proto.spec
-        assert '"labelFontSize": 18' in spec, item.title
+        assert '"labelFontSize": {"expr": "18 * present_scale"}' in spec, item.title
 
 
 @pytest.mark.parametrize("page_file,key", [("pages/workshop.py", "ws_stocktake"), (None, "ov_stocktake")])

@@ -91,3 +91,26 @@ def test_a_long_vertical_axis_title_is_set_on_two_lines():
     drawn = for_presentation(spec)
     assert drawn["encoding"]["y"]["axis"]["title"] == ["Failure share of", "classified records"]
     assert drawn["encoding"]["x"]["title"] == spec["encoding"]["x"]["title"]  # a horizontal title has the width
+
+
+def test_on_the_presentation_screen_every_text_size_grows_with_a_window_larger_than_1920_by_1080():
+    import altair as alt
+    import pandas as pd
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema import load_schema
+
+    from analysis.workshop import presentation
+
+    chart = alt.Chart(pd.DataFrame({"x": ["a", "b"], "y": [1, 2]})).mark_text(dy=-8, fontSize=12).encode(
+        x=alt.X("x:N", axis=alt.Axis(labelFontSize=12, labelLimit=150)), y="y:Q", text="y:Q").properties(title="T")
+    plain = presentation.for_presentation(chart.to_dict())
+    scaled = presentation.for_presentation(chart.to_dict(), window_scale=True)
+    assert "params" not in plain and plain["config"]["axis"]["labelFontSize"] == presentation.AXIS_LABEL_PX
+    signal = presentation.SCALE_SIGNAL
+    assert {"name": signal, "expr": presentation.SCALE_EXPR} in scaled["params"]
+    assert scaled["config"]["axis"]["labelFontSize"] == {"expr": f"{presentation.AXIS_LABEL_PX} * {signal}"}
+    assert scaled["encoding"]["x"]["axis"]["labelFontSize"] == {"expr": f"18 * {signal}"}  # raised to 18, then scaled
+    assert scaled["encoding"]["x"]["axis"]["labelLimit"] == {"expr": f"{presentation.LABEL_LIMIT_PX} * {signal}"}
+    assert scaled["mark"]["dy"] == {"expr": f"-8 * {signal}"}
+    assert scaled["datasets"] == plain["datasets"]  # the figures themselves are never touched
+    validate_jsonschema(scaled, load_schema())  # Vega-Lite takes an expression for each of them

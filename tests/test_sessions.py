@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from analysis import store
-from analysis.workshop import notes, actions as session_actions, removal as session_removal, sessions
+from analysis.workshop import agenda_edits, notes, actions as session_actions, removal as session_removal, sessions
 from analysis.errors import StocktakeError
 from analysis.workshop.sessions import View
 
@@ -78,18 +78,18 @@ def test_the_agenda_keeps_views_in_order_and_can_be_reordered_renamed_and_trimme
     b = sessions.add_view(con, sid, View("performance-trends", "spc", {}, {"pf_kpi": "volume"}), "Volume SPC")
     c = sessions.add_view(con, sid, volume_view(dm_service=["Housing repairs"]), "Repairs only")
     assert [i.title for i in sessions.agenda(con, sid)] == ["Contacts by week", "Volume SPC", "Repairs only"]
-    sessions.move_item(con, c, -1)
+    agenda_edits.move_item(con, c, -1)
     assert [i.id for i in sessions.agenda(con, sid)] == [a, c, b]
-    sessions.move_item(con, a, -5)  # already first: stays
-    sessions.reorder(con, sid, [b, a, c])
+    agenda_edits.move_item(con, a, -5)  # already first: stays
+    agenda_edits.reorder(con, sid, [b, a, c])
     assert [(i.position, i.id) for i in sessions.agenda(con, sid)] == [(1, b), (2, a), (3, c)]
-    sessions.rename_item(con, c, "Housing repairs, week by week")
+    agenda_edits.rename_item(con, c, "Housing repairs, week by week")
     session_removal.remove_item(con, a)
     items = sessions.agenda(con, sid)
     assert [(i.position, i.title) for i in items] == [(1, "Volume SPC"), (2, "Housing repairs, week by week")]
     assert items[1].view.state == {"dataset": "demo_contacts", "dm_grain": "week", "dm_service": ["Housing repairs"]}
     with pytest.raises(StocktakeError, match="The agenda changed"):
-        sessions.reorder(con, sid, [b])
+        agenda_edits.reorder(con, sid, [b])
 
 
 def test_a_view_keeps_its_link_without_presentation_params(con):
@@ -140,7 +140,7 @@ def test_workshop_changes_are_in_the_audit_trail_with_who_made_them_and_no_note_
     action = session_actions.add_action(con, sid, "Call back", owner="Tom", user="tom@council.gov.uk")
     session_actions.set_status(con, action, "done", user="tom@council.gov.uk")
     notes.delete_note(con, note, user="tom@council.gov.uk")
-    sessions.move_item(con, item, 1, user="tom@council.gov.uk")  # already last: nothing to record
+    agenda_edits.move_item(con, item, 1, user="tom@council.gov.uk")  # already last: nothing to record
     sessions.create_session(con, "Made by the demo generator")  # no user: nobody's change, not recorded
     trail = audit.audit_trail(con).iloc[::-1]
     assert trail[["user_name", "action", "dataset"]].values.tolist() == [

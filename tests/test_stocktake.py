@@ -88,6 +88,34 @@ def test_starting_makes_a_session_with_the_questions_and_a_note_of_what_was_left
     assert "Question for the room:" in pack and "led by &#x27;Report a repair&#x27;" in pack
 
 
+@pytest.mark.parametrize("failing", ["insert_item", "insert_note"])
+def test_a_failure_part_way_leaves_no_session_no_items_no_note_and_no_audit_record(con, demo_agenda, monkeypatch,
+                                                                                    failing):
+    from analysis.governance import audit
+
+    def counts():
+        return [store.query_rows(con, f"SELECT count(*) FROM {store.quote_identifier(t)}")[0][0]
+                for t in (sessions.SESSIONS_TABLE, sessions.AGENDA_TABLE, notes.NOTES_TABLE, audit.AUDIT_TABLE)]
+
+    stocktake.start(con, demo_agenda, today=date(2026, 12, 4), user="ann@council.gov.uk")  # the tables all exist
+    before = counts()
+    calls = []
+    module = sessions if failing == "insert_item" else notes
+    real_insert = getattr(module, failing)
+
+    def insert_then_fail(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3 or failing == "insert_note":  # the third figure, or the note after every figure
+            raise OSError("No space left on device")
+        return real_insert(*args, **kwargs)
+
+    monkeypatch.setattr(module, failing, insert_then_fail)
+    with pytest.raises(OSError):
+        stocktake.start(con, demo_agenda, today=date(2026, 12, 5), user="ann@council.gov.uk")
+    assert calls and counts() == before
+    assert not any(s.held_on == date(2026, 12, 5) for s in sessions.list_sessions(con))
+
+
 def test_a_kpi_series_gets_its_changing_kpis_and_says_the_record_steps_need_records(con):
     agenda = stocktake.plan(registry.Context(con), store.get_dataset(con, "demo_kpis"))
     assert {i.step for i in agenda.items} == {stocktake.KPIS}

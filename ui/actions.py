@@ -35,7 +35,7 @@ from analysis.governance import audit
 from analysis.load import ingest
 from analysis.workshop import notes, actions as session_actions, sessions
 from analysis.workshop import removal as session_removal
-from analysis.workshop import stocktake
+from analysis.workshop import agenda_edits, stocktake
 
 from analysis.governance.access import User, may_change
 from analysis.errors import StocktakeError, known_failure
@@ -59,7 +59,8 @@ REFUSAL_WORDS = {
     audit.LOOKUP_CHOSEN: "choose which lookup a dataset uses",
     audit.SESSION_CREATED: "start sessions", audit.SESSION_CHANGED: "change sessions",
     audit.SESSION_DELETED: "delete sessions", audit.AGENDA_ITEM_ADDED: "add views to a session",
-    audit.AGENDA_ITEM_RENAMED: "rename agenda items", audit.AGENDA_REORDERED: "reorder agendas",
+    audit.AGENDA_ITEM_RENAMED: "rename agenda items", audit.AGENDA_QUESTION_CHANGED: "change the questions for the room",
+    audit.AGENDA_REORDERED: "reorder agendas",
     audit.AGENDA_ITEM_REMOVED: "remove agenda items", audit.ACTION_ADDED: "record actions",
     audit.ACTIONS_EDITED: "edit actions", audit.CARDS_IMPORTED: "import practice cards",
     audit.CHANGE_EDITED: "edit changes",
@@ -344,12 +345,18 @@ def add_view(con: duckdb.DuckDBPyConnection, session_id: int, view: sessions.Vie
 
 def rename_item(con: duckdb.DuckDBPyConnection, item_id: int, title: str) -> None:
     _workshop(con, audit.AGENDA_ITEM_RENAMED, None, f"rename agenda item {item_id}",
-              lambda user: sessions.rename_item(con, item_id, title, user=user))
+              lambda user: agenda_edits.rename_item(con, item_id, title, user=user))
+
+
+def set_question(con: duckdb.DuckDBPyConnection, item_id: int, question: str) -> None:
+    _workshop(con, audit.AGENDA_QUESTION_CHANGED, sessions.get_item(con, item_id).view.dataset,
+              f"change the question of agenda item {item_id}",
+              lambda user: agenda_edits.set_question(con, item_id, question, user=user))
 
 
 def move_item(con: duckdb.DuckDBPyConnection, item_id: int, steps: int) -> None:
     _workshop(con, audit.AGENDA_REORDERED, None, f"move agenda item {item_id}",
-              lambda user: sessions.move_item(con, item_id, steps, user=user))
+              lambda user: agenda_edits.move_item(con, item_id, steps, user=user))
 
 
 def remove_item(con: duckdb.DuckDBPyConnection, item_id: int) -> None:

@@ -50,7 +50,7 @@ def show_chart(chart: Chart, *, key: str | None = None, on_select: str = "ignore
     stretch = height == "stretch"
     if presenting():
         spec_height = {"min_height": height} if isinstance(height, int) else {"min_height": 0} if stretch else {}
-        drawn = for_presentation(spec, **spec_height)
+        drawn = for_presentation(spec, **spec_height, window_scale=stretch)  # stretch: the presentation screen
     else:
         drawn = spec
     event = st.vega_lite_chart(spec=drawn, key=key, width="stretch", **select,

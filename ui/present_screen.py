@@ -7,9 +7,10 @@ legend). The screen above the scroll is a column of the window's height (``STAGE
 title or a long reading makes the chart shorter instead of pushing it below the fold. The download menu, the figure's
 filters and the note and action forms are under it, a scroll away. Headline numbers are shortened as a person says
 them (``analysis.formatting.compact``: "£5.2m", "91.9%"), with the exact figure in their tooltip, and wrap under the
-reading when they do not fit beside it. A 4K screen at 100% scale gets the same layout at 3840 px, not enlarged:
-scaling the page in CSS (zoom or a transform) makes Streamlit measure the chart's box at the scaled size and Vega draw
-it twice too large. (A 4K projector is usually run at 200%, which is the 1920 x 1080 layout.)
+reading when they do not fit beside it. A 4K screen at 100% scale gets the same layout at 3840 px, enlarged. Not by
+scaling the page in CSS (zoom or a transform), which makes Streamlit measure the chart's box at the scaled size and
+Vega draw it twice too large: the chart's text is enlarged in its own spec (``for_presentation(window_scale=True)``) and the
+words in rem from the root font, both with the window: at 3840 x 2160 twice their 1920 x 1080 size.
 
 The neighbours' figures (the next item and the previous one) are worked out in a background thread while the current
 one is shown (:func:`prepare`), through the one cache, so Next and Previous find them ready.
@@ -41,10 +42,13 @@ NUMBERS_KEY = "ws_numbers"
 MAX_PRESENTED_NUMBERS = 3
 MIN_CHART_PX = 260  # below this a chart is not worth projecting: the screen runs past the window instead
 
-# Sizes in rem scale with the presentation's root font (20 px, ui.presentation); vh keeps a title and a reading to
+# Sizes in rem scale with the screen's root font: the presentation's 20 px (ui.presentation) up to 1920 x 1080, then
+# growing with the window to 40 px at 3840 x 2160 (a 4K screen at 100%), as the chart's text does in its spec
+# (for_presentation's window_scale); headline numbers and their labels grow alike. vh keeps a title and a reading to
 # their share of a short window (1280 x 720), and the limits keep them readable on a tall one.
 STAGE_CSS = f"""
 <style>
+  html {{ font-size: clamp(20px, min(1.0417vw, 1.852vh), 40px); }}
   [data-testid="stMainBlockContainer"] {{ padding: 2.2rem 2rem 1rem 2rem; }}
   .st-key-present_leave {{ position: fixed; top: .35rem; left: 1.2rem; z-index: 10; }}
   .st-key-present_leave button {{ min-height: 0; padding: 0; }}
@@ -65,11 +69,12 @@ STAGE_CSS = f"""
   .st-key-{LEAD_KEY} h3 {{ font-size: clamp(1.05rem, 3.1vh, 1.5rem); padding: 0; margin: 0; line-height: 1.3; }}
   .st-key-{NUMBERS_KEY} {{ flex: 0 1 auto; width: auto; gap: 2rem; }}
   .st-key-{NUMBERS_KEY} [data-testid="stMetric"] {{ width: auto; }}
-  .st-key-{NUMBERS_KEY} [data-testid="stMetricValue"] {{ font-size: clamp(48px, 8vh, {HEADLINE_PX}px); }}
+  .st-key-{NUMBERS_KEY} [data-testid="stMetricValue"] {{
+      font-size: clamp(48px, 8vh, max({HEADLINE_PX}px, min({HEADLINE_PX / 19.2:.3f}vw, {HEADLINE_PX / 10.8:.3f}vh))); }}
   .st-key-{NUMBERS_KEY} [data-testid="stMetricValue"] div {{ overflow: visible; white-space: nowrap; }}
   .st-key-{NUMBERS_KEY} [data-testid="stMetricLabel"] div,
   .st-key-{NUMBERS_KEY} [data-testid="stMetricLabel"] p {{ white-space: normal; overflow: visible;
-      font-size: clamp(16px, 2.6vh, 22px); max-width: 14rem; }}
+      font-size: clamp(16px, 2.6vh, max(22px, min(1.146vw, 2.037vh))); max-width: 14rem; }}
 </style>
 """
 

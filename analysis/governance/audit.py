@@ -72,6 +72,9 @@ SESSION_CHANGED = "session changed"
 SESSION_DELETED = "session deleted"
 AGENDA_ITEM_ADDED = "agenda item added"
 AGENDA_ITEM_RENAMED = "agenda item renamed"
+# Rewording the question a room is asked beside a figure frames the discussion: an editor's change, so it is not in
+# WORKSHOP_CHANGES (which viewers may make, analysis.governance.access).
+AGENDA_QUESTION_CHANGED = "agenda question changed"
 AGENDA_REORDERED = "agenda reordered"
 AGENDA_ITEM_REMOVED = "agenda item removed"
 ACTION_ADDED = "action added"

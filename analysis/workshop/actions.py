@@ -38,6 +38,8 @@ EXPORT_HEADERS = {"what": "Action", "owner": "Owner", "due": "Due", "status": "S
 def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
     """Create the actions table if this store has none yet. Idempotent."""
     sessions.ensure_tables(con)
+    if sessions.known_ready(con, "actions"):
+        return
     store.create_if_missing(
         con, ACTIONS_TABLE,
         f"CREATE SEQUENCE IF NOT EXISTS {q(ACTION_SEQUENCE)}",
@@ -45,6 +47,7 @@ def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
             id BIGINT NOT NULL, session_id BIGINT NOT NULL, item_id BIGINT, what VARCHAR NOT NULL,
             owner VARCHAR, due DATE, status VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL,
             changed_at TIMESTAMP NOT NULL)""")
+    sessions.mark_ready(con, "actions")
 
 
 @dataclass(frozen=True)

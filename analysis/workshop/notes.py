@@ -31,7 +31,10 @@ EARLIER_NOTES_TITLE = "Earlier notes: {dataset}"
 def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
     """Create the notes table, or bring an older one up to date (session and figure columns). Idempotent."""
     sessions.ensure_tables(con)
+    if sessions.known_ready(con, "notes"):
+        return
     if sessions.tables_exist(con, NOTES_TABLE) and _has_session_column(con):
+        sessions.mark_ready(con, "notes")
         return
     store.create_if_missing(
         con, NOTES_TABLE,
@@ -41,6 +44,7 @@ def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
             note VARCHAR NOT NULL, link VARCHAR, session_id BIGINT, item_id BIGINT)""")
     if not _has_session_column(con):  # a notes table from before sessions
         _migrate_dataset_notes(con)
+    sessions.mark_ready(con, "notes")
 
 
 def _has_session_column(con: duckdb.DuckDBPyConnection) -> bool:
@@ -91,17 +95,24 @@ def add_note(con: duckdb.DuckDBPyConnection, session_id: int, note: str, *, item
     item = sessions.get_item(con, item_id) if item_id is not None else None
     if item is not None and item.session_id != session.id:
         raise StocktakeError("That figure is on another session's agenda: choose one of this session's figures.")
-    dataset = (item.view.dataset if item else None) or session.dataset
     with store.transaction(con) as cur:
-        note_id = int(cur.execute(f"SELECT nextval('{NOTE_SEQUENCE}')").fetchone()[0])
-        cur.execute(
-            f"INSERT INTO {q(NOTES_TABLE)} (id, dataset, written_at, topic, note, link, session_id, item_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [note_id, dataset, written_at or datetime.now().replace(microsecond=0), (topic or "").strip() or None,
-             text, (link or "").strip() or None, session.id, item.id if item else None])
-        sessions.audit_change(cur, user, audit.NOTE_ADDED, dataset,
-                              f"Note {note_id} in the session '{session.title}'"
-                              + (f", about '{item.title}'" if item else ""))
+        return insert_note(cur, session, text, item=item, topic=topic, link=link, written_at=written_at, user=user)
+
+
+def insert_note(cur, session: sessions.Session, note: str, *, item: sessions.AgendaItem | None = None,
+                topic: str | None = None, link: str | None = None, written_at: datetime | None = None,
+                user: str | None = None) -> int:
+    """:func:`add_note`'s writes, in the caller's transaction (the table made first: ``ensure_table``)."""
+    text = clean_note(note)
+    dataset = (item.view.dataset if item else None) or session.dataset
+    note_id = int(cur.execute(f"SELECT nextval('{NOTE_SEQUENCE}')").fetchone()[0])
+    cur.execute(
+        f"INSERT INTO {q(NOTES_TABLE)} (id, dataset, written_at, topic, note, link, session_id, item_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [note_id, dataset, written_at or datetime.now().replace(microsecond=0), (topic or "").strip() or None,
+         text, (link or "").strip() or None, session.id, item.id if item else None])
+    sessions.audit_change(cur, user, audit.NOTE_ADDED, dataset, f"Note {note_id} in the session '{session.title}'"
+                          + (f", about '{item.title}'" if item else ""))
     return note_id
 
 

@@ -138,10 +138,43 @@ def _wrap_axis_title(channel: dict) -> dict:
     return channel
 
 
-def for_presentation(spec: dict, *, min_height: int = MIN_HEIGHT) -> dict:
+# Enlarging for a screen larger than 1920 x 1080 (a 4K screen at 100%): the chart's text sizes are multiplied by the
+# window's size over 1920 x 1080, the smaller of the two ratios, between 1 and 2, worked out by Vega in the browser
+# (the server does not know the window). In the spec, not by CSS zoom, which makes Streamlit size Vega twice over.
+SCALE_SIGNAL = "present_scale"
+SCALE_EXPR = ("windowSize() ? clamp(min(windowSize()[0] / 1920, windowSize()[1] / 1080), 1, 2) : 1")
+_SCALED_KEYS = {"labelFontSize", "titleFontSize", "subtitleFontSize", "fontSize", "labelLimit", "titleLimit",
+                "titlePadding", "subtitlePadding", "strokeWidth"}
+_AREA_KEYS = {"symbolSize"}  # areas grow with the square of the scale
+
+
+def _window_scaled(node, parent_key: str | None = None):
+    """Every text size (the room its labels get, line widths and point areas) in the spec as an expression of
+    :data:`SCALE_SIGNAL`."""
+    if isinstance(node, list):
+        return [_window_scaled(v, parent_key) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        number = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+        if key in ("datasets", "data"):
+            out[key] = value
+        elif (number and key in _SCALED_KEYS) or (key in ("dx", "dy") and isinstance(value, (int, float))
+                                                   and not isinstance(value, bool)):  # a label's offset from its mark
+            out[key] = {"expr": f"{value} * {SCALE_SIGNAL}"}
+        elif number and (key in _AREA_KEYS or (key == "size" and parent_key in ("circle", "point"))):
+            out[key] = {"expr": f"{value} * {SCALE_SIGNAL} * {SCALE_SIGNAL}"}
+        else:
+            out[key] = _window_scaled(value, key)
+    return out
+
+
+def for_presentation(spec: dict, *, min_height: int = MIN_HEIGHT, window_scale: bool = False) -> dict:
     """A copy of a Vega-Lite spec (``chart.to_dict()``) drawn for a room: presentation sizes and colours in its own
     config, explicit sizes raised, explicit colours swapped, a single chart at least ``min_height`` tall, and the
-    SVG renderer (so text stays sharp when a projector scales it, and a test can measure it)."""
+    SVG renderer (so text stays sharp when a projector scales it, and a test can measure it). ``window_scale``: its
+    text enlarged with a window larger than 1920 x 1080 (the presentation screen)."""
     out = _restyle(copy.deepcopy({k: v for k, v in spec.items() if k not in ("datasets", "data")}))
     for key in ("datasets", "data"):
         if key in spec:
@@ -156,4 +189,7 @@ def for_presentation(spec: dict, *, min_height: int = MIN_HEIGHT) -> dict:
     usermeta = dict(out.get("usermeta") or {})
     usermeta["embedOptions"] = {**(usermeta.get("embedOptions") or {}), "renderer": "svg"}
     out["usermeta"] = usermeta
+    if window_scale:
+        out = _window_scaled(out)
+        out["params"] = [*(out.get("params") or []), {"name": SCALE_SIGNAL, "expr": SCALE_EXPR}]
     return out

@@ -16,6 +16,7 @@ Every write runs in one transaction and, when :mod:`analysis.governance.audit` i
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Mapping
@@ -36,6 +37,7 @@ MAX_TITLE = 120
 MAX_ATTENDEES = 60
 MAX_ATTENDEE_NAME = 80
 MAX_ITEMS = 40
+MAX_QUESTION = 400  # a stocktake's own questions are under 250 characters
 
 # Query parameters that say how a view is being shown, not what it shows: never part of a saved view.
 PRESENTATION_PARAMS = ("present", "session", "item")
@@ -100,8 +102,35 @@ def tables_exist(con: duckdb.DuckDBPyConnection, *names: str) -> bool:
     return len(rows) == len(set(names))
 
 
+# The connections on which a group of the Workshop's tables is known to be in place ("sessions", "notes",
+# "actions"): nothing drops them, so they are checked once per connection, not by two catalogue queries on every call
+# (a third of the CPU of recording an action, py-spy). Weak, so a closed store's connection is forgotten.
+_READY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def known_ready(con, group: str) -> bool:
+    try:
+        return group in _READY.get(con, ())
+    except TypeError:  # not weakly referable: checked every time, as before
+        return False
+
+
+def mark_ready(con, group: str) -> None:
+    try:
+        _READY.setdefault(con, set()).add(group)
+    except TypeError:
+        pass
+
+
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the session tables if this store has none yet, or add the question column to an older agenda."""
+    if known_ready(con, "sessions"):
+        return
+    _ensure_tables(con)
+    mark_ready(con, "sessions")
+
+
+def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     if tables_exist(con, SESSIONS_TABLE, AGENDA_TABLE):
         if not store.query_rows(con, "SELECT 1 FROM information_schema.columns WHERE table_schema = 'main' AND "
                                      "table_name = ? AND column_name = 'question'", [AGENDA_TABLE]):
@@ -145,6 +174,15 @@ def clean_title(title: str, what: str = "session") -> str:
     return text
 
 
+def clean_question(question: str) -> str:
+    """A question for the room as stored: one line, at most MAX_QUESTION characters ('' for none)."""
+    text = " ".join((question or "").split())
+    if len(text) > MAX_QUESTION:
+        raise StocktakeError(f"The question is {len(text):,} characters long; keep it under {MAX_QUESTION:,} so the "
+                             "room can read it beside the figure.")
+    return text
+
+
 def parse_attendees(text: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
     """Attendees typed one a line or separated by commas or semicolons, blanks and repeats dropped, order kept."""
     if text is None:
@@ -183,18 +221,22 @@ def title_taken(cur, title: str, other_than: int | None = None) -> bool:
 def create_session(con: duckdb.DuckDBPyConnection, title: str, *, held_on: date | str | None = None,
                    dataset: str | None = None, attendees=None, user: str | None = None) -> int:
     """Create a session and return its id. Titles are unique (ignoring case), so a session can be named."""
-    title = clean_title(title)
-    names = parse_attendees(attendees)
-    day = _as_day(held_on)
     ensure_tables(con)
     with store.transaction(con) as cur:
-        if title_taken(cur, title):
-            raise StocktakeError(f"There is already a session called '{title}': choose another title.")
-        session_id = int(cur.execute(f"SELECT nextval('{SESSION_SEQUENCE}')").fetchone()[0])
-        now = _now()
-        cur.execute(f"INSERT INTO {q(SESSIONS_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [session_id, title, day, dataset or None, list(names), now, now])
-        audit_change(cur, user, audit.SESSION_CREATED, dataset, title)
+        return insert_session(cur, title, held_on=held_on, dataset=dataset, attendees=attendees, user=user)
+
+
+def insert_session(cur, title: str, *, held_on: date | str | None = None, dataset: str | None = None,
+                   attendees=None, user: str | None = None) -> int:
+    """:func:`create_session`'s writes, in the caller's transaction (the tables made first: ``ensure_tables``)."""
+    title, names, day = clean_title(title), parse_attendees(attendees), _as_day(held_on)
+    if title_taken(cur, title):
+        raise StocktakeError(f"There is already a session called '{title}': choose another title.")
+    session_id = int(cur.execute(f"SELECT nextval('{SESSION_SEQUENCE}')").fetchone()[0])
+    now = _now()
+    cur.execute(f"INSERT INTO {q(SESSIONS_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [session_id, title, day, dataset or None, list(names), now, now])
+    audit_change(cur, user, audit.SESSION_CREATED, dataset, title)
     return session_id
 
 
@@ -307,24 +349,27 @@ def add_view(con: duckdb.DuckDBPyConnection, session_id: int, view: View, title:
              user: str | None = None) -> int:
     """Add a view at the end of a session's agenda (with the facilitator's question, if any): the item's id."""
     session = get_session(con, session_id)
-    title = clean_title(title, "agenda item")
+    with store.transaction(con) as cur:
+        return insert_item(cur, session, view, title, question=question, user=user)
+
+
+def insert_item(cur, session: Session, view: View, title: str, *, question: str = "", user: str | None = None) -> int:
+    """:func:`add_view`'s writes, in the caller's transaction."""
+    title, question = clean_title(title, "agenda item"), clean_question(question)
     if not view.page or not view.figure:
         raise StocktakeError("This page has no figure that can be added to a session.")
-    with store.transaction(con) as cur:
-        count = int(cur.execute(f"SELECT count(*) FROM {q(AGENDA_TABLE)} WHERE session_id = ?",
-                                [session.id]).fetchone()[0])
-        if count >= MAX_ITEMS:
-            raise StocktakeError(f"'{session.title}' already has {MAX_ITEMS} items: a room will not get through "
-                                 "more. Remove one first.")
-        item_id = int(cur.execute(f"SELECT nextval('{AGENDA_SEQUENCE}')").fetchone()[0])
-        cur.execute(
-            f"INSERT INTO {q(AGENDA_TABLE)} ({_ITEM_COLUMNS}, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [item_id, session.id, count + 1, title, view.page, view.figure,
-             json.dumps(_clean_params(view.params), ensure_ascii=False),
-             json.dumps({k: _json_value(v) for k, v in view.state.items()}, ensure_ascii=False),
-             " ".join((question or "").split()) or None, _now()])
-        touch(cur, session.id)
-        audit_change(cur, user, audit.AGENDA_ITEM_ADDED, view.dataset or session.dataset, f"{session.title}: {title}")
+    count = int(cur.execute(f"SELECT count(*) FROM {q(AGENDA_TABLE)} WHERE session_id = ?", [session.id]).fetchone()[0])
+    if count >= MAX_ITEMS:
+        raise StocktakeError(f"'{session.title}' already has {MAX_ITEMS} items: a room will not get through "
+                             "more. Remove one first.")
+    item_id = int(cur.execute(f"SELECT nextval('{AGENDA_SEQUENCE}')").fetchone()[0])
+    cur.execute(
+        f"INSERT INTO {q(AGENDA_TABLE)} ({_ITEM_COLUMNS}, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [item_id, session.id, count + 1, title, view.page, view.figure,
+         json.dumps(_clean_params(view.params), ensure_ascii=False),
+         json.dumps({k: _json_value(v) for k, v in view.state.items()}, ensure_ascii=False), question or None, _now()])
+    touch(cur, session.id)
+    audit_change(cur, user, audit.AGENDA_ITEM_ADDED, view.dataset or session.dataset, f"{session.title}: {title}")
     return item_id
 
 
@@ -351,38 +396,3 @@ def get_item(con: duckdb.DuckDBPyConnection, item_id: int) -> AgendaItem:
     if not rows:
         raise StocktakeError("That agenda item no longer exists: it may have been removed.")
     return _item_from_row(rows[0])
-
-
-def rename_item(con: duckdb.DuckDBPyConnection, item_id: int, title: str, *, user: str | None = None) -> None:
-    item = get_item(con, item_id)
-    title = clean_title(title, "agenda item")
-    with store.transaction(con) as cur:
-        cur.execute(f"UPDATE {q(AGENDA_TABLE)} SET title = ? WHERE id = ?", [title, item.id])
-        touch(cur, item.session_id)
-        audit_change(cur, user, audit.AGENDA_ITEM_RENAMED, item.view.dataset, f"'{item.title}' renamed '{title}'")
-
-
-def reorder(con: duckdb.DuckDBPyConnection, session_id: int, item_ids: list[int], *, user: str | None = None) -> None:
-    """Put a session's agenda in this order. ``item_ids`` must name every item of the session once."""
-    current = agenda(con, session_id)
-    wanted = [int(i) for i in item_ids]
-    if sorted(wanted) != sorted(i.id for i in current):
-        raise StocktakeError("The agenda changed while you were reordering it: look at it again and retry.")
-    title = get_session(con, session_id).title
-    with store.transaction(con) as cur:
-        for position, item_id in enumerate(wanted, start=1):
-            cur.execute(f"UPDATE {q(AGENDA_TABLE)} SET position = ? WHERE id = ?", [position, item_id])
-        touch(cur, session_id)
-        audit_change(cur, user, audit.AGENDA_REORDERED, None, title)
-
-
-def move_item(con: duckdb.DuckDBPyConnection, item_id: int, steps: int, *, user: str | None = None) -> None:
-    """Move an agenda item up (negative ``steps``) or down; it stops at either end."""
-    item = get_item(con, item_id)
-    order = [i.id for i in agenda(con, item.session_id)]
-    index = order.index(item.id)
-    target = min(max(index + steps, 0), len(order) - 1)
-    if target == index:
-        return
-    order.insert(target, order.pop(index))
-    reorder(con, item.session_id, order, user=user)

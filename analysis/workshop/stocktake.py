@@ -240,12 +240,18 @@ def session_title(con, dataset: str, today: date) -> str:
 
 
 def start(con, agenda: Agenda, *, user: str | None = None, today: date | None = None) -> int:
-    """Make the agenda a session held today: its figures with their questions, and a note of what was left out."""
+    """Make the agenda a session held today: its figures with their questions, and a note of what was left out, in
+    one transaction (a failure part way leaves no session at all, never one with half its agenda)."""
     today = today or date.today()
-    session_id = sessions.create_session(con, session_title(con, agenda.dataset, today), held_on=today,
-                                         dataset=agenda.dataset, user=user)
-    for item in agenda.items:
-        sessions.add_view(con, session_id, item.view, item.title, question=item.question, user=user)
-    if agenda.left_out:
-        notes.add_note(con, session_id, agenda.left_out_sentence()[:notes.MAX_NOTE], topic=LEFT_OUT_TOPIC, user=user)
+    sessions.ensure_tables(con)
+    notes.ensure_table(con)
+    title = session_title(con, agenda.dataset, today)
+    with store.transaction(con) as cur:
+        session_id = sessions.insert_session(cur, title, held_on=today, dataset=agenda.dataset, user=user)
+        session = sessions.Session(session_id, title, today, agenda.dataset, (), None, None)
+        for item in agenda.items:
+            sessions.insert_item(cur, session, item.view, item.title, question=item.question, user=user)
+        if agenda.left_out:
+            notes.insert_note(cur, session, agenda.left_out_sentence()[:notes.MAX_NOTE], topic=LEFT_OUT_TOPIC,
+                              user=user)
     return session_id
