@@ -101,12 +101,13 @@ def record_kpi_table(
 
 def record_long(
     con, dataset: store.Dataset, kpis: Iterable[str] | None, *, grain: str, splits: list[str], include_total: bool,
-    filters: Filters | None, within_days: int,
+    filters: Filters | None, within_days: int, fill: bool = True,
 ) -> pd.DataFrame:
     """The records KPIs for several splits at once: the received-period ones aggregated once at the finest grain and
     rolled up (plus one window query for repeat %), the closed-period ones in one GROUPING SETS query (medians do
     not add up). Columns ``split`` ('' for the
-    total), ``series``, ``kpi``, ``period``, ``value``, ``n``; complete periods only, every period filled."""
+    total), ``series``, ``kpi``, ``period``, ``value``, ``n``; complete periods only, every period filled (with
+    ``fill=False`` only the periods that had records: the stored cube keeps those and fills what it reads back)."""
     roles = dataset.roles
     usable = _usable_kpis(con, dataset, kpis, within_days)
     where, params = where_clauses(filters or Filters(), roles, alias="t")
@@ -140,7 +141,15 @@ def record_long(
     # closing times read short) and a contact has no history to be a repeat of (so repeats read low).
     warm = long["kpi"].isin([k for k in usable if k in WARM_UP_KPIS])
     long = long[~(warm & (long["period"] < pd.Timestamp(first).normalize() + pd.Timedelta(days=WARM_UP_DAYS)))]
-    return _fill_periods(long, complete, usable)
+    return fill_periods(long, complete, usable) if fill else long.reset_index(drop=True)
+
+
+def complete_span_periods(con, dataset: store.Dataset, grain: str) -> pd.DatetimeIndex:
+    """The complete periods of the extract's span at ``grain`` (what :func:`record_long` reports and fills)."""
+    first, last = _span(con, dataset)
+    if first is None:
+        return pd.DatetimeIndex([])
+    return pd.DatetimeIndex(periods.complete_periods(first, last, grain))
 
 
 def _grouping_sql(specs: list[tuple[str, str]], include_total: bool) -> tuple[str, str]:
@@ -285,7 +294,7 @@ def _closed_query(con, dataset, kpis, grain, specs, include_total, where, params
     return pd.concat(out, ignore_index=True)
 
 
-def _fill_periods(long: pd.DataFrame, complete: pd.DatetimeIndex, kpis: list[str]) -> pd.DataFrame:
+def fill_periods(long: pd.DataFrame, complete: pd.DatetimeIndex, kpis: list[str]) -> pd.DataFrame:
     """Every series gets every complete period: volume 0 where there were no records, other KPIs NaN."""
     if long.empty:
         return long.reset_index(drop=True)

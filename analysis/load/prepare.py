@@ -66,7 +66,7 @@ def prepare_dataset(con: duckdb.DuckDBPyConnection, dataset: str, progress: Prog
             continue
         say(fraction, "Preparing the KPI summary" + ("" if which == DEFAULT_GRAIN else f" by {_GRAIN_WORDS[which]}"))
         try:
-            cube.kpi_cube(con, ds, grain=which)
+            cube.ensure_kpi_cube(con, ds, grain=which)
         except StocktakeError as exc:
             notes.append(f"The KPI summary will be worked out on the Performance page ({exc})")
             cube_stopped = True
