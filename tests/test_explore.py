@@ -67,8 +67,12 @@ def test_an_spc_view_rebased_at_the_intervention_says_so(con):
     drawn = draw(con, PERFORMANCE, "spc", {"dataset": "demo_contacts", "pf_kpi": "median_days_to_close",
                                            "pf_service": "Housing repairs", "pf_rebase_date": "2024-06-01"})
     assert drawn.filters == "Median days to close, Housing repairs, by month, limits recalculated from June 2024"
-    assert drawn.reading.startswith("Common cause variation since June 2024: no sign of change; the process "
-                                    "averages 7.9 days")
+    # June 2024, the month of the change, is above the new limits: the sentence names it instead of saying
+    # "no sign of change" because the latest point is common cause.
+    assert drawn.reading.startswith(
+        "Common cause variation at the latest point, but not throughout since June 2024: 1 point was above the upper "
+        "limit (June 2024); 2 points were near the lower limit (June 2025 and July 2025). The process averages 7.9 days "
+        "and, left as it is, would vary between 7.5 days and 8.4 days.")
     assert drawn.reading.endswith("There is no target to compare with.")
 
 

@@ -114,3 +114,31 @@ def test_on_the_presentation_screen_every_text_size_grows_with_a_window_larger_t
     assert scaled["mark"]["dy"] == {"expr": f"-8 * {signal}"}
     assert scaled["datasets"] == plain["datasets"]  # the figures themselves are never touched
     validate_jsonschema(scaled, load_schema())  # Vega-Lite takes an expression for each of them
+
+
+def test_a_slanted_axis_title_is_drawn_below_its_labels_at_4k():
+    """Vega puts an axis title no further than the axis's maxExtent from the axis (200 px by default); the Pareto's
+    slanted reasons at 4K reach ~390 px and the title was drawn over them. Rendered by Vega (vl-convert) at the
+    scale a 3840 x 2160 window gives, the title sits below the lowest label."""
+    import re
+
+    import vl_convert as vlc
+
+    from analysis.charts.demand import build_pareto_chart
+
+    reasons = ["Housing benefit change of circumstances", "Missed bin collection", "Planning application status"]
+    frame = pd.DataFrame({"reason": reasons, "count": [300, 200, 100]})
+    frame["share"] = frame["count"] / 600
+    frame["cumulative_share"] = frame["share"].cumsum()
+    frame["in_core"] = frame["cumulative_share"] <= 0.8
+    spec = presentation.for_presentation(build_pareto_chart(frame, 2).to_dict(), window_scale=True)
+    spec["params"] = [{**p, "expr": "2"} if p["name"] == presentation.SCALE_SIGNAL else p for p in spec["params"]]
+    spec.update(width=1800, height=1200, autosize={"type": "pad"})
+    svg = vlc.vegalite_to_svg(spec)
+    # The x axis group: its labels' y offsets (rotated about their anchors) and its title's.
+    x_axis = svg[svg.index('aria-label="X-axis titled'):]
+    x_axis = x_axis[:x_axis.index('aria-label="Y-axis') if 'aria-label="Y-axis' in x_axis else len(x_axis)]
+    title_y = float(re.search(r'role-axis-title.*?translate\([\d.\-]+,([\d.\-]+)\)', x_axis, re.S).group(1))
+    label_limit = 260 * 2  # the Pareto's labelLimit raised for presentation, at scale 2
+    lowest_label = label_limit * 0.7071 + 36 * 0.7071  # a label cut at its limit, slanted at 45 degrees, 36 px font
+    assert title_y > lowest_label, (title_y, lowest_label)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import periods
-from analysis.spc.rules import OUTSIDE_LIMITS, TREND, TWO_OF_THREE
+from analysis.spc.rules import OUTSIDE_LIMITS, SHIFT, TREND, TWO_OF_THREE
 from analysis.spc.xmr import COMMON_CAUSE, CONCERN, IMPROVEMENT, NEUTRAL
 
 CONSISTENT_PASS = "consistent_pass"
@@ -145,16 +145,20 @@ def reading(
     while start > 0 and types[start - 1] == types[-1] and points["segment"].iloc[start - 1] == last["segment"]:
         start -= 1
     if summary.variation == COMMON_CAUSE:
-        seg_start = points[points["segment"] == last["segment"]].iloc[0]
-        since = f" since {periods.period_words(seg_start['date'], grain)}" if has_dates else ""
-        if pd.isna(last["lpl"]):
-            return f"Common cause variation{since}: no sign of change; the process averages {fmt(last['mean'])}."
+        segment = points[points["segment"] == last["segment"]]
+        since = f" since {periods.period_words(segment['date'].iloc[0], grain)}" if has_dates else ""
         floored = " (the lower limit is set at zero: a count cannot be negative)" \
             if bool(last.get("lpl_floored", False)) else ""
-        return (
-            f"Common cause variation{since}: no sign of change; the process averages {fmt(last['mean'])} and will "
-            f"vary between {fmt(last['lpl'])} and {fmt(last['upl'])}{floored}."
-        )
+        limits = "" if pd.isna(last["lpl"]) else f"vary between {fmt(last['lpl'])} and {fmt(last['upl'])}{floored}"
+        earlier = _earlier_special_causes(segment, grain if has_dates else None)
+        if earlier:
+            # The icon follows the latest point, as Making Data Count's do; the sentence must not call a period
+            # with points outside the limits "no sign of change".
+            return (
+                f"Common cause variation at the latest point, but not throughout{since}: {earlier}. "
+                f"The process averages {fmt(last['mean'])}{' and, left as it is, would ' + limits if limits else ''}."
+            )
+        return f"Common cause variation{since}: no sign of change; the process averages {fmt(last['mean'])}{' and will ' + limits if limits else ''}."
     run = len(types) - start
     since = f" since {periods.period_words(points['date'].iloc[start], grain)}" if has_dates else ""
     label = VARIATION_LABELS[summary.variation]
@@ -169,3 +173,34 @@ def reading(
     else:
         detail = f"{run} points {'above' if high else 'below'} the mean"
     return f"{label}{since}: {detail}."
+
+
+_PRECEDENCE = (OUTSIDE_LIMITS, TWO_OF_THREE, TREND, SHIFT)  # the most telling first
+_CAUSE_WORDS = {  # (rule, high) -> how a person says which points were special
+    (OUTSIDE_LIMITS, True): "above the upper limit", (OUTSIDE_LIMITS, False): "below the lower limit",
+    (TREND, True): "in a rising run", (TREND, False): "in a falling run",
+    (TWO_OF_THREE, True): "near the upper limit", (TWO_OF_THREE, False): "near the lower limit",
+}
+
+
+def _earlier_special_causes(segment: pd.DataFrame, grain: str | None) -> str:
+    """The special-cause points of the latest segment, counted by rule and side: "2 points were above the upper
+    limit (March 2015 and July 2018)". Empty when every point was common cause."""
+    special = segment[segment["point_type"] != COMMON_CAUSE]
+    if special.empty:
+        return ""
+    parts = []
+    groups = special.groupby([special["special_cause"], special["special_cause_direction"] > 0], sort=False)
+    for (rule, high), group in sorted(groups, key=lambda g: _PRECEDENCE.index(g[0][0])):
+        words = _CAUSE_WORDS.get((rule, high), "in a run above the mean" if high else "in a run below the mean")
+        n = len(group)
+        part = f"{n} {'point was' if n == 1 else 'points were'} {words}"
+        if grain is not None:
+            when = [periods.period_words(d, grain) for d in group["date"]]
+            part += f" ({_listed(when)})" if n <= 3 else f" (the latest in {when[-1]})"
+        parts.append(part)
+    return "; ".join(parts)
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

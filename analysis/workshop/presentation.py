@@ -55,7 +55,10 @@ _COLOUR_KEYS = {"color", "fill", "stroke", "labelColor", "titleColor", "subtitle
 
 PRESENTATION_CONFIG: dict[str, Any] = {
     "axis": {"labelFontSize": AXIS_LABEL_PX, "titleFontSize": AXIS_TITLE_PX, "labelColor": INK, "titleColor": INK,
-             "tickColor": SOFT_INK, "domainColor": SOFT_INK, "labelLimit": 360, "titlePadding": 12},
+             "tickColor": SOFT_INK, "domainColor": SOFT_INK, "labelLimit": 360, "titlePadding": 12,
+             # Vega places an axis title no further than maxExtent (200 px by default) from its axis: slanted labels
+             # 260-360 px long at 18-36 px reach further, and the title was drawn over them (the Pareto at 4K).
+             "maxExtent": 400},
     # Vega's default is a tick every 40 px: 50 of them up a chart the height of a 4K screen.
     "axisY": {"tickCount": 8},
     "legend": {"labelFontSize": LEGEND_PX, "titleFontSize": LEGEND_PX, "labelColor": INK, "titleColor": INK,
@@ -144,7 +147,7 @@ def _wrap_axis_title(channel: dict) -> dict:
 SCALE_SIGNAL = "present_scale"
 SCALE_EXPR = ("windowSize() ? clamp(min(windowSize()[0] / 1920, windowSize()[1] / 1080), 1, 2) : 1")
 _SCALED_KEYS = {"labelFontSize", "titleFontSize", "subtitleFontSize", "fontSize", "labelLimit", "titleLimit",
-                "titlePadding", "subtitlePadding", "strokeWidth"}
+                "titlePadding", "subtitlePadding", "strokeWidth", "maxExtent"}
 _AREA_KEYS = {"symbolSize"}  # areas grow with the square of the scale
 
 
