@@ -69,4 +69,4 @@ def test_a_calm_latest_point_does_not_hide_earlier_special_causes():
                            format_value=lambda v: f"{v:.1f}")
     assert text.startswith("Common cause variation at the latest point, but not throughout since January 2009: 5 points "
                            "were above the upper limit (the latest in January 2012); 1 point was below the lower limit "
-                           "(April 2010); "), text
+                           "(April 2010); 22 more points met another special-cause rule. "), text

@@ -184,8 +184,8 @@ _CAUSE_WORDS = {  # (rule, high) -> how a person says which points were special
 
 
 def _earlier_special_causes(segment: pd.DataFrame, grain: str | None) -> str:
-    """The special-cause points of the latest segment, counted by rule and side: "2 points were above the upper
-    limit (March 2015 and July 2018)". Empty when every point was common cause."""
+    """The special-cause points of the latest segment, counted by rule and side, the most telling first: "2 points
+    were above the upper limit (March 2015 and July 2018)". Empty when every point was common cause."""
     special = segment[segment["point_type"] != COMMON_CAUSE]
     if special.empty:
         return ""
@@ -198,8 +198,13 @@ def _earlier_special_causes(segment: pd.DataFrame, grain: str | None) -> str:
         if grain is not None:
             when = [periods.period_words(d, grain) for d in group["date"]]
             part += f" ({_listed(when)})" if n <= 3 else f" (the latest in {when[-1]})"
-        parts.append(part)
-    return "; ".join(parts)
+        parts.append((part, n))
+    # A room reads two kinds of signal; the rest are counted (a ten-year chart can show six).
+    shown = [part for part, _ in parts[:2]]
+    rest = sum(n for _, n in parts[2:])
+    if rest:
+        shown.append(f"{rest} more {'point' if rest == 1 else 'points'} met another special-cause rule")
+    return "; ".join(shown)
 
 
 def _listed(items: list[str]) -> str:
