@@ -70,9 +70,9 @@ def test_an_spc_view_rebased_at_the_intervention_says_so(con):
     # June 2024, the month of the change, is above the new limits: the sentence names it instead of saying
     # "no sign of change" because the latest point is common cause.
     assert drawn.reading.startswith(
-        "Common cause variation at the latest point, but not throughout since June 2024: 1 point was above the upper "
-        "limit (June 2024); 2 points were near the lower limit (June 2025 and July 2025). The process averages 7.9 days "
-        "and, left as it is, would vary between 7.5 days and 8.4 days.")
+        "Common cause variation at the latest point; since June 2024, 1 point above the upper limit (June 2024) and 2 "
+        "points near the lower limit (June 2025, July 2025). The process averages 7.9 days and would vary between "
+        "7.5 days and 8.4 days if nothing changed.")
     assert drawn.reading.endswith("There is no target to compare with.")
 
 

@@ -38,6 +38,8 @@ from ui.text import plain
 STAGE_KEY = "ws_stage"
 BAR_KEY = "ws_bar"
 LEAD_KEY = "ws_lead"
+LONG_LEAD_KEY = "ws_lead_long"  # a reading longer than LONG_READING_CHARS: set smaller so the chart keeps its room
+LONG_READING_CHARS = 170
 NUMBERS_KEY = "ws_numbers"
 MAX_PRESENTED_NUMBERS = 3
 MIN_CHART_PX = 260  # below this a chart is not worth projecting: the screen runs past the window instead
@@ -64,9 +66,11 @@ STAGE_CSS = f"""
   .st-key-{STAGE_KEY} button p {{ white-space: nowrap; }}
   .st-key-{BAR_KEY} {{ flex-wrap: nowrap; gap: 1rem; }}
   .st-key-{BAR_KEY} [data-testid="stCaptionContainer"] {{ text-align: right; white-space: nowrap; }}
-  .st-key-{LEAD_KEY} {{ gap: .4rem 2rem; align-items: center; }}
-  .st-key-{LEAD_KEY} > div:first-child {{ flex: 1 1 26rem; min-width: 0; }}
-  .st-key-{LEAD_KEY} h3 {{ font-size: clamp(1.05rem, 3.1vh, 1.5rem); padding: 0; margin: 0; line-height: 1.3; }}
+  .st-key-{LEAD_KEY}, .st-key-{LONG_LEAD_KEY} {{ gap: .4rem 2rem; align-items: center; }}
+  .st-key-{LEAD_KEY} > div:first-child, .st-key-{LONG_LEAD_KEY} > div:first-child {{ flex: 1 1 26rem; min-width: 0; }}
+  .st-key-{LEAD_KEY} h3, .st-key-{LONG_LEAD_KEY} h3 {{ font-size: clamp(1.05rem, 3.1vh, 1.5rem); padding: 0;
+      margin: 0; line-height: 1.3; }}
+  .st-key-{LONG_LEAD_KEY} h3 {{ font-size: clamp(.95rem, 2.5vh, 1.3rem); line-height: 1.25; }}
   .st-key-{NUMBERS_KEY} {{ flex: 0 1 auto; width: auto; gap: 2rem; }}
   .st-key-{NUMBERS_KEY} [data-testid="stMetric"] {{ width: auto; }}
   .st-key-{NUMBERS_KEY} [data-testid="stMetricValue"] {{
@@ -152,7 +156,10 @@ def present(session: sessions.Session) -> None:
         if figure is not None and figure.note:
             st.info(plain(figure.note), icon=":material/info:")
         elif figure is not None:
-            with st.container(horizontal=True, key=LEAD_KEY):
+            # A long reading (an SPC chart naming its earlier special causes) is set a size smaller: at 1024 x 768
+            # four lines of it left the chart less height than its titles and legend need.
+            long = len(figure.reading) > LONG_READING_CHARS
+            with st.container(horizontal=True, key=LONG_LEAD_KEY if long else LEAD_KEY):
                 st.markdown(f"### {plain(figure.reading)}")
                 _numbers(figure)
             show_chart(figure.spec, key=f"ws_present_{item.id}", name=item.title, downloads=False,

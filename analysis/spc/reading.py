@@ -154,9 +154,10 @@ def reading(
         if earlier:
             # The icon follows the latest point, as Making Data Count's do; the sentence must not call a period
             # with points outside the limits "no sign of change".
+            when = f"since {since[len(' since '):]}" if since else "earlier"
             return (
-                f"Common cause variation at the latest point, but not throughout{since}: {earlier}. "
-                f"The process averages {fmt(last['mean'])}{' and, left as it is, would ' + limits if limits else ''}."
+                f"Common cause variation at the latest point; {when}, {earlier}. The process averages "
+                f"{fmt(last['mean'])}{' and would ' + limits + ' if nothing changed' if limits else ''}."
             )
         return f"Common cause variation{since}: no sign of change; the process averages {fmt(last['mean'])}{' and will ' + limits if limits else ''}."
     run = len(types) - start
@@ -185,7 +186,7 @@ _CAUSE_WORDS = {  # (rule, high) -> how a person says which points were special
 
 def _earlier_special_causes(segment: pd.DataFrame, grain: str | None) -> str:
     """The special-cause points of the latest segment, counted by rule and side, the most telling first: "2 points
-    were above the upper limit (March 2015 and July 2018)". Empty when every point was common cause."""
+    above the upper limit (March 2015, July 2018) and 1 point in a falling run (May 2019)". Empty when every point was common cause."""
     special = segment[segment["point_type"] != COMMON_CAUSE]
     if special.empty:
         return ""
@@ -194,18 +195,14 @@ def _earlier_special_causes(segment: pd.DataFrame, grain: str | None) -> str:
     for (rule, high), group in sorted(groups, key=lambda g: _PRECEDENCE.index(g[0][0])):
         words = _CAUSE_WORDS.get((rule, high), "in a run above the mean" if high else "in a run below the mean")
         n = len(group)
-        part = f"{n} {'point was' if n == 1 else 'points were'} {words}"
+        part = f"{n} {'point' if n == 1 else 'points'} {words}"
         if grain is not None:
             when = [periods.period_words(d, grain) for d in group["date"]]
-            part += f" ({_listed(when)})" if n <= 3 else f" (the latest in {when[-1]})"
+            part += f" ({', '.join(when)})" if n <= 2 else f" (the latest {when[-1]})"
         parts.append((part, n))
     # A room reads two kinds of signal; the rest are counted (a ten-year chart can show six).
     shown = [part for part, _ in parts[:2]]
     rest = sum(n for _, n in parts[2:])
     if rest:
-        shown.append(f"{rest} more {'point' if rest == 1 else 'points'} met another special-cause rule")
-    return "; ".join(shown)
-
-
-def _listed(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+        shown.append(f"{rest} more by other rules")
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
