@@ -36,9 +36,9 @@ def ensure_interventions_table(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection) -> bool:
-    # duckdb_tables(), not information_schema.tables: the view costs twice as much, and the Performance page asks
-    # on every run.
-    return store.table_exists(con, INTERVENTIONS_TABLE)
+    # duckdb_tables(), not information_schema.tables: the view costs twice as much; and asked of the store only until
+    # it is there (the Performance page asks on every run).
+    return store.settings_table_exists(con, INTERVENTIONS_TABLE)
 
 
 def as_date(day, what: str = "day the change happened") -> date:
@@ -118,7 +118,7 @@ def delete_intervention(con: duckdb.DuckDBPyConnection, intervention_id: int) ->
     if not found:
         return False
     with store.transaction(con) as cur:
-        if store.table_exists(con, TARGETS_TABLE):  # the figures a change targets go with it
+        if store.settings_table_exists(con, TARGETS_TABLE):  # the figures a change targets go with it
             cur.execute(f"DELETE FROM {q(TARGETS_TABLE)} WHERE change_id = ?", [int(intervention_id)])
         cur.execute(f"DELETE FROM {q(INTERVENTIONS_TABLE)} WHERE id = ?", [int(intervention_id)])
     return True

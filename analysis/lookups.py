@@ -94,7 +94,7 @@ def candidates(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, purpose: 
 
 def stored_choice(con: duckdb.DuckDBPyConnection, dataset: str, purpose: str) -> str | None:
     """The lookup chosen for ``dataset`` (NONE_CHOSEN when the user chose none), or None when nobody has chosen."""
-    if not store.query_rows(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [CHOICES_TABLE])[0][0]:
+    if not store.settings_table_exists(con, CHOICES_TABLE):
         return None
     rows = store.query_rows(con, f"SELECT lookup FROM {q(CHOICES_TABLE)} WHERE dataset = ? AND purpose = ?",
                             [dataset, purpose])

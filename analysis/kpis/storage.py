@@ -77,7 +77,7 @@ def set_target(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, series: s
 
 def kpi_settings(con: duckdb.DuckDBPyConnection, dataset: str) -> tuple[dict[str, str], dict[tuple[str, str], float]]:
     """(directions KPI -> improvement, targets (KPI, series) -> target) stored for a dataset."""
-    if not table_exists(con, SETTINGS_TABLE):
+    if not store.settings_table_exists(con, SETTINGS_TABLE):
         return {}, {}
     rows = store.query_rows(
         con, f"SELECT kpi, series, improvement, target FROM {q(SETTINGS_TABLE)} WHERE dataset = ?", [dataset])
@@ -110,7 +110,7 @@ def set_trajectory(
 
 
 def clear_trajectory(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, series: str | None) -> None:
-    if table_exists(con, TRAJECTORY_TABLE):
+    if store.settings_table_exists(con, TRAJECTORY_TABLE):
         with store.transaction(con) as cur:
             cur.execute(f"DELETE FROM {q(TRAJECTORY_TABLE)} WHERE dataset = ? AND kpi = ? AND series = ?",
                         [dataset, kpi, series or ALL_SERIES])
@@ -118,7 +118,7 @@ def clear_trajectory(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, ser
 
 def get_trajectory(con: duckdb.DuckDBPyConnection, dataset: str, kpi: str, series: str | None) -> dict | None:
     """The stored trajectory for a KPI's series (its own, else the one for every series), or None."""
-    if not table_exists(con, TRAJECTORY_TABLE):
+    if not store.settings_table_exists(con, TRAJECTORY_TABLE):
         return None
     for s in dict.fromkeys([series or ALL_SERIES, ALL_SERIES]):
         rows = store.query_rows(

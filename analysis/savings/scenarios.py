@@ -77,7 +77,7 @@ def save_scenario(
 def list_scenarios(con: duckdb.DuckDBPyConnection, dataset: str | None = None) -> pd.DataFrame:
     """Saved scenarios (name, dataset, dataset_version, period_start, period_end, saved_at), newest first. A store
     with none saved yet has no table: nothing is created just to read it (the pack may read a read-only store)."""
-    if not store.table_exists(con, SCENARIOS_TABLE):
+    if not store.settings_table_exists(con, SCENARIOS_TABLE):
         return pd.DataFrame(columns=["name", "dataset", "dataset_version", "period_start", "period_end", "saved_at"])
     where, params = ("WHERE dataset = ?", [dataset]) if dataset else ("", [])
     return store.query_df(

@@ -23,10 +23,12 @@ def costs_for(ctx: Context, records: store.Dataset, spend: store.Dataset, mappin
               filters: Filters = Filters()) -> unit_costs.UnitCosts:
     """The unit costs of a pair, worked out once per version of both datasets, mapping and spending filters."""
     found = ctx.shared(scan.spend_scan, spend, filters, scan.page_sets(spend), spinner="Adding up the payments…")
-    spent = unit_costs.monthly_spend(found)  # from the Spend page's own scan: one pass for both
     contacts = ctx.shared(unit_costs.monthly_contacts, records, spinner="Counting contacts by service and month…")
+    # The monthly sums (from the Spend page's own scan: one pass for both) only when the unit costs are worked out:
+    # a pandas group-by on every rerun of the Savings page was a tenth of its CPU.
     return ctx.derived("spend unit costs", spend, (records.name, records.version, mapping, filters),
-                       lambda: unit_costs.work_out(spent, contacts, unit_costs.matched_of(mapping)))
+                       lambda: unit_costs.work_out(unit_costs.monthly_spend(found), contacts,
+                                                   unit_costs.matched_of(mapping)))
 
 
 def paired_costs(ctx: Context, records: store.Dataset) -> tuple[matching.Pair, unit_costs.UnitCosts] | None:

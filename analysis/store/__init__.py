@@ -24,7 +24,8 @@ from analysis.store.catalogue import (COLUMNS_TABLE, DATASETS_TABLE, VERSION_SEQ
                                       write_catalogue_entry)
 from analysis.store.connection import DEFAULT_DB_PATH, PROJECT_ROOT, default_db_path, open_store
 from analysis.store.sql import (PendingRecord, committed_with, create_if_missing, execute, query_df, query_rows,
-                                quote_identifier, recording_queries, background_work, table_exists, transaction)
+                                quote_identifier, recording_queries, background_work, settings_table_exists, table_exists,
+                                transaction)
 
 __all__ = [
     "COLUMNS_TABLE", "DATASETS_TABLE", "VERSION_SEQUENCE", "Column", "Dataset", "catalogue_stamp", "dataset_exists",
@@ -32,5 +33,5 @@ __all__ = [
     "next_version", "rejects_table_for", "set_roles", "table_name_for", "validate_dataset_name",
     "write_catalogue_entry", "DEFAULT_DB_PATH", "PROJECT_ROOT", "default_db_path", "open_store", "PendingRecord",
     "committed_with", "create_if_missing", "execute", "query_df", "query_rows", "quote_identifier",
-    "recording_queries", "background_work", "table_exists", "transaction",
+    "recording_queries", "background_work", "settings_table_exists", "table_exists", "transaction",
 ]

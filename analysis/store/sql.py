@@ -4,6 +4,7 @@ committed together with its audit record (:func:`committed_with`)."""
 from __future__ import annotations
 
 import threading
+import weakref
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
@@ -94,6 +95,7 @@ def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | di
         cur.fetchall() if cur.description else None
     finally:
         cur.close()
+        _wrote()
 
 
 # Held while a settings table is created (see create_if_missing).
@@ -105,6 +107,51 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
                                 "AND NOT temporary", [table]))
 
 
+# What each connection is known to hold of the settings tables (targets, interventions, lookup choices, scenarios…).
+# They are made on first use and nothing drops them (a dataset's delete drops its own table and ``<table>__…`` only),
+# so one seen is not asked for again; one found missing is not asked for again until this process writes to the store
+# (every creation is a write through :func:`execute` or :func:`transaction`, and a DuckDB file has one writing
+# process). A catalogue query per table on every rerun was a tenth of the Performance page's cached rerun. Weak, so a
+# closed store's connection is forgotten.
+_SETTINGS_SEEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_WRITES = threading.Lock()
+_write_generation = 0
+
+
+def _wrote() -> None:
+    """A write through this module has ended (committed or not): tables found missing may be there now."""
+    global _write_generation
+    with _WRITES:
+        _write_generation += 1
+
+
+class _Seen:
+    def __init__(self) -> None:
+        self.present: set[str] = set()
+        self.missing: set[str] = set()
+        self.missing_at = -1  # the write generation the missing ones were found in
+
+
+def settings_table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """:func:`table_exists` for a settings table that nothing drops, remembered for the connection (see above)."""
+    try:
+        seen = _SETTINGS_SEEN.get(con)
+    except TypeError:  # not weakly referable: asked every time
+        return table_exists(con, table)
+    if seen is not None and (table in seen.present or (seen.missing_at == _write_generation and table in seen.missing)):
+        return table in seen.present
+    generation = _write_generation  # before the query: a write that ends while it runs makes the answer stale
+    found = table_exists(con, table)
+    seen = _SETTINGS_SEEN.setdefault(con, _Seen())
+    if found:
+        seen.present.add(table)
+    else:
+        if seen.missing_at != generation:
+            seen.missing, seen.missing_at = set(), generation
+        seen.missing.add(table)
+    return found
+
+
 def create_if_missing(con: duckdb.DuckDBPyConnection, table: str, *statements: str) -> None:
     """Run ``statements`` (``CREATE … IF NOT EXISTS``, the last one creating ``table``) unless ``table`` is there.
 
@@ -113,10 +160,10 @@ def create_if_missing(con: duckdb.DuckDBPyConnection, table: str, *statements: s
     in this process take turns (a DuckDB file has one writing process), and the second finds the table made. Checking
     first also keeps a plain read from writing to the catalogue on every rerun.
     """
-    if table_exists(con, table):
+    if settings_table_exists(con, table):
         return
     with _CREATING:
-        if table_exists(con, table):
+        if settings_table_exists(con, table):
             return
         for sql in statements:
             execute(con, sql)
@@ -162,6 +209,7 @@ def transaction(
             pending.depth -= 1
         if cursor is None:
             cur.close()
+        _wrote()
 
 
 class PendingRecord:
