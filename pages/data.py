@@ -26,7 +26,7 @@ from ui.connection import get_connection, use_dataset_on_next_run
 from ui.datasets_view import show_datasets, show_last_report
 from ui.practice_cards import render_card_import
 from ui.text import plain
-from ui.uploads import keep_upload, release_upload
+from ui.uploads import drop_upload, keep_upload, release_upload
 
 guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
@@ -75,7 +75,7 @@ else:
             "data.")
 
 if uploaded is None:
-    release_upload()  # the file was taken off the page (or a load finished): its copy on disk goes too
+    drop_upload()  # the file was taken off the page (or a load finished): its copy on disk goes too
 else:
     # DuckDB reads files: the upload is kept on disk, privately, while the page works on it (ui.uploads).
     path = keep_upload(uploaded)
@@ -163,7 +163,7 @@ else:
             st.session_state.pop("data_pending_rejects", None)
             st.error(f"Nothing was loaded: {plain(exc)}")
         else:
-            release_upload()
+            drop_upload()
             # The load has committed; now the tables the Explore pages read, so their first visit is quick: behind
             # the pages for a large dataset (progress in the sidebar), at once for a small one.
             if store.get_dataset(con, report.dataset).row_count >= BACKGROUND_ROWS:
