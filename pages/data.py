@@ -26,7 +26,7 @@ from ui.connection import get_connection, use_dataset_on_next_run
 from ui.datasets_view import show_datasets, show_last_report
 from ui.practice_cards import render_card_import
 from ui.text import plain
-from ui.uploads import drop_upload, keep_upload, release_upload
+from ui.uploads import keep_upload, release_upload
 
 guard_page()  # sign-in, even when Streamlit runs this file on its own (see ui.auth.guard_page)
 
@@ -74,11 +74,19 @@ else:
     st.info("You are signed in as a viewer: you can look at every page, but only editors can load, change or delete "
             "data.")
 
-if uploaded is None:
-    drop_upload()  # the file was taken off the page (or a load finished): its copy on disk goes too
+# DuckDB reads files: the upload is kept on disk, privately, while the page works on it (ui.uploads).
+path = keep_upload(uploaded) if uploaded is not None else None
+if path is None:
+    release_upload()  # the file was taken off the page (or a load finished): its copy on disk goes too
+    if uploaded is not None:  # written to disk as it arrived and deleted when its load was refused: a fresh uploader
+        st.session_state["data_upload_round"] = upload_round + 1
+        st.session_state["data_choose_again"] = True
+        st.rerun()
+    if st.session_state.get("data_choose_again"):
+        st.info("The file was deleted from the server when its load was refused: choose it again to load it.",
+                icon=":material/upload_file:")
 else:
-    # DuckDB reads files: the upload is kept on disk, privately, while the page works on it (ui.uploads).
-    path = keep_upload(uploaded)
+    st.session_state.pop("data_choose_again", None)
     top = st.columns([2, 2, 1])
     if st.session_state.get("data_kind_guessed_for") != uploaded.file_id:
         # A new file: guess what it holds from a first look (the same preview the page shows for records, so a
@@ -163,7 +171,7 @@ else:
             st.session_state.pop("data_pending_rejects", None)
             st.error(f"Nothing was loaded: {plain(exc)}")
         else:
-            drop_upload()
+            release_upload()
             # The load has committed; now the tables the Explore pages read, so their first visit is quick: behind
             # the pages for a large dataset (progress in the sidebar), at once for a small one.
             if store.get_dataset(con, report.dataset).row_count >= BACKGROUND_ROWS:

@@ -1,6 +1,6 @@
 """A large upload in a real browser is written to disk as it arrives (``ui.upload_stream``), not held in the server's
-memory, and loads as before: a refused load changes nothing and can be corrected, the rows go in, the copy is gone
-after the load."""
+memory, and loads as before: a refused load changes nothing and leaves nothing on disk (the page asks for the file
+again), the rows go in, the copy is gone after the load."""
 
 from __future__ import annotations
 
@@ -62,14 +62,20 @@ def test_a_large_upload_goes_to_disk_as_it_arrives_and_loads(browser, tmp_path):
         assert len(copies) == 1 and copies[0].stat().st_size == csv.stat().st_size
         grown = _peak_mb(process.pid) - before
         assert grown < size_mb * 1.5, f"the server's peak grew by {grown:.0f} MB for a {size_mb:.0f} MB upload"
-        # A refused load changes nothing and leaves the upload on the page, on disk, so a corrected load can go on.
+        # A refused load changes nothing and deletes the copy; the page asks for the file again, which then loads.
         page.get_by_label("Dataset name").fill("contacts!")
         page.get_by_label("Dataset name").press("Enter")
         wait_for_app(page)
         page.get_by_role("button", name="Load into Stocktake").click()
         page.get_by_text("Nothing was loaded: 'contacts!' cannot be used as a dataset name").wait_for()
         wait_for_app(page)
-        assert [p for p in (tmp_path / FOLDER_NAME).iterdir() if p.name.endswith("big_contacts.csv")]
+        assert not [p for p in (tmp_path / FOLDER_NAME).iterdir() if p.name.endswith("big_contacts.csv")]
+        page.get_by_label("Dataset name").fill("contacts")
+        page.get_by_label("Dataset name").press("Enter")
+        page.get_by_text("The file was deleted from the server when its load was refused").wait_for()
+        page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(csv))
+        page.get_by_label("Dataset name").and_(page.locator("[value='big contacts']")).wait_for()
+        wait_for_app(page)
         page.get_by_label("Dataset name").fill("contacts")
         page.get_by_label("Dataset name").press("Enter")
         wait_for_app(page)

@@ -70,19 +70,22 @@ def test_the_file_goes_to_disk_and_streamlit_records_it_with_no_bytes(folder):
     streamlit = Streamlit()
     assert _put(streamlit, _body()) == 204
     assert streamlit.seen == [("contacts 2024.csv", "text/csv", 0)]
-    found = upload_stream.on_disk("s1", "f1")
+    found = upload_stream.streamed("s1", "f1")
     assert found is not None and found.path.read_bytes() == CONTENT and found.size == len(CONTENT)
     assert found.path.parent == folder and found.path.name == "f1-contacts_2024.csv"
-    assert upload_stream.on_disk("another session", "f1") is None
+    assert upload_stream.streamed("another session", "f1") is None
     _put(streamlit, b"", method="DELETE")  # the x in the uploader: the copy goes too
-    assert upload_stream.on_disk("s1", "f1") is None and not found.path.exists()
+    assert upload_stream.streamed("s1", "f1") is None and not found.path.exists()
+    _put(streamlit, _body())
+    upload_stream.streamed("s1", "f1").path.unlink()  # a refused load deleted it: still known as streamed
+    assert upload_stream.streamed("s1", "f1") is not None
 
 
 def test_too_large_is_refused_as_it_arrives_and_nothing_is_left(folder, monkeypatch):
     monkeypatch.setattr(upload_stream, "_max_bytes", lambda: 100_000)
     streamlit = Streamlit()
     assert _put(streamlit, _body()) == 413
-    assert streamlit.seen == [] and upload_stream.on_disk("s1", "f1") is None and list(folder.iterdir()) == []
+    assert streamlit.seen == [] and upload_stream.streamed("s1", "f1") is None and list(folder.iterdir()) == []
 
 
 def test_two_files_or_none_are_refused(folder):
@@ -94,7 +97,7 @@ def test_two_files_or_none_are_refused(folder):
 
 def test_what_streamlit_refuses_leaves_nothing_on_disk(folder):
     assert _put(Streamlit(status=400), _body()) == 400
-    assert upload_stream.on_disk("s1", "f1") is None and list(folder.iterdir()) == []
+    assert upload_stream.streamed("s1", "f1") is None and list(folder.iterdir()) == []
 
 
 def test_a_refusal_before_the_body_is_streamlits_own_answer(folder, monkeypatch):

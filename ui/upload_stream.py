@@ -12,8 +12,8 @@ middleware (in ``serve.py``, after the sign-in gate) takes that route first:
    they arrive (413, the part written so far deleted);
 3. then Streamlit's route is run on the same request with the file's part headers and no bytes, so Streamlit keeps its
    record of the upload (name, type, id: what ``st.file_uploader`` returns), checks it again and answers the browser
-   itself. Its record holds no data: :func:`on_disk` gives the file's place for its id and session, and the Data page
-   reads it from there (``ui.uploads``).
+   itself. Its record holds no data: :func:`streamed` gives the file's place for its id and session, and the Data
+   page reads it from there (``ui.uploads``), deleting it when the load ends or is refused.
 
 Deleting the upload (the x in the uploader) deletes the copy too; the folder's sweeps (idle for an hour, and at every
 start) remove any left behind.
@@ -45,17 +45,16 @@ _lock = threading.Lock()
 _files: dict[str, OnDisk] = {}  # by file id (a random UUID Streamlit gives the browser for one upload)
 
 
-def on_disk(session_id: str, file_id: str) -> OnDisk | None:
-    """Where this session's upload was written, if it was streamed to disk and is still there."""
+def streamed(session_id: str, file_id: str) -> OnDisk | None:
+    """Where this session's upload was written, if it was streamed to disk (its file may have been deleted since: a
+    refused load deletes it, and the person chooses the file again)."""
     with _lock:
         found = _files.get(file_id)
-    if found is None or found.session_id != session_id or not found.path.exists():
-        return None
-    return found
+    return found if found is not None and found.session_id == session_id else None
 
 
 def forget(file_id: str) -> None:
-    """Delete the upload's copy (the upload was removed, or the Data page has taken it over)."""
+    """Delete the upload's copy and forget it (the upload was removed from the page, or Streamlit refused it)."""
     with _lock:
         found = _files.pop(file_id, None)
     if found is not None:

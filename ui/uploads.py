@@ -1,6 +1,6 @@
 """An upload's copy on disk for one session: written to the private folder (``analysis.load.uploads``) while the Data page
-works on it, deleted as soon as its load ends or is refused, or the file is taken off the page (an upload the served
-app wrote to disk as it arrived, ``ui.upload_stream``, is the upload itself: it stays while the file is on the page). A copy left behind by
+works on it, deleted as soon as its load ends or is refused, or the file is taken off the page (an upload the served app wrote to
+disk as it arrived, ``ui.upload_stream``, is the upload itself: once deleted, the person chooses the file again). A copy left behind by
 a page nobody came back to (an hour unused: Streamlit drops a closed tab's session only lazily) goes at the next Data
 page run of anyone, and every copy at the next start-up."""
 
@@ -18,38 +18,38 @@ _HELD = "upload_held_on_disk"
 
 
 class _Held:
-    """Kept in the session's state: its finaliser deletes the copy when the session (and so this object) goes.
-    ``streamed``: the copy is the upload itself, written to disk as it arrived (``ui.upload_stream``)."""
+    """Kept in the session's state: its finaliser deletes the copy when the session (and so this object) goes."""
 
-    def __init__(self, path: Path, file_id: str, streamed: bool = False) -> None:
-        self.path, self.file_id, self.streamed = path, file_id, streamed
+    def __init__(self, path: Path, file_id: str) -> None:
+        self.path, self.file_id = path, file_id
         self._finaliser = weakref.finalize(self, uploads.discard, str(path))
 
     def release(self) -> None:
         self._finaliser()
-        if self.streamed:
-            upload_stream.forget(self.file_id)
 
 
 def _streamed(uploaded) -> upload_stream.OnDisk | None:
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()
-    return None if ctx is None else upload_stream.on_disk(ctx.session_id, uploaded.file_id)
+    return None if ctx is None else upload_stream.streamed(ctx.session_id, uploaded.file_id)
 
 
-def keep_upload(uploaded) -> Path:
-    """The upload's private copy on disk: the file the browser's upload was written to as it arrived (the served
-    app), or else written once from Streamlit's memory (again after a finished or refused load deleted it, if the
-    person goes on working with the same file)."""
+def keep_upload(uploaded) -> Path | None:
+    """The upload's private copy on disk: the file the served app wrote the upload to as it arrived
+    (``ui.upload_stream``), or else one written from Streamlit's memory (again after a finished or refused load
+    deleted it, if the person goes on working with the same file). None when the upload was written to disk as it
+    arrived and a refused load has deleted it since: only the person's browser has it now."""
     held = st.session_state.get(_HELD)
     if held is not None and held.file_id == uploaded.file_id and held.path.exists():
         uploads.touch(held.path)
         return held.path
-    drop_upload()
+    release_upload()
     streamed = _streamed(uploaded)
+    if streamed is not None and not streamed.path.exists():
+        return None
     path = streamed.path if streamed else uploads.save_stream(uploaded, uploaded.name, key=uploaded.file_id)
-    st.session_state[_HELD] = _Held(path, uploaded.file_id, streamed=streamed is not None)
+    st.session_state[_HELD] = _Held(path, uploaded.file_id)
     return path
 
 
@@ -60,18 +60,7 @@ def uploaded_bytes(uploaded) -> bytes:
 
 
 def release_upload() -> None:
-    """A load was refused or cancelled: this session's copy goes, unless it is the upload itself (streamed to disk),
-    which stays while the file is on the page, as Streamlit keeps an upload in memory, so the person can correct
-    the load and try again; it goes when the file leaves the page (:func:`drop_upload`) or the session ends."""
-    held = st.session_state.get(_HELD)
-    if held is not None and not held.streamed:
-        st.session_state.pop(_HELD)
-        held.release()
-    uploads.sweep_idle()
-
-
-def drop_upload() -> None:
-    """Delete this session's copy, if it has one (its load finished, or the file left the page)."""
+    """Delete this session's copy, if it has one (a load ended or was refused, or the file left the page)."""
     held = st.session_state.pop(_HELD, None)
     if held is not None:
         held.release()
