@@ -74,6 +74,8 @@ def test_the_file_goes_to_disk_and_streamlit_records_it_with_no_bytes(folder):
     assert found is not None and found.path.read_bytes() == CONTENT and found.size == len(CONTENT)
     assert found.path.parent == folder and found.path.name == "f1-contacts_2024.csv"
     assert upload_stream.streamed("another session", "f1") is None
+    _put(Streamlit(status=403), b"", method="DELETE")  # a forged removal Streamlit refuses: the copy stays
+    assert found.path.exists()
     _put(streamlit, b"", method="DELETE")  # the x in the uploader: the copy goes too
     assert upload_stream.streamed("s1", "f1") is None and not found.path.exists()
     _put(streamlit, _body())

@@ -78,8 +78,11 @@ class StreamUploadsToDisk:
             await self.app(scope, receive, send)
             return
         session_id, file_id = ids
-        if scope["method"] == "DELETE":
-            forget(file_id)
+        if scope["method"] == "DELETE":  # the x in the uploader: once Streamlit has accepted it, the copy goes too
+            status = await _run_watched(self.app, scope, receive, send)
+            if status < 300 and streamed(session_id, file_id) is not None:
+                forget(file_id)
+            return
         if scope["method"] != "PUT":
             await self.app(scope, receive, send)
             return
@@ -98,13 +101,6 @@ class StreamUploadsToDisk:
             return
         headers, stored = written
         body = _empty_part(_boundary(scope), headers)
-        status: list[int] = []
-
-        async def watch(message) -> None:
-            if message["type"] == "http.response.start":
-                status.append(message["status"])
-            await send(message)
-
         sent = False
 
         async def replay():
@@ -118,9 +114,21 @@ class StreamUploadsToDisk:
                      + [(b"content-length", str(len(body)).encode())])
         with _lock:
             _files[file_id] = stored
-        await self.app(inner, replay, watch)
-        if not status or status[0] >= 300:
+        if await _run_watched(self.app, inner, replay, send) >= 300:
             forget(file_id)
+
+
+async def _run_watched(app, scope, receive, send) -> int:
+    """Run ``app`` on the request and return the status it answered with (500 when it answered nothing)."""
+    status: list[int] = []
+
+    async def watch(message) -> None:
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+        await send(message)
+
+    await app(scope, receive, watch)
+    return status[0] if status else 500
 
 
 def _header(scope, name: bytes) -> str | None:
