@@ -62,6 +62,7 @@ def folder(tmp_path, monkeypatch):
     monkeypatch.setenv("STOCKTAKE_DB", str(tmp_path / "stocktake.duckdb"))
     monkeypatch.setattr(upload_stream, "_refusal", lambda scope, session_id: None)  # no Streamlit runtime here
     monkeypatch.setattr(upload_stream, "_max_bytes", lambda: 1 << 20)
+    monkeypatch.setattr(upload_stream, "_follow_sessions", lambda: None)
     yield tmp_path / FOLDER_NAME
     upload_stream.forget("f1")
 
@@ -107,3 +108,12 @@ def test_a_refusal_before_the_body_is_streamlits_own_answer(folder, monkeypatch)
     streamlit = Streamlit(status=403)
     assert _put(streamlit, _body()) == 403
     assert streamlit.seen == [] and not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_the_end_of_a_session_deletes_its_copies(folder):
+    assert _put(Streamlit(), _body()) == 204
+    path = upload_stream.streamed("s1", "f1").path
+    upload_stream.forget_session("another session")
+    assert path.exists()
+    upload_stream.forget_session("s1")
+    assert not path.exists() and upload_stream.streamed("s1", "f1") is None

@@ -15,8 +15,8 @@ middleware (in ``serve.py``, after the sign-in gate) takes that route first:
    itself. Its record holds no data: :func:`streamed` gives the file's place for its id and session, and the Data
    page reads it from there (``ui.uploads``), deleting it when the load ends or is refused.
 
-Deleting the upload (the x in the uploader) deletes the copy too; the folder's sweeps (idle for an hour, and at every
-start) remove any left behind.
+Deleting the upload (the x in the uploader) deletes the copy too, and so does the end of its session (when Streamlit
+drops the session's uploads); the folder's sweeps (idle for an hour, and at every start) remove any left behind.
 """
 
 from __future__ import annotations
@@ -59,6 +59,31 @@ def forget(file_id: str) -> None:
         found = _files.pop(file_id, None)
     if found is not None:
         uploads.discard(found.path)
+
+
+def forget_session(session_id: str) -> None:
+    """Delete every copy of a session's uploads (the session has ended)."""
+    with _lock:
+        gone = [file_id for file_id, found in _files.items() if found.session_id == session_id]
+    for file_id in gone:
+        forget(file_id)
+
+
+def _follow_sessions() -> None:
+    """Once: when Streamlit drops a session's uploads (the session has ended), their copies on disk go too."""
+    from streamlit.runtime import Runtime
+
+    manager = Runtime.instance().uploaded_file_mgr
+    if getattr(manager, "_stocktake_follows", False):
+        return
+    dropped = manager.remove_session_files
+
+    def remove_session_files(session_id: str) -> None:
+        dropped(session_id)
+        forget_session(session_id)
+
+    manager.remove_session_files = remove_session_files
+    manager._stocktake_follows = True
 
 
 class _TooLarge(Exception):
@@ -114,6 +139,7 @@ class StreamUploadsToDisk:
                      + [(b"content-length", str(len(body)).encode())])
         with _lock:
             _files[file_id] = stored
+        _follow_sessions()
         if await _run_watched(self.app, inner, replay, send) >= 300:
             forget(file_id)
 
