@@ -78,13 +78,13 @@ else:
 path = keep_upload(uploaded) if uploaded is not None else None
 if path is None:
     release_upload()  # the file was taken off the page (or a load finished): its copy on disk goes too
-    if uploaded is not None:  # written to disk as it arrived and deleted when its load was refused: a fresh uploader
+    if uploaded is not None:  # written to disk as it arrived, and deleted since (a refused load): a fresh uploader
         st.session_state["data_upload_round"] = upload_round + 1
         st.session_state["data_choose_again"] = True
         st.rerun()
     if st.session_state.get("data_choose_again"):
-        st.info("The file was deleted from the server when its load was refused: choose it again to load it.",
-                icon=":material/upload_file:")
+        st.info("The file is no longer on the server (its load was refused, or it was left unused for an hour): "
+                "choose it again to load it.", icon=":material/upload_file:")
 else:
     st.session_state.pop("data_choose_again", None)
     top = st.columns([2, 2, 1])

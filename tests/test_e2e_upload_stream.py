@@ -72,7 +72,7 @@ def test_a_large_upload_goes_to_disk_as_it_arrives_and_loads(browser, tmp_path):
         assert not [p for p in (tmp_path / FOLDER_NAME).iterdir() if p.name.endswith("big_contacts.csv")]
         page.get_by_label("Dataset name").fill("contacts")
         page.get_by_label("Dataset name").press("Enter")
-        page.get_by_text("The file was deleted from the server when its load was refused").wait_for()
+        page.get_by_text("The file is no longer on the server (its load was refused").wait_for()
         page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(csv))
         page.get_by_label("Dataset name").and_(page.locator("[value='big contacts']")).wait_for()
         wait_for_app(page)

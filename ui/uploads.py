@@ -1,7 +1,7 @@
 """An upload's copy on disk for one session: written to the private folder (``analysis.load.uploads``) while the Data page
-works on it, deleted as soon as its load ends or is refused, or the file is taken off the page (an upload the served app wrote to
-disk as it arrived, ``ui.upload_stream``, is the upload itself: once deleted, the person chooses the file again). A copy left behind by
-a page nobody came back to (an hour unused: Streamlit drops a closed tab's session only lazily) goes at the next Data
+works on it, deleted as soon as its load ends or is refused, or the file is taken off the page (an upload the served
+app wrote to disk as it arrived, ``ui.upload_stream``, is the upload itself: once deleted, the person chooses the file
+again). A copy left behind by a page nobody came back to (an hour unused: Streamlit drops a closed tab's session only lazily) goes at the next Data
 page run of anyone, and every copy at the next start-up."""
 
 from __future__ import annotations
