@@ -3,7 +3,8 @@
 ``./run.sh`` starts it through ``ui.launch`` (``streamlit run serve.py``): Streamlit 1.67 sees the ``App`` below and
 serves it with its own uvicorn runner and every ``--server.*`` option, exactly as it serves ``app.py`` alone, plus the
 middleware, which runs before Streamlit's routes (``ui.gate``: nothing but the sign-in screen for someone who is not
-signed in, uploads only from editors, sign-out that ends every session). At start-up the private upload folder is
+signed in, uploads only from editors, sign-out that ends every session), then uploads written to disk as they arrive
+(``ui.upload_stream``: Streamlit would hold each in memory). At start-up the private upload folder is
 emptied (``analysis.load.uploads``), the sign-outs are read from the store, and the pages' modules are imported in
 the background (``ui.warm_up``). The page shell asks for the chart's scripts with the page (``ui.preload``).
 """
@@ -17,6 +18,7 @@ from streamlit.starlette import App
 from ui.gate import SignInGate
 from ui.preload import PreloadCharts
 from ui.startup import start_up
+from ui.upload_stream import StreamUploadsToDisk
 from ui.warm_up import start_warm_up
 
 
@@ -28,4 +30,5 @@ async def lifespan(_app):
 
 
 app = App(str(Path(__file__).resolve().parent / "app.py"),
-          middleware=[Middleware(SignInGate), Middleware(PreloadCharts)], lifespan=lifespan)
+          middleware=[Middleware(SignInGate), Middleware(StreamUploadsToDisk),
+                      Middleware(PreloadCharts)], lifespan=lifespan)

@@ -29,8 +29,30 @@ def has_tables_to_prepare(kind: str, roles: dict) -> bool:
     return kind == "records" and "date" in roles
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """What a figure is waiting for (``what``: "Repeat demand") and whose job builds it: kept with a cached figure so its
+    sentence is written afresh, with the progress as it is now, each time the figure is shown."""
+
+    what: str
+    db: str
+    dataset: str
+    version: int
+
+    def sentence(self) -> str:
+        job = _jobs.get((self.db, self.dataset))
+        if job is None or job.version != self.version:  # forgotten (tests) or superseded by a newer load
+            return (f"{self.what} is being prepared for the data just loaded; it appears here when it is ready, and "
+                    "every other figure can be used meanwhile.")
+        return job.sentence(self.what)
+
+
 class Preparing(StocktakeError):
     """A derived table is being built in the background: a sentence with its progress, not a failure."""
+
+    def __init__(self, job: "Job", what: str):
+        super().__init__(job.sentence(what))
+        self.waiting = Waiting(what, job.db, job.dataset, job.version)
 
 
 @dataclass

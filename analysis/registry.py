@@ -36,7 +36,7 @@ import pandas as pd
 from analysis import lookups, store
 from analysis.charts.spec import make_spec
 from analysis.errors import StocktakeError
-from analysis.preparing import Preparing
+from analysis.preparing import Preparing, Waiting
 from analysis.roles import RECORD_ROLES, ROLES_BY_KIND
 
 Inputs = Any
@@ -144,6 +144,7 @@ class Drawn:
     how: str = ""
     note: str | None = None
     filters: str = ""
+    waiting: Waiting | None = None  # set with ``note`` while a table it reads is built behind a load (its progress)
 
     @property
     def title(self) -> str:
@@ -259,7 +260,7 @@ def draw(ctx: Context, figure: Figure, dataset: store.Dataset, inputs: Inputs) -
     try:
         result = figure.compute(ctx, dataset, inputs)
     except (NotShown, Preparing) as exc:
-        return Drawn(figure, dataset.name, inputs, note=str(exc))
+        return Drawn(figure, dataset.name, inputs, note=str(exc), waiting=getattr(exc, "waiting", None))
     spec = make_spec(figure.chart, result, inputs) if figure.chart is not None else None
     how = figure.how(result, inputs) if callable(figure.how) else figure.how
     return Drawn(figure, dataset.name, inputs, result, spec, figure.table(result), figure.reading(result, inputs),

@@ -16,9 +16,9 @@ served on an empty store of its own (``bench.serve.served_app``). In one browser
    figure saying it is being prepared.
 
 The server's CPU seconds from the click to each point (from /proc: steadier than wall time on a machine shared by
-others) and its peak memory (VmHWM; it holds the uploaded file in memory, as Streamlit does) are given beside them,
-with the load average; the peak is read before the click too, as Streamlit holds the uploaded file in memory (the
-upload's share). DuckDB's own ``CREATE TABLE AS SELECT * FROM read_csv`` of the file runs in a process of its
+others) and its peak memory (VmHWM) are given beside them, with the load average; the peak is read before the click
+too (the upload's share: Streamlit's own route holds an upload in memory, the served app writes it to disk as it
+arrives, ``ui.upload_stream``). DuckDB's own ``CREATE TABLE AS SELECT * FROM read_csv`` of the file runs in a process of its
 own before the app starts (``bench.run``'s native load, process start to exit), so the ratio is in the same run.
 
     .venv/bin/python -m bench.browser_load                       # 2M and 10M rows
@@ -104,7 +104,7 @@ def run_size(rows: int, work: Path, native_repeat: int, log) -> dict:
             name.press("Enter")
             wait_settled(page, 0)
             out["upload_and_preview_s"] = round(time.monotonic() - started, 2)
-            # Streamlit holds an upload in memory: the server's peak before the click is the upload's share.
+            # The server's peak before the click: the upload's share (none once it is streamed to disk).
             out["peak_mb"] = {"before_the_click": peak_rss_mb(server.pid)}
             log(f"{rows:,} rows: upload and preview {out['upload_and_preview_s']:.1f} s (before the click)")
             page.wait_for_timeout(1000)

@@ -74,11 +74,19 @@ else:
     st.info("You are signed in as a viewer: you can look at every page, but only editors can load, change or delete "
             "data.")
 
-if uploaded is None:
+# DuckDB reads files: the upload is kept on disk, privately, while the page works on it (ui.uploads).
+path = keep_upload(uploaded) if uploaded is not None else None
+if path is None:
     release_upload()  # the file was taken off the page (or a load finished): its copy on disk goes too
+    if uploaded is not None:  # written to disk as it arrived, and deleted since (a refused load): a fresh uploader
+        st.session_state["data_upload_round"] = upload_round + 1
+        st.session_state["data_choose_again"] = True
+        st.rerun()
+    if st.session_state.get("data_choose_again"):
+        st.info("The file is no longer on the server (its load was refused, or it was left unused for an hour): "
+                "choose it again to load it.", icon=":material/upload_file:")
 else:
-    # DuckDB reads files: the upload is kept on disk, privately, while the page works on it (ui.uploads).
-    path = keep_upload(uploaded)
+    st.session_state.pop("data_choose_again", None)
     top = st.columns([2, 2, 1])
     if st.session_state.get("data_kind_guessed_for") != uploaded.file_id:
         # A new file: guess what it holds from a first look (the same preview the page shows for records, so a

@@ -147,6 +147,8 @@ def summary_section(view: PerformanceView) -> None:
         matrix, table = summary(view.dataset, view.grain, view.within_days, view.directions, view.targets, view.rules)
         if not len(matrix):
             return
+        if matrix.attrs.get("repeat_pending"):  # left out while its table is built behind a load (progress: sidebar)
+            st.caption("Repeat % is being prepared for the data just loaded: it joins this summary when it is ready.")
         st.session_state[MATRIX_ROWS_KEY] = list(zip(matrix["kpi"], matrix["series"]))
         st.dataframe(table, key=MATRIX_KEY, on_select="rerun", selection_mode="single-row", hide_index=True,
                      row_height=44, column_config={

@@ -84,9 +84,13 @@ def test_a_background_job_builds_every_grain_and_says_how_far_it_has_got_meanwhi
     assert preparing.in_progress(db, "calls", ds.version)
     with pytest.raises(preparing.Preparing, match=r"Repeat demand is being prepared .*40%: preparing repeat demand"):
         repeats.ensure_repeat_table(con, ds, "customer_id")
-    with pytest.raises(preparing.Preparing, match="The KPI summary is being prepared"):
-        cube.kpi_cube(con, ds)
-    assert "ds_calls__repeat_customer_id_v1" not in _tables(con)
+    # The KPI summary is worked out live meanwhile, only what is asked for, and not kept; repeat % waits for its table.
+    live = cube.kpi_cube(con, ds)
+    assert live.attrs["repeat_pending"] and "repeat_pct" not in set(live["kpi"]) and len(live)
+    assert set(cube.kpi_cube(con, ds, splits=["service"], kpi="volume")["split"]) == {"service"}
+    with pytest.raises(preparing.Preparing, match="Repeat demand is being prepared"):
+        cube.kpi_cube(con, ds, kpi="repeat_pct")
+    assert "ds_calls__repeat_customer_id_v1" not in _tables(con) and cube.built_grains(con, ds) == set()
     held.done.set()
     preparing.forget()
     # The real job, on its own thread: every table built, every grain of the cube, and the job marked done.
@@ -96,6 +100,9 @@ def test_a_background_job_builds_every_grain_and_says_how_far_it_has_got_meanwhi
     assert "ds_calls__repeat_customer_id_v1" in _tables(con)
     assert cube.built_grains(con, ds) == set(CUBE_GRAINS)
     assert prepare.is_prepared(con, ds)
+    # What was worked out live is what the kept cube reads back.
+    kept = cube.kpi_cube(con, ds)
+    pd.testing.assert_frame_equal(kept[kept["kpi"] != "repeat_pct"].reset_index(drop=True), live, check_like=True)
     # Prepared already (or run already for this version): nothing more is started.
     assert prepare.prepare_in_background(con, "calls") is None
     preparing.forget()
@@ -112,7 +119,9 @@ def test_a_figure_waiting_for_a_table_says_so_and_is_worked_out_again_when_it_is
     held = preparing.claim(preparing.store_of(con), "calls", ds.version)
     inputs = Repeats(Filters(), 28, "customer_id")
     drawn = registry.draw(registry.Context(con), REPEAT_REASON, ds, inputs)
-    assert drawn.note and drawn.note.startswith("Repeat demand is being prepared for the data just loaded")
+    assert drawn.note and drawn.note.startswith("Repeat demand is being prepared for the data just loaded (0%")
+    held.fraction = 0.5  # a figure kept with its note writes it afresh from the job each time it is shown
+    assert drawn.waiting.sentence().startswith("Repeat demand is being prepared for the data just loaded (50%")
     held.done.set()
     drawn = registry.draw(registry.Context(con), REPEAT_REASON, ds, inputs)
     assert drawn.note is None and drawn.spec is not None
@@ -161,9 +170,15 @@ def test_the_pages_while_a_dataset_is_being_prepared(demo_store, open_app):
         assert progress, "the sidebar shows the preparation"
         notes = [e.value for kind in ("info", "caption", "markdown", "warning") for e in at.get(kind)]
         assert any("Repeat demand is being prepared for the data just loaded (25%" in n for n in notes), notes
-        # The Performance page opens too (no error): its charts and summary say the KPI summary is being prepared.
+        held.fraction = 0.6  # the figure is kept, but its note says how far the preparation has got now
+        at.run()
+        notes = [e.value for kind in ("info", "caption", "markdown", "warning") for e in at.get(kind)]
+        assert any("Repeat demand is being prepared for the data just loaded (60%" in n for n in notes), notes
+        # The Performance page draws from live queries meanwhile; its summary says repeat % joins it when ready.
         performance = open_app("pages/performance.py")
-        assert any("The KPI summary is being prepared" in i.value for i in performance.info)
+        assert not performance.exception and not any("being prepared" in i.value for i in performance.info)
+        assert performance.get("vega_lite_chart") and len(performance.dataframe)
+        assert any("Repeat % is being prepared" in c.value for c in performance.caption)
         held.done.set()
         at.run()
         assert not [p for p in at.get("progress") if "Preparing" in str(p.proto.text)]

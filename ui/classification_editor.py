@@ -3,6 +3,8 @@ upload, every change through the audited gate (``ui.actions``). Viewers see the 
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 import streamlit as st
 
@@ -13,6 +15,7 @@ from ui.auth import can_edit
 from ui.connection import get_connection
 from ui.exports import csv_download
 from ui.text import plain
+from ui.uploads import uploaded_bytes
 
 
 def render_classification_editor(ds: store.Dataset, frame: pd.DataFrame, version: int) -> None:
@@ -51,7 +54,8 @@ def render_classification_editor(ds: store.Dataset, frame: pd.DataFrame, version
                                   key="dm_cls_upload") if editor else None
         if upload is not None and st.button("Apply this file", key="dm_cls_apply"):
             try:
-                incoming = classification.read_classification_file(upload, filename=upload.name)
+                incoming = classification.read_classification_file(io.BytesIO(uploaded_bytes(upload)),
+                                                                    filename=upload.name)
                 merged = classification.merge_classification(frame, incoming)
                 actions.save_classification(con, ds, merged, source=f"from the file {upload.name}")
                 st.session_state["dm_cls_applied"] = classification.changed_types(frame, merged)

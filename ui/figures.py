@@ -73,8 +73,11 @@ class AppContext(registry.Context):
         return cache.remember(what, cache.data_key(dataset, self.stamps(dataset, reads)), inputs, compute)
 
     def drawn(self, figure: Figure, dataset: store.Dataset, inputs: Any) -> Drawn:
-        return cache.remember(figure.name, cache.data_key(dataset, self.stamps(dataset, figure.reads)), inputs,
-                              lambda: drawable(registry.draw(self, figure, dataset, inputs)), figure.spinner)
+        drawn = cache.remember(figure.name, cache.data_key(dataset, self.stamps(dataset, figure.reads)), inputs,
+                               lambda: drawable(registry.draw(self, figure, dataset, inputs)), figure.spinner)
+        if drawn.waiting is not None:  # kept while a table is built behind a load: its progress as it is now
+            return replace(drawn, note=drawn.waiting.sentence())
+        return drawn
 
 
 def app_context() -> AppContext:

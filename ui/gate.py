@@ -1,8 +1,8 @@
 """The web server's gate: with sign-in on, nothing but the sign-in screen is served to someone who is not signed in.
 
 ``st.login`` only guards what the app's script draws. Streamlit's web server also answers on its own: files from
-``st.download_button`` and images at ``/media/<id>``, uploads at ``/_stcore/upload_file/<session>/<id>`` (held in
-memory before the script sees them), ``/_stcore/metrics``, custom components. Streamlit 1.67 lets an app put its own
+``st.download_button`` and images at ``/media/<id>``, uploads at ``/_stcore/upload_file/<session>/<id>`` (written
+to disk by ``ui.upload_stream`` before the script sees them), ``/_stcore/metrics``, custom components. Streamlit 1.67 lets an app put its own
 ASGI middleware in front of those routes (``streamlit.starlette.App(middleware=[...])``, started by ``streamlit run``
 on ``serve.py``), and this is that middleware. For each request it works out who is asking, the same way the pages do
 (the signed ``_streamlit_user`` cookie with ``[auth]``, the proxy's header from the proxy's own address with

@@ -18,6 +18,7 @@ from ui.auth import can_edit
 from ui.connection import get_connection
 from ui.figures import app_context
 from ui.text import plain
+from ui.uploads import uploaded_bytes
 
 ORG_KEY = "_" + PREFIX + "org_type"  # private ("_"): not part of a saved view or its link
 UPLOAD_KEY, IMPORT_KEY, OPEN_IMPORT_KEY = "dt_cards", "dt_cards_import", "dt_cards_open"
@@ -94,7 +95,7 @@ def render_card_import() -> None:
                 named = []
                 for f in files:
                     try:
-                        named.append((f.name, cards.read_card(f.getvalue().decode("utf-8"), f.name)))
+                        named.append((f.name, cards.read_card(uploaded_bytes(f).decode("utf-8"), f.name)))
                     except UnicodeDecodeError:
                         raise cards.CardError(f"{f.name} is not a practice card (it is not an HTML text file).") \
                             from None

@@ -104,7 +104,7 @@ def ensure_repeat_table(con, dataset: store.Dataset, by: str = "customer_id") ->
         return name
     job = preparing.running(preparing.store_of(con), dataset.name, dataset.version)
     if job is not None:  # being built behind the load: say how far it has got rather than build it twice at once
-        raise preparing.Preparing(job.sentence("Repeat demand"))
+        raise preparing.Preparing(job, "Repeat demand")
     prefix = f"{dataset.table}__repeat_{by}_v"
     try:
         with store.transaction(con) as cur:

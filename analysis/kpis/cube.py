@@ -11,9 +11,11 @@ import numpy as np
 import pandas as pd
 
 from analysis import classification, periods, preparing, store
+from analysis.demand import repeats
 from analysis.filters import Filters, where_clauses
 from analysis.kpis.compute import check_records, complete_span_periods, fill_periods, record_long
-from analysis.kpis.definitions import BLANK, DEFAULT_GRAIN, DEFAULT_WITHIN_DAYS, PAIR_SEP, PAIR_SPLIT, SPLITS
+from analysis.kpis.definitions import (BLANK, DEFAULT_GRAIN, DEFAULT_WITHIN_DAYS, PAIR_SEP, PAIR_SPLIT, RECORD_KPIS,
+                                       SPLITS)
 from analysis.kpis.storage import table_exists
 from analysis.roles import RECORDS
 from analysis.store import quote_identifier as q
@@ -74,12 +76,14 @@ def kpi_cube(
             complete = pd.DatetimeIndex(pd.to_datetime(marked["period"].dropna()))
             return _read(con, f"{q(CUBE_TABLE)} WHERE dataset = ? AND source = ? AND grain = ? AND within_days = ? "
                               "AND kpi <> ?", key + [CUBE_BUILT], where, params, complete=complete)
-    job = preparing.running(preparing.store_of(con), dataset.name, dataset.version)
-    if job is not None:  # being built behind the load: say how far it has got rather than build it twice at once
-        raise preparing.Preparing(job.sentence("The KPI summary"))
     all_splits = [r for r in SPLITS if r in dataset.roles]
     if "service" in dataset.roles and "area" in dataset.roles and grain in PAIR_GRAINS:
         all_splits.append(PAIR_SPLIT)
+    if preparing.running(preparing.store_of(con), dataset.name, dataset.version) is not None:
+        # Being built behind the load: only what is asked for, worked out live and not kept (the page is usable at
+        # once, and the whole cube is not built twice at the same time).
+        return _live(con, dataset, grain, within_days, [""] + all_splits if wanted is None else wanted, kpi, where,
+                     params)
     # Kept sparse: only the periods that had records. Filled, every series x period was stored, and a file whose areas
     # are 1,156 wards over ten years made 8.5M day rows of zeros (40 s and 4.8 GB to load 5,898 rows).
     long = record_long(con, dataset, None, grain=grain, splits=all_splits, include_total=True, filters=None,
@@ -88,6 +92,27 @@ def kpi_cube(
     _write_cube(con, key, long, complete)
     # Read back through the same narrowing as a stored cube, so a fresh cube and a stored one answer alike.
     return _read(con, "fresh_cube WHERE true", [], where, params, complete=complete, fresh=long)
+
+
+def _live(con, dataset: store.Dataset, grain: str, within_days: int, splits: list[str], kpi: str | None, where: str,
+          params: list) -> pd.DataFrame:
+    """The part of the cube asked for, worked out by the queries that build it, narrowed to its splits and KPI.
+
+    While the repeat table is being built too, repeat % is left out of an every-KPI request (its ``attrs``
+    ``repeat_pending`` says so) and a request for repeat % alone says how far the table has got: its window over
+    every contact is what the preparation is doing at that moment."""
+    kpis = None if kpi is None else [kpi]
+    pending = "repeat_pct" in (kpis or RECORD_KPIS) and "customer_id" in dataset.roles and not table_exists(
+        con, repeats.repeat_table_name(dataset, "customer_id"))
+    if pending and kpi is None:
+        kpis = [k for k in RECORD_KPIS if k != "repeat_pct"]
+    long = record_long(con, dataset, kpis, grain=grain, splits=[s for s in splits if s],
+                       include_total="" in splits or not splits,
+                       filters=None, within_days=within_days, fill=False)
+    frame = _read(con, "fresh_cube WHERE true", [], where, params,
+                  complete=complete_span_periods(con, dataset, grain), fresh=long)
+    frame.attrs["repeat_pending"] = pending
+    return frame
 
 
 def ensure_kpi_cube(con: duckdb.DuckDBPyConnection, dataset: store.Dataset, *, grain: str) -> None:
