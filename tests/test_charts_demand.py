@@ -90,3 +90,23 @@ def test_rate_chart_leaves_out_areas_without_population():
 @pytest.mark.parametrize("name", sorted(charts.SELECTIONS))
 def test_every_drill_down_selection_names_a_field(name):
     assert charts.SELECTIONS[name][0]
+
+
+def test_the_pairs_charts_axis_title_is_drawn_beyond_its_longest_label():
+    """Rendered by Vega (vl-convert), "Previous reason → repeat reason" sits left of the widest pair, not over it:
+    Vega places an axis title no further than the axis's maxExtent (200 px by default) from the axis, and pairs of
+    two long reasons are up to 320 px wide."""
+    import re
+
+    import vl_convert as vlc
+
+    long_pair = ("Housing benefit change of circumstances", "Council tax reduction appeal about a bill")
+    pairs = pd.DataFrame({"previous_reason": [long_pair[0], "Missed bin"], "reason": [long_pair[1], "Missed bin"],
+                          "count": [40, 10], "share_of_repeats": [0.8, 0.2]})
+    spec = charts.build_repeat_pairs_chart(pairs).to_dict()
+    spec.update(width=600, autosize={"type": "pad"})
+    svg = vlc.vegalite_to_svg(spec)
+    y_axis = svg[svg.index('aria-label="Y-axis titled'):]
+    title_x = float(re.search(r'role-axis-title.*?translate\(([\d.\-]+),', y_axis, re.S).group(1))
+    # The axis's labels are right-aligned at the axis: the widest is as wide as its label limit allows.
+    assert title_x < -320, title_x

@@ -52,6 +52,14 @@ UK_TIME_LOCALE = {
 DEFAULT_HEIGHT = 320
 
 
+def label_axis(label_limit: int, **options) -> alt.Axis:
+    """An axis of category labels up to ``label_limit`` px wide (reasons, areas, services) with its title beyond them.
+    Vega puts an axis title no further than the axis's maxExtent (200 px by default) from the axis, so labels wider
+    than that ran under the title ("Which reasons follow which": "Previous reason → repeat reason" over the pairs).
+    The extent allows for the ticks and padding; presentation scales both numbers alike."""
+    return alt.Axis(labelLimit=label_limit, maxExtent=label_limit + 40, **options)
+
+
 def titled(chart: alt.Chart, title: str, subtitle: str | list[str] | None = None) -> alt.Chart:
     """Give a chart its title (and an optional subtitle: a line, or a list of lines), left-aligned, and the UK number
     locale."""

@@ -14,7 +14,7 @@ import pandas as pd
 
 from analysis.charts.common import (ACCENT_ORANGE, ACCENT_PURPLE, ACCENT_SKY, CATEGORY_PALETTE, COUNT_FORMAT,
                                     DARK_GREY, DEFAULT_HEIGHT, MONEY_LABEL, NEUTRAL_GREY, NHS_BLUE, TARGET_RED,
-                                    titled)
+                                    label_axis, titled)
 from analysis.formatting import format_count, format_money, format_percent
 
 # Selection name -> the fields a click returns.
@@ -145,7 +145,7 @@ def build_failure_share_chart(frame: pd.DataFrame, by_label: str | None,
     order = frame["group"].tolist()
     pick = _pick("failure_pick")
     chart = alt.Chart(long).mark_bar().encode(
-        y=alt.Y("group:N", sort=order, title=by_label or None, axis=alt.Axis(labelLimit=200, labelOverlap=False)),
+        y=alt.Y("group:N", sort=order, title=by_label or None, axis=label_axis(200, labelOverlap=False)),
         x=alt.X("count:Q", stack="normalize", title="Share of records", axis=alt.Axis(format=".0%")),
         color=alt.Color("type:N", title="Demand type", scale=alt.Scale(domain=list(DEMAND_COLOURS),
                                                                       range=list(DEMAND_COLOURS.values()))),
@@ -192,7 +192,7 @@ def build_repeat_rate_chart(frame: pd.DataFrame, category_label: str, top_n: int
     pick = _pick("repeat_pick")
     chart = alt.Chart(data).mark_bar(color=ACCENT_SKY).encode(
         y=alt.Y("category:N", sort=data["category"].tolist(), title=category_label,
-                axis=alt.Axis(labelLimit=200, labelOverlap=False)),
+                axis=label_axis(200, labelOverlap=False)),
         x=alt.X("repeat_rate:Q", title="Repeat rate", axis=alt.Axis(format=".0%")),
         opacity=_highlight(pick),
         tooltip=[alt.Tooltip("category:N", title=category_label), alt.Tooltip("rate_text:N", title="Repeat rate"),
@@ -209,7 +209,7 @@ def build_repeat_pairs_chart(pairs: pd.DataFrame, title: str = "Which reasons fo
     data["share_text"] = data["share_of_repeats"].map(format_percent)
     chart = alt.Chart(data).mark_bar(color=ACCENT_PURPLE).encode(
         y=alt.Y("pair:N", sort=data["pair"].tolist(), title="Previous reason → repeat reason",
-                axis=alt.Axis(labelLimit=320, labelOverlap=False)),
+                axis=label_axis(320, labelOverlap=False)),
         x=alt.X("count:Q", title="Repeat contacts", axis=alt.Axis(format=COUNT_FORMAT)),
         tooltip=[alt.Tooltip("pair:N", title="Pair"), alt.Tooltip("count_text:N", title="Repeats"),
                  alt.Tooltip("share_text:N", title="Share of all repeats")],
@@ -310,7 +310,7 @@ def build_rate_chart(frame: pd.DataFrame, area_label: str = "Area", top_n: int =
     pick = _pick("rate_pick")
     chart = alt.Chart(data).mark_bar(color=NHS_BLUE).encode(
         y=alt.Y("area:N", sort=data["area"].tolist(), title=area_label,
-                axis=alt.Axis(labelLimit=200, labelOverlap=False)),
+                axis=label_axis(200, labelOverlap=False)),
         x=alt.X("rate_per_1000:Q", title="Records per 1,000 residents in the period", axis=alt.Axis(format=",.0f")),
         opacity=_highlight(pick),
         tooltip=[alt.Tooltip("area:N", title=area_label), alt.Tooltip("rate_text:N", title="Per 1,000 residents"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from analysis.charts.common import COUNT_FORMAT, NHS_BLUE, titled
+from analysis.charts.common import COUNT_FORMAT, NHS_BLUE, label_axis, titled
 
 
 def build_top_values_chart(frame: pd.DataFrame, *, title: str, label: str) -> alt.Chart:
@@ -16,7 +16,7 @@ def build_top_values_chart(frame: pd.DataFrame, *, title: str, label: str) -> al
         .mark_bar(color=NHS_BLUE)
         .encode(
             x=alt.X("rows:Q", title="Rows", axis=alt.Axis(format=COUNT_FORMAT)),
-            y=alt.Y("value:N", title=label, sort="-x", axis=alt.Axis(labelLimit=220)),
+            y=alt.Y("value:N", title=label, sort="-x", axis=label_axis(220)),
             tooltip=[alt.Tooltip("value:N", title=label), alt.Tooltip("rows:Q", title="Rows", format=COUNT_FORMAT)],
         )
         .properties(height=alt.Step(22))
